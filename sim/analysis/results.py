@@ -1,0 +1,58 @@
+"""Reading a run folder's tables (a merged file, or a folder of parts, read as one table)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.dataset as ds
+
+from sim.errors import InputError
+
+
+def table_path(run: Path, name: str) -> Path | None:
+    """Return where a run's table lives: the merged file, else its parts, else None."""
+    merged = run / f"{name}.parquet"
+    if merged.exists():
+        return merged
+    parts = sorted((run / "parts").glob(f"{name}-*.parquet")) if (run / "parts").is_dir() else []
+    return run / "parts" if parts else None
+
+
+def read_table(run: Path, name: str, columns: Sequence[str] | None = None, filter: Any = None) -> pa.Table:
+    """Read one of a run's tables, optionally only some columns and rows.
+
+    Raises:
+        InputError: If the run has no such table.
+    """
+    path = table_path(run, name)
+    if path is None:
+        raise InputError(f"the run has no {name} table (was it run with --daily none?)", str(run))
+    if path.is_dir():
+        dataset = ds.dataset(sorted(path.glob(f"{name}-*.parquet")), format="parquet")
+    else:
+        dataset = ds.dataset(path, format="parquet")
+    return dataset.to_table(columns=list(columns) if columns else None, filter=filter)
+
+
+def area_matrix(run: Path, days: int, column: str = "area_km2") -> np.ndarray:
+    """Return a (replications, days) array of a daily column, rows in replication order."""
+    table = read_table(run, "daily", ["replication", "day", column])
+    replication = table["replication"].to_numpy()
+    day = table["day"].to_numpy()
+    values = table[column].to_numpy()
+    order = np.unique(replication, return_inverse=True)[1]
+    out = np.full((order.max() + 1 if order.size else 0, days), np.nan)
+    out[order, day] = values
+    return out
+
+
+def areas_on_days(run: Path, wanted_days: Sequence[int]) -> dict[int, np.ndarray]:
+    """Return the held area of every replication on each of ``wanted_days`` (read with a row filter)."""
+    table = read_table(run, "daily", ["day", "area_km2"], filter=ds.field("day").isin(list(wanted_days)))
+    day = table["day"].to_numpy()
+    area = table["area_km2"].to_numpy()
+    return {d: area[day == d] for d in wanted_days}

@@ -1,0 +1,165 @@
+"""The summary of a run: held-area quantiles by month, withdrawal odds, threshold crossings."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sim.analysis.results import areas_on_days, read_table, table_path
+from sim.batch.tables import outcome_thresholds, threshold_column
+from sim.scenario.schema import Scenario
+
+
+def month_starts(start: dt.date, end: dt.date) -> list[dt.date]:
+    """Return the first of each month after ``start`` up to ``end``."""
+    dates = []
+    year, month = start.year, start.month
+    while True:
+        month += 1
+        if month > 12:
+            year, month = year + 1, 1
+        date = dt.date(year, month, 1)
+        if date > end:
+            return dates
+        dates.append(date)
+
+
+def median_crossing_day(days: np.ndarray) -> float | None:
+    """Return the median day of a crossing, with runs that never cross censored at the horizon.
+
+    Every run is censored at the same horizon, so the Kaplan-Meier median is the plain median
+    counting censored runs as later than any crossing; it exists only if half the runs cross.
+
+    Args:
+        days: The crossing day of each run, NaN where it never crossed.
+    """
+    if days.size == 0:
+        return None
+    filled = np.where(np.isnan(days), np.inf, days)
+    median = float(np.quantile(filled, 0.5, method="inverted_cdf"))
+    return None if math.isinf(median) else median
+
+
+def summarize(run: Path, scenario: Scenario) -> dict[str, Any]:
+    """Compute a run's summary from its tables.
+
+    Args:
+        run: The run folder.
+        scenario: The run's scenario.
+
+    Returns:
+        A JSON-ready summary.
+    """
+    outcomes = read_table(run, "outcomes").to_pydict()
+    count = len(outcomes["replication"])
+    withdrawal = np.array([np.nan if d is None else d for d in outcomes["withdrawal_day"]], dtype=float)
+    dates = month_starts(scenario.start, scenario.end)
+    day_numbers = [(d - scenario.start).days for d in dates]
+    areas = areas_on_days(run, day_numbers) if table_path(run, "daily") else {}
+
+    by_month = []
+    for date, day in zip(dates, day_numbers, strict=True):
+        row: dict[str, Any] = {"date": date.isoformat(), "day": day}
+        if day in areas and areas[day].size:
+            q10, q50, q90 = np.percentile(areas[day], [10, 50, 90])
+            row.update(area_p10=float(q10), area_p50=float(q50), area_p90=float(q90))
+        row["p_withdrawn"] = float(np.mean(withdrawal <= day)) if count else 0.0
+        by_month.append(row)
+
+    crossings = []
+    half = scenario.initial_area_km2 / 2.0
+    for threshold in outcome_thresholds(scenario):
+        column = threshold_column(threshold)
+        days = np.array([np.nan if d is None else d for d in outcomes[column]], dtype=float)
+        median = median_crossing_day(days)
+        crossings.append(
+            {
+                "threshold_km2": threshold,
+                "is_half_of_start": math.isclose(threshold, round(half, 6)),
+                "share_crossed": float(np.mean(~np.isnan(days))) if count else 0.0,
+                "median_day": median,
+                "median_date": None if median is None else (scenario.start + dt.timedelta(days=median)).isoformat(),
+            }
+        )
+
+    observations = []
+    for obs in scenario.observations:
+        day = (obs.date - scenario.start).days
+        if 0 <= day <= scenario.horizon_days and table_path(run, "daily"):
+            values = areas_on_days(run, [day])[day]
+            q10, q50, q90 = np.percentile(values, [10, 50, 90])
+            observations.append(
+                {
+                    "date": obs.date.isoformat(),
+                    "observed": obs.value,
+                    "predicted_p10": float(q10),
+                    "predicted_p50": float(q50),
+                    "predicted_p90": float(q90),
+                    "quantile_of_observed": float(np.mean(values <= obs.value)),
+                }
+            )
+
+    reasons: dict[str, int] = {}
+    for reason in outcomes["withdrawal_reason"]:
+        if reason is not None:
+            reasons[reason] = reasons.get(reason, 0) + 1
+    final = np.asarray(outcomes["final_area_km2"], dtype=float)
+    casualties = {
+        side: float(np.median(outcomes[f"casualties_{side}"])) if count else 0.0 for side in scenario.sides
+    }
+    return {
+        "scenario": scenario.name,
+        "replications": count,
+        "start": scenario.start.isoformat(),
+        "end": scenario.end.isoformat(),
+        "initial_area_km2": scenario.initial_area_km2,
+        "by_month": by_month,
+        "crossings": crossings,
+        "observations": observations,
+        "final_area_km2": {
+            "p10": float(np.percentile(final, 10)) if count else None,
+            "p50": float(np.percentile(final, 50)) if count else None,
+            "p90": float(np.percentile(final, 90)) if count else None,
+        },
+        "p_withdrawal_by_end": float(np.mean(~np.isnan(withdrawal))) if count else 0.0,
+        "withdrawal_reasons": reasons,
+        "median_casualties": casualties,
+    }
+
+
+def format_summary(summary: dict[str, Any]) -> str:
+    """Return the summary as a table for the terminal."""
+    lines = [
+        f"{summary['scenario']}: {summary['replications']:,} replications, "
+        f"{summary['start']} to {summary['end']}, {summary['initial_area_km2']:,.0f} km2 held at the start",
+        "",
+        f"{'date':<12}{'area p10':>10}{'median':>10}{'p90':>10}   P(withdrawn by date)",
+    ]
+    for row in summary["by_month"]:
+        if "area_p50" in row:
+            areas = f"{row['area_p10']:>10,.0f}{row['area_p50']:>10,.0f}{row['area_p90']:>10,.0f}"
+        else:
+            areas = f"{'-':>10}{'-':>10}{'-':>10}"
+        lines.append(f"{row['date']:<12}{areas}   {row['p_withdrawn']:>6.1%}")
+    lines.append("")
+    for crossing in summary["crossings"]:
+        label = f"below {crossing['threshold_km2']:,.0f} km2"
+        if crossing["is_half_of_start"]:
+            label += " (half the start)"
+        when = crossing["median_date"] or f"not reached by the median run (crossed in {crossing['share_crossed']:.0%})"
+        lines.append(f"median date {label}: {when}")
+    for obs in summary["observations"]:
+        lines.append(
+            f"observed {obs['observed']:,.0f} km2 on {obs['date']}: model median {obs['predicted_p50']:,.0f} "
+            f"(80% band {obs['predicted_p10']:,.0f}-{obs['predicted_p90']:,.0f}), at quantile "
+            f"{obs['quantile_of_observed']:.2f}"
+        )
+    reasons = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sorted(summary["withdrawal_reasons"].items()))
+    lines.append(f"withdrawal by the end: {summary['p_withdrawal_by_end']:.1%}" + (f" ({reasons})" if reasons else ""))
+    casualties = ", ".join(f"{side} {value:,.0f}" for side, value in summary["median_casualties"].items())
+    lines.append(f"median casualties by the end: {casualties}")
+    return "\n".join(lines)

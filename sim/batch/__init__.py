@@ -1,0 +1,1 @@
+"""Batches of replications: seeding, chunks, executors and the results store."""

@@ -1,0 +1,140 @@
+"""The results store: a run folder of Parquet files, JSON metadata and plots.
+
+Every file is written atomically (to a temporary name in the same folder, then renamed), so a
+crash or Ctrl-C never leaves a half-written file that looks whole. Each finished chunk is its own
+set of Parquet parts under ``parts/``; when all chunks are in, the parts are streamed into one
+file per table, part by part, so memory stays bounded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sim.errors import InputError
+
+TABLES = ("daily", "sectors", "outcomes")
+"""Tables of a run, in the order each chunk's parts are written (outcomes last marks a chunk done)."""
+_PART = re.compile(r"^(?P<table>[a-z]+)-(?P<index>\d{6})\.parquet$")
+
+
+@contextlib.contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; on success rename it over ``path``, else remove it."""
+    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        yield temporary
+        os.replace(temporary, path)
+    finally:
+        if temporary.exists():
+            temporary.unlink()
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write ``data`` as indented JSON, atomically."""
+    with atomic_path(path) as temporary:
+        temporary.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
+
+
+def write_table(path: Path, table: pa.Table) -> None:
+    """Write an Arrow table as Parquet, atomically."""
+    with atomic_path(path) as temporary:
+        pq.write_table(table, temporary, compression="zstd")
+
+
+class RunStore:
+    """A run folder: manifest, parts of finished chunks, merged tables, summary and plots.
+
+    Args:
+        directory: The run folder.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.parts = directory / "parts"
+        self.plots = directory / "plots"
+
+    @property
+    def manifest_path(self) -> Path:
+        """The manifest file."""
+        return self.directory / "manifest.json"
+
+    def create(self, manifest: dict[str, Any]) -> None:
+        """Make the folder and write its first manifest, refusing to touch an existing run.
+
+        Raises:
+            InputError: If the folder already holds a run or is not a folder.
+        """
+        if self.directory.exists() and not self.directory.is_dir():
+            raise InputError("exists and is not a folder", str(self.directory), field="--out")
+        if self.manifest_path.exists():
+            raise InputError(
+                "already holds a run; use --resume to finish it, or choose another --out",
+                str(self.directory),
+                field="--out",
+            )
+        self.parts.mkdir(parents=True, exist_ok=True)
+        write_json(self.manifest_path, manifest)
+
+    def read_manifest(self) -> dict[str, Any]:
+        """Return the manifest.
+
+        Raises:
+            InputError: If the folder holds no readable manifest.
+        """
+        try:
+            return json.loads(self.manifest_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise InputError("holds no run (no manifest.json)", str(self.directory)) from None
+        except json.JSONDecodeError as exc:
+            raise InputError(f"manifest.json is not valid JSON ({exc})", str(self.manifest_path)) from None
+
+    def write_manifest(self, manifest: dict[str, Any]) -> None:
+        """Replace the manifest, atomically."""
+        write_json(self.manifest_path, manifest)
+
+    def write_chunk(self, index: int, tables: dict[str, pa.Table]) -> None:
+        """Write one finished chunk's tables as parts; the outcomes part goes last and marks it done."""
+        for name in TABLES:
+            if name in tables:
+                write_table(self.parts / f"{name}-{index:06d}.parquet", tables[name])
+
+    def finished_chunks(self) -> set[int]:
+        """Return the indices of chunks whose parts are all written."""
+        if not self.parts.is_dir():
+            return set()
+        found: set[int] = set()
+        for path in self.parts.iterdir():
+            match = _PART.match(path.name)
+            if match and match["table"] == "outcomes":
+                found.add(int(match["index"]))
+        return found
+
+    def merge(self, chunk_count: int) -> None:
+        """Stream every table's parts, in chunk order, into one Parquet file; then drop the parts."""
+        for name in TABLES:
+            paths = [self.parts / f"{name}-{i:06d}.parquet" for i in range(chunk_count)]
+            if not all(p.exists() for p in paths):
+                continue
+            target = self.directory / f"{name}.parquet"
+            with atomic_path(target) as temporary:
+                writer: pq.ParquetWriter | None = None
+                try:
+                    for path in paths:
+                        table = pq.read_table(path)
+                        if writer is None:
+                            writer = pq.ParquetWriter(temporary, table.schema, compression="zstd")
+                        writer.write_table(table)
+                finally:
+                    if writer is not None:
+                        writer.close()
+        shutil.rmtree(self.parts, ignore_errors=True)

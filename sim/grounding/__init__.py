@@ -1,0 +1,1 @@
+"""Grounding of model parameters in historical data."""

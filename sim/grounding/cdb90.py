@@ -1,0 +1,601 @@
+"""Fit the engagement law's success curve and advance rate to the CDB90 battles.
+
+The data are 660 land battles from 1600 to 1973 from the US Army Concepts Analysis Agency's CDB90
+database, as tidied by Jeffrey B. Arnold. They ship with the package under ``sim/data/cdb90/``.
+Credit: "CDB90, tidied by Jeffrey B. Arnold (github.com/jrnold/CDB90)", licensed ODC-BY.
+
+Two quirks of the tidy files matter here and are handled in :func:`load_battles`:
+
+* Every negative code of the source was blanked. ``battles.wina`` (the attacker's outcome) is ``1``
+  (attacker won), ``0`` (draw) or blank, and ``enum_wina.csv`` says the third code is ``-1``
+  (attacker lost). The source file (``src-data/CDB90/CDB90-orig.csv`` upstream) has ``WINA = -1`` for
+  the blank rows checked (Nieuport 1600, Dessau Bridge, Breitenfeld I), and Waterloo, Gettysburg and
+  Fredericksburg, all failed attacks, are blank. So a blank ``wina`` is read as an attacker loss. The
+  same blanking hit ``kmda``: an attacker's retreat (a negative distance) is blank, not negative, so
+  ``km_advanced`` of failed attacks is unreliable. It is used only for attacks that succeeded.
+* ``battle_durations.duration1`` and ``duration2`` equal exactly 2 for 323 battles whatever their
+  dates (the Vistula-Oder operation, 12 January to 3 February 1945, has 2). Durations are therefore
+  recomputed from ``datetime_min`` and ``datetime_max`` as the number of calendar days the battle
+  touched (see :func:`calendar_days`).
+
+Run ``python -m sim.grounding.cdb90`` to print the fits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import optimize, special, stats
+
+CREDIT = "CDB90, tidied by Jeffrey B. Arnold (github.com/jrnold/CDB90)"
+"""Attribution line the ODC-BY licence asks for wherever the data are used."""
+
+LICENCE = "Open Data Commons Attribution License (ODC-BY)"
+"""Licence of the tidied tables (the original CDB90 data are public domain)."""
+
+POSTURES: tuple[str, ...] = ("HD", "PD", "FD", "DL", "WD")
+"""Defender posture codes of ``battles.post1``: hasty, prepared, fortified defence, delay, withdrawal."""
+
+FITTED_POSTURES: tuple[str, ...] = ("HD", "PD", "FD")
+"""Postures in the success curve; hasty defence (``HD``) is the baseline."""
+
+_WINA: dict[str, bool | None] = {"1": True, "0": None, "-1": False, "": False}
+"""``wina`` code to ``attacker_won``; blank is the blanked ``-1`` (attacker lost)."""
+
+
+@dataclass(frozen=True)
+class Battle:
+    """One CDB90 battle, reduced to what the engagement law needs.
+
+    Attributes:
+        isqno: CDB90 battle sequence number.
+        attacker_strength: Attacker's total personnel strength (``belligerents.str``).
+        defender_strength: Defender's total personnel strength.
+        posture: Defender's primary posture (``battles.post1``): ``HD`` hasty, ``PD`` prepared,
+            ``FD`` fortified defence, ``DL`` delaying action, ``WD`` withdrawal; ``None`` if not coded.
+        attacker_won: ``True`` if the attacker won, ``False`` if it lost, ``None`` for a draw.
+        km_advanced: Distance the attacker advanced in km (``kmda``), ``None`` if blank. Blank also
+            hides retreats (negative values) in the tidy file, so trust it only when the attacker won.
+        duration_days: Calendar days the battle touched, at least 1; ``None`` if dates are missing.
+        front_width_km: Attacker's front width at the start of the battle in km (``front_widths.wofa``
+            of front 1), ``None`` if not recorded.
+        name: Battle name.
+        year: Year the battle started (or its recorded mid-point or end if the start is missing).
+    """
+
+    isqno: int
+    attacker_strength: float
+    defender_strength: float
+    posture: str | None
+    attacker_won: bool | None
+    km_advanced: float | None
+    duration_days: float | None
+    front_width_km: float | None = None
+    name: str = ""
+    year: int | None = None
+
+    @property
+    def force_ratio(self) -> float:
+        """Attacker strength divided by defender strength."""
+        return self.attacker_strength / self.defender_strength
+
+    @property
+    def advance_km_per_day(self) -> float | None:
+        """``km_advanced / duration_days``, or ``None`` if either is missing."""
+        if self.km_advanced is None or self.duration_days is None or self.duration_days <= 0:
+            return None
+        return self.km_advanced / self.duration_days
+
+
+@dataclass(frozen=True)
+class SuccessCurveFit:
+    """Logistic success curve ``logit P(attacker wins) = a + b ln(R) + offset(posture)``.
+
+    Attributes:
+        intercept: ``a``, the log-odds of success at force ratio 1 against a hasty defence.
+        slope: ``b``, the change in log-odds per unit of ln(force ratio).
+        pd_offset: Log-odds offset for a prepared defence (``PD``) relative to hasty (``HD``).
+        fd_offset: Log-odds offset for a fortified defence (``FD``) relative to hasty.
+        intercept_se: Standard error of ``intercept`` (inverse observed information).
+        slope_se: Standard error of ``slope``.
+        pd_offset_se: Standard error of ``pd_offset``.
+        fd_offset_se: Standard error of ``fd_offset``.
+        n: Number of battles fitted.
+        n_successes: Number of those the attacker won.
+        log_likelihood: Maximised log-likelihood.
+        covariance: 4 x 4 covariance matrix of (intercept, slope, pd_offset, fd_offset), row-major.
+    """
+
+    intercept: float
+    slope: float
+    pd_offset: float
+    fd_offset: float
+    intercept_se: float
+    slope_se: float
+    pd_offset_se: float
+    fd_offset_se: float
+    n: int
+    n_successes: int
+    log_likelihood: float
+    covariance: tuple[tuple[float, ...], ...]
+
+    @property
+    def posture_offsets(self) -> dict[str, float]:
+        """Log-odds offset of each fitted posture (``HD`` is 0 by construction)."""
+        return {"HD": 0.0, "PD": self.pd_offset, "FD": self.fd_offset}
+
+    def posture_offset(self, posture: str) -> float:
+        """Log-odds offset of ``posture`` relative to a hasty defence.
+
+        Args:
+            posture: One of ``HD``, ``PD``, ``FD``.
+
+        Returns:
+            The offset (0 for ``HD``).
+
+        Raises:
+            ValueError: If ``posture`` is not a fitted posture.
+        """
+        offsets = self.posture_offsets
+        if posture not in offsets:
+            raise ValueError(f"posture must be one of {FITTED_POSTURES}, got {posture!r}")
+        return offsets[posture]
+
+    def log_odds(self, force_ratio: float, posture: str = "HD") -> float:
+        """Linear predictor ``a + b ln(R) + offset(posture)``.
+
+        Args:
+            force_ratio: Attacker strength over defender strength, > 0.
+            posture: Defender posture, one of ``HD``, ``PD``, ``FD``.
+
+        Returns:
+            The log-odds that the attacker wins.
+
+        Raises:
+            ValueError: If the ratio is not a positive finite number or the posture is unknown.
+        """
+        if not (math.isfinite(force_ratio) and force_ratio > 0):
+            raise ValueError(f"force_ratio must be positive and finite, got {force_ratio!r}")
+        return self.intercept + self.slope * math.log(force_ratio) + self.posture_offset(posture)
+
+    def probability(self, force_ratio: float, posture: str = "HD") -> float:
+        """Probability that the attack succeeds.
+
+        Args:
+            force_ratio: Attacker strength over defender strength, > 0.
+            posture: Defender posture, one of ``HD``, ``PD``, ``FD``.
+
+        Returns:
+            P(attacker wins) in (0, 1).
+
+        Raises:
+            ValueError: If the ratio is not a positive finite number or the posture is unknown.
+        """
+        return float(special.expit(self.log_odds(force_ratio, posture)))
+
+    def force_ratio_for(self, probability: float, posture: str = "HD") -> float:
+        """Force ratio at which the attack succeeds with the given probability.
+
+        Args:
+            probability: Target success probability in (0, 1).
+            posture: Defender posture, one of ``HD``, ``PD``, ``FD``.
+
+        Returns:
+            The force ratio R with ``probability(R, posture) == probability``.
+
+        Raises:
+            ValueError: If the probability is outside (0, 1), the posture is unknown or the slope is 0.
+        """
+        if not 0.0 < probability < 1.0:
+            raise ValueError(f"probability must be in (0, 1), got {probability!r}")
+        if self.slope == 0.0:
+            raise ValueError("slope is 0: success does not depend on the force ratio")
+        logit = float(special.logit(probability))
+        return math.exp((logit - self.intercept - self.posture_offset(posture)) / self.slope)
+
+
+@dataclass(frozen=True)
+class AdvanceFit:
+    """Advance per day of successful attacks, with a lognormal summary and a force-ratio trend.
+
+    Attributes:
+        n: Successful attacks with a recorded advance and duration.
+        n_zero: Those with zero advance (left out of the log-space statistics).
+        median_km_per_day: Median advance per day over all ``n`` (zeros included).
+        log_mean: ``mu``, mean of ln(km per day) over the ``n - n_zero`` positive advances.
+        log_sd: ``sigma``, sample standard deviation (ddof=1) of ln(km per day).
+        ratio_intercept: Least-squares intercept of ln(km per day) on ln(force ratio).
+        ratio_slope: Least-squares slope of ln(km per day) on ln(force ratio) (an elasticity).
+        ratio_slope_se: Standard error of ``ratio_slope``.
+        ratio_r_squared: Coefficient of determination of that regression.
+    """
+
+    n: int
+    n_zero: int
+    median_km_per_day: float
+    log_mean: float
+    log_sd: float
+    ratio_intercept: float
+    ratio_slope: float
+    ratio_slope_se: float
+    ratio_r_squared: float
+
+    @property
+    def n_positive(self) -> int:
+        """Number of positive advances used in log space."""
+        return self.n - self.n_zero
+
+    @property
+    def lognormal_median_km_per_day(self) -> float:
+        """Median of the fitted lognormal, ``exp(mu)``."""
+        return math.exp(self.log_mean)
+
+    def typical_km_per_day(self, force_ratio: float) -> float:
+        """Regression's geometric-mean advance per day at a force ratio.
+
+        Args:
+            force_ratio: Attacker strength over defender strength, > 0.
+
+        Returns:
+            ``exp(ratio_intercept + ratio_slope * ln(force_ratio))`` in km per day.
+
+        Raises:
+            ValueError: If the ratio is not a positive finite number.
+        """
+        if not (math.isfinite(force_ratio) and force_ratio > 0):
+            raise ValueError(f"force_ratio must be positive and finite, got {force_ratio!r}")
+        return math.exp(self.ratio_intercept + self.ratio_slope * math.log(force_ratio))
+
+
+def default_directory() -> Traversable:
+    """Directory of the CDB90 files shipped with the package (``sim/data/cdb90``)."""
+    return resources.files("sim") / "data" / "cdb90"
+
+
+def _rows(directory: Path | Traversable, name: str) -> Iterator[dict[str, str]]:
+    """Yield the rows of ``directory/name`` as dictionaries of strings."""
+    with (directory / name).open("r", encoding="utf-8", newline="") as handle:
+        yield from csv.DictReader(handle)
+
+
+def _float_or_none(text: str) -> float | None:
+    """Parse a CSV cell as a float; blank becomes ``None``."""
+    text = text.strip()
+    return float(text) if text else None
+
+
+def calendar_days(start: datetime, end: datetime) -> float:
+    """Number of calendar days a battle from ``start`` to ``end`` touched, at least 1.
+
+    A battle fought within one day counts 1 day; a battle from 08:30 on the 16th to 14:00 on the 19th
+    counts 4. The tidy file writes a battle known only by dates as midnight of its first day to
+    midnight after its last, which this counts correctly (an end exactly at midnight is exclusive).
+
+    Args:
+        start: Start of the battle.
+        end: End of the battle, not before ``start``.
+
+    Returns:
+        Whole number of days, as a float.
+
+    Raises:
+        ValueError: If ``end`` is before ``start``.
+    """
+    if end < start:
+        raise ValueError(f"battle ends ({end}) before it starts ({start})")
+    first = datetime(start.year, start.month, start.day)
+    last = datetime(end.year, end.month, end.day)
+    if end > last:
+        last += timedelta(days=1)
+    return float(max(1, (last - first).days))
+
+
+def _parse_datetime(text: str) -> datetime | None:
+    """Parse an ISO date-time cell; blank becomes ``None``."""
+    text = text.strip()
+    return datetime.fromisoformat(text) if text else None
+
+
+def load_battles(directory: Path | None = None) -> list[Battle]:
+    """Read the CDB90 battles with both sides' strengths.
+
+    Attacker and defender come from ``belligerents.csv`` (``attacker`` 1/0, strength ``str``);
+    battles with a missing or zero strength on either side are skipped (only isqno 657 in the
+    shipped data). A blank ``wina`` is read as an attacker loss (see the module docstring), ``0`` as
+    a draw (``attacker_won is None``).
+
+    Args:
+        directory: Folder holding ``battles.csv``, ``belligerents.csv``, ``battle_durations.csv`` and
+            ``front_widths.csv``; defaults to the copy shipped in ``sim/data/cdb90``.
+
+    Returns:
+        Battles sorted by ``isqno``.
+
+    Raises:
+        ValueError: If a ``wina`` code or ``attacker`` flag is not one the data dictionary defines.
+    """
+    folder: Path | Traversable = default_directory() if directory is None else directory
+
+    strengths: dict[int, dict[bool, float | None]] = {}
+    for row in _rows(folder, "belligerents.csv"):
+        flag = row["attacker"].strip()
+        if flag not in ("0", "1"):
+            raise ValueError(f"belligerents.csv: isqno {row['isqno']}: attacker flag {flag!r}")
+        strengths.setdefault(int(row["isqno"]), {})[flag == "1"] = _float_or_none(row["str"])
+
+    durations: dict[int, float | None] = {}
+    years: dict[int, int] = {}
+    for row in _rows(folder, "battle_durations.csv"):
+        isqno = int(row["isqno"])
+        start = _parse_datetime(row["datetime_min"])
+        end = _parse_datetime(row["datetime_max"])
+        durations[isqno] = calendar_days(start, end) if start and end else None
+        known = start or _parse_datetime(row["datetime"]) or end
+        if known is not None:
+            years[isqno] = known.year
+
+    fronts: dict[int, float] = {}
+    for row in _rows(folder, "front_widths.csv"):
+        width = _float_or_none(row["wofa"])
+        if row["front_number"].strip() == "1" and width is not None and width > 0:
+            fronts[int(row["isqno"])] = width
+
+    battles: list[Battle] = []
+    for row in _rows(folder, "battles.csv"):
+        isqno = int(row["isqno"])
+        sides = strengths.get(isqno, {})
+        attacker, defender = sides.get(True), sides.get(False)
+        if not attacker or not defender or attacker <= 0 or defender <= 0:
+            continue
+        wina = row["wina"].strip()
+        if wina not in _WINA:
+            raise ValueError(f"battles.csv: isqno {isqno}: unknown wina code {wina!r}")
+        posture = row["post1"].strip() or None
+        battles.append(
+            Battle(
+                isqno=isqno,
+                attacker_strength=attacker,
+                defender_strength=defender,
+                posture=posture,
+                attacker_won=_WINA[wina],
+                km_advanced=_float_or_none(row["kmda"]),
+                duration_days=durations.get(isqno),
+                front_width_km=fronts.get(isqno),
+                name=row["name"].strip(),
+                year=years.get(isqno),
+            )
+        )
+    battles.sort(key=lambda battle: battle.isqno)
+    return battles
+
+
+def _success_design(
+    battles: Iterable[Battle], draws_as_failures: bool
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Design matrix ``[1, ln R, PD, FD]`` and outcomes for the success curve."""
+    rows: list[tuple[float, float, float, float]] = []
+    outcomes: list[float] = []
+    for battle in battles:
+        if battle.posture not in FITTED_POSTURES:
+            continue
+        if battle.attacker_won is None and not draws_as_failures:
+            continue
+        rows.append(
+            (
+                1.0,
+                math.log(battle.force_ratio),
+                1.0 if battle.posture == "PD" else 0.0,
+                1.0 if battle.posture == "FD" else 0.0,
+            )
+        )
+        outcomes.append(1.0 if battle.attacker_won else 0.0)
+    return np.asarray(rows, dtype=np.float64).reshape(-1, 4), np.asarray(outcomes, dtype=np.float64)
+
+
+def fit_success_curve(battles: Iterable[Battle], *, draws_as_failures: bool = True) -> SuccessCurveFit:
+    """Fit ``logit P(attacker wins) = a + b ln(R) + offset(posture)`` by maximum likelihood.
+
+    R is attacker over defender personnel strength. The posture offsets are dummy variables for a
+    prepared (``PD``) and a fortified (``FD``) defence, with a hasty defence (``HD``) as baseline.
+    Battles whose defender delayed (``DL``) or withdrew (``WD``) are left out: the defender was not
+    trying to hold, so "success" means something else (22 battles; 18 of them attacker wins). Battles
+    with no posture coded are left out too. A draw is counted as a failure by default (the attack did
+    not achieve its purpose, which is what a simulator's "success moves the line" needs); pass
+    ``draws_as_failures=False`` to drop draws instead.
+
+    The mean negative log-likelihood is minimised with ``scipy.optimize.minimize`` (trust-region,
+    exact gradient and Hessian; the problem is convex). Convergence is judged by the size of the
+    remaining Newton step, which must be below 1e-6 in every coefficient (far below any standard
+    error), not by the optimiser's own flag: that one trips on rounding in the objective once the
+    gradient is ~1e-10. Standard errors are the square roots of the diagonal of the inverse of the
+    observed information (the Hessian of the negative log-likelihood) at the optimum.
+
+    Args:
+        battles: Battles, e.g. from :func:`load_battles`.
+        draws_as_failures: Count draws as failed attacks (``True``) or leave them out (``False``).
+
+    Returns:
+        The fitted curve.
+
+    Raises:
+        ValueError: If the data cannot identify the model (a fitted posture is absent, all outcomes
+            are equal, or the force ratio never varies).
+        RuntimeError: If the optimiser fails to converge.
+    """
+    design, outcomes = _success_design(battles, draws_as_failures)
+    n = len(outcomes)
+    if n == 0 or outcomes.min() == outcomes.max():
+        raise ValueError("need both successful and failed attacks to fit a success curve")
+    for column, posture in ((2, "PD"), (3, "FD")):
+        if design[:, column].sum() == 0 or design[:, column].sum() == n:
+            raise ValueError(f"posture {posture} and a hasty defence must both be present")
+    if np.ptp(design[:, 1]) == 0:
+        raise ValueError("the force ratio does not vary: its slope is not identified")
+
+    def mean_negative_log_likelihood(beta: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
+        eta = design @ beta
+        value = float(np.mean(np.logaddexp(0.0, eta) - outcomes * eta))
+        gradient = design.T @ (special.expit(eta) - outcomes) / n
+        return value, gradient
+
+    def mean_hessian(beta: NDArray[np.float64]) -> NDArray[np.float64]:
+        p = special.expit(design @ beta)
+        return (design * (p * (1.0 - p))[:, None]).T @ design / n
+
+    result = optimize.minimize(
+        mean_negative_log_likelihood,
+        x0=np.zeros(4),
+        jac=True,
+        hess=mean_hessian,
+        method="trust-exact",
+        options={"gtol": 1e-10},
+    )
+    beta = np.asarray(result.x, dtype=np.float64)
+    curvature = mean_hessian(beta)
+    _, gradient = mean_negative_log_likelihood(beta)
+    newton_step = np.linalg.solve(curvature, gradient)
+    if not np.all(np.isfinite(beta)) or float(np.max(np.abs(newton_step))) > 1e-6:
+        raise RuntimeError(f"logistic fit did not converge: {result.message}")
+    covariance = np.linalg.inv(curvature * n)  # inverse observed information of the summed log-likelihood
+    se = np.sqrt(np.diag(covariance))
+    return SuccessCurveFit(
+        intercept=float(beta[0]),
+        slope=float(beta[1]),
+        pd_offset=float(beta[2]),
+        fd_offset=float(beta[3]),
+        intercept_se=float(se[0]),
+        slope_se=float(se[1]),
+        pd_offset_se=float(se[2]),
+        fd_offset_se=float(se[3]),
+        n=n,
+        n_successes=int(outcomes.sum()),
+        log_likelihood=-float(result.fun) * n,
+        covariance=tuple(tuple(float(value) for value in row) for row in covariance),
+    )
+
+
+def fit_advance(battles: Iterable[Battle]) -> AdvanceFit:
+    """Summarise the advance per day of successful attacks.
+
+    Uses battles the attacker won with both ``km_advanced`` and ``duration_days`` recorded (failed
+    attacks are left out: the tidy file blanks their retreats). Advance per day is
+    ``km_advanced / duration_days`` with the duration in calendar days touched, so a one-day battle's
+    rate is its whole advance. Zero advances count towards the median but cannot enter log space; the
+    lognormal ``mu``/``sigma`` and the trend (ordinary least squares of ln(km per day) on
+    ln(force ratio)) use the positive ones.
+
+    Args:
+        battles: Battles, e.g. from :func:`load_battles`.
+
+    Returns:
+        The summary.
+
+    Raises:
+        ValueError: If fewer than three positive advances are available.
+    """
+    pairs = [
+        (rate, battle.force_ratio)
+        for battle in battles
+        if battle.attacker_won is True and (rate := battle.advance_km_per_day) is not None
+    ]
+    rates = np.asarray([rate for rate, _ in pairs], dtype=np.float64)
+    ratios = np.asarray([ratio for _, ratio in pairs], dtype=np.float64)
+    positive = rates > 0
+    if int(positive.sum()) < 3:
+        raise ValueError("need at least three successful attacks with a positive advance")
+    log_rates = np.log(rates[positive])
+    log_ratios = np.log(ratios[positive])
+    trend = stats.linregress(log_ratios, log_rates)
+    return AdvanceFit(
+        n=len(rates),
+        n_zero=int((~positive).sum()),
+        median_km_per_day=float(np.median(rates)),
+        log_mean=float(np.mean(log_rates)),
+        log_sd=float(np.std(log_rates, ddof=1)),
+        ratio_intercept=float(trend.intercept),
+        ratio_slope=float(trend.slope),
+        ratio_slope_se=float(trend.stderr),
+        ratio_r_squared=float(trend.rvalue**2),
+    )
+
+
+def format_report(success: SuccessCurveFit, advance: AdvanceFit, n_battles: int) -> str:
+    """Render both fits as a plain-text table.
+
+    Args:
+        success: Fitted success curve.
+        advance: Fitted advance rates.
+        n_battles: Battles loaded (before each fit's own selection).
+
+    Returns:
+        The report, ending with the data credit.
+    """
+    lines = [
+        f"CDB90 grounding of the engagement law ({n_battles} battles loaded)",
+        "",
+        "Success curve: logit P(attacker wins) = a + b ln(R) + offset(posture)",
+        f"  n = {success.n} battles ({success.n_successes} attacker wins; draws count as failures;",
+        f"  hasty/prepared/fortified defences only), log-likelihood = {success.log_likelihood:.2f}",
+        "",
+        f"  {'parameter':<24}{'estimate':>10}{'std err':>10}",
+        f"  {'intercept a':<24}{success.intercept:>10.3f}{success.intercept_se:>10.3f}",
+        f"  {'slope b (ln R)':<24}{success.slope:>10.3f}{success.slope_se:>10.3f}",
+        f"  {'offset PD vs HD':<24}{success.pd_offset:>10.3f}{success.pd_offset_se:>10.3f}",
+        f"  {'offset FD vs HD':<24}{success.fd_offset:>10.3f}{success.fd_offset_se:>10.3f}",
+        "",
+        f"  {'P(success)':<12}" + "".join(f"{f'R={ratio:g}':>9}" for ratio in (0.5, 1, 1.5, 2, 3, 5)),
+    ]
+    for posture in FITTED_POSTURES:
+        cells = "".join(f"{success.probability(ratio, posture):>9.2f}" for ratio in (0.5, 1, 1.5, 2, 3, 5))
+        lines.append(f"  {posture:<12}{cells}")
+    lines += [
+        "",
+        "Advance per day of successful attacks (km / calendar days of battle)",
+        f"  n = {advance.n} ({advance.n_zero} with zero advance, left out of log-space statistics)",
+        "",
+        f"  {'statistic':<32}{'value':>10}",
+        f"  {'median km/day':<32}{advance.median_km_per_day:>10.3f}",
+        f"  {'lognormal mu (ln km/day)':<32}{advance.log_mean:>10.3f}",
+        f"  {'lognormal sigma':<32}{advance.log_sd:>10.3f}",
+        f"  {'lognormal median exp(mu)':<32}{advance.lognormal_median_km_per_day:>10.3f}",
+        f"  {'slope of ln km/day on ln R':<32}{advance.ratio_slope:>10.3f}",
+        f"  {'  its std err':<32}{advance.ratio_slope_se:>10.3f}",
+        f"  {'  R squared':<32}{advance.ratio_r_squared:>10.3f}",
+        "",
+        f"Data: {CREDIT}; licence {LICENCE}.",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Print the CDB90 fits as a readable table.
+
+    Args:
+        argv: Command-line arguments (default ``sys.argv[1:]``); ``--data DIR`` reads another copy.
+
+    Returns:
+        Exit status 0.
+    """
+    parser = argparse.ArgumentParser(
+        prog="python -m sim.grounding.cdb90",
+        description="Fit the engagement law's success curve and advance rate to CDB90.",
+    )
+    parser.add_argument("--data", type=Path, default=None, help="folder with the CDB90 CSV files")
+    arguments = parser.parse_args(argv)
+    battles = load_battles(arguments.data)
+    print(format_report(fit_success_curve(battles), fit_advance(battles), len(battles)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,129 @@
+"""Combat laws: small pure functions, each tested on its own.
+
+Attrition follows the Lanchester family in its general form: over an assault of length ``tau``
+a side with engaged strength ``own`` facing ``enemy`` expects to lose
+
+    kill_rate * enemy_effectiveness * own**p * enemy**q * tau
+
+with (p, q) = (0, 1) for the square law, (1, 1) linear, (1, 0) logarithmic, or any exponents.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+def expected_losses(
+    own: float,
+    enemy: float,
+    enemy_effectiveness: float,
+    kill_rate: float,
+    exponents: tuple[float, float],
+    duration_days: float,
+) -> float:
+    """Return the expected losses of one side over an assault.
+
+    Args:
+        own: The side's engaged strength (personnel).
+        enemy: The enemy's engaged strength (personnel).
+        enemy_effectiveness: The enemy's quality x supply x posture multipliers.
+        kill_rate: The law's attrition coefficient per day.
+        exponents: (p, q), the exponents on own and enemy strength.
+        duration_days: Length of the assault in days.
+
+    Returns:
+        Expected losses in personnel (not yet capped at ``own``).
+    """
+    own_exponent, enemy_exponent = exponents
+    if own <= 0.0 or enemy <= 0.0:
+        return 0.0
+    return kill_rate * enemy_effectiveness * own**own_exponent * enemy**enemy_exponent * duration_days
+
+
+def draw_losses(mean: float, present: float, dispersion: float | None, rng: np.random.Generator | None) -> float:
+    """Draw realised losses around ``mean``, never more than the strength present.
+
+    With a dispersion ``k``, losses are gamma-Poisson (negative binomial): the Poisson rate is
+    itself gamma distributed with shape ``k`` and mean ``mean``, so the variance is
+    ``mean + mean**2 / k``, wider than Poisson as combat records show.
+
+    Args:
+        mean: Expected losses.
+        present: Strength present, the cap.
+        dispersion: Gamma shape ``k``; None (or no generator) returns the mean itself.
+        rng: The combat stream.
+
+    Returns:
+        Losses in [0, present].
+    """
+    if mean <= 0.0 or present <= 0.0:
+        return 0.0
+    if dispersion is None or rng is None:
+        return min(mean, present)
+    rate = rng.gamma(dispersion, mean / dispersion) if dispersion > 0 else mean
+    return min(float(rng.poisson(rate)), present)
+
+
+def combat_power(strength: float, quality: float, supply: float, multiplier: float = 1.0) -> float:
+    """Return Dupuy-style combat power P = S x V x supply x posture/terrain multipliers."""
+    return strength * quality * supply * multiplier
+
+
+def success_probability(force_ratio: float, intercept: float, slope: float, offset: float = 0.0) -> float:
+    """Return the chance an assault succeeds: logistic(intercept + slope ln(ratio) + offset).
+
+    Args:
+        force_ratio: Attacker's over defender's combat power (inf when nobody defends).
+        intercept: Logit at a ratio of 1.
+        slope: Change of the logit per unit of ln(ratio).
+        offset: Posture term, e.g. for a fortified defence.
+
+    Returns:
+        A probability in [0, 1].
+    """
+    if force_ratio <= 0.0:
+        return 0.0
+    if math.isinf(force_ratio):
+        return 1.0
+    logit = intercept + slope * math.log(force_ratio) + offset
+    if logit >= 0:
+        return 1.0 / (1.0 + math.exp(-logit))
+    odds = math.exp(logit)
+    return odds / (1.0 + odds)
+
+
+def frontage_km(initial_frontage_km: float, initial_area_km2: float, area_km2: float) -> float:
+    """Return the front length of a sector that has shrunk to ``area_km2``.
+
+    A salient shrinking in proportion keeps its shape, so its front scales with the square root
+    of its area.
+    """
+    if initial_area_km2 <= 0.0 or area_km2 <= 0.0:
+        return 0.0
+    return initial_frontage_km * math.sqrt(area_km2 / initial_area_km2)
+
+
+def area_gained(depth_km: float, assault_frontage_km: float, sector_frontage_km: float) -> float:
+    """Return the area a successful assault moves the line by: depth x engaged frontage."""
+    return depth_km * min(assault_frontage_km, sector_frontage_km)
+
+
+def supply_factor(capacity: float, demand: float) -> float:
+    """Return the share of demand that capacity meets, in [0, 1]."""
+    if demand <= 0.0:
+        return 1.0
+    return max(0.0, min(1.0, capacity / demand))
+
+
+def corridor_factor(exposure: float, area_km2: float, initial_area_km2: float) -> float:
+    """Return the share of a holder's supply capacity left as its salient shrinks.
+
+    The corridor into a shrinking salient is ever closer to enemy fire: at exposure ``e``, the
+    capacity falls linearly to ``1 - e`` as the held area falls to nothing.
+    """
+    if initial_area_km2 <= 0.0:
+        return 1.0
+    share_held = max(0.0, min(1.0, area_km2 / initial_area_km2))
+    return 1.0 - exposure * (1.0 - share_held)

@@ -1,0 +1,291 @@
+"""Distributions a scenario number may take instead of a fixed value.
+
+Every distribution is sampled by its inverse CDF (``ppf``) from one uniform draw, so the same
+uniform gives the same quantile whatever the distribution's family: this keeps common random
+numbers across a sweep and lets designed experiments (LHS, Sobol) reuse the same code.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from scipy import special
+
+
+class _Distribution(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def ppf(self, u: float) -> float:
+        """Return the quantile at probability ``u`` in (0, 1)."""
+        raise NotImplementedError
+
+    def support(self) -> tuple[float, float]:
+        """Return the smallest and largest value the distribution can produce."""
+        raise NotImplementedError
+
+    def median(self) -> float:
+        """Return the median, used wherever a scenario is shown or run deterministically."""
+        return self.ppf(0.5)
+
+    def describe(self) -> str:
+        """Return a one-line description for ``sim check``."""
+        args = ", ".join(f"{k}={v}" for k, v in self.model_dump(exclude={"dist"}).items() if v is not None)
+        return f"{self.dist}({args})"  # type: ignore[attr-defined]
+
+
+class Fixed(_Distribution):
+    """A fixed value written as a distribution (useful to switch an uncertain input off)."""
+
+    dist: Literal["fixed"]
+    value: float
+
+    def ppf(self, u: float) -> float:
+        """Return the value, whatever ``u``."""
+        return self.value
+
+    def support(self) -> tuple[float, float]:
+        """Return the value as both ends."""
+        return (self.value, self.value)
+
+
+class Uniform(_Distribution):
+    """Uniform on [low, high]."""
+
+    dist: Literal["uniform"]
+    low: float
+    high: float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Uniform:
+        if not self.low < self.high:
+            raise ValueError(f"uniform needs low < high (got low={self.low}, high={self.high})")
+        return self
+
+    def ppf(self, u: float) -> float:
+        """Return low + u (high - low)."""
+        return self.low + u * (self.high - self.low)
+
+    def support(self) -> tuple[float, float]:
+        """Return (low, high)."""
+        return (self.low, self.high)
+
+
+class Normal(_Distribution):
+    """Normal with mean and standard deviation, optionally truncated to [low, high]."""
+
+    dist: Literal["normal"]
+    mean: float
+    sd: float = Field(gt=0)
+    low: float | None = None
+    high: float | None = None
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Normal:
+        if self.low is not None and self.high is not None and not self.low < self.high:
+            raise ValueError(f"normal truncation needs low < high (got {self.low}, {self.high})")
+        return self
+
+    def ppf(self, u: float) -> float:
+        """Return the truncated normal quantile."""
+        lo = 0.0 if self.low is None else float(special.ndtr((self.low - self.mean) / self.sd))
+        hi = 1.0 if self.high is None else float(special.ndtr((self.high - self.mean) / self.sd))
+        return self.mean + self.sd * float(special.ndtri(lo + u * (hi - lo)))
+
+    def support(self) -> tuple[float, float]:
+        """Return the truncation bounds (infinite where not truncated)."""
+        return (-math.inf if self.low is None else self.low, math.inf if self.high is None else self.high)
+
+
+class LogNormal(_Distribution):
+    """Log-normal given by its median and the standard deviation of its logarithm."""
+
+    dist: Literal["lognormal"]
+    median_value: float = Field(gt=0, alias="median")
+    sigma: float = Field(gt=0)
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    def ppf(self, u: float) -> float:
+        """Return median * exp(sigma * z_u)."""
+        return self.median_value * math.exp(self.sigma * float(special.ndtri(u)))
+
+    def support(self) -> tuple[float, float]:
+        """Return (0, inf)."""
+        return (0.0, math.inf)
+
+    def describe(self) -> str:
+        """Return a one-line description."""
+        return f"lognormal(median={self.median_value}, sigma={self.sigma})"
+
+
+class Triangular(_Distribution):
+    """Triangular on [low, high] with its mode."""
+
+    dist: Literal["triangular"]
+    low: float
+    mode: float
+    high: float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Triangular:
+        if not (self.low <= self.mode <= self.high and self.low < self.high):
+            raise ValueError(
+                f"triangular needs low <= mode <= high and low < high "
+                f"(got low={self.low}, mode={self.mode}, high={self.high})"
+            )
+        return self
+
+    def ppf(self, u: float) -> float:
+        """Return the closed-form triangular quantile."""
+        width = self.high - self.low
+        split = (self.mode - self.low) / width
+        if u < split:
+            return self.low + math.sqrt(u * width * (self.mode - self.low))
+        return self.high - math.sqrt((1.0 - u) * width * (self.high - self.mode))
+
+    def support(self) -> tuple[float, float]:
+        """Return (low, high)."""
+        return (self.low, self.high)
+
+
+class Beta(_Distribution):
+    """Beta(alpha, beta) scaled to [low, high] (default [0, 1])."""
+
+    dist: Literal["beta"]
+    alpha: float = Field(gt=0)
+    beta: float = Field(gt=0)
+    low: float = 0.0
+    high: float = 1.0
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Beta:
+        if not self.low < self.high:
+            raise ValueError(f"beta needs low < high (got low={self.low}, high={self.high})")
+        return self
+
+    def ppf(self, u: float) -> float:
+        """Return the scaled beta quantile."""
+        return self.low + (self.high - self.low) * float(special.betaincinv(self.alpha, self.beta, u))
+
+    def support(self) -> tuple[float, float]:
+        """Return (low, high)."""
+        return (self.low, self.high)
+
+
+class Choice(_Distribution):
+    """One of a list of values, with optional weights (equal by default)."""
+
+    dist: Literal["choice"]
+    values: list[float] = Field(min_length=1)
+    weights: list[float] | None = None
+
+    @model_validator(mode="after")
+    def _weights(self) -> Choice:
+        if self.weights is not None:
+            if len(self.weights) != len(self.values):
+                raise ValueError(
+                    f"choice has {len(self.values)} values but {len(self.weights)} weights"
+                )
+            if any(w < 0 for w in self.weights) or sum(self.weights) <= 0:
+                raise ValueError("choice weights must be non-negative and not all zero")
+        return self
+
+    def ppf(self, u: float) -> float:
+        """Return the value whose cumulative weight first exceeds ``u``."""
+        weights = self.weights or [1.0] * len(self.values)
+        total = sum(weights)
+        cumulative = 0.0
+        for value, weight in zip(self.values, weights, strict=True):
+            cumulative += weight / total
+            if u < cumulative:
+                return value
+        return self.values[-1]
+
+    def support(self) -> tuple[float, float]:
+        """Return the smallest and largest value."""
+        return (min(self.values), max(self.values))
+
+    def median(self) -> float:
+        """Return the weighted median value."""
+        return self.ppf(0.5)
+
+
+Distribution = Annotated[
+    Fixed | Uniform | Normal | LogNormal | Triangular | Beta | Choice,
+    Field(discriminator="dist"),
+]
+DISTRIBUTION_KINDS = ("fixed", "uniform", "normal", "lognormal", "triangular", "beta", "choice")
+
+
+def _number_or_distribution(value: Any) -> Any:
+    """Turn the YAML forms of a number into a float; leave mappings to the distribution union."""
+    if isinstance(value, bool):
+        raise ValueError("expected a number or a distribution, got a boolean")
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            # PyYAML reads 1e3 (no dot) as a string; accept it, and 12_000.
+            return float(value.replace("_", ""))
+        except ValueError:
+            raise ValueError(f"expected a number or a distribution, got {value!r}") from None
+    if isinstance(value, dict):
+        kind = value.get("dist")
+        if kind is None:
+            raise ValueError(
+                "a distribution needs a 'dist' key, one of: " + ", ".join(DISTRIBUTION_KINDS)
+            )
+        if kind not in DISTRIBUTION_KINDS:
+            raise ValueError(
+                f"unknown distribution {kind!r}; expected one of: " + ", ".join(DISTRIBUTION_KINDS)
+            )
+        return value
+    if isinstance(value, _Distribution):
+        return value
+    raise ValueError(f"expected a number or a distribution, got {type(value).__name__}")
+
+
+Param = Annotated[float | Distribution, BeforeValidator(_number_or_distribution)]
+"""A scenario number: a fixed float, or a distribution sampled once per replication."""
+
+
+def _within(low: float | None, high: float | None) -> Callable[[Any], Any]:
+    def check(value: float | _Distribution) -> float | _Distribution:
+        lo, hi = (value, value) if isinstance(value, float) else value.support()
+        if low is not None and lo < low:
+            what = "value" if isinstance(value, float) else "distribution can reach"
+            raise ValueError(f"must be >= {low} ({what} {lo})")
+        if high is not None and hi > high:
+            what = "value" if isinstance(value, float) else "distribution can reach"
+            raise ValueError(f"must be <= {high} ({what} {hi})")
+        return value
+
+    return check
+
+
+NonNegative = Annotated[Param, AfterValidator(_within(0.0, None))]
+"""A number or distribution that can never be negative."""
+Fraction = Annotated[Param, AfterValidator(_within(0.0, 1.0))]
+"""A number or distribution within [0, 1]."""
+
+
+def value_of(value: float | _Distribution) -> float:
+    """Return a resolved scenario number as a float.
+
+    Args:
+        value: A number already resolved for a replication (or a distribution, whose median is used).
+
+    Returns:
+        The float value.
+    """
+    if isinstance(value, float):
+        return value
+    return value.median()
+
+
+def is_distribution(value: object) -> bool:
+    """Return whether ``value`` is a distribution rather than a fixed number."""
+    return isinstance(value, _Distribution)

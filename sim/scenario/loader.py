@@ -1,0 +1,301 @@
+"""Load scenario YAML into a validated ``Scenario``, with errors that name file, line and field.
+
+YAML is read with PyYAML's safe loader, so tags that would build Python objects are refused.
+``extends:`` merges a base file under the scenario (mappings merge key by key, anything else is
+replaced), and ``--set path=value`` overrides are applied last.
+"""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Union
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from sim.errors import InputError
+from sim.scenario.schema import Scenario
+
+Origin = tuple[str, int | None]
+"""Where a value was written: a file (or '--set') and its 1-based line."""
+PathKey = tuple[str | int, ...]
+
+
+def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
+    """Read, merge, override and validate a scenario file.
+
+    Args:
+        path: The scenario YAML file.
+        overrides: ``path=value`` strings; values are read as YAML (numbers, names, mappings).
+
+    Returns:
+        The validated, immutable scenario.
+
+    Raises:
+        InputError: For a missing file, malformed YAML, a bad override or an invalid field.
+    """
+    data, origins = load_raw(Path(path))
+    for override in overrides:
+        apply_override(data, origins, override)
+    return validate(data, origins, str(path))
+
+
+def load_raw(path: Path, _seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any], dict[PathKey, Origin]]:
+    """Read a scenario file and its ``extends`` chain into plain data and a map of origins.
+
+    Args:
+        path: The YAML file.
+
+    Returns:
+        The merged mapping and, for each path in it, the file and line it came from.
+
+    Raises:
+        InputError: For a missing file, malformed YAML or a cycle of ``extends``.
+    """
+    name = str(path)
+    resolved = path.resolve()
+    if resolved in _seen:
+        raise InputError("'extends' makes a cycle: " + " -> ".join(str(p) for p in (*_seen, resolved)), name)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError("no such scenario file", name) from None
+    except IsADirectoryError:
+        raise InputError("is a folder, not a scenario file", name) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read the file ({exc})", name) from None
+
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        problem = exc.problem or str(exc)
+        raise InputError(f"malformed YAML: {problem}", name, line) from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"malformed YAML: {exc}", name) from None
+
+    if data is None:
+        raise InputError("the scenario file is empty", name)
+    if not isinstance(data, dict):
+        raise InputError("a scenario must be a mapping of keys to values", name, 1)
+
+    origins: dict[PathKey, Origin] = {}
+    _collect_origins(node, (), name, origins)
+
+    base_ref = data.pop("extends", None)
+    if base_ref is None:
+        return data, origins
+    if not isinstance(base_ref, str):
+        raise InputError("'extends' must be a file path", name, origins.get(("extends",), (name, None))[1])
+    base_path = (path.parent / base_ref) if not Path(base_ref).is_absolute() else Path(base_ref)
+    try:
+        base_data, base_origins = load_raw(base_path, (*_seen, resolved))
+    except InputError as exc:
+        if exc.message == "no such scenario file" and exc.file == str(base_path):
+            raise InputError(
+                f"'extends' names a file that does not exist: {base_path}",
+                name,
+                origins.get(("extends",), (name, None))[1],
+                "extends",
+            ) from None
+        raise
+    origins.pop(("extends",), None)
+    merged = _deep_merge(base_data, data)
+    base_origins.update(origins)
+    return merged, base_origins
+
+
+def _collect_origins(node: yaml.Node, prefix: PathKey, name: str, out: dict[PathKey, Origin]) -> None:
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = key_node.value
+            if key in seen:
+                raise InputError(f"duplicate key {key!r}", name, key_node.start_mark.line + 1,
+                                 _dotted((*prefix, key)))
+            seen.add(key)
+            out[(*prefix, key)] = (name, key_node.start_mark.line + 1)
+            _collect_origins(value_node, (*prefix, key), name, out)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            out[(*prefix, index)] = (name, item.start_mark.line + 1)
+            _collect_origins(item, (*prefix, index), name, out)
+
+
+def _deep_merge(base: dict[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in top.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def apply_override(data: dict[str, Any], origins: dict[PathKey, Origin], override: str) -> None:
+    """Apply one ``path=value`` override in place.
+
+    Args:
+        data: The scenario mapping.
+        origins: The origin map, updated so errors on the new value name the override.
+        override: ``dotted.path=value``; list items are addressed by index (``echelons.0.day``).
+
+    Raises:
+        InputError: If the override is not of that form or its path does not lead anywhere.
+    """
+    where = f"--set {override}"
+    if "=" not in override:
+        raise InputError("expected path=value", where)
+    dotted, raw_value = override.split("=", 1)
+    keys = [part for part in dotted.strip().split(".") if part]
+    if not keys:
+        raise InputError("the path before '=' is empty", where)
+    try:
+        value = yaml.safe_load(raw_value) if raw_value.strip() else None
+    except yaml.YAMLError as exc:
+        raise InputError(f"cannot read the value: {exc}", where) from None
+
+    container: Any = data
+    path: list[str | int] = []
+    for position, key in enumerate(keys):
+        last = position == len(keys) - 1
+        if isinstance(container, list):
+            if not key.isdigit() or int(key) >= len(container):
+                raise InputError(f"no item {key} in the list at {_dotted(tuple(path)) or 'top level'}",
+                                 where, field=dotted)
+            index: str | int = int(key)
+        elif isinstance(container, dict):
+            index = key
+        else:
+            raise InputError(f"{_dotted(tuple(path))} is a value, not a block", where, field=dotted)
+        path.append(index)
+        if last:
+            container[index] = value
+        else:
+            if isinstance(container, dict) and index not in container:
+                container[index] = {}
+            container = container[index]
+    stale = [p for p in origins if p[: len(path)] == tuple(path)]
+    for p in stale:
+        del origins[p]
+    origins[tuple(path)] = (where, None)
+
+
+def validate(data: dict[str, Any], origins: Mapping[PathKey, Origin], name: str) -> Scenario:
+    """Validate plain data into a ``Scenario``, turning the first error into an ``InputError``.
+
+    Args:
+        data: The merged, overridden scenario mapping.
+        origins: Where each path was written.
+        name: The scenario file, named when no closer origin is known.
+
+    Returns:
+        The validated scenario.
+
+    Raises:
+        InputError: Naming the file, line and field of the first problem.
+    """
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+        raise _to_input_error(errors[0], origins, name, len(errors) - 1) from None
+
+
+def _to_input_error(error: Any, origins: Mapping[PathKey, Origin], name: str, more: int) -> InputError:
+    loc = _data_path(error["loc"])
+    field = _dotted(loc)
+    file, line = _closest_origin(loc, origins, name)
+    if error["type"] == "extra_forbidden":
+        allowed = _allowed_keys(loc[:-1])
+        key = str(loc[-1])
+        message = f"unknown key {key!r}"
+        guess = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+        if guess:
+            message += f"; did you mean {guess[0]!r}?"
+        elif allowed:
+            message += "; expected one of: " + ", ".join(sorted(allowed))
+    elif error["type"] == "missing":
+        message = "required field is missing"
+    else:
+        message = error["msg"].removeprefix("Value error, ")
+        if "input" in error and not isinstance(error["input"], dict | list) and error["type"] != "value_error":
+            message += f" (got {error['input']!r})"
+    if more:
+        message += f" (and {more} more problem{'s' if more > 1 else ''})"
+    return InputError(message, file, line, field or None)
+
+
+_DISTRIBUTION_TAGS = {"fixed", "uniform", "normal", "lognormal", "triangular", "beta", "choice"}
+_TYPE_TAGS = {"float", "int", "str", "bool", "date", "list", "dict", "none", "function-after", "function-before"}
+
+
+def _data_path(loc: Iterable[Any]) -> PathKey:
+    """Drop the parts pydantic adds to a location for union members, keeping the data path."""
+    out: list[str | int] = []
+    for part in loc:
+        if isinstance(part, str) and (
+            part in _TYPE_TAGS or part.startswith(("function-", "union[", "tagged-union["))
+            or (part in _DISTRIBUTION_TAGS and out and out[-1] != "dist")
+        ):
+            continue
+        out.append(part)
+    return tuple(out)
+
+
+def _closest_origin(loc: PathKey, origins: Mapping[PathKey, Origin], name: str) -> Origin:
+    for length in range(len(loc), -1, -1):
+        origin = origins.get(loc[:length])
+        if origin is not None:
+            return origin
+    return (name, None)
+
+
+def _dotted(path: Iterable[str | int]) -> str:
+    return ".".join(str(part) for part in path)
+
+
+def _allowed_keys(path: PathKey) -> list[str]:
+    """Return the keys the schema accepts at ``path`` (for did-you-mean hints)."""
+    current: Any = Scenario
+    for part in path:
+        current = _step(current, part)
+        if current is None:
+            return []
+    models = _models_in(current)
+    keys: list[str] = []
+    for model in models:
+        keys.extend(info.alias or field for field, info in model.model_fields.items())
+    return keys
+
+
+def _step(annotation: Any, part: str | int) -> Any:
+    for model in _models_in(annotation):
+        if isinstance(part, str) and part in model.model_fields:
+            return model.model_fields[part].annotation
+    origin = typing.get_origin(annotation)
+    if origin in (dict, list):
+        return typing.get_args(annotation)[-1]
+    for arg in typing.get_args(annotation):
+        stepped = _step(arg, part) if typing.get_origin(arg) in (dict, list) else None
+        if stepped is not None:
+            return stepped
+    return None
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    origin = typing.get_origin(annotation)
+    if origin in (Union, types.UnionType) or origin is typing.Annotated:
+        found: list[type[BaseModel]] = []
+        for arg in typing.get_args(annotation):
+            found.extend(_models_in(arg))
+        return found
+    return []

@@ -1,0 +1,130 @@
+"""Sampling a scenario's distributions once per replication.
+
+Each uncertain number gets its own random stream, keyed by its dotted path, so a value drawn for
+one replication does not depend on which other numbers are uncertain: fixing one input in a sweep
+leaves the draws of all the others unchanged (common random numbers).
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel
+
+from sim.scenario.distributions import _Distribution
+from sim.scenario.schema import Scenario
+
+PARAMS_STREAM = 0
+"""Index of the parameter stream among a replication's child streams (see ``sim.model.streams``)."""
+
+
+_LEAVES: dict[int, tuple[Scenario, tuple[tuple[str, _Distribution], ...]]] = {}
+
+
+def distribution_leaves(scenario: Scenario) -> tuple[tuple[str, _Distribution], ...]:
+    """Return every distribution in the scenario with its dotted path, in document order.
+
+    Args:
+        scenario: A validated scenario.
+
+    Returns:
+        Pairs of (dotted path, distribution).
+    """
+    # Scenarios are immutable but not hashable (they hold dicts): cache by identity, keeping the
+    # scenario alive beside its leaves so the id cannot be reused while cached.
+    cached = _LEAVES.get(id(scenario))
+    if cached is not None and cached[0] is scenario:
+        return cached[1]
+    found: list[tuple[str, _Distribution]] = []
+    _walk(scenario, "", found)
+    if len(_LEAVES) >= 64:
+        _LEAVES.clear()
+    _LEAVES[id(scenario)] = (scenario, tuple(found))
+    return tuple(found)
+
+
+def _walk(node: Any, prefix: str, found: list[tuple[str, _Distribution]]) -> None:
+    if isinstance(node, _Distribution):
+        found.append((prefix, node))
+    elif isinstance(node, BaseModel):
+        for name in type(node).model_fields:
+            _walk(getattr(node, name), f"{prefix}.{name}" if prefix else name, found)
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            _walk(value, f"{prefix}.{key}", found)
+    elif isinstance(node, list | tuple):
+        for index, value in enumerate(node):
+            _walk(value, f"{prefix}.{index}", found)
+
+
+def uniform_for(replication_seed: np.random.SeedSequence, path: str) -> float:
+    """Return the uniform draw in (0, 1) that replication's stream for ``path`` gives.
+
+    Args:
+        replication_seed: The replication's seed sequence.
+        path: The dotted path of the uncertain number.
+
+    Returns:
+        A float strictly between 0 and 1.
+    """
+    key = (*replication_seed.spawn_key, PARAMS_STREAM, zlib.crc32(path.encode()))
+    state = np.random.SeedSequence(replication_seed.entropy, spawn_key=key).generate_state(1, np.uint64)
+    # 53 random bits, offset by half a step so the draw is never exactly 0 or 1.
+    return ((int(state[0]) >> 11) + 0.5) / 9007199254740992.0
+
+
+def sample_parameters(scenario: Scenario, replication_seed: np.random.SeedSequence) -> dict[str, float]:
+    """Draw every uncertain number of the scenario for one replication.
+
+    Args:
+        scenario: A validated scenario.
+        replication_seed: The replication's seed sequence.
+
+    Returns:
+        The sampled value of each distribution, by dotted path.
+    """
+    return {path: dist.ppf(uniform_for(replication_seed, path)) for path, dist in distribution_leaves(scenario)}
+
+
+def median_parameters(scenario: Scenario) -> dict[str, float]:
+    """Return the median of every uncertain number (a deterministic stand-in for a sample)."""
+    return {path: dist.median() for path, dist in distribution_leaves(scenario)}
+
+
+def resolve(scenario: Scenario, values: Mapping[str, float]) -> Scenario:
+    """Return the scenario with each distribution replaced by its value in ``values``.
+
+    The copy is made without validating again: the values come from distributions whose support
+    was validated when the scenario was loaded.
+
+    Args:
+        scenario: A validated scenario.
+        values: A value for every distribution path (as from ``sample_parameters``).
+
+    Returns:
+        A scenario in which every ``Param`` is a float.
+    """
+    return _substitute(scenario, "", values)
+
+
+def _substitute(node: Any, prefix: str, values: Mapping[str, float]) -> Any:
+    if isinstance(node, _Distribution):
+        return float(values[prefix])
+    if isinstance(node, BaseModel):
+        update = {}
+        for name in type(node).model_fields:
+            old = getattr(node, name)
+            new = _substitute(old, f"{prefix}.{name}" if prefix else name, values)
+            if new is not old:
+                update[name] = new
+        return node.model_copy(update=update) if update else node
+    if isinstance(node, dict):
+        items = {key: _substitute(value, f"{prefix}.{key}", values) for key, value in node.items()}
+        return items if any(items[k] is not node[k] for k in node) else node
+    if isinstance(node, list):
+        seq = [_substitute(value, f"{prefix}.{i}", values) for i, value in enumerate(node)]
+        return seq if any(a is not b for a, b in zip(seq, node, strict=True)) else node
+    return node

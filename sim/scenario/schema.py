@@ -1,0 +1,278 @@
+"""The scenario schema: what a YAML scenario may contain, validated and immutable.
+
+Every model forbids unknown keys and is frozen. Numbers that may be uncertain are ``Param``s: a
+fixed value or a distribution sampled once per replication (see ``sim.scenario.distributions``).
+Times are either calendar dates or days from the scenario's ``start``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from sim.scenario.distributions import Fraction, NonNegative, Param
+
+NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_\-]*$"
+"""Names of scenarios, sides, contingents and sectors: safe as file names and column names."""
+
+Name = Annotated[str, Field(pattern=NAME_PATTERN, max_length=64)]
+
+
+class Frozen(BaseModel):
+    """Base of every scenario block: unknown keys rejected, immutable after validation."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Echelon(Frozen):
+    """A wave of units of one contingent arriving in theatre.
+
+    Exactly one of ``date`` and ``day`` gives when it arrives; ``jitter_days`` (possibly a
+    distribution) shifts that time, so an arrival can be uncertain around a reported date.
+    """
+
+    units: int = Field(gt=0, description="Number of units in the wave.")
+    date: dt.date | None = Field(None, description="Calendar date of arrival.")
+    day: NonNegative | None = Field(None, description="Arrival as days after the scenario start.")
+    jitter_days: Param = Field(0.0, description="Days added to the arrival time (may be negative).")
+
+    @model_validator(mode="after")
+    def _one_time(self) -> Echelon:
+        if (self.date is None) == (self.day is None):
+            raise ValueError("an echelon needs exactly one of 'date' or 'day'")
+        return self
+
+
+class Contingent(Frozen):
+    """A body of troops of one side with its own quality, arrival schedule and readiness."""
+
+    description: str = ""
+    unit_size: NonNegative = Field(description="Personnel in one unit at full strength.")
+    quality: NonNegative = Field(1.0, description="Combat power per soldier, relative to 1.")
+    echelons: list[Echelon] = Field(min_length=1, description="Arrival waves.")
+    readiness_days: NonNegative = Field(0.0, description="Days from arrival until units can be committed.")
+    reserve_share: Fraction = Field(0.0, description="Share of ready strength kept out of the line.")
+    replacements_per_day: NonNegative = Field(
+        0.0, description="Personnel per day sent to refill this contingent's depleted units."
+    )
+    replacements_from: dt.date | None = Field(None, description="Replacements flow from this date.")
+
+
+class Attack(Frozen):
+    """How and when a side launches assaults in each sector."""
+
+    start: dt.date | None = Field(None, description="First date the side attacks (default: the start).")
+    rate_per_day: NonNegative = Field(description="Assaults per sector per day at full supply.")
+    min_force_ratio: NonNegative = Field(0.0, description="No assault is launched below this local ratio.")
+    engaged_share: Fraction = Field(0.3, description="Share of the attacker's sector strength in one assault.")
+    defender_engaged_share: Fraction = Field(
+        0.3, description="Share of the defender's sector strength that meets one assault."
+    )
+    duration_days: NonNegative = Field(1.0, description="Length of one assault, over which losses accrue.")
+    frontage_km: NonNegative = Field(2.0, description="Width of front one assault engages.")
+    advance_km: NonNegative = Field(description="Median depth gained by a successful assault.")
+    advance_sigma: NonNegative = Field(0.5, description="Log-space spread of the depth gained.")
+
+
+class Withdrawal(Frozen):
+    """Rules by which a holding side gives up its ground ("hold while militarily appropriate").
+
+    Any rule that fires starts a fighting withdrawal lasting ``duration_days``; rules left out
+    never fire.
+    """
+
+    not_before: dt.date | None = Field(None, description="Rules are not checked before this date.")
+    area_below_km2: NonNegative | None = Field(None, description="Withdraw once total held area is below.")
+    force_ratio_above: NonNegative | None = Field(
+        None, description="Withdraw once the enemy's overall force ratio stays above this ..."
+    )
+    force_ratio_days: int = Field(14, ge=1, description="... for this many consecutive days.")
+    supply_below: Fraction | None = Field(None, description="Withdraw once supply stays below this ...")
+    supply_days: int = Field(7, ge=1, description="... for this many consecutive days.")
+    losses_above: NonNegative | None = Field(None, description="Withdraw once cumulative casualties exceed.")
+    duration_days: NonNegative = Field(14.0, description="Length of the fighting withdrawal.")
+
+
+class Command(Frozen):
+    """A side's daily command: where ready units go, when worn units are pulled out, when to leave."""
+
+    policy: Literal["proportional_frontage", "weakest_first", "even"] = Field(
+        "proportional_frontage", description="How ready units are allocated to sectors."
+    )
+    rotation_threshold: Fraction = Field(
+        0.5, description="A unit below this share of its full size is pulled out to refit."
+    )
+    return_threshold: Fraction = Field(0.9, description="A refitting unit returns once above this share.")
+    withdrawal: Withdrawal | None = None
+
+
+class Logistics(Frozen):
+    """Supply capacity against demand, giving a supply factor in [0, 1]."""
+
+    capacity: NonNegative = Field(description="Supply delivered per day, in soldier-days of need.")
+    demand_per_soldier: NonNegative = Field(1.0, description="Daily need of one soldier in the line.")
+    corridor_exposure: Fraction = Field(
+        0.0, description="Share of capacity lost as the held area shrinks to nothing (holder only)."
+    )
+
+
+class Strikes(Frozen):
+    """Long-range strikes this side launches against the other side's supply."""
+
+    start: dt.date = Field(description="First date strikes may fall.")
+    rate_per_day: NonNegative = Field(description="Mean strikes per day (Poisson).")
+    capacity_cut: Fraction = Field(description="Share of the target's capacity one strike removes.")
+    recovery_days: NonNegative = Field(description="Days until the capacity a strike removed is back.")
+
+
+class Side(Frozen):
+    """One of the two sides."""
+
+    description: str = ""
+    holds_ground: bool = Field(False, description="Whether this side holds the sectors at the start.")
+    contingents: dict[Name, Contingent] = Field(min_length=1)
+    attack: Attack | None = None
+    command: Command = Command()
+    logistics: Logistics | None = None
+    strikes: Strikes | None = None
+
+
+class Fortification(Frozen):
+    """Field fortification a holder builds while its line stands still."""
+
+    initial: NonNegative = Field(0.0, description="Fortification bonus at the start.")
+    growth_per_day: NonNegative = Field(0.0, description="Bonus added per day without losing ground.")
+    maximum: NonNegative = Field(0.0, description="Largest bonus.")
+    kept_on_retreat: Fraction = Field(0.5, description="Share of the bonus kept when the line moves back.")
+
+
+class Sector(Frozen):
+    """An axis of the contested area held by the holding side."""
+
+    description: str = ""
+    area_km2: NonNegative = Field(description="Area held at the start.")
+    frontage_km: NonNegative = Field(description="Front length at the start; scales with sqrt(area).")
+    terrain: NonNegative = Field(1.0, description="Defence multiplier of the ground.")
+    fortification: Fortification = Fortification()
+
+
+class Law(Frozen):
+    """The Lanchester-family attrition law: dA/dt = -a A^p D^q, dD/dt = -b D^p A^q."""
+
+    type: Literal["square", "linear", "logarithmic", "general"] = "square"
+    own_exponent: float | None = Field(None, ge=0, description="p, only for the general law.")
+    enemy_exponent: float | None = Field(None, ge=0, description="q, only for the general law.")
+
+    @model_validator(mode="after")
+    def _exponents(self) -> Law:
+        given = self.own_exponent is not None or self.enemy_exponent is not None
+        if self.type == "general" and (self.own_exponent is None or self.enemy_exponent is None):
+            raise ValueError("the general law needs own_exponent and enemy_exponent")
+        if self.type != "general" and given:
+            raise ValueError(f"exponents are fixed by the {self.type} law; use type: general to set them")
+        return self
+
+    def exponents(self) -> tuple[float, float]:
+        """Return (p, q): the exponent on the side's own strength and on the enemy's."""
+        fixed = {"square": (0.0, 1.0), "linear": (1.0, 1.0), "logarithmic": (1.0, 0.0)}
+        if self.type == "general":
+            assert self.own_exponent is not None and self.enemy_exponent is not None
+            return (self.own_exponent, self.enemy_exponent)
+        return fixed[self.type]
+
+
+class SuccessCurve(Frozen):
+    """P(assault succeeds) = logistic(intercept + slope ln r + posture offset).
+
+    The defaults are the maximum-likelihood fit to 636 battles of CDB90 (``sim.grounding.cdb90``,
+    docs/model.md): attacker wins against ln(force ratio), hasty defence as the baseline.
+    """
+
+    intercept: float = Field(0.173, description="Logit of success at a force ratio of 1.")
+    slope: float = Field(0.358, description="Change of the logit per unit of ln(force ratio).")
+    fortified_offset: float = Field(-0.072, description="Added to the logit against a fortified defence.")
+
+
+class Engagement(Frozen):
+    """How assaults resolve."""
+
+    law: Law = Law()
+    kill_rate: NonNegative = Field(description="Attrition coefficient per day at quality 1 and full supply.")
+    dispersion: NonNegative | None = Field(
+        2.0, description="Gamma shape of loss noise (gamma-Poisson); null turns loss noise off."
+    )
+    noise: bool = Field(True, description="False: no randomness in timing, losses or outcomes (tests).")
+    success: SuccessCurve = SuccessCurve()
+    fortified_at: float = Field(0.5, ge=0, description="Fortification bonus from which a defence counts as fortified.")
+
+
+class Observation(Frozen):
+    """A reported figure the model's output can be compared with."""
+
+    date: dt.date
+    metric: Literal["area_km2"] = "area_km2"
+    value: float = Field(ge=0)
+    sd: float | None = Field(None, gt=0)
+    low: float | None = None
+    high: float | None = None
+    source: str = ""
+
+
+class Scenario(Frozen):
+    """A complete, validated scenario."""
+
+    name: Name
+    description: str = ""
+    start: dt.date
+    end: dt.date
+    sides: dict[Name, Side]
+    sectors: dict[Name, Sector] = Field(min_length=1)
+    engagement: Engagement
+    thresholds_km2: list[Annotated[float, Field(gt=0)]] = Field(
+        default_factory=list, description="Areas whose first crossing day is an outcome."
+    )
+    observations: list[Observation] = Field(default_factory=list)
+
+    @field_validator("sides")
+    @classmethod
+    def _two_sides(cls, sides: dict[str, Side]) -> dict[str, Side]:
+        if len(sides) != 2:
+            raise ValueError(f"a scenario has exactly two sides (got {len(sides)})")
+        holders = [name for name, side in sides.items() if side.holds_ground]
+        if len(holders) != 1:
+            raise ValueError(f"exactly one side must have holds_ground: true (got {len(holders)})")
+        return sides
+
+    @model_validator(mode="after")
+    def _dates(self) -> Scenario:
+        if self.end <= self.start:
+            raise ValueError(f"end ({self.end}) must be after start ({self.start})")
+        return self
+
+    @property
+    def horizon_days(self) -> int:
+        """Number of whole days from start to end."""
+        return (self.end - self.start).days
+
+    @property
+    def holder(self) -> str:
+        """Name of the side holding the sectors."""
+        return next(name for name, side in self.sides.items() if side.holds_ground)
+
+    @property
+    def opponent(self) -> str:
+        """Name of the side contesting the sectors."""
+        return next(name for name, side in self.sides.items() if not side.holds_ground)
+
+    def day_of(self, date: dt.date) -> float:
+        """Return a date as days after the start."""
+        return float((date - self.start).days)
+
+    @property
+    def initial_area_km2(self) -> float:
+        """Total held area at the start, using medians of uncertain sector areas."""
+        from sim.scenario.distributions import value_of
+
+        return sum(value_of(sector.area_km2) for sector in self.sectors.values())
