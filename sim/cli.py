@@ -101,12 +101,18 @@ class _Progress:
         elapsed = max(now - self.began, 1e-9)
         rate = (done - self.first) / elapsed
         left = (total - done) / rate if rate > 0 else math.inf
-        eta = "--:--" if math.isinf(left) else time.strftime("%M:%S" if left < 3600 else "%H:%M:%S", time.gmtime(left))
+        eta = (
+            "--:--"
+            if math.isinf(left)
+            else time.strftime("%M:%S" if left < 3600 else "%H:%M:%S", time.gmtime(left))
+        )
         if self.tty:
             width = 30
             filled = int(width * done / total) if total else width
             bar = "#" * filled + "-" * (width - filled)
-            click.echo(f"\r[{bar}] {done:,}/{total:,} {self.label}  {rate:,.0f}/s  {eta} left ", nl=False, err=True)
+            click.echo(
+                f"\r[{bar}] {done:,}/{total:,} {self.label}  {rate:,.0f}/s  {eta} left ", nl=False, err=True
+            )
             if done >= total:
                 click.echo("", err=True)
         elif now - self.last_log >= 5.0 or done >= total:
@@ -122,20 +128,44 @@ def _auto_chunk(replications: int, workers: int) -> int:
 
 @cli.command()
 @click.argument("scenario_file", metavar="SCENARIO", required=False)
-@click.option("-n", "--replications", default=1000, show_default=True, type=click.IntRange(min=1),
-              help="Number of replications.")
+@click.option(
+    "-n",
+    "--replications",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Number of replications.",
+)
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Root random seed.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Run folder [default: results/<scenario>/<time>-<hash>].")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Run folder [default: results/<scenario>/<time>-<hash>].",
+)
 @_set_option
-@click.option("--executor", type=click.Choice(["process", "serial"]), default="process", show_default=True,
-              help="Where replications run.")
+@click.option(
+    "--executor",
+    type=click.Choice(["process", "serial"]),
+    default="process",
+    show_default=True,
+    help="Where replications run.",
+)
 @click.option("--workers", type=click.IntRange(min=1), help="Worker processes [default: all cores].")
 @click.option("--chunk", type=click.IntRange(min=1), help="Replications per task [default: automatic].")
-@click.option("--daily", type=click.Choice(["full", "total", "none"]), default="full", show_default=True,
-              help="Daily state kept: per sector too, totals only, or none (outcomes only).")
-@click.option("--resume", "resume_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Finish an interrupted or partly failed run in this folder.")
+@click.option(
+    "--daily",
+    type=click.Choice(["full", "total", "none"]),
+    default="full",
+    show_default=True,
+    help="Daily state kept: per sector too, totals only, or none (outcomes only).",
+)
+@click.option(
+    "--resume",
+    "resume_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Finish an interrupted or partly failed run in this folder.",
+)
 @click.option("--plots/--no-plots", default=True, show_default=True, help="Write plots.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
 def run(
@@ -158,8 +188,11 @@ def run(
 
     if resume_dir is not None:
         if scenario_file is not None or overrides:
-            raise InputError("--resume takes the scenario from the run folder; give no SCENARIO or --set",
-                             str(resume_dir), field="--resume")
+            raise InputError(
+                "--resume takes the scenario from the run folder; give no SCENARIO or --set",
+                str(resume_dir),
+                field="--resume",
+            )
         scenario, store = open_run(resume_dir)
     else:
         if scenario_file is None:
@@ -167,8 +200,15 @@ def run(
         scenario = _load(scenario_file, overrides)
         worker_count = 1 if executor == "serial" else (workers or os.cpu_count() or 1)
         directory = out_dir or default_run_folder(scenario, seed, replications)
-        store = start_run(scenario, directory, seed, replications, chunk or _auto_chunk(replications, worker_count),
-                          daily, scenario_file)  # type: ignore[arg-type]
+        store = start_run(
+            scenario,
+            directory,
+            seed,
+            replications,
+            chunk or _auto_chunk(replications, worker_count),
+            daily,
+            scenario_file,
+        )  # type: ignore[arg-type]
     if not quiet:
         click.echo(f"run folder: {store.directory}", err=True)
     pool = make_executor(executor, workers)
@@ -184,8 +224,11 @@ def run(
                 f"{failure.get('error')}",
                 err=True,
             )
-        click.echo(f"{len(result.failed)} chunk(s) failed; after fixing the cause: sim run --resume "
-                   f"{store.directory}", err=True)
+        click.echo(
+            f"{len(result.failed)} chunk(s) failed; after fixing the cause: sim run --resume "
+            f"{store.directory}",
+            err=True,
+        )
         sys.exit(EXIT_FAILED)
     _finish(scenario, store.directory, plots, result.seconds, quiet)
 
@@ -203,7 +246,9 @@ def _finish(scenario: Any, directory: Path, plots: bool, seconds: float, quiet: 
         if not quiet:
             click.echo("plots: " + ", ".join(str(p) for p in written), err=True)
     if not quiet:
-        click.echo(f"{summary['replications']:,} replications in {seconds:.1f} s; results in {directory}", err=True)
+        click.echo(
+            f"{summary['replications']:,} replications in {seconds:.1f} s; results in {directory}", err=True
+        )
 
 
 def _write_plots(scenario: Any, directory: Path, fmt: str) -> list[Path]:
@@ -235,15 +280,30 @@ def check(scenario_file: str, overrides: tuple[str, ...]) -> None:
 
 @cli.command()
 @click.argument("scenario_file", metavar="SCENARIO")
-@click.option("--replication", "-r", default=0, show_default=True, type=click.IntRange(min=0),
-              help="Which replication (as numbered by sim run).")
+@click.option(
+    "--replication",
+    "-r",
+    default=0,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Which replication (as numbered by sim run).",
+)
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Root random seed.")
 @_set_option
 @click.option("--sector", help="Only events in this sector (and theatre-wide ones).")
-@click.option("--kind", "kinds", multiple=True, help="Only events of this kind (assault, arrival, ready, commit, "
-              "rotate, strike, withdrawal, withdrawn, sector_lost). Repeatable.")
+@click.option(
+    "--kind",
+    "kinds",
+    multiple=True,
+    help="Only events of this kind (assault, arrival, ready, commit, "
+    "rotate, strike, withdrawal, withdrawn, sector_lost). Repeatable.",
+)
 def trace(
-    scenario_file: str, replication: int, seed: int, overrides: tuple[str, ...], sector: str | None,
+    scenario_file: str,
+    replication: int,
+    seed: int,
+    overrides: tuple[str, ...],
+    sector: str | None,
     kinds: tuple[str, ...],
 ) -> None:
     """Print one replication's events as a timeline: the same replication sim run makes with that seed."""
@@ -252,7 +312,9 @@ def trace(
 
     scenario = _load(scenario_file, overrides)
     if sector is not None and sector not in scenario.sectors:
-        raise InputError(f"no sector {sector!r}; sectors are: {', '.join(scenario.sectors)}", field="--sector")
+        raise InputError(
+            f"no sector {sector!r}; sectors are: {', '.join(scenario.sectors)}", field="--sector"
+        )
     model = Replication(scenario, replication_seed(seed, replication), trace=True)
     trajectory = model.run()
     click.echo(f"{scenario.name}, replication {replication}, seed {seed}")
@@ -269,7 +331,9 @@ def trace(
     end_area = float(trajectory.area_km2[-1])
     withdrawal = (
         f"withdrawal began {scenario.start + dt.timedelta(days=trajectory.withdrawal_day)} "
-        f"({trajectory.withdrawal_reason})" if trajectory.withdrawal_day is not None else "no withdrawal"
+        f"({trajectory.withdrawal_reason})"
+        if trajectory.withdrawal_day is not None
+        else "no withdrawal"
     )
     click.echo(f"end {scenario.end}: {end_area:,.1f} km2 held; {withdrawal}")
 

@@ -55,8 +55,15 @@ def fan_chart(scenario: Scenario, areas: np.ndarray, run_label: str, samples: in
         else:
             low = obs.low if obs.low is not None else obs.value
             high = obs.high if obs.high is not None else obs.value
-        axis.errorbar([obs.date], [obs.value], yerr=[[obs.value - low], [high - obs.value]], fmt="o",
-                      color="#d62728", capsize=4, zorder=5)
+        axis.errorbar(
+            [obs.date],
+            [obs.value],
+            yerr=[[obs.value - low], [high - obs.value]],
+            fmt="o",
+            color="#d62728",
+            capsize=4,
+            zorder=5,
+        )
     if scenario.observations:
         axis.plot([], [], "o", color="#d62728", label="reported (95% range)")
     axis.set_ylim(0, scenario.initial_area_km2 * 1.05)

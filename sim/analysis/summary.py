@@ -82,7 +82,9 @@ def summarize(run: Path, scenario: Scenario) -> dict[str, Any]:
                 "is_half_of_start": math.isclose(threshold, round(half, 6)),
                 "share_crossed": float(np.mean(~np.isnan(days))) if count else 0.0,
                 "median_day": median,
-                "median_date": None if median is None else (scenario.start + dt.timedelta(days=median)).isoformat(),
+                "median_date": None
+                if median is None
+                else (scenario.start + dt.timedelta(days=median)).isoformat(),
             }
         )
 
@@ -150,7 +152,10 @@ def format_summary(summary: dict[str, Any]) -> str:
         label = f"below {crossing['threshold_km2']:,.0f} km2"
         if crossing["is_half_of_start"]:
             label += " (half the start)"
-        when = crossing["median_date"] or f"not reached by the median run (crossed in {crossing['share_crossed']:.0%})"
+        when = (
+            crossing["median_date"]
+            or f"not reached by the median run (crossed in {crossing['share_crossed']:.0%})"
+        )
         lines.append(f"median date {label}: {when}")
     for obs in summary["observations"]:
         lines.append(
@@ -158,8 +163,12 @@ def format_summary(summary: dict[str, Any]) -> str:
             f"(80% band {obs['predicted_p10']:,.0f}-{obs['predicted_p90']:,.0f}), at quantile "
             f"{obs['quantile_of_observed']:.2f}"
         )
-    reasons = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sorted(summary["withdrawal_reasons"].items()))
-    lines.append(f"withdrawal by the end: {summary['p_withdrawal_by_end']:.1%}" + (f" ({reasons})" if reasons else ""))
+    reasons = ", ".join(
+        f"{k.replace('_', ' ')} {v}" for k, v in sorted(summary["withdrawal_reasons"].items())
+    )
+    lines.append(
+        f"withdrawal by the end: {summary['p_withdrawal_by_end']:.1%}" + (f" ({reasons})" if reasons else "")
+    )
     casualties = ", ".join(f"{side} {value:,.0f}" for side, value in summary["median_casualties"].items())
     lines.append(f"median casualties by the end: {casualties}")
     return "\n".join(lines)

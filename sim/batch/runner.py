@@ -35,7 +35,9 @@ def scenario_hash(scenario: Scenario) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def default_run_folder(scenario: Scenario, seed: int, replications: int, root: Path = Path("results")) -> Path:
+def default_run_folder(
+    scenario: Scenario, seed: int, replications: int, root: Path = Path("results")
+) -> Path:
     """Return ``results/<scenario>/<timestamp>-<short hash>``; the name is schema-checked to be path-safe."""
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     digest = hashlib.sha256(f"{scenario_hash(scenario)}:{seed}:{replications}".encode()).hexdigest()[:7]
@@ -88,7 +90,9 @@ def start_run(
             "command_line": sys.argv,
             "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "finished": None,
-            "chunks": [{"index": i, "start": a, "stop": b, "status": "pending"} for i, (a, b) in enumerate(chunks)],
+            "chunks": [
+                {"index": i, "start": a, "stop": b, "status": "pending"} for i, (a, b) in enumerate(chunks)
+            ],
         }
     )
     return store
@@ -177,7 +181,9 @@ def open_run(directory: Path) -> tuple[Scenario, RunStore]:
     try:
         scenario = Scenario.model_validate(manifest["scenario"])
     except Exception as exc:  # noqa: BLE001 - any failure here means the manifest is unusable
-        raise InputError(f"the scenario in manifest.json does not validate ({exc})", str(store.manifest_path)) from None
+        raise InputError(
+            f"the scenario in manifest.json does not validate ({exc})", str(store.manifest_path)
+        ) from None
     if scenario_hash(scenario) != manifest.get("scenario_sha256"):
         raise InputError("the scenario in manifest.json does not match its sha256", str(store.manifest_path))
     return scenario, store

@@ -28,7 +28,9 @@ def outcome_thresholds(scenario: Scenario) -> list[float]:
     return sorted({*scenario.thresholds_km2, half}, reverse=True)
 
 
-def daily_table(scenario: Scenario, replications: Sequence[int], trajectories: Sequence[Trajectory]) -> pa.Table:
+def daily_table(
+    scenario: Scenario, replications: Sequence[int], trajectories: Sequence[Trajectory]
+) -> pa.Table:
     """Return one row per replication and day: area, and per side strength, casualties and supply."""
     days = scenario.horizon_days + 1
     count = len(trajectories)
@@ -47,7 +49,9 @@ def daily_table(scenario: Scenario, replications: Sequence[int], trajectories: S
     return pa.table(columns)
 
 
-def sectors_table(scenario: Scenario, replications: Sequence[int], trajectories: Sequence[Trajectory]) -> pa.Table:
+def sectors_table(
+    scenario: Scenario, replications: Sequence[int], trajectories: Sequence[Trajectory]
+) -> pa.Table:
     """Return one row per replication, day and sector with the sector's held area."""
     days = scenario.horizon_days + 1
     names = list(scenario.sectors)

@@ -42,7 +42,9 @@ def expected_losses(
     return kill_rate * enemy_effectiveness * own**own_exponent * enemy**enemy_exponent * duration_days
 
 
-def draw_losses(mean: float, present: float, dispersion: float | None, rng: np.random.Generator | None) -> float:
+def draw_losses(
+    mean: float, present: float, dispersion: float | None, rng: np.random.Generator | None
+) -> float:
     """Draw realised losses around ``mean``, never more than the strength present.
 
     With a dispersion ``k``, losses are gamma-Poisson (negative binomial): the Poisson rate is

@@ -13,14 +13,22 @@ AllocationPolicy = Callable[[Sequence[float], Sequence[float], Sequence[int], Se
 
 
 def proportional_frontage(
-    own_power: Sequence[float], enemy_power: Sequence[float], unit_count: Sequence[int], frontage: Sequence[float]
+    own_power: Sequence[float],
+    enemy_power: Sequence[float],
+    unit_count: Sequence[int],
+    frontage: Sequence[float],
 ) -> int:
     """Send the unit where own power per km of front is lowest, so density follows frontage."""
-    return min(range(len(frontage)), key=lambda k: own_power[k] / frontage[k] if frontage[k] > 0 else float("inf"))
+    return min(
+        range(len(frontage)), key=lambda k: own_power[k] / frontage[k] if frontage[k] > 0 else float("inf")
+    )
 
 
 def weakest_first(
-    own_power: Sequence[float], enemy_power: Sequence[float], unit_count: Sequence[int], frontage: Sequence[float]
+    own_power: Sequence[float],
+    enemy_power: Sequence[float],
+    unit_count: Sequence[int],
+    frontage: Sequence[float],
 ) -> int:
     """Send the unit where own power against enemy power is lowest."""
 
@@ -33,7 +41,10 @@ def weakest_first(
 
 
 def even(
-    own_power: Sequence[float], enemy_power: Sequence[float], unit_count: Sequence[int], frontage: Sequence[float]
+    own_power: Sequence[float],
+    enemy_power: Sequence[float],
+    unit_count: Sequence[int],
+    frontage: Sequence[float],
 ) -> int:
     """Send the unit to the sector with the fewest units."""
     return min(range(len(frontage)), key=lambda k: unit_count[k])

@@ -154,7 +154,9 @@ class Replication:
             for contingent_name, contingent in side.spec.contingents.items():
                 side.replacement_pool[contingent_name] = 0.0
                 for echelon_index, echelon in enumerate(contingent.echelons):
-                    base = self.scenario.day_of(echelon.date) if echelon.date else value_of(echelon.day or 0.0)
+                    base = (
+                        self.scenario.day_of(echelon.date) if echelon.date else value_of(echelon.day or 0.0)
+                    )
                     arrival = max(0.0, base + value_of(echelon.jitter_days))
                     units = [
                         Unit(
@@ -219,17 +221,25 @@ class Replication:
             if self.monitor is not None and not self.holder.withdrawing:
                 self._check_withdrawal()
 
-    def _echelon(self, side: _SideState, contingent: str, units: list[Unit], arrival: float, readiness: float):  # noqa: ANN202
+    def _echelon(
+        self, side: _SideState, contingent: str, units: list[Unit], arrival: float, readiness: float
+    ):  # noqa: ANN202
         env = self.env
         if arrival > env.now:
             yield env.timeout(arrival - env.now)
         for unit in units:
             unit.status = TRAINING
         strength = sum(u.strength for u in units)
-        self._log(None, "arrival",
-                  lambda: f"{side.name}: {len(units)} {contingent} units ({strength:,.0f}) arrive; "
-                  f"ready in {readiness:.0f} days",
-                  units=len(units), personnel=strength)
+        self._log(
+            None,
+            "arrival",
+            lambda: (
+                f"{side.name}: {len(units)} {contingent} units ({strength:,.0f}) arrive; "
+                f"ready in {readiness:.0f} days"
+            ),
+            units=len(units),
+            personnel=strength,
+        )
         if readiness > 0:
             yield env.timeout(readiness)
         for unit in units:
@@ -283,10 +293,16 @@ class Replication:
         while True:
             yield env.timeout(rng.exponential(1.0 / rate) if rng is not None else 1.0 / rate)
             target.strike_cuts.append((env.now + recovery, cut))
-            self._log(None, "strike",
-                      lambda: f"{side.name} long-range strike on {target.name} supply: "
-                      f"capacity -{cut:.0%} for {recovery:.0f} days",
-                      cut=cut, recovery_days=recovery)
+            self._log(
+                None,
+                "strike",
+                lambda: (
+                    f"{side.name} long-range strike on {target.name} supply: "
+                    f"capacity -{cut:.0%} for {recovery:.0f} days"
+                ),
+                cut=cut,
+                recovery_days=recovery,
+            )
 
     def _withdrawal(self, duration: float):  # noqa: ANN202
         env = self.env
@@ -330,10 +346,12 @@ class Replication:
         attacker_eff = attacker_quality * self._effectiveness(attacker, sector, False)
         defender_eff = defender_quality * self._effectiveness(defender, sector, True)
         duration = value_of(attack.duration_days)
-        attacker_mean = laws.expected_losses(attacking, defending, defender_eff, self.kill_rate, self.exponents,
-                                             duration)
-        defender_mean = laws.expected_losses(defending, attacking, attacker_eff, self.kill_rate, self.exponents,
-                                             duration)
+        attacker_mean = laws.expected_losses(
+            attacking, defending, defender_eff, self.kill_rate, self.exponents, duration
+        )
+        defender_mean = laws.expected_losses(
+            defending, attacking, attacker_eff, self.kill_rate, self.exponents, duration
+        )
         attacker_losses = laws.draw_losses(attacker_mean, attacking, self.dispersion, rng)
         defender_losses = laws.draw_losses(defender_mean, defending, self.dispersion, rng)
         self._apply_losses(attacker, sector, attacker_losses)
@@ -343,15 +361,20 @@ class Replication:
         defender_power = defending * defender_eff
         ratio = attacker_power / defender_power if defender_power > 0 else math.inf
         curve = self.scenario.engagement.success
-        fortified = defender is self.holder and self.fortification[sector] >= self.scenario.engagement.fortified_at
-        probability = laws.success_probability(ratio, curve.intercept, curve.slope,
-                                               curve.fortified_offset if fortified else 0.0)
+        fortified = (
+            defender is self.holder and self.fortification[sector] >= self.scenario.engagement.fortified_at
+        )
+        probability = laws.success_probability(
+            ratio, curve.intercept, curve.slope, curve.fortified_offset if fortified else 0.0
+        )
         succeeded = (rng.random() < probability) if rng is not None else probability >= 0.5
         moved = 0.0
         if succeeded:
             median_depth = value_of(attack.advance_km)
             sigma = value_of(attack.advance_sigma)
-            depth = median_depth * math.exp(sigma * rng.standard_normal()) if rng is not None else median_depth
+            depth = (
+                median_depth * math.exp(sigma * rng.standard_normal()) if rng is not None else median_depth
+            )
             front = laws.frontage_km(self.frontage0[sector], self.area0[sector], self.area[sector])
             gained = laws.area_gained(depth, value_of(attack.frontage_km), front)
             before = self.area[sector]
@@ -361,7 +384,9 @@ class Replication:
                 self.area[sector] = max(0.0, before - gained)
                 if self.area[sector] < before:
                     self.moved_back[sector] = True
-                    kept = value_of(self.scenario.sectors[self.sector_names[sector]].fortification.kept_on_retreat)
+                    kept = value_of(
+                        self.scenario.sectors[self.sector_names[sector]].fortification.kept_on_retreat
+                    )
                     self.fortification[sector] *= kept
             moved = self.area[sector] - before
             if self.area[sector] <= 0.0:
@@ -369,9 +394,11 @@ class Replication:
         self._log(
             sector,
             "assault",
-            lambda: f"{attacker.name} assault, ratio {ratio:.2f}, p(success) {probability:.2f}: "
-            f"{'succeeds' if succeeded else 'fails'}; losses {attacker.name} {attacker_losses:,.0f}, "
-            f"{defender.name} {defender_losses:,.0f}; area {moved:+.1f} km2 -> {self.area[sector]:.1f}",
+            lambda: (
+                f"{attacker.name} assault, ratio {ratio:.2f}, p(success) {probability:.2f}: "
+                f"{'succeeds' if succeeded else 'fails'}; losses {attacker.name} {attacker_losses:,.0f}, "
+                f"{defender.name} {defender_losses:,.0f}; area {moved:+.1f} km2 -> {self.area[sector]:.1f}"
+            ),
             ratio=ratio,
             success_probability=probability,
             attacker_losses=attacker_losses,
@@ -424,8 +451,9 @@ class Replication:
             for _, cut in side.strike_cuts:
                 capacity *= 1.0 - cut
             if side is self.holder:
-                capacity *= laws.corridor_factor(value_of(logistics.corridor_exposure), sum(self.area),
-                                                 self.total_area0)
+                capacity *= laws.corridor_factor(
+                    value_of(logistics.corridor_exposure), sum(self.area), self.total_area0
+                )
             demand = side.in_theatre() * value_of(logistics.demand_per_soldier)
             side.supply = laws.supply_factor(capacity, demand)
 
@@ -458,8 +486,14 @@ class Replication:
                     break
                 line.remove(unit)
                 unit.status, unit.sector = REFIT, -1
-                self._log(k, "rotate", lambda u=unit: f"{side.name}: {u.name} pulled out to refit "
-                          f"at {u.strength / u.full_size:.0%} strength")
+                self._log(
+                    k,
+                    "rotate",
+                    lambda u=unit: (
+                        f"{side.name}: {u.name} pulled out to refit "
+                        f"at {u.strength / u.full_size:.0%} strength"
+                    ),
+                )
         if not side.withdrawing:
             self._allocate(side)
 
@@ -467,10 +501,16 @@ class Replication:
         per_day = value_of(contingent.replacements_per_day)
         if per_day <= 0:
             return
-        if contingent.replacements_from is not None and now < self.scenario.day_of(contingent.replacements_from):
+        if contingent.replacements_from is not None and now < self.scenario.day_of(
+            contingent.replacements_from
+        ):
             return
         pool = side.replacement_pool[name] + per_day
-        units = [u for u in side.units if u.contingent == name and u.status != EN_ROUTE and u.strength < u.full_size]
+        units = [
+            u
+            for u in side.units
+            if u.contingent == name and u.status != EN_ROUTE and u.strength < u.full_size
+        ]
         units.sort(key=lambda u: u.strength / u.full_size)
         for unit in units:
             if pool <= 0:
@@ -497,14 +537,18 @@ class Replication:
             reserve = [u for u in side.units if u.contingent == name and u.status == RESERVE]
             if not reserve:
                 continue
-            ready = sum(u.strength for u in side.units if u.contingent == name and u.status in (RESERVE, LINE))
+            ready = sum(
+                u.strength for u in side.units if u.contingent == name and u.status in (RESERVE, LINE)
+            )
             keep = value_of(contingent.reserve_share) * ready
             held = sum(u.strength for u in reserve)
             reserve.sort(key=lambda u: -u.strength)
             for unit in reserve:
                 if held - unit.strength < keep - 1e-9:
                     continue
-                frontage = [laws.frontage_km(self.frontage0[k], self.area0[k], self.area[k]) for k in open_sectors]
+                frontage = [
+                    laws.frontage_km(self.frontage0[k], self.area0[k], self.area[k]) for k in open_sectors
+                ]
                 own = [side.sector_power(k) for k in open_sectors]
                 hostile = [enemy.sector_power(k) for k in open_sectors]
                 count = [len(side.line[k]) for k in open_sectors]
@@ -512,7 +556,9 @@ class Replication:
                 unit.status, unit.sector = LINE, sector
                 side.line[sector].append(unit)
                 held -= unit.strength
-                self._log(sector, "commit", lambda u=unit: f"{side.name}: {u.name} ({u.strength:,.0f}) committed")
+                self._log(
+                    sector, "commit", lambda u=unit: f"{side.name}: {u.name} ({u.strength:,.0f}) committed"
+                )
 
     def _check_withdrawal(self) -> None:
         holder, opponent = self.holder, self.opponent
@@ -530,11 +576,17 @@ class Replication:
         self.withdrawal_day = self.env.now
         self.withdrawal_reason = reason
         duration = value_of(spec.duration_days)
-        self._log(None, "withdrawal",
-                  lambda: f"{holder.name} begins a fighting withdrawal ({reason.replace('_', ' ')}): "
-                  f"area {sum(self.area):.0f} km2, force ratio {ratio:.2f}, supply {holder.supply:.2f}, "
-                  f"casualties {holder.casualties:,.0f}; {duration:.0f} days",
-                  area_km2=sum(self.area), force_ratio=ratio)
+        self._log(
+            None,
+            "withdrawal",
+            lambda: (
+                f"{holder.name} begins a fighting withdrawal ({reason.replace('_', ' ')}): "
+                f"area {sum(self.area):.0f} km2, force ratio {ratio:.2f}, supply {holder.supply:.2f}, "
+                f"casualties {holder.casualties:,.0f}; {duration:.0f} days"
+            ),
+            area_km2=sum(self.area),
+            force_ratio=ratio,
+        )
         self.env.process(self._withdrawal(duration))
 
 
@@ -542,9 +594,7 @@ def _opt(value: float | None | object) -> float | None:
     return None if value is None else value_of(value)  # type: ignore[arg-type]
 
 
-def run_replication(
-    scenario: Scenario, seed: np.random.SeedSequence, trace: bool = False
-) -> Trajectory:
+def run_replication(scenario: Scenario, seed: np.random.SeedSequence, trace: bool = False) -> Trajectory:
     """Run one replication of ``scenario`` with the streams of ``seed``.
 
     Args:

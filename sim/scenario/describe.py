@@ -31,7 +31,8 @@ def describe(scenario: Scenario) -> str:
             lines.append(
                 f"  contingent {cname}: {units} units of {_show(contingent.unit_size)}, quality "
                 f"{_show(contingent.quality)}, ready after {_show(contingent.readiness_days)} days, "
-                f"reserve {_show(contingent.reserve_share)}, replacements {_show(contingent.replacements_per_day)}/day"
+                f"reserve {_show(contingent.reserve_share)}, "
+                f"replacements {_show(contingent.replacements_per_day)}/day"
             )
             for echelon in contingent.echelons:
                 when = str(echelon.date) if echelon.date else f"day {_show(echelon.day)}"
@@ -48,16 +49,23 @@ def describe(scenario: Scenario) -> str:
             rules = [
                 f"area < {_show(w.area_below_km2)} km2" if w.area_below_km2 is not None else "",
                 f"force ratio > {_show(w.force_ratio_above)} for {w.force_ratio_days} days"
-                if w.force_ratio_above is not None else "",
-                f"supply < {_show(w.supply_below)} for {w.supply_days} days" if w.supply_below is not None else "",
+                if w.force_ratio_above is not None
+                else "",
+                f"supply < {_show(w.supply_below)} for {w.supply_days} days"
+                if w.supply_below is not None
+                else "",
                 f"losses > {_show(w.losses_above)}" if w.losses_above is not None else "",
             ]
-            lines.append(f"  withdraws when: {'; '.join(r for r in rules if r) or 'never'} "
-                         f"(over {_show(w.duration_days)} days)")
+            lines.append(
+                f"  withdraws when: {'; '.join(r for r in rules if r) or 'never'} "
+                f"(over {_show(w.duration_days)} days)"
+            )
         if side.logistics:
             lines.append(f"  supply capacity {_show(side.logistics.capacity)}/day")
         if side.strikes:
-            lines.append(f"  long-range strikes from {side.strikes.start}: {_show(side.strikes.rate_per_day)}/day")
+            lines.append(
+                f"  long-range strikes from {side.strikes.start}: {_show(side.strikes.rate_per_day)}/day"
+            )
     lines.append("")
     total = scenario.initial_area_km2
     lines.append(f"sectors ({total:,.0f} km2 in all):")
@@ -66,8 +74,10 @@ def describe(scenario: Scenario) -> str:
             f"  {name}: {_show(sector.area_km2)} km2, front {_show(sector.frontage_km)} km, "
             f"terrain x{_show(sector.terrain)}"
         )
-    lines.append(f"\nengagement: {scenario.engagement.law.type} law, kill rate {_show(scenario.engagement.kill_rate)}"
-                 f"/day, noise {'on' if scenario.engagement.noise else 'off'}")
+    lines.append(
+        f"\nengagement: {scenario.engagement.law.type} law, kill rate {_show(scenario.engagement.kill_rate)}"
+        f"/day, noise {'on' if scenario.engagement.noise else 'off'}"
+    )
     leaves = distribution_leaves(scenario)
     lines.append(f"\ndistributions ({len(leaves)}), each sampled once per replication:")
     for path, dist in leaves:

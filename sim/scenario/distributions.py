@@ -186,9 +186,7 @@ class Choice(_Distribution):
     def _weights(self) -> Choice:
         if self.weights is not None:
             if len(self.weights) != len(self.values):
-                raise ValueError(
-                    f"choice has {len(self.values)} values but {len(self.weights)} weights"
-                )
+                raise ValueError(f"choice has {len(self.values)} values but {len(self.weights)} weights")
             if any(w < 0 for w in self.weights) or sum(self.weights) <= 0:
                 raise ValueError("choice weights must be non-negative and not all zero")
         return self
@@ -235,9 +233,7 @@ def _number_or_distribution(value: Any) -> Any:
     if isinstance(value, dict):
         kind = value.get("dist")
         if kind is None:
-            raise ValueError(
-                "a distribution needs a 'dist' key, one of: " + ", ".join(DISTRIBUTION_KINDS)
-            )
+            raise ValueError("a distribution needs a 'dist' key, one of: " + ", ".join(DISTRIBUTION_KINDS))
         if kind not in DISTRIBUTION_KINDS:
             raise ValueError(
                 f"unknown distribution {kind!r}; expected one of: " + ", ".join(DISTRIBUTION_KINDS)

@@ -117,8 +117,9 @@ def _collect_origins(node: yaml.Node, prefix: PathKey, name: str, out: dict[Path
         for key_node, value_node in node.value:
             key = key_node.value
             if key in seen:
-                raise InputError(f"duplicate key {key!r}", name, key_node.start_mark.line + 1,
-                                 _dotted((*prefix, key)))
+                raise InputError(
+                    f"duplicate key {key!r}", name, key_node.start_mark.line + 1, _dotted((*prefix, key))
+                )
             seen.add(key)
             out[(*prefix, key)] = (name, key_node.start_mark.line + 1)
             _collect_origins(value_node, (*prefix, key), name, out)
@@ -167,8 +168,9 @@ def apply_override(data: dict[str, Any], origins: dict[PathKey, Origin], overrid
         last = position == len(keys) - 1
         if isinstance(container, list):
             if not key.isdigit() or int(key) >= len(container):
-                raise InputError(f"no item {key} in the list at {_dotted(tuple(path)) or 'top level'}",
-                                 where, field=dotted)
+                raise InputError(
+                    f"no item {key} in the list at {_dotted(tuple(path)) or 'top level'}", where, field=dotted
+                )
             index: str | int = int(key)
         elif isinstance(container, dict):
             index = key
@@ -225,7 +227,11 @@ def _to_input_error(error: Any, origins: Mapping[PathKey, Origin], name: str, mo
         message = "required field is missing"
     else:
         message = error["msg"].removeprefix("Value error, ")
-        if "input" in error and not isinstance(error["input"], dict | list) and error["type"] != "value_error":
+        if (
+            "input" in error
+            and not isinstance(error["input"], dict | list)
+            and error["type"] != "value_error"
+        ):
             message += f" (got {error['input']!r})"
     if more:
         message += f" (and {more} more problem{'s' if more > 1 else ''})"
@@ -233,7 +239,18 @@ def _to_input_error(error: Any, origins: Mapping[PathKey, Origin], name: str, mo
 
 
 _DISTRIBUTION_TAGS = {"fixed", "uniform", "normal", "lognormal", "triangular", "beta", "choice"}
-_TYPE_TAGS = {"float", "int", "str", "bool", "date", "list", "dict", "none", "function-after", "function-before"}
+_TYPE_TAGS = {
+    "float",
+    "int",
+    "str",
+    "bool",
+    "date",
+    "list",
+    "dict",
+    "none",
+    "function-after",
+    "function-before",
+}
 
 
 def _data_path(loc: Iterable[Any]) -> PathKey:
@@ -241,7 +258,8 @@ def _data_path(loc: Iterable[Any]) -> PathKey:
     out: list[str | int] = []
     for part in loc:
         if isinstance(part, str) and (
-            part in _TYPE_TAGS or part.startswith(("function-", "union[", "tagged-union["))
+            part in _TYPE_TAGS
+            or part.startswith(("function-", "union[", "tagged-union["))
             or (part in _DISTRIBUTION_TAGS and out and out[-1] != "dist")
         ):
             continue

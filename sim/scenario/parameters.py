@@ -86,7 +86,9 @@ def sample_parameters(scenario: Scenario, replication_seed: np.random.SeedSequen
     Returns:
         The sampled value of each distribution, by dotted path.
     """
-    return {path: dist.ppf(uniform_for(replication_seed, path)) for path, dist in distribution_leaves(scenario)}
+    return {
+        path: dist.ppf(uniform_for(replication_seed, path)) for path, dist in distribution_leaves(scenario)
+    }
 
 
 def median_parameters(scenario: Scenario) -> dict[str, float]:

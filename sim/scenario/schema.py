@@ -66,7 +66,9 @@ class Attack(Frozen):
     start: dt.date | None = Field(None, description="First date the side attacks (default: the start).")
     rate_per_day: NonNegative = Field(description="Assaults per sector per day at full supply.")
     min_force_ratio: NonNegative = Field(0.0, description="No assault is launched below this local ratio.")
-    engaged_share: Fraction = Field(0.3, description="Share of the attacker's sector strength in one assault.")
+    engaged_share: Fraction = Field(
+        0.3, description="Share of the attacker's sector strength in one assault."
+    )
     defender_engaged_share: Fraction = Field(
         0.3, description="Share of the defender's sector strength that meets one assault."
     )
@@ -205,7 +207,9 @@ class Engagement(Frozen):
     )
     noise: bool = Field(True, description="False: no randomness in timing, losses or outcomes (tests).")
     success: SuccessCurve = SuccessCurve()
-    fortified_at: float = Field(0.5, ge=0, description="Fortification bonus from which a defence counts as fortified.")
+    fortified_at: float = Field(
+        0.5, ge=0, description="Fortification bonus from which a defence counts as fortified."
+    )
 
 
 class Observation(Frozen):
