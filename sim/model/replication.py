@@ -403,6 +403,8 @@ class Replication:
             success_probability=probability,
             attacker_losses=attacker_losses,
             defender_losses=defender_losses,
+            attacker_present=attacking,
+            defender_present=defending,
             area_change_km2=moved,
         )
 

@@ -20,6 +20,21 @@ from pydantic import BaseModel, ValidationError
 from sim.errors import InputError
 from sim.scenario.schema import Scenario
 
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, with bad dates reported at their line like any other YAML error."""
+
+    def construct_yaml_timestamp(self, node: yaml.Node) -> object:  # type: ignore[override]
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{node.value!r} is not a valid date ({exc})", node.start_mark
+            ) from None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+
 Origin = tuple[str, int | None]
 """Where a value was written: a file (or '--set') and its 1-based line."""
 PathKey = tuple[str | int, ...]
@@ -70,8 +85,8 @@ def load_raw(path: Path, _seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any], 
         raise InputError(f"cannot read the file ({exc})", name) from None
 
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -206,8 +221,23 @@ def validate(data: dict[str, Any], origins: Mapping[PathKey, Origin], name: str)
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        errors = exc.errors(include_url=False)
+        errors = _most_useful_first(exc.errors(include_url=False))
         raise _to_input_error(errors[0], origins, name, len(errors) - 1) from None
+
+
+def _most_useful_first(errors: list[Any]) -> list[Any]:
+    """Order errors so the one to show comes first.
+
+    An unknown key usually explains a "missing" one (a typo), so it goes first; a number written
+    as a distribution fails both as a number and as a distribution, and only the distribution's
+    complaint helps, so the "not a number" branch of a mapping input is dropped.
+    """
+    useful = [
+        e
+        for e in errors
+        if not (e["type"] in ("float_type", "float_parsing") and isinstance(e.get("input"), dict))
+    ] or errors
+    return sorted(useful, key=lambda e: (e["type"] != "extra_forbidden", -len(e["loc"])))
 
 
 def _to_input_error(error: Any, origins: Mapping[PathKey, Origin], name: str, more: int) -> InputError:
