@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -120,12 +119,6 @@ class _Progress:
             click.echo(f"{done:,}/{total:,} {self.label} done, {rate:,.0f}/s, {eta} left", err=True)
 
 
-def _auto_chunk(replications: int, workers: int) -> int:
-    # About eight tasks per worker balances load; 16 replications (~0.3 s of the Kursk model) at least
-    # keeps per-task overhead small.
-    return max(16, min(500, math.ceil(replications / (workers * 8))))
-
-
 @cli.command()
 @click.argument("scenario_file", metavar="SCENARIO", required=False)
 @click.option(
@@ -146,10 +139,15 @@ def _auto_chunk(replications: int, workers: int) -> int:
 @_set_option
 @click.option(
     "--executor",
-    type=click.Choice(["process", "serial"]),
+    type=click.Choice(["process", "serial", "dask"]),
     default="process",
     show_default=True,
-    help="Where replications run.",
+    help="Where replications run: all local cores, this process, or Dask distributed.",
+)
+@click.option(
+    "--scheduler",
+    metavar="tcp://HOST:PORT",
+    help="Dask scheduler for --executor dask [default: a LocalCluster on this machine].",
 )
 @click.option("--workers", type=click.IntRange(min=1), help="Worker processes [default: all cores].")
 @click.option("--chunk", type=click.IntRange(min=1), help="Replications per task [default: automatic].")
@@ -175,6 +173,7 @@ def run(
     out_dir: Path | None,
     overrides: tuple[str, ...],
     executor: str,
+    scheduler: str | None,
     workers: int | None,
     chunk: int | None,
     daily: str,
@@ -184,8 +183,10 @@ def run(
 ) -> None:
     """Run SCENARIO's replications, write the run folder and print a summary."""
     from sim.batch.executors import make_executor
-    from sim.batch.runner import default_run_folder, execute, open_run, start_run
+    from sim.batch.runner import choose_chunk_size, default_run_folder, execute, open_run, start_run
 
+    if scheduler is not None and executor != "dask":
+        raise InputError("--scheduler goes with --executor dask", field="--scheduler")
     if resume_dir is not None:
         if scenario_file is not None or overrides:
             raise InputError(
@@ -194,24 +195,21 @@ def run(
                 field="--resume",
             )
         scenario, store = open_run(resume_dir)
+        pool = make_executor(executor, workers, scheduler)
     else:
         if scenario_file is None:
             raise InputError("missing SCENARIO (a scenario YAML file), or --resume RUN_DIR")
         scenario = _load(scenario_file, overrides)
-        worker_count = 1 if executor == "serial" else (workers or os.cpu_count() or 1)
-        directory = out_dir or default_run_folder(scenario, seed, replications)
-        store = start_run(
-            scenario,
-            directory,
-            seed,
-            replications,
-            chunk or _auto_chunk(replications, worker_count),
-            daily,
-            scenario_file,
-        )  # type: ignore[arg-type]
+        pool = make_executor(executor, workers, scheduler)
+        try:
+            size = chunk or choose_chunk_size(scenario, replications, pool.workers)
+            directory = out_dir or default_run_folder(scenario, seed, replications)
+            store = start_run(scenario, directory, seed, replications, size, daily, scenario_file)  # type: ignore[arg-type]
+        except BaseException:
+            pool.close()
+            raise
     if not quiet:
         click.echo(f"run folder: {store.directory}", err=True)
-    pool = make_executor(executor, workers)
     try:
         result = execute(scenario, store, pool, _Progress(quiet))
     except KeyboardInterrupt:

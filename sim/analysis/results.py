@@ -22,31 +22,38 @@ def table_path(run: Path, name: str) -> Path | None:
     return run / "parts" if parts else None
 
 
+def _dataset(run: Path, name: str) -> ds.Dataset:
+    path = table_path(run, name)
+    if path is None:
+        raise InputError(f"the run has no {name} table (was it run with --daily none?)", str(run))
+    if path.is_dir():
+        return ds.dataset(sorted(path.glob(f"{name}-*.parquet")), format="parquet")
+    return ds.dataset(path, format="parquet")
+
+
 def read_table(run: Path, name: str, columns: Sequence[str] | None = None, filter: Any = None) -> pa.Table:
     """Read one of a run's tables, optionally only some columns and rows.
 
     Raises:
         InputError: If the run has no such table.
     """
-    path = table_path(run, name)
-    if path is None:
-        raise InputError(f"the run has no {name} table (was it run with --daily none?)", str(run))
-    if path.is_dir():
-        dataset = ds.dataset(sorted(path.glob(f"{name}-*.parquet")), format="parquet")
-    else:
-        dataset = ds.dataset(path, format="parquet")
-    return dataset.to_table(columns=list(columns) if columns else None, filter=filter)
+    return _dataset(run, name).to_table(columns=list(columns) if columns else None, filter=filter)
 
 
 def area_matrix(run: Path, days: int, column: str = "area_km2") -> np.ndarray:
-    """Return a (replications, days) array of a daily column, rows in replication order."""
-    table = read_table(run, "daily", ["replication", "day", column])
-    replication = table["replication"].to_numpy()
-    day = table["day"].to_numpy()
-    values = table[column].to_numpy()
-    order = np.unique(replication, return_inverse=True)[1]
-    out = np.full((order.max() + 1 if order.size else 0, days), np.nan)
-    out[order, day] = values
+    """Return a (replications, days) array of a daily column, rows in replication order.
+
+    The table is read a batch at a time, so memory holds the matrix and one batch, not the
+    whole table with its replication and day columns.
+    """
+    dataset = _dataset(run, "daily")
+    replications = np.unique(
+        dataset.to_table(columns=["replication"], filter=ds.field("day") == 0)["replication"]
+    )
+    out = np.full((replications.size, days), np.nan)
+    for batch in dataset.to_batches(columns=["replication", "day", column]):
+        rows = np.searchsorted(replications, batch.column(0).to_numpy())
+        out[rows, batch.column(1).to_numpy()] = batch.column(2).to_numpy()
     return out
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
 import sys
 import time
 from collections.abc import Callable
@@ -22,6 +23,23 @@ from sim.scenario.schema import Scenario
 
 Progress = Callable[[int, int], None]
 """Called with (replications done, replications in all) after each chunk."""
+
+
+MIN_TASK_SECONDS = 0.3
+"""A task should run at least this long, so per-task overhead (pickling, scheduling) stays small."""
+
+
+def choose_chunk_size(scenario: Scenario, replications: int, workers: int) -> int:
+    """Return a chunk size giving tasks of at least ``MIN_TASK_SECONDS`` and about 8 tasks per worker.
+
+    One replication is timed here (outside the run: chunk size never changes results).
+    """
+    began = time.perf_counter()
+    simulate_chunk(ChunkTask(0, 0, 1, scenario, 0, "none"))
+    per_replication = max(time.perf_counter() - began, 1e-4)
+    shortest = math.ceil(MIN_TASK_SECONDS / per_replication)
+    balanced = math.ceil(replications / (workers * 8))
+    return max(1, min(replications, max(shortest, min(balanced, 2000))))
 
 
 def scenario_document(scenario: Scenario) -> dict[str, Any]:
@@ -103,6 +121,7 @@ def execute(
     store: RunStore,
     executor: Executor | None = None,
     progress: Progress | None = None,
+    function: Callable[[ChunkTask], tuple[int, dict[str, Any]]] = simulate_chunk,
 ) -> BatchResult:
     """Simulate every chunk of the run that is not yet done, then merge the parts.
 
@@ -114,6 +133,7 @@ def execute(
         store: The run folder (created by ``start_run`` or opened for ``--resume``).
         executor: Where chunks run (serial by default).
         progress: Called after each finished chunk.
+        function: What simulates a chunk (replaceable to test fault handling).
 
     Returns:
         The batch result; ``failed`` is empty when every chunk succeeded.
@@ -138,7 +158,7 @@ def execute(
     try:
         while queue:
             retry: list[ChunkTask] = []
-            for task, result in executor.run(simulate_chunk, queue):
+            for task, result in executor.run(function, queue):
                 status = chunks[task.index]
                 if isinstance(result, BaseException):
                     attempts[task.index] = attempts.get(task.index, 0) + 1

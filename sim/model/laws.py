@@ -11,8 +11,7 @@ with (p, q) = (0, 1) for the square law, (1, 1) linear, (1, 0) logarithmic, or a
 from __future__ import annotations
 
 import math
-
-import numpy as np
+from typing import Protocol
 
 
 def expected_losses(
@@ -42,9 +41,19 @@ def expected_losses(
     return kill_rate * enemy_effectiveness * own**own_exponent * enemy**enemy_exponent * duration_days
 
 
-def draw_losses(
-    mean: float, present: float, dispersion: float | None, rng: np.random.Generator | None
-) -> float:
+class LossNoise(Protocol):
+    """What loss noise draws from: a numpy Generator, or the model's buffered draws."""
+
+    def gamma(self, shape: float, scale: float) -> float:
+        """Return a gamma draw."""
+        ...
+
+    def poisson(self, lam: float) -> float:
+        """Return a Poisson draw."""
+        ...
+
+
+def draw_losses(mean: float, present: float, dispersion: float | None, rng: LossNoise | None) -> float:
     """Draw realised losses around ``mean``, never more than the strength present.
 
     With a dispersion ``k``, losses are gamma-Poisson (negative binomial): the Poisson rate is
@@ -55,7 +64,7 @@ def draw_losses(
         mean: Expected losses.
         present: Strength present, the cap.
         dispersion: Gamma shape ``k``; None (or no generator) returns the mean itself.
-        rng: The combat stream.
+        rng: The combat stream (a numpy Generator or anything with ``gamma`` and ``poisson``).
 
     Returns:
         Losses in [0, present].

@@ -30,14 +30,18 @@ def weakest_first(
     unit_count: Sequence[int],
     frontage: Sequence[float],
 ) -> int:
-    """Send the unit where own power against enemy power is lowest."""
+    """Send the unit where own power against enemy power is lowest.
 
-    def ratio(k: int) -> float:
-        if enemy_power[k] <= 0:
-            return float("inf")
-        return own_power[k] / enemy_power[k]
+    Sectors the enemy has not entered tie at an infinite ratio; among ties the sector with the
+    least own power per km of front wins, so an unopposed front is still covered evenly.
+    """
 
-    return min(range(len(frontage)), key=ratio)
+    def key(k: int) -> tuple[float, float]:
+        ratio = own_power[k] / enemy_power[k] if enemy_power[k] > 0 else float("inf")
+        density = own_power[k] / frontage[k] if frontage[k] > 0 else float("inf")
+        return (ratio, density)
+
+    return min(range(len(frontage)), key=key)
 
 
 def even(

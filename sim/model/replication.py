@@ -1,10 +1,11 @@
-"""One replication: a SimPy environment with the processes of DESIGN.md's model.
+"""One replication: a SimPy environment with the processes of the model (docs/model.md).
 
 Processes:
     * ``_tick``: once a day records the state, then updates supply and fortification and runs
       each side's command (replacements, rotation, allocation, withdrawal rules).
-    * ``_assaults``: one per attacking side and sector, a Poisson process (thinned by supply
-      and the minimum force ratio) whose events resolve one assault each.
+    * ``_assaults``: one per attacking side and sector, a Poisson process (thinned by supply)
+      whose events resolve one assault each, unless the local force ratio is below the side's
+      minimum.
     * ``_echelon``: one per arrival wave: arrival, training, then readiness.
     * ``_strikes``: one per side with long-range strikes, a Poisson process from its start date.
     * ``_withdrawal``: the holder's fighting withdrawal, once a rule fires.
@@ -16,7 +17,9 @@ assault process and per strike process, so processes do not disturb each other's
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import simpy
@@ -26,13 +29,89 @@ from sim.model.policies import ALLOCATION_POLICIES, WithdrawalMonitor, Withdrawa
 from sim.model.trajectory import Event, Trajectory
 from sim.scenario.distributions import value_of
 from sim.scenario.parameters import resolve, sample_parameters
-from sim.scenario.schema import Attack, Contingent, Scenario, Side
+from sim.scenario.schema import Attack, Scenario, Side
 
 COMBAT_STREAM = 1
 STRIKE_STREAM = 2
 
 EN_ROUTE, TRAINING, RESERVE, LINE, REFIT = range(5)
 STATUS_NAMES = ("en route", "training", "reserve", "in line", "refitting")
+
+Process = Generator[simpy.Event, Any, None]
+
+
+class Draws:
+    """Random draws from one stream, generated in blocks: a scalar numpy call costs as much as a block.
+
+    Args:
+        rng: The stream's generator.
+        block: Draws generated per refill.
+    """
+
+    __slots__ = (
+        "_rng",
+        "_block",
+        "_uniform",
+        "_u",
+        "_exponential",
+        "_e",
+        "_normal",
+        "_n",
+        "_shape",
+        "_gamma",
+        "_g",
+    )
+
+    def __init__(self, rng: np.random.Generator, block: int = 128, gamma_shape: float | None = None) -> None:
+        self._rng = rng
+        self._block = block
+        self._shape = gamma_shape
+        self._gamma = rng.standard_gamma(gamma_shape, block) if gamma_shape else np.zeros(0)
+        self._g = 0
+        self._uniform = rng.random(block)
+        self._u = 0
+        self._exponential = rng.standard_exponential(block)
+        self._e = 0
+        self._normal = rng.standard_normal(block)
+        self._n = 0
+
+    def uniform(self) -> float:
+        """Return a uniform draw in [0, 1)."""
+        if self._u == self._block:
+            self._uniform = self._rng.random(self._block)
+            self._u = 0
+        self._u += 1
+        return float(self._uniform[self._u - 1])
+
+    def exponential(self) -> float:
+        """Return a standard exponential draw (mean 1)."""
+        if self._e == self._block:
+            self._exponential = self._rng.standard_exponential(self._block)
+            self._e = 0
+        self._e += 1
+        return float(self._exponential[self._e - 1])
+
+    def normal(self) -> float:
+        """Return a standard normal draw."""
+        if self._n == self._block:
+            self._normal = self._rng.standard_normal(self._block)
+            self._n = 0
+        self._n += 1
+        return float(self._normal[self._n - 1])
+
+    def gamma(self, shape: float, scale: float) -> float:
+        """Return a gamma draw; buffered when ``shape`` is the one given at construction."""
+        if shape != self._shape:
+            return float(self._rng.gamma(shape, scale))
+        if self._g == self._block:
+            self._gamma = self._rng.standard_gamma(shape, self._block)
+            self._g = 0
+        self._g += 1
+        return float(self._gamma[self._g - 1]) * scale
+
+    def poisson(self, mean: float) -> float:
+        """Return a Poisson draw (not buffered: its mean changes with every call)."""
+        return float(self._rng.poisson(mean))
 
 
 class Unit:
@@ -50,28 +129,106 @@ class Unit:
         self.sector = -1
 
 
-class _SideState:
-    """Mutable state of one side within a replication."""
+@dataclass(frozen=True)
+class _AttackPlan:
+    """A side's attack parameters as plain floats (resolved once per replication)."""
 
-    def __init__(self, name: str, index: int, side: Side, sector_count: int) -> None:
+    start: float
+    rate: float
+    min_force_ratio: float
+    engaged_share: float
+    defender_engaged_share: float
+    duration: float
+    frontage_km: float
+    advance_km: float
+    advance_sigma: float
+
+    @classmethod
+    def of(cls, attack: Attack, scenario: Scenario) -> _AttackPlan:
+        return cls(
+            start=scenario.day_of(attack.start) if attack.start else 0.0,
+            rate=value_of(attack.rate_per_day),
+            min_force_ratio=value_of(attack.min_force_ratio),
+            engaged_share=value_of(attack.engaged_share),
+            defender_engaged_share=value_of(attack.defender_engaged_share),
+            duration=value_of(attack.duration_days),
+            frontage_km=value_of(attack.frontage_km),
+            advance_km=value_of(attack.advance_km),
+            advance_sigma=value_of(attack.advance_sigma),
+        )
+
+
+class _SideState:
+    """Mutable state of one side within a replication.
+
+    ``line_strength`` and ``line_power`` hold, per sector, the sum of strength and of
+    strength x quality over the side's units in the line there; they change only through
+    ``enter_line``, ``leave_line``, ``scale_line`` and ``add_strength``.
+    """
+
+    def __init__(self, name: str, index: int, side: Side, sector_count: int, scenario: Scenario) -> None:
         self.name = name
         self.index = index
         self.spec = side
         self.units: list[Unit] = []
+        self.by_contingent: dict[str, list[Unit]] = {name: [] for name in side.contingents}
         self.line: list[list[Unit]] = [[] for _ in range(sector_count)]
+        self.line_strength = [0.0] * sector_count
+        self.line_power = [0.0] * sector_count
         self.casualties = 0.0
         self.supply = 1.0
         self.strike_cuts: list[tuple[float, float]] = []
-        self.replacement_pool: dict[str, float] = {}
+        self.replacement_pool: dict[str, float] = dict.fromkeys(side.contingents, 0.0)
         self.withdrawing = False
         self.withdrawn = False
+        self.present = 0.0
+        self.rotation_threshold = value_of(side.command.rotation_threshold)
+        self.return_threshold = value_of(side.command.return_threshold)
+        # Per contingent: replacements per day, the day they start, reserve share.
+        self.contingent_plans = {
+            name: (
+                value_of(c.replacements_per_day),
+                scenario.day_of(c.replacements_from) if c.replacements_from else 0.0,
+                value_of(c.reserve_share),
+            )
+            for name, c in side.contingents.items()
+        }
 
-    def sector_strength(self, sector: int) -> float:
-        return sum(unit.strength for unit in self.line[sector])
+    def enter_line(self, unit: Unit, sector: int) -> None:
+        unit.status, unit.sector = LINE, sector
+        self.line[sector].append(unit)
+        self.line_strength[sector] += unit.strength
+        self.line_power[sector] += unit.strength * unit.quality
 
-    def sector_power(self, sector: int) -> float:
-        """Strength x quality of units in the line in a sector (before supply and posture)."""
-        return sum(unit.strength * unit.quality for unit in self.line[sector])
+    def leave_line(self, unit: Unit, status: int) -> None:
+        sector = unit.sector
+        self.line[sector].remove(unit)
+        unit.status, unit.sector = status, -1
+        self._recount(sector)
+
+    def clear_sector(self, sector: int) -> None:
+        for unit in self.line[sector]:
+            unit.status, unit.sector = RESERVE, -1
+        self.line[sector] = []
+        self._recount(sector)
+
+    def scale_line(self, sector: int, factor: float) -> None:
+        """Scale every unit in a sector's line by ``factor`` (losses spread in proportion)."""
+        for unit in self.line[sector]:
+            unit.strength *= factor
+        self.line_strength[sector] *= factor
+        self.line_power[sector] *= factor
+
+    def add_strength(self, unit: Unit, amount: float) -> None:
+        unit.strength += amount
+        if unit.status == LINE:
+            self.line_strength[unit.sector] += amount
+            self.line_power[unit.sector] += amount * unit.quality
+
+    def _recount(self, sector: int) -> None:
+        units = self.line[sector]
+        self.line_strength[sector] = sum(u.strength for u in units)
+        self.line_power[sector] = sum(u.strength * u.quality for u in units)
 
     def in_theatre(self) -> float:
         return sum(unit.strength for unit in self.units if unit.status != EN_ROUTE)
@@ -95,12 +252,11 @@ class Replication:
         parameters: dict[str, float] | None = None,
     ) -> None:
         self.parameters = sample_parameters(scenario, seed) if parameters is None else parameters
-        self.scenario = resolve(scenario, self.parameters)
+        self.scenario = sc = resolve(scenario, self.parameters)
         self.seed = seed
         self.trace = trace
         self.env = simpy.Environment()
         self.events: list[Event] = []
-        sc = self.scenario
         self.noise = sc.engagement.noise
         self.sector_names = list(sc.sectors)
         sectors = list(sc.sectors.values())
@@ -109,30 +265,38 @@ class Replication:
         self.frontage0 = [value_of(s.frontage_km) for s in sectors]
         self.terrain = [value_of(s.terrain) for s in sectors]
         self.fortification = [value_of(s.fortification.initial) for s in sectors]
+        self.fortification_growth = [value_of(s.fortification.growth_per_day) for s in sectors]
+        self.fortification_max = [value_of(s.fortification.maximum) for s in sectors]
+        self.fortification_kept = [value_of(s.fortification.kept_on_retreat) for s in sectors]
         self.total_area0 = sum(self.area0)
         self.horizon = sc.horizon_days
         self.kill_rate = value_of(sc.engagement.kill_rate)
         self.exponents = sc.engagement.law.exponents()
         dispersion = sc.engagement.dispersion
         self.dispersion = None if dispersion is None or not self.noise else value_of(dispersion)
+        curve = sc.engagement.success
+        self.success_curve = (curve.intercept, curve.slope, curve.fortified_offset)
+        self.fortified_at = sc.engagement.fortified_at
 
-        side_names = list(sc.sides)
-        self.sides = [_SideState(name, i, sc.sides[name], len(sectors)) for i, name in enumerate(side_names)]
+        self.sides = [
+            _SideState(name, i, sc.sides[name], len(sectors), sc) for i, name in enumerate(sc.sides)
+        ]
         self.holder = next(s for s in self.sides if s.spec.holds_ground)
         self.opponent = next(s for s in self.sides if not s.spec.holds_ground)
-        command = self.holder.spec.command
+        self.plans = {s.index: _AttackPlan.of(s.spec.attack, sc) for s in self.sides if s.spec.attack}
+        withdrawal = self.holder.spec.command.withdrawal
         self.monitor = (
             WithdrawalMonitor(
                 WithdrawalRules(
-                    area_below_km2=_opt(command.withdrawal.area_below_km2),
-                    force_ratio_above=_opt(command.withdrawal.force_ratio_above),
-                    force_ratio_days=command.withdrawal.force_ratio_days,
-                    supply_below=_opt(command.withdrawal.supply_below),
-                    supply_days=command.withdrawal.supply_days,
-                    losses_above=_opt(command.withdrawal.losses_above),
+                    area_below_km2=_optional(withdrawal.area_below_km2),
+                    force_ratio_above=_optional(withdrawal.force_ratio_above),
+                    force_ratio_days=withdrawal.force_ratio_days,
+                    supply_below=_optional(withdrawal.supply_below),
+                    supply_days=withdrawal.supply_days,
+                    losses_above=_optional(withdrawal.losses_above),
                 )
             )
-            if command.withdrawal is not None
+            if withdrawal is not None
             else None
         )
         self.withdrawal_day: float | None = None
@@ -152,7 +316,6 @@ class Replication:
         env = self.env
         for side in self.sides:
             for contingent_name, contingent in side.spec.contingents.items():
-                side.replacement_pool[contingent_name] = 0.0
                 for echelon_index, echelon in enumerate(contingent.echelons):
                     base = (
                         self.scenario.day_of(echelon.date) if echelon.date else value_of(echelon.day or 0.0)
@@ -168,6 +331,7 @@ class Replication:
                         for i in range(echelon.units)
                     ]
                     side.units.extend(units)
+                    side.by_contingent[contingent_name].extend(units)
                     readiness = value_of(contingent.readiness_days)
                     if arrival <= 0.0 and readiness <= 0.0:
                         for unit in units:
@@ -176,9 +340,10 @@ class Replication:
                         env.process(self._echelon(side, contingent_name, units, arrival, readiness))
             self._allocate(side)
         for side in self.sides:
-            if side.spec.attack is not None:
+            plan = self.plans.get(side.index)
+            if plan is not None and plan.rate > 0:
                 for sector in range(len(self.sector_names)):
-                    env.process(self._assaults(side, sector, side.spec.attack))
+                    env.process(self._assaults(side, sector, plan))
             if side.spec.strikes is not None:
                 env.process(self._strikes(side))
         env.process(self._tick())
@@ -196,19 +361,20 @@ class Replication:
             parameters=self.parameters,
         )
 
-    def _stream(self, *key: int) -> np.random.Generator | None:
+    def _stream(self, *key: int) -> Draws | None:
         if not self.noise:
             return None
         seed = np.random.SeedSequence(self.seed.entropy, spawn_key=(*self.seed.spawn_key, *key))
-        return np.random.Generator(np.random.PCG64(seed))
+        return Draws(np.random.Generator(np.random.PCG64(seed)), gamma_shape=self.dispersion or None)
 
     def _log(self, sector: int | None, kind: str, text: Callable[[], str], **numbers: float) -> None:
+        """Keep an event when tracing (callers check ``self.trace`` first on hot paths)."""
         if self.trace:
             name = "" if sector is None else self.sector_names[sector]
             self.events.append(Event(self.env.now, name, kind, text(), numbers))
 
     # ----------------------------------------------------------------- processes
-    def _tick(self):  # noqa: ANN202 - a SimPy process
+    def _tick(self) -> Process:
         env = self.env
         for day in range(self.horizon + 1):
             if env.now < day:
@@ -223,7 +389,7 @@ class Replication:
 
     def _echelon(
         self, side: _SideState, contingent: str, units: list[Unit], arrival: float, readiness: float
-    ):  # noqa: ANN202
+    ) -> Process:
         env = self.env
         if arrival > env.now:
             yield env.timeout(arrival - env.now)
@@ -248,39 +414,37 @@ class Replication:
         self._log(None, "ready", lambda: f"{side.name}: {len(units)} {contingent} units ready")
         self._allocate(side)
 
-    def _assaults(self, side: _SideState, sector: int, attack: Attack):  # noqa: ANN202
+    def _assaults(self, side: _SideState, sector: int, plan: _AttackPlan) -> Process:
         env = self.env
-        rng = self._stream(COMBAT_STREAM, side.index, sector)
-        rate = value_of(attack.rate_per_day)
-        if rate <= 0:
-            return
-        start = self.scenario.day_of(attack.start) if attack.start else 0.0
-        if start > env.now:
-            yield env.timeout(start - env.now)
+        draws = self._stream(COMBAT_STREAM, side.index, sector)
+        mean_gap = 1.0 / plan.rate
+        if plan.start > env.now:
+            yield env.timeout(plan.start - env.now)
+        holder = self.holder
+        area = self.area
         accumulated = 0.0
         while True:
-            gap = rng.exponential(1.0 / rate) if rng is not None else 1.0 / rate
-            yield env.timeout(gap)
-            if side.withdrawing or self.holder.withdrawn or self.area[sector] <= 0.0:
-                if self.holder.withdrawn or all(a <= 0.0 for a in self.area):
+            yield env.timeout(draws.exponential() * mean_gap if draws is not None else mean_gap)
+            if side.withdrawing or holder.withdrawn or area[sector] <= 0.0:
+                if holder.withdrawn or not any(a > 0.0 for a in area):
                     return
                 continue
             # Thinning: an assault goes in with probability equal to the supply factor.
-            if rng is not None:
-                if rng.random() >= side.supply:
+            if draws is not None:
+                if draws.uniform() >= side.supply:
                     continue
             else:
                 accumulated += side.supply
                 if accumulated < 1.0:
                     continue
                 accumulated -= 1.0
-            self._resolve_assault(side, sector, attack, rng)
+            self._resolve_assault(side, sector, plan, draws)
 
-    def _strikes(self, side: _SideState):  # noqa: ANN202
+    def _strikes(self, side: _SideState) -> Process:
         env = self.env
         strikes = side.spec.strikes
         assert strikes is not None
-        rng = self._stream(STRIKE_STREAM, side.index)
+        draws = self._stream(STRIKE_STREAM, side.index)
         rate = value_of(strikes.rate_per_day)
         if rate <= 0:
             return
@@ -291,7 +455,7 @@ class Replication:
         cut = value_of(strikes.capacity_cut)
         recovery = value_of(strikes.recovery_days)
         while True:
-            yield env.timeout(rng.exponential(1.0 / rate) if rng is not None else 1.0 / rate)
+            yield env.timeout(draws.exponential() / rate if draws is not None else 1.0 / rate)
             target.strike_cuts.append((env.now + recovery, cut))
             self._log(
                 None,
@@ -304,7 +468,7 @@ class Replication:
                 recovery_days=recovery,
             )
 
-    def _withdrawal(self, duration: float):  # noqa: ANN202
+    def _withdrawal(self, duration: float) -> Process:
         env = self.env
         holder = self.holder
         start_area = list(self.area)
@@ -317,9 +481,7 @@ class Replication:
         holder.withdrawn = True
         for k in range(len(self.area)):
             self.area[k] = 0.0
-            for unit in holder.line[k]:
-                unit.status, unit.sector = RESERVE, -1
-            holder.line[k] = []
+            holder.clear_sector(k)
         self._log(None, "withdrawn", lambda: f"{holder.name} completes its withdrawal; no ground held")
 
     # ----------------------------------------------------------------- combat
@@ -332,102 +494,96 @@ class Replication:
         return side.supply
 
     def _resolve_assault(
-        self, attacker: _SideState, sector: int, attack: Attack, rng: np.random.Generator | None
+        self, attacker: _SideState, sector: int, plan: _AttackPlan, draws: Draws | None
     ) -> None:
-        defender = self.opponent if attacker is self.holder else self.holder
-        attacker_line = attacker.sector_strength(sector)
+        holder = self.holder
+        defender = self.opponent if attacker is holder else holder
+        attacker_line = attacker.line_strength[sector]
         if attacker_line <= 0.0:
             return
-        defender_line = defender.sector_strength(sector)
-        attacking = attacker_line * value_of(attack.engaged_share)
-        defending = defender_line * value_of(attack.defender_engaged_share)
-        attacker_quality = attacker.sector_power(sector) / attacker_line
-        defender_quality = defender.sector_power(sector) / defender_line if defender_line > 0 else 1.0
+        defender_line = defender.line_strength[sector]
+        attacking = attacker_line * plan.engaged_share
+        defending = defender_line * plan.defender_engaged_share
+        attacker_quality = attacker.line_power[sector] / attacker_line
+        defender_quality = defender.line_power[sector] / defender_line if defender_line > 0 else 1.0
         attacker_eff = attacker_quality * self._effectiveness(attacker, sector, False)
         defender_eff = defender_quality * self._effectiveness(defender, sector, True)
-        duration = value_of(attack.duration_days)
-        attacker_mean = laws.expected_losses(
-            attacking, defending, defender_eff, self.kill_rate, self.exponents, duration
-        )
-        defender_mean = laws.expected_losses(
-            defending, attacking, attacker_eff, self.kill_rate, self.exponents, duration
-        )
-        attacker_losses = laws.draw_losses(attacker_mean, attacking, self.dispersion, rng)
-        defender_losses = laws.draw_losses(defender_mean, defending, self.dispersion, rng)
-        self._apply_losses(attacker, sector, attacker_losses)
-        self._apply_losses(defender, sector, defender_losses)
-
         attacker_power = attacking * attacker_eff
         defender_power = defending * defender_eff
         ratio = attacker_power / defender_power if defender_power > 0 else math.inf
-        curve = self.scenario.engagement.success
-        fortified = (
-            defender is self.holder and self.fortification[sector] >= self.scenario.engagement.fortified_at
+        if ratio < plan.min_force_ratio:
+            return
+        attacker_mean = laws.expected_losses(
+            attacking, defending, defender_eff, self.kill_rate, self.exponents, plan.duration
         )
+        defender_mean = laws.expected_losses(
+            defending, attacking, attacker_eff, self.kill_rate, self.exponents, plan.duration
+        )
+        attacker_losses = laws.draw_losses(attacker_mean, attacking, self.dispersion, draws)
+        defender_losses = laws.draw_losses(defender_mean, defending, self.dispersion, draws)
+        self._apply_losses(attacker, sector, attacker_losses)
+        self._apply_losses(defender, sector, defender_losses)
+
+        fortified = defender is holder and self.fortification[sector] >= self.fortified_at
+        intercept, slope, fortified_offset = self.success_curve
         probability = laws.success_probability(
-            ratio, curve.intercept, curve.slope, curve.fortified_offset if fortified else 0.0
+            ratio, intercept, slope, fortified_offset if fortified else 0.0
         )
-        succeeded = (rng.random() < probability) if rng is not None else probability >= 0.5
+        succeeded = (draws.uniform() < probability) if draws is not None else probability >= 0.5
         moved = 0.0
         if succeeded:
-            median_depth = value_of(attack.advance_km)
-            sigma = value_of(attack.advance_sigma)
-            depth = (
-                median_depth * math.exp(sigma * rng.standard_normal()) if rng is not None else median_depth
-            )
-            front = laws.frontage_km(self.frontage0[sector], self.area0[sector], self.area[sector])
-            gained = laws.area_gained(depth, value_of(attack.frontage_km), front)
+            depth = plan.advance_km
+            if draws is not None and plan.advance_sigma > 0:
+                depth *= math.exp(plan.advance_sigma * draws.normal())
+            front = self._frontage(sector)
+            gained = laws.area_gained(depth, plan.frontage_km, front)
             before = self.area[sector]
-            if attacker is self.holder:
+            if attacker is holder:
                 self.area[sector] = min(self.area0[sector], before + gained)
             else:
                 self.area[sector] = max(0.0, before - gained)
                 if self.area[sector] < before:
                     self.moved_back[sector] = True
-                    kept = value_of(
-                        self.scenario.sectors[self.sector_names[sector]].fortification.kept_on_retreat
-                    )
-                    self.fortification[sector] *= kept
+                    self.fortification[sector] *= self.fortification_kept[sector]
             moved = self.area[sector] - before
             if self.area[sector] <= 0.0:
                 self._sector_lost(sector)
-        self._log(
-            sector,
-            "assault",
-            lambda: (
-                f"{attacker.name} assault, ratio {ratio:.2f}, p(success) {probability:.2f}: "
-                f"{'succeeds' if succeeded else 'fails'}; losses {attacker.name} {attacker_losses:,.0f}, "
-                f"{defender.name} {defender_losses:,.0f}; area {moved:+.1f} km2 -> {self.area[sector]:.1f}"
-            ),
-            ratio=ratio,
-            success_probability=probability,
-            attacker_losses=attacker_losses,
-            defender_losses=defender_losses,
-            attacker_present=attacking,
-            defender_present=defending,
-            area_change_km2=moved,
-        )
+        if self.trace:
+            self._log(
+                sector,
+                "assault",
+                lambda: (
+                    f"{attacker.name} assault, ratio {ratio:.2f}, p(success) {probability:.2f}: "
+                    f"{'succeeds' if succeeded else 'fails'}; losses {attacker.name} {attacker_losses:,.0f}, "
+                    f"{defender.name} {defender_losses:,.0f}; "
+                    f"area {moved:+.1f} km2 -> {self.area[sector]:.1f}"
+                ),
+                ratio=ratio,
+                success_probability=probability,
+                attacker_losses=attacker_losses,
+                defender_losses=defender_losses,
+                attacker_present=attacking,
+                defender_present=defending,
+                area_change_km2=moved,
+            )
+
+    def _frontage(self, sector: int) -> float:
+        return laws.frontage_km(self.frontage0[sector], self.area0[sector], self.area[sector])
 
     def _apply_losses(self, side: _SideState, sector: int, losses: float) -> None:
         if losses <= 0.0:
             return
-        units = side.line[sector]
-        total = sum(unit.strength for unit in units)
+        total = side.line_strength[sector]
         if total <= 0.0:
             return
-        share = min(1.0, losses / total)
-        for unit in units:
-            unit.strength -= unit.strength * share
-        side.casualties += min(losses, total)
+        taken = min(losses, total)
+        side.scale_line(sector, 1.0 - taken / total)
+        side.casualties += taken
 
     def _sector_lost(self, sector: int) -> None:
         holder = self.holder
-        for unit in holder.line[sector]:
-            unit.status, unit.sector = RESERVE, -1
-        holder.line[sector] = []
-        for unit in self.opponent.line[sector]:
-            unit.status, unit.sector = RESERVE, -1
-        self.opponent.line[sector] = []
+        holder.clear_sector(sector)
+        self.opponent.clear_sector(sector)
         self._log(sector, "sector_lost", lambda: f"{holder.name} loses the last of the sector")
         self._allocate(holder)
         self._allocate(self.opponent)
@@ -437,7 +593,8 @@ class Replication:
         self._sector_area[day] = self.area
         self._area[day] = sum(self.area)
         for side in self.sides:
-            self._strength[side.index, day] = side.in_theatre()
+            side.present = side.in_theatre()
+            self._strength[side.index, day] = side.present
             self._casualties[side.index, day] = side.casualties
             self._supply[side.index, day] = side.supply
 
@@ -448,7 +605,8 @@ class Replication:
             if logistics is None:
                 side.supply = 1.0
                 continue
-            side.strike_cuts = [(end, cut) for end, cut in side.strike_cuts if end > now]
+            if side.strike_cuts:
+                side.strike_cuts = [(end, cut) for end, cut in side.strike_cuts if end > now]
             capacity = value_of(logistics.capacity)
             for _, cut in side.strike_cuts:
                 capacity *= 1.0 - cut
@@ -456,75 +614,70 @@ class Replication:
                 capacity *= laws.corridor_factor(
                     value_of(logistics.corridor_exposure), sum(self.area), self.total_area0
                 )
-            demand = side.in_theatre() * value_of(logistics.demand_per_soldier)
+            demand = side.present * value_of(logistics.demand_per_soldier)
             side.supply = laws.supply_factor(capacity, demand)
 
     def _grow_fortification(self) -> None:
-        for k, name in enumerate(self.sector_names):
+        for k in range(len(self.area)):
             if not self.moved_back[k] and self.area[k] > 0:
-                spec = self.scenario.sectors[name].fortification
                 self.fortification[k] = min(
-                    value_of(spec.maximum), self.fortification[k] + value_of(spec.growth_per_day)
+                    self.fortification_max[k], self.fortification[k] + self.fortification_growth[k]
                 )
             self.moved_back[k] = False
 
     def _command(self, side: _SideState) -> None:
         if side.withdrawn:
             return
-        spec = side.spec
         now = self.env.now
-        for name, contingent in spec.contingents.items():
-            self._replace(side, name, contingent, now)
-        threshold = value_of(spec.command.rotation_threshold)
-        back = value_of(spec.command.return_threshold)
+        for name, (per_day, from_day, _) in side.contingent_plans.items():
+            if per_day > 0 and now >= from_day:
+                self._replace(side, name, per_day)
+        threshold = side.rotation_threshold
+        back = side.return_threshold
+        has_reserve = False
         for unit in side.units:
-            if unit.status == REFIT and unit.strength >= back * unit.full_size:
-                unit.status = RESERVE
-        for k in range(len(self.area)):
-            line = side.line[k]
+            status = unit.status
+            if status == REFIT and unit.strength >= back * unit.full_size:
+                unit.status = status = RESERVE
+            if status == RESERVE:
+                has_reserve = True
+        for k, line in enumerate(side.line):
             worn = [u for u in line if u.strength < threshold * u.full_size]
             for unit in worn:
-                if len(line) <= 1 and not self._has_reserve(side):
+                if len(line) <= 1 and not has_reserve:
                     break
-                line.remove(unit)
-                unit.status, unit.sector = REFIT, -1
-                self._log(
-                    k,
-                    "rotate",
-                    lambda u=unit: (
-                        f"{side.name}: {u.name} pulled out to refit "
-                        f"at {u.strength / u.full_size:.0%} strength"
-                    ),
-                )
-        if not side.withdrawing:
+                side.leave_line(unit, REFIT)
+                if self.trace:
+                    self._log(
+                        k,
+                        "rotate",
+                        lambda u=unit: (
+                            f"{side.name}: {u.name} pulled out to refit "
+                            f"at {u.strength / u.full_size:.0%} strength"
+                        ),
+                    )
+        if has_reserve and not side.withdrawing:
             self._allocate(side)
 
-    def _replace(self, side: _SideState, name: str, contingent: Contingent, now: float) -> None:
-        per_day = value_of(contingent.replacements_per_day)
-        if per_day <= 0:
-            return
-        if contingent.replacements_from is not None and now < self.scenario.day_of(
-            contingent.replacements_from
-        ):
-            return
+    def _replace(self, side: _SideState, name: str, per_day: float) -> None:
+        """Send the day's replacements to the contingent's weakest units first."""
         pool = side.replacement_pool[name] + per_day
-        units = [
-            u
-            for u in side.units
-            if u.contingent == name and u.status != EN_ROUTE and u.strength < u.full_size
-        ]
-        units.sort(key=lambda u: u.strength / u.full_size)
-        for unit in units:
-            if pool <= 0:
+        units = side.by_contingent[name]
+        while pool > 0.0:
+            weakest = None
+            lowest = 1.0
+            for unit in units:
+                if unit.status != EN_ROUTE and unit.full_size > 0.0:
+                    share = unit.strength / unit.full_size
+                    if share < lowest:
+                        lowest, weakest = share, unit
+            if weakest is None:
                 break
-            added = min(pool, unit.full_size - unit.strength)
-            unit.strength += added
+            added = min(pool, weakest.full_size - weakest.strength)
+            side.add_strength(weakest, added)
             pool -= added
         # Replacements that find no gap wait, but no more than a day's worth piles up.
         side.replacement_pool[name] = min(pool, per_day)
-
-    def _has_reserve(self, side: _SideState) -> bool:
-        return any(unit.status == RESERVE for unit in side.units)
 
     def _allocate(self, side: _SideState) -> None:
         """Commit ready reserves to open sectors by the side's policy, keeping its reserve share."""
@@ -535,32 +688,33 @@ class Replication:
             return
         policy = ALLOCATION_POLICIES[side.spec.command.policy]
         enemy = self.opponent if side is self.holder else self.holder
-        for name, contingent in side.spec.contingents.items():
-            reserve = [u for u in side.units if u.contingent == name and u.status == RESERVE]
+        for name, units in side.by_contingent.items():
+            reserve = [u for u in units if u.status == RESERVE]
             if not reserve:
                 continue
-            ready = sum(
-                u.strength for u in side.units if u.contingent == name and u.status in (RESERVE, LINE)
-            )
-            keep = value_of(contingent.reserve_share) * ready
             held = sum(u.strength for u in reserve)
+            keep = side.contingent_plans[name][2] * (
+                held + sum(u.strength for u in units if u.status == LINE)
+            )
+            if held - min(u.strength for u in reserve) < keep - 1e-9:
+                continue
             reserve.sort(key=lambda u: -u.strength)
+            frontage = [self._frontage(k) for k in open_sectors]
+            hostile = [enemy.line_power[k] for k in open_sectors]
             for unit in reserve:
                 if held - unit.strength < keep - 1e-9:
                     continue
-                frontage = [
-                    laws.frontage_km(self.frontage0[k], self.area0[k], self.area[k]) for k in open_sectors
-                ]
-                own = [side.sector_power(k) for k in open_sectors]
-                hostile = [enemy.sector_power(k) for k in open_sectors]
+                own = [side.line_power[k] for k in open_sectors]
                 count = [len(side.line[k]) for k in open_sectors]
                 sector = open_sectors[policy(own, hostile, count, frontage)]
-                unit.status, unit.sector = LINE, sector
-                side.line[sector].append(unit)
+                side.enter_line(unit, sector)
                 held -= unit.strength
-                self._log(
-                    sector, "commit", lambda u=unit: f"{side.name}: {u.name} ({u.strength:,.0f}) committed"
-                )
+                if self.trace:
+                    self._log(
+                        sector,
+                        "commit",
+                        lambda u=unit: f"{side.name}: {u.name} ({u.strength:,.0f}) committed",
+                    )
 
     def _check_withdrawal(self) -> None:
         holder, opponent = self.holder, self.opponent
@@ -568,8 +722,8 @@ class Replication:
         assert spec is not None and self.monitor is not None
         if spec.not_before is not None and self.env.now < self.scenario.day_of(spec.not_before):
             return
-        own = sum(holder.sector_power(k) for k in range(len(self.area))) * holder.supply
-        hostile = sum(opponent.sector_power(k) for k in range(len(self.area))) * opponent.supply
+        own = sum(holder.line_power) * holder.supply
+        hostile = sum(opponent.line_power) * opponent.supply
         ratio = hostile / own if own > 0 else math.inf
         reason = self.monitor.check(sum(self.area), ratio, holder.supply, holder.casualties)
         if reason is None:
@@ -592,7 +746,7 @@ class Replication:
         self.env.process(self._withdrawal(duration))
 
 
-def _opt(value: float | None | object) -> float | None:
+def _optional(value: float | None | object) -> float | None:
     return None if value is None else value_of(value)  # type: ignore[arg-type]
 
 

@@ -1,0 +1,107 @@
+"""Shared fixtures: the small test scenario, running the real ``sim`` command, reading a run folder."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NamedTuple
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import HealthCheck, settings
+
+TESTS = Path(__file__).resolve().parent
+SMALL = TESTS / "scenarios" / "small.yaml"
+"""A two-sector, 61-day scenario with distributions, withdrawal rules, logistics and strikes."""
+
+SORT_KEYS = {
+    "daily": ["replication", "day"],
+    "sectors": ["replication", "day", "sector"],
+    "outcomes": ["replication"],
+}
+
+# Property tests: a fixed, reproducible set of examples by default (CI); HYPOTHESIS_PROFILE=deep explores
+# many more, randomly, when hunting bugs by hand.
+settings.register_profile(
+    "default",
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile(
+    "deep",
+    max_examples=600,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+def _environment() -> dict[str, str]:
+    env = dict(os.environ)
+    env["MPLBACKEND"] = "Agg"
+    env.pop("PYTHONHASHSEED", None)
+    return env
+
+
+def run_sim(*args: str | os.PathLike[str], check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run ``python -m sim ARGS`` in a subprocess from the project root and return its result."""
+    command = [sys.executable, "-m", "sim", *(str(a) for a in args)]
+    result = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        cwd=TESTS.parent,
+        env=_environment(),
+        stdin=subprocess.DEVNULL,
+        timeout=timeout,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"{' '.join(command)} exited {result.returncode}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+        )
+    return result
+
+
+def run_small(out: Path, *extra: str, replications: int = 20, seed: int = 0) -> subprocess.CompletedProcess:
+    """Run the small scenario into ``out`` with the given extra options."""
+    return run_sim("run", SMALL, "-n", str(replications), "--seed", str(seed), "--out", out, "-q", *extra)
+
+
+def read(run: Path, name: str) -> pa.Table:
+    """Read one table of a run folder, sorted by its key columns."""
+    table = pq.read_table(run / f"{name}.parquet")
+    return table.sort_by([(key, "ascending") for key in SORT_KEYS[name]])
+
+
+def rows_of(table: pa.Table, replications: Sequence[int]) -> pa.Table:
+    """Return the rows of ``table`` whose replication is in ``replications``."""
+    mask = pc.is_in(table["replication"], value_set=pa.array(replications, type=pa.int64()))
+    return table.filter(mask)
+
+
+@pytest.fixture(scope="session")
+def small_scenario() -> Path:
+    return SMALL
+
+
+class Run(NamedTuple):
+    """A finished run: its folder and the process that made it."""
+
+    out: Path
+    result: subprocess.CompletedProcess
+
+
+@pytest.fixture(scope="session")
+def small_run(tmp_path_factory: pytest.TempPathFactory) -> Run:
+    """One ``sim run`` of the small scenario (20 replications, seed 0, plots on), shared read-only."""
+    out = tmp_path_factory.mktemp("small_run") / "run"
+    return Run(out, run_small(out))

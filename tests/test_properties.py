@@ -1,0 +1,324 @@
+"""Invariants of one replication over random but valid scenarios (hypothesis).
+
+Scenarios are built as plain data, the way a YAML file would give them, and validated with
+``Scenario.model_validate``; any number may come out as a distribution. Each example runs one replication
+with tracing on and checks what must hold whatever the inputs: ground, strength and supply stay in range,
+casualties only accumulate, no assault takes more than was there, a completed withdrawal leaves nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.batch.seeding import replication_seed
+from sim.model.replication import Replication
+from sim.model.trajectory import Trajectory
+from sim.scenario.distributions import value_of
+from sim.scenario.parameters import resolve
+from sim.scenario.schema import Scenario
+
+START = dt.date(2024, 3, 1)
+SIDE_NAMES = [("blue", "red"), ("ukraine", "russia"), ("holder", "attacker")]
+ASSAULT_NUMBERS = (
+    "ratio",
+    "success_probability",
+    "attacker_losses",
+    "defender_losses",
+    "attacker_present",
+    "defender_present",
+    "area_change_km2",
+)
+EPS = 1e-9
+
+
+# ----------------------------------------------------------------------------------- strategies
+@st.composite
+def number(
+    draw: st.DrawFn, low: float, high: float, *, fraction: bool = False, uncertain: bool = True
+) -> float | dict[str, Any]:
+    """A plain number in [low, high] or, sometimes, a distribution whose support lies within it.
+
+    ``fraction`` fields (bounded by 1) never get a lognormal, whose support is unbounded.
+    """
+    value = draw(st.floats(low, high, allow_nan=False, allow_infinity=False))
+    kinds = ["plain", "plain", "plain"]
+    if uncertain:
+        kinds += ["fixed", "uniform", "triangular", "normal", "beta", "choice"]
+        if not fraction and low > 0:
+            kinds.append("lognormal")
+    kind = draw(st.sampled_from(kinds))
+    other = draw(st.floats(low, high, allow_nan=False, allow_infinity=False))
+    a, b = min(value, other), max(value, other)
+    if kind == "plain" or (kind in ("uniform", "triangular", "normal", "beta") and not a < b):
+        return value
+    if kind == "fixed":
+        return {"dist": "fixed", "value": value}
+    if kind == "uniform":
+        return {"dist": "uniform", "low": a, "high": b}
+    if kind == "triangular":
+        mode = draw(st.floats(a, b))
+        return {"dist": "triangular", "low": a, "mode": mode, "high": b}
+    if kind == "normal":
+        return {"dist": "normal", "mean": (a + b) / 2, "sd": max((b - a) / 3, 1e-6), "low": a, "high": b}
+    if kind == "beta":
+        return {
+            "dist": "beta",
+            "alpha": draw(st.floats(0.5, 5)),
+            "beta": draw(st.floats(0.5, 5)),
+            "low": a,
+            "high": b,
+        }
+    if kind == "choice":
+        values = draw(st.lists(st.floats(low, high, allow_nan=False), min_size=1, max_size=4))
+        return {"dist": "choice", "values": values}
+    return {"dist": "lognormal", "median": value, "sigma": draw(st.floats(0.05, 0.3))}
+
+
+@st.composite
+def echelon(draw: st.DrawFn, horizon: int, first: bool) -> dict[str, Any]:
+    units = draw(st.integers(1, 4))
+    day = 0.0 if first and draw(st.booleans()) else draw(st.floats(0, horizon + 5))
+    block: dict[str, Any] = {"units": units}
+    if draw(st.booleans()):
+        block["day"] = day
+    else:
+        block["date"] = (START + dt.timedelta(days=int(day))).isoformat()
+    if draw(st.booleans()):
+        block["jitter_days"] = draw(number(-5, 5))
+    return block
+
+
+@st.composite
+def contingent(draw: st.DrawFn, horizon: int) -> dict[str, Any]:
+    count = draw(st.integers(1, 3))
+    block: dict[str, Any] = {
+        "unit_size": draw(number(50, 2000)),
+        "quality": draw(number(0.3, 1.5)),
+        "echelons": [draw(echelon(horizon, first=i == 0)) for i in range(count)],
+        "readiness_days": draw(number(0, 10)),
+        "reserve_share": draw(number(0, 0.6, fraction=True)),
+    }
+    if draw(st.booleans()):
+        block["replacements_per_day"] = draw(number(0, 80))
+        if draw(st.booleans()):
+            block["replacements_from"] = (START + dt.timedelta(days=draw(st.integers(-5, horizon)))).isoformat()
+    return block
+
+
+@st.composite
+def attack(draw: st.DrawFn, horizon: int) -> dict[str, Any]:
+    block: dict[str, Any] = {
+        "rate_per_day": draw(number(0, 4)),
+        "engaged_share": draw(number(0.01, 1, fraction=True)),
+        "defender_engaged_share": draw(number(0.01, 1, fraction=True)),
+        "duration_days": draw(number(0.05, 2)),
+        "frontage_km": draw(number(0.2, 6)),
+        "advance_km": draw(number(0, 3)),
+        "advance_sigma": draw(number(0, 1)),
+        "min_force_ratio": draw(number(0, 2)),
+    }
+    if draw(st.booleans()):
+        block["start"] = (START + dt.timedelta(days=draw(st.integers(-3, horizon)))).isoformat()
+    return block
+
+
+@st.composite
+def withdrawal(draw: st.DrawFn, horizon: int, total_area: float) -> dict[str, Any]:
+    block: dict[str, Any] = {"duration_days": draw(number(0, 20))}
+    if draw(st.booleans()):
+        block["not_before"] = (START + dt.timedelta(days=draw(st.integers(0, horizon)))).isoformat()
+    if draw(st.booleans()):
+        block["area_below_km2"] = draw(number(0, total_area))
+    if draw(st.booleans()):
+        block["force_ratio_above"] = draw(number(0.5, 10))
+        block["force_ratio_days"] = draw(st.integers(1, 10))
+    if draw(st.booleans()):
+        block["supply_below"] = draw(number(0, 1, fraction=True))
+        block["supply_days"] = draw(st.integers(1, 10))
+    if draw(st.booleans()):
+        block["losses_above"] = draw(number(0, 5000))
+    return block
+
+
+@st.composite
+def side(draw: st.DrawFn, horizon: int, holds: bool, attacks: bool, total_area: float) -> dict[str, Any]:
+    names = draw(st.lists(st.sampled_from(["main", "second", "allies"]), min_size=1, max_size=2, unique=True))
+    block: dict[str, Any] = {
+        "holds_ground": holds,
+        "contingents": {name: draw(contingent(horizon)) for name in names},
+        "command": {
+            "policy": draw(st.sampled_from(["proportional_frontage", "weakest_first", "even"])),
+            "rotation_threshold": draw(number(0, 0.8, fraction=True)),
+            "return_threshold": draw(number(0.5, 1, fraction=True)),
+        },
+    }
+    if attacks:
+        block["attack"] = draw(attack(horizon))
+    if holds and draw(st.booleans()):
+        block["command"]["withdrawal"] = draw(withdrawal(horizon, total_area))
+    if draw(st.booleans()):
+        block["logistics"] = {
+            "capacity": draw(number(0, 40000)),
+            "demand_per_soldier": draw(number(0.2, 2)),
+            "corridor_exposure": draw(number(0, 1, fraction=True)),
+        }
+    if draw(st.booleans()):
+        block["strikes"] = {
+            "start": (START + dt.timedelta(days=draw(st.integers(-5, horizon)))).isoformat(),
+            "rate_per_day": draw(number(0, 2)),
+            "capacity_cut": draw(number(0, 0.5, fraction=True)),
+            "recovery_days": draw(number(0, 15)),
+        }
+    return block
+
+
+@st.composite
+def sector(draw: st.DrawFn) -> dict[str, Any]:
+    initial = draw(st.floats(0, 0.6))
+    return {
+        "area_km2": draw(number(5, 500)),
+        "frontage_km": draw(number(1, 40)),
+        "terrain": draw(number(0.5, 1.6)),
+        "fortification": {
+            "initial": initial,
+            "growth_per_day": draw(number(0, 0.03)),
+            "maximum": draw(st.floats(initial, 1.0)),
+            "kept_on_retreat": draw(number(0, 1, fraction=True)),
+        },
+    }
+
+
+@st.composite
+def engagement(draw: st.DrawFn) -> dict[str, Any]:
+    """A law with a kill rate that wears forces of a few thousand down by days to weeks, not instantly."""
+    law = draw(st.sampled_from(["square", "linear", "logarithmic", "general"]))
+    block: dict[str, Any] = {"law": {"type": law}, "noise": draw(st.booleans())}
+    if law in ("square", "logarithmic"):
+        block["kill_rate"] = draw(number(0.001, 0.2))
+    elif law == "linear":
+        block["kill_rate"] = draw(number(1e-7, 3e-5))
+    else:
+        p = draw(st.floats(0, 1.5))
+        q = draw(st.floats(0, 1.5))
+        block["law"].update(own_exponent=p, enemy_exponent=q)
+        # k * S**(p+q) is about c * S for forces of size S ~ 1000.
+        block["kill_rate"] = draw(st.floats(0.001, 0.2)) * 1000.0 ** (1.0 - p - q)
+    block["dispersion"] = draw(st.one_of(st.none(), number(0, 5)))
+    return block
+
+
+@st.composite
+def scenarios(draw: st.DrawFn) -> Scenario:
+    horizon = draw(st.integers(5, 60))
+    sector_names = draw(
+        st.lists(st.sampled_from(["north", "south", "east", "west", "centre"]), min_size=1, max_size=4, unique=True)
+    )
+    sectors = {name: draw(sector()) for name in sector_names}
+    total_area = sum(value_of_data(s["area_km2"]) for s in sectors.values())
+    holder, opponent = draw(st.sampled_from(SIDE_NAMES))
+    holder_attacks = draw(st.booleans())
+    opponent_attacks = draw(st.booleans()) if holder_attacks else True
+    sides = {
+        holder: draw(side(horizon, True, holder_attacks, total_area)),
+        opponent: draw(side(horizon, False, opponent_attacks, total_area)),
+    }
+    if draw(st.booleans()):
+        sides = dict(reversed(sides.items()))  # the holder need not be listed first
+    data = {
+        "name": "random",
+        "start": START.isoformat(),
+        "end": (START + dt.timedelta(days=horizon)).isoformat(),
+        "sides": sides,
+        "sectors": sectors,
+        "engagement": draw(engagement()),
+        "thresholds_km2": [total_area / 2] if total_area > 0 else [],
+    }
+    return Scenario.model_validate(data)
+
+
+def value_of_data(value: float | dict[str, Any]) -> float:
+    """Upper end of a number as written in scenario data (used only to size thresholds)."""
+    if isinstance(value, dict):
+        return float(value.get("high", value.get("value", value.get("median", 100.0))))
+    return float(value)
+
+
+# ----------------------------------------------------------------------------------- invariants
+def check_invariants(scenario: Scenario, trajectory: Trajectory) -> None:
+    days = scenario.horizon_days + 1
+    sectors = len(scenario.sectors)
+    resolved = resolve(scenario, trajectory.parameters)
+    area0 = np.array([value_of(s.area_km2) for s in resolved.sectors.values()])
+
+    assert trajectory.area_km2.shape == (days,)
+    assert trajectory.sector_area_km2.shape == (days, sectors)
+    assert trajectory.strength.shape == trajectory.casualties.shape == trajectory.supply.shape == (2, days)
+    for array in (trajectory.area_km2, trajectory.sector_area_km2, trajectory.strength, trajectory.casualties):
+        assert np.all(np.isfinite(array))
+
+    # Ground: every sector within [0, its original area] every day; the total is the sum of the sectors.
+    sector_area = trajectory.sector_area_km2
+    assert np.all(sector_area >= -EPS), "a sector's held area went negative"
+    assert np.all(sector_area <= area0 + EPS * np.maximum(1.0, area0)), "a sector grew beyond its start"
+    np.testing.assert_allclose(sector_area[0], area0, rtol=1e-12)
+    np.testing.assert_allclose(trajectory.area_km2, sector_area.sum(axis=1), rtol=1e-9, atol=1e-9)
+
+    # Forces: strength never negative; casualties never negative and never decreasing.
+    assert np.all(trajectory.strength >= -EPS), "negative strength"
+    assert np.all(trajectory.casualties >= 0.0), "negative casualties"
+    assert np.all(np.diff(trajectory.casualties, axis=1) >= -EPS), "cumulative casualties went down"
+    assert np.all(trajectory.casualties[:, 0] == 0.0), "casualties before any fighting"
+
+    # Supply is a factor in [0, 1].
+    assert np.all((trajectory.supply >= 0.0) & (trajectory.supply <= 1.0)), "supply outside [0, 1]"
+
+    # Every assault: never more losses than the strength present, on either side.
+    assaults = [e for e in trajectory.events if e.kind == "assault"]
+    for event in assaults:
+        numbers = event.numbers
+        assert set(ASSAULT_NUMBERS) <= set(numbers), f"assault event lacks numbers: {numbers}"
+        assert 0.0 <= numbers["attacker_losses"] <= numbers["attacker_present"] + EPS, event
+        assert 0.0 <= numbers["defender_losses"] <= numbers["defender_present"] + EPS, event
+        assert 0.0 <= numbers["success_probability"] <= 1.0, event
+        assert numbers["ratio"] >= 0.0, event  # inf when nobody defends; never NaN
+        assert 0.0 <= event.day <= scenario.horizon_days + EPS, event
+        assert event.sector in scenario.sectors, event
+
+    # Withdrawal: a reason exactly when a day; never before the rules apply; finished means no ground.
+    holder = resolved.sides[resolved.holder]
+    rules = holder.command.withdrawal
+    assert (trajectory.withdrawal_day is None) == (trajectory.withdrawal_reason is None)
+    if trajectory.withdrawal_day is not None:
+        assert rules is not None, "withdrew without withdrawal rules"
+        assert 0.0 <= trajectory.withdrawal_day <= scenario.horizon_days
+        if rules.not_before is not None:
+            assert trajectory.withdrawal_day >= scenario.day_of(rules.not_before)
+        # The withdrawal lasts duration_days; if it ends before the last record, nothing is held at the end.
+        if trajectory.withdrawal_day + value_of(rules.duration_days) < scenario.horizon_days - 1e-6:
+            assert trajectory.area_km2[-1] == 0.0, "withdrawal completed but ground is still held"
+            assert np.all(sector_area[-1] == 0.0)
+
+
+@given(scenario=scenarios(), seed=st.integers(0, 2**32 - 1))
+def test_replication_invariants(scenario: Scenario, seed: int) -> None:
+    trajectory = Replication(scenario, replication_seed(seed, 0), trace=True).run()
+    check_invariants(scenario, trajectory)
+
+
+@settings(max_examples=15)
+@given(scenario=scenarios(), seed=st.integers(0, 2**16))
+def test_tracing_does_not_change_the_replication(scenario: Scenario, seed: int) -> None:
+    traced = Replication(scenario, replication_seed(seed, 3), trace=True).run()
+    plain = Replication(scenario, replication_seed(seed, 3), trace=False).run()
+    np.testing.assert_array_equal(traced.area_km2, plain.area_km2)
+    np.testing.assert_array_equal(traced.sector_area_km2, plain.sector_area_km2)
+    np.testing.assert_array_equal(traced.strength, plain.strength)
+    np.testing.assert_array_equal(traced.casualties, plain.casualties)
+    assert traced.withdrawal_day == plain.withdrawal_day
+    assert traced.parameters == plain.parameters
