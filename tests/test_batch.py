@@ -1,0 +1,245 @@
+"""Executors, faults and resume: results never depend on how or where chunks ran."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from sim.batch.chunks import ChunkTask, simulate_chunk
+from sim.batch.executors import ProcessExecutor, SerialExecutor, make_executor
+from sim.batch.runner import execute, open_run, start_run
+from sim.scenario import load_scenario
+
+SMALL = Path(__file__).parent / "scenarios" / "small.yaml"
+TABLES = ("daily", "sectors", "outcomes")
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    return load_scenario(SMALL)
+
+
+def _run(scenario, directory: Path, executor, replications=12, chunk=3, function=simulate_chunk):
+    store = start_run(scenario, directory, 5, replications, chunk, "full")
+    return execute(scenario, store, executor, function=function)
+
+
+def _tables(directory: Path):
+    return {name: pq.read_table(directory / f"{name}.parquet") for name in TABLES}
+
+
+@pytest.fixture(scope="module")
+def reference(scenario, tmp_path_factory):
+    directory = tmp_path_factory.mktemp("reference") / "run"
+    result = _run(scenario, directory, SerialExecutor(), chunk=12)
+    assert not result.failed
+    return _tables(directory)
+
+
+def _assert_same(directory: Path, reference) -> None:
+    tables = _tables(directory)
+    for name in TABLES:
+        assert tables[name].equals(reference[name]), name
+
+
+@pytest.mark.parametrize("workers,chunk", [(1, 1), (2, 5), (2, 12)])
+def test_process_pool_matches_serial_whatever_workers_and_chunks(
+    scenario, reference, tmp_path, workers, chunk
+):
+    result = _run(scenario, tmp_path / "run", ProcessExecutor(workers), chunk=chunk)
+    assert not result.failed
+    _assert_same(tmp_path / "run", reference)
+
+
+def test_dask_local_cluster_matches_serial(scenario, reference, tmp_path):
+    pytest.importorskip("dask.distributed")
+    result = _run(scenario, tmp_path / "run", make_executor("dask", workers=2), chunk=4)
+    assert not result.failed
+    _assert_same(tmp_path / "run", reference)
+
+
+def _fails_on_chunk_one(task: ChunkTask):
+    if task.index == 1:
+        raise RuntimeError("injected fault")
+    return simulate_chunk(task)
+
+
+def test_failing_chunk_is_reported_others_complete_and_resume_finishes(scenario, reference, tmp_path):
+    directory = tmp_path / "run"
+    result = _run(scenario, directory, SerialExecutor(), function=_fails_on_chunk_one)
+    assert [f["index"] for f in result.failed] == [1]
+    assert result.failed[0]["start"] == 3 and result.failed[0]["stop"] == 6
+    assert "injected fault" in result.failed[0]["error"]
+    manifest = json.loads((directory / "manifest.json").read_text())
+    assert manifest["status"] == "failed"
+    assert [c["status"] for c in manifest["chunks"]] == ["done", "failed", "done", "done"]
+    assert not (directory / "outcomes.parquet").exists()
+
+    resumed_scenario, store = open_run(directory)
+    again = execute(resumed_scenario, store, SerialExecutor())
+    assert not again.failed
+    _assert_same(directory, reference)
+
+
+_ATTEMPTS: dict[int, int] = {}
+
+
+def _fails_once(task: ChunkTask):
+    _ATTEMPTS[task.index] = _ATTEMPTS.get(task.index, 0) + 1
+    if task.index == 2 and _ATTEMPTS[task.index] == 1:
+        raise RuntimeError("transient")
+    return simulate_chunk(task)
+
+
+def test_chunk_that_fails_once_is_retried(scenario, reference, tmp_path):
+    _ATTEMPTS.clear()
+    result = _run(scenario, tmp_path / "run", SerialExecutor(), function=_fails_once)
+    assert not result.failed
+    assert _ATTEMPTS[2] == 2
+    _assert_same(tmp_path / "run", reference)
+
+
+def _kills_its_worker_once(task: ChunkTask):
+    marker = Path(os.environ["SIM_TEST_KILL_MARKER"])
+    if task.index == 1 and not marker.exists():
+        marker.write_text("killed")
+        os.kill(os.getpid(), signal.SIGKILL)
+    return simulate_chunk(task)
+
+
+def test_worker_killed_mid_run_does_not_lose_the_batch(scenario, reference, tmp_path, monkeypatch):
+    marker = tmp_path / "killed"
+    monkeypatch.setenv("SIM_TEST_KILL_MARKER", str(marker))
+    executor = ProcessExecutor(2)
+    result = _run(scenario, tmp_path / "run", executor, function=_kills_its_worker_once)
+    assert marker.exists(), "the worker was never killed, so the test proved nothing"
+    assert executor.restarts == 1
+    assert not result.failed
+    _assert_same(tmp_path / "run", reference)
+
+
+def test_interrupted_cli_run_resumes_to_the_same_result(tmp_path):
+    directory = tmp_path / "run"
+    command = [
+        sys.executable,
+        "-m",
+        "sim",
+        "run",
+        str(SMALL),
+        "-n",
+        "400",
+        "--seed",
+        "5",
+        "--chunk",
+        "10",
+        "--workers",
+        "2",
+        "--out",
+        str(directory),
+        "--no-plots",
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    parts = directory / "parts"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if parts.is_dir() and len(list(parts.glob("outcomes-*.parquet"))) >= 3:
+            break
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert "--resume" in stderr
+    manifest = json.loads((directory / "manifest.json").read_text())
+    assert manifest["status"] == "running"
+    done = [c for c in manifest["chunks"] if c["status"] == "done"]
+    assert 3 <= len(done) < len(manifest["chunks"])
+    assert not (directory / "outcomes.parquet").exists()
+    # No half-written part looks whole: every part on disk reads.
+    for part in parts.glob("*.parquet"):
+        pq.read_table(part)
+
+    resumed = subprocess.run(
+        [sys.executable, "-m", "sim", "run", "--resume", str(directory), "--no-plots", "--quiet"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    whole = tmp_path / "whole"
+    uninterrupted = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sim",
+            "run",
+            str(SMALL),
+            "-n",
+            "400",
+            "--seed",
+            "5",
+            "--out",
+            str(whole),
+            "--no-plots",
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert uninterrupted.returncode == 0, uninterrupted.stderr
+    for name in TABLES:
+        assert pq.read_table(directory / f"{name}.parquet").equals(pq.read_table(whole / f"{name}.parquet"))
+    assert json.loads((directory / "manifest.json").read_text())["status"] == "complete"
+
+
+def test_resume_of_a_folder_without_a_run_is_a_clear_error(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "sim", "run", "--resume", str(tmp_path)], capture_output=True, text=True
+    )
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "no manifest.json" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "daily,present,absent",
+    [
+        ("total", {"daily", "outcomes"}, {"sectors"}),
+        ("none", {"outcomes"}, {"daily", "sectors"}),
+    ],
+)
+def test_daily_option_keeps_only_what_it_says(tmp_path, daily, present, absent):
+    directory = tmp_path / "run"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sim",
+            "run",
+            str(SMALL),
+            "-n",
+            "6",
+            "--daily",
+            daily,
+            "--out",
+            str(directory),
+            "--quiet",
+            "--executor",
+            "serial",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    for name in present:
+        assert (directory / f"{name}.parquet").exists()
+    for name in absent:
+        assert not (directory / f"{name}.parquet").exists()
+    assert pq.read_table(directory / "outcomes.parquet").num_rows == 6
