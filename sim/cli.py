@@ -323,7 +323,7 @@ def trace(
             continue
         if kinds and event.kind not in kinds:
             continue
-        when = scenario.start + dt.timedelta(days=event.day)
+        when = dt.datetime.combine(scenario.start, dt.time()) + dt.timedelta(days=event.day)
         stamp = when.strftime("%Y-%m-%d %H:%M")
         click.echo(f"{stamp}  {event.sector or '-':<20} {event.kind:<11} {event.text}")
     end_area = float(trajectory.area_km2[-1])

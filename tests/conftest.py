@@ -52,7 +52,9 @@ def _environment() -> dict[str, str]:
     return env
 
 
-def run_sim(*args: str | os.PathLike[str], check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess:
+def run_sim(
+    *args: str | os.PathLike[str], check: bool = True, timeout: float = 120
+) -> subprocess.CompletedProcess:
     """Run ``python -m sim ARGS`` in a subprocess from the project root and return its result."""
     command = [sys.executable, "-m", "sim", *(str(a) for a in args)]
     result = subprocess.run(
@@ -66,7 +68,8 @@ def run_sim(*args: str | os.PathLike[str], check: bool = True, timeout: float = 
     )
     if check and result.returncode != 0:
         raise AssertionError(
-            f"{' '.join(command)} exited {result.returncode}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+            f"{' '.join(command)} exited {result.returncode}\n"
+            f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
         )
     return result
 

@@ -1,4 +1,4 @@
-"""Tests of scenario distributions (sim.scenario.distributions) and their sampling (sim.scenario.parameters)."""
+"""Tests of scenario distributions (sim.scenario.distributions) and their sampling (parameters)."""
 
 from __future__ import annotations
 

@@ -107,7 +107,9 @@ def contingent(draw: st.DrawFn, horizon: int) -> dict[str, Any]:
     if draw(st.booleans()):
         block["replacements_per_day"] = draw(number(0, 80))
         if draw(st.booleans()):
-            block["replacements_from"] = (START + dt.timedelta(days=draw(st.integers(-5, horizon)))).isoformat()
+            block["replacements_from"] = (
+                START + dt.timedelta(days=draw(st.integers(-5, horizon)))
+            ).isoformat()
     return block
 
 
@@ -209,7 +211,7 @@ def engagement(draw: st.DrawFn) -> dict[str, Any]:
         block["law"].update(own_exponent=p, enemy_exponent=q)
         # k * S**(p+q) is about c * S for forces of size S ~ 1000.
         block["kill_rate"] = draw(st.floats(0.001, 0.2)) * 1000.0 ** (1.0 - p - q)
-    block["dispersion"] = draw(st.one_of(st.none(), number(0, 5)))
+    block["dispersion"] = draw(st.one_of(st.none(), number(0.05, 5)))
     return block
 
 
@@ -217,7 +219,9 @@ def engagement(draw: st.DrawFn) -> dict[str, Any]:
 def scenarios(draw: st.DrawFn) -> Scenario:
     horizon = draw(st.integers(5, 60))
     sector_names = draw(
-        st.lists(st.sampled_from(["north", "south", "east", "west", "centre"]), min_size=1, max_size=4, unique=True)
+        st.lists(
+            st.sampled_from(["north", "south", "east", "west", "centre"]), min_size=1, max_size=4, unique=True
+        )
     )
     sectors = {name: draw(sector()) for name in sector_names}
     total_area = sum(value_of_data(s["area_km2"]) for s in sectors.values())
@@ -259,7 +263,12 @@ def check_invariants(scenario: Scenario, trajectory: Trajectory) -> None:
     assert trajectory.area_km2.shape == (days,)
     assert trajectory.sector_area_km2.shape == (days, sectors)
     assert trajectory.strength.shape == trajectory.casualties.shape == trajectory.supply.shape == (2, days)
-    for array in (trajectory.area_km2, trajectory.sector_area_km2, trajectory.strength, trajectory.casualties):
+    for array in (
+        trajectory.area_km2,
+        trajectory.sector_area_km2,
+        trajectory.strength,
+        trajectory.casualties,
+    ):
         assert np.all(np.isfinite(array))
 
     # Ground: every sector within [0, its original area] every day; the total is the sum of the sectors.
@@ -289,6 +298,13 @@ def check_invariants(scenario: Scenario, trajectory: Trajectory) -> None:
         assert numbers["ratio"] >= 0.0, event  # inf when nobody defends; never NaN
         assert 0.0 <= event.day <= scenario.horizon_days + EPS, event
         assert event.sector in scenario.sectors, event
+
+    # With one side attacking, every assault it launched met its minimum local force ratio.
+    attackers = [spec.attack for spec in resolved.sides.values() if spec.attack is not None]
+    if len(attackers) == 1:
+        minimum = value_of(attackers[0].min_force_ratio)
+        for event in assaults:
+            assert event.numbers["ratio"] >= minimum, f"assault below the minimum ratio {minimum}: {event}"
 
     # Withdrawal: a reason exactly when a day; never before the rules apply; finished means no ground.
     holder = resolved.sides[resolved.holder]
@@ -322,3 +338,45 @@ def test_tracing_does_not_change_the_replication(scenario: Scenario, seed: int) 
     np.testing.assert_array_equal(traced.casualties, plain.casualties)
     assert traced.withdrawal_day == plain.withdrawal_day
     assert traced.parameters == plain.parameters
+
+
+# ----------------------------------------------------------------------------------- single behaviours
+def _duel(min_force_ratio: float, noise: bool) -> Scenario:
+    """Two equal sides in one sector; only red attacks, with the given minimum force ratio."""
+    force = {"unit_size": 1000, "echelons": [{"units": 3, "day": 0}]}
+    return Scenario.model_validate(
+        {
+            "name": "duel",
+            "start": START.isoformat(),
+            "end": (START + dt.timedelta(days=20)).isoformat(),
+            "sides": {
+                "blue": {"holds_ground": True, "contingents": {"main": force}},
+                "red": {
+                    "contingents": {"main": force},
+                    "attack": {
+                        "rate_per_day": 3,
+                        "engaged_share": 0.3,
+                        "defender_engaged_share": 0.3,
+                        "advance_km": 1.0,
+                        "min_force_ratio": min_force_ratio,
+                    },
+                },
+            },
+            "sectors": {"only": {"area_km2": 200, "frontage_km": 10}},
+            "engagement": {"kill_rate": 0.05, "noise": noise},
+        }
+    )
+
+
+@pytest.mark.parametrize("noise", [False, True])
+def test_no_assault_below_the_minimum_force_ratio(noise: bool) -> None:
+    """At a local ratio of 1, a side that needs 3:1 never attacks; at 0.5:1 it does."""
+    blocked = Replication(_duel(3.0, noise), replication_seed(1, 0), trace=True).run()
+    assert [e for e in blocked.events if e.kind == "assault"] == []
+    assert np.all(blocked.casualties == 0.0)
+    assert np.all(blocked.area_km2 == 200.0)
+
+    allowed = Replication(_duel(0.5, noise), replication_seed(1, 0), trace=True).run()
+    assaults = [e for e in allowed.events if e.kind == "assault"]
+    assert len(assaults) > 20  # about 3 a day for 20 days
+    assert np.all(allowed.casualties[:, -1] > 0.0)

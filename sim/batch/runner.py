@@ -44,7 +44,7 @@ def choose_chunk_size(scenario: Scenario, replications: int, workers: int) -> in
 
 def scenario_document(scenario: Scenario) -> dict[str, Any]:
     """Return the resolved scenario as JSON-ready data (distributions kept as written)."""
-    return scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
+    return scenario.model_dump(mode="json", by_alias=True)
 
 
 def scenario_hash(scenario: Scenario) -> str:
@@ -206,4 +206,6 @@ def open_run(directory: Path) -> tuple[Scenario, RunStore]:
         ) from None
     if scenario_hash(scenario) != manifest.get("scenario_sha256"):
         raise InputError("the scenario in manifest.json does not match its sha256", str(store.manifest_path))
+    if manifest.get("status") == "complete":
+        raise InputError("the run is already complete; there is nothing to resume", str(directory))
     return scenario, store

@@ -51,6 +51,37 @@ def write_table(path: Path, table: pa.Table) -> None:
         pq.write_table(table, temporary, compression="zstd")
 
 
+ROW_GROUP_ROWS = 65_536
+"""Rows per Parquet row group of a merged table: fixed, so the file's bytes never depend on chunking."""
+
+
+def _concatenate(paths: list[Path], target: Path) -> None:
+    """Stream Parquet parts into one file in row groups of exactly ``ROW_GROUP_ROWS`` (the last shorter).
+
+    Memory holds at most one row group plus one part.
+    """
+    writer: pq.ParquetWriter | None = None
+    pending: list[pa.Table] = []
+    pending_rows = 0
+    try:
+        for path in paths:
+            table = pq.read_table(path)
+            if writer is None:
+                writer = pq.ParquetWriter(target, table.schema, compression="zstd")
+            pending.append(table)
+            pending_rows += table.num_rows
+            while pending_rows >= ROW_GROUP_ROWS:
+                combined = pa.concat_tables(pending)
+                writer.write_table(combined.slice(0, ROW_GROUP_ROWS), row_group_size=ROW_GROUP_ROWS)
+                rest = combined.slice(ROW_GROUP_ROWS)
+                pending, pending_rows = [rest], rest.num_rows
+        if writer is not None and pending_rows:
+            writer.write_table(pa.concat_tables(pending), row_group_size=ROW_GROUP_ROWS)
+    finally:
+        if writer is not None:
+            writer.close()
+
+
 class RunStore:
     """A run folder: manifest, parts of finished chunks, merged tables, summary and plots.
 
@@ -127,14 +158,5 @@ class RunStore:
                 continue
             target = self.directory / f"{name}.parquet"
             with atomic_path(target) as temporary:
-                writer: pq.ParquetWriter | None = None
-                try:
-                    for path in paths:
-                        table = pq.read_table(path)
-                        if writer is None:
-                            writer = pq.ParquetWriter(temporary, table.schema, compression="zstd")
-                        writer.write_table(table)
-                finally:
-                    if writer is not None:
-                        writer.close()
+                _concatenate(paths, temporary)
         shutil.rmtree(self.parts, ignore_errors=True)

@@ -18,14 +18,17 @@ DailyMode = Literal["full", "total", "none"]
 
 
 def threshold_column(threshold_km2: float) -> str:
-    """Return the outcome column holding the first day below ``threshold_km2``."""
-    return f"day_below_{threshold_km2:g}"
+    """Return the outcome column holding the first day below ``threshold_km2`` (e.g. day_below_687.5)."""
+    return "day_below_" + f"{threshold_km2:.6f}".rstrip("0").rstrip(".")
 
 
 def outcome_thresholds(scenario: Scenario) -> list[float]:
-    """Return the scenario's thresholds plus half the initial area, sorted, without repeats."""
-    half = round(scenario.initial_area_km2 / 2.0, 6)
-    return sorted({*scenario.thresholds_km2, half}, reverse=True)
+    """Return the scenario's thresholds plus half the initial area, sorted, without repeats.
+
+    Thresholds are rounded to a millionth of a km2, the precision of their column names.
+    """
+    half = scenario.initial_area_km2 / 2.0
+    return sorted({round(t, 6) for t in (*scenario.thresholds_km2, half)}, reverse=True)
 
 
 def daily_table(

@@ -163,7 +163,9 @@ class _SideState:
 
     ``line_strength`` and ``line_power`` hold, per sector, the sum of strength and of
     strength x quality over the side's units in the line there; they change only through
-    ``enter_line``, ``leave_line``, ``scale_line`` and ``add_strength``.
+    ``enter_line``, ``leave_line``, ``scale_line`` and ``add_strength``. ``reserve`` (per
+    contingent) and ``refitting`` list the units in those states; units change state only through
+    the methods here, so the lists stay true without scanning every unit each day.
     """
 
     def __init__(self, name: str, index: int, side: Side, sector_count: int, scenario: Scenario) -> None:
@@ -171,10 +173,15 @@ class _SideState:
         self.index = index
         self.spec = side
         self.units: list[Unit] = []
+        self.arrived: list[Unit] = []
         self.by_contingent: dict[str, list[Unit]] = {name: [] for name in side.contingents}
         self.line: list[list[Unit]] = [[] for _ in range(sector_count)]
         self.line_strength = [0.0] * sector_count
         self.line_power = [0.0] * sector_count
+        self.reserve: dict[str, list[Unit]] = {name: [] for name in side.contingents}
+        self.refitting: list[Unit] = []
+        # Nominal (full-size) strength of each contingent's units that have become ready.
+        self.ready_full: dict[str, float] = dict.fromkeys(side.contingents, 0.0)
         self.casualties = 0.0
         self.supply = 1.0
         self.strike_cuts: list[tuple[float, float]] = []
@@ -194,21 +201,38 @@ class _SideState:
             for name, c in side.contingents.items()
         }
 
+    def make_ready(self, unit: Unit) -> None:
+        """A unit that arrived and trained joins the reserve, ready to be committed."""
+        unit.status = RESERVE
+        self.reserve[unit.contingent].append(unit)
+        self.ready_full[unit.contingent] += unit.full_size
+
+    def back_from_refit(self, unit: Unit) -> None:
+        self.refitting.remove(unit)
+        unit.status = RESERVE
+        self.reserve[unit.contingent].append(unit)
+
     def enter_line(self, unit: Unit, sector: int) -> None:
+        if unit.status == RESERVE:
+            self.reserve[unit.contingent].remove(unit)
         unit.status, unit.sector = LINE, sector
         self.line[sector].append(unit)
         self.line_strength[sector] += unit.strength
         self.line_power[sector] += unit.strength * unit.quality
 
-    def leave_line(self, unit: Unit, status: int) -> None:
+    def pull_out(self, unit: Unit) -> None:
+        """Take a worn unit out of the line to refit."""
         sector = unit.sector
         self.line[sector].remove(unit)
-        unit.status, unit.sector = status, -1
+        unit.status, unit.sector = REFIT, -1
+        self.refitting.append(unit)
         self._recount(sector)
 
     def clear_sector(self, sector: int) -> None:
+        """Move every unit in a sector's line back to the reserve."""
         for unit in self.line[sector]:
             unit.status, unit.sector = RESERVE, -1
+            self.reserve[unit.contingent].append(unit)
         self.line[sector] = []
         self._recount(sector)
 
@@ -231,7 +255,7 @@ class _SideState:
         self.line_power[sector] = sum(u.strength * u.quality for u in units)
 
     def in_theatre(self) -> float:
-        return sum(unit.strength for unit in self.units if unit.status != EN_ROUTE)
+        return sum([unit.strength for unit in self.arrived])
 
 
 class Replication:
@@ -266,7 +290,10 @@ class Replication:
         self.terrain = [value_of(s.terrain) for s in sectors]
         self.fortification = [value_of(s.fortification.initial) for s in sectors]
         self.fortification_growth = [value_of(s.fortification.growth_per_day) for s in sectors]
-        self.fortification_max = [value_of(s.fortification.maximum) for s in sectors]
+        # The bonus never falls below where it started just because growth has a lower ceiling.
+        self.fortification_max = [
+            max(value_of(s.fortification.maximum), value_of(s.fortification.initial)) for s in sectors
+        ]
         self.fortification_kept = [value_of(s.fortification.kept_on_retreat) for s in sectors]
         self.total_area0 = sum(self.area0)
         self.horizon = sc.horizon_days
@@ -334,8 +361,9 @@ class Replication:
                     side.by_contingent[contingent_name].extend(units)
                     readiness = value_of(contingent.readiness_days)
                     if arrival <= 0.0 and readiness <= 0.0:
+                        side.arrived.extend(units)
                         for unit in units:
-                            unit.status = RESERVE
+                            side.make_ready(unit)
                     else:
                         env.process(self._echelon(side, contingent_name, units, arrival, readiness))
             self._allocate(side)
@@ -395,6 +423,7 @@ class Replication:
             yield env.timeout(arrival - env.now)
         for unit in units:
             unit.status = TRAINING
+        side.arrived.extend(units)
         strength = sum(u.strength for u in units)
         self._log(
             None,
@@ -410,7 +439,7 @@ class Replication:
             yield env.timeout(readiness)
         for unit in units:
             if unit.status == TRAINING:
-                unit.status = RESERVE
+                side.make_ready(unit)
         self._log(None, "ready", lambda: f"{side.name}: {len(units)} {contingent} units ready")
         self._allocate(side)
 
@@ -428,6 +457,9 @@ class Replication:
             if side.withdrawing or holder.withdrawn or area[sector] <= 0.0:
                 if holder.withdrawn or not any(a > 0.0 for a in area):
                     return
+                continue
+            if side is holder and area[sector] >= self.area0[sector]:
+                # Counter-attacks win ground back; with none lost there is nothing to attack for.
                 continue
             # Thinning: an assault goes in with probability equal to the supply factor.
             if draws is not None:
@@ -634,19 +666,15 @@ class Replication:
                 self._replace(side, name, per_day)
         threshold = side.rotation_threshold
         back = side.return_threshold
-        has_reserve = False
-        for unit in side.units:
-            status = unit.status
-            if status == REFIT and unit.strength >= back * unit.full_size:
-                unit.status = status = RESERVE
-            if status == RESERVE:
-                has_reserve = True
+        for unit in [u for u in side.refitting if u.strength >= back * u.full_size]:
+            side.back_from_refit(unit)
+        has_reserve = any(side.reserve.values())
         for k, line in enumerate(side.line):
             worn = [u for u in line if u.strength < threshold * u.full_size]
             for unit in worn:
                 if len(line) <= 1 and not has_reserve:
                     break
-                side.leave_line(unit, REFIT)
+                side.pull_out(unit)
                 if self.trace:
                     self._log(
                         k,
@@ -688,17 +716,14 @@ class Replication:
             return
         policy = ALLOCATION_POLICIES[side.spec.command.policy]
         enemy = self.opponent if side is self.holder else self.holder
-        for name, units in side.by_contingent.items():
-            reserve = [u for u in units if u.status == RESERVE]
-            if not reserve:
+        for name, waiting in side.reserve.items():
+            if not waiting:
                 continue
-            held = sum(u.strength for u in reserve)
-            keep = side.contingent_plans[name][2] * (
-                held + sum(u.strength for u in units if u.status == LINE)
-            )
-            if held - min(u.strength for u in reserve) < keep - 1e-9:
+            held = sum(u.strength for u in waiting)
+            keep = side.contingent_plans[name][2] * side.ready_full[name]
+            if held - min(u.strength for u in waiting) < keep - 1e-9:
                 continue
-            reserve.sort(key=lambda u: -u.strength)
+            reserve = sorted(waiting, key=lambda u: -u.strength)
             frontage = [self._frontage(k) for k in open_sectors]
             hostile = [enemy.line_power[k] for k in open_sectors]
             for unit in reserve:

@@ -90,13 +90,27 @@ class Normal(_Distribution):
 
     def ppf(self, u: float) -> float:
         """Return the truncated normal quantile."""
-        lo = 0.0 if self.low is None else float(special.ndtr((self.low - self.mean) / self.sd))
-        hi = 1.0 if self.high is None else float(special.ndtr((self.high - self.mean) / self.sd))
-        return self.mean + self.sd * float(special.ndtri(lo + u * (hi - lo)))
+        low = -math.inf if self.low is None else (self.low - self.mean) / self.sd
+        high = math.inf if self.high is None else (self.high - self.mean) / self.sd
+        value = self.mean + self.sd * _truncated_standard_normal_ppf(low, high, u)
+        return min(max(value, self.support()[0]), self.support()[1])
 
     def support(self) -> tuple[float, float]:
         """Return the truncation bounds (infinite where not truncated)."""
         return (-math.inf if self.low is None else self.low, math.inf if self.high is None else self.high)
+
+
+def _truncated_standard_normal_ppf(low: float, high: float, u: float) -> float:
+    """Return the u-quantile of a standard normal truncated to [low, high].
+
+    A window far in the upper tail is mirrored into the lower tail, where the normal CDF keeps
+    its precision (ndtr(9) rounds to 1.0, but ndtr(-9) is an exact 1.1e-19).
+    """
+    if low > 0.0:
+        return -_truncated_standard_normal_ppf(-high, -low, 1.0 - u)
+    lower = float(special.ndtr(low))
+    upper = float(special.ndtr(high))
+    return float(special.ndtri(lower + u * (upper - lower)))
 
 
 class LogNormal(_Distribution):
@@ -179,8 +193,8 @@ class Choice(_Distribution):
     """One of a list of values, with optional weights (equal by default)."""
 
     dist: Literal["choice"]
-    values: list[float] = Field(min_length=1)
-    weights: list[float] | None = None
+    values: tuple[float, ...] = Field(min_length=1)
+    weights: tuple[float, ...] | None = None
 
     @model_validator(mode="after")
     def _weights(self) -> Choice:
@@ -262,6 +276,16 @@ def _within(low: float | None, high: float | None) -> Callable[[Any], Any]:
     return check
 
 
+def _positive(value: float | _Distribution) -> float | _Distribution:
+    lowest = value if isinstance(value, float) else value.support()[0]
+    if lowest <= 0.0:
+        what = "value" if isinstance(value, float) else "distribution can reach"
+        raise ValueError(f"must be > 0 ({what} {lowest})")
+    return value
+
+
+Positive = Annotated[Param, AfterValidator(_positive)]
+"""A number or distribution that is always above zero."""
 NonNegative = Annotated[Param, AfterValidator(_within(0.0, None))]
 """A number or distribution that can never be negative."""
 Fraction = Annotated[Param, AfterValidator(_within(0.0, 1.0))]

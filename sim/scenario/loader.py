@@ -73,8 +73,6 @@ def load_raw(path: Path, _seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any], 
     """
     name = str(path)
     resolved = path.resolve()
-    if resolved in _seen:
-        raise InputError("'extends' makes a cycle: " + " -> ".join(str(p) for p in (*_seen, resolved)), name)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -84,14 +82,19 @@ def load_raw(path: Path, _seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any], 
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read the file ({exc})", name) from None
 
+    origins: dict[PathKey, Origin] = {}
+    columns: dict[PathKey, int] = {}
     try:
         node = yaml.compose(text, Loader=_Loader)
+        if node is not None:
+            _collect_origins(node, (), name, origins, columns)
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         problem = exc.problem or str(exc)
-        raise InputError(f"malformed YAML: {problem}", name, line) from None
+        field = _field_at(origins, columns, line, mark.column if mark else None)
+        raise InputError(f"malformed YAML: {problem}", name, line, field) from None
     except yaml.YAMLError as exc:
         raise InputError(f"malformed YAML: {exc}", name) from None
 
@@ -100,15 +103,15 @@ def load_raw(path: Path, _seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any], 
     if not isinstance(data, dict):
         raise InputError("a scenario must be a mapping of keys to values", name, 1)
 
-    origins: dict[PathKey, Origin] = {}
-    _collect_origins(node, (), name, origins)
-
     base_ref = data.pop("extends", None)
     if base_ref is None:
         return data, origins
     if not isinstance(base_ref, str):
         raise InputError("'extends' must be a file path", name, origins.get(("extends",), (name, None))[1])
     base_path = (path.parent / base_ref) if not Path(base_ref).is_absolute() else Path(base_ref)
+    if base_path.resolve() in (*_seen, resolved):
+        chain = " -> ".join(p.name for p in (*_seen, resolved, base_path.resolve()))
+        raise InputError(f"'extends' makes a cycle: {chain}", name, origins[("extends",)][1], "extends")
     try:
         base_data, base_origins = load_raw(base_path, (*_seen, resolved))
     except InputError as exc:
@@ -126,7 +129,29 @@ def load_raw(path: Path, _seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any], 
     return merged, base_origins
 
 
-def _collect_origins(node: yaml.Node, prefix: PathKey, name: str, out: dict[PathKey, Origin]) -> None:
+def _field_at(
+    origins: Mapping[PathKey, Origin], columns: Mapping[PathKey, int], line: int | None, column: int | None
+) -> str | None:
+    """Return the dotted path of the last key written on ``line`` before ``column``, if any."""
+    if line is None:
+        return None
+    on_line = [
+        path
+        for path, (_, at) in origins.items()
+        if at == line and (column is None or columns.get(path, 0) <= column)
+    ]
+    if not on_line:
+        return None
+    return _dotted(max(on_line, key=lambda path: (columns.get(path, 0), len(path))))
+
+
+def _collect_origins(
+    node: yaml.Node,
+    prefix: PathKey,
+    name: str,
+    out: dict[PathKey, Origin],
+    columns: dict[PathKey, int] | None = None,
+) -> None:
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key_node, value_node in node.value:
@@ -137,11 +162,15 @@ def _collect_origins(node: yaml.Node, prefix: PathKey, name: str, out: dict[Path
                 )
             seen.add(key)
             out[(*prefix, key)] = (name, key_node.start_mark.line + 1)
-            _collect_origins(value_node, (*prefix, key), name, out)
+            if columns is not None:
+                columns[(*prefix, key)] = key_node.start_mark.column
+            _collect_origins(value_node, (*prefix, key), name, out, columns)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             out[(*prefix, index)] = (name, item.start_mark.line + 1)
-            _collect_origins(item, (*prefix, index), name, out)
+            if columns is not None:
+                columns[(*prefix, index)] = item.start_mark.column
+            _collect_origins(item, (*prefix, index), name, out, columns)
 
 
 def _deep_merge(base: dict[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
@@ -173,9 +202,10 @@ def apply_override(data: dict[str, Any], origins: dict[PathKey, Origin], overrid
     if not keys:
         raise InputError("the path before '=' is empty", where)
     try:
-        value = yaml.safe_load(raw_value) if raw_value.strip() else None
+        value = yaml.load(raw_value, Loader=_Loader) if raw_value.strip() else None  # noqa: S506 - safe loader
     except yaml.YAMLError as exc:
-        raise InputError(f"cannot read the value: {exc}", where) from None
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InputError(f"cannot read the value as YAML: {problem}", where, field=dotted.strip()) from None
 
     container: Any = data
     path: list[str | int] = []

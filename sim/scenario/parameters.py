@@ -18,7 +18,7 @@ from sim.scenario.distributions import _Distribution
 from sim.scenario.schema import Scenario
 
 PARAMS_STREAM = 0
-"""Index of the parameter stream among a replication's child streams (see ``sim.model.streams``)."""
+"""Index of the parameter streams among a replication's child streams (the model's streams use 1 and 2)."""
 
 
 _LEAVES: dict[int, tuple[Scenario, tuple[tuple[str, _Distribution], ...]]] = {}
@@ -125,8 +125,8 @@ def _substitute(node: Any, prefix: str, values: Mapping[str, float]) -> Any:
         return node.model_copy(update=update) if update else node
     if isinstance(node, dict):
         items = {key: _substitute(value, f"{prefix}.{key}", values) for key, value in node.items()}
-        return items if any(items[k] is not node[k] for k in node) else node
-    if isinstance(node, list):
+        return type(node)(items) if any(items[k] is not node[k] for k in node) else node
+    if isinstance(node, list | tuple):
         seq = [_substitute(value, f"{prefix}.{i}", values) for i, value in enumerate(node)]
-        return seq if any(a is not b for a, b in zip(seq, node, strict=True)) else node
+        return type(node)(seq) if any(a is not b for a, b in zip(seq, node, strict=True)) else node
     return node

@@ -10,14 +10,39 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
-from sim.scenario.distributions import Fraction, NonNegative, Param
+from sim.scenario.distributions import Fraction, NonNegative, Param, Positive
 
 NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_\-]*$"
 """Names of scenarios, sides, contingents and sectors: safe as file names and column names."""
 
 Name = Annotated[str, Field(pattern=NAME_PATTERN, max_length=64)]
+
+
+class FrozenDict(dict):  # type: ignore[type-arg]
+    """A mapping that refuses changes once built, so a scenario is immutable all the way down."""
+
+    def _refuse(self, *args: object, **kwargs: object) -> None:
+        raise TypeError("a scenario cannot be changed once validated; use --set or a new scenario")
+
+    __setitem__ = __delitem__ = _refuse  # type: ignore[assignment]
+    clear = pop = popitem = setdefault = update = __ior__ = _refuse  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[type, tuple[dict]]:  # type: ignore[type-arg]
+        return (FrozenDict, (dict(self),))
+
+
+def _freeze(value: dict) -> FrozenDict:  # type: ignore[type-arg]
+    return FrozenDict(value)
 
 
 class Frozen(BaseModel):
@@ -51,7 +76,7 @@ class Contingent(Frozen):
     description: str = ""
     unit_size: NonNegative = Field(description="Personnel in one unit at full strength.")
     quality: NonNegative = Field(1.0, description="Combat power per soldier, relative to 1.")
-    echelons: list[Echelon] = Field(min_length=1, description="Arrival waves.")
+    echelons: tuple[Echelon, ...] = Field(min_length=1, description="Arrival waves.")
     readiness_days: NonNegative = Field(0.0, description="Days from arrival until units can be committed.")
     reserve_share: Fraction = Field(0.0, description="Share of ready strength kept out of the line.")
     replacements_per_day: NonNegative = Field(
@@ -114,7 +139,9 @@ class Logistics(Frozen):
     """Supply capacity against demand, giving a supply factor in [0, 1]."""
 
     capacity: NonNegative = Field(description="Supply delivered per day, in soldier-days of need.")
-    demand_per_soldier: NonNegative = Field(1.0, description="Daily need of one soldier in the line.")
+    demand_per_soldier: NonNegative = Field(
+        1.0, description="Daily need of each soldier in theatre (in the line, in reserve or training)."
+    )
     corridor_exposure: Fraction = Field(
         0.0, description="Share of capacity lost as the held area shrinks to nothing (holder only)."
     )
@@ -134,7 +161,7 @@ class Side(Frozen):
 
     description: str = ""
     holds_ground: bool = Field(False, description="Whether this side holds the sectors at the start.")
-    contingents: dict[Name, Contingent] = Field(min_length=1)
+    contingents: Annotated[dict[Name, Contingent], AfterValidator(_freeze)] = Field(min_length=1)
     attack: Attack | None = None
     command: Command = Command()
     logistics: Logistics | None = None
@@ -202,8 +229,10 @@ class Engagement(Frozen):
 
     law: Law = Law()
     kill_rate: NonNegative = Field(description="Attrition coefficient per day at quality 1 and full supply.")
-    dispersion: NonNegative | None = Field(
-        2.0, description="Gamma shape of loss noise (gamma-Poisson); null turns loss noise off."
+    dispersion: Positive | None = Field(
+        2.0,
+        description="Gamma shape k of loss noise (gamma-Poisson, variance m + m^2/k; large k tends to "
+        "Poisson); null turns loss noise off.",
     )
     noise: bool = Field(True, description="False: no randomness in timing, losses or outcomes (tests).")
     success: SuccessCurve = SuccessCurve()
@@ -231,13 +260,13 @@ class Scenario(Frozen):
     description: str = ""
     start: dt.date
     end: dt.date
-    sides: dict[Name, Side]
-    sectors: dict[Name, Sector] = Field(min_length=1)
+    sides: Annotated[dict[Name, Side], AfterValidator(_freeze)]
+    sectors: Annotated[dict[Name, Sector], AfterValidator(_freeze)] = Field(min_length=1)
     engagement: Engagement
-    thresholds_km2: list[Annotated[float, Field(gt=0)]] = Field(
-        default_factory=list, description="Areas whose first crossing day is an outcome."
+    thresholds_km2: tuple[Annotated[float, Field(gt=0)], ...] = Field(
+        default=(), description="Areas whose first crossing day is an outcome."
     )
-    observations: list[Observation] = Field(default_factory=list)
+    observations: tuple[Observation, ...] = ()
 
     @field_validator("sides")
     @classmethod
@@ -247,13 +276,18 @@ class Scenario(Frozen):
         holders = [name for name, side in sides.items() if side.holds_ground]
         if len(holders) != 1:
             raise ValueError(f"exactly one side must have holds_ground: true (got {len(holders)})")
+        for name, side in sides.items():
+            if not side.holds_ground and side.command.withdrawal is not None:
+                raise ValueError(f"withdrawal rules apply to the side holding ground, not {name!r}")
         return sides
 
-    @model_validator(mode="after")
-    def _dates(self) -> Scenario:
-        if self.end <= self.start:
-            raise ValueError(f"end ({self.end}) must be after start ({self.start})")
-        return self
+    @field_validator("end")
+    @classmethod
+    def _after_start(cls, end: dt.date, info: ValidationInfo) -> dt.date:
+        start = info.data.get("start")
+        if start is not None and end <= start:
+            raise ValueError(f"end ({end}) must be after start ({start})")
+        return end
 
     @property
     def horizon_days(self) -> int:
