@@ -240,28 +240,15 @@ def _finish(scenario: Any, directory: Path, plots: bool, seconds: float, quiet: 
     write_json(directory / "summary.json", summary)
     click.echo(format_summary(summary))
     if plots and (directory / "daily.parquet").exists():
-        written = _write_plots(scenario, directory, "png")
+        from sim.analysis.plots import write_run_plots
+
+        written = write_run_plots(scenario, directory, "png")
         if not quiet:
             click.echo("plots: " + ", ".join(str(p) for p in written), err=True)
     if not quiet:
         click.echo(
             f"{summary['replications']:,} replications in {seconds:.1f} s; results in {directory}", err=True
         )
-
-
-def _write_plots(scenario: Any, directory: Path, fmt: str) -> list[Path]:
-    from sim.analysis.plots import fan_chart, save, survival_chart
-    from sim.analysis.results import area_matrix
-    from sim.batch.tables import outcome_thresholds
-
-    areas = area_matrix(directory, scenario.horizon_days + 1)
-    label = f"run {directory.name}"
-    out = directory / "plots"
-    out.mkdir(exist_ok=True)
-    return [
-        save(fan_chart(scenario, areas, label), out / f"fan_chart.{fmt}"),
-        save(survival_chart(scenario, areas, outcome_thresholds(scenario), label), out / f"survival.{fmt}"),
-    ]
 
 
 @cli.command()
@@ -334,6 +321,15 @@ def trace(
         else "no withdrawal"
     )
     click.echo(f"end {scenario.end}: {end_area:,.1f} km2 held; {withdrawal}")
+
+
+# Commands defined in their own modules register here.
+from sim.cli_plots import plot, report  # noqa: E402
+from sim.cli_sweep import sweep  # noqa: E402
+
+cli.add_command(plot)
+cli.add_command(report)
+cli.add_command(sweep)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

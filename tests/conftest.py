@@ -13,7 +13,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
-from hypothesis import HealthCheck, settings
 
 TESTS = Path(__file__).resolve().parent
 SMALL = TESTS / "scenarios" / "small.yaml"
@@ -24,25 +23,6 @@ SORT_KEYS = {
     "sectors": ["replication", "day", "sector"],
     "outcomes": ["replication"],
 }
-
-# Property tests: a fixed, reproducible set of examples by default (CI); HYPOTHESIS_PROFILE=deep explores
-# many more, randomly, when hunting bugs by hand.
-settings.register_profile(
-    "default",
-    max_examples=40,
-    deadline=None,
-    derandomize=True,
-    print_blob=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-settings.register_profile(
-    "deep",
-    max_examples=600,
-    deadline=None,
-    print_blob=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 def _environment() -> dict[str, str]:

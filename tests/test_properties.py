@@ -9,11 +9,12 @@ casualties only accumulate, no assault takes more than was there, a completed wi
 from __future__ import annotations
 
 import datetime as dt
+import os
 from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.batch.seeding import replication_seed
@@ -36,11 +37,29 @@ ASSAULT_NUMBERS = (
 )
 EPS = 1e-9
 
+# A fixed, reproducible set of examples by default (CI); SIM_DEEP_PROPERTIES=1 explores many more at
+# random, for hunting bugs by hand.
+PROPERTY_SETTINGS = settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+if os.environ.get("SIM_DEEP_PROPERTIES"):
+    PROPERTY_SETTINGS = settings(PROPERTY_SETTINGS, max_examples=600, derandomize=False)
+
 
 # ----------------------------------------------------------------------------------- strategies
 @st.composite
 def number(
-    draw: st.DrawFn, low: float, high: float, *, fraction: bool = False, uncertain: bool = True
+    draw: st.DrawFn,
+    low: float,
+    high: float,
+    *,
+    fraction: bool = False,
+    uncertain: bool = True,
+    lognormal: bool = True,
 ) -> float | dict[str, Any]:
     """A plain number in [low, high] or, sometimes, a distribution whose support lies within it.
 
@@ -50,7 +69,7 @@ def number(
     kinds = ["plain", "plain", "plain"]
     if uncertain:
         kinds += ["fixed", "uniform", "triangular", "normal", "beta", "choice"]
-        if not fraction and low > 0:
+        if lognormal and not fraction and low > 0:
             kinds.append("lognormal")
     kind = draw(st.sampled_from(kinds))
     other = draw(st.floats(low, high, allow_nan=False, allow_infinity=False))
@@ -83,7 +102,8 @@ def number(
 @st.composite
 def echelon(draw: st.DrawFn, horizon: int, first: bool) -> dict[str, Any]:
     units = draw(st.integers(1, 4))
-    day = 0.0 if first and draw(st.booleans()) else draw(st.floats(0, horizon + 5))
+    # Most first waves are there from the start, so that most examples see fighting.
+    day = 0.0 if first and draw(st.integers(0, 3)) > 0 else draw(st.floats(0, horizon + 5))
     block: dict[str, Any] = {"units": units}
     if draw(st.booleans()):
         block["day"] = day
@@ -98,7 +118,8 @@ def echelon(draw: st.DrawFn, horizon: int, first: bool) -> dict[str, Any]:
 def contingent(draw: st.DrawFn, horizon: int) -> dict[str, Any]:
     count = draw(st.integers(1, 3))
     block: dict[str, Any] = {
-        "unit_size": draw(number(50, 2000)),
+        # No lognormal for the positive fields (unit_size, dispersion): see the xfail test below.
+        "unit_size": draw(number(50, 2000, lognormal=False)),
         "quality": draw(number(0.3, 1.5)),
         "echelons": [draw(echelon(horizon, first=i == 0)) for i in range(count)],
         "readiness_days": draw(number(0, 10)),
@@ -116,14 +137,14 @@ def contingent(draw: st.DrawFn, horizon: int) -> dict[str, Any]:
 @st.composite
 def attack(draw: st.DrawFn, horizon: int) -> dict[str, Any]:
     block: dict[str, Any] = {
-        "rate_per_day": draw(number(0, 4)),
+        "rate_per_day": 0.0 if draw(st.integers(0, 7)) == 0 else draw(number(0.3, 5)),
         "engaged_share": draw(number(0.01, 1, fraction=True)),
         "defender_engaged_share": draw(number(0.01, 1, fraction=True)),
         "duration_days": draw(number(0.05, 2)),
         "frontage_km": draw(number(0.2, 6)),
         "advance_km": draw(number(0, 3)),
         "advance_sigma": draw(number(0, 1)),
-        "min_force_ratio": draw(number(0, 2)),
+        "min_force_ratio": draw(st.one_of(st.just(0.0), number(0, 2))),
     }
     if draw(st.booleans()):
         block["start"] = (START + dt.timedelta(days=draw(st.integers(-3, horizon)))).isoformat()
@@ -211,7 +232,8 @@ def engagement(draw: st.DrawFn) -> dict[str, Any]:
         block["law"].update(own_exponent=p, enemy_exponent=q)
         # k * S**(p+q) is about c * S for forces of size S ~ 1000.
         block["kill_rate"] = draw(st.floats(0.001, 0.2)) * 1000.0 ** (1.0 - p - q)
-    block["dispersion"] = draw(st.one_of(st.none(), number(0.05, 5)))
+    # No lognormal for the positive fields (unit_size, dispersion): see the xfail test below.
+    block["dispersion"] = draw(st.one_of(st.none(), number(0.05, 5, lognormal=False)))
     return block
 
 
@@ -227,7 +249,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     total_area = sum(value_of_data(s["area_km2"]) for s in sectors.values())
     holder, opponent = draw(st.sampled_from(SIDE_NAMES))
     holder_attacks = draw(st.booleans())
-    opponent_attacks = draw(st.booleans()) if holder_attacks else True
+    opponent_attacks = draw(st.integers(0, 3)) > 0 if holder_attacks else True
     sides = {
         holder: draw(side(horizon, True, holder_attacks, total_area)),
         opponent: draw(side(horizon, False, opponent_attacks, total_area)),
@@ -284,8 +306,35 @@ def check_invariants(scenario: Scenario, trajectory: Trajectory) -> None:
     assert np.all(np.diff(trajectory.casualties, axis=1) >= -EPS), "cumulative casualties went down"
     assert np.all(trajectory.casualties[:, 0] == 0.0), "casualties before any fighting"
 
-    # Supply is a factor in [0, 1].
+    # Conservation: what a side has in theatre plus what it lost is what arrived, plus replacements.
+    # (A unit arriving exactly on a whole day may be counted from that day or the next: both allowed.)
+    day_numbers = np.arange(days)
+    for index, side in enumerate(resolved.sides.values()):
+        arrived_before = np.zeros(days)
+        arrived_by = np.zeros(days)
+        replacements = 0.0
+        for contingent in side.contingents.values():
+            size = value_of(contingent.unit_size)
+            replacements += value_of(contingent.replacements_per_day)
+            for wave in contingent.echelons:
+                base = resolved.day_of(wave.date) if wave.date else value_of(wave.day)
+                arrival = max(0.0, base + value_of(wave.jitter_days))
+                arrived_before += wave.units * size * (day_numbers > arrival)
+                arrived_by += wave.units * size * (day_numbers >= arrival)
+        total = trajectory.strength[index] + trajectory.casualties[index]
+        slack = 1e-6 * np.maximum(1.0, arrived_by)
+        assert np.all(total >= arrived_before - slack), (
+            f"side {index}: personnel lost track of (below arrivals)"
+        )
+        ceiling = arrived_by + replacements * day_numbers
+        assert np.all(total <= ceiling + slack), f"side {index}: personnel from nowhere (above arrivals)"
+
+    # Supply is a factor in [0, 1]; it is 1 on day 0, and always 1 for a side without logistics.
     assert np.all((trajectory.supply >= 0.0) & (trajectory.supply <= 1.0)), "supply outside [0, 1]"
+    assert np.all(trajectory.supply[:, 0] == 1.0)
+    for index, spec in enumerate(resolved.sides.values()):
+        if spec.logistics is None:
+            assert np.all(trajectory.supply[index] == 1.0), "supply below 1 without logistics"
 
     # Every assault: never more losses than the strength present, on either side.
     assaults = [e for e in trajectory.events if e.kind == "assault"]
@@ -315,19 +364,36 @@ def check_invariants(scenario: Scenario, trajectory: Trajectory) -> None:
         assert 0.0 <= trajectory.withdrawal_day <= scenario.horizon_days
         if rules.not_before is not None:
             assert trajectory.withdrawal_day >= scenario.day_of(rules.not_before)
+        # Rules are checked at the daily tick, so a withdrawal starts on a whole day, for a named rule.
+        day = trajectory.withdrawal_day
+        assert float(day).is_integer(), day
+        reason = trajectory.withdrawal_reason
+        assert reason in {"area_below", "force_ratio_above", "supply_below", "losses_above"}, reason
+        holder_index = list(resolved.sides).index(resolved.holder)
+        if reason == "area_below":
+            assert trajectory.area_km2[int(day)] < value_of(rules.area_below_km2)
+        if reason == "losses_above":
+            assert trajectory.casualties[holder_index, int(day)] > value_of(rules.losses_above)
+        # A withdrawing holder does not counter-attack: from then on ground is only given up.
+        assert np.all(np.diff(sector_area[int(day) :], axis=0) <= EPS), "ground regained while withdrawing"
         # The withdrawal lasts duration_days; if it ends before the last record, nothing is held at the end.
-        if trajectory.withdrawal_day + value_of(rules.duration_days) < scenario.horizon_days - 1e-6:
+        if day + value_of(rules.duration_days) < scenario.horizon_days - 1e-6:
             assert trajectory.area_km2[-1] == 0.0, "withdrawal completed but ground is still held"
             assert np.all(sector_area[-1] == 0.0)
 
+    # Only the holder's counter-attacks win ground back: without them a sector never grows.
+    if holder.attack is None or value_of(holder.attack.rate_per_day) <= 0.0:
+        assert np.all(np.diff(sector_area, axis=0) <= EPS), "ground regained without counter-attacks"
 
+
+@PROPERTY_SETTINGS
 @given(scenario=scenarios(), seed=st.integers(0, 2**32 - 1))
 def test_replication_invariants(scenario: Scenario, seed: int) -> None:
     trajectory = Replication(scenario, replication_seed(seed, 0), trace=True).run()
     check_invariants(scenario, trajectory)
 
 
-@settings(max_examples=15)
+@settings(PROPERTY_SETTINGS, max_examples=15)
 @given(scenario=scenarios(), seed=st.integers(0, 2**16))
 def test_tracing_does_not_change_the_replication(scenario: Scenario, seed: int) -> None:
     traced = Replication(scenario, replication_seed(seed, 3), trace=True).run()
@@ -341,7 +407,7 @@ def test_tracing_does_not_change_the_replication(scenario: Scenario, seed: int) 
 
 
 # ----------------------------------------------------------------------------------- single behaviours
-def _duel(min_force_ratio: float, noise: bool) -> Scenario:
+def _duel(min_force_ratio: float, noise: bool, dispersion: object = 2.0) -> Scenario:
     """Two equal sides in one sector; only red attacks, with the given minimum force ratio."""
     force = {"unit_size": 1000, "echelons": [{"units": 3, "day": 0}]}
     return Scenario.model_validate(
@@ -363,7 +429,7 @@ def _duel(min_force_ratio: float, noise: bool) -> Scenario:
                 },
             },
             "sectors": {"only": {"area_km2": 200, "frontage_km": 10}},
-            "engagement": {"kill_rate": 0.05, "noise": noise},
+            "engagement": {"kill_rate": 0.05, "noise": noise, "dispersion": dispersion},
         }
     )
 
@@ -380,3 +446,25 @@ def test_no_assault_below_the_minimum_force_ratio(noise: bool) -> None:
     assaults = [e for e in allowed.events if e.kind == "assault"]
     assert len(assaults) > 20  # about 3 a day for 20 days
     assert np.all(allowed.casualties[:, -1] > 0.0)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: distributions._positive (the Positive type of unit_size and engagement.dispersion) "
+    "refuses support()[0] <= 0, and LogNormal.support() is (0, inf), so a lognormal, which is never 0, is "
+    "refused with 'must be > 0 (distribution can reach 0.0)'",
+)
+@pytest.mark.parametrize("field", ["dispersion", "unit_size"])
+def test_a_lognormal_positive_number_is_accepted_and_sampled(field: str) -> None:
+    lognormal = {"dist": "lognormal", "median": 2.0, "sigma": 0.3}
+    if field == "dispersion":
+        scenario = _duel(0.0, True, dispersion=lognormal)
+        path = "engagement.dispersion"
+    else:
+        data = _duel(0.0, True).model_dump(mode="json")
+        data["sides"]["red"]["contingents"]["main"]["unit_size"] = {**lognormal, "median": 1000.0}
+        scenario = Scenario.model_validate(data)
+        path = "sides.red.contingents.main.unit_size"
+    trajectory = Replication(scenario, replication_seed(1, 0)).run()
+    assert trajectory.parameters[path] > 0.0
+    assert trajectory.casualties[:, -1].min() > 0.0

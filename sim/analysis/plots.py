@@ -109,3 +109,18 @@ def save(figure: Figure, path: Path) -> Path:
     plt.close(figure)
     temporary.replace(path)
     return path
+
+
+def write_run_plots(scenario: Scenario, directory: Path, fmt: str = "png") -> list[Path]:
+    """Write a run folder's standard figures into ``directory/plots`` and return their paths."""
+    from sim.analysis.results import area_matrix
+    from sim.batch.tables import outcome_thresholds
+
+    areas = area_matrix(directory, scenario.horizon_days + 1)
+    label = f"run {directory.name}"
+    out = directory / "plots"
+    out.mkdir(exist_ok=True)
+    return [
+        save(fan_chart(scenario, areas, label), out / f"fan_chart.{fmt}"),
+        save(survival_chart(scenario, areas, outcome_thresholds(scenario), label), out / f"survival.{fmt}"),
+    ]

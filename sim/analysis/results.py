@@ -55,11 +55,3 @@ def area_matrix(run: Path, days: int, column: str = "area_km2") -> np.ndarray:
         rows = np.searchsorted(replications, batch.column(0).to_numpy())
         out[rows, batch.column(1).to_numpy()] = batch.column(2).to_numpy()
     return out
-
-
-def areas_on_days(run: Path, wanted_days: Sequence[int]) -> dict[int, np.ndarray]:
-    """Return the held area of every replication on each of ``wanted_days`` (read with a row filter)."""
-    table = read_table(run, "daily", ["day", "area_km2"], filter=ds.field("day").isin(list(wanted_days)))
-    day = table["day"].to_numpy()
-    area = table["area_km2"].to_numpy()
-    return {d: area[day == d] for d in wanted_days}

@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from sim.analysis.results import areas_on_days, read_table, table_path
-from sim.batch.tables import outcome_thresholds, threshold_column
+from sim.analysis.results import read_table
+from sim.batch.tables import area_column, outcome_thresholds, threshold_column
 from sim.scenario.schema import Scenario
 
 
@@ -57,15 +57,13 @@ def summarize(run: Path, scenario: Scenario) -> dict[str, Any]:
     outcomes = read_table(run, "outcomes").to_pydict()
     count = len(outcomes["replication"])
     withdrawal = np.array([np.nan if d is None else d for d in outcomes["withdrawal_day"]], dtype=float)
-    dates = month_starts(scenario.start, scenario.end)
-    day_numbers = [(d - scenario.start).days for d in dates]
-    areas = areas_on_days(run, day_numbers) if table_path(run, "daily") else {}
-
     by_month = []
-    for date, day in zip(dates, day_numbers, strict=True):
+    for date in month_starts(scenario.start, scenario.end):
+        day = (date - scenario.start).days
         row: dict[str, Any] = {"date": date.isoformat(), "day": day}
-        if day in areas and areas[day].size:
-            q10, q50, q90 = np.percentile(areas[day], [10, 50, 90])
+        areas = np.asarray(outcomes.get(area_column(date), []), dtype=float)
+        if areas.size:
+            q10, q50, q90 = np.percentile(areas, [10, 50, 90])
             row.update(area_p10=float(q10), area_p50=float(q50), area_p90=float(q90))
         row["p_withdrawn"] = float(np.mean(withdrawal <= day)) if count else 0.0
         by_month.append(row)
@@ -90,9 +88,8 @@ def summarize(run: Path, scenario: Scenario) -> dict[str, Any]:
 
     observations = []
     for obs in scenario.observations:
-        day = (obs.date - scenario.start).days
-        if 0 <= day <= scenario.horizon_days and table_path(run, "daily"):
-            values = areas_on_days(run, [day])[day]
+        values = np.asarray(outcomes.get(area_column(obs.date), []), dtype=float)
+        if values.size:
             q10, q50, q90 = np.percentile(values, [10, 50, 90])
             observations.append(
                 {

@@ -23,6 +23,7 @@ class ChunkTask:
         scenario: The validated scenario.
         root_seed: The run's root seed.
         daily: How much daily state to keep.
+        point: The sweep point this chunk belongs to (None in a plain run).
     """
 
     index: int
@@ -31,6 +32,7 @@ class ChunkTask:
     scenario: Scenario
     root_seed: int
     daily: DailyMode = "full"
+    point: int | None = None
 
 
 def simulate_chunk(task: ChunkTask) -> tuple[int, dict[str, pa.Table]]:
@@ -49,6 +51,11 @@ def simulate_chunk(task: ChunkTask) -> tuple[int, dict[str, pa.Table]]:
         tables["daily"] = daily_table(task.scenario, replications, trajectories)
     if task.daily == "full":
         tables["sectors"] = sectors_table(task.scenario, replications, trajectories)
+    if task.point is not None:
+        tables = {
+            name: table.add_column(0, "point", pa.array([task.point] * table.num_rows, type=pa.int32()))
+            for name, table in tables.items()
+        }
     return task.index, tables
 
 

@@ -8,7 +8,7 @@ import json
 import math
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -117,7 +117,7 @@ def start_run(
 
 
 def execute(
-    scenario: Scenario,
+    scenario: Scenario | Sequence[Scenario],
     store: RunStore,
     executor: Executor | None = None,
     progress: Progress | None = None,
@@ -129,7 +129,7 @@ def execute(
     replications and error) while the other chunks complete.
 
     Args:
-        scenario: The run's scenario.
+        scenario: The run's scenario, or a sweep's scenario per point (chunks name their point).
         store: The run folder (created by ``start_run`` or opened for ``--resume``).
         executor: Where chunks run (serial by default).
         progress: Called after each finished chunk.
@@ -143,12 +143,21 @@ def execute(
     manifest = store.read_manifest()
     chunks = manifest["chunks"]
     done = store.finished_chunks()
+    scenarios = [scenario] if isinstance(scenario, Scenario) else list(scenario)
     todo = [
-        ChunkTask(c["index"], c["start"], c["stop"], scenario, manifest["seed"], manifest["daily"])
+        ChunkTask(
+            c["index"],
+            c["start"],
+            c["stop"],
+            scenarios[c.get("point") or 0],
+            manifest["seed"],
+            manifest["daily"],
+            c.get("point"),
+        )
         for c in chunks
         if c["index"] not in done
     ]
-    total = manifest["replications"]
+    total = sum(c["stop"] - c["start"] for c in chunks)
     finished = sum(c["stop"] - c["start"] for c in chunks if c["index"] in done)
     if progress:
         progress(finished, total)

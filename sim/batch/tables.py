@@ -31,6 +31,26 @@ def outcome_thresholds(scenario: Scenario) -> list[float]:
     return sorted({round(t, 6) for t in (*scenario.thresholds_km2, half)}, reverse=True)
 
 
+def outcome_dates(scenario: Scenario) -> list[dt.date]:
+    """Return the dates whose held area is kept as an outcome: first of each month and observation dates."""
+    dates: set[dt.date] = {
+        obs.date for obs in scenario.observations if scenario.start <= obs.date <= scenario.end
+    }
+    year, month = scenario.start.year, scenario.start.month
+    while True:
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        first = dt.date(year, month, 1)
+        if first > scenario.end:
+            break
+        dates.add(first)
+    return sorted(dates)
+
+
+def area_column(date: dt.date) -> str:
+    """Return the outcome column holding the held area on ``date`` (e.g. area_km2_on_2024-11-23)."""
+    return f"area_km2_on_{date.isoformat()}"
+
+
 def daily_table(
     scenario: Scenario, replications: Sequence[int], trajectories: Sequence[Trajectory]
 ) -> pa.Table:
@@ -80,6 +100,11 @@ def outcomes_table(
     for path, _ in distribution_leaves(scenario):
         columns[path] = pa.array([t.parameters[path] for t in trajectories], type=pa.float64())
     columns["final_area_km2"] = pa.array([float(t.area_km2[-1]) for t in trajectories], type=pa.float64())
+    for date in outcome_dates(scenario):
+        day = (date - scenario.start).days
+        columns[area_column(date)] = pa.array(
+            [float(t.area_km2[day]) for t in trajectories], type=pa.float64()
+        )
     columns["withdrawal_day"] = pa.array([t.withdrawal_day for t in trajectories], type=pa.float64())
     columns["withdrawal_reason"] = pa.array([t.withdrawal_reason for t in trajectories], type=pa.string())
     for threshold in outcome_thresholds(scenario):

@@ -174,6 +174,7 @@ class _SideState:
         self.spec = side
         self.units: list[Unit] = []
         self.arrived: list[Unit] = []
+        self.arrived_by_contingent: dict[str, list[Unit]] = {name: [] for name in side.contingents}
         self.by_contingent: dict[str, list[Unit]] = {name: [] for name in side.contingents}
         self.line: list[list[Unit]] = [[] for _ in range(sector_count)]
         self.line_strength = [0.0] * sector_count
@@ -200,6 +201,12 @@ class _SideState:
             )
             for name, c in side.contingents.items()
         }
+
+    def arrive(self, units: list[Unit]) -> None:
+        """Units reach the theatre (they count in its strength from now on)."""
+        self.arrived.extend(units)
+        for unit in units:
+            self.arrived_by_contingent[unit.contingent].append(unit)
 
     def make_ready(self, unit: Unit) -> None:
         """A unit that arrived and trained joins the reserve, ready to be committed."""
@@ -361,7 +368,7 @@ class Replication:
                     side.by_contingent[contingent_name].extend(units)
                     readiness = value_of(contingent.readiness_days)
                     if arrival <= 0.0 and readiness <= 0.0:
-                        side.arrived.extend(units)
+                        side.arrive(units)
                         for unit in units:
                             side.make_ready(unit)
                     else:
@@ -423,7 +430,7 @@ class Replication:
             yield env.timeout(arrival - env.now)
         for unit in units:
             unit.status = TRAINING
-        side.arrived.extend(units)
+        side.arrive(units)
         strength = sum(u.strength for u in units)
         self._log(
             None,
@@ -690,18 +697,13 @@ class Replication:
     def _replace(self, side: _SideState, name: str, per_day: float) -> None:
         """Send the day's replacements to the contingent's weakest units first."""
         pool = side.replacement_pool[name] + per_day
-        units = side.by_contingent[name]
-        while pool > 0.0:
-            weakest = None
-            lowest = 1.0
-            for unit in units:
-                if unit.status != EN_ROUTE and unit.full_size > 0.0:
-                    share = unit.strength / unit.full_size
-                    if share < lowest:
-                        lowest, weakest = share, unit
-            if weakest is None:
+        units = side.arrived_by_contingent[name]
+        while pool > 0.0 and units:
+            weakest = min(units, key=_strength_share)
+            gap = weakest.full_size - weakest.strength
+            if gap <= 0.0:
                 break
-            added = min(pool, weakest.full_size - weakest.strength)
+            added = min(pool, gap)
             side.add_strength(weakest, added)
             pool -= added
         # Replacements that find no gap wait, but no more than a day's worth piles up.
@@ -711,18 +713,20 @@ class Replication:
         """Commit ready reserves to open sectors by the side's policy, keeping its reserve share."""
         if side.withdrawing or side.withdrawn:
             return
-        open_sectors = [k for k in range(len(self.area)) if self.area[k] > 0.0]
-        if not open_sectors:
-            return
-        policy = ALLOCATION_POLICIES[side.spec.command.policy]
-        enemy = self.opponent if side is self.holder else self.holder
+        open_sectors: list[int] | None = None
         for name, waiting in side.reserve.items():
             if not waiting:
                 continue
-            held = sum(u.strength for u in waiting)
+            held = sum([u.strength for u in waiting])
             keep = side.contingent_plans[name][2] * side.ready_full[name]
-            if held - min(u.strength for u in waiting) < keep - 1e-9:
+            if held - min([u.strength for u in waiting]) < keep - 1e-9:
                 continue
+            if open_sectors is None:
+                open_sectors = [k for k in range(len(self.area)) if self.area[k] > 0.0]
+                policy = ALLOCATION_POLICIES[side.spec.command.policy]
+                enemy = self.opponent if side is self.holder else self.holder
+            if not open_sectors:
+                return
             reserve = sorted(waiting, key=lambda u: -u.strength)
             frontage = [self._frontage(k) for k in open_sectors]
             hostile = [enemy.line_power[k] for k in open_sectors]
@@ -769,6 +773,10 @@ class Replication:
             force_ratio=ratio,
         )
         self.env.process(self._withdrawal(duration))
+
+
+def _strength_share(unit: Unit) -> float:
+    return unit.strength / unit.full_size
 
 
 def _optional(value: float | None | object) -> float | None:

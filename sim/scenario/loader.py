@@ -12,7 +12,7 @@ import types
 import typing
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, TypeVar, Union
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -38,6 +38,7 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_ti
 Origin = tuple[str, int | None]
 """Where a value was written: a file (or '--set') and its 1-based line."""
 PathKey = tuple[str | int, ...]
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
@@ -198,8 +199,7 @@ def apply_override(data: dict[str, Any], origins: dict[PathKey, Origin], overrid
     if "=" not in override:
         raise InputError("expected path=value", where)
     dotted, raw_value = override.split("=", 1)
-    keys = [part for part in dotted.strip().split(".") if part]
-    if not keys:
+    if not dotted.strip():
         raise InputError("the path before '=' is empty", where)
     try:
         value = yaml.load(raw_value, Loader=_Loader) if raw_value.strip() else None  # noqa: S506 - safe loader
@@ -207,6 +207,31 @@ def apply_override(data: dict[str, Any], origins: dict[PathKey, Origin], overrid
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise InputError(f"cannot read the value as YAML: {problem}", where, field=dotted.strip()) from None
 
+    path = set_path(data, dotted.strip(), value, where)
+    stale = [p for p in origins if p[: len(path)] == path]
+    for p in stale:
+        del origins[p]
+    origins[path] = (where, None)
+
+
+def set_path(data: dict[str, Any], dotted: str, value: Any, where: str) -> PathKey:
+    """Set the field at a dotted path (list items by index) in plain scenario data, in place.
+
+    Args:
+        data: The scenario mapping.
+        dotted: The path, e.g. ``sides.russia.contingents.regulars.echelons.0.day``.
+        value: The new value (plain data, as YAML would give).
+        where: Names the source of the change in errors (e.g. ``--set ...``).
+
+    Returns:
+        The path as a tuple of keys and indices.
+
+    Raises:
+        InputError: If the path does not lead anywhere.
+    """
+    keys = [part for part in dotted.split(".") if part]
+    if not keys:
+        raise InputError("the path is empty", where)
     container: Any = data
     path: list[str | int] = []
     for position, key in enumerate(keys):
@@ -228,31 +253,31 @@ def apply_override(data: dict[str, Any], origins: dict[PathKey, Origin], overrid
             if isinstance(container, dict) and index not in container:
                 container[index] = {}
             container = container[index]
-    stale = [p for p in origins if p[: len(path)] == tuple(path)]
-    for p in stale:
-        del origins[p]
-    origins[tuple(path)] = (where, None)
+    return tuple(path)
 
 
-def validate(data: dict[str, Any], origins: Mapping[PathKey, Origin], name: str) -> Scenario:
+def validate(
+    data: dict[str, Any], origins: Mapping[PathKey, Origin], name: str, model: type[ModelT] = Scenario
+) -> ModelT:
     """Validate plain data into a ``Scenario``, turning the first error into an ``InputError``.
 
     Args:
         data: The merged, overridden scenario mapping.
         origins: Where each path was written.
         name: The scenario file, named when no closer origin is known.
+        model: What to validate into (a scenario unless told otherwise, e.g. a sweep file).
 
     Returns:
-        The validated scenario.
+        The validated object.
 
     Raises:
         InputError: Naming the file, line and field of the first problem.
     """
     try:
-        return Scenario.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         errors = _most_useful_first(exc.errors(include_url=False))
-        raise _to_input_error(errors[0], origins, name, len(errors) - 1) from None
+        raise _to_input_error(errors[0], origins, name, len(errors) - 1, model) from None
 
 
 def _most_useful_first(errors: list[Any]) -> list[Any]:
@@ -270,12 +295,14 @@ def _most_useful_first(errors: list[Any]) -> list[Any]:
     return sorted(useful, key=lambda e: (e["type"] != "extra_forbidden", -len(e["loc"])))
 
 
-def _to_input_error(error: Any, origins: Mapping[PathKey, Origin], name: str, more: int) -> InputError:
+def _to_input_error(
+    error: Any, origins: Mapping[PathKey, Origin], name: str, more: int, model: type[BaseModel] = Scenario
+) -> InputError:
     loc = _data_path(error["loc"])
     field = _dotted(loc)
     file, line = _closest_origin(loc, origins, name)
     if error["type"] == "extra_forbidden":
-        allowed = _allowed_keys(loc[:-1])
+        allowed = _allowed_keys(loc[:-1], model)
         key = str(loc[-1])
         message = f"unknown key {key!r}"
         guess = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
@@ -339,9 +366,9 @@ def _dotted(path: Iterable[str | int]) -> str:
     return ".".join(str(part) for part in path)
 
 
-def _allowed_keys(path: PathKey) -> list[str]:
+def _allowed_keys(path: PathKey, model: type[BaseModel] = Scenario) -> list[str]:
     """Return the keys the schema accepts at ``path`` (for did-you-mean hints)."""
-    current: Any = Scenario
+    current: Any = model
     for part in path:
         current = _step(current, part)
         if current is None:
@@ -358,12 +385,17 @@ def _step(annotation: Any, part: str | int) -> Any:
         if isinstance(part, str) and part in model.model_fields:
             return model.model_fields[part].annotation
     origin = typing.get_origin(annotation)
-    if origin in (dict, list):
-        return typing.get_args(annotation)[-1]
+    if origin is typing.Annotated:
+        return _step(typing.get_args(annotation)[0], part)
+    if origin is dict:
+        return typing.get_args(annotation)[1]
+    if origin in (list, tuple):
+        return typing.get_args(annotation)[0]
     for arg in typing.get_args(annotation):
-        stepped = _step(arg, part) if typing.get_origin(arg) in (dict, list) else None
-        if stepped is not None:
-            return stepped
+        if typing.get_origin(arg) in (dict, list, tuple, typing.Annotated):
+            stepped = _step(arg, part)
+            if stepped is not None:
+                return stepped
     return None
 
 

@@ -74,7 +74,7 @@ class Contingent(Frozen):
     """A body of troops of one side with its own quality, arrival schedule and readiness."""
 
     description: str = ""
-    unit_size: NonNegative = Field(description="Personnel in one unit at full strength.")
+    unit_size: Positive = Field(description="Personnel in one unit at full strength.")
     quality: NonNegative = Field(1.0, description="Combat power per soldier, relative to 1.")
     echelons: tuple[Echelon, ...] = Field(min_length=1, description="Arrival waves.")
     readiness_days: NonNegative = Field(0.0, description="Days from arrival until units can be committed.")

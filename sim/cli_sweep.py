@@ -1,0 +1,288 @@
+"""The ``sim sweep`` command: parameter sweeps and sensitivity analysis."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from sim.errors import InputError
+
+
+@click.command()
+@click.argument("scenario_file", metavar="SCENARIO", required=False)
+@click.option(
+    "--vary",
+    "varies",
+    multiple=True,
+    metavar="PATH=VALUES",
+    help="A field to vary: path=v1,v2,... or path=lo:hi:n (grid), path=lo:hi (lhs, sobol, morris). "
+    "Repeatable.",
+)
+@click.option(
+    "--design",
+    type=click.Choice(["grid", "lhs", "sobol", "morris"]),
+    help="How points are chosen [default: grid].",
+)
+@click.option(
+    "--samples",
+    type=click.IntRange(min=1),
+    help="Base sample size for lhs, sobol (a power of 2; N x (fields + 2) points) and morris "
+    "(N trajectories) [default: 16].",
+)
+@click.option(
+    "--sweep",
+    "sweep_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A sweep file (YAML) giving the scenario, design, vary, replications, seed, outcomes.",
+)
+@click.option(
+    "-n", "--replications", type=click.IntRange(min=1), help="Replications per point [default: 50]."
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    help="Root seed; replication i uses the same streams at every point [default: 0].",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Sweep folder [default: results/<scenario>/sweep-<time>-<hash>].",
+)
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="PATH=VALUE",
+    help="Override a scenario field at every point. Repeatable.",
+)
+@click.option(
+    "--outcome",
+    "outcomes",
+    multiple=True,
+    help="Outcome for sensitivity indices: final_area_km2, area_km2_on_<date>, day_below_<X>, "
+    "withdrawn_by_<date>, casualties_<side>. Repeatable [default: a standard set].",
+)
+@click.option(
+    "--executor", type=click.Choice(["process", "serial", "dask"]), default="process", show_default=True
+)
+@click.option("--scheduler", metavar="tcp://HOST:PORT", help="Dask scheduler for --executor dask.")
+@click.option("--workers", type=click.IntRange(min=1), help="Worker processes [default: all cores].")
+@click.option("--chunk", type=click.IntRange(min=1), help="Replications per task [default: automatic].")
+@click.option(
+    "--daily",
+    type=click.Choice(["none", "total"]),
+    default="none",
+    show_default=True,
+    help="Keep daily totals per point and replication, or outcomes only.",
+)
+@click.option(
+    "--resume",
+    "resume_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Finish an interrupted sweep in this folder.",
+)
+@click.option("--plots/--no-plots", default=True, show_default=True, help="Write plots.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress output.")
+def sweep(
+    scenario_file: str | None,
+    varies: tuple[str, ...],
+    design: str | None,
+    samples: int | None,
+    sweep_file: Path | None,
+    replications: int | None,
+    seed: int | None,
+    out_dir: Path | None,
+    overrides: tuple[str, ...],
+    outcomes: tuple[str, ...],
+    executor: str,
+    scheduler: str | None,
+    workers: int | None,
+    chunk: int | None,
+    daily: str,
+    resume_dir: Path | None,
+    plots: bool,
+    quiet: bool,
+) -> None:
+    """Run SCENARIO at each point of a design, with common random numbers across points."""
+    from sim.batch.executors import make_executor
+    from sim.cli import _Progress
+    from sim.experiments.sweep import default_sweep_folder, open_sweep, run_sweep, start_sweep
+
+    if resume_dir is not None:
+        if scenario_file or varies or sweep_file or overrides:
+            raise InputError(
+                "--resume takes everything from the sweep folder", str(resume_dir), field="--resume"
+            )
+        store, scenarios, spec = open_sweep(resume_dir)
+        pool = make_executor(executor, workers, scheduler)
+    else:
+        spec, scenario_path = _spec(
+            scenario_file, sweep_file, varies, design, samples, replications, seed, outcomes
+        )
+        from sim.scenario import load_scenario
+
+        set_overrides = [f"{path}={_yaml(value)}" for path, value in spec.set.items()] + list(overrides)
+        base = load_scenario(scenario_path, set_overrides)
+        pool = make_executor(executor, workers, scheduler)
+        try:
+            directory = out_dir or default_sweep_folder(base, spec)
+            store, scenarios, _ = start_sweep(
+                base,
+                spec,
+                directory,
+                chunk,
+                daily,
+                pool.workers,  # type: ignore[arg-type]
+                str(sweep_file) if sweep_file else None,
+            )
+        except BaseException:
+            pool.close()
+            raise
+    if not quiet:
+        click.echo(
+            f"sweep folder: {store.directory} ({len(scenarios)} points x {spec.replications} replications)",
+            err=True,
+        )
+    try:
+        result = run_sweep(store, scenarios, pool, _Progress(quiet))
+    except KeyboardInterrupt:
+        click.echo(f"\ninterrupted; finished chunks are kept: sim sweep --resume {store.directory}", err=True)
+        sys.exit(130)
+    if result.failed:
+        for failure in result.failed:
+            click.echo(
+                f"chunk {failure['index']} (point {failure.get('point')}, replications "
+                f"{failure['start']}-{failure['stop'] - 1}) failed: {failure.get('error')}",
+                err=True,
+            )
+        click.echo(
+            f"{len(result.failed)} chunk(s) failed; after fixing the cause: sim sweep --resume "
+            f"{store.directory}",
+            err=True,
+        )
+        sys.exit(1)
+    _report(store.directory, scenarios[0], spec, list(outcomes) or list(spec.outcomes), plots, quiet)
+
+
+def _yaml(value: Any) -> str:
+    import json
+
+    return json.dumps(value)
+
+
+def _spec(
+    scenario_file: str | None,
+    sweep_file: Path | None,
+    varies: tuple[str, ...],
+    design: str | None,
+    samples: int | None,
+    replications: int | None,
+    seed: int | None,
+    outcomes: tuple[str, ...],
+) -> tuple[Any, str]:
+    from sim.experiments.design import SweepSpec, parse_vary
+    from sim.scenario.loader import load_raw, validate
+
+    if sweep_file is not None:
+        if varies or design or samples:
+            raise InputError(
+                "give the design either in the sweep file or as --vary/--design/--samples, not both",
+                str(sweep_file),
+            )
+        data, origins = load_raw(sweep_file)
+        spec = validate(data, origins, str(sweep_file), SweepSpec)
+        updates: dict[str, Any] = {}
+        if replications is not None:
+            updates["replications"] = replications
+        if seed is not None:
+            updates["seed"] = seed
+        if outcomes:
+            updates["outcomes"] = list(outcomes)
+        spec = spec.model_copy(update=updates)
+        scenario_path = scenario_file or (str(sweep_file.parent / spec.scenario) if spec.scenario else None)
+        if scenario_path is None:
+            raise InputError(
+                "the sweep file names no scenario; give SCENARIO", str(sweep_file), field="scenario"
+            )
+        return spec, scenario_path
+    if scenario_file is None:
+        raise InputError("missing SCENARIO (a scenario YAML file), or --sweep FILE, or --resume DIR")
+    if not varies:
+        raise InputError("nothing to vary: give --vary path=values (or --sweep FILE)")
+    chosen = design or "grid"
+    vary = dict(parse_vary(option, chosen) for option in varies)  # type: ignore[arg-type]
+    fields: dict[str, Any] = {"design": chosen, "vary": vary, "outcomes": list(outcomes)}
+    if samples is not None:
+        fields["samples"] = samples
+    if replications is not None:
+        fields["replications"] = replications
+    if seed is not None:
+        fields["seed"] = seed
+    from pydantic import ValidationError
+
+    try:
+        return SweepSpec.model_validate(fields), scenario_file
+    except ValidationError as exc:
+        error = exc.errors(include_url=False)[0]
+        raise InputError(error["msg"].removeprefix("Value error, "), field="--vary") from None
+
+
+def _report(directory: Path, scenario: Any, spec: Any, outcomes: list[str], plots: bool, quiet: bool) -> None:
+    import pyarrow.parquet as pq
+
+    from sim.batch.store import write_json
+    from sim.batch.tables import area_column, outcome_dates
+    from sim.experiments import sensitivity
+    from sim.experiments.sweep import default_outcomes, outcome_per_point
+
+    points = pq.read_table(directory / "points.parquet").to_pydict()
+    summary = pq.read_table(directory / "point_summary.parquet").to_pydict()
+    varied = list(spec.vary)
+    dates = [obs.date for obs in scenario.observations] or outcome_dates(scenario)[-1:]
+    on = area_column(dates[0])
+    shown = len(points["point"]) if len(points["point"]) <= 40 else 20
+    header = "".join(f"{_short(p):>22}" for p in varied)
+    click.echo(
+        f"{'point':>6}{header}{'final area p50':>16}{(on.removeprefix('area_km2_on_') + ' p50'):>16}"
+        f"{'P(withdrawal)':>15}"
+    )
+    for i in range(shown):
+        values = "".join(f"{points[p][i]:>22.4g}" for p in varied)
+        click.echo(
+            f"{i:>6}{values}{summary['final_area_km2_p50'][i]:>16,.0f}{summary[on + '_p50'][i]:>16,.0f}"
+            f"{summary['p_withdrawal'][i]:>15.1%}"
+        )
+    if shown < len(points["point"]):
+        click.echo(f"... {len(points['point']) - shown} more points in {directory / 'point_summary.parquet'}")
+    record: dict[str, Any] = {"points": len(points["point"]), "varied": varied, "design": spec.design}
+    if spec.design in ("sobol", "morris"):
+        import numpy as np
+
+        values = np.column_stack([points[p] for p in varied])
+        chosen = outcomes or default_outcomes(scenario)
+        results = {
+            outcome: sensitivity.indices(
+                spec, values, outcome_per_point(directory, scenario, outcome), spec.seed
+            )
+            for outcome in chosen
+        }
+        written = sensitivity.save(directory, results)
+        click.echo(sensitivity.format_table(results, shorten=("sides.",)))
+        record["sensitivity_outcomes"] = chosen
+        if not quiet:
+            click.echo("indices: " + ", ".join(str(p) for p in written), err=True)
+    write_json(directory / "summary.json", record)
+    if plots:
+        from sim.analysis.sweep_plots import write_sweep_plots
+
+        written_plots = write_sweep_plots(directory, "png")
+        if not quiet and written_plots:
+            click.echo("plots: " + ", ".join(str(p) for p in written_plots), err=True)
+
+
+def _short(path: str) -> str:
+    return path if len(path) <= 20 else "…" + path[-19:]

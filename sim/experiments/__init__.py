@@ -1,0 +1,1 @@
+"""Experiments built from batches: parameter sweeps and sensitivity analysis."""

@@ -1,0 +1,252 @@
+"""Parameter sweeps: a batch of replications at each point of a design, with common random numbers.
+
+Replication i uses the same seed, so the same random streams, at every point: differences between
+points come from the parameters, not from the noise. Each point's scenario is the base scenario
+with the point's values set at the varied paths, validated like any scenario.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import hashlib
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+from pydantic import ValidationError
+
+import sim
+from sim.analysis.results import read_table
+from sim.analysis.summary import median_crossing_day
+from sim.batch.chunks import plan_chunks
+from sim.batch.executors import Executor
+from sim.batch.runner import (
+    BatchResult,
+    Progress,
+    choose_chunk_size,
+    execute,
+    scenario_document,
+    scenario_hash,
+)
+from sim.batch.store import RunStore, write_table
+from sim.batch.tables import DailyMode, area_column, outcome_dates, outcome_thresholds, threshold_column
+from sim.errors import InputError
+from sim.experiments.design import SweepSpec, points
+from sim.scenario.loader import set_path
+from sim.scenario.schema import Scenario
+
+
+def point_scenarios(base: Scenario, paths: Sequence[str], values: np.ndarray) -> list[Scenario]:
+    """Return the scenario of each point: ``base`` with each path set to the point's value.
+
+    Raises:
+        InputError: If a path does not exist or a value is invalid there, naming the point.
+    """
+    document = scenario_document(base)
+    scenarios = []
+    for index, row in enumerate(values):
+        data = copy.deepcopy(document)
+        for path, value in zip(paths, row, strict=True):
+            set_path(data, path, float(value), f"--vary {path}")
+        try:
+            scenarios.append(Scenario.model_validate(data))
+        except ValidationError as exc:
+            error = exc.errors(include_url=False)[0]
+            field = ".".join(str(p) for p in error["loc"] if not str(p).startswith("function"))
+            setting = ", ".join(f"{p}={v:g}" for p, v in zip(paths, row, strict=True))
+            raise InputError(
+                f"sweep point {index} ({setting}) is not a valid scenario: {error['msg']}",
+                field=field or None,
+            ) from None
+    return scenarios
+
+
+def default_sweep_folder(base: Scenario, spec: SweepSpec, root: Path = Path("results")) -> Path:
+    """Return ``results/<scenario>/sweep-<timestamp>-<short hash>``."""
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    digest = hashlib.sha256((scenario_hash(base) + spec.model_dump_json()).encode()).hexdigest()[:7]
+    return root / base.name / f"sweep-{stamp}-{digest}"
+
+
+def start_sweep(
+    base: Scenario,
+    spec: SweepSpec,
+    directory: Path,
+    chunk_size: int | None,
+    daily: DailyMode,
+    workers: int,
+    spec_file: str | None = None,
+) -> tuple[RunStore, list[Scenario], np.ndarray]:
+    """Create a sweep folder: manifest, points.parquet; return the store, point scenarios and values.
+
+    Raises:
+        InputError: If the folder already holds a run, or a point is not a valid scenario.
+    """
+    paths = list(spec.vary)
+    values = points(spec)
+    scenarios = point_scenarios(base, paths, values)
+    size = chunk_size or min(spec.replications, choose_chunk_size(scenarios[0], spec.replications, workers))
+    chunks = []
+    for point in range(len(values)):
+        for start, stop in plan_chunks(spec.replications, size):
+            chunks.append(
+                {"index": len(chunks), "point": point, "start": start, "stop": stop, "status": "pending"}
+            )
+    store = RunStore(directory)
+    store.create(
+        {
+            "kind": "sweep",
+            "status": "running",
+            "scenario_name": base.name,
+            "scenario": scenario_document(base),
+            "scenario_sha256": scenario_hash(base),
+            "sweep": spec.model_dump(mode="json"),
+            "sweep_file": spec_file,
+            "varied": paths,
+            "points": len(values),
+            "seed": spec.seed,
+            "replications": spec.replications,
+            "chunk_size": size,
+            "daily": daily,
+            "package_version": sim.__version__,
+            "command_line": sys.argv,
+            "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "finished": None,
+            "chunks": chunks,
+        }
+    )
+    write_table(directory / "points.parquet", points_table(paths, values))
+    return store, scenarios, values
+
+
+def points_table(paths: Sequence[str], values: np.ndarray) -> pa.Table:
+    """Return one row per point: ``point`` and each varied path as a column."""
+    columns: dict[str, Any] = {"point": pa.array(np.arange(len(values), dtype=np.int32))}
+    for column, path in enumerate(paths):
+        columns[path] = pa.array(values[:, column], type=pa.float64())
+    return pa.table(columns)
+
+
+def open_sweep(directory: Path) -> tuple[RunStore, list[Scenario], SweepSpec]:
+    """Open a sweep folder for ``--resume``: rebuild its point scenarios from the manifest.
+
+    Raises:
+        InputError: If the folder holds no sweep, or it is complete.
+    """
+    store = RunStore(directory)
+    manifest = store.read_manifest()
+    if manifest.get("kind") != "sweep":
+        raise InputError("holds a run, not a sweep (use sim run --resume)", str(directory))
+    if manifest.get("status") == "complete":
+        raise InputError("the sweep is already complete; there is nothing to resume", str(directory))
+    base = Scenario.model_validate(manifest["scenario"])
+    spec = SweepSpec.model_validate(manifest["sweep"])
+    table = pq.read_table(directory / "points.parquet")
+    values = np.column_stack([table[path].to_numpy() for path in manifest["varied"]])
+    return store, point_scenarios(base, manifest["varied"], values), spec
+
+
+def run_sweep(
+    store: RunStore,
+    scenarios: Sequence[Scenario],
+    executor: Executor,
+    progress: Progress | None = None,
+    function: Callable[..., Any] | None = None,
+) -> BatchResult:
+    """Simulate every point's replications (resuming what is done) and write the per-point summary."""
+    kwargs = {"function": function} if function is not None else {}
+    result = execute(scenarios, store, executor, progress, **kwargs)
+    if not result.failed:
+        began = time.perf_counter()
+        summary = point_summary(store.directory, scenarios[0])
+        write_table(store.directory / "point_summary.parquet", summary)
+        result.seconds += time.perf_counter() - began
+    return result
+
+
+def point_summary(directory: Path, scenario: Scenario) -> pa.Table:
+    """Return one row per point summarising its replications.
+
+    Columns: quantiles (10/50/90%) of final area and of the area on each kept date, the probability
+    of withdrawal by the end, and the median day below each threshold (censored at the horizon).
+    """
+    outcomes = read_table(directory, "outcomes")
+    point = outcomes["point"].to_numpy()
+    count = int(point.max()) + 1 if point.size else 0
+    rows: dict[str, list[float | None]] = {"point": list(range(count))}
+    groups = [np.flatnonzero(point == p) for p in range(count)]
+
+    def quantiles(column: str, name: str) -> None:
+        values = outcomes[column].to_numpy(zero_copy_only=False).astype(float)
+        for q, label in ((10, "p10"), (50, "p50"), (90, "p90")):
+            rows[f"{name}_{label}"] = [float(np.percentile(values[g], q)) for g in groups]
+
+    quantiles("final_area_km2", "final_area_km2")
+    for date in outcome_dates(scenario):
+        quantiles(area_column(date), area_column(date))
+    withdrawn = ~np.isnan(outcomes["withdrawal_day"].to_numpy(zero_copy_only=False).astype(float))
+    rows["p_withdrawal"] = [float(withdrawn[g].mean()) for g in groups]
+    for threshold in outcome_thresholds(scenario):
+        column = threshold_column(threshold)
+        days = outcomes[column].to_numpy(zero_copy_only=False).astype(float)
+        rows[f"median_{column}"] = [median_crossing_day(days[g]) for g in groups]
+    return pa.table(rows)
+
+
+def outcome_per_point(directory: Path, scenario: Scenario, outcome: str) -> np.ndarray:
+    """Return one number per point for a sensitivity outcome.
+
+    Outcomes: ``final_area_km2``, ``area_km2_on_<date>`` (mean held area), ``day_below_<X>`` (mean days
+    until below X, runs that never cross counted at the horizon), ``withdrawn_by_<date>`` (probability
+    of a withdrawal by that date), ``casualties_<side>`` (mean).
+
+    Raises:
+        InputError: For an outcome the run does not have.
+    """
+    outcomes = read_table(directory, "outcomes")
+    point = outcomes["point"].to_numpy()
+    count = int(point.max()) + 1
+    if outcome.startswith("withdrawn_by_"):
+        try:
+            date = dt.date.fromisoformat(outcome.removeprefix("withdrawn_by_"))
+        except ValueError:
+            raise InputError(f"{outcome!r}: expected withdrawn_by_YYYY-MM-DD", field="outcome") from None
+        day = (date - scenario.start).days
+        withdrawal = outcomes["withdrawal_day"].to_numpy(zero_copy_only=False).astype(float)
+        per_run = np.where(np.isnan(withdrawal), 0.0, (withdrawal <= day).astype(float))
+    elif outcome in outcomes.column_names and outcome != "point":
+        per_run = outcomes[outcome].to_numpy(zero_copy_only=False).astype(float)
+        if outcome.startswith("day_below_"):
+            per_run = np.where(np.isnan(per_run), float(scenario.horizon_days), per_run)
+    else:
+        known = [
+            c
+            for c in outcomes.column_names
+            if c.startswith(("final_", "area_km2_on_", "day_below_", "casualties_"))
+        ]
+        raise InputError(
+            f"unknown outcome {outcome!r}; expected one of: {', '.join(known)}, withdrawn_by_<date>",
+            field="outcome",
+        )
+    sums = np.bincount(point, weights=per_run, minlength=count)
+    sizes = np.bincount(point, minlength=count)
+    return sums / np.maximum(sizes, 1)
+
+
+def default_outcomes(scenario: Scenario) -> list[str]:
+    """Return the default sensitivity outcomes.
+
+    They are: final area, area on the first observation date (or the last month start), days
+    until below half the start, and withdrawal by the end.
+    """
+    dates = [obs.date for obs in scenario.observations if scenario.start <= obs.date <= scenario.end]
+    kept = outcome_dates(scenario)
+    date = dates[0] if dates else kept[-1]
+    half = threshold_column(scenario.initial_area_km2 / 2.0)
+    return ["final_area_km2", area_column(date), half, f"withdrawn_by_{scenario.end.isoformat()}"]
