@@ -19,7 +19,6 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
-from pydantic import ValidationError
 
 import sim
 from sim.analysis.results import read_table
@@ -38,7 +37,7 @@ from sim.batch.store import RunStore, write_table
 from sim.batch.tables import DailyMode, area_column, outcome_dates, outcome_thresholds, threshold_column
 from sim.errors import InputError
 from sim.experiments.design import SweepSpec, points
-from sim.scenario.loader import set_path
+from sim.scenario.loader import set_path, validate
 from sim.scenario.schema import Scenario
 
 
@@ -52,18 +51,17 @@ def point_scenarios(base: Scenario, paths: Sequence[str], values: np.ndarray) ->
     scenarios = []
     for index, row in enumerate(values):
         data = copy.deepcopy(document)
+        origins = {}
         for path, value in zip(paths, row, strict=True):
-            set_path(data, path, float(value), f"--vary {path}")
+            key = set_path(data, path, float(value), f"--vary {path}")
+            origins[key] = (f"--vary {path}", None)
         try:
-            scenarios.append(Scenario.model_validate(data))
-        except ValidationError as exc:
-            error = exc.errors(include_url=False)[0]
-            field = ".".join(str(p) for p in error["loc"] if not str(p).startswith("function"))
-            setting = ", ".join(f"{p}={v:g}" for p, v in zip(paths, row, strict=True))
-            raise InputError(
-                f"sweep point {index} ({setting}) is not a valid scenario: {error['msg']}",
-                field=field or None,
-            ) from None
+            scenarios.append(validate(data, origins, "--vary"))
+        except InputError as error:
+            if not error.message.startswith("unknown key"):
+                setting = ", ".join(f"{p}={v:g}" for p, v in zip(paths, row, strict=True))
+                error.message = f"at sweep point {index} ({setting}): {error.message}"
+            raise
     return scenarios
 
 

@@ -1,0 +1,244 @@
+"""Sweeps and sensitivity: designs, common random numbers, outputs, errors, resume."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+from sim.batch.chunks import ChunkTask, simulate_chunk
+from sim.batch.executors import SerialExecutor
+from sim.experiments.design import Range, SweepSpec, points
+from sim.experiments.sensitivity import indices
+from sim.experiments.sweep import open_sweep, run_sweep, start_sweep
+from sim.scenario import load_scenario
+
+SMALL = Path(__file__).parent / "scenarios" / "small.yaml"
+ADVANCE = "sides.red.attack.advance_km"
+FORTIFIED_AT = "engagement.fortified_at"
+
+
+def sim(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def grid_sweep(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("grid") / "sweep"
+    result = sim(
+        "sweep",
+        str(SMALL),
+        "--vary",
+        f"{ADVANCE}=0.5,1.0,1.0",
+        "--vary",
+        "sides.blue.contingents.brigades.replacements_per_day=10:30:2",
+        "-n",
+        "6",
+        "--seed",
+        "3",
+        "--out",
+        str(directory),
+        "--executor",
+        "serial",
+        "--quiet",
+    )
+    assert result.returncode == 0, result.stderr
+    return directory, result.stdout
+
+
+def test_grid_is_the_full_factorial(grid_sweep):
+    directory, _ = grid_sweep
+    table = pq.read_table(directory / "points.parquet").to_pydict()
+    assert table["point"] == list(range(6))
+    pairs = list(
+        zip(table[ADVANCE], table["sides.blue.contingents.brigades.replacements_per_day"], strict=True)
+    )
+    assert pairs == [(0.5, 10.0), (0.5, 30.0), (1.0, 10.0), (1.0, 30.0), (1.0, 10.0), (1.0, 30.0)]
+    outcomes = pq.read_table(directory / "outcomes.parquet")
+    assert outcomes.column_names[:2] == ["point", "replication"]
+    assert outcomes.num_rows == 6 * 6
+    summary = pq.read_table(directory / "point_summary.parquet")
+    assert summary.num_rows == 6 and "p_withdrawal" in summary.column_names
+    manifest = json.loads((directory / "manifest.json").read_text())
+    assert manifest["kind"] == "sweep" and manifest["status"] == "complete" and manifest["points"] == 6
+    assert (directory / "plots" / "sweep_heatmap.png").stat().st_size > 10_000
+
+
+def test_common_random_numbers_make_equal_points_identical(grid_sweep):
+    directory, _ = grid_sweep
+    outcomes = pq.read_table(directory / "outcomes.parquet").drop(["point"])
+    rows = pq.read_table(directory / "outcomes.parquet")["point"].to_numpy()
+    # Points 2 and 4 have the same values: with the same streams, every replication is identical.
+    assert outcomes.filter(rows == 2).equals(outcomes.filter(rows == 4))
+    assert not outcomes.filter(rows == 0).equals(outcomes.filter(rows == 2))
+
+
+def test_a_sweep_point_equals_sim_run_with_the_same_settings(grid_sweep, tmp_path):
+    directory, _ = grid_sweep
+    run = tmp_path / "run"
+    result = sim(
+        "run",
+        str(SMALL),
+        "-n",
+        "6",
+        "--seed",
+        "3",
+        "--set",
+        f"{ADVANCE}=0.5",
+        "--set",
+        "sides.blue.contingents.brigades.replacements_per_day=30",
+        "--out",
+        str(run),
+        "--quiet",
+        "--no-plots",
+        "--executor",
+        "serial",
+    )
+    assert result.returncode == 0, result.stderr
+    swept = pq.read_table(directory / "outcomes.parquet")
+    point = swept.filter(swept["point"].to_numpy() == 1).drop(["point"])
+    alone = pq.read_table(run / "outcomes.parquet")
+    for column in ("final_area_km2", "withdrawal_day", "casualties_blue", "casualties_red"):
+        assert point[column].equals(alone[column]), column
+
+
+def test_lhs_points_fill_their_ranges():
+    spec = SweepSpec(design="lhs", samples=20, vary={"a": Range(low=0, high=1), "b": Range(low=10, high=20)})
+    values = points(spec)
+    assert values.shape == (20, 2)
+    assert values[:, 0].min() >= 0 and values[:, 0].max() <= 1
+    # Latin hypercube: exactly one point in each of the 20 strata of each input.
+    assert sorted(np.floor(values[:, 0] * 20).astype(int)) == list(range(20))
+    assert sorted(np.floor((values[:, 1] - 10) * 2).astype(int)) == list(range(20))
+
+
+def test_sobol_indices_of_the_ishigami_function_match_theory():
+    spec = SweepSpec(
+        design="sobol", samples=1024, vary={name: Range(low=-math.pi, high=math.pi) for name in "xyz"}
+    )
+    values = points(spec)
+    assert values.shape == (1024 * 5, 3)
+    x, y, z = values.T
+    output = np.sin(x) + 7 * np.sin(y) ** 2 + 0.1 * z**4 * np.sin(x)
+    rows = {row["input"]: row for row in indices(spec, values, output)}
+    # Analytic first-order indices of Ishigami (a=7, b=0.1): 0.314, 0.442, 0; total for z: 0.244.
+    for name, expected in (("x", 0.314), ("y", 0.442), ("z", 0.0)):
+        assert abs(rows[name]["S1"] - expected) < max(0.05, 2 * rows[name]["S1_conf"]), name
+    assert abs(rows["z"]["ST"] - 0.244) < 0.06
+
+
+def test_sobol_sweep_ranks_a_strong_input_above_one_without_effect(tmp_path):
+    directory = tmp_path / "sobol"
+    result = sim(
+        "sweep",
+        str(SMALL),
+        "--design",
+        "sobol",
+        "--samples",
+        "16",
+        "--vary",
+        f"{ADVANCE}=0.2:2.0",
+        "--vary",
+        f"{FORTIFIED_AT}=5:10",
+        "-n",
+        "4",
+        "--out",
+        str(directory),
+        "--quiet",
+        "--outcome",
+        "final_area_km2",
+    )
+    assert result.returncode == 0, result.stderr
+    results = json.loads((directory / "sensitivity.json").read_text())
+    rows = {row["input"]: row for row in results["final_area_km2"]}
+    # A fortification threshold no sector can reach changes nothing: its indices are zero exactly.
+    assert rows[FORTIFIED_AT]["ST"] == pytest.approx(0.0, abs=1e-12)
+    assert rows[ADVANCE]["ST"] > 0.5
+    assert (directory / "sensitivity.csv").read_text().startswith("outcome,input,")
+    assert "S1" in result.stdout and "ST" in result.stdout
+    assert (directory / "plots" / "sensitivity.png").exists()
+
+
+def test_morris_gives_mu_star(tmp_path):
+    directory = tmp_path / "morris"
+    result = sim(
+        "sweep",
+        str(SMALL),
+        "--design",
+        "morris",
+        "--samples",
+        "4",
+        "--vary",
+        f"{ADVANCE}=0.2:2.0",
+        "--vary",
+        f"{FORTIFIED_AT}=5:10",
+        "-n",
+        "3",
+        "--out",
+        str(directory),
+        "--quiet",
+        "--no-plots",
+        "--outcome",
+        "final_area_km2",
+    )
+    assert result.returncode == 0, result.stderr
+    rows = {r["input"]: r for r in json.loads((directory / "sensitivity.json").read_text())["final_area_km2"]}
+    assert rows[FORTIFIED_AT]["mu_star"] == pytest.approx(0.0, abs=1e-9)
+    assert rows[ADVANCE]["mu_star"] > 1.0
+
+
+def test_sweep_file_with_a_typo_names_file_line_and_field(tmp_path):
+    sweep = tmp_path / "s.yaml"
+    sweep.write_text(f"scenario: {SMALL}\ndesign: grid\nrepications: 5\nvary:\n  {ADVANCE}: [1, 2]\n")
+    result = sim("sweep", "--sweep", str(sweep), "--out", str(tmp_path / "out"))
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert f"{sweep}:3: repications: unknown key 'repications'; did you mean 'replications'?" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--vary", "nonsense"], "expected path=values"),
+        (["--vary", f"{ADVANCE}=1:2", "--design", "grid"], "a grid needs values or low/high/n"),
+        (["--vary", f"{ADVANCE}=1,2", "--design", "lhs"], "needs a range"),
+        (["--vary", f"{ADVANCE}=0:1", "--design", "sobol", "--samples", "10"], "power of 2"),
+        (["--vary", "sides.red.attack.advance_kmm=1,2"], "unknown"),
+        (["--vary", f"{ADVANCE}=-1,1"], "must be >= 0"),
+    ],
+)
+def test_bad_sweep_input_is_one_line_exit_2(tmp_path, args, message):
+    result = sim("sweep", str(SMALL), *args, "--out", str(tmp_path / "out"), "--quiet")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().count("\n") == 0
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def _fails_on_chunk_three(task: ChunkTask):
+    if task.index == 3:
+        raise RuntimeError("injected")
+    return simulate_chunk(task)
+
+
+def test_interrupted_sweep_resumes_to_the_same_result(tmp_path):
+    base = load_scenario(SMALL)
+    spec = SweepSpec(design="grid", replications=4, seed=1, vary={ADVANCE: [0.5, 1.5]})
+    store, scenarios, _ = start_sweep(base, spec, tmp_path / "a", 2, "none", 1)
+    failed = run_sweep(store, scenarios, SerialExecutor(), function=_fails_on_chunk_three)
+    assert [f["index"] for f in failed.failed] == [3]
+    store, scenarios, _ = open_sweep(tmp_path / "a")
+    assert not run_sweep(store, scenarios, SerialExecutor()).failed
+    store_b, scenarios_b, _ = start_sweep(base, spec, tmp_path / "b", 4, "none", 1)
+    assert not run_sweep(store_b, scenarios_b, SerialExecutor()).failed
+    for name in ("outcomes", "point_summary", "points"):
+        assert pq.read_table(tmp_path / "a" / f"{name}.parquet").equals(
+            pq.read_table(tmp_path / "b" / f"{name}.parquet")
+        )
