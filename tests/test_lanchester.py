@@ -192,7 +192,7 @@ def test_deterministic_strengths_follow_the_law(law: str) -> None:
     assert error < TOLERANCE, f"{law} law: max relative error {error:.4%}"
 
 
-def test_square_law_is_not_the_linear_law() -> None:
+def test_the_comparison_tells_laws_apart() -> None:
     """The comparison can fail: the square-law engine is far from the ODE of another law."""
     scenario = lanchester_scenario("square", LAWS["square"][0])
     engine = red_blue(scenario, run(scenario).strength)

@@ -118,8 +118,7 @@ def echelon(draw: st.DrawFn, horizon: int, first: bool) -> dict[str, Any]:
 def contingent(draw: st.DrawFn, horizon: int) -> dict[str, Any]:
     count = draw(st.integers(1, 3))
     block: dict[str, Any] = {
-        # No lognormal for the positive fields (unit_size, dispersion): see the xfail test below.
-        "unit_size": draw(number(50, 2000, lognormal=False)),
+        "unit_size": draw(number(50, 2000)),
         "quality": draw(number(0.3, 1.5)),
         "echelons": [draw(echelon(horizon, first=i == 0)) for i in range(count)],
         "readiness_days": draw(number(0, 10)),
@@ -232,8 +231,7 @@ def engagement(draw: st.DrawFn) -> dict[str, Any]:
         block["law"].update(own_exponent=p, enemy_exponent=q)
         # k * S**(p+q) is about c * S for forces of size S ~ 1000.
         block["kill_rate"] = draw(st.floats(0.001, 0.2)) * 1000.0 ** (1.0 - p - q)
-    # No lognormal for the positive fields (unit_size, dispersion): see the xfail test below.
-    block["dispersion"] = draw(st.one_of(st.none(), number(0.05, 5, lognormal=False)))
+    block["dispersion"] = draw(st.one_of(st.none(), number(0.05, 5)))
     return block
 
 
@@ -448,12 +446,6 @@ def test_no_assault_below_the_minimum_force_ratio(noise: bool) -> None:
     assert np.all(allowed.casualties[:, -1] > 0.0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: distributions._positive (the Positive type of unit_size and engagement.dispersion) "
-    "refuses support()[0] <= 0, and LogNormal.support() is (0, inf), so a lognormal, which is never 0, is "
-    "refused with 'must be > 0 (distribution can reach 0.0)'",
-)
 @pytest.mark.parametrize("field", ["dispersion", "unit_size"])
 def test_a_lognormal_positive_number_is_accepted_and_sampled(field: str) -> None:
     lognormal = {"dist": "lognormal", "median": 2.0, "sigma": 0.3}

@@ -151,11 +151,6 @@ KURSK_TYPO = re.sub(r"(?m)^(\s+)kill_rate:", r"\1kil_rate:", KURSK_TEXT, count=1
 CYCLE = {"a.yaml": "extends: b.yaml\nname: a\n", "b.yaml": "extends: a.yaml\nname: b\n"}
 PAYLOAD = 'description: !!python/object/apply:builtins.open ["pwned", "w"]'
 BAD_DATE = edit("end: 2024-03-01", "end: 2024-13-01")
-DATE_FIELD_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="loader._Loader.construct_yaml_timestamp reports an impossible date as 'malformed YAML' "
-    "without the field, while 'end: someday' names the field 'end'",
-)
 
 CASES: dict[str, Case] = {
     # unknown keys, with and without a close match
@@ -264,13 +259,12 @@ CASES: dict[str, Case] = {
         "triangular needs low <= mode <= high",
     ),
     # dates
-    "bad_date": bad(BAD_DATE, "2024-13-01", "end", "2024-13-01", cli=True, marks=(DATE_FIELD_BUG,)),
+    "bad_date": bad(BAD_DATE, "2024-13-01", "end", "2024-13-01", cli=True),
     "bad_date_in_list_item": bad(
         edit("{units: 2, day: 10}", "{units: 2, date: 2024-02-30}"),
         "2024-02-30",
         "sides.blue.contingents.infantry.echelons.1.date",
         "2024-02-30",
-        marks=(DATE_FIELD_BUG,),
     ),
     "date_not_a_date": bad(
         edit("end: 2024-03-01", "end: someday"), "someday", "end", "valid date", cli=False
@@ -280,13 +274,6 @@ CASES: dict[str, Case] = {
         "end: 2023-12-01",
         "end",
         "must be after start",
-        marks=(
-            pytest.mark.xfail(
-                strict=True,
-                reason="Scenario._dates is a model validator, so its error has no location: "
-                "'error: scenario.yaml: end (...) must be after start (...)' names no line or field",
-            ),
-        ),
     ),
     # files
     "missing_file": Case({}, "nope.yaml", "nope.yaml", None, None, "no such scenario file", cli=True),
@@ -408,12 +395,6 @@ CASES: dict[str, Case] = {
         "cannot read the value",
         overrides=("engagement.kill_rate=[1",),
         cli=True,
-        marks=(
-            pytest.mark.xfail(
-                strict=True,
-                reason="loader.apply_override puts str(yaml.YAMLError) in the message: several lines",
-            ),
-        ),
     ),
 }
 
@@ -507,7 +488,6 @@ def test_cli_reports_bad_input_in_one_line(name: str, cli_runs: dict[str, CliRun
 
 
 def test_bad_date_is_reported_at_its_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # The part of the bad-date contract that holds today (naming the field is the xfail above).
     error = load_in(tmp_path, CASES["bad_date"], monkeypatch)
     assert (error.file, error.line) == ("scenario.yaml", line_of(BAD_DATE, "2024-13-01"))
     assert "'2024-13-01' is not a valid date" in error.message
@@ -570,11 +550,6 @@ def test_extends_cycle_is_refused(
     assert "\n" not in str(error)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="loader.load_raw raises the cycle error with the re-entered file's name only: no line, no "
-    "field ('error: a.yaml: 'extends' makes a cycle: ...')",
-)
 def test_extends_cycle_names_the_extends_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     error = load_in(tmp_path, EXTRA_RUNS["extends_cycle"], monkeypatch)
     assert error.file in ("a.yaml", "b.yaml")
@@ -593,7 +568,7 @@ def test_cli_extends_cycle_is_one_line(cli_runs: dict[str, CliRun]) -> None:
 
 
 def test_cli_unreadable_override_fails_cleanly(cli_runs: dict[str, CliRun]) -> None:
-    # Exit code 2, no traceback, the first line names the override (one line is the xfail above).
+    # Exit code 2, no traceback, and the line names the override.
     result = cli_runs["set_unreadable_value"].result
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
@@ -622,13 +597,13 @@ def test_extends_merges_child_over_base(tmp_path: Path) -> None:
     assert child.name == "child"
     assert child.engagement.kill_rate == 0.05
     assert child.engagement.dispersion == 3.0  # mappings merge key by key: the base's dispersion stays
-    assert child.thresholds_km2 == [75.0]  # lists are replaced, not merged
+    assert child.thresholds_km2 == (75.0,)  # lists are replaced, not merged
     assert base.engagement.kill_rate == 0.02
     # Everything else comes from the base.
     expected = base.model_dump()
     expected["name"] = "child"
     expected["engagement"]["kill_rate"] = 0.05
-    expected["thresholds_km2"] = [75.0]
+    expected["thresholds_km2"] = (75.0,)
     assert child.model_dump() == expected
 
 
@@ -726,7 +701,7 @@ def test_set_a_list_item_by_index_in_kursk() -> None:
 
 
 def test_set_a_whole_list(minimal: Path) -> None:
-    assert load_scenario(minimal, ["thresholds_km2=[120, 10]"]).thresholds_km2 == [120.0, 10.0]
+    assert load_scenario(minimal, ["thresholds_km2=[120, 10]"]).thresholds_km2 == (120.0, 10.0)
 
 
 def test_set_creates_a_missing_block(minimal: Path) -> None:
@@ -782,11 +757,6 @@ def test_scenario_is_immutable(minimal: Path) -> None:
     assert scenario.name == "mini"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="schema.Scenario holds plain dicts and lists (sides, sectors, contingents, echelons, "
-    "thresholds_km2): they can be changed in place although scenarios are documented as immutable",
-)
 def test_scenario_containers_are_immutable(minimal: Path) -> None:
     scenario = load_scenario(minimal)
     with pytest.raises((TypeError, AttributeError)):

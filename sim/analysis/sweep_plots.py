@@ -32,30 +32,63 @@ def _save(figure: Figure, path: Path) -> Path:
     return path
 
 
-def one_input(points: dict, summary: dict, path: str, outcomes: list[tuple[str, str]], title: str) -> Figure:
-    """Return panels of each outcome's median and 10-90% band, and P(withdrawal), against one input."""
+def outcome_title(outcome: str) -> str:
+    """A readable name for a sensitivity outcome column."""
+    if outcome.startswith("area_km2_on_"):
+        return f"held area on {outcome.removeprefix('area_km2_on_')}"
+    if outcome.startswith("day_below_"):
+        return f"days until below {outcome.removeprefix('day_below_')} km²"
+    if outcome.startswith("withdrawn_by_"):
+        return f"P(withdrawal by {outcome.removeprefix('withdrawn_by_')})"
+    if outcome == "final_area_km2":
+        return "held area at the end"
+    return outcome.replace("_", " ")
+
+
+def one_input(
+    points: dict, summary: dict, path: str, outcomes: list[tuple[str, str]], title: str, scatter: bool = False
+) -> Figure:
+    """Return panels of each outcome, and of P(withdrawal), against one input.
+
+    On a grid: the median and 10-90% band of each point's runs. For sampled designs (``scatter``),
+    where the other inputs vary too: each point's median as a dot, and the median of those dots in
+    ten bins of the input as a line.
+    """
     x = np.asarray(points[path], dtype=float)
     order = np.argsort(x)
     figure, axes = plt.subplots(
         1, len(outcomes) + 1, figsize=(5 * (len(outcomes) + 1), 4.5), layout="constrained"
     )
-    for axis, (column, label) in zip(axes, outcomes, strict=False):
-        low = np.asarray(summary[f"{column}_p10"])[order]
-        mid = np.asarray(summary[f"{column}_p50"])[order]
-        high = np.asarray(summary[f"{column}_p90"])[order]
-        axis.fill_between(x[order], low, high, color="#9ecae1", label="10-90% of runs")
-        axis.plot(x[order], mid, "o-", color="#08306b", label="median")
+    panels = [(column + "_p50", f"{label} (km²)") for column, label in outcomes]
+    panels.append(("p_withdrawal", "probability of withdrawal by the end"))
+    for index, (axis, (column, label)) in enumerate(zip(axes, panels, strict=True)):
+        y = np.asarray(summary[column], dtype=float)
+        colour = "#a50f15" if column == "p_withdrawal" else "#08306b"
+        if scatter:
+            axis.plot(
+                x, y, ".", color=colour, alpha=0.25, markersize=4, label="one point (median of its runs)"
+            )
+            edges = np.linspace(x.min(), x.max(), 11)
+            bins = np.clip(np.digitize(x, edges) - 1, 0, 9)
+            centres = (edges[:-1] + edges[1:]) / 2
+            trend = [np.median(y[bins == b]) if np.any(bins == b) else np.nan for b in range(10)]
+            axis.plot(
+                centres, trend, "-", color="black", linewidth=2, label="median in each tenth of the range"
+            )
+        elif column == "p_withdrawal":
+            axis.plot(x[order], y[order], "o-", color=colour, label="share of runs")
+        else:
+            base = column.removesuffix("_p50")
+            low = np.asarray(summary[f"{base}_p10"])[order]
+            high = np.asarray(summary[f"{base}_p90"])[order]
+            axis.fill_between(x[order], low, high, color="#9ecae1", label="10-90% of runs")
+            axis.plot(x[order], y[order], "o-", color=colour, label="median")
         axis.set_xlabel(_label(path))
-        axis.set_ylabel(f"{label} (km²)")
-        axis.set_ylim(bottom=0)
+        axis.set_ylabel(("median " if column.endswith("_p50") else "") + label)
+        axis.set_ylim(0, 1.02) if column == "p_withdrawal" else axis.set_ylim(bottom=0)
         axis.grid(alpha=0.3)
-        axis.legend(fontsize=8)
-    axis = axes[-1]
-    axis.plot(x[order], np.asarray(summary["p_withdrawal"])[order], "o-", color="#a50f15")
-    axis.set_xlabel(_label(path))
-    axis.set_ylabel("probability of withdrawal by the end")
-    axis.set_ylim(0, 1.02)
-    axis.grid(alpha=0.3)
+        if index == 0:
+            axis.legend(fontsize=8)
     figure.suptitle(title, fontsize=11)
     return figure
 
@@ -138,7 +171,7 @@ def indices_chart(results: dict, title: str) -> Figure:
             )
             axis.set_xlabel("Morris mu*, in the outcome's unit, 95% CI")
         axis.set_yticks(y, names, fontsize=8)
-        axis.set_title(outcome.replace("_", " "), fontsize=10)
+        axis.set_title(outcome_title(outcome), fontsize=10)
         axis.grid(axis="x", alpha=0.3)
         axis.legend(fontsize=8, loc="lower right")
     figure.suptitle(title, fontsize=11)
@@ -177,7 +210,8 @@ def write_sweep_plots(directory: Path, fmt: str = "png") -> list[Path]:
     else:
         for path in paths:
             name = path.replace(".", "_")
-            written.append(_save(one_input(points, summary, path, shown, title), out / f"sweep_{name}.{fmt}"))
+            figure = one_input(points, summary, path, shown, title, scatter=design != "grid")
+            written.append(_save(figure, out / f"sweep_{name}.{fmt}"))
     sensitivity = directory / "sensitivity.json"
     if sensitivity.exists():
         results = json.loads(sensitivity.read_text(encoding="utf-8"))

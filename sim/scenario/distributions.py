@@ -278,7 +278,8 @@ def _within(low: float | None, high: float | None) -> Callable[[Any], Any]:
 
 def _positive(value: float | _Distribution) -> float | _Distribution:
     lowest = value if isinstance(value, float) else value.support()[0]
-    if lowest <= 0.0:
+    # A log-normal's support is open at 0: it never produces 0 itself.
+    if lowest <= 0.0 and not isinstance(value, LogNormal):
         what = "value" if isinstance(value, float) else "distribution can reach"
         raise ValueError(f"must be > 0 ({what} {lowest})")
     return value
