@@ -9,6 +9,7 @@ from typing import Literal
 import numpy as np
 import pyarrow as pa
 
+from sim.analysis.observables import advance_m_per_day, attack_window
 from sim.model.trajectory import Trajectory
 from sim.scenario.parameters import distribution_leaves
 from sim.scenario.schema import Scenario
@@ -105,6 +106,9 @@ def outcomes_table(
         columns[area_column(date)] = pa.array(
             [float(t.area_km2[day]) for t in trajectories], type=pa.float64()
         )
+    columns["advance_m_per_day"] = pa.array(
+        [advance_m_per_day(scenario, t, *attack_window(scenario, t)) for t in trajectories], type=pa.float64()
+    )
     columns["withdrawal_day"] = pa.array([t.withdrawal_day for t in trajectories], type=pa.float64())
     columns["withdrawal_reason"] = pa.array([t.withdrawal_reason for t in trajectories], type=pa.string())
     for threshold in outcome_thresholds(scenario):

@@ -294,6 +294,7 @@ class Replication:
         self.area0 = [value_of(s.area_km2) for s in sectors]
         self.area = list(self.area0)
         self.frontage0 = [value_of(s.frontage_km) for s in sectors]
+        self.is_line = [s.shape == "line" for s in sectors]
         self.terrain = [value_of(s.terrain) for s in sectors]
         self.fortification = [value_of(s.fortification.initial) for s in sectors]
         self.fortification_growth = [value_of(s.fortification.growth_per_day) for s in sectors]
@@ -607,6 +608,8 @@ class Replication:
             )
 
     def _frontage(self, sector: int) -> float:
+        if self.is_line[sector]:
+            return self.frontage0[sector] if self.area[sector] > 0.0 else 0.0
         return laws.frontage_km(self.frontage0[sector], self.area0[sector], self.area[sector])
 
     def _apply_losses(self, side: _SideState, sector: int, losses: float) -> None:

@@ -9,9 +9,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+import numpy as np
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    model_validator,
+)
 from scipy import special
 
 
@@ -225,11 +235,82 @@ class Choice(_Distribution):
         return self.ppf(0.5)
 
 
+class Empirical(_Distribution):
+    """Samples from a file (e.g. a posterior from ``sim calibrate``): one row per replication.
+
+    Every empirical distribution reading the same file draws the same row in a replication, so
+    parameters calibrated together keep their correlations. ``weights`` names a column of sampling
+    weights (equal weights if absent). A relative ``file`` is relative to the scenario file that
+    names it. Parquet and CSV files are read.
+    """
+
+    dist: Literal["empirical"]
+    file: str
+    column: str
+    weights: str | None = None
+    _values: np.ndarray = PrivateAttr()
+    _cumulative: np.ndarray = PrivateAttr()
+
+    @model_validator(mode="after")
+    def _load(self) -> Empirical:
+        values, weights = _read_columns(Path(self.file), self.column, self.weights)
+        if values.size == 0:
+            raise ValueError(f"{self.file} has no rows")
+        if weights is not None and (np.any(weights < 0) or weights.sum() <= 0):
+            raise ValueError(
+                f"{self.file}: column {self.weights!r} must hold non-negative weights, not all zero"
+            )
+        self._values = values
+        weights = np.ones(values.size) if weights is None else weights
+        self._cumulative = np.cumsum(weights) / weights.sum()
+        return self
+
+    def ppf(self, u: float) -> float:
+        """Return the value of the row whose cumulative weight first exceeds ``u``."""
+        row = int(np.searchsorted(self._cumulative, u, side="right"))
+        return float(self._values[min(row, self._values.size - 1)])
+
+    def support(self) -> tuple[float, float]:
+        """Return the smallest and largest value in the column."""
+        return (float(self._values.min()), float(self._values.max()))
+
+    def describe(self) -> str:
+        """Return a one-line description."""
+        return f"empirical({self.file}, column {self.column}, {self._values.size} rows)"
+
+
+def _read_columns(path: Path, column: str, weights: str | None) -> tuple[np.ndarray, np.ndarray | None]:
+    """Read one column (and optionally a weight column) of a Parquet or CSV file."""
+    if not path.is_file():
+        raise ValueError(f"no such file {str(path)!r}")
+    wanted = [column] + ([weights] if weights else [])
+    try:
+        if path.suffix.lower() == ".csv":
+            import csv
+
+            with path.open(newline="", encoding="utf-8") as handle:
+                rows = list(csv.DictReader(handle))
+            available = set(rows[0]) if rows else set()
+            data = {name: np.array([float(r[name]) for r in rows]) for name in wanted if name in available}
+        else:
+            import pyarrow.parquet as pq
+
+            table = pq.read_table(path)
+            available = set(table.column_names)
+            data = {name: table[name].to_numpy().astype(float) for name in wanted if name in available}
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"cannot read {str(path)!r} ({exc})") from None
+    for name in wanted:
+        if name not in data:
+            raise ValueError(f"{str(path)!r} has no column {name!r}")
+    return data[column], (data[weights] if weights else None)
+
+
 Distribution = Annotated[
-    Fixed | Uniform | Normal | LogNormal | Triangular | Beta | Choice,
+    Fixed | Uniform | Normal | LogNormal | Triangular | Beta | Choice | Empirical,
     Field(discriminator="dist"),
 ]
-DISTRIBUTION_KINDS = ("fixed", "uniform", "normal", "lognormal", "triangular", "beta", "choice")
+DISTRIBUTION_KINDS = ("fixed", "uniform", "normal", "lognormal", "triangular", "beta", "choice", "empirical")
 
 
 def _number_or_distribution(value: Any) -> Any:

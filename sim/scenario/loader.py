@@ -104,6 +104,7 @@ def load_raw(path: Path, _seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any], 
     if not isinstance(data, dict):
         raise InputError("a scenario must be a mapping of keys to values", name, 1)
 
+    _anchor_files(data, path.parent)
     base_ref = data.pop("extends", None)
     if base_ref is None:
         return data, origins
@@ -128,6 +129,19 @@ def load_raw(path: Path, _seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any], 
     merged = _deep_merge(base_data, data)
     base_origins.update(origins)
     return merged, base_origins
+
+
+def _anchor_files(node: Any, directory: Path) -> None:
+    """Make the relative ``file`` of every empirical distribution relative to the file that names it."""
+    if isinstance(node, dict):
+        file = node.get("file")
+        if node.get("dist") == "empirical" and isinstance(file, str) and not Path(file).is_absolute():
+            node["file"] = str((directory / file).resolve())
+        for value in node.values():
+            _anchor_files(value, directory)
+    elif isinstance(node, list):
+        for value in node:
+            _anchor_files(value, directory)
 
 
 def _field_at(
@@ -177,7 +191,8 @@ def _collect_origins(
 def _deep_merge(base: dict[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
     merged = dict(base)
     for key, value in top.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+        # A distribution replaces whatever was there: its keys only make sense together.
+        if isinstance(value, dict) and "dist" not in value and isinstance(merged.get(key), dict):
             merged[key] = _deep_merge(merged[key], value)
         else:
             merged[key] = value

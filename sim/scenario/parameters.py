@@ -87,8 +87,20 @@ def sample_parameters(scenario: Scenario, replication_seed: np.random.SeedSequen
         The sampled value of each distribution, by dotted path.
     """
     return {
-        path: dist.ppf(uniform_for(replication_seed, path)) for path, dist in distribution_leaves(scenario)
+        path: dist.ppf(uniform_for(replication_seed, stream_key(path, dist)))
+        for path, dist in distribution_leaves(scenario)
     }
+
+
+def stream_key(path: str, dist: _Distribution) -> str:
+    """Return the name of the stream a distribution draws from.
+
+    Empirical distributions reading the same file share one stream, hence one row per replication:
+    parameters calibrated together keep their joint distribution.
+    """
+    if getattr(dist, "dist", None) == "empirical":
+        return f"empirical:{dist.file}"  # type: ignore[attr-defined]
+    return path
 
 
 def median_parameters(scenario: Scenario) -> dict[str, float]:

@@ -20,7 +20,7 @@ from pydantic import (
     model_validator,
 )
 
-from sim.scenario.distributions import Fraction, NonNegative, Param, Positive
+from sim.scenario.distributions import Distribution, Fraction, NonNegative, Param, Positive
 
 NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_\-]*$"
 """Names of scenarios, sides, contingents and sectors: safe as file names and column names."""
@@ -178,11 +178,22 @@ class Fortification(Frozen):
 
 
 class Sector(Frozen):
-    """An axis of the contested area held by the holding side."""
+    """An axis of the contested area held by the holding side.
+
+    A ``salient`` shrinks while keeping its shape, so its front shortens with the square root of its
+    area; a ``line`` is a band of ground in front of an objective (say, a logistics hub) that the
+    attacker eats into, so its front keeps its length and the area lost over the front is the
+    distance advanced.
+    """
 
     description: str = ""
-    area_km2: NonNegative = Field(description="Area held at the start.")
-    frontage_km: NonNegative = Field(description="Front length at the start; scales with sqrt(area).")
+    shape: Literal["salient", "line"] = Field(
+        "salient", description="How the front changes as ground is lost."
+    )
+    area_km2: NonNegative = Field(description="Area held at the start (for a line: front x depth held).")
+    frontage_km: NonNegative = Field(
+        description="Front length at the start; a salient's scales with sqrt(area), a line's stays."
+    )
     terrain: NonNegative = Field(1.0, description="Defence multiplier of the ground.")
     fortification: Fortification = Fortification()
 
@@ -242,15 +253,63 @@ class Engagement(Frozen):
 
 
 class Observation(Frozen):
-    """A reported figure the model's output can be compared with."""
+    """A reported figure the model's output can be compared with (and calibrated to).
+
+    Metrics: ``area_km2`` (total held area), ``sector_area_km2`` (one sector's, needs ``sector``),
+    ``advance_m_per_day`` (mean advance of the attacker from ``since`` to ``date``, over all
+    sectors or one), ``strength`` (a side's personnel in theatre, needs ``side``). Uncertainty is a
+    standard deviation ``sd`` or an interval ``low``-``high`` (read as a 95% range).
+    """
 
     date: dt.date
-    metric: Literal["area_km2"] = "area_km2"
+    metric: Literal["area_km2", "sector_area_km2", "advance_m_per_day", "strength"] = "area_km2"
+    sector: Name | None = Field(None, description="The sector, for sector_area_km2 (or advance_m_per_day).")
+    side: Name | None = Field(None, description="The side, for strength.")
+    since: dt.date | None = Field(
+        None, description="Start of the window of advance_m_per_day (default: start)."
+    )
     value: float = Field(ge=0)
     sd: float | None = Field(None, gt=0)
     low: float | None = None
     high: float | None = None
     source: str = ""
+
+    @model_validator(mode="after")
+    def _complete(self) -> Observation:
+        if self.metric == "sector_area_km2" and self.sector is None:
+            raise ValueError("a sector_area_km2 observation needs 'sector'")
+        if self.metric == "strength" and self.side is None:
+            raise ValueError("a strength observation needs 'side'")
+        if (self.low is None) != (self.high is None):
+            raise ValueError("give both 'low' and 'high' for an interval")
+        if self.low is not None and self.high is not None and not self.low <= self.value <= self.high:
+            raise ValueError(f"the interval [{self.low}, {self.high}] must contain the value {self.value}")
+        if self.sd is None and self.low is None:
+            raise ValueError("give the observation's uncertainty: 'sd', or 'low' and 'high'")
+        return self
+
+    @property
+    def scale(self) -> float:
+        """The observation's standard deviation (an interval is read as a 95% range)."""
+        if self.sd is not None:
+            return self.sd
+        assert self.low is not None and self.high is not None
+        return max((self.high - self.low) / (2 * 1.96), 1e-9)
+
+
+class Calibrate(Frozen):
+    """What ``sim calibrate`` fits: parameters with their priors, and the ABC-SMC settings."""
+
+    parameters: dict[str, Distribution] = Field(
+        min_length=1, description="Dotted scenario path -> prior distribution (uniform, normal, ...)."
+    )
+    population: int = Field(200, ge=10, description="Particles per generation.")
+    generations: int = Field(8, ge=1, description="At most this many generations.")
+    min_epsilon: float = Field(
+        0.0, ge=0, description="Stop once the acceptance threshold is at or below this."
+    )
+    max_minutes: float = Field(12.0, gt=0, description="Stop after this much wall time.")
+    replications: int = Field(1, ge=1, description="Replications averaged per particle.")
 
 
 class Scenario(Frozen):
@@ -267,6 +326,7 @@ class Scenario(Frozen):
         default=(), description="Areas whose first crossing day is an outcome."
     )
     observations: tuple[Observation, ...] = ()
+    calibrate: Calibrate | None = None
 
     @field_validator("sides")
     @classmethod
@@ -280,6 +340,19 @@ class Scenario(Frozen):
             if not side.holds_ground and side.command.withdrawal is not None:
                 raise ValueError(f"withdrawal rules apply to the side holding ground, not {name!r}")
         return sides
+
+    @model_validator(mode="after")
+    def _observation_names(self) -> Scenario:
+        for index, obs in enumerate(self.observations):
+            if obs.sector is not None and obs.sector not in self.sectors:
+                raise ValueError(
+                    f"observations.{index}: no sector {obs.sector!r} (sectors: {', '.join(self.sectors)})"
+                )
+            if obs.side is not None and obs.side not in self.sides:
+                raise ValueError(
+                    f"observations.{index}: no side {obs.side!r} (sides: {', '.join(self.sides)})"
+                )
+        return self
 
     @field_validator("end")
     @classmethod
