@@ -325,11 +325,15 @@ def trace(
 
 # Commands defined in their own modules register here.
 from sim.cli_plots import plot, report  # noqa: E402
+from sim.cli_calibrate import calibrate  # noqa: E402
 from sim.cli_sweep import sweep  # noqa: E402
+from sim.cli_validate import validate  # noqa: E402
 
 cli.add_command(plot)
 cli.add_command(report)
 cli.add_command(sweep)
+cli.add_command(calibrate)
+cli.add_command(validate)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
