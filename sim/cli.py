@@ -324,8 +324,8 @@ def trace(
 
 
 # Commands defined in their own modules register here.
-from sim.cli_plots import plot, report  # noqa: E402
 from sim.cli_calibrate import calibrate  # noqa: E402
+from sim.cli_plots import plot, report  # noqa: E402
 from sim.cli_sweep import sweep  # noqa: E402
 from sim.cli_validate import validate  # noqa: E402
 
