@@ -10,8 +10,15 @@ from typing import Any
 import numpy as np
 
 from sim.analysis.results import read_table
-from sim.batch.tables import area_column, outcome_thresholds, threshold_column
+from sim.batch.tables import area_column, observation_column, outcome_thresholds, threshold_column
 from sim.scenario.schema import Scenario
+
+METRIC_UNITS = {
+    "area_km2": "km2",
+    "sector_area_km2": "km2",
+    "advance_m_per_day": "m/day",
+    "strength": "personnel",
+}
 
 
 def month_starts(start: dt.date, end: dt.date) -> list[dt.date]:
@@ -87,13 +94,15 @@ def summarize(run: Path, scenario: Scenario) -> dict[str, Any]:
         )
 
     observations = []
-    for obs in scenario.observations:
-        values = np.asarray(outcomes.get(area_column(obs.date), []), dtype=float)
+    for index, obs in enumerate(scenario.observations):
+        values = np.asarray(outcomes.get(observation_column(index, scenario), []), dtype=float)
         if values.size:
             q10, q50, q90 = np.percentile(values, [10, 50, 90])
             observations.append(
                 {
                     "date": obs.date.isoformat(),
+                    "metric": obs.metric,
+                    "unit": METRIC_UNITS[obs.metric],
                     "observed": obs.value,
                     "predicted_p10": float(q10),
                     "predicted_p50": float(q50),
@@ -156,7 +165,8 @@ def format_summary(summary: dict[str, Any]) -> str:
         lines.append(f"median date {label}: {when}")
     for obs in summary["observations"]:
         lines.append(
-            f"observed {obs['observed']:,.0f} km2 on {obs['date']}: model median {obs['predicted_p50']:,.0f} "
+            f"observed {obs['metric']} {obs['observed']:,.0f} {obs['unit']} on {obs['date']}: "
+            f"model median {obs['predicted_p50']:,.0f} "
             f"(80% band {obs['predicted_p10']:,.0f}-{obs['predicted_p90']:,.0f}), at quantile "
             f"{obs['quantile_of_observed']:.2f}"
         )

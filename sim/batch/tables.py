@@ -9,7 +9,7 @@ from typing import Literal
 import numpy as np
 import pyarrow as pa
 
-from sim.analysis.observables import advance_m_per_day, attack_window
+from sim.analysis.observables import advance_m_per_day, attack_window, measure
 from sim.model.trajectory import Trajectory
 from sim.scenario.parameters import distribution_leaves
 from sim.scenario.schema import Scenario
@@ -50,6 +50,16 @@ def outcome_dates(scenario: Scenario) -> list[dt.date]:
 def area_column(date: dt.date) -> str:
     """Return the outcome column holding the held area on ``date`` (e.g. area_km2_on_2024-11-23)."""
     return f"area_km2_on_{date.isoformat()}"
+
+
+def observation_column(index: int, scenario: Scenario) -> str:
+    """Return the outcome column with the model's value of observation ``index``.
+
+    For example ``obs0_area_km2_2024-11-23`` or ``obs1_strength_russia_2024-11-23``.
+    """
+    obs = scenario.observations[index]
+    where = f"_{obs.sector}" if obs.sector else f"_{obs.side}" if obs.side else ""
+    return f"obs{index}_{obs.metric}{where}_{obs.date.isoformat()}"
 
 
 def daily_table(
@@ -109,6 +119,10 @@ def outcomes_table(
     columns["advance_m_per_day"] = pa.array(
         [advance_m_per_day(scenario, t, *attack_window(scenario, t)) for t in trajectories], type=pa.float64()
     )
+    for index, observation in enumerate(scenario.observations):
+        columns[observation_column(index, scenario)] = pa.array(
+            [measure(scenario, t, observation) for t in trajectories], type=pa.float64()
+        )
     columns["withdrawal_day"] = pa.array([t.withdrawal_day for t in trajectories], type=pa.float64())
     columns["withdrawal_reason"] = pa.array([t.withdrawal_reason for t in trajectories], type=pa.string())
     for threshold in outcome_thresholds(scenario):
