@@ -163,7 +163,7 @@ class _SideState:
 
     ``line_strength`` and ``line_power`` hold, per sector, the sum of strength and of
     strength x quality over the side's units in the line there; they change only through
-    ``enter_line``, ``leave_line``, ``scale_line`` and ``add_strength``. ``reserve`` (per
+    ``enter_line``, ``pull_out``, ``clear_sector``, ``take_losses`` and ``add_strength``. ``reserve`` (per
     contingent) and ``refitting`` list the units in those states; units change state only through
     the methods here, so the lists stay true without scanning every unit each day.
     """
@@ -243,12 +243,18 @@ class _SideState:
         self.line[sector] = []
         self._recount(sector)
 
-    def scale_line(self, sector: int, factor: float) -> None:
-        """Scale every unit in a sector's line by ``factor`` (losses spread in proportion)."""
+    def take_losses(self, sector: int, losses: float) -> None:
+        """Spread losses over the units in a sector's line in proportion to their strength."""
+        total = self.line_strength[sector]
+        if total <= 0.0:
+            return
+        taken = min(losses, total)
+        factor = 1.0 - taken / total
         for unit in self.line[sector]:
             unit.strength *= factor
         self.line_strength[sector] *= factor
         self.line_power[sector] *= factor
+        self.casualties += taken
 
     def add_strength(self, unit: Unit, amount: float) -> None:
         unit.strength += amount
@@ -525,14 +531,6 @@ class Replication:
         self._log(None, "withdrawn", lambda: f"{holder.name} completes its withdrawal; no ground held")
 
     # ----------------------------------------------------------------- combat
-    def _effectiveness(self, side: _SideState, sector: int, defending: bool) -> float:
-        """Supply x posture multiplier: a holder defending its sector has terrain and fortification."""
-        if defending and side is self.holder:
-            return side.supply * self.terrain[sector] * (1.0 + self.fortification[sector])
-        if defending:
-            return side.supply * self.terrain[sector]
-        return side.supply
-
     def _resolve_assault(
         self, attacker: _SideState, sector: int, plan: _AttackPlan, draws: Draws | None
     ) -> None:
@@ -546,23 +544,30 @@ class Replication:
         defending = defender_line * plan.defender_engaged_share
         attacker_quality = attacker.line_power[sector] / attacker_line
         defender_quality = defender.line_power[sector] / defender_line if defender_line > 0 else 1.0
-        attacker_eff = attacker_quality * self._effectiveness(attacker, sector, False)
-        defender_eff = defender_quality * self._effectiveness(defender, sector, True)
+        # Posture: the attacker fights at its supply; the defender also has the ground, and the
+        # holder its fortification.
+        attacker_eff = attacker_quality * attacker.supply
+        defender_eff = defender_quality * defender.supply * self.terrain[sector]
+        if defender is holder:
+            defender_eff *= 1.0 + self.fortification[sector]
         attacker_power = attacking * attacker_eff
         defender_power = defending * defender_eff
         ratio = attacker_power / defender_power if defender_power > 0 else math.inf
         if ratio < plan.min_force_ratio:
             return
+        kill_rate, exponents, dispersion = self.kill_rate, self.exponents, self.dispersion
         attacker_mean = laws.expected_losses(
-            attacking, defending, defender_eff, self.kill_rate, self.exponents, plan.duration
+            attacking, defending, defender_eff, kill_rate, exponents, plan.duration
         )
         defender_mean = laws.expected_losses(
-            defending, attacking, attacker_eff, self.kill_rate, self.exponents, plan.duration
+            defending, attacking, attacker_eff, kill_rate, exponents, plan.duration
         )
-        attacker_losses = laws.draw_losses(attacker_mean, attacking, self.dispersion, draws)
-        defender_losses = laws.draw_losses(defender_mean, defending, self.dispersion, draws)
-        self._apply_losses(attacker, sector, attacker_losses)
-        self._apply_losses(defender, sector, defender_losses)
+        attacker_losses = laws.draw_losses(attacker_mean, attacking, dispersion, draws)
+        defender_losses = laws.draw_losses(defender_mean, defending, dispersion, draws)
+        if attacker_losses > 0.0:
+            attacker.take_losses(sector, attacker_losses)
+        if defender_losses > 0.0:
+            defender.take_losses(sector, defender_losses)
 
         fortified = defender is holder and self.fortification[sector] >= self.fortified_at
         intercept, slope, fortified_offset = self.success_curve
@@ -611,16 +616,6 @@ class Replication:
         if self.is_line[sector]:
             return self.frontage0[sector] if self.area[sector] > 0.0 else 0.0
         return laws.frontage_km(self.frontage0[sector], self.area0[sector], self.area[sector])
-
-    def _apply_losses(self, side: _SideState, sector: int, losses: float) -> None:
-        if losses <= 0.0:
-            return
-        total = side.line_strength[sector]
-        if total <= 0.0:
-            return
-        taken = min(losses, total)
-        side.scale_line(sector, 1.0 - taken / total)
-        side.casualties += taken
 
     def _sector_lost(self, sector: int) -> None:
         holder = self.holder
@@ -702,11 +697,13 @@ class Replication:
         pool = side.replacement_pool[name] + per_day
         units = side.arrived_by_contingent[name]
         while pool > 0.0 and units:
-            weakest = min(units, key=_strength_share)
-            gap = weakest.full_size - weakest.strength
-            if gap <= 0.0:
+            # A list of shares and C-level min/index: far cheaper than min() with a key function.
+            shares = [unit.strength / unit.full_size for unit in units]
+            lowest = min(shares)
+            if lowest >= 1.0:
                 break
-            added = min(pool, gap)
+            weakest = units[shares.index(lowest)]
+            added = min(pool, weakest.full_size - weakest.strength)
             side.add_strength(weakest, added)
             pool -= added
         # Replacements that find no gap wait, but no more than a day's worth piles up.
@@ -776,10 +773,6 @@ class Replication:
             force_ratio=ratio,
         )
         self.env.process(self._withdrawal(duration))
-
-
-def _strength_share(unit: Unit) -> float:
-    return unit.strength / unit.full_size
 
 
 def _optional(value: float | None | object) -> float | None:
