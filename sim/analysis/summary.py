@@ -13,6 +13,12 @@ from sim.analysis.results import read_table
 from sim.batch.tables import area_column, observation_column, outcome_thresholds, threshold_column
 from sim.scenario.schema import Scenario
 
+METRIC_NAMES = {
+    "area_km2": "held area",
+    "sector_area_km2": "sector area",
+    "advance_m_per_day": "advance",
+    "strength": "strength",
+}
 METRIC_UNITS = {
     "area_km2": "km2",
     "sector_area_km2": "km2",
@@ -165,13 +171,13 @@ def format_summary(summary: dict[str, Any]) -> str:
         lines.append(f"median date {label}: {when}")
     for obs in summary["observations"]:
         lines.append(
-            f"observed {obs['metric']} {obs['observed']:,.0f} {obs['unit']} on {obs['date']}: "
+            f"observed {METRIC_NAMES[obs['metric']]} {obs['observed']:,.0f} {obs['unit']} on {obs['date']}: "
             f"model median {obs['predicted_p50']:,.0f} "
             f"(80% band {obs['predicted_p10']:,.0f}-{obs['predicted_p90']:,.0f}), at quantile "
             f"{obs['quantile_of_observed']:.2f}"
         )
     reasons = ", ".join(
-        f"{k.replace('_', ' ')} {v}" for k, v in sorted(summary["withdrawal_reasons"].items())
+        f"{k.replace('_', ' ')}: {v:,} runs" for k, v in sorted(summary["withdrawal_reasons"].items())
     )
     lines.append(
         f"withdrawal by the end: {summary['p_withdrawal_by_end']:.1%}" + (f" ({reasons})" if reasons else "")
