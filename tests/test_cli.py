@@ -154,6 +154,11 @@ def test_outcomes_table(small_run: Run) -> None:
     dated = [n for n in outcomes.column_names if n.startswith("area_km2_on_")]
     assert dated == [f"area_km2_on_{d}" for d in ("2024-10-01", "2024-10-15", "2024-11-01")]
     expected += dated
+    # Each observation's model value per replication, named by index, metric and date.
+    observed = [n for n in outcomes.column_names if n.startswith("obs")]
+    assert observed == ["obs0_area_km2_2024-10-15"]
+    assert outcomes["obs0_area_km2_2024-10-15"].equals(outcomes["area_km2_on_2024-10-15"])
+    expected += observed
     assert sorted(outcomes.column_names) == sorted(expected)
     assert len(outcomes.column_names) == len(expected)
     # Order promised by the contract: parameters in document order, thresholds decreasing, sides in order.

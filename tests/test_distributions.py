@@ -240,8 +240,11 @@ def test_param_rejects_other_input(raw: Any, message: str) -> None:
 
 
 @pytest.mark.parametrize("kind", DISTRIBUTION_KINDS)
-def test_every_kind_is_accepted_as_a_param(kind: str) -> None:
+def test_every_kind_is_accepted_as_a_param(kind: str, tmp_path: Path) -> None:
+    samples = tmp_path / "samples.csv"
+    samples.write_text("x\n1\n2\n")
     examples = {
+        "empirical": {"file": str(samples), "column": "x"},
         "fixed": {"value": 1},
         "uniform": {"low": 0, "high": 1},
         "normal": {"mean": 0, "sd": 1},
@@ -443,3 +446,58 @@ def test_class_constructors_match_yaml_forms() -> None:
     assert dist(dist="normal", mean=1, sd=2) == Normal(dist="normal", mean=1, sd=2)
     assert dist(dist="beta", alpha=2, beta=3) == Beta(dist="beta", alpha=2, beta=3)
     assert dist(dist="lognormal", median=2, sigma=1) == LogNormal(dist="lognormal", median=2, sigma=1)
+
+
+# ---------------------------------------------------------------- empirical (posterior samples)
+
+
+def _posterior(tmp_path: Path) -> Path:
+    path = tmp_path / "posterior.csv"
+    rows = ["a,b,weight"] + [f"{i},{10 * i},{1 if i != 3 else 0}" for i in range(10)]
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def test_empirical_draws_whole_rows_jointly_and_respects_weights(tmp_path: Path) -> None:
+    import numpy as np
+
+    from sim.scenario import load_scenario
+    from sim.scenario.parameters import sample_parameters
+
+    posterior = _posterior(tmp_path)
+    scenario_path = tmp_path / "s.yaml"
+    scenario_path.write_text(
+        f"extends: {Path(__file__).parent / 'scenarios' / 'small.yaml'}\n"
+        "sides:\n  red:\n    attack:\n"
+        f"      advance_km: {{dist: empirical, file: {posterior.name}, column: a, weights: weight}}\n"
+        "  blue:\n    contingents:\n      brigades:\n"
+        f"        replacements_per_day: {{dist: empirical, file: {posterior.name}, column: b, "
+        "weights: weight}\n"
+    )
+    scenario = load_scenario(scenario_path)  # the file is found relative to the scenario that names it
+    seen = set()
+    for i in range(300):
+        values = sample_parameters(scenario, np.random.SeedSequence(0, spawn_key=(i,)))
+        a = values["sides.red.attack.advance_km"]
+        b = values["sides.blue.contingents.brigades.replacements_per_day"]
+        assert b == 10 * a  # one row per replication, shared by every column of the file
+        seen.add(a)
+    assert 3.0 not in seen  # weight 0: never drawn
+    assert seen == {0.0, 1.0, 2.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0}
+
+
+@pytest.mark.parametrize(
+    "fields,message",
+    [
+        ({"file": "nope.csv", "column": "a"}, "no such file"),
+        ({"column": "zz"}, "has no column 'zz'"),
+        ({"column": "a", "weights": "zz"}, "has no column 'zz'"),
+    ],
+)
+def test_empirical_bad_file_or_column_is_rejected(tmp_path: Path, fields: dict, message: str) -> None:
+    posterior = _posterior(tmp_path)
+    spec = {"dist": "empirical", "file": str(posterior), **fields}
+    if fields.get("file") == "nope.csv":
+        spec["file"] = str(tmp_path / "nope.csv")
+    with pytest.raises(ValidationError, match=message):
+        PARAM.validate_python(spec)
