@@ -2,20 +2,106 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
+from sim.errors import InputError
+
+
+def _date_option(function: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--at",
+        type=click.DateTime(formats=["%Y-%m-%d"]),
+        metavar="YYYY-MM-DD",
+        help="Date of the held-area distribution [default: the first observation, else the end date].",
+    )(function)
+
+
+def _threshold_option(function: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--threshold",
+        "thresholds",
+        multiple=True,
+        type=click.FloatRange(min=0, min_open=True),
+        metavar="KM2",
+        help="Area X for the survival and crossing figures, in km2. Repeatable "
+        "[default: the scenario's thresholds_km2 and half the start].",
+    )(function)
+
+
+def _day(value: dt.datetime | None) -> dt.date | None:
+    return value.date() if value is not None else None
+
 
 @click.command()
-@click.argument("run_dir", type=click.Path(file_okay=False, path_type=Path))
-def plot(run_dir: Path) -> None:
-    """Draw the figures of RUN_DIR."""
-    raise click.ClickException("sim plot is not built yet")
+@click.argument("run_dir", metavar="RUN_DIR", type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["png", "svg"]),
+    default="png",
+    show_default=True,
+    help="Image format of the figures.",
+)
+@_date_option
+@_threshold_option
+def plot(run_dir: Path, fmt: str, at: dt.datetime | None, thresholds: tuple[float, ...]) -> None:
+    """Draw the figures of RUN_DIR (a folder made by sim run) into RUN_DIR/plots.
+
+    Fan chart of held area, survival of "not yet below X km2", distributions of held area and
+    crossing dates, withdrawal reasons, forces and losses, and held area per sector. Figures that
+    need a table the run did not keep (--daily total or none) are skipped with a note.
+    """
+    from sim.analysis.plots import read_manifest, write_plots
+
+    manifest = read_manifest(run_dir)
+    if manifest.get("kind") == "sweep":
+        if at is not None or thresholds:
+            raise InputError("--at and --threshold apply to run folders, not sweeps", str(run_dir))
+        try:
+            from sim.analysis.sweep_plots import write_sweep_plots
+        except ModuleNotFoundError as exc:
+            if exc.name != "sim.analysis.sweep_plots":
+                raise
+            raise InputError(
+                "is a sweep folder, and this version of sim cannot plot sweeps (no sim.analysis.sweep_plots)",
+                str(run_dir),
+            ) from None
+        for path in write_sweep_plots(run_dir, fmt):
+            click.echo(str(path))
+        return
+    result = write_plots(run_dir, fmt, _day(at), thresholds or None)
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    for path in result.written:
+        click.echo(str(path))
 
 
 @click.command()
-@click.argument("run_dir", type=click.Path(file_okay=False, path_type=Path))
-def report(run_dir: Path) -> None:
-    """Write a self-contained HTML report of RUN_DIR."""
-    raise click.ClickException("sim report is not built yet")
+@click.argument("run_dir", metavar="RUN_DIR", type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="HTML file to write [default: RUN_DIR/report.html].",
+)
+@_date_option
+@_threshold_option
+def report(
+    run_dir: Path, out_file: Path | None, at: dt.datetime | None, thresholds: tuple[float, ...]
+) -> None:
+    """Write one self-contained HTML report of RUN_DIR: figures, summary tables, scenario and manifest.
+
+    The file embeds everything (images as data URIs, no scripts, no links out), so it opens in any
+    browser with no server and no network.
+    """
+    from sim.analysis.report import write_report
+
+    path, notes = write_report(run_dir, out_file, _day(at), thresholds or None)
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
+    click.echo(str(path))

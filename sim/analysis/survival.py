@@ -49,7 +49,10 @@ class Survival:
 
 
 def kaplan_meier(
-    crossing_days: np.ndarray, horizon_days: int, threshold_km2: float = float("nan"), confidence: float = 0.95
+    crossing_days: np.ndarray,
+    horizon_days: int,
+    threshold_km2: float = float("nan"),
+    confidence: float = 0.95,
 ) -> Survival:
     """Return the Kaplan-Meier survival curve of crossing days, runs that never cross censored at the horizon.
 
