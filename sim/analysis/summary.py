@@ -177,7 +177,8 @@ def format_summary(summary: dict[str, Any]) -> str:
             f"{obs['quantile_of_observed']:.2f}"
         )
     reasons = ", ".join(
-        f"{k.replace('_', ' ')}: {v:,} runs" for k, v in sorted(summary["withdrawal_reasons"].items())
+        f"{k.replace('_', ' ')}: {v:,} run{'s' if v != 1 else ''}"
+        for k, v in sorted(summary["withdrawal_reasons"].items())
     )
     lines.append(
         f"withdrawal by the end: {summary['p_withdrawal_by_end']:.1%}" + (f" ({reasons})" if reasons else "")
