@@ -239,7 +239,7 @@ def _finish(scenario: Any, directory: Path, plots: bool, seconds: float, quiet: 
     summary["seconds"] = round(seconds, 3)
     write_json(directory / "summary.json", summary)
     click.echo(format_summary(summary))
-    if plots and (directory / "daily.parquet").exists():
+    if plots:
         from sim.analysis.plots import write_run_plots
 
         written = write_run_plots(scenario, directory, "png")

@@ -112,6 +112,8 @@ def sweep(
     from sim.cli import _Progress
     from sim.experiments.sweep import default_sweep_folder, open_sweep, run_sweep, start_sweep
 
+    if scheduler is not None and executor != "dask":
+        raise InputError("--scheduler goes with --executor dask", field="--scheduler")
     if resume_dir is not None:
         if scenario_file or varies or sweep_file or overrides:
             raise InputError(

@@ -92,7 +92,11 @@ class ProcessExecutor:
                     except StopIteration:
                         exhausted = True
                         break
-                pending[self._pool.submit(function, task)] = task
+                try:
+                    pending[self._pool.submit(function, task)] = task
+                except BrokenProcessPool as exc:
+                    # Restarts are used up and the pool is dead: report the task, don't crash.
+                    yield task, exc
             if not pending:
                 break
             done, _ = wait(pending, return_when=FIRST_COMPLETED)

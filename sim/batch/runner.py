@@ -25,6 +25,9 @@ Progress = Callable[[int, int], None]
 """Called with (replications done, replications in all) after each chunk."""
 
 
+MAX_CHUNK = 400
+"""Largest automatic chunk: a chunk's tables are in memory (in flight, twice per worker) until written,
+so this bounds the main process's memory however many replications a run has."""
 MIN_TASK_SECONDS = 0.3
 """A task should run at least this long, so per-task overhead (pickling, scheduling) stays small."""
 
@@ -39,7 +42,7 @@ def choose_chunk_size(scenario: Scenario, replications: int, workers: int) -> in
     per_replication = max(time.perf_counter() - began, 1e-4)
     shortest = math.ceil(MIN_TASK_SECONDS / per_replication)
     balanced = math.ceil(replications / (workers * 8))
-    return max(1, min(replications, max(shortest, min(balanced, 2000))))
+    return max(1, min(replications, max(shortest, min(balanced, MAX_CHUNK))))
 
 
 def scenario_document(scenario: Scenario) -> dict[str, Any]:

@@ -73,7 +73,8 @@ def _concatenate(paths: list[Path], target: Path) -> None:
             while pending_rows >= ROW_GROUP_ROWS:
                 combined = pa.concat_tables(pending)
                 writer.write_table(combined.slice(0, ROW_GROUP_ROWS), row_group_size=ROW_GROUP_ROWS)
-                rest = combined.slice(ROW_GROUP_ROWS)
+                # A slice keeps its parent's buffers alive; copying the remainder lets them go.
+                rest = combined.slice(ROW_GROUP_ROWS).combine_chunks()
                 pending, pending_rows = [rest], rest.num_rows
         if writer is not None and pending_rows:
             writer.write_table(pa.concat_tables(pending), row_group_size=ROW_GROUP_ROWS)

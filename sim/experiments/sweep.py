@@ -144,6 +144,8 @@ def open_sweep(directory: Path) -> tuple[RunStore, list[Scenario], SweepSpec]:
     if manifest.get("status") == "complete":
         raise InputError("the sweep is already complete; there is nothing to resume", str(directory))
     base = Scenario.model_validate(manifest["scenario"])
+    if scenario_hash(base) != manifest.get("scenario_sha256"):
+        raise InputError("the scenario in manifest.json does not match its sha256", str(store.manifest_path))
     spec = SweepSpec.model_validate(manifest["sweep"])
     table = pq.read_table(directory / "points.parquet")
     values = np.column_stack([table[path].to_numpy() for path in manifest["varied"]])

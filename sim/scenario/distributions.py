@@ -7,6 +7,7 @@ numbers across a sweep and lets designed experiments (LHS, Sobol) reuse the same
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -250,10 +251,12 @@ class Empirical(_Distribution):
     weights: str | None = None
     _values: np.ndarray = PrivateAttr()
     _cumulative: np.ndarray = PrivateAttr()
+    _hash: str = PrivateAttr()
 
     @model_validator(mode="after")
     def _load(self) -> Empirical:
         values, weights = _read_columns(Path(self.file), self.column, self.weights)
+        self._hash = hashlib.sha256(Path(self.file).read_bytes()).hexdigest()
         if values.size == 0:
             raise ValueError(f"{self.file} has no rows")
         if weights is not None and (np.any(weights < 0) or weights.sum() <= 0):
@@ -264,6 +267,11 @@ class Empirical(_Distribution):
         weights = np.ones(values.size) if weights is None else weights
         self._cumulative = np.cumsum(weights) / weights.sum()
         return self
+
+    @property
+    def content_hash(self) -> str:
+        """The sha256 of the samples file: names the stream all of its columns share."""
+        return self._hash
 
     def ppf(self, u: float) -> float:
         """Return the value of the row whose cumulative weight first exceeds ``u``."""

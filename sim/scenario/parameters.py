@@ -51,6 +51,8 @@ def _walk(node: Any, prefix: str, found: list[tuple[str, _Distribution]]) -> Non
         found.append((prefix, node))
     elif isinstance(node, BaseModel):
         for name in type(node).model_fields:
+            if not prefix and name == "calibrate":
+                continue  # priors for calibration, not numbers of the model
             _walk(getattr(node, name), f"{prefix}.{name}" if prefix else name, found)
     elif isinstance(node, dict):
         for key, value in node.items():
@@ -99,7 +101,8 @@ def stream_key(path: str, dist: _Distribution) -> str:
     parameters calibrated together keep their joint distribution.
     """
     if getattr(dist, "dist", None) == "empirical":
-        return f"empirical:{dist.file}"  # type: ignore[attr-defined]
+        # Keyed by the file's content, not its path: a moved or copied file draws the same rows.
+        return f"empirical:{dist.content_hash}"  # type: ignore[attr-defined]
     return path
 
 
@@ -130,6 +133,8 @@ def _substitute(node: Any, prefix: str, values: Mapping[str, float]) -> Any:
     if isinstance(node, BaseModel):
         update = {}
         for name in type(node).model_fields:
+            if not prefix and name == "calibrate":
+                continue  # priors for calibration stay as they are
             old = getattr(node, name)
             new = _substitute(old, f"{prefix}.{name}" if prefix else name, values)
             if new is not old:

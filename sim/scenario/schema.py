@@ -344,6 +344,15 @@ class Scenario(Frozen):
     @model_validator(mode="after")
     def _observation_names(self) -> Scenario:
         for index, obs in enumerate(self.observations):
+            for when in (obs.date, obs.since):
+                if when is not None and not self.start <= when <= self.end:
+                    raise ValueError(
+                        f"observations.{index}: {when} is outside the scenario ({self.start} to {self.end})"
+                    )
+            if obs.since is not None and obs.since >= obs.date:
+                raise ValueError(
+                    f"observations.{index}: since ({obs.since}) must be before date ({obs.date})"
+                )
             if obs.sector is not None and obs.sector not in self.sectors:
                 raise ValueError(
                     f"observations.{index}: no sector {obs.sector!r} (sectors: {', '.join(self.sectors)})"
