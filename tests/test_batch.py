@@ -243,3 +243,21 @@ def test_daily_option_keeps_only_what_it_says(tmp_path, daily, present, absent):
     for name in absent:
         assert not (directory / f"{name}.parquet").exists()
     assert pq.read_table(directory / "outcomes.parquet").num_rows == 6
+
+
+def _always_kills_chunk_one(task: ChunkTask):
+    if task.index == 1:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return simulate_chunk(task)
+
+
+def test_workers_dying_past_the_restart_limit_are_reported_not_raised(scenario, tmp_path, monkeypatch):
+    import sim.batch.executors as executors
+
+    monkeypatch.setattr(executors, "MAX_POOL_RESTARTS", 0)
+    result = _run(scenario, tmp_path / "run", ProcessExecutor(2), function=_always_kills_chunk_one)
+    failed = {f["index"] for f in result.failed}
+    assert 1 in failed
+    assert all("BrokenProcessPool" in f["error"] for f in result.failed)
+    manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
+    assert manifest["status"] == "failed"
