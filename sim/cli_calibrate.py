@@ -1,11 +1,131 @@
-"""The ``sim calibrate`` command."""
+"""The ``sim calibrate`` command: ABC-SMC calibration of a scenario's inputs to its observations."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import click
+
+from sim.errors import InputError
 
 
 @click.command()
-def calibrate() -> None:
-    """Calibrate SCENARIO's calibrate: parameters to its observations (ABC-SMC)."""
-    raise click.ClickException("sim calibrate is not built yet")
+@click.argument("scenario_file", metavar="SCENARIO")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder [default: results/<scenario>/calibrate-<time>].",
+)
+@click.option(
+    "--population", type=click.IntRange(min=2), help="Particles per generation [default: calibrate block]."
+)
+@click.option(
+    "--generations",
+    type=click.IntRange(min=1),
+    help="At most this many generations [default: calibrate block].",
+)
+@click.option(
+    "--max-minutes",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Time budget; checked after each generation [default: calibrate block].",
+)
+@click.option(
+    "--min-epsilon",
+    type=click.FloatRange(min=0),
+    help="Stop once the acceptance threshold is at or below this [default: calibrate block].",
+)
+@click.option(
+    "-n",
+    "--replications",
+    type=click.IntRange(min=1),
+    help="Replications averaged per particle [default: calibrate block].",
+)
+@click.option(
+    "--seed",
+    default=0,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Root seed of the model's streams and of pyabc's sampling.",
+)
+@click.option(
+    "--executor",
+    type=click.Choice(["process", "serial", "dask"]),
+    default="process",
+    show_default=True,
+    help="Where particles are simulated: local cores, this process, or Dask distributed.",
+)
+@click.option("--workers", type=click.IntRange(min=1), help="Worker processes [default: all cores].")
+@click.option(
+    "--scheduler",
+    metavar="tcp://HOST:PORT",
+    help="Dask scheduler for --executor dask [default: a LocalCluster on this machine].",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress output.")
+def calibrate(
+    scenario_file: str,
+    out_dir: Path | None,
+    population: int | None,
+    generations: int | None,
+    max_minutes: float | None,
+    min_epsilon: float | None,
+    replications: int | None,
+    seed: int,
+    executor: str,
+    workers: int | None,
+    scheduler: str | None,
+    quiet: bool,
+) -> None:
+    """Calibrate SCENARIO's calibrate: parameters to its observations (ABC-SMC).
+
+    Writes posterior.parquet, abc.db (pyabc's history), diagnostics.json/.csv, a calibrated
+    scenario <name>_calibrated.yaml that extends SCENARIO and draws the calibrated inputs from the
+    posterior, and plots/. The options override the scenario's calibrate: block.
+    """
+    from sim.experiments.calibrate import (
+        Settings,
+        default_calibration_folder,
+        format_summary,
+        load_problem,
+        run_calibration,
+    )
+
+    if scheduler is not None and executor != "dask":
+        raise InputError("--scheduler goes with --executor dask", field="--scheduler")
+    problem = load_problem(scenario_file)
+    settings = Settings.from_block(
+        problem.block,
+        population=population,
+        generations=generations,
+        max_minutes=max_minutes,
+        min_epsilon=min_epsilon,
+        replications=replications,
+        seed=seed,
+        executor=executor,
+        workers=workers,
+        scheduler=scheduler,
+    )
+    directory = out_dir or default_calibration_folder(problem.scenario)
+    if not quiet:
+        click.echo(
+            f"calibration folder: {directory} ({len(problem.paths)} parameters, "
+            f"{len(problem.observed)} observations; population {settings.population}, at most "
+            f"{settings.generations} generations or {settings.max_minutes:g} min, threshold down to "
+            f"{settings.min_epsilon:g}; {settings.replications} replication(s) per particle)",
+            err=True,
+        )
+
+    def progress(generation: Any) -> None:
+        if not quiet:
+            click.echo(
+                f"generation {generation.generation}: epsilon {generation.epsilon:.4g}, acceptance "
+                f"{generation.acceptance_rate:.1%} ({generation.particles}/{generation.samples:,}), "
+                f"ESS {generation.effective_sample_size:.0f}, {generation.elapsed_seconds:.1f} s elapsed",
+                err=True,
+            )
+
+    result = run_calibration(problem, settings, directory, progress)
+    click.echo(format_summary(problem, result))
+    if not quiet:
+        click.echo("written: " + ", ".join(str(p) for p in result.written), err=True)
