@@ -148,8 +148,7 @@ def test_calibration_points_are_the_start_area_and_the_area_observations(tmp_pat
         SMALL,
         [
             "observations=[{date: 2024-10-15, value: 300, sd: 30}, {date: 2024-09-20, value: 450, sd: 20},"
-            " {date: 2024-10-01, metric: strength, side: red, value: 9000, sd: 500},"
-            " {date: 2025-01-01, value: 10, sd: 5}]"
+            " {date: 2024-10-01, metric: strength, side: red, value: 9000, sd: 500}]"
         ],
     )
     points = calibration_points(scenario)
@@ -158,6 +157,11 @@ def test_calibration_points_are_the_start_area_and_the_area_observations(tmp_pat
         (dt.date(2024, 9, 20), 450.0),
         (dt.date(2024, 10, 15), 300.0),
     ]
+
+
+def test_a_scenario_observation_outside_its_dates_is_refused() -> None:
+    with pytest.raises(InputError, match="outside the scenario"):
+        load_scenario(SMALL, ["observations=[{date: 2025-01-01, value: 10, sd: 5}]"])
 
 
 # ------------------------------------------------------------------------------------ reading CSV

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model.laws import frontage_km
 from sim.model.trajectory import Trajectory
 from sim.scenario.distributions import value_of
 from sim.scenario.schema import Observation, Scenario
@@ -17,8 +16,8 @@ from sim.scenario.schema import Observation, Scenario
 def frontages(scenario: Scenario, sector_area_km2: np.ndarray) -> np.ndarray:
     """Return each sector's front length per day, shape (days, sectors).
 
-    A salient's front scales with the square root of its area; a line's keeps its length while any
-    ground is held.
+    A salient's front scales with the square root of its area (``sim.model.laws.frontage_km``, here
+    for every day at once); a line's keeps its length while any ground is held.
     """
     out = np.zeros_like(sector_area_km2)
     for k, sector in enumerate(scenario.sectors.values()):
@@ -27,8 +26,9 @@ def frontages(scenario: Scenario, sector_area_km2: np.ndarray) -> np.ndarray:
         areas = sector_area_km2[:, k]
         if sector.shape == "line":
             out[:, k] = np.where(areas > 0, front0, 0.0)
-        else:
-            out[:, k] = [frontage_km(front0, area0, a) for a in areas]
+        elif area0 > 0:
+            # frontage_km on every day at once: front0 * sqrt(area / area0).
+            out[:, k] = front0 * np.sqrt(np.clip(areas, 0.0, None) / area0)
     return out
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from sim.analysis.results import read_table
 from sim.batch.tables import area_column, observation_column, outcome_thresholds, threshold_column
@@ -57,6 +59,23 @@ def median_crossing_day(days: np.ndarray) -> float | None:
     return None if math.isinf(median) else median
 
 
+class _Columns:
+    """A table's numeric columns as float arrays, converted once each, on first use."""
+
+    def __init__(self, table: pa.Table) -> None:
+        self._table = table
+        self._cache: dict[str, np.ndarray] = {}
+
+    def get(self, name: str, default: Any = None) -> np.ndarray | Any:
+        return self[name] if name in self._table.column_names else default
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        if name not in self._cache:
+            column = self._table[name]
+            self._cache[name] = column.to_numpy(zero_copy_only=False).astype(float)
+        return self._cache[name]
+
+
 def summarize(run: Path, scenario: Scenario) -> dict[str, Any]:
     """Compute a run's summary from its tables.
 
@@ -67,9 +86,11 @@ def summarize(run: Path, scenario: Scenario) -> dict[str, Any]:
     Returns:
         A JSON-ready summary.
     """
-    outcomes = read_table(run, "outcomes").to_pydict()
-    count = len(outcomes["replication"])
-    withdrawal = np.array([np.nan if d is None else d for d in outcomes["withdrawal_day"]], dtype=float)
+    table = read_table(run, "outcomes")
+    count = table.num_rows
+    # Columns as float arrays (nulls as NaN), not Python lists: memory stays small for huge runs.
+    outcomes = _Columns(table)
+    withdrawal = outcomes["withdrawal_day"]
     by_month = []
     for date in month_starts(scenario.start, scenario.end):
         day = (date - scenario.start).days
@@ -85,7 +106,7 @@ def summarize(run: Path, scenario: Scenario) -> dict[str, Any]:
     half = scenario.initial_area_km2 / 2.0
     for threshold in outcome_thresholds(scenario):
         column = threshold_column(threshold)
-        days = np.array([np.nan if d is None else d for d in outcomes[column]], dtype=float)
+        days = outcomes[column]
         median = median_crossing_day(days)
         crossings.append(
             {
@@ -117,11 +138,9 @@ def summarize(run: Path, scenario: Scenario) -> dict[str, Any]:
                 }
             )
 
-    reasons: dict[str, int] = {}
-    for reason in outcomes["withdrawal_reason"]:
-        if reason is not None:
-            reasons[reason] = reasons.get(reason, 0) + 1
-    final = np.asarray(outcomes["final_area_km2"], dtype=float)
+    counted = pc.value_counts(table["withdrawal_reason"].drop_null()).to_pylist()
+    reasons = {item["values"]: int(item["counts"]) for item in sorted(counted, key=lambda i: i["values"])}
+    final = outcomes["final_area_km2"]
     casualties = {
         side: float(np.median(outcomes[f"casualties_{side}"])) if count else 0.0 for side in scenario.sides
     }
