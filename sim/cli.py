@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 
 import click
 
+from sim.cli_options import check_scheduler, executor_options
 from sim.errors import InputError
 
 EXIT_INPUT = 2
@@ -137,19 +138,7 @@ class _Progress:
     help="Run folder [default: results/<scenario>/<time>-<hash>].",
 )
 @_set_option
-@click.option(
-    "--executor",
-    type=click.Choice(["process", "serial", "dask"]),
-    default="process",
-    show_default=True,
-    help="Where replications run: all local cores, this process, or Dask distributed.",
-)
-@click.option(
-    "--scheduler",
-    metavar="tcp://HOST:PORT",
-    help="Dask scheduler for --executor dask [default: a LocalCluster on this machine].",
-)
-@click.option("--workers", type=click.IntRange(min=1), help="Worker processes [default: all cores].")
+@executor_options
 @click.option("--chunk", type=click.IntRange(min=1), help="Replications per task [default: automatic].")
 @click.option(
     "--daily",
@@ -185,8 +174,7 @@ def run(
     from sim.batch.executors import make_executor
     from sim.batch.runner import choose_chunk_size, default_run_folder, execute, open_run, start_run
 
-    if scheduler is not None and executor != "dask":
-        raise InputError("--scheduler goes with --executor dask", field="--scheduler")
+    check_scheduler(executor, scheduler)
     if resume_dir is not None:
         if scenario_file is not None or overrides:
             raise InputError(

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from sim.errors import InputError
+from sim.cli_options import check_scheduler, executor_options
 
 
 @click.command()
@@ -49,19 +49,7 @@ from sim.errors import InputError
     type=click.IntRange(min=0),
     help="Root seed of the model's streams and of pyabc's sampling.",
 )
-@click.option(
-    "--executor",
-    type=click.Choice(["process", "serial", "dask"]),
-    default="process",
-    show_default=True,
-    help="Where particles are simulated: local cores, this process, or Dask distributed.",
-)
-@click.option("--workers", type=click.IntRange(min=1), help="Worker processes [default: all cores].")
-@click.option(
-    "--scheduler",
-    metavar="tcp://HOST:PORT",
-    help="Dask scheduler for --executor dask [default: a LocalCluster on this machine].",
-)
+@executor_options
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
 def calibrate(
     scenario_file: str,
@@ -91,8 +79,7 @@ def calibrate(
         run_calibration,
     )
 
-    if scheduler is not None and executor != "dask":
-        raise InputError("--scheduler goes with --executor dask", field="--scheduler")
+    check_scheduler(executor, scheduler)
     problem = load_problem(scenario_file)
     settings = Settings.from_block(
         problem.block,

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from sim.cli_options import check_scheduler, executor_options
 from sim.errors import InputError
 
 
@@ -66,11 +67,7 @@ from sim.errors import InputError
     help="Outcome for sensitivity indices: final_area_km2, area_km2_on_<date>, day_below_<X>, "
     "withdrawn_by_<date>, casualties_<side>. Repeatable [default: a standard set].",
 )
-@click.option(
-    "--executor", type=click.Choice(["process", "serial", "dask"]), default="process", show_default=True
-)
-@click.option("--scheduler", metavar="tcp://HOST:PORT", help="Dask scheduler for --executor dask.")
-@click.option("--workers", type=click.IntRange(min=1), help="Worker processes [default: all cores].")
+@executor_options
 @click.option("--chunk", type=click.IntRange(min=1), help="Replications per task [default: automatic].")
 @click.option(
     "--daily",
@@ -112,8 +109,7 @@ def sweep(
     from sim.cli import _Progress
     from sim.experiments.sweep import default_sweep_folder, open_sweep, run_sweep, start_sweep
 
-    if scheduler is not None and executor != "dask":
-        raise InputError("--scheduler goes with --executor dask", field="--scheduler")
+    check_scheduler(executor, scheduler)
     if resume_dir is not None:
         if scenario_file or varies or sweep_file or overrides:
             raise InputError(
