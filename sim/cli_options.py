@@ -7,7 +7,9 @@ from typing import Any
 
 import click
 
-from sim.errors import InputError
+from sim.batch.executors import check_scheduler
+
+__all__ = ["check_scheduler", "executor_options"]
 
 
 def executor_options(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -30,13 +32,3 @@ def executor_options(function: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(options):
         function = option(function)
     return function
-
-
-def check_scheduler(executor: str, scheduler: str | None) -> None:
-    """Refuse a scheduler address without the Dask executor.
-
-    Raises:
-        InputError: If ``--scheduler`` is given with another executor.
-    """
-    if scheduler is not None and executor != "dask":
-        raise InputError("--scheduler goes with --executor dask", field="--scheduler")

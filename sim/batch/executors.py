@@ -122,6 +122,47 @@ class ProcessExecutor:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
 
+def check_scheduler(executor: str, scheduler: str | None) -> None:
+    """Refuse a scheduler address without the Dask executor.
+
+    Raises:
+        InputError: If ``--scheduler`` is given with another executor.
+    """
+    if scheduler is not None and executor != "dask":
+        raise InputError("--scheduler goes with --executor dask", field="--scheduler")
+
+
+def dask_client(scheduler: str | None, workers: int | None) -> tuple[Any, Any]:
+    """Return a Dask client, and the LocalCluster it started (None when it joined ``scheduler``).
+
+    Args:
+        scheduler: ``tcp://HOST:PORT`` of a running scheduler; None starts a LocalCluster here.
+        workers: Worker processes of the LocalCluster, one thread each (default: all cores).
+
+    Raises:
+        InputError: If Dask is not installed or the scheduler cannot be reached.
+    """
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise InputError(
+            "the dask executor needs the 'distributed' extra: pip install 'conflict-sim[distributed]'",
+            field="--executor",
+        ) from None
+    if scheduler is None:
+        cluster = LocalCluster(
+            n_workers=workers or os.cpu_count() or 1,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+        )
+        return Client(cluster), cluster
+    try:
+        return Client(scheduler, timeout="10s"), None
+    except OSError as exc:
+        raise InputError(f"cannot reach the Dask scheduler ({exc})", field="--scheduler") from None
+
+
 class DaskExecutor:
     """Runs tasks on a Dask distributed cluster, or on a LocalCluster when no address is given.
 
@@ -131,26 +172,8 @@ class DaskExecutor:
     """
 
     def __init__(self, scheduler: str | None = None, workers: int | None = None) -> None:
-        try:
-            from dask.distributed import Client, LocalCluster
-        except ImportError:
-            raise InputError(
-                "the dask executor needs the 'distributed' extra: pip install 'conflict-sim[distributed]'",
-                field="--executor",
-            ) from None
-        self._cluster = None
-        if scheduler is None:
-            self.workers = workers or os.cpu_count() or 1
-            self._cluster = LocalCluster(
-                n_workers=self.workers, threads_per_worker=1, processes=True, dashboard_address=None
-            )
-            self._client = Client(self._cluster)
-        else:
-            try:
-                self._client = Client(scheduler, timeout="10s")
-            except OSError as exc:
-                raise InputError(f"cannot reach the Dask scheduler ({exc})", field="--scheduler") from None
-            self.workers = max(1, sum(self._client.nthreads().values()))
+        self._client, self._cluster = dask_client(scheduler, workers)
+        self.workers = max(1, sum(self._client.nthreads().values()))
 
     def run(self, function: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[tuple[Any, Any]]:
         """Yield results as they finish, keeping two tasks per worker thread in flight."""

@@ -45,7 +45,9 @@ import yaml
 from pyabc.epsilon import MedianEpsilon
 
 from sim.analysis.observables import measure
+from sim.batch.executors import dask_client
 from sim.batch.store import atomic_path, write_json, write_table
+from sim.cli_options import check_scheduler
 from sim.errors import InputError
 from sim.model.replication import Replication
 from sim.scenario.distributions import Beta, LogNormal, Normal, Triangular, Uniform
@@ -455,35 +457,15 @@ def _sampler(settings: Settings) -> tuple[Any, Callable[[], None]]:
     """Return the pyabc sampler for the settings and a function that releases it."""
     from pyabc.sampler import MulticoreEvalParallelSampler, SingleCoreSampler
 
-    if settings.scheduler is not None and settings.executor != "dask":
-        raise InputError("--scheduler goes with --executor dask", field="--scheduler")
+    check_scheduler(settings.executor, settings.scheduler)
     if settings.executor == "serial":
         return SingleCoreSampler(), _nothing
     if settings.executor == "process":
         return MulticoreEvalParallelSampler(n_procs=settings.workers or os.cpu_count() or 1), _nothing
     if settings.executor == "dask":
-        try:
-            from dask.distributed import Client, LocalCluster
-            from pyabc.sampler import DaskDistributedSampler
-        except ImportError:
-            raise InputError(
-                "the dask executor needs the 'distributed' extra: pip install 'conflict-sim[distributed]'",
-                field="--executor",
-            ) from None
-        cluster = None
-        if settings.scheduler is None:
-            cluster = LocalCluster(
-                n_workers=settings.workers or os.cpu_count() or 1,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-            )
-            client = Client(cluster)
-        else:
-            try:
-                client = Client(settings.scheduler, timeout="10s")
-            except OSError as exc:
-                raise InputError(f"cannot reach the Dask scheduler ({exc})", field="--scheduler") from None
+        from pyabc.sampler import DaskDistributedSampler
+
+        client, cluster = dask_client(settings.scheduler, settings.workers)
 
         def close() -> None:
             client.close()
