@@ -16,11 +16,10 @@ from typing import Any, NoReturn
 
 import click
 
-from sim.cli_options import check_scheduler, executor_options
+from sim.cli_options import check_scheduler, executor_options, finish_batch_or_exit
 from sim.errors import InputError
 
 EXIT_INPUT = 2
-EXIT_FAILED = 1
 
 
 def _fail(error: InputError | str) -> NoReturn:
@@ -198,24 +197,9 @@ def run(
             raise
     if not quiet:
         click.echo(f"run folder: {store.directory}", err=True)
-    try:
-        result = execute(scenario, store, pool, _Progress(quiet))
-    except KeyboardInterrupt:
-        click.echo(f"\ninterrupted; finished chunks are kept: sim run --resume {store.directory}", err=True)
-        sys.exit(130)
-    if result.failed:
-        for failure in result.failed:
-            click.echo(
-                f"chunk {failure['index']} (replications {failure['start']}-{failure['stop'] - 1}) failed: "
-                f"{failure.get('error')}",
-                err=True,
-            )
-        click.echo(
-            f"{len(result.failed)} chunk(s) failed; after fixing the cause: sim run --resume "
-            f"{store.directory}",
-            err=True,
-        )
-        sys.exit(EXIT_FAILED)
+    result = finish_batch_or_exit(
+        "run", store.directory, lambda: execute(scenario, store, pool, _Progress(quiet))
+    )
     _finish(scenario, store.directory, plots, result.seconds, quiet)
 
 

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
 
 from sim.batch.executors import check_scheduler
+from sim.batch.runner import BatchResult
 
-__all__ = ["check_scheduler", "executor_options"]
+__all__ = ["check_scheduler", "executor_options", "finish_batch_or_exit"]
+
+EXIT_FAILED = 1
+EXIT_INTERRUPTED = 130
 
 
 def executor_options(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -32,3 +38,33 @@ def executor_options(function: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(options):
         function = option(function)
     return function
+
+
+def finish_batch_or_exit(command: str, directory: Path, work: Callable[[], BatchResult]) -> BatchResult:
+    """Run a batch; on Ctrl-C or failed chunks, say how to resume and exit (130 or 1).
+
+    Args:
+        command: The command that resumes it (``run`` or ``sweep``).
+        directory: The run or sweep folder.
+        work: Runs the batch and returns its result.
+
+    Returns:
+        The result, when every chunk succeeded.
+    """
+    resume = f"sim {command} --resume {directory}"
+    try:
+        result = work()
+    except KeyboardInterrupt:
+        click.echo(f"\ninterrupted; finished chunks are kept: {resume}", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    if result.failed:
+        for failure in result.failed:
+            point = f"point {failure['point']}, " if failure.get("point") is not None else ""
+            click.echo(
+                f"chunk {failure['index']} ({point}replications {failure['start']}-{failure['stop'] - 1}) "
+                f"failed: {failure.get('error')}",
+                err=True,
+            )
+        click.echo(f"{len(result.failed)} chunk(s) failed; after fixing the cause: {resume}", err=True)
+        sys.exit(EXIT_FAILED)
+    return result

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
-from sim.cli_options import check_scheduler, executor_options
+from sim.cli_options import check_scheduler, executor_options, finish_batch_or_exit
 from sim.errors import InputError
 
 
@@ -145,24 +144,9 @@ def sweep(
             f"sweep folder: {store.directory} ({len(scenarios)} points x {spec.replications} replications)",
             err=True,
         )
-    try:
-        result = run_sweep(store, scenarios, pool, _Progress(quiet))
-    except KeyboardInterrupt:
-        click.echo(f"\ninterrupted; finished chunks are kept: sim sweep --resume {store.directory}", err=True)
-        sys.exit(130)
-    if result.failed:
-        for failure in result.failed:
-            click.echo(
-                f"chunk {failure['index']} (point {failure.get('point')}, replications "
-                f"{failure['start']}-{failure['stop'] - 1}) failed: {failure.get('error')}",
-                err=True,
-            )
-        click.echo(
-            f"{len(result.failed)} chunk(s) failed; after fixing the cause: sim sweep --resume "
-            f"{store.directory}",
-            err=True,
-        )
-        sys.exit(1)
+    finish_batch_or_exit(
+        "sweep", store.directory, lambda: run_sweep(store, scenarios, pool, _Progress(quiet))
+    )
     _report(store.directory, scenarios[0], spec, list(outcomes) or list(spec.outcomes), plots, quiet)
 
 
