@@ -437,13 +437,14 @@ def _observation_range(obs: Any, unit: str = "km²") -> tuple[float, float, str]
 
 
 def _observations(scenario: Scenario, metric: str, **match: str) -> list[Any]:
-    """Return the observations of one metric within the scenario's dates, optionally of one sector or side."""
+    """Return the observations of one metric, optionally of one sector or side.
+
+    The schema keeps every observation within the scenario's dates.
+    """
     return [
         obs
         for obs in scenario.observations
-        if obs.metric == metric
-        and scenario.start <= obs.date <= scenario.end
-        and all(getattr(obs, key, None) == value for key, value in match.items())
+        if obs.metric == metric and all(getattr(obs, key, None) == value for key, value in match.items())
     ]
 
 

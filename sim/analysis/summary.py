@@ -12,7 +12,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sim.analysis.results import read_table
-from sim.batch.tables import area_column, observation_column, outcome_thresholds, threshold_column
+from sim.batch.tables import (
+    area_column,
+    month_starts,
+    observation_column,
+    outcome_thresholds,
+    threshold_column,
+)
 from sim.scenario.schema import Scenario
 
 METRIC_NAMES = {
@@ -27,20 +33,6 @@ METRIC_UNITS = {
     "advance_m_per_day": "m/day",
     "strength": "personnel",
 }
-
-
-def month_starts(start: dt.date, end: dt.date) -> list[dt.date]:
-    """Return the first of each month after ``start`` up to ``end``."""
-    dates = []
-    year, month = start.year, start.month
-    while True:
-        month += 1
-        if month > 12:
-            year, month = year + 1, 1
-        date = dt.date(year, month, 1)
-        if date > end:
-            return dates
-        dates.append(date)
 
 
 def median_crossing_day(days: np.ndarray) -> float | None:

@@ -139,7 +139,7 @@ def calibration_points(scenario: Scenario) -> list[CalibrationPoint]:
     observed = [
         CalibrationPoint(obs.date, obs.value, f"scenario observation: {obs.source}".rstrip(": "))
         for obs in scenario.observations
-        if obs.metric == "area_km2" and scenario.start <= obs.date <= scenario.end
+        if obs.metric == "area_km2"
     ]
     return points + sorted(observed, key=lambda point: point.date)
 

@@ -32,19 +32,23 @@ def outcome_thresholds(scenario: Scenario) -> list[float]:
     return sorted({round(t, 6) for t in (*scenario.thresholds_km2, half)}, reverse=True)
 
 
-def outcome_dates(scenario: Scenario) -> list[dt.date]:
-    """Return the dates whose held area is kept as an outcome: first of each month and observation dates."""
-    dates: set[dt.date] = {
-        obs.date for obs in scenario.observations if scenario.start <= obs.date <= scenario.end
-    }
-    year, month = scenario.start.year, scenario.start.month
+def month_starts(start: dt.date, end: dt.date) -> list[dt.date]:
+    """Return the first of each month after ``start`` up to ``end``."""
+    dates = []
+    year, month = start.year, start.month
     while True:
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
         first = dt.date(year, month, 1)
-        if first > scenario.end:
-            break
-        dates.add(first)
-    return sorted(dates)
+        if first > end:
+            return dates
+        dates.append(first)
+
+
+def outcome_dates(scenario: Scenario) -> list[dt.date]:
+    """Return the dates whose held area is kept as an outcome: first of each month and observation dates."""
+    return sorted(
+        {obs.date for obs in scenario.observations} | set(month_starts(scenario.start, scenario.end))
+    )
 
 
 def area_column(date: dt.date) -> str:

@@ -245,7 +245,7 @@ def default_outcomes(scenario: Scenario) -> list[str]:
     They are: final area, area on the first observation date (or the last month start), days
     until below half the start, and withdrawal by the end.
     """
-    dates = [obs.date for obs in scenario.observations if scenario.start <= obs.date <= scenario.end]
+    dates = [obs.date for obs in scenario.observations]
     kept = outcome_dates(scenario)
     date = dates[0] if dates else kept[-1]
     half = threshold_column(scenario.initial_area_km2 / 2.0)
