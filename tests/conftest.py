@@ -88,3 +88,23 @@ def small_run(tmp_path_factory: pytest.TempPathFactory) -> Run:
     """One ``sim run`` of the small scenario (20 replications, seed 0, plots on), shared read-only."""
     out = tmp_path_factory.mktemp("small_run") / "run"
     return Run(out, run_small(out))
+
+
+class Result(NamedTuple):
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def sim_in_process(capsys: pytest.CaptureFixture[str], *args: str | Path) -> Result:
+    """Run the ``sim`` command line in this process (no interpreter start-up or re-imports)."""
+    from sim.cli import main
+
+    capsys.readouterr()
+    try:
+        main([str(a) for a in args])
+        code = 0
+    except SystemExit as exit_:
+        code = int(exit_.code or 0)
+    captured = capsys.readouterr()
+    return Result(code, captured.out, captured.err)

@@ -12,7 +12,6 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
-from typing import NamedTuple
 
 import matplotlib
 
@@ -24,7 +23,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 import pytest  # noqa: E402
-from conftest import SMALL, run_sim, run_small  # noqa: E402
+from conftest import SMALL, Result, run_sim, run_small, sim_in_process  # noqa: E402
 
 from sim.analysis import plots  # noqa: E402
 from sim.analysis.survival import first_days_below, kaplan_meier, share_not_yet_below  # noqa: E402
@@ -75,26 +74,6 @@ def figures(opened: plots.RunFolder) -> Iterator[dict[str, plots.FigureItem]]:
     for item in items.values():
         if item.figure is not None:
             plt.close(item.figure)
-
-
-class Result(NamedTuple):
-    returncode: int
-    stdout: str
-    stderr: str
-
-
-def sim_in_process(capsys: pytest.CaptureFixture[str], *args: str | Path) -> Result:
-    """Run the ``sim`` command line in this process (no interpreter start-up or re-imports)."""
-    from sim.cli import main
-
-    capsys.readouterr()
-    try:
-        main([str(a) for a in args])
-        code = 0
-    except SystemExit as exit_:
-        code = int(exit_.code or 0)
-    captured = capsys.readouterr()
-    return Result(code, captured.out, captured.err)
 
 
 def _one_error_line(result: Result) -> str:

@@ -8,7 +8,6 @@ import json
 import re
 import subprocess
 from pathlib import Path
-from typing import NamedTuple
 
 import matplotlib
 
@@ -18,7 +17,7 @@ import matplotlib.image as mpimg  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import yaml  # noqa: E402
-from conftest import run_sim, run_small  # noqa: E402
+from conftest import run_sim, run_small, sim_in_process  # noqa: E402
 
 from sim.analysis.plots import FIGURES  # noqa: E402
 
@@ -38,26 +37,6 @@ QUOTED = re.compile(r"<pre\b[^>]*>.*?</pre>", re.S)
 """The scenario and manifest, quoted as text: the only place a URL may appear (as the user wrote it)."""
 BAND_BLUE = np.array([0x9E, 0xCA, 0xE1]) / 255
 """The fan chart's 80% band colour."""
-
-
-class Result(NamedTuple):
-    returncode: int
-    stdout: str
-    stderr: str
-
-
-def sim_in_process(capsys: pytest.CaptureFixture[str], *args: str | Path) -> Result:
-    """Run the ``sim`` command line in this process (no interpreter start-up or re-imports)."""
-    from sim.cli import main
-
-    capsys.readouterr()
-    try:
-        main([str(a) for a in args])
-        code = 0
-    except SystemExit as exit_:
-        code = int(exit_.code or 0)
-    captured = capsys.readouterr()
-    return Result(code, captured.out, captured.err)
 
 
 @pytest.fixture(scope="module")
