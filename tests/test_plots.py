@@ -25,9 +25,9 @@ import pyarrow.parquet as pq  # noqa: E402
 import pytest  # noqa: E402
 from conftest import SMALL, Result, run_sim, run_small, sim_in_process  # noqa: E402
 
-from sim.analysis import plots  # noqa: E402
+from sim.plots import run as plots  # noqa: E402
 from sim.analysis.survival import first_days_below, kaplan_meier, share_not_yet_below  # noqa: E402
-from sim.batch.tables import outcome_thresholds, threshold_column  # noqa: E402
+from sim.results.columns import outcome_thresholds, threshold_column  # noqa: E402
 
 PNG = b"\x89PNG\r\n\x1a\n"
 DAILY_FIGURES = {"fan_chart", "forces", "sectors"}
@@ -345,7 +345,7 @@ def test_bad_options_are_one_line_errors(full_run: Path, capsys: pytest.CaptureF
 def test_sweep_folders_go_to_the_sweep_plots(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import sim.analysis.sweep_plots as sweep_plots
+    import sim.plots.sweep as sweep_plots
     from sim.cli import main
 
     (tmp_path / "manifest.json").write_text(json.dumps({"kind": "sweep"}), encoding="utf-8")

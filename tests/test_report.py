@@ -19,7 +19,7 @@ import pytest  # noqa: E402
 import yaml  # noqa: E402
 from conftest import run_sim, run_small, sim_in_process  # noqa: E402
 
-from sim.analysis.plots import FIGURES  # noqa: E402
+from sim.plots.run import FIGURES  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [

@@ -22,7 +22,7 @@ import pytest
 from conftest import SMALL, TESTS, run_sim
 from scipy.stats import norm
 
-from sim.analysis.validate import (
+from sim.analysis.validation import (
     CalibrationPoint,
     Run,
     calibration_points,

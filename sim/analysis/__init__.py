@@ -1,1 +1,1 @@
-"""Analysis of run folders: summaries, survival, plots."""
+"""Analysis of a run's numbers: summaries, survival, scores and validation (no figures)."""

@@ -11,8 +11,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sim.analysis.results import read_table
-from sim.batch.tables import (
+from sim.results.readers import read_table
+from sim.results.columns import (
     area_column,
     month_starts,
     observation_column,

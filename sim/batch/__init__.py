@@ -1,1 +1,1 @@
-"""Batches of replications: seeding, chunks, executors and the results store."""
+"""Batches of replications: seeding, chunks, executors and the runner (knows no combat)."""

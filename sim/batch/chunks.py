@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 from sim.batch.seeding import replication_seed
-from sim.batch.tables import DailyMode, daily_table, outcomes_table, sectors_table
+from sim.results.columns import DailyMode
+from sim.results.tables import daily_table, outcomes_table, sectors_table
 from sim.model.replication import run_replication
 from sim.scenario.schema import Scenario
 

@@ -16,8 +16,8 @@ from typing import Any
 import sim
 from sim.batch.chunks import ChunkTask, plan_chunks, simulate_chunk
 from sim.batch.executors import Executor, SerialExecutor
-from sim.batch.store import RunStore
-from sim.batch.tables import DailyMode
+from sim.results.store import RunStore
+from sim.results.columns import DailyMode
 from sim.errors import InputError
 from sim.scenario.schema import Scenario
 

@@ -44,10 +44,10 @@ import pyarrow as pa
 import yaml
 from pyabc.epsilon import MedianEpsilon
 
-from sim.analysis.observables import measure
+from sim.measures.observables import measure
 from sim.batch.executors import dask_client
-from sim.batch.store import atomic_path, write_json, write_table
-from sim.cli_options import check_scheduler
+from sim.results.store import atomic_path, write_json, write_table
+from sim.cli.options import check_scheduler
 from sim.errors import InputError
 from sim.model.replication import Replication
 from sim.scenario.distributions import Beta, LogNormal, Normal, Triangular, Uniform

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.batch.store import atomic_path, write_json
+from sim.results.store import atomic_path, write_json
 from sim.experiments.design import SweepSpec, problem
 
 

@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 import sim
-from sim.analysis.results import read_table
+from sim.results.readers import read_table
 from sim.analysis.summary import median_crossing_day
 from sim.batch.chunks import plan_chunks
 from sim.batch.executors import Executor
@@ -33,8 +33,8 @@ from sim.batch.runner import (
     scenario_document,
     scenario_hash,
 )
-from sim.batch.store import RunStore, write_table
-from sim.batch.tables import DailyMode, area_column, outcome_dates, outcome_thresholds, threshold_column
+from sim.results.store import RunStore, write_table
+from sim.results.columns import DailyMode, area_column, outcome_dates, outcome_thresholds, threshold_column
 from sim.errors import InputError
 from sim.experiments.design import SweepSpec, points
 from sim.scenario.loader import set_path, validate

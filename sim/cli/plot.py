@@ -56,19 +56,19 @@ def plot(run_dir: Path, fmt: str, at: dt.datetime | None, thresholds: tuple[floa
     crossing dates, withdrawal reasons, forces and losses, and held area per sector. Figures that
     need a table the run did not keep (--daily total or none) are skipped with a note.
     """
-    from sim.analysis.plots import read_manifest, write_plots
+    from sim.plots.run import read_manifest, write_plots
 
     manifest = read_manifest(run_dir)
     if manifest.get("kind") == "sweep":
         if at is not None or thresholds:
             raise InputError("--at and --threshold apply to run folders, not sweeps", str(run_dir))
         try:
-            from sim.analysis.sweep_plots import write_sweep_plots
+            from sim.plots.sweep import write_sweep_plots
         except ModuleNotFoundError as exc:
-            if exc.name != "sim.analysis.sweep_plots":
+            if exc.name != "sim.plots.sweep":
                 raise
             raise InputError(
-                "is a sweep folder, and this version of sim cannot plot sweeps (no sim.analysis.sweep_plots)",
+                "is a sweep folder, and this version of sim cannot plot sweeps (no sim.plots.sweep)",
                 str(run_dir),
             ) from None
         for path in write_sweep_plots(run_dir, fmt):
@@ -99,7 +99,7 @@ def report(
     The file embeds everything (images as data URIs, no scripts, no links out), so it opens in any
     browser with no server and no network.
     """
-    from sim.analysis.report import write_report
+    from sim.plots.report import write_report
 
     path, notes = write_report(run_dir, out_file, _day(at), thresholds or None)
     for note in notes:

@@ -385,8 +385,8 @@ def predictive_sample(run: Run, date: dt.date, where: tuple[str, int]) -> tuple[
     import pyarrow.dataset as ds
     import pyarrow.parquet as pq
 
-    from sim.analysis.results import read_table, table_path
-    from sim.batch.tables import area_column
+    from sim.results.readers import read_table, table_path
+    from sim.results.columns import area_column
 
     scenario = run.scenario
     day = (date - scenario.start).days
@@ -555,7 +555,7 @@ def validate(
         "summary": summarise(rows),
     }
 
-    from sim.batch.store import write_json
+    from sim.results.store import write_json
 
     plots = out / "plots"
     try:
@@ -573,7 +573,7 @@ def validate(
 
 
 def _write_csv(path: Path, rows: Sequence[dict[str, Any]]) -> None:
-    from sim.batch.store import atomic_path
+    from sim.results.store import atomic_path
 
     with atomic_path(path) as temporary, temporary.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
@@ -697,7 +697,7 @@ def _fan(run: Run) -> tuple[np.ndarray, np.ndarray, str]:
 
     Every day from daily.parquet when there is one, else the dated outcome columns.
     """
-    from sim.analysis.results import area_matrix, read_table, table_path
+    from sim.results.readers import area_matrix, read_table, table_path
 
     scenario = run.scenario
     if table_path(run.directory, "daily") is not None:
@@ -864,7 +864,7 @@ def _date_ticks(axis: Axes, span_days: int) -> None:
 def _save(figure: Figure, path: Path, fmt: str) -> None:
     import matplotlib.pyplot as plt
 
-    from sim.batch.store import atomic_path
+    from sim.results.store import atomic_path
 
     try:
         with atomic_path(path) as temporary:

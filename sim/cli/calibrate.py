@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from sim.cli_options import check_scheduler, executor_options
+from sim.cli.options import check_scheduler, executor_options
 
 
 @click.command()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +12,7 @@ import click
 from sim.batch.executors import check_scheduler
 from sim.batch.runner import BatchResult
 
-__all__ = ["check_scheduler", "executor_options", "finish_batch_or_exit"]
+__all__ = ["check_scheduler", "executor_options", "finish_batch_or_exit", "load", "set_option"]
 
 EXIT_FAILED = 1
 EXIT_INTERRUPTED = 130
@@ -68,3 +68,22 @@ def finish_batch_or_exit(command: str, directory: Path, work: Callable[[], Batch
         click.echo(f"{len(result.failed)} chunk(s) failed; after fixing the cause: {resume}", err=True)
         sys.exit(EXIT_FAILED)
     return result
+
+
+def set_option(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Add ``--set PATH=VALUE`` (repeatable) to a command."""
+    return click.option(
+        "--set",
+        "overrides",
+        multiple=True,
+        metavar="PATH=VALUE",
+        help="Override any scenario field, e.g. --set sides.russia.attack.rate_per_day=2 "
+        "(values are YAML: numbers, names or {dist: uniform, low: 1, high: 2}). Repeatable.",
+    )(function)
+
+
+def load(scenario_file: str, overrides: Sequence[str]) -> Any:
+    """Load and validate a scenario file with its ``--set`` overrides."""
+    from sim.scenario import load_scenario
+
+    return load_scenario(scenario_file, overrides)

@@ -38,10 +38,10 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
-from sim.analysis.results import read_table, table_path  # noqa: E402
+from sim.results.readers import read_table, table_path  # noqa: E402
 from sim.analysis.survival import kaplan_meier  # noqa: E402
-from sim.batch.store import atomic_path  # noqa: E402
-from sim.batch.tables import area_column, outcome_thresholds, threshold_column  # noqa: E402
+from sim.results.store import atomic_path  # noqa: E402
+from sim.results.columns import area_column, outcome_thresholds, threshold_column  # noqa: E402
 from sim.errors import InputError  # noqa: E402
 from sim.scenario.schema import Scenario  # noqa: E402
 

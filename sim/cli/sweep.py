@@ -7,7 +7,8 @@ from typing import Any
 
 import click
 
-from sim.cli_options import check_scheduler, executor_options, finish_batch_or_exit
+from sim.cli.options import check_scheduler, executor_options, finish_batch_or_exit
+from sim.cli.progress import Progress
 from sim.errors import InputError
 
 
@@ -105,7 +106,6 @@ def sweep(
 ) -> None:
     """Run SCENARIO at each point of a design, with common random numbers across points."""
     from sim.batch.executors import make_executor
-    from sim.cli import _Progress
     from sim.experiments.sweep import default_sweep_folder, open_sweep, run_sweep, start_sweep
 
     check_scheduler(executor, scheduler)
@@ -144,9 +144,7 @@ def sweep(
             f"sweep folder: {store.directory} ({len(scenarios)} points x {spec.replications} replications)",
             err=True,
         )
-    finish_batch_or_exit(
-        "sweep", store.directory, lambda: run_sweep(store, scenarios, pool, _Progress(quiet))
-    )
+    finish_batch_or_exit("sweep", store.directory, lambda: run_sweep(store, scenarios, pool, Progress(quiet)))
     _report(store.directory, scenarios[0], spec, list(outcomes) or list(spec.outcomes), plots, quiet)
 
 
@@ -216,10 +214,10 @@ def _spec(
 def _report(directory: Path, scenario: Any, spec: Any, outcomes: list[str], plots: bool, quiet: bool) -> None:
     import pyarrow.parquet as pq
 
-    from sim.batch.store import write_json
-    from sim.batch.tables import area_column, outcome_dates
     from sim.experiments import sensitivity
     from sim.experiments.sweep import default_outcomes, outcome_per_point
+    from sim.results.store import write_json
+    from sim.results.columns import area_column, outcome_dates
 
     points = pq.read_table(directory / "points.parquet").to_pydict()
     summary = pq.read_table(directory / "point_summary.parquet").to_pydict()
@@ -259,7 +257,7 @@ def _report(directory: Path, scenario: Any, spec: Any, outcomes: list[str], plot
             click.echo("indices: " + ", ".join(str(p) for p in written), err=True)
     write_json(directory / "summary.json", record)
     if plots:
-        from sim.analysis.sweep_plots import write_sweep_plots
+        from sim.plots.sweep import write_sweep_plots
 
         written_plots = write_sweep_plots(directory, "png")
         if not quiet and written_plots:

@@ -22,8 +22,8 @@ import matplotlib.pyplot as plt
 import yaml
 
 import sim
-from sim.analysis.plots import DPI, RunFolder, open_run_folder, run_figures
-from sim.batch.store import atomic_path
+from sim.plots.run import DPI, RunFolder, open_run_folder, run_figures
+from sim.results.store import atomic_path
 from sim.errors import InputError
 
 STYLE = """

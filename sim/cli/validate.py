@@ -40,7 +40,7 @@ def validate(run_dir: Path, observations_file: Path, out_dir: Path | None, fmt: 
     against two naive forecasts (persistence and a straight line through the values the scenario knew).
     Writes validation.json and validation.csv, and a fan chart with the observations in plots/.
     """
-    from sim.analysis.validate import validate as run_validation
+    from sim.analysis.validation import validate as run_validation
 
     validation = run_validation(run_dir, observations_file, out_dir, fmt)
     click.echo(validation.table)

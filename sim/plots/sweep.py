@@ -14,7 +14,7 @@ import numpy as np  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from sim.batch.tables import area_column, outcome_dates  # noqa: E402
+from sim.results.columns import area_column, outcome_dates  # noqa: E402
 from sim.scenario.schema import Scenario  # noqa: E402
 
 

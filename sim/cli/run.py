@@ -1,0 +1,116 @@
+"""The ``sim run`` command: a batch of replications into a run folder, a summary and figures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from sim.cli.options import check_scheduler, executor_options, finish_batch_or_exit, load, set_option
+from sim.cli.progress import Progress
+from sim.errors import InputError
+
+
+@click.command()
+@click.argument("scenario_file", metavar="SCENARIO", required=False)
+@click.option(
+    "-n",
+    "--replications",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Number of replications.",
+)
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Root random seed.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Run folder [default: results/<scenario>/<time>-<hash>].",
+)
+@set_option
+@executor_options
+@click.option("--chunk", type=click.IntRange(min=1), help="Replications per task [default: automatic].")
+@click.option(
+    "--daily",
+    type=click.Choice(["full", "total", "none"]),
+    default="full",
+    show_default=True,
+    help="Daily state kept: per sector too, totals only, or none (outcomes only).",
+)
+@click.option(
+    "--resume",
+    "resume_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Finish an interrupted or partly failed run in this folder.",
+)
+@click.option("--plots/--no-plots", default=True, show_default=True, help="Write plots.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress output.")
+def run(
+    scenario_file: str | None,
+    replications: int,
+    seed: int,
+    out_dir: Path | None,
+    overrides: tuple[str, ...],
+    executor: str,
+    scheduler: str | None,
+    workers: int | None,
+    chunk: int | None,
+    daily: str,
+    resume_dir: Path | None,
+    plots: bool,
+    quiet: bool,
+) -> None:
+    """Run SCENARIO's replications, write the run folder and print a summary."""
+    from sim.batch.executors import make_executor
+    from sim.batch.runner import choose_chunk_size, default_run_folder, execute, open_run, start_run
+
+    check_scheduler(executor, scheduler)
+    if resume_dir is not None:
+        if scenario_file is not None or overrides:
+            raise InputError(
+                "--resume takes the scenario from the run folder; give no SCENARIO or --set",
+                str(resume_dir),
+                field="--resume",
+            )
+        scenario, store = open_run(resume_dir)
+        pool = make_executor(executor, workers, scheduler)
+    else:
+        if scenario_file is None:
+            raise InputError("missing SCENARIO (a scenario YAML file), or --resume RUN_DIR")
+        scenario = load(scenario_file, overrides)
+        pool = make_executor(executor, workers, scheduler)
+        try:
+            size = chunk or choose_chunk_size(scenario, replications, pool.workers)
+            directory = out_dir or default_run_folder(scenario, seed, replications)
+            store = start_run(scenario, directory, seed, replications, size, daily, scenario_file)  # type: ignore[arg-type]
+        except BaseException:
+            pool.close()
+            raise
+    if not quiet:
+        click.echo(f"run folder: {store.directory}", err=True)
+    result = finish_batch_or_exit(
+        "run", store.directory, lambda: execute(scenario, store, pool, Progress(quiet))
+    )
+    _finish(scenario, store.directory, plots, result.seconds, quiet)
+
+
+def _finish(scenario: Any, directory: Path, plots: bool, seconds: float, quiet: bool) -> None:
+    from sim.analysis.summary import format_summary, summarize
+    from sim.results.store import write_json
+
+    summary = summarize(directory, scenario)
+    summary["seconds"] = round(seconds, 3)
+    write_json(directory / "summary.json", summary)
+    click.echo(format_summary(summary))
+    if plots:
+        from sim.plots.run import write_run_plots
+
+        written = write_run_plots(scenario, directory, "png")
+        if not quiet:
+            click.echo("plots: " + ", ".join(str(p) for p in written), err=True)
+    if not quiet:
+        click.echo(
+            f"{summary['replications']:,} replications in {seconds:.1f} s; results in {directory}", err=True
+        )

@@ -1,0 +1,1 @@
+"""Quantities measured on one replication's trajectory: what outcomes and observations compare with."""

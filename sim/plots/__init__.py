@@ -1,0 +1,1 @@
+"""Figures and the HTML report: one style, one save, one backend switch."""

@@ -1,0 +1,62 @@
+"""Names of the results contract: which outcome columns a scenario's run has, and what they are called.
+
+Every reader and writer of a run folder takes column names from here, so they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from sim.scenario.schema import Scenario
+
+DailyMode = Literal["full", "total", "none"]
+"""How much daily state to keep: per side and sector, only the totals, or nothing."""
+
+
+def threshold_column(threshold_km2: float) -> str:
+    """Return the outcome column holding the first day below ``threshold_km2`` (e.g. day_below_687.5)."""
+    return "day_below_" + f"{threshold_km2:.6f}".rstrip("0").rstrip(".")
+
+
+def outcome_thresholds(scenario: Scenario) -> list[float]:
+    """Return the scenario's thresholds plus half the initial area, sorted, without repeats.
+
+    Thresholds are rounded to a millionth of a km2, the precision of their column names.
+    """
+    half = scenario.initial_area_km2 / 2.0
+    return sorted({round(t, 6) for t in (*scenario.thresholds_km2, half)}, reverse=True)
+
+
+def month_starts(start: dt.date, end: dt.date) -> list[dt.date]:
+    """Return the first of each month after ``start`` up to ``end``."""
+    dates = []
+    year, month = start.year, start.month
+    while True:
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        first = dt.date(year, month, 1)
+        if first > end:
+            return dates
+        dates.append(first)
+
+
+def outcome_dates(scenario: Scenario) -> list[dt.date]:
+    """Return the dates whose held area is kept as an outcome: first of each month and observation dates."""
+    return sorted(
+        {obs.date for obs in scenario.observations} | set(month_starts(scenario.start, scenario.end))
+    )
+
+
+def area_column(date: dt.date) -> str:
+    """Return the outcome column holding the held area on ``date`` (e.g. area_km2_on_2024-11-23)."""
+    return f"area_km2_on_{date.isoformat()}"
+
+
+def observation_column(index: int, scenario: Scenario) -> str:
+    """Return the outcome column with the model's value of observation ``index``.
+
+    For example ``obs0_area_km2_2024-11-23`` or ``obs1_strength_russia_2024-11-23``.
+    """
+    obs = scenario.observations[index]
+    where = f"_{obs.sector}" if obs.sector else f"_{obs.side}" if obs.side else ""
+    return f"obs{index}_{obs.metric}{where}_{obs.date.isoformat()}"
