@@ -21,7 +21,7 @@ import numpy as np
 import simpy
 
 from sim.batch.executors import ProcessExecutor, SerialExecutor, make_executor
-from sim.batch.runner import choose_chunk_size, execute, start_run
+from sim.experiments.runs import automatic_chunk_size, run_batch, start_run
 from sim.batch.seeding import replication_seed
 from sim.model.replication import Replication
 from sim.scenario import load_scenario
@@ -35,7 +35,7 @@ def batch_rate(scenario, executor, replications: int, chunk: int, daily: str = "
     with tempfile.TemporaryDirectory() as folder:
         store = start_run(scenario, Path(folder) / "run", 0, replications, chunk, daily)
         began = time.perf_counter()
-        result = execute(scenario, store, executor)
+        result = run_batch(scenario, store, executor)
         elapsed = time.perf_counter() - began
     assert not result.failed
     return replications / elapsed
@@ -134,7 +134,7 @@ def main() -> None:
         file=sys.stderr,
     )
 
-    chunk = choose_chunk_size(scenario, parallel_n, cores)
+    chunk = automatic_chunk_size(scenario, parallel_n, cores)
     serial = batch_rate(scenario, SerialExecutor(), serial_n, chunk)
     pool = batch_rate(scenario, ProcessExecutor(cores), parallel_n, chunk)
     efficiency = pool / (serial * cores)

@@ -13,9 +13,9 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from sim.batch.chunks import ChunkTask, simulate_chunk
+from sim.batch.chunks import ChunkTask
 from sim.batch.executors import ProcessExecutor, SerialExecutor, make_executor
-from sim.batch.runner import execute, open_run, start_run
+from sim.experiments.runs import open_run, run_batch, simulate_chunk, start_run
 from sim.scenario import load_scenario
 
 SMALL = Path(__file__).parent / "scenarios" / "small.yaml"
@@ -29,7 +29,7 @@ def scenario():
 
 def _run(scenario, directory: Path, executor, replications=12, chunk=3, function=simulate_chunk):
     store = start_run(scenario, directory, 5, replications, chunk, "full")
-    return execute(scenario, store, executor, function=function)
+    return run_batch(scenario, store, executor, function=function)
 
 
 def _tables(directory: Path):
@@ -75,16 +75,16 @@ def _fails_on_chunk_one(task: ChunkTask):
 def test_failing_chunk_is_reported_others_complete_and_resume_finishes(scenario, reference, tmp_path):
     directory = tmp_path / "run"
     result = _run(scenario, directory, SerialExecutor(), function=_fails_on_chunk_one)
-    assert [f["index"] for f in result.failed] == [1]
-    assert result.failed[0]["start"] == 3 and result.failed[0]["stop"] == 6
-    assert "injected fault" in result.failed[0]["error"]
+    assert [f.index for f in result.failed] == [1]
+    assert result.failed[0].start == 3 and result.failed[0].stop == 6
+    assert "injected fault" in result.failed[0].error
     manifest = json.loads((directory / "manifest.json").read_text())
     assert manifest["status"] == "failed"
     assert [c["status"] for c in manifest["chunks"]] == ["done", "failed", "done", "done"]
     assert not (directory / "outcomes.parquet").exists()
 
     resumed_scenario, store = open_run(directory)
-    again = execute(resumed_scenario, store, SerialExecutor())
+    again = run_batch(resumed_scenario, store, SerialExecutor())
     assert not again.failed
     _assert_same(directory, reference)
 
@@ -256,8 +256,8 @@ def test_workers_dying_past_the_restart_limit_are_reported_not_raised(scenario, 
 
     monkeypatch.setattr(executors, "MAX_POOL_RESTARTS", 0)
     result = _run(scenario, tmp_path / "run", ProcessExecutor(2), function=_always_kills_chunk_one)
-    failed = {f["index"] for f in result.failed}
+    failed = {f.index for f in result.failed}
     assert 1 in failed
-    assert all("BrokenProcessPool" in f["error"] for f in result.failed)
+    assert all("BrokenProcessPool" in f.error for f in result.failed)
     manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
     assert manifest["status"] == "failed"

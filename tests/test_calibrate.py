@@ -15,7 +15,11 @@ import yaml
 from conftest import SMALL, run_sim
 
 from sim.errors import InputError
-from sim.experiments import calibrate as cal
+import yaml
+
+from sim.experiments.calibration import abc as cal_abc
+from sim.experiments.calibration import posterior as cal_posterior
+from sim.experiments.calibration import problem as cal_problem
 from sim.model.replication import Replication
 from sim.scenario import load_scenario
 from sim.scenario.distributions import Empirical
@@ -42,7 +46,7 @@ def _calibrated_small(folder: Path, **block: object) -> Path:
         "replications": 1,
     }
     settings.update(block)
-    return _write(folder / "small_cal.yaml", {"extends": str(SMALL), "calibrate": settings})
+    return _write(folder / "small_yaml", {"extends": str(SMALL), "calibrate": settings})
 
 
 # ------------------------------------------------------------------------------ the whole command
@@ -96,7 +100,7 @@ def test_tiny_calibration_writes_every_output(tiny: Path) -> None:
         assert g["seconds"] > 0
     assert generations[1]["epsilon"] < generations[0]["epsilon"]
     lines = (tiny / "diagnostics.csv").read_text().splitlines()
-    assert lines[0].split(",")[:7] == list(cal.DIAGNOSTIC_COLUMNS[:7])
+    assert lines[0].split(",")[:7] == list(cal_posterior.DIAGNOSTIC_COLUMNS[:7])
     assert "effective_sample_size" in lines[0] and "acceptance_rate" in lines[0]
     assert len(lines) == 3
 
@@ -108,7 +112,7 @@ def test_tiny_calibration_writes_every_output(tiny: Path) -> None:
 def test_calibrated_scenario_validates_and_runs(tiny: Path, tmp_path: Path) -> None:
     path = tiny / "small_test_calibrated.yaml"
     document = yaml.safe_load(path.read_text())
-    assert document["extends"] == "../small_cal.yaml"
+    assert document["extends"] == "../small_yaml"
     assert document["calibrate"] is None
     assert document["sides"]["red"]["attack"]["advance_km"] == {
         "dist": "empirical",
@@ -135,11 +139,11 @@ def test_calibrated_scenario_validates_and_runs(tiny: Path, tmp_path: Path) -> N
 def test_distance_on_hand_made_values() -> None:
     observed = {"obs0": 10.0, "obs1": 4.0}
     scales = {"obs0": 2.0, "obs1": 1.0}
-    assert cal.distance({"obs0": 12.0, "obs1": 1.0}, observed, scales) == pytest.approx(math.sqrt(1 + 9))
-    assert cal.distance(observed, observed, scales) == 0.0
-    assert cal.distance({"obs0": 10.0}, observed, scales) == math.inf
-    assert cal.distance({"obs0": math.nan, "obs1": 4.0}, observed, scales) == math.inf
-    assert cal.ScaledDistance(scales)({"obs0": 8.0, "obs1": 4.0}, observed) == pytest.approx(1.0)
+    assert cal_problem.distance({"obs0": 12.0, "obs1": 1.0}, observed, scales) == pytest.approx(math.sqrt(1 + 9))
+    assert cal_problem.distance(observed, observed, scales) == 0.0
+    assert cal_problem.distance({"obs0": 10.0}, observed, scales) == math.inf
+    assert cal_problem.distance({"obs0": math.nan, "obs1": 4.0}, observed, scales) == math.inf
+    assert cal_problem.ScaledDistance(scales)({"obs0": 8.0, "obs1": 4.0}, observed) == pytest.approx(1.0)
 
 
 def test_scales_and_observed_values_come_from_the_observations(tmp_path: Path) -> None:
@@ -161,7 +165,7 @@ def test_scales_and_observed_values_come_from_the_observations(tmp_path: Path) -
             "calibrate": {"parameters": {ADVANCE: {"dist": "uniform", "low": 0.5, "high": 1.5}}},
         },
     )
-    problem = cal.load_problem(scenario)
+    problem = cal_problem.load_problem(scenario)
     assert problem.observed == {"obs0": 300.0, "obs1": 17000.0}
     assert problem.scales == pytest.approx({"obs0": 30.0, "obs1": 4000 / (2 * 1.96)})
     assert str(problem.document["end"]) == "2024-10-15"  # simulated only up to the last observation
@@ -184,7 +188,7 @@ def test_priors_map_to_the_same_distribution_in_pyabc(prior: dict) -> None:
     from sim.scenario.distributions import Distribution
 
     dist = TypeAdapter(Distribution).validate_python(prior)
-    rv = cal.prior_rv("x", dist)
+    rv = cal_problem.prior_rv("x", dist)
     for q in (0.01, 0.1, 0.37, 0.5, 0.8, 0.99):
         assert rv.ppf(q) == pytest.approx(dist.ppf(q), rel=1e-7, abs=1e-9)
 
@@ -196,11 +200,11 @@ def test_priors_without_a_density_are_refused(prior: dict) -> None:
     from sim.scenario.distributions import Distribution
 
     with pytest.raises(InputError, match="a prior must be one of uniform, normal"):
-        cal.prior_rv("x", TypeAdapter(Distribution).validate_python(prior))
+        cal_problem.prior_rv("x", TypeAdapter(Distribution).validate_python(prior))
 
 
 def test_model_is_deterministic_per_particle_and_picklable(tmp_path: Path) -> None:
-    problem = cal.load_problem(_calibrated_small(tmp_path))
+    problem = cal_problem.load_problem(_calibrated_small(tmp_path))
     model = problem.model(seed=5, replications=2)
     first = model({ADVANCE: 1.1, REPLACEMENTS: 30.0})
     assert first == model({REPLACEMENTS: 30.0, ADVANCE: 1.1})
@@ -215,11 +219,11 @@ def test_model_is_deterministic_per_particle_and_picklable(tmp_path: Path) -> No
 
 
 def test_particle_seeds_differ_by_values_and_replication() -> None:
-    a = cal.particle_seed(0, [1.0, 2.0], 0)
+    a = cal_problem.particle_seed(0, [1.0, 2.0], 0)
     assert a.entropy == 0 and len(a.spawn_key) == 5 and a.spawn_key[-1] == 0
-    assert a.spawn_key == cal.particle_seed(0, [1.0, 2.0], 0).spawn_key
-    assert a.spawn_key != cal.particle_seed(0, [2.0, 1.0], 0).spawn_key
-    assert a.spawn_key[:4] == cal.particle_seed(0, [1.0, 2.0], 1).spawn_key[:4]
+    assert a.spawn_key == cal_problem.particle_seed(0, [1.0, 2.0], 0).spawn_key
+    assert a.spawn_key != cal_problem.particle_seed(0, [2.0, 1.0], 0).spawn_key
+    assert a.spawn_key[:4] == cal_problem.particle_seed(0, [1.0, 2.0], 1).spawn_key[:4]
 
 
 def test_model_is_causal_so_particles_can_stop_at_the_last_observation(tmp_path: Path) -> None:
@@ -238,7 +242,7 @@ def test_model_is_causal_so_particles_can_stop_at_the_last_observation(tmp_path:
 def test_calibrated_document_replaces_a_list_whole_with_its_item_changed(tmp_path: Path) -> None:
     raw, _ = load_raw(SMALL)
     path = "sides.blue.contingents.brigades.echelons.1.jitter_days"
-    document = cal.calibrated_document(raw, "base.yaml", "post.parquet", [path, ADVANCE], "x")
+    document = cal_posterior.calibrated_document(raw, "base.yaml", "post.parquet", [path, ADVANCE], "x")
     echelons = document["sides"]["blue"]["contingents"]["brigades"]["echelons"]
     assert echelons[0] == {"units": 4, "day": 0}
     assert echelons[1]["units"] == 1 and echelons[1]["jitter_days"]["column"] == path
@@ -247,16 +251,16 @@ def test_calibrated_document_replaces_a_list_whole_with_its_item_changed(tmp_pat
 
 
 def test_serial_calibration_is_repeatable(tmp_path: Path) -> None:
-    problem = cal.load_problem(_calibrated_small(tmp_path))
-    settings = cal.Settings.from_block(problem.block, population=15, generations=2, executor="serial", seed=4)
-    first = cal.run_calibration(problem, settings, tmp_path / "a")
-    second = cal.run_calibration(problem, settings, tmp_path / "b")
+    problem = cal_problem.load_problem(_calibrated_small(tmp_path))
+    settings = cal_problem.Settings.from_block(problem.block, population=15, generations=2, executor="serial", seed=4)
+    first = cal_abc.run_calibration(problem, settings, tmp_path / "a")
+    second = cal_abc.run_calibration(problem, settings, tmp_path / "b")
     assert (tmp_path / "a" / "posterior.parquet").read_bytes() == (
         tmp_path / "b" / "posterior.parquet"
     ).read_bytes()
     assert [g.epsilon for g in first.generations] == [g.epsilon for g in second.generations]
     with pytest.raises(InputError, match="already holds a calibration"):
-        cal.run_calibration(problem, settings, tmp_path / "a")
+        cal_abc.run_calibration(problem, settings, tmp_path / "a")
 
 
 # -------------------------------------------------------------------------- recovery of a truth
@@ -266,7 +270,7 @@ def test_posterior_moves_toward_a_known_truth(tmp_path: Path) -> None:
     base = _write(
         tmp_path / "base.yaml", {"extends": str(SMALL), "calibrate": {"parameters": {ADVANCE: prior}}}
     )
-    generator = cal.load_problem(base).model(seed=99, replications=40)
+    generator = cal_problem.load_problem(base).model(seed=99, replications=40)
     observed = generator({ADVANCE: truth})["obs0"]
     synthetic = _write(
         tmp_path / "synthetic.yaml",
@@ -276,10 +280,10 @@ def test_posterior_moves_toward_a_known_truth(tmp_path: Path) -> None:
             "calibrate": {"population": 60, "generations": 4, "replications": 3},
         },
     )
-    problem = cal.load_problem(synthetic)
-    settings = cal.Settings.from_block(problem.block, executor="serial", seed=1)
-    result = cal.run_calibration(problem, settings, tmp_path / "out")
-    summary = cal.parameter_summary(problem, result.posterior)[ADVANCE]
+    problem = cal_problem.load_problem(synthetic)
+    settings = cal_problem.Settings.from_block(problem.block, executor="serial", seed=1)
+    result = cal_abc.run_calibration(problem, settings, tmp_path / "out")
+    summary = cal_posterior.parameter_summary(problem, result.posterior)[ADVANCE]
     prior_median, prior_width = 1.4, 0.8 * 2.0
     assert summary["prior_median"] == pytest.approx(prior_median)
     assert abs(summary["posterior_median"] - truth) < 0.5 * abs(prior_median - truth)
@@ -316,7 +320,7 @@ def test_unknown_parameter_path_is_refused_at_its_line(
         tmp_path, parameters={"sides.red.attack.advnce_km": {"dist": "uniform", "low": 0.5, "high": 1.5}}
     )
     err = _fails(capsys, scenario, "--out", tmp_path / "out")
-    assert "small_cal.yaml:" in err and "advnce_km" in err and "did you mean 'advance_km'" in err
+    assert "small_yaml:" in err and "advnce_km" in err and "did you mean 'advance_km'" in err
 
 
 def test_prior_outside_what_the_field_allows_is_refused(

@@ -26,6 +26,9 @@ import pytest  # noqa: E402
 from conftest import SMALL, Result, run_sim, run_small, sim_in_process  # noqa: E402
 
 from sim.plots import run as plots  # noqa: E402
+from sim.plots.run_area import fan_chart, survival_chart  # noqa: E402
+from sim.results import readers  # noqa: E402
+from sim.results.folder import RunFolder, open_folder  # noqa: E402
 from sim.analysis.survival import first_days_below, kaplan_meier, share_not_yet_below  # noqa: E402
 from sim.results.columns import outcome_thresholds, threshold_column  # noqa: E402
 
@@ -58,17 +61,17 @@ def total_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def opened(full_run: Path) -> plots.RunFolder:
-    return plots.open_run_folder(full_run)
+def opened(full_run: Path) -> RunFolder:
+    return open_folder(full_run)
 
 
 @pytest.fixture(scope="module")
-def areas(opened: plots.RunFolder) -> np.ndarray:
-    return plots.daily_matrices(opened.directory, ["area_km2"], opened.days).values["area_km2"]
+def areas(opened: RunFolder) -> np.ndarray:
+    return readers.daily_matrices(opened.directory, ["area_km2"], opened.days).values["area_km2"]
 
 
 @pytest.fixture(scope="module")
-def figures(opened: plots.RunFolder) -> Iterator[dict[str, plots.FigureItem]]:
+def figures(opened: RunFolder) -> Iterator[dict[str, plots.FigureItem]]:
     items = {item.name: item for item in plots.run_figures(opened)}
     yield items
     for item in items.values():
@@ -135,7 +138,7 @@ def test_every_figure_is_titled_with_scenario_and_run_folder(
 
 
 def test_axis_labels_carry_units_and_time_axes_show_dates(
-    figures: dict[str, plots.FigureItem], opened: plots.RunFolder
+    figures: dict[str, plots.FigureItem], opened: RunFolder
 ) -> None:
     scenario = opened.scenario
     months = {f"{scenario.start + dt.timedelta(days=d):%b}" for d in range(scenario.horizon_days + 1)}
@@ -189,7 +192,7 @@ def test_fan_chart_shows_bands_median_samples_and_observation(
 
 
 def test_crossing_panels_count_runs_that_never_crossed(
-    figures: dict[str, plots.FigureItem], opened: plots.RunFolder
+    figures: dict[str, plots.FigureItem], opened: RunFolder
 ) -> None:
     outcomes = pq.read_table(opened.directory / "outcomes.parquet")
     titles = [axis.get_title() for axis in figures["crossing_days"].figure.axes if axis.get_title()]
@@ -205,7 +208,7 @@ def test_crossing_panels_count_runs_that_never_crossed(
 
 
 def test_withdrawal_bars_count_every_run(
-    figures: dict[str, plots.FigureItem], opened: plots.RunFolder
+    figures: dict[str, plots.FigureItem], opened: RunFolder
 ) -> None:
     reasons = pq.read_table(opened.directory / "outcomes.parquet")["withdrawal_reason"].to_pylist()
     bars = figures["withdrawal_reasons"].figure.axes[0]
@@ -216,10 +219,10 @@ def test_withdrawal_bars_count_every_run(
 
 
 # ---------------------------------------------------------------------------------- survival
-def test_kaplan_meier_agrees_with_the_direct_count(opened: plots.RunFolder, areas: np.ndarray) -> None:
+def test_kaplan_meier_agrees_with_the_direct_count(opened: RunFolder, areas: np.ndarray) -> None:
     scenario = opened.scenario
     thresholds = outcome_thresholds(scenario)
-    crossings, notes = plots.crossing_days(opened.directory, scenario, thresholds)
+    crossings, notes = readers.crossing_days(opened.directory, scenario, thresholds)
     assert notes == [] and list(crossings) == thresholds
     some_censored = False
     for threshold, days in crossings.items():
@@ -237,7 +240,7 @@ def test_kaplan_meier_agrees_with_the_direct_count(opened: plots.RunFolder, area
 
 
 def test_survival_chart_draws_the_kaplan_meier_curves(
-    figures: dict[str, plots.FigureItem], opened: plots.RunFolder, areas: np.ndarray
+    figures: dict[str, plots.FigureItem], opened: RunFolder, areas: np.ndarray
 ) -> None:
     axis = figures["survival"].figure.axes[0]
     steps = [line for line in axis.get_lines() if "km²" in line.get_label()]
@@ -259,16 +262,16 @@ def test_kaplan_meier_edge_cases() -> None:
 
 
 def test_other_thresholds_are_computed_from_the_daily_table(
-    full_run: Path, opened: plots.RunFolder, areas: np.ndarray, capsys: pytest.CaptureFixture[str]
+    full_run: Path, opened: RunFolder, areas: np.ndarray, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    crossings, notes = plots.crossing_days(full_run, opened.scenario, [333.0, 400.0])
+    crossings, notes = readers.crossing_days(full_run, opened.scenario, [333.0, 400.0])
     assert notes == []
     np.testing.assert_array_equal(crossings[333.0], first_days_below(areas, 333.0))
     result = sim_in_process(
         capsys, "plot", full_run, "--threshold", "333", "--threshold", "150", "--at", "2024-10-01"
     )
     assert (result.returncode, result.stderr) == (0, "")
-    figure = plots.survival_chart(opened.scenario, crossings, "x")
+    figure = survival_chart(opened.scenario, crossings, "x")
     assert [line.get_label().split(" km²")[0] for line in figure.axes[0].get_lines()[:2]] == ["333", "400"]
     plt.close(figure)
 
@@ -306,14 +309,14 @@ def test_daily_total_skips_only_sectors(total_run: Path, capsys: pytest.CaptureF
 
 
 # ------------------------------------------------------------------------------- big runs
-def test_bands_use_an_even_subset_beyond_the_memory_limit(opened: plots.RunFolder) -> None:
-    data = plots.daily_matrices(
+def test_bands_use_an_even_subset_beyond_the_memory_limit(opened: RunFolder) -> None:
+    data = readers.daily_matrices(
         opened.directory, ["area_km2", "strength_red"], opened.days, max_values=10 * 62 * 2
     )
     assert data.total == 30 and data.subset
     np.testing.assert_array_equal(data.replications, np.unique(np.linspace(0, 29, 10).round().astype(int)))
     assert data.values["area_km2"].shape == (10, opened.days) and data.values["area_km2"].dtype == np.float32
-    figure = plots.fan_chart(opened.scenario, data.values["area_km2"], "x", total=data.total)
+    figure = fan_chart(opened.scenario, data.values["area_km2"], "x", total=data.total)
     assert "bands from 10 evenly spaced runs" in figure.get_suptitle()
     plt.close(figure)
 
@@ -325,12 +328,23 @@ def test_a_folder_without_a_run_exits_2_with_one_line(tmp_path: Path) -> None:
     assert result.stdout == ""
 
 
-def test_bad_run_folders_are_one_line_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_run_folders_are_one_line_errors(
+    full_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sim.results.manifest import document_hash
+
     assert "no such folder" in _one_error_line(sim_in_process(capsys, "plot", tmp_path / "missing"))
     assert "not a folder" in _one_error_line(sim_in_process(capsys, "plot", SMALL))
     (tmp_path / "manifest.json").write_text("{not json", encoding="utf-8")
     assert "not valid JSON" in _one_error_line(sim_in_process(capsys, "plot", tmp_path))
     (tmp_path / "manifest.json").write_text(json.dumps({"status": "complete", "scenario": {"name": 3}}))
+    assert "scenario_name: not a manifest" in _one_error_line(sim_in_process(capsys, "plot", tmp_path))
+    manifest = json.loads((full_run / "manifest.json").read_text(encoding="utf-8"))
+    manifest["scenario"]["name"] = 3  # hand-edited: the hash no longer matches
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    assert "does not match its scenario_sha256" in _one_error_line(sim_in_process(capsys, "plot", tmp_path))
+    manifest["scenario_sha256"] = document_hash(manifest["scenario"])  # edited with its hash
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
     assert "does not validate" in _one_error_line(sim_in_process(capsys, "plot", tmp_path))
 
 

@@ -12,7 +12,8 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from sim.batch.chunks import ChunkTask, simulate_chunk
+from sim.batch.chunks import ChunkTask
+from sim.experiments.runs import simulate_chunk
 from sim.batch.executors import SerialExecutor
 from sim.experiments.design import Range, SweepSpec, points
 from sim.experiments.sensitivity import indices
@@ -233,7 +234,7 @@ def test_interrupted_sweep_resumes_to_the_same_result(tmp_path):
     spec = SweepSpec(design="grid", replications=4, seed=1, vary={ADVANCE: [0.5, 1.5]})
     store, scenarios, _ = start_sweep(base, spec, tmp_path / "a", 2, "none", 1)
     failed = run_sweep(store, scenarios, SerialExecutor(), function=_fails_on_chunk_three)
-    assert [f["index"] for f in failed.failed] == [3]
+    assert [f.index for f in failed.failed] == [3]
     store, scenarios, _ = open_sweep(tmp_path / "a")
     assert not run_sweep(store, scenarios, SerialExecutor()).failed
     store_b, scenarios_b, _ = start_sweep(base, spec, tmp_path / "b", 4, "none", 1)

@@ -24,18 +24,15 @@ from scipy.stats import norm
 
 from sim.analysis.validation import (
     CalibrationPoint,
-    Run,
     calibration_points,
-    central_band,
-    crps_brute_force,
-    crps_ensemble,
-    crps_normal,
     line_forecast,
     persistence_forecast,
-    pit,
     predictive_sample,
-    read_observations,
 )
+from sim.analysis.observed import read_observations
+from sim.analysis.scoring import central_band, crps_ensemble, pit
+from sim.results.folder import RunFolder
+from sim.results.manifest import Manifest
 from sim.cli import main
 from sim.errors import InputError
 from sim.scenario import load_scenario
@@ -54,6 +51,22 @@ date,value,low,high,source
 """
 """Four observations within small.yaml's horizon (2024-09-01 to 2024-11-01), not in date order."""
 LEVELS = ("50", "80", "95")
+
+
+# Test oracles: the ensemble CRPS from its definition, and the normal distribution's closed form.
+def crps_brute_force(samples: Sequence[float] | np.ndarray, observed: float) -> float:
+    """Return the ensemble CRPS straight from its definition, in O(n^2) (a check on ``crps_ensemble``)."""
+    x = np.asarray(samples, dtype=float).ravel()
+    return float(np.mean(np.abs(x - observed)) - 0.5 * np.mean(np.abs(x[:, None] - x[None, :])))
+
+
+def crps_normal(mean: float, sd: float, observed: float) -> float:
+    """Return the closed-form CRPS of the normal distribution N(mean, sd) for an observed value."""
+    z = (observed - mean) / sd
+    cdf = 0.5 * (1.0 + math.erf(z / math.sqrt(2.0)))
+    pdf = math.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
+    return sd * (z * (2.0 * cdf - 1.0) + 2.0 * pdf - 1.0 / math.sqrt(math.pi))
+
 
 
 # ------------------------------------------------------------------------------------------ CRPS
@@ -226,11 +239,10 @@ def test_validate_writes_json_csv_and_figure(validated: Validated) -> None:
     keys = {"line", "date", "observed", "low", "high", "source", "n", "median", "pit", "crps"}
     keys |= {f"band{level}_{end}" for level in LEVELS for end in ("low", "high")}
     keys |= {f"inside{level}" for level in LEVELS}
-    keys |= {"persistence", "persistence_crps", "line_forecast", "line_crps", "predicted_from"}
+    keys |= {"persistence", "persistence_crps", "line_forecast", "line_crps"}
     for row in doc["observations"]:
         assert keys <= set(row)
         assert row["n"] == 40
-        assert row["predicted_from"] == "daily.parquet"
     assert set(doc["summary"]) >= {"observations", "mean_crps", "mean_pit", "coverage", "naive"}
     with (validated.out / "validation.csv").open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
@@ -356,10 +368,6 @@ def test_outcomes_only_run_uses_the_dated_outcome_columns(
     run_sim("validate", run, "--observations", kept)
     doc = json.loads((run / "validation.json").read_text(encoding="utf-8"))
     full = {row["date"]: row for row in validated.json["observations"]}
-    assert [row["predicted_from"] for row in doc["observations"]] == [
-        "outcomes.parquet:area_km2_on_2024-10-15",
-        "outcomes.parquet:area_km2_on_2024-11-01",
-    ]
     for row in doc["observations"]:  # same seed, same runs: the same scores as from daily.parquet
         for key in ("observed", "crps", "pit", "median", "band95_low", "band95_high"):
             assert row[key] == pytest.approx(full[row["date"]][key])
@@ -378,9 +386,8 @@ def test_end_date_falls_back_to_final_area(small_run: Path, tmp_path: Path) -> N
         pa.table({"replication": [0, 1, 2], "final_area_km2": [10.0, 20.0, 30.0]}), run / "outcomes.parquet"
     )
     scenario = load_scenario(SMALL, [])
-    opened = Run(run, {"replications": 3}, scenario)
-    values, origin = predictive_sample(opened, scenario.end, ("obs.csv", 2))
-    assert origin == "outcomes.parquet:final_area_km2"
+    opened = RunFolder(run, Manifest.model_construct(replications=3), scenario)
+    values = predictive_sample(opened, scenario.end, ("obs.csv", 2))
     assert values.tolist() == [10.0, 20.0, 30.0]
     with pytest.raises(InputError, match="obs.csv:5: date: the run kept no held area for 2024-10-31"):
         predictive_sample(opened, dt.date(2024, 10, 31), ("obs.csv", 5))

@@ -11,7 +11,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sim.results.readers import read_table
 from sim.results.columns import (
     area_column,
     month_starts,
@@ -19,6 +18,7 @@ from sim.results.columns import (
     outcome_thresholds,
     threshold_column,
 )
+from sim.results.readers import read_table
 from sim.scenario.schema import Scenario
 
 METRIC_NAMES = {

@@ -1,16 +1,16 @@
-"""A chunk: a contiguous range of replications simulated by one task on one worker."""
+"""A chunk: a contiguous range of replications simulated by one task on one worker.
+
+The batch layer knows nothing of what a replication is: a chunk carries an opaque ``job`` (for a run,
+its scenario and what to keep), and the function that simulates it is handed in by the caller.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pyarrow as pa
-
-from sim.batch.seeding import replication_seed
-from sim.results.columns import DailyMode
-from sim.results.tables import daily_table, outcomes_table, sectors_table
-from sim.model.replication import run_replication
-from sim.scenario.schema import Scenario
 
 
 @dataclass(frozen=True)
@@ -18,46 +18,24 @@ class ChunkTask:
     """What a worker needs to simulate replications ``start`` to ``stop - 1``.
 
     Attributes:
-        index: The chunk's position in the run.
+        index: The chunk's position in the folder.
         start: First replication.
         stop: One past the last replication.
-        scenario: The validated scenario.
-        root_seed: The run's root seed.
-        daily: How much daily state to keep.
+        root_seed: The folder's root seed (replication i uses child i of it).
+        job: What the chunk function needs besides the range, e.g. a scenario (picklable).
         point: The sweep point this chunk belongs to (None in a plain run).
     """
 
     index: int
     start: int
     stop: int
-    scenario: Scenario
     root_seed: int
-    daily: DailyMode = "full"
+    job: Any
     point: int | None = None
 
 
-def simulate_chunk(task: ChunkTask) -> tuple[int, dict[str, pa.Table]]:
-    """Run a chunk's replications and return its tables (a top-level function, so it pickles).
-
-    Args:
-        task: The chunk.
-
-    Returns:
-        The chunk index and its tables by name (daily, sectors, outcomes, as ``task.daily`` asks).
-    """
-    replications = list(range(task.start, task.stop))
-    trajectories = [run_replication(task.scenario, replication_seed(task.root_seed, i)) for i in replications]
-    tables = {"outcomes": outcomes_table(task.scenario, replications, trajectories)}
-    if task.daily in ("full", "total"):
-        tables["daily"] = daily_table(task.scenario, replications, trajectories)
-    if task.daily == "full":
-        tables["sectors"] = sectors_table(task.scenario, replications, trajectories)
-    if task.point is not None:
-        tables = {
-            name: table.add_column(0, "point", pa.array([task.point] * table.num_rows, type=pa.int32()))
-            for name, table in tables.items()
-        }
-    return task.index, tables
+ChunkFunction = Callable[[ChunkTask], dict[str, pa.Table]]
+"""Simulates a chunk and returns its tables by name (a top-level function, so that it pickles)."""
 
 
 def plan_chunks(replications: int, chunk_size: int) -> list[tuple[int, int]]:

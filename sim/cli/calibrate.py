@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
 import click
 
 from sim.cli.options import check_scheduler, executor_options
+from sim.experiments.calibration.posterior import correlations, parameter_summary
+from sim.plots.calibration import short_label
 
 
 @click.command()
@@ -71,13 +74,9 @@ def calibrate(
     scenario <name>_calibrated.yaml that extends SCENARIO and draws the calibrated inputs from the
     posterior, and plots/. The options override the scenario's calibrate: block.
     """
-    from sim.experiments.calibrate import (
-        Settings,
-        default_calibration_folder,
-        format_summary,
-        load_problem,
-        run_calibration,
-    )
+    from sim.experiments.calibration.abc import default_calibration_folder, run_calibration
+    from sim.experiments.calibration.problem import Settings, load_problem
+    from sim.plots.calibration import write_calibration_plots
 
     check_scheduler(executor, scheduler)
     problem = load_problem(scenario_file)
@@ -113,6 +112,36 @@ def calibrate(
             )
 
     result = run_calibration(problem, settings, directory, progress)
+    result.written.extend(write_calibration_plots(problem, result))
     click.echo(format_summary(problem, result))
     if not quiet:
         click.echo("written: " + ", ".join(str(p) for p in result.written), err=True)
+
+
+def format_summary(problem: Any, result: Any) -> str:
+    """Return the text printed at the end of ``sim calibrate``."""
+    lines = [
+        f"{problem.scenario.name}: {len(result.generations)} generation(s) in {result.seconds:.1f} s, "
+        f"stopped by {result.stop_reason.replace('_', ' ')}",
+        "",
+        f"{'generation':>10} {'epsilon':>10} {'acceptance':>11} {'ESS':>8} {'samples':>9} {'seconds':>9}",
+    ]
+    for g in result.generations:
+        lines.append(
+            f"{g.generation:>10} {g.epsilon:>10.4g} {g.acceptance_rate:>10.1%} "
+            f"{g.effective_sample_size:>8.1f} {g.samples:>9,} {g.seconds:>9.1f}"
+        )
+    header = f"{'parameter':<52} {'prior median (10% to 90%)':>30} {'posterior median (10% to 90%)':>32}"
+    lines += ["", header]
+    for path, s in parameter_summary(problem, result.posterior).items():
+        prior = f"{s['prior_median']:.4g} ({s['prior_p10']:.4g} to {s['prior_p90']:.4g})"
+        post = f"{s['posterior_median']:.4g} ({s['posterior_p10']:.4g} to {s['posterior_p90']:.4g})"
+        lines.append(f"{short_label(path):<52} {prior:>30} {post:>32}")
+    pairs = correlations(problem, result.posterior)
+    if pairs:
+        strongest = max(pairs.items(), key=lambda item: abs(item[1]) if math.isfinite(item[1]) else -1.0)
+        a, b = strongest[0].split(" | ")
+        lines.append(
+            f"\nstrongest posterior correlation: {short_label(a)} ~ {short_label(b)}: {strongest[1]:+.2f}"
+        )
+    return "\n".join(lines)

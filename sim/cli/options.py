@@ -59,10 +59,10 @@ def finish_batch_or_exit(command: str, directory: Path, work: Callable[[], Batch
         sys.exit(EXIT_INTERRUPTED)
     if result.failed:
         for failure in result.failed:
-            point = f"point {failure['point']}, " if failure.get("point") is not None else ""
+            point = f"point {failure.point}, " if failure.point is not None else ""
             click.echo(
-                f"chunk {failure['index']} ({point}replications {failure['start']}-{failure['stop'] - 1}) "
-                f"failed: {failure.get('error')}",
+                f"chunk {failure.index} ({point}replications {failure.start}-{failure.stop - 1}) "
+                f"failed: {failure.error}",
                 err=True,
             )
         click.echo(f"{len(result.failed)} chunk(s) failed; after fixing the cause: {resume}", err=True)

@@ -56,21 +56,14 @@ def plot(run_dir: Path, fmt: str, at: dt.datetime | None, thresholds: tuple[floa
     crossing dates, withdrawal reasons, forces and losses, and held area per sector. Figures that
     need a table the run did not keep (--daily total or none) are skipped with a note.
     """
-    from sim.plots.run import read_manifest, write_plots
+    from sim.plots.run import write_plots
+    from sim.results.folder import folder_kind
 
-    manifest = read_manifest(run_dir)
-    if manifest.get("kind") == "sweep":
+    if folder_kind(run_dir) == "sweep":
         if at is not None or thresholds:
             raise InputError("--at and --threshold apply to run folders, not sweeps", str(run_dir))
-        try:
-            from sim.plots.sweep import write_sweep_plots
-        except ModuleNotFoundError as exc:
-            if exc.name != "sim.plots.sweep":
-                raise
-            raise InputError(
-                "is a sweep folder, and this version of sim cannot plot sweeps (no sim.plots.sweep)",
-                str(run_dir),
-            ) from None
+        from sim.plots.sweep import write_sweep_plots
+
         for path in write_sweep_plots(run_dir, fmt):
             click.echo(str(path))
         return

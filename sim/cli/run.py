@@ -64,7 +64,7 @@ def run(
 ) -> None:
     """Run SCENARIO's replications, write the run folder and print a summary."""
     from sim.batch.executors import make_executor
-    from sim.batch.runner import choose_chunk_size, default_run_folder, execute, open_run, start_run
+    from sim.experiments.runs import automatic_chunk_size, default_run_folder, open_run, run_batch, start_run
 
     check_scheduler(executor, scheduler)
     if resume_dir is not None:
@@ -82,7 +82,7 @@ def run(
         scenario = load(scenario_file, overrides)
         pool = make_executor(executor, workers, scheduler)
         try:
-            size = chunk or choose_chunk_size(scenario, replications, pool.workers)
+            size = chunk or automatic_chunk_size(scenario, replications, pool.workers)
             directory = out_dir or default_run_folder(scenario, seed, replications)
             store = start_run(scenario, directory, seed, replications, size, daily, scenario_file)  # type: ignore[arg-type]
         except BaseException:
@@ -91,7 +91,7 @@ def run(
     if not quiet:
         click.echo(f"run folder: {store.directory}", err=True)
     result = finish_batch_or_exit(
-        "run", store.directory, lambda: execute(scenario, store, pool, Progress(quiet))
+        "run", store.directory, lambda: run_batch(scenario, store, pool, Progress(quiet))
     )
     _finish(scenario, store.directory, plots, result.seconds, quiet)
 

@@ -216,8 +216,8 @@ def _report(directory: Path, scenario: Any, spec: Any, outcomes: list[str], plot
 
     from sim.experiments import sensitivity
     from sim.experiments.sweep import default_outcomes, outcome_per_point
-    from sim.results.store import write_json
     from sim.results.columns import area_column, outcome_dates
+    from sim.results.store import write_json
 
     points = pq.read_table(directory / "points.parquet").to_pydict()
     summary = pq.read_table(directory / "point_summary.parquet").to_pydict()

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import click
+
+from sim.analysis.scoring import LEVELS, level_key
+from sim.errors import InputError
 
 
 @click.command()
@@ -40,8 +45,137 @@ def validate(run_dir: Path, observations_file: Path, out_dir: Path | None, fmt: 
     against two naive forecasts (persistence and a straight line through the values the scenario knew).
     Writes validation.json and validation.csv, and a fan chart with the observations in plots/.
     """
-    from sim.analysis.validation import validate as run_validation
+    from sim.analysis.observed import read_observations
+    from sim.analysis.validation import calibration_points, score_run
+    from sim.plots.style import FORMATS, save
+    from sim.plots.validation import validation_chart
+    from sim.results.folder import open_folder
+    from sim.results.store import write_csv, write_json
 
-    validation = run_validation(run_dir, observations_file, out_dir, fmt)
-    click.echo(validation.table)
-    click.echo("written: " + ", ".join(str(path) for path in validation.written), err=True)
+    if fmt not in FORMATS:
+        raise InputError(f"unknown format {fmt!r} (png or svg)", field="--format")
+    observations = read_observations(observations_file)
+    run = open_folder(run_dir, "complete")
+    out = out_dir if out_dir is not None else run_dir
+    if out.exists() and not out.is_dir():
+        raise InputError("exists and is not a folder", str(out), field="--out")
+    result = score_run(run, observations, str(observations_file))
+    plots = out / "plots"
+    try:
+        plots.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create the folder ({exc.strerror})", str(plots)) from None
+    written = [out / "validation.json", out / "validation.csv", plots / f"validation.{fmt}"]
+    write_json(written[0], result)
+    write_csv(written[1], result["observations"])
+    save(validation_chart(run, observations, calibration_points(run.scenario), result), written[2])
+    click.echo(format_table(result))
+    click.echo("written: " + ", ".join(str(path) for path in written), err=True)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _km2(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def _band(row: dict[str, Any], level: float) -> str:
+    key = level_key(level)
+    return f"{_km2(row[f'band{key}_low'])}-{_km2(row[f'band{key}_high'])}"
+
+
+def _skill_text(skill: float | None) -> str:
+    return "n/a (naive error 0)" if skill is None else f"{skill:+.2f}"
+
+
+def _columns(header: Sequence[str], body: Sequence[Sequence[str]], left: int = 1) -> list[str]:
+    """Return aligned lines: the first ``left`` columns left-aligned, the rest right-aligned."""
+    widths = [max(len(cells[i]) for cells in (header, *body)) for i in range(len(header))]
+    return [
+        "  ".join(
+            cell.ljust(width) if i < left else cell.rjust(width)
+            for i, (cell, width) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
+        for cells in (header, *body)
+    ]
+
+
+def format_table(result: dict[str, Any]) -> str:
+    """Return the readable account of a validation: one row per observation, then the summary."""
+    rows = result["observations"]
+    summary = result["summary"]
+    count = summary["observations"]
+    lines = [
+        f"{result['scenario']}, run {result['run']} ({result['replications']:,} replications): "
+        f"{_plural(count, 'observation')} of held area (km2) from {result['observations_file']}",
+        "",
+    ]
+    header = [
+        "date",
+        "observed",
+        "95% range",
+        "median",
+        "50% band",
+        "80% band",
+        "95% band",
+        "PIT",
+        "in 50/80/95",
+        "CRPS",
+        "persistence",
+        "line",
+    ]
+    body = []
+    for row in rows:
+        inside = "/".join("yes" if row[f"inside{level_key(level)}"] else "no" for level in LEVELS)
+        body.append(
+            [
+                row["date"],
+                _km2(row["observed"]),
+                f"{_km2(row['low'])}-{_km2(row['high'])}" if row["low"] is not None else "-",
+                _km2(row["median"]),
+                _band(row, 0.50),
+                _band(row, 0.80),
+                _band(row, 0.95),
+                f"{row['pit']:.2f}",
+                inside,
+                f"{row['crps']:,.1f}",
+                _km2(row["persistence"]),
+                _km2(row["line_forecast"]),
+            ]
+        )
+    lines += _columns(header, body)
+    lines.append("")
+    naive = summary["naive"]
+    lines.append(
+        f"mean CRPS (km2): model {summary['mean_crps']:,.1f}, persistence "
+        f"{naive['persistence']['mean_crps']:,.1f}, straight line {naive['line']['mean_crps']:,.1f} "
+        "(a point forecast's CRPS is its absolute error)"
+    )
+    lines.append(
+        f"skill 1 - CRPS(model)/CRPS(naive): vs persistence {_skill_text(naive['persistence']['skill'])}, "
+        f"vs straight line {_skill_text(naive['line']['skill'])}"
+    )
+    coverage = summary["coverage"]
+    lines.append(
+        "inside the central band: "
+        + ", ".join(
+            f"{key}%: {coverage[key]['inside']}/{count} ({coverage[key]['share']:.0%})"
+            for key in (level_key(level) for level in LEVELS)
+        )
+        + f"; mean PIT {summary['mean_pit']:.2f} (0.50 if calibrated)"
+    )
+    lines.append(
+        "naive forecasts use only the scenario's start area and its own area_km2 observations dated "
+        "before each observed date"
+    )
+    shared = sorted({row["date"] for row in rows if row["calibration_date"]})
+    if shared:
+        lines.append(
+            f"note: the scenario itself has an area_km2 observation on {', '.join(shared)} (its calibration "
+            "data), so the model is not tested out of sample there"
+        )
+    if count < 10:
+        lines.append(f"note: coverage and skill from {_plural(count, 'observation')} are only indicative")
+    return "\n".join(lines)

@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from sim.results.store import atomic_path, write_json
 from sim.experiments.design import SweepSpec, problem
+from sim.results.store import atomic_path, write_json
 
 
 def indices(spec: SweepSpec, values: np.ndarray, outputs: np.ndarray, seed: int = 0) -> list[dict[str, Any]]:

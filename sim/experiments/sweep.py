@@ -10,9 +10,8 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import hashlib
-import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,24 +19,20 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-import sim
-from sim.results.readers import read_table
 from sim.analysis.summary import median_crossing_day
-from sim.batch.chunks import plan_chunks
+from sim.batch.chunks import ChunkFunction
 from sim.batch.executors import Executor
-from sim.batch.runner import (
-    BatchResult,
-    Progress,
-    choose_chunk_size,
-    execute,
-    scenario_document,
-    scenario_hash,
-)
-from sim.results.store import RunStore, write_table
-from sim.results.columns import DailyMode, area_column, outcome_dates, outcome_thresholds, threshold_column
+from sim.batch.runner import BatchResult, Progress, chunk_records, execute
 from sim.errors import InputError
 from sim.experiments.design import SweepSpec, points
-from sim.scenario.loader import set_path, validate
+from sim.experiments.runs import ReplicationJob, automatic_chunk_size, simulate_chunk
+from sim.results.columns import DailyMode, area_column, outcome_dates, outcome_thresholds, threshold_column
+from sim.results.folder import open_folder
+from sim.results.manifest import new_manifest, scenario_document, scenario_hash
+from sim.results.readers import read_table
+from sim.results.store import RunStore, write_table
+from sim.scenario.loader import validate
+from sim.scenario.paths import set_path
 from sim.scenario.schema import Scenario
 
 
@@ -89,35 +84,24 @@ def start_sweep(
     paths = list(spec.vary)
     values = points(spec)
     scenarios = point_scenarios(base, paths, values)
-    size = chunk_size or min(spec.replications, choose_chunk_size(scenarios[0], spec.replications, workers))
-    chunks = []
-    for point in range(len(values)):
-        for start, stop in plan_chunks(spec.replications, size):
-            chunks.append(
-                {"index": len(chunks), "point": point, "start": start, "stop": stop, "status": "pending"}
-            )
+    size = chunk_size or min(
+        spec.replications, automatic_chunk_size(scenarios[0], spec.replications, workers)
+    )
     store = RunStore(directory)
     store.create(
-        {
-            "kind": "sweep",
-            "status": "running",
-            "scenario_name": base.name,
-            "scenario": scenario_document(base),
-            "scenario_sha256": scenario_hash(base),
-            "sweep": spec.model_dump(mode="json"),
-            "sweep_file": spec_file,
-            "varied": paths,
-            "points": len(values),
-            "seed": spec.seed,
-            "replications": spec.replications,
-            "chunk_size": size,
-            "daily": daily,
-            "package_version": sim.__version__,
-            "command_line": sys.argv,
-            "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "finished": None,
-            "chunks": chunks,
-        }
+        new_manifest(
+            base,
+            spec.seed,
+            spec.replications,
+            size,
+            daily,
+            chunk_records(spec.replications, size, len(values)),
+            kind="sweep",
+            sweep=spec.model_dump(mode="json"),
+            sweep_file=spec_file,
+            varied=paths,
+            points=len(values),
+        )
     )
     write_table(directory / "points.parquet", points_table(paths, values))
     return store, scenarios, values
@@ -137,19 +121,13 @@ def open_sweep(directory: Path) -> tuple[RunStore, list[Scenario], SweepSpec]:
     Raises:
         InputError: If the folder holds no sweep, or it is complete.
     """
-    store = RunStore(directory)
-    manifest = store.read_manifest()
-    if manifest.get("kind") != "sweep":
-        raise InputError("holds a run, not a sweep (use sim run --resume)", str(directory))
-    if manifest.get("status") == "complete":
-        raise InputError("the sweep is already complete; there is nothing to resume", str(directory))
-    base = Scenario.model_validate(manifest["scenario"])
-    if scenario_hash(base) != manifest.get("scenario_sha256"):
-        raise InputError("the scenario in manifest.json does not match its sha256", str(store.manifest_path))
-    spec = SweepSpec.model_validate(manifest["sweep"])
+    folder = open_folder(directory, "resume", kind="sweep")
+    manifest = folder.manifest
+    spec = SweepSpec.model_validate(manifest.sweep)
+    varied = manifest.varied or []
     table = pq.read_table(directory / "points.parquet")
-    values = np.column_stack([table[path].to_numpy() for path in manifest["varied"]])
-    return store, point_scenarios(base, manifest["varied"], values), spec
+    values = np.column_stack([table[path].to_numpy() for path in varied])
+    return RunStore(directory), point_scenarios(folder.scenario, varied, values), spec
 
 
 def run_sweep(
@@ -157,11 +135,12 @@ def run_sweep(
     scenarios: Sequence[Scenario],
     executor: Executor,
     progress: Progress | None = None,
-    function: Callable[..., Any] | None = None,
+    function: ChunkFunction = simulate_chunk,
 ) -> BatchResult:
     """Simulate every point's replications (resuming what is done) and write the per-point summary."""
-    kwargs = {"function": function} if function is not None else {}
-    result = execute(scenarios, store, executor, progress, **kwargs)
+    daily = store.read_manifest().daily
+    jobs = [ReplicationJob(scenario, daily) for scenario in scenarios]
+    result = execute(store, jobs, function, executor, progress)
     if not result.failed:
         began = time.perf_counter()
         summary = point_summary(store.directory, scenarios[0])

@@ -22,9 +22,11 @@ import matplotlib.pyplot as plt
 import yaml
 
 import sim
-from sim.plots.run import DPI, RunFolder, open_run_folder, run_figures
-from sim.results.store import atomic_path
 from sim.errors import InputError
+from sim.plots.run import run_figures
+from sim.plots.style import DPI
+from sim.results.folder import RunFolder, open_folder
+from sim.results.store import atomic_path
 
 STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif;
@@ -301,7 +303,7 @@ def _summary_tables(summary: dict[str, Any], run: RunFolder) -> str:
 
 
 def _manifest_section(run: RunFolder) -> str:
-    manifest = run.manifest
+    manifest = run.manifest.document()
     rows = []
     for key, label in _MANIFEST_KEYS:
         if key not in manifest:
@@ -348,7 +350,7 @@ def render_report(
         notes: Warnings to show at the top.
     """
     scenario = run.scenario
-    manifest = run.manifest
+    manifest = run.manifest.document()
     title = f"{scenario.name}: simulation report ({run.name})"
     replications = int(manifest.get("replications") or summary.get("replications") or 0)
     contents = [
@@ -429,7 +431,7 @@ def write_report(
     Raises:
         InputError: If the folder is not a usable run folder or ``out`` cannot be written.
     """
-    run = open_run_folder(directory)
+    run = open_folder(directory)
     out = out or directory / "report.html"
     if out.is_dir():
         raise InputError("is a folder; give a file name for the report", str(out), field="--out")

@@ -5,31 +5,20 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pyarrow.parquet as pq
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pyarrow.parquet as pq  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from sim.results.columns import area_column, outcome_dates  # noqa: E402
-from sim.scenario.schema import Scenario  # noqa: E402
+from sim.plots.style import save
+from sim.results.columns import area_column, outcome_dates
+from sim.results.folder import open_folder
 
 
 def _label(path: str) -> str:
     """A readable axis label for a dotted scenario path."""
     parts = path.split(".")
     return " ".join(p for p in parts if p not in ("sides", "contingents")).replace("_", " ")
-
-
-def _save(figure: Figure, path: Path) -> Path:
-    temporary = path.with_name(f".{path.stem}.tmp{path.suffix}")
-    figure.savefig(temporary, dpi=120)
-    plt.close(figure)
-    temporary.replace(path)
-    return path
 
 
 def outcome_title(outcome: str) -> str:
@@ -180,12 +169,12 @@ def indices_chart(results: dict, title: str) -> Figure:
 
 def write_sweep_plots(directory: Path, fmt: str = "png") -> list[Path]:
     """Write a sweep folder's figures into ``directory/plots`` and return their paths."""
-    manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
-    scenario = Scenario.model_validate(manifest["scenario"])
+    folder = open_folder(directory, "read", kind="sweep")
+    manifest, scenario = folder.manifest, folder.scenario
     points = pq.read_table(directory / "points.parquet").to_pydict()
     summary = pq.read_table(directory / "point_summary.parquet").to_pydict()
-    paths: list[str] = manifest["varied"]
-    design = manifest["sweep"]["design"]
+    paths: list[str] = manifest.varied or []
+    design = (manifest.sweep or {}).get("design", "grid")
     out = directory / "plots"
     out.mkdir(exist_ok=True)
     dates = [obs.date for obs in scenario.observations] or outcome_dates(scenario)[-1:]
@@ -193,27 +182,25 @@ def write_sweep_plots(directory: Path, fmt: str = "png") -> list[Path]:
         (area_column(dates[0]), f"held area on {dates[0]}"),
         ("final_area_km2", f"held area on {scenario.end}"),
     ]
-    title = (
-        f"{scenario.name}: {design} sweep, {len(points['point'])} points x {manifest['replications']} runs\n"
-    )
+    title = f"{scenario.name}: {design} sweep, {len(points['point'])} points x {manifest.replications} runs\n"
     title += f"sweep {directory.name}"
     written = []
     if design == "grid" and len(paths) == 1:
         written.append(
-            _save(one_input(points, summary, paths[0], shown, title), out / f"sweep_outcomes.{fmt}")
+            save(one_input(points, summary, paths[0], shown, title), out / f"sweep_outcomes.{fmt}")
         )
     elif design == "grid" and len(paths) == 2:
         column, label = shown[0]
         written.append(
-            _save(two_inputs(points, summary, paths, column, label, title), out / f"sweep_heatmap.{fmt}")
+            save(two_inputs(points, summary, paths, column, label, title), out / f"sweep_heatmap.{fmt}")
         )
     else:
         for path in paths:
             name = path.replace(".", "_")
             figure = one_input(points, summary, path, shown, title, scatter=design != "grid")
-            written.append(_save(figure, out / f"sweep_{name}.{fmt}"))
+            written.append(save(figure, out / f"sweep_{name}.{fmt}"))
     sensitivity = directory / "sensitivity.json"
     if sensitivity.exists():
         results = json.loads(sensitivity.read_text(encoding="utf-8"))
-        written.append(_save(indices_chart(results, title), out / f"sensitivity.{fmt}"))
+        written.append(save(indices_chart(results, title), out / f"sensitivity.{fmt}"))
     return written

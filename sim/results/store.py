@@ -9,11 +9,12 @@ file per table, part by part, so memory stays bounded.
 from __future__ import annotations
 
 import contextlib
+import csv
 import json
 import os
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.errors import InputError
+from sim.results.manifest import Manifest, read_manifest
 
 TABLES = ("daily", "sectors", "outcomes")
 """Tables of a run, in the order each chunk's parts are written (outcomes last marks a chunk done)."""
@@ -43,6 +45,15 @@ def write_json(path: Path, data: Any) -> None:
     """Write ``data`` as indented JSON, atomically."""
     with atomic_path(path) as temporary:
         temporary.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
+
+
+def write_csv(path: Path, rows: Sequence[dict[str, Any]]) -> None:
+    """Write rows of dicts (the first row's keys as the header) as CSV, atomically; None as empty."""
+    with atomic_path(path) as temporary, temporary.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]) if rows else [])
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({key: "" if value is None else value for key, value in row.items()})
 
 
 def write_table(path: Path, table: pa.Table) -> None:
@@ -100,7 +111,7 @@ class RunStore:
         """The manifest file."""
         return self.directory / "manifest.json"
 
-    def create(self, manifest: dict[str, Any]) -> None:
+    def create(self, manifest: Manifest) -> None:
         """Make the folder and write its first manifest, refusing to touch an existing run.
 
         Raises:
@@ -115,24 +126,19 @@ class RunStore:
                 field="--out",
             )
         self.parts.mkdir(parents=True, exist_ok=True)
-        write_json(self.manifest_path, manifest)
+        self.write_manifest(manifest)
 
-    def read_manifest(self) -> dict[str, Any]:
+    def read_manifest(self) -> Manifest:
         """Return the manifest.
 
         Raises:
             InputError: If the folder holds no readable manifest.
         """
-        try:
-            return json.loads(self.manifest_path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise InputError("holds no run (no manifest.json)", str(self.directory)) from None
-        except json.JSONDecodeError as exc:
-            raise InputError(f"manifest.json is not valid JSON ({exc})", str(self.manifest_path)) from None
+        return read_manifest(self.manifest_path)
 
-    def write_manifest(self, manifest: dict[str, Any]) -> None:
+    def write_manifest(self, manifest: Manifest) -> None:
         """Replace the manifest, atomically."""
-        write_json(self.manifest_path, manifest)
+        write_json(self.manifest_path, manifest.document())
 
     def write_chunk(self, index: int, tables: dict[str, pa.Table]) -> None:
         """Write one finished chunk's tables as parts; the outcomes part goes last and marks it done."""

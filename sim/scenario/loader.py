@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from sim.errors import InputError
+from sim.scenario.paths import PathKey, dotted, set_path
 from sim.scenario.schema import Scenario
 
 
@@ -37,7 +38,6 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_ti
 
 Origin = tuple[str, int | None]
 """Where a value was written: a file (or '--set') and its 1-based line."""
-PathKey = tuple[str | int, ...]
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
@@ -157,7 +157,7 @@ def _field_at(
     ]
     if not on_line:
         return None
-    return _dotted(max(on_line, key=lambda path: (columns.get(path, 0), len(path))))
+    return dotted(max(on_line, key=lambda path: (columns.get(path, 0), len(path))))
 
 
 def _collect_origins(
@@ -173,7 +173,7 @@ def _collect_origins(
             key = key_node.value
             if key in seen:
                 raise InputError(
-                    f"duplicate key {key!r}", name, key_node.start_mark.line + 1, _dotted((*prefix, key))
+                    f"duplicate key {key!r}", name, key_node.start_mark.line + 1, dotted((*prefix, key))
                 )
             seen.add(key)
             out[(*prefix, key)] = (name, key_node.start_mark.line + 1)
@@ -229,48 +229,6 @@ def apply_override(data: dict[str, Any], origins: dict[PathKey, Origin], overrid
     origins[path] = (where, None)
 
 
-def set_path(data: dict[str, Any], dotted: str, value: Any, where: str) -> PathKey:
-    """Set the field at a dotted path (list items by index) in plain scenario data, in place.
-
-    Args:
-        data: The scenario mapping.
-        dotted: The path, e.g. ``sides.russia.contingents.regulars.echelons.0.day``.
-        value: The new value (plain data, as YAML would give).
-        where: Names the source of the change in errors (e.g. ``--set ...``).
-
-    Returns:
-        The path as a tuple of keys and indices.
-
-    Raises:
-        InputError: If the path does not lead anywhere.
-    """
-    keys = [part for part in dotted.split(".") if part]
-    if not keys:
-        raise InputError("the path is empty", where)
-    container: Any = data
-    path: list[str | int] = []
-    for position, key in enumerate(keys):
-        last = position == len(keys) - 1
-        if isinstance(container, list):
-            if not key.isdigit() or int(key) >= len(container):
-                raise InputError(
-                    f"no item {key} in the list at {_dotted(tuple(path)) or 'top level'}", where, field=dotted
-                )
-            index: str | int = int(key)
-        elif isinstance(container, dict):
-            index = key
-        else:
-            raise InputError(f"{_dotted(tuple(path))} is a value, not a block", where, field=dotted)
-        path.append(index)
-        if last:
-            container[index] = value
-        else:
-            if isinstance(container, dict) and index not in container:
-                container[index] = {}
-            container = container[index]
-    return tuple(path)
-
-
 def validate(
     data: dict[str, Any], origins: Mapping[PathKey, Origin], name: str, model: type[ModelT] = Scenario
 ) -> ModelT:
@@ -314,7 +272,7 @@ def _to_input_error(
     error: Any, origins: Mapping[PathKey, Origin], name: str, more: int, model: type[BaseModel] = Scenario
 ) -> InputError:
     loc = _data_path(error["loc"])
-    field = _dotted(loc)
+    field = dotted(loc)
     file, line = _closest_origin(loc, origins, name)
     if error["type"] == "extra_forbidden":
         allowed = _allowed_keys(loc[:-1], model)
@@ -375,10 +333,6 @@ def _closest_origin(loc: PathKey, origins: Mapping[PathKey, Origin], name: str) 
         if origin is not None:
             return origin
     return (name, None)
-
-
-def _dotted(path: Iterable[str | int]) -> str:
-    return ".".join(str(part) for part in path)
 
 
 def _allowed_keys(path: PathKey, model: type[BaseModel] = Scenario) -> list[str]:

@@ -1,0 +1,64 @@
+"""Scores of an ensemble forecast against one observed value: CRPS, PIT and central bands.
+
+The ensemble (a run's replications) stands for its empirical distribution.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+LEVELS = (0.50, 0.80, 0.95)
+"""Central bands whose coverage is scored."""
+
+
+def level_key(level: float) -> str:
+    """Return a band level as the percentage used in column names ("50", "80", "95")."""
+    return f"{round(level * 100):d}"
+
+
+def crps_ensemble(samples: Sequence[float] | np.ndarray, observed: float) -> float:
+    """Return the CRPS of an ensemble forecast for one observed value, in O(n log n).
+
+    The ensemble stands for its empirical distribution, so ``CRPS = E|X - y| - E|X - X'| / 2`` with
+    ``X, X'`` drawn independently from the members. With the members sorted,
+    ``E|X - X'| = 2 / n^2 * sum_i (2i - n - 1) x_(i)`` (i from 1), which needs only the sort.
+
+    Args:
+        samples: The ensemble members (at least one, all finite).
+        observed: The observed value.
+
+    Raises:
+        ValueError: If the ensemble is empty.
+    """
+    x = np.sort(np.asarray(samples, dtype=float).ravel())
+    n = x.size
+    if n == 0:
+        raise ValueError("an ensemble needs at least one member")
+    rank = np.arange(1, n + 1, dtype=float)
+    spread = 2.0 * float(np.dot(2.0 * rank - n - 1.0, x)) / (n * n)
+    return float(np.mean(np.abs(x - observed))) - 0.5 * spread
+
+
+def pit(samples: Sequence[float] | np.ndarray, observed: float) -> float:
+    """Return the predictive quantile an observed value falls at (probability integral transform).
+
+    The share of members below the value, with members equal to it counted half, so an observation
+    tied with every member (say, all runs at 0 km2 and 0 observed) sits at 0.5.
+    """
+    x = np.asarray(samples, dtype=float).ravel()
+    if x.size == 0:
+        raise ValueError("an ensemble needs at least one member")
+    below = np.count_nonzero(x < observed)
+    tied = np.count_nonzero(x == observed)
+    return float((below + 0.5 * tied) / x.size)
+
+
+def central_band(samples: Sequence[float] | np.ndarray, level: float) -> tuple[float, float]:
+    """Return the central ``level`` band of an ensemble: its (1-level)/2 and (1+level)/2 quantiles.
+
+    The quantiles are numpy's default (linear between order statistics), as in the fan charts.
+    """
+    low, high = np.quantile(np.asarray(samples, dtype=float), [(1 - level) / 2, (1 + level) / 2])
+    return float(low), float(high)

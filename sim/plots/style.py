@@ -1,0 +1,272 @@
+"""The look shared by every figure: colours, bands, calendar axes, legends, notes, observations, saving.
+
+Importing this module switches matplotlib to its file-only backend, once, for every figure module;
+``save`` is the one way a figure reaches the disk (atomically, then closed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import textwrap
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.dates as mdates  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+
+from sim.results.store import atomic_path  # noqa: E402
+from sim.scenario.schema import Scenario  # noqa: E402
+
+BANDS = ((0.95, "#c6dbef"), (0.80, "#9ecae1"), (0.50, "#6baed6"))
+"""Central shares of runs drawn as bands, widest first, with their colours."""
+MEDIAN_COLOUR = "#08306b"
+OBSERVED_COLOUR = "#d62728"
+PERSISTENCE_COLOUR = "#6a3d9a"
+LINE_COLOUR = "#e6550d"
+SIDE_COLOURS = ("#1f77b4", "#d62728")
+"""Holding side, then the other side."""
+DPI = 120
+FORMATS = ("png", "svg")
+
+REASON_LABELS = {
+    "area_below": "held area fell below\nits limit (area_below)",
+    "force_ratio_above": "enemy force ratio stayed\nabove its limit (force_ratio_above)",
+    "supply_below": "supply stayed below\nits limit (supply_below)",
+    "losses_above": "losses exceeded\ntheir limit (losses_above)",
+}
+"""Readable names of the withdrawal rules (the ``withdrawal_reason`` values)."""
+RULE_FIELDS = {
+    "area_below": "area_below_km2",
+    "force_ratio_above": "force_ratio_above",
+    "supply_below": "supply_below",
+    "losses_above": "losses_above",
+}
+
+
+def day_dates(scenario: Scenario, days: int) -> np.ndarray:
+    """Return the calendar date of each recorded day."""
+    return np.datetime64(scenario.start, "D") + np.arange(days).astype("timedelta64[D]")
+
+
+def date_number(scenario: Scenario, day: float) -> float:
+    """Return a model day as a matplotlib date number."""
+    return float(mdates.date2num(np.datetime64(scenario.start, "D"))) + day
+
+
+def style_time_axis(axis: Axes, scenario: Scenario, label: bool = True) -> None:
+    """Calendar dates on the x axis: month and year on each tick, spaced for the scenario's length."""
+    span = scenario.horizon_days
+    if span <= 100:
+        axis.xaxis.set_major_locator(mdates.WeekdayLocator(byweekday=mdates.MO, interval=2))
+        axis.xaxis.set_major_formatter(mdates.DateFormatter("%d %b\n%Y"))
+    elif span <= 460:
+        axis.xaxis.set_major_locator(mdates.MonthLocator())
+        axis.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))
+    elif span <= 1100:
+        axis.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
+        axis.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))
+    else:
+        locator = mdates.AutoDateLocator()
+        axis.xaxis.set_major_locator(locator)
+        axis.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    axis.set_xlim(date_number(scenario, -2), date_number(scenario, span + 2))
+    if label:
+        axis.set_xlabel("date")
+    axis.grid(True, alpha=0.3)
+
+
+def suptitle(figure: Figure, what: str, scenario: Scenario, run_label: str, runs: str) -> None:
+    """Title a figure with what it shows, the scenario, the run and how many runs."""
+    figure.suptitle(f"{scenario.name}: {what}\n{run_label} · {runs}", fontsize=11)
+
+
+def runs_text(total: int, used: int | None = None) -> str:
+    """Say how many runs a figure shows, and how many its bands use."""
+    if used is not None and used < total:
+        return f"{total:,} runs (bands from {used:,} evenly spaced runs)"
+    return f"{total:,} runs"
+
+
+def footnote(figure: Figure, text: str) -> None:
+    """Add a note under the axes (as the figure's x label, so the layout keeps room for it)."""
+    width = int(figure.get_figwidth() * 17)
+    figure.supxlabel(textwrap.fill(text, width), fontsize=8, color="0.3", x=0.01, ha="left")
+
+
+def figure_legend(figure: Figure, axes: Iterable[Axes], columns: int, groups: Sequence[str] = ()) -> None:
+    """One legend under the panels, with each label of ``axes`` once.
+
+    Labels whose first word is one of ``groups`` are put together in that order (one column each when
+    ``columns`` equals the number of groups).
+    """
+    seen: dict[str, Any] = {}
+    for axis in axes:
+        for handle, label in zip(*axis.get_legend_handles_labels(), strict=True):
+            seen.setdefault(label, handle)
+    handles, labels = list(seen.values()), list(seen)
+    if groups:
+        # One column per group: pad the groups to the same length with blank entries, since a legend
+        # fills its columns top to bottom.
+        order = {group: index for index, group in enumerate(groups)}
+        members: list[list[tuple[Any, str]]] = [[] for _ in range(len(groups) + 1)]
+        for handle, label in zip(handles, labels, strict=True):
+            members[order.get(label.split(" ")[0].rstrip(":"), len(groups))].append((handle, label))
+        if not members[-1]:
+            members.pop()
+        rows = max(len(group) for group in members)
+        blank = (Line2D([], [], alpha=0), " ")
+        padded = [entry for group in members for entry in group + [blank] * (rows - len(group))]
+        handles, labels = [h for h, _ in padded], [t for _, t in padded]
+        columns = len(members)
+    figure.legend(
+        handles,
+        labels,
+        loc="outside lower center",
+        ncols=min(columns, max(len(labels), 1)),
+        fontsize=9,
+        frameon=False,
+    )
+
+
+def n_runs(count: int) -> str:
+    """Return "1 run" or "N runs"."""
+    return f"{count:,} run" if count == 1 else f"{count:,} runs"
+
+
+def hide_unused(axes: np.ndarray, used: int) -> None:
+    """Hide the empty panels of a grid; label the dates under every panel with no panel below it."""
+    rows, columns = axes.shape
+    for index, axis in enumerate(axes.flat):
+        if index >= used:
+            axis.set_visible(False)
+        elif index + columns >= used:
+            axis.xaxis.set_tick_params(labelbottom=True)
+            axis.set_xlabel("date")
+
+
+def fmt_date(date: dt.date) -> str:
+    """Return a date as "23 Nov 2024"."""
+    return f"{date.day} {date:%b %Y}"
+
+
+def quantile_bands(values: np.ndarray, levels: Sequence[float]) -> dict[float, tuple[np.ndarray, np.ndarray]]:
+    """Return, per level, the day-by-day range holding that central share of runs; level 0 is the median.
+
+    All quantiles come from one pass over ``values`` (runs, days), so a big array is sorted once.
+    """
+    levels = [0.0, *levels]
+    edges = sorted({q for level in levels for q in ((1 - level) / 2, (1 + level) / 2)})
+    if values.size == 0:
+        empty = np.full(values.shape[1] if values.ndim == 2 else 0, np.nan)
+        return {level: (empty, empty) for level in levels}
+    table = dict(zip(edges, np.quantile(values, edges, axis=0), strict=True))
+    return {level: (table[(1 - level) / 2], table[(1 + level) / 2]) for level in levels}
+
+
+def observation_range(obs: Any, unit: str = "km²") -> tuple[float, float, str]:
+    """Return an observation's low and high ends and how they were set."""
+    if obs.sd is not None:
+        return obs.value - 1.96 * obs.sd, obs.value + 1.96 * obs.sd, f"±1.96 × sd {obs.sd:,g} {unit}"
+    low = obs.low if obs.low is not None else obs.value
+    high = obs.high if obs.high is not None else obs.value
+    if obs.low is None and obs.high is None:
+        return low, high, "no range given"
+    return low, high, "reported low–high"
+
+
+def observations_of(scenario: Scenario, metric: str, **match: str) -> list[Any]:
+    """Return the observations of one metric, optionally of one sector or side.
+
+    The schema keeps every observation within the scenario's dates.
+    """
+    return [
+        obs
+        for obs in scenario.observations
+        if obs.metric == metric and all(getattr(obs, key, None) == value for key, value in match.items())
+    ]
+
+
+def area_observations(scenario: Scenario) -> list[Any]:
+    """Return the scenario's observations of total held area."""
+    return observations_of(scenario, "area_km2")
+
+
+def draw_observations(axis: Axes, observations: Sequence[Any], colour: str, unit: str, what: str) -> float:
+    """Draw observations as points with 95% error bars; return the highest value drawn (0 if none)."""
+    top = 0.0
+    hows = {observation_range(obs, unit)[2] for obs in observations}
+    kinds = {"±1.96 sd" if obs.sd is not None else "reported low–high" for obs in observations}
+    how = hows.pop() if len(hows) == 1 else " or ".join(sorted(kinds))
+    for index, obs in enumerate(observations):
+        low, high, _ = observation_range(obs, unit)
+        top = max(top, high)
+        axis.errorbar(
+            [np.datetime64(obs.date, "D")],
+            [obs.value],
+            yerr=[[obs.value - low], [high - obs.value]],
+            fmt="o",
+            color=colour,
+            markeredgecolor="black",
+            markersize=7,
+            capsize=5,
+            elinewidth=1.8,
+            zorder=5,
+            label=f"{what} reported (bar: 95% range, {how})" if index == 0 else None,
+        )
+    return top
+
+
+def place_legend(axis: Axes, x: np.ndarray, low: np.ndarray, high: np.ndarray, **options: Any) -> None:
+    """Put the legend in the corner of the axes where it hides least of the band ``low``-``high``.
+
+    Matplotlib's ``loc="best"`` looks at lines and markers but not at filled bands, so it would
+    happily cover them.
+
+    Args:
+        axis: The axes.
+        x: The band's x values (dates or numbers).
+        low: The band's lower edge.
+        high: The band's upper edge.
+        **options: Passed to ``Axes.legend``.
+    """
+    legend = axis.legend(loc="upper right", **options)
+    figure = axis.get_figure()
+    figure.canvas.draw()
+    box = legend.get_window_extent().transformed(axis.transAxes.inverted())
+    width, height = min(box.width + 0.03, 1.0), min(box.height + 0.03, 1.0)
+    to_axes = axis.transData + axis.transAxes.inverted()
+    xs = mdates.date2num(x) if np.issubdtype(np.asarray(x).dtype, np.datetime64) else np.asarray(x, float)
+    points = to_axes.transform(np.column_stack([xs, low]))
+    position, low_fraction = points[:, 0], points[:, 1]
+    high_fraction = to_axes.transform(np.column_stack([xs, high]))[:, 1]
+    corners = {
+        "upper right": (1 - width, 1, 1 - height, 1),
+        "upper left": (0, width, 1 - height, 1),
+        "lower left": (0, width, 0, height),
+        "lower right": (1 - width, 1, 0, height),
+    }
+    hidden = {}
+    for loc, (left, right, bottom, top) in corners.items():
+        inside = (position >= left) & (position <= right)
+        overlap = np.minimum(high_fraction[inside], top) - np.maximum(low_fraction[inside], bottom)
+        hidden[loc] = float(np.clip(overlap, 0, None).sum())
+    legend.set_loc(min(corners, key=lambda loc: (round(hidden[loc], 3), list(corners).index(loc))))
+
+
+def save(figure: Figure, path: Path) -> Path:
+    """Save a figure (format from the suffix) atomically and close it."""
+    try:
+        with atomic_path(path) as temporary:
+            figure.savefig(temporary, dpi=DPI, format=path.suffix.lstrip("."))
+    finally:
+        plt.close(figure)
+    return path

@@ -1,0 +1,133 @@
+"""Opening a run or sweep folder: one function, one set of rules, for every command that reads one.
+
+The rules: the folder must exist and hold a readable ``manifest.json`` of the expected kind; the
+scenario stored in it must match its sha256 (otherwise the manifest was edited or damaged, and the
+tables can no longer be trusted to belong to it) and still validate. What else is required depends
+on the purpose:
+
+* ``read`` (plots, report): a finished run, or an unfinished one with finished chunks (with a note);
+* ``complete`` (validation, comparison): a complete run;
+* ``resume`` (``--resume``): a run that is not yet complete.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from pydantic import ValidationError
+
+from sim.errors import InputError
+from sim.results.manifest import FolderKind, Manifest, document_hash, read_manifest, read_manifest_data
+from sim.results.readers import table_path
+from sim.scenario.schema import Scenario
+
+Purpose = Literal["read", "complete", "resume"]
+
+
+@dataclass(frozen=True)
+class RunFolder:
+    """An opened run or sweep folder.
+
+    Attributes:
+        directory: The folder.
+        manifest: Its manifest.
+        scenario: The scenario rebuilt from the manifest (a sweep's base scenario).
+        notes: Warnings about the folder (an unfinished run read as it stands).
+    """
+
+    directory: Path
+    manifest: Manifest
+    scenario: Scenario
+    notes: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        """The folder's own name (resolved, so ``.`` gives a real name)."""
+        return self.directory.resolve().name
+
+    @property
+    def label(self) -> str:
+        """How figures name the run."""
+        return f"run folder {self.name}"
+
+    @property
+    def days(self) -> int:
+        """Recorded days, 0 ... horizon."""
+        return self.scenario.horizon_days + 1
+
+    @property
+    def replications(self) -> int:
+        """Replications the manifest records (per point, in a sweep)."""
+        return self.manifest.replications
+
+    def has(self, table: str) -> bool:
+        """Whether the folder has that table (merged or as parts)."""
+        return table_path(self.directory, table) is not None
+
+
+def folder_kind(directory: Path) -> FolderKind:
+    """Return whether a folder holds a run or a sweep.
+
+    Raises:
+        InputError: If the folder is missing or holds no readable manifest.
+    """
+    _check_directory(directory)
+    kind = read_manifest_data(directory / "manifest.json").get("kind", "run")
+    return "sweep" if kind == "sweep" else "run"
+
+
+def open_folder(directory: Path, purpose: Purpose = "read", kind: FolderKind = "run") -> RunFolder:
+    """Open a folder that ``sim run`` (or ``sim sweep``) wrote.
+
+    Args:
+        directory: The folder.
+        purpose: What it is opened for (see the module's rules).
+        kind: The kind of folder expected.
+
+    Raises:
+        InputError: If the folder breaks a rule, with one line saying which.
+    """
+    _check_directory(directory)
+    path = directory / "manifest.json"
+    manifest = read_manifest(path)
+    name = str(directory)
+    if manifest.kind != kind:
+        what = "a sweep folder, not a run folder" if manifest.kind == "sweep" else "a run folder, not a sweep"
+        raise InputError(f"is {what}", name)
+    if document_hash(manifest.scenario) != manifest.scenario_sha256:
+        raise InputError(
+            "the scenario in manifest.json does not match its scenario_sha256 (edited by hand or damaged)",
+            str(path),
+        )
+    try:
+        scenario = Scenario.model_validate(manifest.scenario)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(str(part) for part in first["loc"])
+        more = f" (and {exc.error_count() - 1} more problems)" if exc.error_count() > 1 else ""
+        raise InputError(
+            f"the scenario in manifest.json does not validate: {where}: {first['msg']}{more}", str(path)
+        ) from None
+    notes: list[str] = []
+    status = manifest.status
+    if purpose == "resume" and status == "complete":
+        raise InputError(f"the {kind} is already complete; there is nothing to resume", name)
+    if purpose == "complete" and status != "complete":
+        raise InputError(
+            f"the {kind} is not complete (status {status}); finish it first with sim {kind} --resume {name}",
+            name,
+        )
+    if purpose == "read" and status != "complete":
+        if table_path(directory, "outcomes") is None:
+            raise InputError(f"the {kind} is {status} and has no finished replications yet", name)
+        notes.append(f"the {kind} is {status}: the figures show its finished chunks only")
+    return RunFolder(directory, manifest, scenario, tuple(notes))
+
+
+def _check_directory(directory: Path) -> None:
+    if not directory.exists():
+        raise InputError("no such folder", str(directory))
+    if not directory.is_dir():
+        raise InputError("is not a folder (give the folder that sim run or sim sweep wrote)", str(directory))

@@ -1,0 +1,191 @@
+"""The manifest of a run or sweep folder, typed: what was run, how, and which chunks are done.
+
+``manifest.json`` is written when a folder is created and after every chunk. Reading it goes through
+``Manifest`` so that a damaged or hand-edited file ends in one clear line naming the field, never in
+a ``KeyError`` deep inside a command.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import sys
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+import sim
+from sim.errors import InputError
+from sim.results.columns import DailyMode
+from sim.scenario.schema import Scenario
+
+Status = Literal["pending", "done", "failed"]
+FolderKind = Literal["run", "sweep"]
+
+
+class ChunkRecord(BaseModel):
+    """One chunk of a folder: its replications, its sweep point and whether it is done.
+
+    Attributes:
+        index: Position of the chunk in the folder.
+        start: First replication.
+        stop: One past the last replication.
+        status: pending, done or failed.
+        point: The sweep point (None in a run).
+        error: The error of a failed chunk.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    index: int = Field(ge=0)
+    start: int = Field(ge=0)
+    stop: int = Field(ge=0)
+    status: Status = "pending"
+    point: int | None = Field(None, ge=0)
+    error: str | None = None
+
+
+class Manifest(BaseModel):
+    """What ``manifest.json`` holds (docs/architecture.md, "The results contract").
+
+    Attributes:
+        kind: ``run`` or ``sweep``.
+        status: ``running``, ``complete`` or ``failed``.
+        scenario: The resolved scenario as written (distributions kept).
+        scenario_sha256: sha256 of ``scenario``'s canonical JSON.
+        chunks: Every chunk and its status.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    kind: FolderKind = "run"
+    status: Literal["running", "complete", "failed"]
+    scenario_name: str
+    scenario_file: str | None = None
+    scenario: dict[str, Any]
+    scenario_sha256: str
+    seed: int = Field(ge=0)
+    replications: int = Field(ge=1)
+    chunk_size: int = Field(ge=1)
+    daily: DailyMode
+    package_version: str
+    command_line: list[str] = []
+    started: str
+    finished: str | None = None
+    chunks: list[ChunkRecord] = Field(min_length=1)
+    # Sweeps only.
+    sweep: dict[str, Any] | None = None
+    sweep_file: str | None = None
+    varied: list[str] | None = None
+    points: int | None = None
+
+    def document(self) -> dict[str, Any]:
+        """Return the manifest as JSON-ready data (what ``manifest.json`` holds)."""
+        data = self.model_dump(mode="json")
+        if self.kind == "run":
+            for key in ("sweep", "sweep_file", "varied", "points"):
+                data.pop(key)
+        for chunk in data["chunks"]:
+            if chunk["point"] is None:
+                chunk.pop("point")
+            if chunk["error"] is None:
+                chunk.pop("error")
+        return data
+
+
+def scenario_document(scenario: Scenario) -> dict[str, Any]:
+    """Return the resolved scenario as JSON-ready data (distributions kept as written)."""
+    return scenario.model_dump(mode="json", by_alias=True)
+
+
+def document_hash(document: dict[str, Any]) -> str:
+    """Return the sha256 of a scenario document's canonical JSON (sorted keys, no spaces)."""
+    text = json.dumps(document, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """Return the sha256 of the resolved scenario's canonical JSON."""
+    return document_hash(scenario_document(scenario))
+
+
+def new_manifest(
+    scenario: Scenario,
+    seed: int,
+    replications: int,
+    chunk_size: int,
+    daily: DailyMode,
+    chunks: list[ChunkRecord],
+    scenario_file: str | None = None,
+    **sweep: Any,
+) -> Manifest:
+    """Return the manifest of a folder about to be created (status ``running``).
+
+    Args:
+        scenario: The run's (or the sweep's base) scenario.
+        seed: The root seed.
+        replications: Replications (per point, in a sweep).
+        chunk_size: Replications per chunk.
+        daily: How much daily state is kept.
+        chunks: The planned chunks.
+        scenario_file: The scenario file named on the command line.
+        **sweep: ``kind="sweep"`` and the sweep fields, for a sweep folder.
+    """
+    return Manifest(
+        status="running",
+        scenario_name=scenario.name,
+        scenario_file=scenario_file,
+        scenario=scenario_document(scenario),
+        scenario_sha256=scenario_hash(scenario),
+        seed=seed,
+        replications=replications,
+        chunk_size=chunk_size,
+        daily=daily,
+        package_version=sim.__version__,
+        command_line=list(sys.argv),
+        started=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        chunks=chunks,
+        **sweep,
+    )
+
+
+def read_manifest_data(path: Path) -> dict[str, Any]:
+    """Read ``manifest.json`` as plain JSON data, unchecked.
+
+    Raises:
+        InputError: If the file is missing, unreadable, not JSON or not a JSON object.
+    """
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise InputError("holds no run (no manifest.json)", str(path.parent)) from None
+    except UnicodeDecodeError:
+        raise InputError("manifest.json is not UTF-8 text", str(path)) from None
+    except OSError as exc:
+        raise InputError(f"cannot read manifest.json ({exc.strerror})", str(path)) from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"manifest.json is not valid JSON ({exc})", str(path)) from None
+    if not isinstance(data, dict):
+        raise InputError("manifest.json does not hold a JSON object", str(path))
+    return data
+
+
+def read_manifest(path: Path) -> Manifest:
+    """Read and check ``manifest.json``.
+
+    Raises:
+        InputError: If the file is missing, unreadable, not JSON, or not a manifest (naming the field).
+    """
+    data = read_manifest_data(path)
+    try:
+        return Manifest.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(str(part) for part in first["loc"]) or "manifest"
+        raise InputError(
+            f"not a manifest this version can read: {first['msg']}", str(path), field=where
+        ) from None
