@@ -21,8 +21,8 @@ import numpy as np
 import simpy
 
 from sim.batch.executors import ProcessExecutor, SerialExecutor, make_executor
-from sim.experiments.runs import automatic_chunk_size, run_batch, start_run
 from sim.batch.seeding import replication_seed
+from sim.experiments.runs import automatic_chunk_size, run_batch, start_run
 from sim.model.replication import Replication
 from sim.scenario import load_scenario
 

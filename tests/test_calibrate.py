@@ -15,8 +15,6 @@ import yaml
 from conftest import SMALL, run_sim
 
 from sim.errors import InputError
-import yaml
-
 from sim.experiments.calibration import abc as cal_abc
 from sim.experiments.calibration import posterior as cal_posterior
 from sim.experiments.calibration import problem as cal_problem
@@ -139,7 +137,9 @@ def test_calibrated_scenario_validates_and_runs(tiny: Path, tmp_path: Path) -> N
 def test_distance_on_hand_made_values() -> None:
     observed = {"obs0": 10.0, "obs1": 4.0}
     scales = {"obs0": 2.0, "obs1": 1.0}
-    assert cal_problem.distance({"obs0": 12.0, "obs1": 1.0}, observed, scales) == pytest.approx(math.sqrt(1 + 9))
+    assert cal_problem.distance({"obs0": 12.0, "obs1": 1.0}, observed, scales) == pytest.approx(
+        math.sqrt(1 + 9)
+    )
     assert cal_problem.distance(observed, observed, scales) == 0.0
     assert cal_problem.distance({"obs0": 10.0}, observed, scales) == math.inf
     assert cal_problem.distance({"obs0": math.nan, "obs1": 4.0}, observed, scales) == math.inf
@@ -252,7 +252,9 @@ def test_calibrated_document_replaces_a_list_whole_with_its_item_changed(tmp_pat
 
 def test_serial_calibration_is_repeatable(tmp_path: Path) -> None:
     problem = cal_problem.load_problem(_calibrated_small(tmp_path))
-    settings = cal_problem.Settings.from_block(problem.block, population=15, generations=2, executor="serial", seed=4)
+    settings = cal_problem.Settings.from_block(
+        problem.block, population=15, generations=2, executor="serial", seed=4
+    )
     first = cal_abc.run_calibration(problem, settings, tmp_path / "a")
     second = cal_abc.run_calibration(problem, settings, tmp_path / "b")
     assert (tmp_path / "a" / "posterior.parquet").read_bytes() == (

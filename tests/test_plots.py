@@ -25,12 +25,12 @@ import pyarrow.parquet as pq  # noqa: E402
 import pytest  # noqa: E402
 from conftest import SMALL, Result, run_sim, run_small, sim_in_process  # noqa: E402
 
+from sim.analysis.survival import first_days_below, kaplan_meier, share_not_yet_below  # noqa: E402
 from sim.plots import run as plots  # noqa: E402
 from sim.plots.run_area import fan_chart, survival_chart  # noqa: E402
 from sim.results import readers  # noqa: E402
-from sim.results.folder import RunFolder, open_folder  # noqa: E402
-from sim.analysis.survival import first_days_below, kaplan_meier, share_not_yet_below  # noqa: E402
 from sim.results.columns import outcome_thresholds, threshold_column  # noqa: E402
+from sim.results.folder import RunFolder, open_folder  # noqa: E402
 
 PNG = b"\x89PNG\r\n\x1a\n"
 DAILY_FIGURES = {"fan_chart", "forces", "sectors"}
@@ -207,9 +207,7 @@ def test_crossing_panels_count_runs_that_never_crossed(
         )
 
 
-def test_withdrawal_bars_count_every_run(
-    figures: dict[str, plots.FigureItem], opened: RunFolder
-) -> None:
+def test_withdrawal_bars_count_every_run(figures: dict[str, plots.FigureItem], opened: RunFolder) -> None:
     reasons = pq.read_table(opened.directory / "outcomes.parquet")["withdrawal_reason"].to_pylist()
     bars = figures["withdrawal_reasons"].figure.axes[0]
     widths = [patch.get_width() for patch in bars.patches]

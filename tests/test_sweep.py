@@ -13,9 +13,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from sim.batch.chunks import ChunkTask
-from sim.experiments.runs import simulate_chunk
 from sim.batch.executors import SerialExecutor
 from sim.experiments.design import Range, SweepSpec, points
+from sim.experiments.runs import simulate_chunk
 from sim.experiments.sensitivity import indices
 from sim.experiments.sweep import open_sweep, run_sweep, start_sweep
 from sim.scenario import load_scenario

@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import math
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,8 @@ import pytest
 from conftest import SMALL, TESTS, run_sim
 from scipy.stats import norm
 
+from sim.analysis.observed import read_observations
+from sim.analysis.scoring import central_band, crps_ensemble, pit
 from sim.analysis.validation import (
     CalibrationPoint,
     calibration_points,
@@ -29,12 +32,10 @@ from sim.analysis.validation import (
     persistence_forecast,
     predictive_sample,
 )
-from sim.analysis.observed import read_observations
-from sim.analysis.scoring import central_band, crps_ensemble, pit
-from sim.results.folder import RunFolder
-from sim.results.manifest import Manifest
 from sim.cli import main
 from sim.errors import InputError
+from sim.results.folder import RunFolder
+from sim.results.manifest import Manifest
 from sim.scenario import load_scenario
 
 ROOT = TESTS.parent
@@ -66,7 +67,6 @@ def crps_normal(mean: float, sd: float, observed: float) -> float:
     cdf = 0.5 * (1.0 + math.erf(z / math.sqrt(2.0)))
     pdf = math.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
     return sd * (z * (2.0 * cdf - 1.0) + 2.0 * pdf - 1.0 / math.sqrt(math.pi))
-
 
 
 # ------------------------------------------------------------------------------------------ CRPS
