@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from scipy import stats
 
 from sim.batch.seeding import replication_seed
+from sim.model.params import build_parameters
 from sim.scenario import Scenario, load_scenario
 from sim.scenario.distributions import (
     DISTRIBUTION_KINDS,
@@ -31,8 +33,6 @@ from sim.scenario.distributions import (
 )
 from sim.scenario.parameters import (
     distribution_leaves,
-    median_parameters,
-    resolve,
     sample_parameters,
     uniform_for,
 )
@@ -424,29 +424,29 @@ def test_changing_one_distribution_keeps_its_uniform(kursk: Scenario) -> None:
         }
 
 
-def test_resolve_replaces_every_distribution(kursk: Scenario) -> None:
-    values = sample_parameters(kursk, replication_seed(0, 0))
-    resolved = resolve(kursk, values)
-    assert distribution_leaves(resolved) == ()
-    assert resolved.sides["ukraine"].logistics.capacity == values[CAPACITY]
+def test_build_parameters_reads_every_sampled_value_into_its_place(kursk: Scenario) -> None:
+    class Recording(dict):  # type: ignore[type-arg]
+        read: set[str] = set()
+
+        def __getitem__(self, key: str) -> float:
+            self.read.add(key)
+            return float(super().__getitem__(key))
+
+    paths = [path for path, _ in distribution_leaves(kursk)]
+    values = Recording({path: 1000.0 + i for i, path in enumerate(paths)})
+    params = build_parameters(kursk, values)
+    assert Recording.read == set(paths)  # no sampled number is left unread
+    ukraine, russia = params.sides
+    assert ukraine.logistics is not None and ukraine.logistics.capacity == values[CAPACITY]
     jitter = "sides.russia.contingents.regulars.echelons.2.jitter_days"
-    assert resolved.sides["russia"].contingents["regulars"].echelons[2].jitter_days == values[jitter]
-    # The original is unchanged.
-    assert isinstance(kursk.sides["ukraine"].logistics.capacity, Uniform)
-
-
-def test_median_parameters(kursk: Scenario) -> None:
-    medians = median_parameters(kursk)
-    capacity = kursk.sides["ukraine"].logistics.capacity
-    advance = kursk.sides["russia"].attack.advance_km
-    readiness = kursk.sides["russia"].contingents["north_korea"].readiness_days
-    assert medians[CAPACITY] == pytest.approx((capacity.low + capacity.high) / 2)
-    assert medians["sides.russia.attack.advance_km"] == pytest.approx(advance.median_value)
-    width = readiness.high - readiness.low
-    reference = stats.triang(c=(readiness.mode - readiness.low) / width, loc=readiness.low, scale=width)
-    assert medians["sides.russia.contingents.north_korea.readiness_days"] == pytest.approx(
-        float(reference.median())
-    )
+    echelon = russia.contingents[0].echelons[2]
+    assert echelon.arrival_day == kursk.day_of(dt.date(2024, 10, 20)) + values[jitter]
+    assert russia.attack is not None and russia.attack.advance_km == values["sides.russia.attack.advance_km"]
+    assert ukraine.command.withdrawal is not None
+    rules = dict(ukraine.command.withdrawal.rule_values)
+    assert rules["area_below"]["area_below_km2"] == values["sides.ukraine.command.withdrawal.area_below_km2"]
+    # The scenario itself is unchanged.
+    assert isinstance(kursk.sides["ukraine"].logistics.capacity, Uniform)  # type: ignore[union-attr]
 
 
 def test_class_constructors_match_yaml_forms() -> None:

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from sim.model import laws
+from sim.scenario.rules.supply.corridor import corridor_factor
 from sim.scenario.schema import Law
 
 # ---------------------------------------------------------------------------------------------------------
@@ -138,12 +139,7 @@ def test_draw_losses_matches_gamma_poisson_mean_and_variance(mean: float, k: flo
 
 
 # ---------------------------------------------------------------------------------------------------------
-# combat_power and success_probability
-
-
-def test_combat_power_is_the_product_of_its_factors() -> None:
-    assert laws.combat_power(1000.0, 0.9, 0.5, 1.2) == pytest.approx(540.0)
-    assert laws.combat_power(1000.0, 0.9, 0.5) == pytest.approx(450.0)
+# success_probability
 
 
 @pytest.mark.parametrize("intercept", [0.173, 0.0, -1.3, 2.0])
@@ -239,4 +235,4 @@ def test_supply_factor(capacity: float, demand: float, expected: float) -> None:
     ],
 )
 def test_corridor_factor(exposure: float, area: float, initial: float, expected: float) -> None:
-    assert laws.corridor_factor(exposure, area, initial) == pytest.approx(expected)
+    assert corridor_factor(exposure, area, initial) == pytest.approx(expected)

@@ -25,7 +25,7 @@ import pyarrow.parquet as pq  # noqa: E402
 import pytest  # noqa: E402
 from conftest import SMALL, Result, run_sim, run_small, sim_in_process  # noqa: E402
 
-from sim.analysis.survival import first_days_below, kaplan_meier, share_not_yet_below  # noqa: E402
+from sim.analysis.survival import kaplan_meier  # noqa: E402
 from sim.plots import run as plots  # noqa: E402
 from sim.plots.run_area import fan_chart, survival_chart  # noqa: E402
 from sim.results import readers  # noqa: E402
@@ -37,6 +37,32 @@ DAILY_FIGURES = {"fan_chart", "forces", "sectors"}
 """Figures that need daily.parquet or sectors.parquet (area_distribution can use an outcome column)."""
 UNIT = re.compile(r"\(([^()]+)\)\s*$")
 """An axis label ends with its unit in parentheses: "held area (km²)", "runs (count)"."""
+
+
+# Test oracles: the crossing day and the share not yet below, counted directly from the daily areas.
+def first_days_below(areas: np.ndarray, threshold_km2: float) -> np.ndarray:
+    """Return each run's first day with held area strictly below the threshold, NaN if never.
+
+    Args:
+        areas: Held area, shape (runs, days).
+        threshold_km2: The area X.
+    """
+    below = areas < threshold_km2
+    first = np.argmax(below, axis=1).astype(float)
+    first[~below.any(axis=1)] = np.nan
+    return first
+
+
+def share_not_yet_below(areas: np.ndarray, threshold_km2: float) -> np.ndarray:
+    """Return, for each day, the share of runs whose held area has not yet been below the threshold.
+
+    The direct count that the Kaplan-Meier estimate reduces to when every run reaches the horizon.
+
+    Args:
+        areas: Held area, shape (runs, days).
+        threshold_km2: The area X.
+    """
+    return (np.minimum.accumulate(areas, axis=1) >= threshold_km2).mean(axis=0)
 
 
 @pytest.fixture(scope="module")

@@ -1,20 +1,39 @@
-"""Unit tests of the command policies (sim.model.policies): allocation and withdrawal, each on its own."""
+"""Unit tests of the command rules (sim.scenario.rules): allocation policies and withdrawal rules."""
 
 from __future__ import annotations
 
-import typing
+from typing import Any
 
 import pytest
 
-from sim.model.policies import (
-    ALLOCATION_POLICIES,
-    WithdrawalMonitor,
-    WithdrawalRules,
-    even,
-    proportional_frontage,
-    weakest_first,
-)
-from sim.scenario.schema import Command
+from sim.model.params import WithdrawalPlan
+from sim.model.withdrawal import WithdrawalMonitor as Monitor
+from sim.scenario.rules.allocation import POLICIES as ALLOCATION_POLICIES
+from sim.scenario.rules.allocation.even import even
+from sim.scenario.rules.allocation.proportional_frontage import proportional_frontage
+from sim.scenario.rules.allocation.weakest_first import weakest_first
+from sim.scenario.rules.withdrawal import RULES, HolderState
+from sim.scenario.schema import Command, Withdrawal
+
+
+def WithdrawalRules(**values: Any) -> WithdrawalPlan:  # noqa: N802 - reads like the rules it builds
+    """The holder's rules as the model gets them, from a withdrawal block with these fields set."""
+    spec = Withdrawal(**values)
+    rule_values = tuple((name, {f: getattr(spec, f) for f in rule.fields}) for name, rule in RULES.items())
+    return WithdrawalPlan(None, 14.0, rule_values)
+
+
+class WithdrawalMonitor:
+    """The model's monitor, checked with one day's numbers; returns the name of the rule that fired."""
+
+    def __init__(self, plan: WithdrawalPlan) -> None:
+        self.monitor = Monitor(plan)
+
+    def check(self, area_km2: float, force_ratio: float, supply: float, casualties: float) -> str | None:
+        state = HolderState(0.0, area_km2, 1000.0, force_ratio, supply, casualties, 0.0)
+        rule = self.monitor.check(state)
+        return None if rule is None else rule.name
+
 
 # One set of sectors on which the three policies disagree:
 #   power per km of front:   100/10 = 10,  100/5 = 20,  300/60 = 5     -> proportional_frontage picks 2
@@ -27,7 +46,9 @@ FRONTAGE = [10.0, 5.0, 60.0]
 
 
 def test_registry_names_every_policy_the_schema_allows() -> None:
-    allowed = set(typing.get_args(Command.model_fields["policy"].annotation))
+    extra = Command.model_fields["policy"].json_schema_extra
+    assert isinstance(extra, dict)
+    allowed = set(extra["enum"])  # type: ignore[arg-type]
     assert set(ALLOCATION_POLICIES) == allowed
     assert ALLOCATION_POLICIES["proportional_frontage"] is proportional_frontage
     assert ALLOCATION_POLICIES["weakest_first"] is weakest_first
@@ -216,8 +237,8 @@ def test_monitors_do_not_share_counters() -> None:
 
 
 def test_default_day_counts() -> None:
-    rules = WithdrawalRules(force_ratio_above=2.0, supply_below=0.5)
-    assert (rules.force_ratio_days, rules.supply_days) == (14, 7)
+    spec = Withdrawal(force_ratio_above=2.0, supply_below=0.5)
+    assert (spec.force_ratio_days, spec.supply_days) == (14, 7)
     monitor = WithdrawalMonitor(WithdrawalRules(supply_below=0.5))
     results = [monitor.check(**day(supply=0.1)) for _ in range(7)]
     assert results == [None] * 6 + ["supply_below"]

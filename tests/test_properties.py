@@ -10,18 +10,19 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import BaseModel
 
 from sim.batch.seeding import replication_seed
 from sim.model.replication import Replication
 from sim.model.trajectory import Trajectory
-from sim.scenario.distributions import value_of
-from sim.scenario.parameters import resolve
+from sim.scenario.distributions import _Distribution, value_of
 from sim.scenario.schema import Scenario
 
 START = dt.date(2024, 3, 1)
@@ -271,6 +272,45 @@ def value_of_data(value: float | dict[str, Any]) -> float:
     if isinstance(value, dict):
         return float(value.get("high", value.get("value", value.get("median", 100.0))))
     return float(value)
+
+
+# An independent reading of a scenario's numbers for one replication (the model builds its own).
+def resolve(scenario: Scenario, values: Mapping[str, float]) -> Scenario:
+    """Return the scenario with each distribution replaced by its value in ``values``.
+
+    The copy is made without validating again: the values come from distributions whose support
+    was validated when the scenario was loaded.
+
+    Args:
+        scenario: A validated scenario.
+        values: A value for every distribution path (as from ``sample_parameters``).
+
+    Returns:
+        A scenario in which every ``Param`` is a float.
+    """
+    return _substitute(scenario, "", values)
+
+
+def _substitute(node: Any, prefix: str, values: Mapping[str, float]) -> Any:
+    if isinstance(node, _Distribution):
+        return float(values[prefix])
+    if isinstance(node, BaseModel):
+        update = {}
+        for name in type(node).model_fields:
+            if not prefix and name == "calibrate":
+                continue  # priors for calibration stay as they are
+            old = getattr(node, name)
+            new = _substitute(old, f"{prefix}.{name}" if prefix else name, values)
+            if new is not old:
+                update[name] = new
+        return node.model_copy(update=update) if update else node
+    if isinstance(node, dict):
+        items = {key: _substitute(value, f"{prefix}.{key}", values) for key, value in node.items()}
+        return type(node)(items) if any(items[k] is not node[k] for k in node) else node
+    if isinstance(node, list | tuple):
+        seq = [_substitute(value, f"{prefix}.{i}", values) for i, value in enumerate(node)]
+        return type(node)(seq) if any(a is not b for a, b in zip(seq, node, strict=True)) else node
+    return node
 
 
 # ----------------------------------------------------------------------------------- invariants

@@ -125,7 +125,7 @@ def test_replications_do_not_depend_on_chunks_or_executor(
 
 
 END_LINE = re.compile(r"^end (?P<date>\d{4}-\d{2}-\d{2}): (?P<area>[\d,]+\.\d) km2 held; (?P<rest>.*)$")
-WITHDRAWAL = re.compile(r"withdrawal began (?P<date>\d{4}-\d{2}-\d{2}) \((?P<reason>[a-z_]+)\)")
+WITHDRAWAL = re.compile(r"withdrawal began (?P<date>\d{4}-\d{2}-\d{2}) \((?P<reason>[a-z_]+): [^)]+\)")
 
 
 def test_trace_ends_where_the_run_does(reference: Path) -> None:

@@ -95,28 +95,3 @@ def kaplan_meier(
         censored=int(censored.size),
         confidence=confidence,
     )
-
-
-def first_days_below(areas: np.ndarray, threshold_km2: float) -> np.ndarray:
-    """Return each run's first day with held area strictly below the threshold, NaN if never.
-
-    Args:
-        areas: Held area, shape (runs, days).
-        threshold_km2: The area X.
-    """
-    below = areas < threshold_km2
-    first = np.argmax(below, axis=1).astype(float)
-    first[~below.any(axis=1)] = np.nan
-    return first
-
-
-def share_not_yet_below(areas: np.ndarray, threshold_km2: float) -> np.ndarray:
-    """Return, for each day, the share of runs whose held area has not yet been below the threshold.
-
-    The direct count that the Kaplan-Meier estimate reduces to when every run reaches the horizon.
-
-    Args:
-        areas: Held area, shape (runs, days).
-        threshold_km2: The area X.
-    """
-    return (np.minimum.accumulate(areas, axis=1) >= threshold_km2).mean(axis=0)

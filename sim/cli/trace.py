@@ -1,4 +1,4 @@
-"""The ``sim trace`` command: one replication's events as a timeline."""
+"""The ``sim trace`` command: one replication's events as a timeline, in words."""
 
 from __future__ import annotations
 
@@ -8,6 +8,48 @@ import click
 
 from sim.cli.options import load, set_option
 from sim.errors import InputError
+from sim.model.events import EVENT_KINDS, Event
+from sim.scenario.rules.withdrawal import label_of
+
+
+def describe_event(event: Event) -> str:
+    """Return what an event says, in words (the model records only its kind, names and numbers)."""
+    n = event.numbers
+    side, subject = event.side, event.subject
+    if event.kind == "assault":
+        outcome = "succeeds" if n["succeeded"] else "fails"
+        return (
+            f"{side} assault, ratio {n['ratio']:.2f}, p(success) {n['success_probability']:.2f}: {outcome}; "
+            f"losses {side} {n['attacker_losses']:,.0f}, {subject} {n['defender_losses']:,.0f}; "
+            f"area {n['area_change_km2']:+.1f} km2 -> {n['area_km2']:.1f}"
+        )
+    if event.kind == "arrival":
+        return (
+            f"{side}: {n['units']:.0f} {subject} units ({n['personnel']:,.0f}) arrive; "
+            f"ready in {n['ready_in_days']:.0f} days"
+        )
+    if event.kind == "ready":
+        return f"{side}: {n['units']:.0f} {subject} units ready"
+    if event.kind == "commit":
+        return f"{side}: {subject} ({n['strength']:,.0f}) committed"
+    if event.kind == "rotate":
+        return f"{side}: {subject} pulled out to refit at {n['share']:.0%} strength"
+    if event.kind == "strike":
+        return (
+            f"{side} long-range strike on {subject} supply: capacity -{n['cut']:.0%} "
+            f"for {n['recovery_days']:.0f} days"
+        )
+    if event.kind == "withdrawal":
+        return (
+            f"{side} begins a fighting withdrawal: {subject}; area {n['area_km2']:.0f} km2, force ratio "
+            f"{n['force_ratio']:.2f}, supply {n['supply']:.2f}, casualties {n['casualties']:,.0f}; "
+            f"{n['duration_days']:.0f} days"
+        )
+    if event.kind == "withdrawn":
+        return f"{side} completes its withdrawal; no ground held"
+    if event.kind == "sector_lost":
+        return f"{side} loses the last of the sector"
+    return f"{side} {event.kind} {subject}".strip()
 
 
 @click.command()
@@ -27,8 +69,8 @@ from sim.errors import InputError
     "--kind",
     "kinds",
     multiple=True,
-    help="Only events of this kind (assault, arrival, ready, commit, "
-    "rotate, strike, withdrawal, withdrawn, sector_lost). Repeatable.",
+    type=click.Choice(EVENT_KINDS),
+    help="Only events of this kind. Repeatable.",
 )
 def trace(
     scenario_file: str,
@@ -59,11 +101,11 @@ def trace(
             continue
         when = dt.datetime.combine(scenario.start, dt.time()) + dt.timedelta(days=event.day)
         stamp = when.strftime("%Y-%m-%d %H:%M")
-        click.echo(f"{stamp}  {event.sector or '-':<20} {event.kind:<11} {event.text}")
+        click.echo(f"{stamp}  {event.sector or '-':<20} {event.kind:<11} {describe_event(event)}")
     end_area = float(trajectory.area_km2[-1])
     withdrawal = (
         f"withdrawal began {scenario.start + dt.timedelta(days=trajectory.withdrawal_day)} "
-        f"({trajectory.withdrawal_reason})"
+        f"({trajectory.withdrawal_reason}: {label_of(trajectory.withdrawal_reason or '')})"
         if trajectory.withdrawal_day is not None
         else "no withdrawal"
     )

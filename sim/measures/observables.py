@@ -8,28 +8,24 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.model import laws
 from sim.model.trajectory import Trajectory
-from sim.scenario.distributions import value_of
 from sim.scenario.schema import Observation, Scenario
 
 
-def frontages(scenario: Scenario, sector_area_km2: np.ndarray) -> np.ndarray:
-    """Return each sector's front length per day, shape (days, sectors).
+def frontages(trajectory: Trajectory, sector_area_km2: np.ndarray) -> np.ndarray:
+    """Return each sector's front length per day, shape (days, sectors), from the replication's own geometry.
 
-    A salient's front scales with the square root of its area (``sim.model.laws.frontage_km``, here
-    for every day at once); a line's keeps its length while any ground is held.
+    The geometry (each sector's starting area and front, and its shape) is the one the replication
+    sampled, so a sector whose area or front is uncertain is measured as it was simulated
+    (``sim.model.laws.frontages_km``).
     """
-    out = np.zeros_like(sector_area_km2)
-    for k, sector in enumerate(scenario.sectors.values()):
-        front0 = value_of(sector.frontage_km)
-        area0 = value_of(sector.area_km2)
-        areas = sector_area_km2[:, k]
-        if sector.shape == "line":
-            out[:, k] = np.where(areas > 0, front0, 0.0)
-        elif area0 > 0:
-            # frontage_km on every day at once: front0 * sqrt(area / area0).
-            out[:, k] = front0 * np.sqrt(np.clip(areas, 0.0, None) / area0)
-    return out
+    return laws.frontages_km(
+        trajectory.sector_frontage0_km,
+        trajectory.sector_area0_km2,
+        sector_area_km2,
+        trajectory.sector_is_line,
+    )
 
 
 def advance_m_per_day(
@@ -53,7 +49,7 @@ def advance_m_per_day(
     if last_day <= first_day:
         return 0.0
     areas = trajectory.sector_area_km2[first_day : last_day + 1][:, columns]
-    fronts = frontages(scenario, trajectory.sector_area_km2[first_day : last_day + 1])[:, columns]
+    fronts = frontages(trajectory, trajectory.sector_area_km2[first_day : last_day + 1])[:, columns]
     mean_front = float(fronts.sum(axis=1).mean())
     if mean_front <= 0.0:
         return 0.0

@@ -13,6 +13,8 @@ from __future__ import annotations
 import math
 from typing import Protocol
 
+import numpy as np
+
 
 def expected_losses(
     own: float,
@@ -77,11 +79,6 @@ def draw_losses(mean: float, present: float, dispersion: float | None, rng: Loss
     return min(float(rng.poisson(rate)), present)
 
 
-def combat_power(strength: float, quality: float, supply: float, multiplier: float = 1.0) -> float:
-    """Return Dupuy-style combat power P = S x V x supply x posture/terrain multipliers."""
-    return strength * quality * supply * multiplier
-
-
 def success_probability(force_ratio: float, intercept: float, slope: float, offset: float = 0.0) -> float:
     """Return the chance an assault succeeds: logistic(intercept + slope ln(ratio) + offset).
 
@@ -116,6 +113,25 @@ def frontage_km(initial_frontage_km: float, initial_area_km2: float, area_km2: f
     return initial_frontage_km * math.sqrt(area_km2 / initial_area_km2)
 
 
+def frontages_km(
+    initial_frontage_km: np.ndarray, initial_area_km2: np.ndarray, area_km2: np.ndarray, is_line: np.ndarray
+) -> np.ndarray:
+    """Return ``frontage_km`` for many days and sectors at once (a line keeps its front while held).
+
+    Args:
+        initial_frontage_km: Each sector's front at the start, shape (sectors,).
+        initial_area_km2: Each sector's area at the start, shape (sectors,).
+        area_km2: Held area, shape (days, sectors).
+        is_line: Whether each sector is a line, shape (sectors,).
+    """
+    area = np.clip(area_km2, 0.0, None)
+    held = area > 0.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        salient = initial_frontage_km * np.sqrt(np.where(initial_area_km2 > 0, area / initial_area_km2, 0.0))
+    front = np.where(is_line, np.where(held, initial_frontage_km, 0.0), salient)
+    return np.where(held, front, 0.0)
+
+
 def area_gained(depth_km: float, assault_frontage_km: float, sector_frontage_km: float) -> float:
     """Return the area a successful assault moves the line by: depth x engaged frontage."""
     return depth_km * min(assault_frontage_km, sector_frontage_km)
@@ -126,15 +142,3 @@ def supply_factor(capacity: float, demand: float) -> float:
     if demand <= 0.0:
         return 1.0
     return max(0.0, min(1.0, capacity / demand))
-
-
-def corridor_factor(exposure: float, area_km2: float, initial_area_km2: float) -> float:
-    """Return the share of a holder's supply capacity left as its salient shrinks.
-
-    The corridor into a shrinking salient is ever closer to enemy fire: at exposure ``e``, the
-    capacity falls linearly to ``1 - e`` as the held area falls to nothing.
-    """
-    if initial_area_km2 <= 0.0:
-        return 1.0
-    share_held = max(0.0, min(1.0, area_km2 / initial_area_km2))
-    return 1.0 - exposure * (1.0 - share_held)

@@ -1,4 +1,4 @@
-"""What one replication produces: daily state arrays and an event list."""
+"""What one replication produces: daily state arrays, its sampled geometry and an event list."""
 
 from __future__ import annotations
 
@@ -6,24 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-
-@dataclass(frozen=True)
-class Event:
-    """One thing that happened in a replication.
-
-    Attributes:
-        day: Time in days from the scenario start.
-        sector: The sector concerned, or "" for theatre-wide events.
-        kind: A short code: assault, arrival, ready, commit, rotate, strike, withdrawal, ...
-        text: What happened, in words.
-        numbers: The figures behind it.
-    """
-
-    day: float
-    sector: str
-    kind: str
-    text: str
-    numbers: dict[str, float] = field(default_factory=dict)
+from sim.model.events import Event
 
 
 @dataclass
@@ -40,6 +23,9 @@ class Trajectory:
         withdrawal_reason: The rule that triggered it, or None.
         events: The event list (only filled in full when tracing).
         parameters: The value of every sampled number, by dotted path.
+        sector_area0_km2: Each sector's area at the start, as sampled (what measures compare with).
+        sector_frontage0_km: Each sector's front at the start, as sampled.
+        sector_is_line: Whether each sector is a line (front keeps its length) or a salient.
     """
 
     area_km2: np.ndarray
@@ -51,6 +37,9 @@ class Trajectory:
     withdrawal_reason: str | None = None
     events: list[Event] = field(default_factory=list)
     parameters: dict[str, float] = field(default_factory=dict)
+    sector_area0_km2: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    sector_frontage0_km: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    sector_is_line: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
     def first_day_below(self, threshold_km2: float) -> int | None:
         """Return the first recorded day the held area is below ``threshold_km2``, or None."""

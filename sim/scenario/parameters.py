@@ -8,7 +8,6 @@ leaves the draws of all the others unchanged (common random numbers).
 from __future__ import annotations
 
 import zlib
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -104,46 +103,3 @@ def stream_key(path: str, dist: _Distribution) -> str:
         # Keyed by the file's content, not its path: a moved or copied file draws the same rows.
         return f"empirical:{dist.content_hash}"  # type: ignore[attr-defined]
     return path
-
-
-def median_parameters(scenario: Scenario) -> dict[str, float]:
-    """Return the median of every uncertain number (a deterministic stand-in for a sample)."""
-    return {path: dist.median() for path, dist in distribution_leaves(scenario)}
-
-
-def resolve(scenario: Scenario, values: Mapping[str, float]) -> Scenario:
-    """Return the scenario with each distribution replaced by its value in ``values``.
-
-    The copy is made without validating again: the values come from distributions whose support
-    was validated when the scenario was loaded.
-
-    Args:
-        scenario: A validated scenario.
-        values: A value for every distribution path (as from ``sample_parameters``).
-
-    Returns:
-        A scenario in which every ``Param`` is a float.
-    """
-    return _substitute(scenario, "", values)
-
-
-def _substitute(node: Any, prefix: str, values: Mapping[str, float]) -> Any:
-    if isinstance(node, _Distribution):
-        return float(values[prefix])
-    if isinstance(node, BaseModel):
-        update = {}
-        for name in type(node).model_fields:
-            if not prefix and name == "calibrate":
-                continue  # priors for calibration stay as they are
-            old = getattr(node, name)
-            new = _substitute(old, f"{prefix}.{name}" if prefix else name, values)
-            if new is not old:
-                update[name] = new
-        return node.model_copy(update=update) if update else node
-    if isinstance(node, dict):
-        items = {key: _substitute(value, f"{prefix}.{key}", values) for key, value in node.items()}
-        return type(node)(items) if any(items[k] is not node[k] for k in node) else node
-    if isinstance(node, list | tuple):
-        seq = [_substitute(value, f"{prefix}.{i}", values) for i, value in enumerate(node)]
-        return type(node)(seq) if any(a is not b for a, b in zip(seq, node, strict=True)) else node
-    return node

@@ -8,7 +8,8 @@ Times are either calendar dates or days from the scenario's ``start``.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -16,11 +17,15 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationInfo,
+    create_model,
     field_validator,
     model_validator,
 )
 
 from sim.scenario.distributions import Distribution, Fraction, NonNegative, Param, Positive
+from sim.scenario.rules.allocation import POLICIES as ALLOCATION_POLICIES
+from sim.scenario.rules.supply import EFFECTS as SUPPLY_EFFECTS
+from sim.scenario.rules.withdrawal import RULES as WITHDRAWAL_RULES
 
 NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_\-]*$"
 """Names of scenarios, sides, contingents and sectors: safe as file names and column names."""
@@ -103,30 +108,73 @@ class Attack(Frozen):
     advance_sigma: NonNegative = Field(0.5, description="Log-space spread of the depth gained.")
 
 
-class Withdrawal(Frozen):
-    """Rules by which a holding side gives up its ground ("hold while militarily appropriate").
-
-    Any rule that fires starts a fighting withdrawal lasting ``duration_days``; rules left out
-    never fire.
-    """
+class WithdrawalBase(Frozen):
+    """When the withdrawal rules are checked, and how long the withdrawal takes."""
 
     not_before: dt.date | None = Field(None, description="Rules are not checked before this date.")
-    area_below_km2: NonNegative | None = Field(None, description="Withdraw once total held area is below.")
-    force_ratio_above: NonNegative | None = Field(
-        None, description="Withdraw once the enemy's overall force ratio stays above this ..."
+
+
+def _rule_fields(rules: Iterable[Any]) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for rule in rules:
+        for name, definition in rule.fields.items():
+            if name in fields:
+                raise ValueError(f"two rules define the field {name!r}")
+            fields[name] = definition
+    return fields
+
+
+if TYPE_CHECKING:
+
+    class Withdrawal(WithdrawalBase):
+        """Rules by which a holding side gives up its ground (see ``sim.scenario.rules.withdrawal``)."""
+
+        duration_days: Param
+
+    class Logistics(Frozen):
+        """Supply capacity against demand (see ``sim.scenario.rules.supply`` for the effects)."""
+
+        capacity: Param
+        demand_per_soldier: Param
+
+else:
+    Withdrawal = create_model(
+        "Withdrawal",
+        __base__=WithdrawalBase,
+        __doc__="""Rules by which a holding side gives up its ground ("hold while militarily appropriate").
+
+    Any rule that fires starts a fighting withdrawal lasting ``duration_days``; rules left out never
+    fire. Each rule is a module of ``sim.scenario.rules.withdrawal`` and adds its fields here.
+    """,
+        **_rule_fields(WITHDRAWAL_RULES.values()),
+        duration_days=(NonNegative, Field(14.0, description="Length of the fighting withdrawal.")),
     )
-    force_ratio_days: int = Field(14, ge=1, description="... for this many consecutive days.")
-    supply_below: Fraction | None = Field(None, description="Withdraw once supply stays below this ...")
-    supply_days: int = Field(7, ge=1, description="... for this many consecutive days.")
-    losses_above: NonNegative | None = Field(None, description="Withdraw once cumulative casualties exceed.")
-    duration_days: NonNegative = Field(14.0, description="Length of the fighting withdrawal.")
+    Logistics = create_model(
+        "Logistics",
+        __base__=Frozen,
+        __doc__="""Supply capacity against demand, giving a supply factor in [0, 1].
+
+    Each supply effect is a module of ``sim.scenario.rules.supply`` and adds its fields here.
+    """,
+        capacity=(NonNegative, Field(description="Supply delivered per day, in soldier-days of need.")),
+        demand_per_soldier=(
+            NonNegative,
+            Field(
+                1.0,
+                description="Daily need of each soldier in theatre (in the line, in reserve or training).",
+            ),
+        ),
+        **_rule_fields(SUPPLY_EFFECTS.values()),
+    )
 
 
 class Command(Frozen):
     """A side's daily command: where ready units go, when worn units are pulled out, when to leave."""
 
-    policy: Literal["proportional_frontage", "weakest_first", "even"] = Field(
-        "proportional_frontage", description="How ready units are allocated to sectors."
+    policy: str = Field(
+        "proportional_frontage",
+        description="How ready units are allocated to sectors.",
+        json_schema_extra={"enum": list(ALLOCATION_POLICIES)},
     )
     rotation_threshold: Fraction = Field(
         0.5, description="A unit below this share of its full size is pulled out to refit."
@@ -134,17 +182,13 @@ class Command(Frozen):
     return_threshold: Fraction = Field(0.9, description="A refitting unit returns once above this share.")
     withdrawal: Withdrawal | None = None
 
-
-class Logistics(Frozen):
-    """Supply capacity against demand, giving a supply factor in [0, 1]."""
-
-    capacity: NonNegative = Field(description="Supply delivered per day, in soldier-days of need.")
-    demand_per_soldier: NonNegative = Field(
-        1.0, description="Daily need of each soldier in theatre (in the line, in reserve or training)."
-    )
-    corridor_exposure: Fraction = Field(
-        0.0, description="Share of capacity lost as the held area shrinks to nothing (holder only)."
-    )
+    @field_validator("policy")
+    @classmethod
+    def _known_policy(cls, policy: str) -> str:
+        if policy not in ALLOCATION_POLICIES:
+            known = ", ".join(repr(name) for name in ALLOCATION_POLICIES)
+            raise ValueError(f"unknown policy {policy!r}; expected one of {known}")
+        return policy
 
 
 class Strikes(Frozen):

@@ -1,0 +1,79 @@
+"""Random draws from one stream, generated in blocks (a scalar numpy call costs as much as a block)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class Draws:
+    """Random draws from one stream, generated in blocks: a scalar numpy call costs as much as a block.
+
+    Args:
+        rng: The stream's generator.
+        block: Draws generated per refill.
+    """
+
+    __slots__ = (
+        "_rng",
+        "_block",
+        "_uniform",
+        "_u",
+        "_exponential",
+        "_e",
+        "_normal",
+        "_n",
+        "_shape",
+        "_gamma",
+        "_g",
+    )
+
+    def __init__(self, rng: np.random.Generator, block: int = 128, gamma_shape: float | None = None) -> None:
+        self._rng = rng
+        self._block = block
+        self._shape = gamma_shape
+        self._gamma = rng.standard_gamma(gamma_shape, block) if gamma_shape else np.zeros(0)
+        self._g = 0
+        self._uniform = rng.random(block)
+        self._u = 0
+        self._exponential = rng.standard_exponential(block)
+        self._e = 0
+        self._normal = rng.standard_normal(block)
+        self._n = 0
+
+    def uniform(self) -> float:
+        """Return a uniform draw in [0, 1)."""
+        if self._u == self._block:
+            self._uniform = self._rng.random(self._block)
+            self._u = 0
+        self._u += 1
+        return float(self._uniform[self._u - 1])
+
+    def exponential(self) -> float:
+        """Return a standard exponential draw (mean 1)."""
+        if self._e == self._block:
+            self._exponential = self._rng.standard_exponential(self._block)
+            self._e = 0
+        self._e += 1
+        return float(self._exponential[self._e - 1])
+
+    def normal(self) -> float:
+        """Return a standard normal draw."""
+        if self._n == self._block:
+            self._normal = self._rng.standard_normal(self._block)
+            self._n = 0
+        self._n += 1
+        return float(self._normal[self._n - 1])
+
+    def gamma(self, shape: float, scale: float) -> float:
+        """Return a gamma draw; buffered when ``shape`` is the one given at construction."""
+        if shape != self._shape:
+            return float(self._rng.gamma(shape, scale))
+        if self._g == self._block:
+            self._gamma = self._rng.standard_gamma(shape, self._block)
+            self._g = 0
+        self._g += 1
+        return float(self._gamma[self._g - 1]) * scale
+
+    def poisson(self, mean: float) -> float:
+        """Return a Poisson draw (not buffered: its mean changes with every call)."""
+        return float(self._rng.poisson(mean))

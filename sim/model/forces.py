@@ -1,0 +1,139 @@
+"""Units and the state of each side: who is where, how strong, and what supply they have.
+
+A side's units change state (en route, training, reserve, in the line, refitting) only through the
+methods of ``SideState``, which keep the per-sector sums of strength and combat power true without
+scanning every unit each day.
+"""
+
+from __future__ import annotations
+
+from sim.model.params import SidePlan
+
+EN_ROUTE, TRAINING, RESERVE, LINE, REFIT = range(5)
+STATUS_NAMES = ("en route", "training", "reserve", "in line", "refitting")
+
+
+class Unit:
+    """A brigade, regiment or battalion: the entity committed, worn down, rotated and refitted."""
+
+    __slots__ = ("name", "contingent", "full_size", "strength", "quality", "status", "sector")
+
+    def __init__(self, name: str, contingent: str, full_size: float, quality: float) -> None:
+        self.name = name
+        self.contingent = contingent
+        self.full_size = full_size
+        self.strength = full_size
+        self.quality = quality
+        self.status = EN_ROUTE
+        self.sector = -1
+
+
+class SideState:
+    """Mutable state of one side within a replication.
+
+    ``line_strength`` and ``line_power`` hold, per sector, the sum of strength and of
+    strength x quality over the side's units in the line there; they change only through
+    ``enter_line``, ``pull_out``, ``clear_sector``, ``take_losses`` and ``add_strength``. ``reserve`` (per
+    contingent) and ``refitting`` list the units in those states.
+
+    Args:
+        plan: The side's parameters.
+        sector_count: Number of sectors.
+    """
+
+    def __init__(self, plan: SidePlan, sector_count: int) -> None:
+        self.plan = plan
+        self.name = plan.name
+        self.index = plan.index
+        names = [c.name for c in plan.contingents]
+        self.units: list[Unit] = []
+        self.arrived: list[Unit] = []
+        self.arrived_by_contingent: dict[str, list[Unit]] = {name: [] for name in names}
+        self.by_contingent: dict[str, list[Unit]] = {name: [] for name in names}
+        self.line: list[list[Unit]] = [[] for _ in range(sector_count)]
+        self.line_strength = [0.0] * sector_count
+        self.line_power = [0.0] * sector_count
+        self.reserve: dict[str, list[Unit]] = {name: [] for name in names}
+        self.refitting: list[Unit] = []
+        # Nominal (full-size) strength of each contingent's units that have become ready.
+        self.ready_full: dict[str, float] = dict.fromkeys(names, 0.0)
+        self.reserve_share = {c.name: c.reserve_share for c in plan.contingents}
+        self.casualties = 0.0
+        self.supply = 1.0
+        self.strike_cuts: list[tuple[float, float]] = []
+        self.replacement_pool: dict[str, float] = dict.fromkeys(names, 0.0)
+        self.withdrawing = False
+        self.withdrawn = False
+        self.present = 0.0
+
+    def arrive(self, units: list[Unit]) -> None:
+        """Units reach the theatre (they count in its strength from now on)."""
+        self.arrived.extend(units)
+        for unit in units:
+            self.arrived_by_contingent[unit.contingent].append(unit)
+
+    def make_ready(self, unit: Unit) -> None:
+        """A unit that arrived and trained joins the reserve, ready to be committed."""
+        unit.status = RESERVE
+        self.reserve[unit.contingent].append(unit)
+        self.ready_full[unit.contingent] += unit.full_size
+
+    def back_from_refit(self, unit: Unit) -> None:
+        """A refitted unit rejoins the reserve."""
+        self.refitting.remove(unit)
+        unit.status = RESERVE
+        self.reserve[unit.contingent].append(unit)
+
+    def enter_line(self, unit: Unit, sector: int) -> None:
+        """Commit a unit to a sector's line."""
+        if unit.status == RESERVE:
+            self.reserve[unit.contingent].remove(unit)
+        unit.status, unit.sector = LINE, sector
+        self.line[sector].append(unit)
+        self.line_strength[sector] += unit.strength
+        self.line_power[sector] += unit.strength * unit.quality
+
+    def pull_out(self, unit: Unit) -> None:
+        """Take a worn unit out of the line to refit."""
+        sector = unit.sector
+        self.line[sector].remove(unit)
+        unit.status, unit.sector = REFIT, -1
+        self.refitting.append(unit)
+        self._recount(sector)
+
+    def clear_sector(self, sector: int) -> None:
+        """Move every unit in a sector's line back to the reserve."""
+        for unit in self.line[sector]:
+            unit.status, unit.sector = RESERVE, -1
+            self.reserve[unit.contingent].append(unit)
+        self.line[sector] = []
+        self._recount(sector)
+
+    def take_losses(self, sector: int, losses: float) -> None:
+        """Spread losses over the units in a sector's line in proportion to their strength."""
+        total = self.line_strength[sector]
+        if total <= 0.0:
+            return
+        taken = min(losses, total)
+        factor = 1.0 - taken / total
+        for unit in self.line[sector]:
+            unit.strength *= factor
+        self.line_strength[sector] *= factor
+        self.line_power[sector] *= factor
+        self.casualties += taken
+
+    def add_strength(self, unit: Unit, amount: float) -> None:
+        """Add replacements to a unit (and to its sector's sums if it is in the line)."""
+        unit.strength += amount
+        if unit.status == LINE:
+            self.line_strength[unit.sector] += amount
+            self.line_power[unit.sector] += amount * unit.quality
+
+    def _recount(self, sector: int) -> None:
+        units = self.line[sector]
+        self.line_strength[sector] = sum(u.strength for u in units)
+        self.line_power[sector] = sum(u.strength * u.quality for u in units)
+
+    def in_theatre(self) -> float:
+        """Return the personnel of every unit that has arrived."""
+        return sum([unit.strength for unit in self.arrived])

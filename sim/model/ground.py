@@ -1,0 +1,74 @@
+"""The contested ground: each sector's held area, front length and fortification.
+
+A salient sector shrinks keeping its shape, so its front scales with the square root of its area; a
+line sector's front keeps its length while any ground is held. The holder's fortification grows each
+day it loses no ground, and keeps only a share of itself when the line moves back.
+"""
+
+from __future__ import annotations
+
+from sim.model import laws
+from sim.model.params import SectorPlan
+
+
+class Ground:
+    """The sectors' state within a replication.
+
+    Args:
+        sectors: The sectors' parameters, in order.
+    """
+
+    def __init__(self, sectors: tuple[SectorPlan, ...]) -> None:
+        self.names = [s.name for s in sectors]
+        self.area0 = [s.area_km2 for s in sectors]
+        self.area = list(self.area0)
+        self.total_area0 = sum(self.area0)
+        self.frontage0 = [s.frontage_km for s in sectors]
+        self.is_line = [s.is_line for s in sectors]
+        self.terrain = [s.terrain for s in sectors]
+        self.fortification = [s.fortification_initial for s in sectors]
+        self.fortification_growth = [s.fortification_growth for s in sectors]
+        self.fortification_max = [s.fortification_max for s in sectors]
+        self.fortification_kept = [s.fortification_kept for s in sectors]
+        self.moved_back = [False] * len(sectors)
+
+    def __len__(self) -> int:
+        return len(self.area)
+
+    def frontage(self, sector: int) -> float:
+        """Return a sector's front length now (0 once it is lost)."""
+        if self.is_line[sector]:
+            return self.frontage0[sector] if self.area[sector] > 0.0 else 0.0
+        return laws.frontage_km(self.frontage0[sector], self.area0[sector], self.area[sector])
+
+    def open_sectors(self) -> list[int]:
+        """Return the sectors where the holder still holds ground."""
+        return [k for k in range(len(self.area)) if self.area[k] > 0.0]
+
+    def total_area(self) -> float:
+        """Return the total area held."""
+        return sum(self.area)
+
+    def lose(self, sector: int, km2: float) -> float:
+        """The holder loses up to ``km2`` of a sector (fortification partly lost); return the change."""
+        before = self.area[sector]
+        self.area[sector] = max(0.0, before - km2)
+        if self.area[sector] < before:
+            self.moved_back[sector] = True
+            self.fortification[sector] *= self.fortification_kept[sector]
+        return self.area[sector] - before
+
+    def regain(self, sector: int, km2: float) -> float:
+        """The holder wins back up to ``km2``, never beyond the sector's original area; return the change."""
+        before = self.area[sector]
+        self.area[sector] = min(self.area0[sector], before + km2)
+        return self.area[sector] - before
+
+    def grow_fortification(self) -> None:
+        """Once a day: fortification grows where the line did not move back, up to its maximum."""
+        for k in range(len(self.area)):
+            if not self.moved_back[k] and self.area[k] > 0:
+                self.fortification[k] = min(
+                    self.fortification_max[k], self.fortification[k] + self.fortification_growth[k]
+                )
+            self.moved_back[k] = False

@@ -1,0 +1,345 @@
+"""The parameters of one replication: every number of the scenario, sampled and read once.
+
+``build_parameters`` walks the validated scenario once per replication, takes each distribution's
+sampled value (or a fixed number as it is), and returns frozen plain objects. The processes of a
+replication read these, never the scenario, so nothing inside the simulation touches pydantic.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sim.scenario.distributions import is_distribution
+from sim.scenario.rules.allocation import POLICIES, AllocationPolicy
+from sim.scenario.rules.supply import EFFECTS, SupplyEffect
+from sim.scenario.rules.withdrawal import RULES, WithdrawalRule
+from sim.scenario.schema import Attack, Scenario, Sector, Side
+
+
+@dataclass(frozen=True, slots=True)
+class EchelonPlan:
+    """A wave of units: how many, and the day they arrive (jitter included, never before day 0)."""
+
+    units: int
+    arrival_day: float
+
+
+@dataclass(frozen=True, slots=True)
+class ContingentPlan:
+    """A contingent's numbers for one replication."""
+
+    name: str
+    unit_size: float
+    quality: float
+    readiness_days: float
+    reserve_share: float
+    replacements_per_day: float
+    replacements_from_day: float
+    echelons: tuple[EchelonPlan, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AttackPlan:
+    """A side's assault parameters (see ``sim.scenario.schema.Attack``)."""
+
+    start: float
+    rate: float
+    min_force_ratio: float
+    engaged_share: float
+    defender_engaged_share: float
+    duration: float
+    frontage_km: float
+    advance_km: float
+    advance_sigma: float
+
+
+@dataclass(frozen=True, slots=True)
+class WithdrawalPlan:
+    """The holder's withdrawal rules: from when they are checked, their values, the withdrawal's length."""
+
+    not_before_day: float | None
+    duration_days: float
+    rule_values: tuple[tuple[str, Mapping[str, Any]], ...]
+
+    def rules(self) -> list[WithdrawalRule]:
+        """Return the rules that are on, each new (rules that count days start at zero), in order."""
+        configured = (RULES[name].configure(values) for name, values in self.rule_values)
+        return [rule for rule in configured if rule is not None]
+
+
+@dataclass(frozen=True, slots=True)
+class CommandPlan:
+    """A side's daily command: allocation policy, rotation thresholds, withdrawal rules."""
+
+    policy: AllocationPolicy
+    rotation_threshold: float
+    return_threshold: float
+    withdrawal: WithdrawalPlan | None
+
+
+@dataclass(frozen=True, slots=True)
+class LogisticsPlan:
+    """A side's supply capacity, its soldiers' demand, and the supply effects that scale capacity."""
+
+    capacity: float
+    demand_per_soldier: float
+    effects: tuple[SupplyEffect, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StrikesPlan:
+    """Long-range strikes a side launches on the other side's supply."""
+
+    start_day: float
+    rate: float
+    capacity_cut: float
+    recovery_days: float
+
+
+@dataclass(frozen=True, slots=True)
+class SidePlan:
+    """One side's numbers for one replication."""
+
+    name: str
+    index: int
+    holds_ground: bool
+    contingents: tuple[ContingentPlan, ...]
+    attack: AttackPlan | None
+    command: CommandPlan
+    logistics: LogisticsPlan | None
+    strikes: StrikesPlan | None
+
+
+@dataclass(frozen=True, slots=True)
+class SectorPlan:
+    """A sector's geometry, ground and fortification for one replication."""
+
+    name: str
+    is_line: bool
+    area_km2: float
+    frontage_km: float
+    terrain: float
+    fortification_initial: float
+    fortification_growth: float
+    fortification_max: float
+    fortification_kept: float
+
+
+@dataclass(frozen=True, slots=True)
+class EngagementPlan:
+    """How assaults resolve: attrition law, loss noise, success curve."""
+
+    kill_rate: float
+    exponents: tuple[float, float]
+    dispersion: float | None
+    noise: bool
+    intercept: float
+    slope: float
+    fortified_offset: float
+    fortified_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class Parameters:
+    """Everything one replication reads.
+
+    Attributes:
+        start: The scenario's start date (day 0).
+        horizon_days: Days from start to end.
+        sides: Both sides, in the scenario's order (``index`` is the position).
+        sectors: The sectors, in the scenario's order.
+        engagement: How assaults resolve.
+        sampled: The value of every sampled number, by dotted path.
+    """
+
+    start: dt.date
+    horizon_days: int
+    sides: tuple[SidePlan, ...]
+    sectors: tuple[SectorPlan, ...]
+    engagement: EngagementPlan
+    sampled: Mapping[str, float]
+
+    def day_of(self, date: dt.date) -> float:
+        """Return a date as days after the start."""
+        return float((date - self.start).days)
+
+
+class _Reader:
+    """Reads a scenario number: its sampled value if it is a distribution, else the number itself."""
+
+    def __init__(self, values: Mapping[str, float]) -> None:
+        self.values = values
+
+    def __call__(self, node: Any, path: str) -> float:
+        return float(self.values[path]) if is_distribution(node) else float(node)
+
+    def optional(self, node: Any, path: str) -> float | None:
+        return None if node is None else self(node, path)
+
+
+def build_parameters(scenario: Scenario, values: Mapping[str, float]) -> Parameters:
+    """Return a replication's parameters: the scenario with every distribution at its value in ``values``.
+
+    Args:
+        scenario: The validated scenario.
+        values: A value for every distribution path (as ``sample_parameters`` gives).
+    """
+    read = _Reader(values)
+    sides = tuple(
+        _side(scenario, name, index, side, read) for index, (name, side) in enumerate(scenario.sides.items())
+    )
+    sectors = tuple(_sector(name, sector, read) for name, sector in scenario.sectors.items())
+    engagement = scenario.engagement
+    dispersion = engagement.dispersion
+    return Parameters(
+        start=scenario.start,
+        horizon_days=scenario.horizon_days,
+        sides=sides,
+        sectors=sectors,
+        engagement=EngagementPlan(
+            kill_rate=read(engagement.kill_rate, "engagement.kill_rate"),
+            exponents=engagement.law.exponents(),
+            dispersion=None
+            if dispersion is None or not engagement.noise
+            else read(dispersion, "engagement.dispersion"),
+            noise=engagement.noise,
+            intercept=engagement.success.intercept,
+            slope=engagement.success.slope,
+            fortified_offset=engagement.success.fortified_offset,
+            fortified_at=engagement.fortified_at,
+        ),
+        sampled=dict(values),
+    )
+
+
+def _side(scenario: Scenario, name: str, index: int, side: Side, read: _Reader) -> SidePlan:
+    prefix = f"sides.{name}"
+    contingents = []
+    for contingent_name, contingent in side.contingents.items():
+        at = f"{prefix}.contingents.{contingent_name}"
+        echelons = []
+        for position, echelon in enumerate(contingent.echelons):
+            where = f"{at}.echelons.{position}"
+            base = scenario.day_of(echelon.date) if echelon.date else read(echelon.day or 0.0, f"{where}.day")
+            arrival = max(0.0, base + read(echelon.jitter_days, f"{where}.jitter_days"))
+            echelons.append(EchelonPlan(echelon.units, arrival))
+        contingents.append(
+            ContingentPlan(
+                name=contingent_name,
+                unit_size=read(contingent.unit_size, f"{at}.unit_size"),
+                quality=read(contingent.quality, f"{at}.quality"),
+                readiness_days=read(contingent.readiness_days, f"{at}.readiness_days"),
+                reserve_share=read(contingent.reserve_share, f"{at}.reserve_share"),
+                replacements_per_day=read(contingent.replacements_per_day, f"{at}.replacements_per_day"),
+                replacements_from_day=scenario.day_of(contingent.replacements_from)
+                if contingent.replacements_from
+                else 0.0,
+                echelons=tuple(echelons),
+            )
+        )
+    command = side.command
+    withdrawal = command.withdrawal
+    withdrawal_plan = None
+    if withdrawal is not None:
+        at = f"{prefix}.command.withdrawal"
+        rule_values = tuple(
+            (
+                rule_name,
+                {
+                    field: _rule_value(getattr(withdrawal, field), f"{at}.{field}", read)
+                    for field in rule.fields
+                },
+            )
+            for rule_name, rule in RULES.items()
+        )
+        withdrawal_plan = WithdrawalPlan(
+            not_before_day=scenario.day_of(withdrawal.not_before) if withdrawal.not_before else None,
+            duration_days=read(withdrawal.duration_days, f"{at}.duration_days"),
+            rule_values=rule_values,
+        )
+    logistics = side.logistics
+    logistics_plan = None
+    if logistics is not None:
+        at = f"{prefix}.logistics"
+        configured = (
+            effect.configure(
+                {
+                    field: _rule_value(getattr(logistics, field), f"{at}.{field}", read)
+                    for field in effect.fields
+                }
+            )
+            for effect in EFFECTS.values()
+        )
+        logistics_plan = LogisticsPlan(
+            capacity=read(logistics.capacity, f"{at}.capacity"),
+            demand_per_soldier=read(logistics.demand_per_soldier, f"{at}.demand_per_soldier"),
+            effects=tuple(effect for effect in configured if effect is not None),
+        )
+    strikes = side.strikes
+    strikes_plan = (
+        StrikesPlan(
+            start_day=scenario.day_of(strikes.start),
+            rate=read(strikes.rate_per_day, f"{prefix}.strikes.rate_per_day"),
+            capacity_cut=read(strikes.capacity_cut, f"{prefix}.strikes.capacity_cut"),
+            recovery_days=read(strikes.recovery_days, f"{prefix}.strikes.recovery_days"),
+        )
+        if strikes is not None
+        else None
+    )
+    return SidePlan(
+        name=name,
+        index=index,
+        holds_ground=side.holds_ground,
+        contingents=tuple(contingents),
+        attack=_attack(scenario, side.attack, f"{prefix}.attack", read) if side.attack else None,
+        command=CommandPlan(
+            policy=POLICIES[command.policy],
+            rotation_threshold=read(command.rotation_threshold, f"{prefix}.command.rotation_threshold"),
+            return_threshold=read(command.return_threshold, f"{prefix}.command.return_threshold"),
+            withdrawal=withdrawal_plan,
+        ),
+        logistics=logistics_plan,
+        strikes=strikes_plan,
+    )
+
+
+def _rule_value(node: Any, path: str, read: _Reader) -> Any:
+    """A rule field's value: numbers (and distributions) as floats, anything else (a day count) as it is."""
+    if node is None or isinstance(node, bool | int):
+        return node
+    return read(node, path)
+
+
+def _attack(scenario: Scenario, attack: Attack, at: str, read: _Reader) -> AttackPlan:
+    return AttackPlan(
+        start=scenario.day_of(attack.start) if attack.start else 0.0,
+        rate=read(attack.rate_per_day, f"{at}.rate_per_day"),
+        min_force_ratio=read(attack.min_force_ratio, f"{at}.min_force_ratio"),
+        engaged_share=read(attack.engaged_share, f"{at}.engaged_share"),
+        defender_engaged_share=read(attack.defender_engaged_share, f"{at}.defender_engaged_share"),
+        duration=read(attack.duration_days, f"{at}.duration_days"),
+        frontage_km=read(attack.frontage_km, f"{at}.frontage_km"),
+        advance_km=read(attack.advance_km, f"{at}.advance_km"),
+        advance_sigma=read(attack.advance_sigma, f"{at}.advance_sigma"),
+    )
+
+
+def _sector(name: str, sector: Sector, read: _Reader) -> SectorPlan:
+    at = f"sectors.{name}"
+    fortification = sector.fortification
+    initial = read(fortification.initial, f"{at}.fortification.initial")
+    return SectorPlan(
+        name=name,
+        is_line=sector.shape == "line",
+        area_km2=read(sector.area_km2, f"{at}.area_km2"),
+        frontage_km=read(sector.frontage_km, f"{at}.frontage_km"),
+        terrain=read(sector.terrain, f"{at}.terrain"),
+        fortification_initial=initial,
+        fortification_growth=read(fortification.growth_per_day, f"{at}.fortification.growth_per_day"),
+        # The bonus never falls below where it started just because growth has a lower ceiling.
+        fortification_max=max(read(fortification.maximum, f"{at}.fortification.maximum"), initial),
+        fortification_kept=read(fortification.kept_on_retreat, f"{at}.fortification.kept_on_retreat"),
+    )

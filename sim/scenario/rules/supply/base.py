@@ -1,0 +1,69 @@
+"""What a supply effect is, what it sees, and the registry of effects.
+
+Each day a side's supply capacity is its ``logistics.capacity``, cut by the strikes it suffers, then
+multiplied by the factor of every supply effect in ``order``; the supply factor is capacity over
+demand, within [0, 1].
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True)
+class SupplyContext:
+    """A side's situation when its supply capacity is worked out for the day.
+
+    Attributes:
+        holds_ground: Whether the side holds the sectors.
+        area_km2: Total area held (by the holder).
+        initial_area_km2: Total area held at the start.
+        day: Days since the scenario start.
+    """
+
+    holds_ground: bool
+    area_km2: float
+    initial_area_km2: float
+    day: float
+
+
+class SupplyEffect(ABC):
+    """Something that scales a side's supply capacity each day.
+
+    Class attributes:
+        name: The effect's name.
+        order: Position among the effects (they multiply, so order matters only to rounding).
+        fields: Schema fields the effect adds to a side's ``logistics`` block, as ``name: (type,
+            pydantic Field)``.
+    """
+
+    name: ClassVar[str]
+    order: ClassVar[int]
+    fields: ClassVar[dict[str, tuple[Any, Any]]]
+
+    @classmethod
+    @abstractmethod
+    def configure(cls, values: Mapping[str, Any]) -> SupplyEffect | None:
+        """Return the effect set up for one replication from its fields' values (None: no effect)."""
+
+    @abstractmethod
+    def factor(self, context: SupplyContext) -> float:
+        """Return the share of capacity left on this day (1 leaves it as it is)."""
+
+
+EFFECTS: dict[str, type[SupplyEffect]] = {}
+"""Every supply effect by name, in ``order``."""
+
+
+def register(effect: type[SupplyEffect]) -> type[SupplyEffect]:
+    """Add an effect to the registry (a class decorator)."""
+    if effect.name in EFFECTS:
+        raise ValueError(f"two supply effects are named {effect.name!r}")
+    EFFECTS[effect.name] = effect
+    ordered = sorted(EFFECTS.values(), key=lambda e: e.order)
+    EFFECTS.clear()
+    EFFECTS.update((e.name, e) for e in ordered)
+    return effect

@@ -1,0 +1,43 @@
+"""Withdraw once the total held area falls below a limit."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import Field
+
+from sim.scenario.distributions import NonNegative
+from sim.scenario.rules.withdrawal.base import HolderState, WithdrawalRule, register
+
+
+@register
+class AreaBelow(WithdrawalRule):
+    """Fires on the first day the held area is below ``area_below_km2``."""
+
+    name = "area_below"
+    order = 10
+    fields = {
+        "area_below_km2": (
+            NonNegative | None,
+            Field(None, description="Withdraw once total held area is below."),
+        ),
+    }
+    label = "held area fell below its limit"
+
+    def __init__(self, limit_km2: float) -> None:
+        self.limit_km2 = limit_km2
+
+    @classmethod
+    def configure(cls, values: Mapping[str, Any]) -> AreaBelow | None:
+        """Return the rule with its limit, or None when ``area_below_km2`` is null."""
+        limit = values["area_below_km2"]
+        return None if limit is None else cls(float(limit))
+
+    def observe(self, state: HolderState) -> bool:
+        """Fire when the area is below the limit."""
+        return state.area_km2 < self.limit_km2
+
+    def explain(self, state: HolderState) -> str:
+        """Say the area and the limit."""
+        return f"held area {state.area_km2:,.0f} km² below the limit of {self.limit_km2:,.0f} km²"

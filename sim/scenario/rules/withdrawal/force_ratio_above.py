@@ -1,0 +1,52 @@
+"""Withdraw once the enemy's force ratio has stayed above a limit for some consecutive days."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import Field
+
+from sim.scenario.distributions import NonNegative
+from sim.scenario.rules.withdrawal.base import HolderState, WithdrawalRule, register
+
+
+@register
+class ForceRatioAbove(WithdrawalRule):
+    """Fires once the ratio has been above ``force_ratio_above`` on ``force_ratio_days`` days in a row."""
+
+    name = "force_ratio_above"
+    order = 20
+    fields = {
+        "force_ratio_above": (
+            NonNegative | None,
+            Field(None, description="Withdraw once the enemy's overall force ratio stays above this ..."),
+        ),
+        "force_ratio_days": (int, Field(14, ge=1, description="... for this many consecutive days.")),
+    }
+    label = "the enemy's force ratio stayed above its limit"
+
+    def __init__(self, limit: float, days: int) -> None:
+        self.limit = limit
+        self.days = days
+        self.streak = 0
+
+    @classmethod
+    def configure(cls, values: Mapping[str, Any]) -> ForceRatioAbove | None:
+        """Return the rule with its limit and day count, or None when ``force_ratio_above`` is null."""
+        limit = values["force_ratio_above"]
+        return None if limit is None else cls(float(limit), int(values["force_ratio_days"]))
+
+    def observe(self, state: HolderState) -> bool:
+        """Count the day if the ratio is above the limit (else restart); fire once the count is reached."""
+        self.streak = self.streak + 1 if state.force_ratio > self.limit else 0
+        return self.streak >= self.days
+
+    def explain(self, state: HolderState) -> str:
+        """Say the ratio, the limit and for how long."""
+        ratio = (
+            "no defenders left in the line"
+            if state.force_ratio == float("inf")
+            else f"{state.force_ratio:.1f}:1"
+        )
+        return f"enemy force ratio {ratio}, above {self.limit:g}:1 for {self.streak} days in a row"

@@ -1,0 +1,43 @@
+"""Withdraw once cumulative casualties exceed a limit."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import Field
+
+from sim.scenario.distributions import NonNegative
+from sim.scenario.rules.withdrawal.base import HolderState, WithdrawalRule, register
+
+
+@register
+class LossesAbove(WithdrawalRule):
+    """Fires on the first day cumulative casualties exceed ``losses_above``."""
+
+    name = "losses_above"
+    order = 40
+    fields = {
+        "losses_above": (
+            NonNegative | None,
+            Field(None, description="Withdraw once cumulative casualties exceed."),
+        ),
+    }
+    label = "losses exceeded their limit"
+
+    def __init__(self, limit: float) -> None:
+        self.limit = limit
+
+    @classmethod
+    def configure(cls, values: Mapping[str, Any]) -> LossesAbove | None:
+        """Return the rule with its limit, or None when ``losses_above`` is null."""
+        limit = values["losses_above"]
+        return None if limit is None else cls(float(limit))
+
+    def observe(self, state: HolderState) -> bool:
+        """Fire when casualties exceed the limit."""
+        return state.casualties > self.limit
+
+    def explain(self, state: HolderState) -> str:
+        """Say the casualties and the limit."""
+        return f"casualties {state.casualties:,.0f}, above the limit of {self.limit:,.0f}"

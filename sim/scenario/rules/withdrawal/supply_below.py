@@ -1,0 +1,47 @@
+"""Withdraw once supply has stayed below a limit for some consecutive days."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import Field
+
+from sim.scenario.distributions import Fraction
+from sim.scenario.rules.withdrawal.base import HolderState, WithdrawalRule, register
+
+
+@register
+class SupplyBelow(WithdrawalRule):
+    """Fires once supply has been below ``supply_below`` on ``supply_days`` days in a row."""
+
+    name = "supply_below"
+    order = 30
+    fields = {
+        "supply_below": (
+            Fraction | None,
+            Field(None, description="Withdraw once supply stays below this ..."),
+        ),
+        "supply_days": (int, Field(7, ge=1, description="... for this many consecutive days.")),
+    }
+    label = "supply stayed below its limit"
+
+    def __init__(self, limit: float, days: int) -> None:
+        self.limit = limit
+        self.days = days
+        self.streak = 0
+
+    @classmethod
+    def configure(cls, values: Mapping[str, Any]) -> SupplyBelow | None:
+        """Return the rule with its limit and day count, or None when ``supply_below`` is null."""
+        limit = values["supply_below"]
+        return None if limit is None else cls(float(limit), int(values["supply_days"]))
+
+    def observe(self, state: HolderState) -> bool:
+        """Count the day if supply is below the limit (else restart); fire once the count is reached."""
+        self.streak = self.streak + 1 if state.supply < self.limit else 0
+        return self.streak >= self.days
+
+    def explain(self, state: HolderState) -> str:
+        """Say the supply, the limit and for how long."""
+        return f"supply at {state.supply:.0%} of need, below {self.limit:.0%} for {self.streak} days in a row"
