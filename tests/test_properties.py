@@ -255,6 +255,12 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     }
     if draw(st.booleans()):
         sides = dict(reversed(sides.items()))  # the holder need not be listed first
+    for block in sectors.values():
+        # About a third of the sectors are lines (the front keeps its length), the rest salients (the
+        # shape sometimes written out, sometimes left to its default).
+        shape = draw(st.sampled_from(["salient", None, "line"]))
+        if shape is not None:
+            block["shape"] = shape
     data = {
         "name": "random",
         "start": START.isoformat(),
@@ -337,6 +343,8 @@ def check_invariants(scenario: Scenario, trajectory: Trajectory) -> None:
     assert np.all(sector_area <= area0 + EPS * np.maximum(1.0, area0)), "a sector grew beyond its start"
     np.testing.assert_allclose(sector_area[0], area0, rtol=1e-12)
     np.testing.assert_allclose(trajectory.area_km2, sector_area.sum(axis=1), rtol=1e-9, atol=1e-9)
+    shapes = [s.shape == "line" for s in resolved.sectors.values()]
+    np.testing.assert_array_equal(trajectory.sector_is_line, shapes)
 
     # Forces: strength never negative; casualties never negative and never decreasing.
     assert np.all(trajectory.strength >= -EPS), "negative strength"

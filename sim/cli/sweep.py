@@ -132,8 +132,8 @@ def sweep(
                 spec,
                 directory,
                 chunk,
-                daily,
-                pool.workers,  # type: ignore[arg-type]
+                daily,  # type: ignore[arg-type]
+                pool.workers,
                 str(sweep_file) if sweep_file else None,
             )
         except BaseException:
@@ -242,11 +242,11 @@ def _report(directory: Path, scenario: Any, spec: Any, outcomes: list[str], plot
     if spec.design in ("sobol", "morris"):
         import numpy as np
 
-        values = np.column_stack([points[p] for p in varied])
+        design = np.column_stack([points[p] for p in varied])
         chosen = outcomes or default_outcomes(scenario)
         results = {
             outcome: sensitivity.indices(
-                spec, values, outcome_per_point(directory, scenario, outcome), spec.seed
+                spec, design, outcome_per_point(directory, scenario, outcome), spec.seed
             )
             for outcome in chosen
         }

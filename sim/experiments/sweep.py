@@ -43,7 +43,7 @@ def point_scenarios(base: Scenario, paths: Sequence[str], values: np.ndarray) ->
         InputError: If a path does not exist or a value is invalid there, naming the point.
     """
     document = scenario_document(base)
-    scenarios = []
+    scenarios: list[Scenario] = []
     for index, row in enumerate(values):
         data = copy.deepcopy(document)
         origins = {}

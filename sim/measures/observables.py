@@ -76,9 +76,11 @@ def measure(scenario: Scenario, trajectory: Trajectory, observation: Observation
     if observation.metric == "area_km2":
         return float(trajectory.area_km2[day])
     if observation.metric == "sector_area_km2":
-        return float(trajectory.sector_area_km2[day, list(scenario.sectors).index(observation.sector)])
+        sector = list(scenario.sectors).index(str(observation.sector))
+        return float(trajectory.sector_area_km2[day][sector])
     if observation.metric == "strength":
-        return float(trajectory.strength[list(scenario.sides).index(observation.side), day])
+        side = list(scenario.sides).index(str(observation.side))
+        return float(trajectory.strength[side][day])
     since = observation.since or scenario.start
     first = min(max((since - scenario.start).days, 0), scenario.horizon_days)
     return advance_m_per_day(scenario, trajectory, first, day, observation.sector)

@@ -42,7 +42,7 @@ def fan_chart(
     run_label: str,
     samples: int = 5,
     total: int | None = None,
-    sample_ids: Sequence[int] | None = None,
+    sample_ids: Sequence[int] | np.ndarray | None = None,
 ) -> Figure:
     """Return the fan chart of held area over dates: median, 50/80/95% bands, sample runs, observations.
 
@@ -173,7 +173,9 @@ def area_distribution(scenario: Scenario, values: np.ndarray, date: dt.date, run
     values = np.asarray(values, dtype=float)
     top = max(float(values.max()) if values.size else 0.0, 1.0)
     bins = np.linspace(0.0, top * 1.0001, 41)
-    axis.hist(values, bins=bins, color=BANDS[1][1], edgecolor="white", linewidth=0.5, label="runs per bin")
+    axis.hist(
+        values, bins=list(bins), color=BANDS[1][1], edgecolor="white", linewidth=0.5, label="runs per bin"
+    )
     axis.set_xlabel(f"held area on {fmt_date(date)} (km²)")
     axis.set_ylabel(f"runs per {bins[1] - bins[0]:,.0f} km² bin (count)")
     axis.grid(True, alpha=0.3)

@@ -239,8 +239,7 @@ def place_legend(axis: Axes, x: np.ndarray, low: np.ndarray, high: np.ndarray, *
         **options: Passed to ``Axes.legend``.
     """
     legend = axis.legend(loc="upper right", **options)
-    figure = axis.get_figure()
-    figure.canvas.draw()
+    axis.figure.canvas.draw()
     box = legend.get_window_extent().transformed(axis.transAxes.inverted())
     width, height = min(box.width + 0.03, 1.0), min(box.height + 0.03, 1.0)
     to_axes = axis.transData + axis.transAxes.inverted()
@@ -248,7 +247,7 @@ def place_legend(axis: Axes, x: np.ndarray, low: np.ndarray, high: np.ndarray, *
     points = to_axes.transform(np.column_stack([xs, low]))
     position, low_fraction = points[:, 0], points[:, 1]
     high_fraction = to_axes.transform(np.column_stack([xs, high]))[:, 1]
-    corners = {
+    corners: dict[str, tuple[float, float, float, float]] = {
         "upper right": (1 - width, 1, 1 - height, 1),
         "upper left": (0, width, 1 - height, 1),
         "lower left": (0, width, 0, height),
@@ -259,7 +258,9 @@ def place_legend(axis: Axes, x: np.ndarray, low: np.ndarray, high: np.ndarray, *
         inside = (position >= left) & (position <= right)
         overlap = np.minimum(high_fraction[inside], top) - np.maximum(low_fraction[inside], bottom)
         hidden[loc] = float(np.clip(overlap, 0, None).sum())
-    legend.set_loc(min(corners, key=lambda loc: (round(hidden[loc], 3), list(corners).index(loc))))
+    names = list(corners)
+    best = min(names, key=lambda loc: (round(hidden[loc], 3), names.index(loc)))
+    legend.set_loc(best)  # type: ignore[arg-type]
 
 
 def save(figure: Figure, path: Path) -> Path:

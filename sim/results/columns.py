@@ -30,7 +30,7 @@ def outcome_thresholds(scenario: Scenario) -> list[float]:
 
 def month_starts(start: dt.date, end: dt.date) -> list[dt.date]:
     """Return the first of each month after ``start`` up to ``end``."""
-    dates = []
+    dates: list[dt.date] = []
     year, month = start.year, start.month
     while True:
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sim.scenario.distributions import is_distribution
 from sim.scenario.parameters import distribution_leaves
+from sim.scenario.rules.withdrawal import RULES
 from sim.scenario.schema import Scenario
 
 
@@ -46,19 +47,10 @@ def describe(scenario: Scenario) -> str:
             )
         if side.command.withdrawal:
             w = side.command.withdrawal
-            rules = [
-                f"area < {_show(w.area_below_km2)} km2" if w.area_below_km2 is not None else "",
-                f"force ratio > {_show(w.force_ratio_above)} for {w.force_ratio_days} days"
-                if w.force_ratio_above is not None
-                else "",
-                f"supply < {_show(w.supply_below)} for {w.supply_days} days"
-                if w.supply_below is not None
-                else "",
-                f"losses > {_show(w.losses_above)}" if w.losses_above is not None else "",
-            ]
+            said = (rule.summary({f: getattr(w, f) for f in rule.fields}, _show) for rule in RULES.values())
+            rules = [text for text in said if text]
             lines.append(
-                f"  withdraws when: {'; '.join(r for r in rules if r) or 'never'} "
-                f"(over {_show(w.duration_days)} days)"
+                f"  withdraws when: {'; '.join(rules) or 'never'} (over {_show(w.duration_days)} days)"
             )
         if side.logistics:
             lines.append(f"  supply capacity {_show(side.logistics.capacity)}/day")

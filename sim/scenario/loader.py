@@ -12,7 +12,7 @@ import types
 import typing
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar, Union
+from typing import Any, TypeVar, Union, overload
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -25,7 +25,7 @@ from sim.scenario.schema import Scenario
 class _Loader(yaml.SafeLoader):
     """PyYAML's safe loader, with bad dates reported at their line like any other YAML error."""
 
-    def construct_yaml_timestamp(self, node: yaml.Node) -> object:  # type: ignore[override]
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> object:  # type: ignore[override]
         try:
             return super().construct_yaml_timestamp(node)
         except ValueError as exc:
@@ -157,7 +157,7 @@ def _field_at(
     ]
     if not on_line:
         return None
-    return dotted(max(on_line, key=lambda path: (columns.get(path, 0), len(path))))
+    return dotted(max(on_line, key=lambda path: (columns.get(tuple(path), 0), len(path))))
 
 
 def _collect_origins(
@@ -229,9 +229,22 @@ def apply_override(data: dict[str, Any], origins: dict[PathKey, Origin], overrid
     origins[path] = (where, None)
 
 
+@overload
+def validate(data: dict[str, Any], origins: Mapping[PathKey, Origin], name: str) -> Scenario: ...
+
+
+@overload
 def validate(
-    data: dict[str, Any], origins: Mapping[PathKey, Origin], name: str, model: type[ModelT] = Scenario
-) -> ModelT:
+    data: dict[str, Any], origins: Mapping[PathKey, Origin], name: str, model: type[ModelT]
+) -> ModelT: ...
+
+
+def validate(
+    data: dict[str, Any],
+    origins: Mapping[PathKey, Origin],
+    name: str,
+    model: type[BaseModel] = Scenario,
+) -> BaseModel:
     """Validate plain data into a ``Scenario``, turning the first error into an ``InputError``.
 
     Args:

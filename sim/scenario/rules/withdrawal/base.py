@@ -9,7 +9,7 @@ rules that count consecutive days count them the same whatever the others do.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -57,6 +57,11 @@ class WithdrawalRule(ABC):
     @abstractmethod
     def configure(cls, values: Mapping[str, Any]) -> WithdrawalRule | None:
         """Return the rule set up for one replication from its fields' values, or None if it is off."""
+
+    @classmethod
+    @abstractmethod
+    def summary(cls, values: Mapping[str, Any], show: Callable[[Any], str]) -> str | None:
+        """Say what the rule is set to ("area < 150-350 km2"), with ``show`` for numbers; None if off."""
 
     @abstractmethod
     def observe(self, state: HolderState) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pydantic import Field
@@ -36,6 +36,12 @@ class ForceRatioAbove(WithdrawalRule):
         """Return the rule with its limit and day count, or None when ``force_ratio_above`` is null."""
         limit = values["force_ratio_above"]
         return None if limit is None else cls(float(limit), int(values["force_ratio_days"]))
+
+    @classmethod
+    def summary(cls, values: Mapping[str, Any], show: Callable[[Any], str]) -> str | None:
+        """Say the limit (None when the rule is off)."""
+        limit = values["force_ratio_above"]
+        return None if limit is None else f"force ratio > {show(limit)} for {values['force_ratio_days']} days"
 
     def observe(self, state: HolderState) -> bool:
         """Count the day if the ratio is above the limit (else restart); fire once the count is reached."""

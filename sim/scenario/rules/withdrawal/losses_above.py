@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pydantic import Field
@@ -33,6 +33,12 @@ class LossesAbove(WithdrawalRule):
         """Return the rule with its limit, or None when ``losses_above`` is null."""
         limit = values["losses_above"]
         return None if limit is None else cls(float(limit))
+
+    @classmethod
+    def summary(cls, values: Mapping[str, Any], show: Callable[[Any], str]) -> str | None:
+        """Say the limit (None when the rule is off)."""
+        limit = values["losses_above"]
+        return None if limit is None else f"losses > {show(limit)}"
 
     def observe(self, state: HolderState) -> bool:
         """Fire when casualties exceed the limit."""

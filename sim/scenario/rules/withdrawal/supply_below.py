@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pydantic import Field
@@ -36,6 +36,12 @@ class SupplyBelow(WithdrawalRule):
         """Return the rule with its limit and day count, or None when ``supply_below`` is null."""
         limit = values["supply_below"]
         return None if limit is None else cls(float(limit), int(values["supply_days"]))
+
+    @classmethod
+    def summary(cls, values: Mapping[str, Any], show: Callable[[Any], str]) -> str | None:
+        """Say the limit (None when the rule is off)."""
+        limit = values["supply_below"]
+        return None if limit is None else f"supply < {show(limit)} for {values['supply_days']} days"
 
     def observe(self, state: HolderState) -> bool:
         """Count the day if supply is below the limit (else restart); fire once the count is reached."""

@@ -1,0 +1,99 @@
+"""The scenario's base block, names, and the blocks about data: observations and calibration settings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from sim.scenario.distributions import Distribution
+
+NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_\-]*$"
+"""Names of scenarios, sides, contingents and sectors: safe as file names and column names."""
+
+Name = Annotated[str, Field(pattern=NAME_PATTERN, max_length=64)]
+
+
+class FrozenDict(dict[str, Any]):
+    """A mapping that refuses changes once built, so a scenario is immutable all the way down."""
+
+    def _refuse(self, *args: object, **kwargs: object) -> None:
+        raise TypeError("a scenario cannot be changed once validated; use --set or a new scenario")
+
+    __setitem__ = __delitem__ = _refuse
+    clear = pop = popitem = setdefault = update = __ior__ = _refuse  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[type, tuple[dict[str, Any]]]:
+        return (FrozenDict, (dict(self),))
+
+
+def freeze(value: dict[str, Any]) -> FrozenDict:
+    """Return a mapping that refuses changes."""
+    return FrozenDict(value)
+
+
+class Frozen(BaseModel):
+    """Base of every scenario block: unknown keys rejected, immutable after validation."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Observation(Frozen):
+    """A reported figure the model's output can be compared with (and calibrated to).
+
+    Metrics: ``area_km2`` (total held area), ``sector_area_km2`` (one sector's, needs ``sector``),
+    ``advance_m_per_day`` (mean advance of the attacker from ``since`` to ``date``, over all
+    sectors or one), ``strength`` (a side's personnel in theatre, needs ``side``). Uncertainty is a
+    standard deviation ``sd`` or an interval ``low``-``high`` (read as a 95% range).
+    """
+
+    date: dt.date
+    metric: Literal["area_km2", "sector_area_km2", "advance_m_per_day", "strength"] = "area_km2"
+    sector: Name | None = Field(None, description="The sector, for sector_area_km2 (or advance_m_per_day).")
+    side: Name | None = Field(None, description="The side, for strength.")
+    since: dt.date | None = Field(
+        None, description="Start of the window of advance_m_per_day (default: start)."
+    )
+    value: float = Field(ge=0)
+    sd: float | None = Field(None, gt=0)
+    low: float | None = None
+    high: float | None = None
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _complete(self) -> Observation:
+        if self.metric == "sector_area_km2" and self.sector is None:
+            raise ValueError("a sector_area_km2 observation needs 'sector'")
+        if self.metric == "strength" and self.side is None:
+            raise ValueError("a strength observation needs 'side'")
+        if (self.low is None) != (self.high is None):
+            raise ValueError("give both 'low' and 'high' for an interval")
+        if self.low is not None and self.high is not None and not self.low <= self.value <= self.high:
+            raise ValueError(f"the interval [{self.low}, {self.high}] must contain the value {self.value}")
+        if self.sd is None and self.low is None:
+            raise ValueError("give the observation's uncertainty: 'sd', or 'low' and 'high'")
+        return self
+
+    @property
+    def scale(self) -> float:
+        """The observation's standard deviation (an interval is read as a 95% range)."""
+        if self.sd is not None:
+            return self.sd
+        assert self.low is not None and self.high is not None
+        return max((self.high - self.low) / (2 * 1.96), 1e-9)
+
+
+class Calibrate(Frozen):
+    """What ``sim calibrate`` fits: parameters with their priors, and the ABC-SMC settings."""
+
+    parameters: dict[str, Distribution] = Field(
+        min_length=1, description="Dotted scenario path -> prior distribution (uniform, normal, ...)."
+    )
+    population: int = Field(200, ge=10, description="Particles per generation.")
+    generations: int = Field(8, ge=1, description="At most this many generations.")
+    min_epsilon: float = Field(
+        0.0, ge=0, description="Stop once the acceptance threshold is at or below this."
+    )
+    max_minutes: float = Field(12.0, gt=0, description="Stop after this much wall time.")
+    replications: int = Field(1, ge=1, description="Replications averaged per particle.")
