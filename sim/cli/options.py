@@ -77,7 +77,7 @@ def set_option(function: Callable[..., Any]) -> Callable[..., Any]:
         "overrides",
         multiple=True,
         metavar="PATH=VALUE",
-        help="Override any scenario field, e.g. --set sides.russia.attack.rate_per_day=2 "
+        help="Override any scenario field, e.g. --set sides.russia.attack.advance_km=1.2 "
         "(values are YAML: numbers, names or {dist: uniform, low: 1, high: 2}). Repeatable.",
     )(function)
 

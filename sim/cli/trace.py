@@ -32,6 +32,8 @@ def describe_event(event: Event) -> str:
         return f"{side}: {n['units']:.0f} {subject} units ready"
     if event.kind == "commit":
         return f"{side}: {subject} ({n['strength']:,.0f}) committed"
+    if event.kind == "shift":
+        return f"{side}: {subject} ({n['strength']:,.0f}) moved in from another sector to cover this one"
     if event.kind == "rotate":
         return f"{side}: {subject} pulled out to refit at {n['share']:.0%} strength"
     if event.kind == "strike":

@@ -54,7 +54,8 @@ def resolve_assault(
     """Resolve one assault by ``attacker`` on ``defender`` in ``sector``; None if it is not launched.
 
     An assault is not launched when the attacker has nobody in the sector's line, or when the local
-    force ratio is below the attacker's ``min_force_ratio``.
+    force ratio is below the attacker's ``min_force_ratio``. The forces that meet are those on the
+    assault's width (the attacker) and within the defender's reach of it (``laws.engaged``).
 
     Args:
         attacker: The side attacking.
@@ -70,8 +71,10 @@ def resolve_assault(
     if attacker_line <= 0.0:
         return None
     defender_line = defender.line_strength[sector]
-    attacking = attacker_line * plan.engaged_share
-    defending = defender_line * plan.defender_engaged_share
+    front = ground.frontage(sector)
+    attacking = laws.engaged(attacker_line, front, plan.frontage_km, plan.engaged_share)
+    reach = plan.frontage_km + 2.0 * plan.defender_reach_km
+    defending = laws.engaged(defender_line, front, reach, plan.defender_engaged_share)
     attacker_quality = attacker.line_power[sector] / attacker_line
     defender_quality = defender.line_power[sector] / defender_line if defender_line > 0 else 1.0
     # Posture: the attacker fights at its supply; the defender also has the ground, and the
@@ -109,7 +112,7 @@ def resolve_assault(
         depth = plan.advance_km
         if draws is not None and plan.advance_sigma > 0:
             depth *= math.exp(plan.advance_sigma * draws.normal())
-        gained = laws.area_gained(depth, plan.frontage_km, ground.frontage(sector))
+        gained = laws.area_gained(depth, plan.frontage_km, front)
         moved = ground.regain(sector, gained) if attacker is holder else ground.lose(sector, gained)
     return AssaultResult(
         ratio, probability, succeeded, attacker_losses, defender_losses, attacking, defending, moved

@@ -1,9 +1,14 @@
 """A side's daily command: replacements, rotation and refit, and committing ready units.
 
 Replacements go to a contingent's weakest units first; units worn below the rotation threshold are
-pulled out to refit (never the last unit of a sector while no reserve can take its place) and return
-to the reserve once refilled above the return threshold; ready reserves are committed to open
-sectors by the side's allocation policy, keeping the contingent's reserve share back.
+pulled out to refit and return to the reserve once refilled above the return threshold; ready
+reserves are committed to open sectors by the side's allocation policy, keeping the contingent's
+reserve share back.
+
+The line never empties by accident: a sector's last unit is pulled out only when a unit from the
+reserve (one the reserve share lets go) takes its place at once, and an open sector with none of the
+side's units gets one before anything else, from the reserve (whatever the reserve share) or else from
+the sector with the most units.
 """
 
 from __future__ import annotations
@@ -48,23 +53,71 @@ def daily_command(side: SideState, enemy: SideState, ground: Ground, now: float,
     back = command.return_threshold
     for unit in [u for u in side.refitting if u.strength >= back * u.full_size]:
         side.back_from_refit(unit)
-    has_reserve = any(side.reserve.values())
     for k, line in enumerate(side.line):
         worn = [u for u in line if u.strength < threshold * u.full_size]
         for unit in worn:
-            if len(line) <= 1 and not has_reserve:
-                break
+            relief = None
+            if len(line) <= 1:
+                relief = releasable(side)
+                if relief is None:
+                    break  # the last unit stays until another can take its place
             side.pull_out(unit)
             if log is not None:
                 log(k, "rotate", side.name, unit.name, share=unit.strength / unit.full_size)
-    if has_reserve and not side.withdrawing:
+            if relief is not None:
+                side.enter_line(relief, k)
+                if log is not None:
+                    log(k, "commit", side.name, relief.name, strength=relief.strength)
+    if not side.withdrawing:
         allocate(side, enemy, ground, log)
+
+
+def releasable(side: SideState) -> Unit | None:
+    """Return the strongest reserve unit the side's reserve share lets go, or None."""
+    best: Unit | None = None
+    for name, waiting in side.reserve.items():
+        if not waiting:
+            continue
+        held = sum([u.strength for u in waiting])
+        keep = side.reserve_share[name] * side.ready_full[name]
+        for unit in waiting:
+            if held - unit.strength >= keep - 1e-9 and (best is None or unit.strength > best.strength):
+                best = unit
+    return best
+
+
+def cover_empty_sectors(side: SideState, ground: Ground, log: Log | None) -> None:
+    """Put a unit in every open sector that has none of the side's: from the reserve, else shifted.
+
+    The reserve's strongest unit goes first, whatever the reserve share (an open sector left empty is
+    no choice a commander makes); with no reserve, the strongest unit of the sector with the most
+    units moves over, if that sector has two or more.
+    """
+    open_sectors = ground.open_sectors()
+    for k in open_sectors:
+        if side.line[k]:
+            continue
+        waiting = [unit for units in side.reserve.values() for unit in units]
+        if waiting:
+            unit = max(waiting, key=lambda u: u.strength)
+            side.enter_line(unit, k)
+            if log is not None:
+                log(k, "commit", side.name, unit.name, strength=unit.strength)
+            continue
+        donor = max(open_sectors, key=lambda s: len(side.line[s]))
+        if len(side.line[donor]) < 2:
+            return  # fewer units than open sectors: nothing can be spared
+        unit = max(side.line[donor], key=lambda u: u.strength)
+        side.shift(unit, k)
+        if log is not None:
+            log(k, "shift", side.name, unit.name, strength=unit.strength, from_sector=float(donor))
 
 
 def allocate(side: SideState, enemy: SideState, ground: Ground, log: Log | None) -> None:
     """Commit ready reserves to open sectors by the side's policy, keeping its reserve share."""
     if side.withdrawing or side.withdrawn:
         return
+    cover_empty_sectors(side, ground, log)
     open_sectors: list[int] | None = None
     policy = side.plan.command.policy
     for name, waiting in side.reserve.items():

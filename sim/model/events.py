@@ -34,6 +34,7 @@ EVENT_KINDS = (
     "ready",
     "commit",
     "rotate",
+    "shift",
     "strike",
     "withdrawal",
     "withdrawn",

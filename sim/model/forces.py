@@ -93,6 +93,16 @@ class SideState:
         self.line_strength[sector] += unit.strength
         self.line_power[sector] += unit.strength * unit.quality
 
+    def shift(self, unit: Unit, sector: int) -> None:
+        """Move a unit in the line from its sector to another one."""
+        old = unit.sector
+        self.line[old].remove(unit)
+        self._recount(old)
+        unit.sector = sector
+        self.line[sector].append(unit)
+        self.line_strength[sector] += unit.strength
+        self.line_power[sector] += unit.strength * unit.quality
+
     def pull_out(self, unit: Unit) -> None:
         """Take a worn unit out of the line to refit."""
         sector = unit.sector

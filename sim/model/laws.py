@@ -79,6 +79,30 @@ def draw_losses(mean: float, present: float, dispersion: float | None, rng: Loss
     return min(float(rng.poisson(rate)), present)
 
 
+def tempo(power_per_km: float, half_rate_density: float) -> float:
+    """Return the share of the maximum assault rate a side reaches at a density of combat power.
+
+    ``density / (density + half)``: 0 with nobody in the sector, one half at ``half_rate_density``,
+    approaching 1 as the sector fills (a side cannot mount assaults faster than its maximum, however
+    crowded). With ``half_rate_density`` 0 the tempo is 1 whenever anyone is there.
+    """
+    if power_per_km <= 0.0:
+        return 0.0
+    return power_per_km / (power_per_km + half_rate_density)
+
+
+def engaged(line_strength: float, front_km: float, width_km: float, share: float) -> float:
+    """Return the personnel that fight in an assault: ``share`` of those on ``width_km`` of the front.
+
+    The side's line is spread evenly along the sector's front, so ``width / front`` of it stands on the
+    assault's width (all of it when the front is narrower than the width): a shrinking salient packs its
+    defenders closer, and more of them meet each assault.
+    """
+    if front_km <= 0.0 or line_strength <= 0.0:
+        return 0.0
+    return share * line_strength * min(width_km, front_km) / front_km
+
+
 def success_probability(force_ratio: float, intercept: float, slope: float, offset: float = 0.0) -> float:
     """Return the chance an assault succeeds: logistic(intercept + slope ln(ratio) + offset).
 

@@ -46,10 +46,12 @@ class AttackPlan:
     """A side's assault parameters (see ``sim.scenario.schema.Attack``)."""
 
     start: float
-    rate: float
+    max_rate_per_km: float
+    half_rate_density: float
     min_force_ratio: float
     engaged_share: float
     defender_engaged_share: float
+    defender_reach_km: float
     duration: float
     frontage_km: float
     advance_km: float
@@ -316,10 +318,12 @@ def _rule_value(node: Any, path: str, read: _Reader) -> Any:
 def _attack(scenario: Scenario, attack: Attack, at: str, read: _Reader) -> AttackPlan:
     return AttackPlan(
         start=scenario.day_of(attack.start) if attack.start else 0.0,
-        rate=read(attack.rate_per_day, f"{at}.rate_per_day"),
+        max_rate_per_km=read(attack.max_rate_per_km, f"{at}.max_rate_per_km"),
+        half_rate_density=read(attack.half_rate_density, f"{at}.half_rate_density"),
         min_force_ratio=read(attack.min_force_ratio, f"{at}.min_force_ratio"),
         engaged_share=read(attack.engaged_share, f"{at}.engaged_share"),
         defender_engaged_share=read(attack.defender_engaged_share, f"{at}.defender_engaged_share"),
+        defender_reach_km=read(attack.defender_reach_km, f"{at}.defender_reach_km"),
         duration=read(attack.duration_days, f"{at}.duration_days"),
         frontage_km=read(attack.frontage_km, f"{at}.frontage_km"),
         advance_km=read(attack.advance_km, f"{at}.advance_km"),

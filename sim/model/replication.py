@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import simpy
 
+from sim.model import laws
 from sim.model.combat import resolve_assault
 from sim.model.command import allocate, daily_command
 from sim.model.draws import Draws
@@ -90,9 +91,10 @@ class Replication:
             allocate(side, self._enemy(side), self.ground, self._logger())
         for side in self.sides:
             plan = side.plan.attack
-            if plan is not None and plan.rate > 0:
+            if plan is not None and plan.max_rate_per_km > 0:
                 for sector in range(len(self.ground)):
-                    env.process(self._assaults(side, sector, plan))
+                    if self.ground.frontage0[sector] > 0:
+                        env.process(self._assaults(side, sector, plan))
             if side.plan.strikes is not None:
                 env.process(self._strikes(side))
         env.process(self._tick())
@@ -202,16 +204,26 @@ class Replication:
         allocate(side, self._enemy(side), self.ground, self._logger())
 
     def _assaults(self, side: SideState, sector: int, plan: AttackPlan) -> Process:
+        """A side's assaults on one sector: a Poisson process whose rate follows forces and front.
+
+        The rate is ``max_rate_per_km x front x supply x tempo(density)`` (``laws.tempo``). It is
+        simulated by thinning: candidate assaults come at the highest rate the sector can see (its
+        front at the start times ``max_rate_per_km``), and each goes in with probability equal to the
+        current rate over that bound.
+        """
         env = self.env
+        ground = self.ground
         draws = self._stream(COMBAT_STREAM, side.index, sector)
-        mean_gap = 1.0 / plan.rate
+        front0 = ground.frontage0[sector]
+        mean_gap = 1.0 / (plan.max_rate_per_km * front0)
         if plan.start > env.now:
             yield env.timeout(plan.start - env.now)
         holder = self.holder
         enemy = self._enemy(side)
-        area = self.ground.area
-        area0 = self.ground.area0
+        area = ground.area
+        area0 = ground.area0
         engagement = self.params.engagement
+        half = plan.half_rate_density
         accumulated = 0.0
         while True:
             yield env.timeout(draws.exponential() * mean_gap if draws is not None else mean_gap)
@@ -222,12 +234,13 @@ class Replication:
             if side is holder and area[sector] >= area0[sector]:
                 # Counter-attacks win ground back; with none lost there is nothing to attack for.
                 continue
-            # Thinning: an assault goes in with probability equal to the supply factor.
+            front = ground.frontage(sector)
+            share = side.supply * (front / front0) * laws.tempo(side.line_power[sector] / front, half)
             if draws is not None:
-                if draws.uniform() >= side.supply:
+                if draws.uniform() >= share:
                     continue
             else:
-                accumulated += side.supply
+                accumulated += share
                 if accumulated < 1.0:
                     continue
                 accumulated -= 1.0

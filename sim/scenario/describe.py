@@ -42,7 +42,8 @@ def describe(scenario: Scenario) -> str:
         if side.attack:
             start = side.attack.start or scenario.start
             lines.append(
-                f"  attacks from {start}: {_show(side.attack.rate_per_day)} assaults/sector/day, "
+                f"  attacks from {start}: up to {_show(side.attack.max_rate_per_km)} assaults/km/day "
+                f"(half that at {_show(side.attack.half_rate_density)} power/km), "
                 f"advance {_show(side.attack.advance_km)} km on {_show(side.attack.frontage_km)} km"
             )
         if side.command.withdrawal:

@@ -380,6 +380,8 @@ NonNegative = Annotated[Param, AfterValidator(_within(0.0, None))]
 """A number or distribution that can never be negative."""
 Fraction = Annotated[Param, AfterValidator(_within(0.0, 1.0))]
 """A number or distribution within [0, 1]."""
+Days = Annotated[Param, AfterValidator(_within(1.0, None))]
+"""A number of days (or a distribution of them), at least 1."""
 
 
 def value_of(value: float | _Distribution) -> float:

@@ -62,19 +62,38 @@ class Contingent(Frozen):
 
 
 class Attack(Frozen):
-    """How and when a side launches assaults in each sector."""
+    """How and when a side launches assaults in each sector (docs/model.md, "Engagements").
+
+    A side attacks a sector at ``max_rate_per_km`` x front length x its supply x
+    ``density / (density + half_rate_density)`` assaults a day, ``density`` being its combat power in
+    the sector's line per km of front: more troops (or better ones) in a sector raise the tempo toward
+    the maximum, losses lower it, and a sector with nobody of the side in it sees no assaults. An
+    assault engages the attacker's troops on its width ``frontage_km`` and the defender's within
+    ``defender_reach_km`` on either side of it.
+    """
 
     start: dt.date | None = Field(None, description="First date the side attacks (default: the start).")
-    rate_per_day: NonNegative = Field(description="Assaults per sector per day at full supply.")
+    max_rate_per_km: NonNegative = Field(
+        description="Most assaults per km of front per day, at full supply and high density."
+    )
+    half_rate_density: NonNegative = Field(
+        0.0,
+        description="Combat power per km of front (personnel x quality) at which the tempo is half its "
+        "maximum; 0 makes the tempo independent of the forces.",
+    )
     min_force_ratio: NonNegative = Field(0.0, description="No assault is launched below this local ratio.")
     engaged_share: Fraction = Field(
-        0.3, description="Share of the attacker's sector strength in one assault."
+        0.5, description="Share of the attacker's troops on the assault's width that fight in it."
     )
     defender_engaged_share: Fraction = Field(
-        0.3, description="Share of the defender's sector strength that meets one assault."
+        0.5, description="Share of the defender's troops within reach of the assault that meet it."
+    )
+    defender_reach_km: NonNegative = Field(
+        1.5,
+        description="How far on either side of an assault the defender's local reserves and fires reach, km.",
     )
     duration_days: NonNegative = Field(1.0, description="Length of one assault, over which losses accrue.")
-    frontage_km: NonNegative = Field(2.0, description="Width of front one assault engages.")
+    frontage_km: NonNegative = Field(2.0, description="Width of front one assault engages, km.")
     advance_km: NonNegative = Field(description="Median depth gained by a successful assault.")
     advance_sigma: NonNegative = Field(0.5, description="Log-space spread of the depth gained.")
 

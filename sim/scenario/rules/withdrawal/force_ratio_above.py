@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import Field
 
-from sim.scenario.distributions import NonNegative
+from sim.scenario.distributions import Days, NonNegative
 from sim.scenario.rules.withdrawal.base import HolderState, WithdrawalRule, register
 
 
@@ -22,11 +22,11 @@ class ForceRatioAbove(WithdrawalRule):
             NonNegative | None,
             Field(None, description="Withdraw once the enemy's overall force ratio stays above this ..."),
         ),
-        "force_ratio_days": (int, Field(14, ge=1, description="... for this many consecutive days.")),
+        "force_ratio_days": (Days, Field(14.0, description="... for this many consecutive days.")),
     }
     label = "the enemy's force ratio stayed above its limit"
 
-    def __init__(self, limit: float, days: int) -> None:
+    def __init__(self, limit: float, days: float) -> None:
         self.limit = limit
         self.days = days
         self.streak = 0
@@ -35,13 +35,17 @@ class ForceRatioAbove(WithdrawalRule):
     def configure(cls, values: Mapping[str, Any]) -> ForceRatioAbove | None:
         """Return the rule with its limit and day count, or None when ``force_ratio_above`` is null."""
         limit = values["force_ratio_above"]
-        return None if limit is None else cls(float(limit), int(values["force_ratio_days"]))
+        return None if limit is None else cls(float(limit), float(values["force_ratio_days"]))
 
     @classmethod
     def summary(cls, values: Mapping[str, Any], show: Callable[[Any], str]) -> str | None:
         """Say the limit (None when the rule is off)."""
         limit = values["force_ratio_above"]
-        return None if limit is None else f"force ratio > {show(limit)} for {values['force_ratio_days']} days"
+        return (
+            None
+            if limit is None
+            else f"force ratio > {show(limit)} for {show(values['force_ratio_days'])} days"
+        )
 
     def observe(self, state: HolderState) -> bool:
         """Count the day if the ratio is above the limit (else restart); fire once the count is reached."""

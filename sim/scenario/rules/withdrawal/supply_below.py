@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import Field
 
-from sim.scenario.distributions import Fraction
+from sim.scenario.distributions import Days, Fraction
 from sim.scenario.rules.withdrawal.base import HolderState, WithdrawalRule, register
 
 
@@ -22,11 +22,11 @@ class SupplyBelow(WithdrawalRule):
             Fraction | None,
             Field(None, description="Withdraw once supply stays below this ..."),
         ),
-        "supply_days": (int, Field(7, ge=1, description="... for this many consecutive days.")),
+        "supply_days": (Days, Field(7.0, description="... for this many consecutive days.")),
     }
     label = "supply stayed below its limit"
 
-    def __init__(self, limit: float, days: int) -> None:
+    def __init__(self, limit: float, days: float) -> None:
         self.limit = limit
         self.days = days
         self.streak = 0
@@ -35,13 +35,13 @@ class SupplyBelow(WithdrawalRule):
     def configure(cls, values: Mapping[str, Any]) -> SupplyBelow | None:
         """Return the rule with its limit and day count, or None when ``supply_below`` is null."""
         limit = values["supply_below"]
-        return None if limit is None else cls(float(limit), int(values["supply_days"]))
+        return None if limit is None else cls(float(limit), float(values["supply_days"]))
 
     @classmethod
     def summary(cls, values: Mapping[str, Any], show: Callable[[Any], str]) -> str | None:
         """Say the limit (None when the rule is off)."""
         limit = values["supply_below"]
-        return None if limit is None else f"supply < {show(limit)} for {values['supply_days']} days"
+        return None if limit is None else f"supply < {show(limit)} for {show(values['supply_days'])} days"
 
     def observe(self, state: HolderState) -> bool:
         """Count the day if supply is below the limit (else restart); fire once the count is reached."""
