@@ -15,6 +15,7 @@ assault process and per strike process, so processes do not disturb each other's
 
 from __future__ import annotations
 
+import math
 from collections.abc import Generator
 from typing import Any
 
@@ -37,6 +38,8 @@ from sim.scenario.schema import Scenario
 
 COMBAT_STREAM = 1
 STRIKE_STREAM = 2
+DAY_OFFSET = 1e-6
+"""Assault processes re-read their rate this long after each day starts (after the daily command)."""
 
 Process = Generator[simpy.Event, Any, None]
 
@@ -206,16 +209,15 @@ class Replication:
     def _assaults(self, side: SideState, sector: int, plan: AttackPlan) -> Process:
         """A side's assaults on one sector: a Poisson process whose rate follows forces and front.
 
-        The rate is ``max_rate_per_km x front x supply x tempo(density)`` (``laws.tempo``). It is
-        simulated by thinning: candidate assaults come at the highest rate the sector can see (its
-        front at the start times ``max_rate_per_km``), and each goes in with probability equal to the
-        current rate over that bound.
+        The rate is ``max_rate_per_km x front x supply x tempo(density)`` (``laws.tempo``), held
+        constant from one of the side's assaults in the sector, or one day's start, to the next: after
+        each, the time to the next assault is drawn afresh at the rate then (a Poisson process forgets
+        its past, so this is exact for a rate that changes only at those moments). Changes elsewhere
+        (losses in other sectors, units committed) reach the rate at the next such moment.
         """
         env = self.env
         ground = self.ground
         draws = self._stream(COMBAT_STREAM, side.index, sector)
-        front0 = ground.frontage0[sector]
-        mean_gap = 1.0 / (plan.max_rate_per_km * front0)
         if plan.start > env.now:
             yield env.timeout(plan.start - env.now)
         holder = self.holder
@@ -223,27 +225,29 @@ class Replication:
         area = ground.area
         area0 = ground.area0
         engagement = self.params.engagement
-        half = plan.half_rate_density
-        accumulated = 0.0
+        half, per_km = plan.half_rate_density, plan.max_rate_per_km
+        owed = 0.0  # without noise: the share of an assault accumulated at the rates so far
         while True:
-            yield env.timeout(draws.exponential() * mean_gap if draws is not None else mean_gap)
-            if side.withdrawing or holder.withdrawn or area[sector] <= 0.0:
-                if holder.withdrawn or not any(a > 0.0 for a in area):
-                    return
-                continue
-            if side is holder and area[sector] >= area0[sector]:
-                # Counter-attacks win ground back; with none lost there is nothing to attack for.
-                continue
+            if holder.withdrawn or not any(a > 0.0 for a in area):
+                return
             front = ground.frontage(sector)
-            share = side.supply * (front / front0) * laws.tempo(side.line_power[sector] / front, half)
-            if draws is not None:
-                if draws.uniform() >= share:
-                    continue
-            else:
-                accumulated += share
-                if accumulated < 1.0:
-                    continue
-                accumulated -= 1.0
+            rate = 0.0
+            # Counter-attacks win ground back; with none lost there is nothing to attack for.
+            lost = side is not holder or area[sector] < area0[sector]
+            if lost and not side.withdrawing and area[sector] > 0.0 and front > 0.0:
+                rate = per_km * front * side.supply * laws.tempo(side.line_power[sector] / front, half)
+            # Wake just after the day's command has run, so the rate sees the day's supply and units.
+            next_day = math.floor(env.now) + 1.0 + DAY_OFFSET
+            if rate <= 0.0:
+                yield env.timeout(next_day - env.now)
+                continue
+            gap = draws.exponential() / rate if draws is not None else (1.0 - owed) / rate
+            if env.now + gap >= next_day:
+                owed += rate * (next_day - env.now)
+                yield env.timeout(next_day - env.now)
+                continue
+            owed = 0.0
+            yield env.timeout(gap)
             result = resolve_assault(side, enemy, holder, self.ground, sector, plan, engagement, draws)
             if result is None:
                 continue
