@@ -62,3 +62,27 @@ def central_band(samples: Sequence[float] | np.ndarray, level: float) -> tuple[f
     """
     low, high = np.quantile(np.asarray(samples, dtype=float), [(1 - level) / 2, (1 + level) / 2])
     return float(low), float(high)
+
+
+def ensemble_scores(samples: np.ndarray, observed: float) -> dict[str, float | int | bool]:
+    """Return every score of an ensemble against one observed value.
+
+    Keys: ``n``, ``mean``, ``median``, ``band<L>_low``/``band<L>_high`` and ``inside<L>`` for each
+    central band of ``LEVELS`` (L = 50, 80, 95), ``pit`` and ``crps``.
+    """
+    row: dict[str, float | int | bool] = {
+        "n": int(samples.size),
+        "mean": float(np.mean(samples)),
+        "median": float(np.median(samples)),
+    }
+    for level in LEVELS:
+        low, high = central_band(samples, level)
+        key = level_key(level)
+        row[f"band{key}_low"] = low
+        row[f"band{key}_high"] = high
+    row["pit"] = pit(samples, observed)
+    for level in LEVELS:
+        key = level_key(level)
+        row[f"inside{key}"] = bool(row[f"band{key}_low"] <= observed <= row[f"band{key}_high"])
+    row["crps"] = crps_ensemble(samples, observed)
+    return row

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from sim.analysis.observed import ObservedArea
-from sim.analysis.scoring import LEVELS, central_band, crps_ensemble, level_key, pit
+from sim.analysis.scoring import LEVELS, ensemble_scores, level_key
 from sim.errors import InputError
 from sim.results.columns import area_column
 from sim.results.folder import RunFolder
@@ -132,20 +132,8 @@ def score_observation(
         "low": obs.low,
         "high": obs.high,
         "source": obs.source,
-        "n": int(samples.size),
-        "mean": float(np.mean(samples)),
-        "median": float(np.median(samples)),
+        **ensemble_scores(samples, obs.value),
     }
-    for level in LEVELS:
-        low, high = central_band(samples, level)
-        key = level_key(level)
-        row[f"band{key}_low"] = low
-        row[f"band{key}_high"] = high
-    row["pit"] = pit(samples, obs.value)
-    for level in LEVELS:
-        key = level_key(level)
-        row[f"inside{key}"] = bool(row[f"band{key}_low"] <= obs.value <= row[f"band{key}_high"])
-    row["crps"] = crps_ensemble(samples, obs.value)
     row["persistence"] = persistence
     row["persistence_crps"] = abs(persistence - obs.value)
     row["line_forecast"] = line

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sim.cli.app import cli
+from sim.cli.backtest import backtest
 from sim.cli.calibrate import calibrate
 from sim.cli.check import check
 from sim.cli.plot import plot, report
@@ -13,7 +14,7 @@ from sim.cli.sweep import sweep
 from sim.cli.trace import trace
 from sim.cli.validate import validate
 
-for _command in (run, check, trace, sweep, plot, report, calibrate, validate):
+for _command in (run, check, trace, sweep, plot, report, calibrate, validate, backtest):
     cli.add_command(_command)
 
 

@@ -233,16 +233,21 @@ class Problem:
         )
 
 
-def load_problem(scenario_file: str | Path) -> Problem:
+def load_problem(scenario_file: str | Path, up_to: dt.date | None = None) -> Problem:
     """Read a scenario with a ``calibrate:`` block and check everything calibration needs.
 
     Each calibrated path is checked by validating the scenario with the prior written at that path,
     so an unknown path, a field that cannot be uncertain, or a prior reaching outside what the field
     allows is reported at the line of the ``calibrate:`` entry.
 
+    Args:
+        scenario_file: The scenario YAML.
+        up_to: Calibrate only on the observations dated on or before this (a backtest's origin);
+            None uses them all.
+
     Raises:
-        InputError: For no calibrate block, no observations, an observation outside the scenario's
-            dates, an unknown path, or a prior kind pyabc cannot use.
+        InputError: For no calibrate block, no observations (up to ``up_to``), an observation outside
+            the scenario's dates, an unknown path, or a prior kind pyabc cannot use.
     """
     path = Path(scenario_file)
     name = str(path)
@@ -282,6 +287,14 @@ def load_problem(scenario_file: str | Path) -> Problem:
             raise error from None
     document = copy.deepcopy(data)
     document.pop("calibrate", None)
+    if up_to is not None:
+        kept = [i for i, obs in enumerate(scenario.observations) if obs.date <= up_to]
+        if not kept:
+            raise InputError(
+                f"has no observations on or before {up_to} to calibrate to", name, field="--origin"
+            )
+        document["observations"] = [document["observations"][i] for i in kept]
+        scenario = scenario.model_copy(update={"observations": tuple(scenario.observations[i] for i in kept)})
     # The model is causal: a trajectory up to a date does not depend on the end date, so the
     # particles are simulated only up to the last observed date (tests check the two agree).
     last = max(obs.date for obs in scenario.observations)

@@ -1,0 +1,177 @@
+"""The ``sim backtest`` command: calibrate on what was known at each origin, score the forecast past it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import click
+
+from sim.cli.options import check_scheduler, executor_options
+from sim.cli.progress import Progress
+
+
+@click.command()
+@click.argument("scenario_file", metavar="SCENARIO")
+@click.option(
+    "--origin",
+    "origins",
+    multiple=True,
+    required=True,
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    metavar="YYYY-MM-DD",
+    help="Calibrate on the observations dated on or before this date, forecast past it. Repeatable "
+    "(several origins give a rolling-origin table).",
+)
+@click.option(
+    "-n",
+    "--replications",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Replications of each forecast.",
+)
+@click.option(
+    "--population", type=click.IntRange(min=2), help="Particles per generation [default: calibrate block]."
+)
+@click.option(
+    "--generations",
+    type=click.IntRange(min=1),
+    help="At most this many generations [default: calibrate block].",
+)
+@click.option(
+    "--max-minutes",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Time budget of each calibration [default: calibrate block].",
+)
+@click.option(
+    "--min-epsilon",
+    type=click.FloatRange(min=0),
+    help="Stop a calibration once its threshold is at or below this [default: calibrate block].",
+)
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Root random seed.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Backtest folder [default: results/<scenario>/backtest-<time>].",
+)
+@executor_options
+@click.option("-q", "--quiet", is_flag=True, help="No progress output.")
+def backtest(
+    scenario_file: str,
+    origins: tuple[dt.datetime, ...],
+    replications: int,
+    population: int | None,
+    generations: int | None,
+    max_minutes: float | None,
+    min_epsilon: float | None,
+    seed: int,
+    out_dir: Path | None,
+    executor: str,
+    scheduler: str | None,
+    workers: int | None,
+    quiet: bool,
+) -> None:
+    """Backtest SCENARIO: at each --origin, calibrate only on what was known then, and score the forecast.
+
+    For each origin: ABC-SMC fits the scenario's calibrate: inputs to its observations dated on or before
+    the origin; the calibrated scenario is run (-n replications); every later observation is scored
+    (PIT, 50/80/95% band coverage, CRPS) against the run and against persistence and a straight line
+    through the values known at the origin. Writes backtest.json, backtest.csv and plots/backtest.png.
+    """
+    from sim.batch.executors import make_executor
+    from sim.experiments.backtest import default_backtest_folder, run_backtest
+    from sim.experiments.calibration.problem import Settings, load_problem
+    from sim.plots.backtest import write_backtest_plot
+
+    check_scheduler(executor, scheduler)
+    dates = [origin.date() for origin in origins]
+    problem = load_problem(scenario_file, up_to=max(dates))
+    settings = Settings.from_block(
+        problem.block,
+        population=population,
+        generations=generations,
+        max_minutes=max_minutes,
+        min_epsilon=min_epsilon,
+        seed=seed,
+        executor=executor,
+        workers=workers,
+        scheduler=scheduler,
+    )
+    directory = out_dir or default_backtest_folder(problem.scenario)
+    if not quiet:
+        click.echo(f"backtest folder: {directory}", err=True)
+
+    def generation(step: Any) -> None:
+        if not quiet:
+            click.echo(
+                f"  calibration generation {step.generation}: epsilon {step.epsilon:.4g}, "
+                f"{step.elapsed_seconds:.0f} s",
+                err=True,
+            )
+
+    def run_progress(origin: dt.date) -> Progress:
+        if not quiet:
+            click.echo(f"origin {origin}: forecast run", err=True)
+        return Progress(quiet)
+
+    result = run_backtest(
+        scenario_file,
+        dates,
+        settings,
+        replications,
+        directory,
+        lambda: make_executor(executor, workers, scheduler),
+        generation,
+        run_progress,
+    )
+    result.written.append(write_backtest_plot(result))
+    click.echo(format_backtest(result))
+    if not quiet:
+        click.echo("written: " + ", ".join(str(path) for path in result.written), err=True)
+
+
+def format_backtest(result: Any) -> str:
+    """Return the rolling-origin table: a line per origin and later observation, then summaries."""
+    lines = [f"{result.scenario.name}: backtest at {len(result.origins)} origin(s)", ""]
+    header = (
+        f"{'origin':<11} {'observed on':<11} {'ahead':>5}  {'what':<24} {'observed':>9} {'median':>9} "
+        f"{'80% band':>17} {'PIT':>5} {'in 50/80/95':>11} {'CRPS':>8} {'persist.':>9} {'line':>9}"
+    )
+    lines.append(header)
+    for origin in result.origins:
+        for row in origin.rows:
+            inside = "/".join("yes" if row[f"inside{k}"] else "no" for k in ("50", "80", "95"))
+            band = f"{row['band80_low']:,.0f}-{row['band80_high']:,.0f}"
+            naive = [
+                f"{row[key]:>9,.0f}" if row[key] is not None else f"{'-':>9}"
+                for key in ("persistence_crps", "line_crps")
+            ]
+            lines.append(
+                f"{row['origin']:<11} {row['date']:<11} {row['days_ahead']:>4}d  {row['what']:<24} "
+                f"{row['observed']:>9,.0f} {row['median']:>9,.0f} {band:>17} {row['pit']:>5.2f} {inside:>11} "
+                f"{row['crps']:>8,.1f} {naive[0]} {naive[1]}"
+            )
+    lines.append("")
+    lines.append("(persist. and line: the absolute errors, i.e. CRPS, of the naive forecasts)")
+    for origin in result.origins:
+        for what, summary in origin.summary.items():
+            naive = summary["naive"]
+            parts = []
+            for name in ("persistence", "line"):
+                crps = naive[name]["mean_crps"]
+                skill = naive[name]["skill"]
+                parts.append(
+                    f"{name} {crps:,.1f} (skill {skill:+.2f})"
+                    if crps is not None and skill is not None
+                    else f"{name} n/a"
+                )
+            coverage = summary["coverage"]
+            lines.append(
+                f"origin {origin.origin}: {what}: {summary['observations']} later observation(s), mean CRPS "
+                f"{summary['mean_crps']:,.1f}; {', '.join(parts)}; inside the 80% band "
+                f"{coverage['80']['inside']}/{summary['observations']}"
+            )
+    return "\n".join(lines)
