@@ -82,12 +82,13 @@ def backtest(
     through the values known at the origin. Writes backtest.json, backtest.csv and plots/backtest.png.
     """
     from sim.batch.executors import make_executor
-    from sim.experiments.backtest import default_backtest_folder, run_backtest
+    from sim.experiments.backtest import check_origins, default_backtest_folder, run_backtest
     from sim.experiments.calibration.problem import Settings, load_problem
     from sim.plots.backtest import write_backtest_plot
+    from sim.scenario import load_scenario
 
     check_scheduler(executor, scheduler)
-    dates = [origin.date() for origin in origins]
+    dates = check_origins(load_scenario(scenario_file), [origin.date() for origin in origins], scenario_file)
     problem = load_problem(scenario_file, up_to=max(dates))
     settings = Settings.from_block(
         problem.block,
