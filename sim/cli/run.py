@@ -7,9 +7,11 @@ from typing import Any
 
 import click
 
+from sim.analysis.summary import METRIC_NAMES
 from sim.cli.options import check_scheduler, executor_options, finish_batch_or_exit, load, set_option
 from sim.cli.progress import Progress
 from sim.errors import InputError
+from sim.scenario.rules.withdrawal import label_of
 
 
 @click.command()
@@ -97,7 +99,7 @@ def run(
 
 
 def _finish(scenario: Any, directory: Path, plots: bool, seconds: float, quiet: bool) -> None:
-    from sim.analysis.summary import format_summary, summarize
+    from sim.analysis.summary import summarize
     from sim.results.store import write_json
 
     summary = summarize(directory, scenario)
@@ -114,3 +116,46 @@ def _finish(scenario: Any, directory: Path, plots: bool, seconds: float, quiet: 
         click.echo(
             f"{summary['replications']:,} replications in {seconds:.1f} s; results in {directory}", err=True
         )
+
+
+def format_summary(summary: dict[str, Any]) -> str:
+    """Return the summary as a table for the terminal."""
+    lines = [
+        f"{summary['scenario']}: {summary['replications']:,} replications, "
+        f"{summary['start']} to {summary['end']}, {summary['initial_area_km2']:,.0f} km2 held at the start",
+        "",
+        f"{'date':<12}{'area p10':>10}{'median':>10}{'p90':>10}   P(withdrawn by date)",
+    ]
+    for row in summary["by_month"]:
+        if "area_p50" in row:
+            areas = f"{row['area_p10']:>10,.0f}{row['area_p50']:>10,.0f}{row['area_p90']:>10,.0f}"
+        else:
+            areas = f"{'-':>10}{'-':>10}{'-':>10}"
+        lines.append(f"{row['date']:<12}{areas}   {row['p_withdrawn']:>6.1%}")
+    lines.append("")
+    for crossing in summary["crossings"]:
+        label = f"below {crossing['threshold_km2']:,.0f} km2"
+        if crossing["is_half_of_start"]:
+            label += " (half the start)"
+        when = (
+            crossing["median_date"]
+            or f"not reached by the median run (crossed in {crossing['share_crossed']:.0%})"
+        )
+        lines.append(f"median date {label}: {when}")
+    for obs in summary["observations"]:
+        lines.append(
+            f"observed {METRIC_NAMES[obs['metric']]} {obs['observed']:,.0f} {obs['unit']} on {obs['date']}: "
+            f"model median {obs['predicted_p50']:,.0f} "
+            f"(80% band {obs['predicted_p10']:,.0f}-{obs['predicted_p90']:,.0f}), at quantile "
+            f"{obs['quantile_of_observed']:.2f}"
+        )
+    reasons = ", ".join(
+        f"{label_of(k)}: {v:,} run{'s' if v != 1 else ''}"
+        for k, v in sorted(summary["withdrawal_reasons"].items())
+    )
+    lines.append(
+        f"withdrawal by the end: {summary['p_withdrawal_by_end']:.1%}" + (f" ({reasons})" if reasons else "")
+    )
+    casualties = ", ".join(f"{side} {value:,.0f}" for side, value in summary["median_casualties"].items())
+    lines.append(f"median casualties by the end: {casualties}")
+    return "\n".join(lines)

@@ -16,8 +16,6 @@ from sim.plots.style import (
     BANDS,
     MEDIAN_COLOUR,
     OBSERVED_COLOUR,
-    REASON_LABELS,
-    RULE_FIELDS,
     SIDE_COLOURS,
     day_dates,
     draw_observations,
@@ -27,10 +25,12 @@ from sim.plots.style import (
     hide_unused,
     observations_of,
     quantile_bands,
+    reason_label,
     runs_text,
     style_time_axis,
     suptitle,
 )
+from sim.scenario.rules.withdrawal import RULES
 from sim.scenario.schema import Scenario
 
 
@@ -47,11 +47,15 @@ def withdrawal_chart(
     """
     count = len(reasons)
     rules = scenario.sides[scenario.holder].command.withdrawal
-    names = [r for r, f in RULE_FIELDS.items() if rules is not None and getattr(rules, f) is not None]
+    names = [
+        name
+        for name, rule in RULES.items()
+        if rules is not None and getattr(rules, next(iter(rule.fields))) is not None
+    ]
     names += sorted({r for r in reasons if r is not None and r not in names})
     reason_array = np.array([r if r is not None else "" for r in reasons], dtype=object)
     counts = [int(np.sum(reason_array == name)) for name in names] + [int(np.sum(reason_array == ""))]
-    labels = [REASON_LABELS.get(n, n) for n in names] + ["no withdrawal\nby the end date"]
+    labels = [reason_label(n) for n in names] + ["no withdrawal\nby the end date"]
     palette = ["#d62728", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#bcbd22"]
     colours = [palette[i % len(palette)] for i in range(len(names))] + ["0.65"]
     figure, (bars, cumulative) = plt.subplots(
@@ -80,7 +84,7 @@ def withdrawal_chart(
             colors=colours[:-1],
             step="post",
             alpha=0.85,
-            labels=[REASON_LABELS.get(n, n).replace("\n", " ") for n in names],
+            labels=[reason_label(n).replace("\n", " ") for n in names],
         )
         total = np.sum(layers, axis=0)
         cumulative.step(dates, total, where="post", color="0.15", linewidth=1.2, label="all rules together")

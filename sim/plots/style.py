@@ -24,6 +24,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
 from sim.results.store import atomic_path  # noqa: E402
+from sim.scenario.rules.withdrawal import label_of  # noqa: E402
 from sim.scenario.schema import Scenario  # noqa: E402
 
 BANDS = ((0.95, "#c6dbef"), (0.80, "#9ecae1"), (0.50, "#6baed6"))
@@ -37,19 +38,10 @@ SIDE_COLOURS = ("#1f77b4", "#d62728")
 DPI = 120
 FORMATS = ("png", "svg")
 
-REASON_LABELS = {
-    "area_below": "held area fell below\nits limit (area_below)",
-    "force_ratio_above": "enemy force ratio stayed\nabove its limit (force_ratio_above)",
-    "supply_below": "supply stayed below\nits limit (supply_below)",
-    "losses_above": "losses exceeded\ntheir limit (losses_above)",
-}
-"""Readable names of the withdrawal rules (the ``withdrawal_reason`` values)."""
-RULE_FIELDS = {
-    "area_below": "area_below_km2",
-    "force_ratio_above": "force_ratio_above",
-    "supply_below": "supply_below",
-    "losses_above": "losses_above",
-}
+
+def reason_label(reason: str) -> str:
+    """Return a withdrawal rule's reader's phrase on two lines, with its name (``withdrawal_reason``)."""
+    return textwrap.fill(f"{label_of(reason)} ({reason})", 28)
 
 
 def day_dates(scenario: Scenario, days: int) -> np.ndarray:
