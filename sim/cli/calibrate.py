@@ -98,7 +98,8 @@ def calibrate(
             f"calibration folder: {directory} ({len(problem.paths)} parameters, "
             f"{len(problem.observed)} observations; population {settings.population}, at most "
             f"{settings.generations} generations or {settings.max_minutes:g} min, threshold down to "
-            f"{settings.min_epsilon:g}; {settings.replications} replication(s) per particle)",
+            f"{settings.epsilon_floor(len(problem.observed)):.3g}; {settings.replications} replication(s) "
+            "per particle)",
             err=True,
         )
 

@@ -112,6 +112,10 @@ def resolve_assault(
         depth = plan.advance_km
         if draws is not None and plan.advance_sigma > 0:
             depth *= math.exp(plan.advance_sigma * draws.normal())
+        density = defender_line / front if front > 0.0 else 0.0
+        depth *= laws.depth_factor(density, defender.start_density[sector], plan.depth_density_exponent)
+        if fortified:
+            depth *= plan.fortified_depth_factor
         gained = laws.area_gained(depth, plan.frontage_km, front)
         moved = ground.regain(sector, gained) if attacker is holder else ground.lose(sector, gained)
     return AssaultResult(

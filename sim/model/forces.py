@@ -53,6 +53,8 @@ class SideState:
         self.line: list[list[Unit]] = [[] for _ in range(sector_count)]
         self.line_strength = [0.0] * sector_count
         self.line_power = [0.0] * sector_count
+        # Personnel per km of front in each sector's line once the first units are placed (0: none yet).
+        self.start_density = [0.0] * sector_count
         self.reserve: dict[str, list[Unit]] = {name: [] for name in names}
         self.refitting: list[Unit] = []
         # Nominal (full-size) strength of each contingent's units that have become ready.

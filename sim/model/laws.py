@@ -156,6 +156,17 @@ def frontages_km(
     return np.where(held, front, 0.0)
 
 
+def depth_factor(density: float, start_density: float, exponent: float) -> float:
+    """Return how much of its depth a successful assault takes against a denser (or thinner) defence.
+
+    ``(density / start_density) ** -exponent``: a defence packed twice as densely as at the start lets
+    an assault through ``2**-exponent`` as deep. 1 when the exponent is 0 or a density is unknown.
+    """
+    if exponent <= 0.0 or density <= 0.0 or start_density <= 0.0:
+        return 1.0
+    return (density / start_density) ** -exponent
+
+
 def area_gained(depth_km: float, assault_frontage_km: float, sector_frontage_km: float) -> float:
     """Return the area a successful assault moves the line by: depth x engaged frontage."""
     return depth_km * min(assault_frontage_km, sector_frontage_km)

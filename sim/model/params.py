@@ -56,6 +56,8 @@ class AttackPlan:
     frontage_km: float
     advance_km: float
     advance_sigma: float
+    depth_density_exponent: float
+    fortified_depth_factor: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,6 +330,8 @@ def _attack(scenario: Scenario, attack: Attack, at: str, read: _Reader) -> Attac
         frontage_km=read(attack.frontage_km, f"{at}.frontage_km"),
         advance_km=read(attack.advance_km, f"{at}.advance_km"),
         advance_sigma=read(attack.advance_sigma, f"{at}.advance_sigma"),
+        depth_density_exponent=read(attack.depth_density_exponent, f"{at}.depth_density_exponent"),
+        fortified_depth_factor=read(attack.fortified_depth_factor, f"{at}.fortified_depth_factor"),
     )
 
 

@@ -93,6 +93,11 @@ class Replication:
                 self._deploy(side, contingent)
             allocate(side, self._enemy(side), self.ground, self._logger())
         for side in self.sides:
+            side.start_density = [
+                side.line_strength[k] / front if front > 0 else 0.0
+                for k, front in enumerate(self.ground.frontage0)
+            ]
+        for side in self.sides:
             plan = side.plan.attack
             if plan is not None and plan.max_rate_per_km > 0:
                 for sector in range(len(self.ground)):
@@ -248,6 +253,8 @@ class Replication:
                 continue
             owed = 0.0
             yield env.timeout(gap)
+            if side.withdrawing or holder.withdrawn or area[sector] <= 0.0:
+                continue  # the ground changed hands (a withdrawal) while the assault was coming
             result = resolve_assault(side, enemy, holder, self.ground, sector, plan, engagement, draws)
             if result is None:
                 continue

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sim.scenario.distributions import Distribution
 
@@ -92,8 +92,18 @@ class Calibrate(Frozen):
     )
     population: int = Field(200, ge=10, description="Particles per generation.")
     generations: int = Field(8, ge=1, description="At most this many generations.")
-    min_epsilon: float = Field(
-        0.0, ge=0, description="Stop once the acceptance threshold is at or below this."
+    min_epsilon: float | Literal["auto"] = Field(
+        0.0,
+        description="Stop once the acceptance threshold is at or below this; 'auto': sqrt(k + 2) for the k "
+        "observations calibrated on, where the acceptance window is as wide as their uncertainty.",
     )
+
+    @field_validator("min_epsilon")
+    @classmethod
+    def _non_negative(cls, value: float | str) -> float | str:
+        if isinstance(value, float) and not value >= 0.0:
+            raise ValueError("must be >= 0 or 'auto'")
+        return value
+
     max_minutes: float = Field(12.0, gt=0, description="Stop after this much wall time.")
     replications: int = Field(1, ge=1, description="Replications averaged per particle.")

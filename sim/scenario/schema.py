@@ -96,6 +96,14 @@ class Attack(Frozen):
     frontage_km: NonNegative = Field(2.0, description="Width of front one assault engages, km.")
     advance_km: NonNegative = Field(description="Median depth gained by a successful assault.")
     advance_sigma: NonNegative = Field(0.5, description="Log-space spread of the depth gained.")
+    depth_density_exponent: NonNegative = Field(
+        0.0,
+        description="The depth shrinks as the defender's line in the sector grows denser than at the start: "
+        "depth x (density / density at the start)^-exponent; 0: no effect.",
+    )
+    fortified_depth_factor: Fraction = Field(
+        1.0, description="Depth against a fortified defence, as a share of the depth against a hasty one."
+    )
 
 
 class WithdrawalBase(Frozen):

@@ -118,6 +118,7 @@ def run_calibration(
         **{path: prior_rv(path, problem.block.parameters[path]) for path in problem.paths}
     )
     model = problem.model(settings.seed, settings.replications)
+    floor = settings.epsilon_floor(len(problem.observed))
     generations: list[Generation] = []
     marks = {"last": began}
 
@@ -167,12 +168,12 @@ def run_calibration(
                 priors,
                 ScaledDistance(problem.scales),
                 population_size=settings.population,
-                eps=FlooredMedianEpsilon(settings.min_epsilon),
+                eps=FlooredMedianEpsilon(floor),
                 sampler=sampler,
             )
             abc.new(f"sqlite:///{database.resolve()}", problem.observed)
             history = abc.run(
-                minimum_epsilon=settings.min_epsilon,
+                minimum_epsilon=floor,
                 max_nr_populations=settings.generations,
                 max_walltime=dt.timedelta(minutes=settings.max_minutes),
             )
@@ -185,7 +186,7 @@ def run_calibration(
     posterior = {path: frame[path].to_numpy(dtype=float) for path in problem.paths}
     posterior[WEIGHT_COLUMN] = weights / weights.sum()
     last = generations[-1]
-    if last.epsilon <= settings.min_epsilon:
+    if last.epsilon <= floor:
         reason = "min_epsilon"
     elif last.generation + 1 >= settings.generations:
         reason = "generations"

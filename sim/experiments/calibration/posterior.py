@@ -237,6 +237,7 @@ def write_outputs(problem: Problem, settings: Settings, result: CalibrationResul
             "population": settings.population,
             "generations": settings.generations,
             "min_epsilon": settings.min_epsilon,
+            "epsilon_floor": settings.epsilon_floor(len(problem.observed)),
             "max_minutes": settings.max_minutes,
             "replications": settings.replications,
             "seed": settings.seed,

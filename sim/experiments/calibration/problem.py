@@ -37,7 +37,7 @@ class Settings:
     Attributes:
         population: Particles per generation.
         generations: At most this many generations.
-        min_epsilon: Stop once the threshold is at or below this.
+        min_epsilon: Stop once the threshold is at or below this; "auto" (see ``epsilon_floor``).
         max_minutes: Stop after the generation that passes this much wall time.
         replications: Replications averaged per particle.
         seed: Root seed (model streams, and pyabc's global generator).
@@ -48,13 +48,24 @@ class Settings:
 
     population: int
     generations: int
-    min_epsilon: float
+    min_epsilon: float | str
     max_minutes: float
     replications: int
     seed: int = 0
     executor: str = "process"
     workers: int | None = None
     scheduler: str | None = None
+
+    def epsilon_floor(self, observations: int) -> float:
+        """Return the threshold to stop at: ``min_epsilon``, or for "auto" sqrt(k + 2) with k observations.
+
+        With k observations each off by about one standard deviation, the distance is about sqrt(k); the
+        2 leaves room for the model's own noise, so the acceptance window is as wide as the observations'
+        uncertainty and no tighter.
+        """
+        if self.min_epsilon == "auto":
+            return math.sqrt(observations + 2)
+        return float(self.min_epsilon)
 
     @classmethod
     def from_block(cls, block: Calibrate, **overrides: Any) -> Settings:
