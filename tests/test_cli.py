@@ -198,6 +198,7 @@ def test_outcomes_table(small_run: Run) -> None:
                 "force_ratio_above",
                 "supply_below",
                 "losses_above",
+                "loss_share_above",
             }
         # Crossing days: null when never crossed (censored), else the first day the area was below.
         area = {
@@ -309,21 +310,24 @@ def test_set_override_changes_the_manifest_scenario(small_run: Run, tmp_path: Pa
         out,
         "--no-plots",
         "--set",
-        "sides.red.attack.rate_per_day=0.7",
+        "sides.red.attack.max_rate_per_km=0.7",
         "--set",
         "engagement.kill_rate={dist: uniform, low: 0.04, high: 0.06}",
         replications=3,
     )
     base = json.loads((small_run.out / "manifest.json").read_text())
     changed = json.loads((out / "manifest.json").read_text())
-    assert changed["scenario"]["sides"]["red"]["attack"]["rate_per_day"] == 0.7
-    assert base["scenario"]["sides"]["red"]["attack"]["rate_per_day"] == 1.2
+    assert changed["scenario"]["sides"]["red"]["attack"]["max_rate_per_km"] == 0.7
+    assert base["scenario"]["sides"]["red"]["attack"]["max_rate_per_km"] == 0.3
     assert changed["scenario"]["engagement"]["kill_rate"]["dist"] == "uniform"
     assert changed["scenario_sha256"] != base["scenario_sha256"]
     # Apart from the two overridden fields, the scenario is the file's.
     expected = load_scenario(
         SMALL,
-        ["sides.red.attack.rate_per_day=0.7", "engagement.kill_rate={dist: uniform, low: 0.04, high: 0.06}"],
+        [
+            "sides.red.attack.max_rate_per_km=0.7",
+            "engagement.kill_rate={dist: uniform, low: 0.04, high: 0.06}",
+        ],
     )
     assert Scenario.model_validate(changed["scenario"]) == expected
     # A distribution given with --set is sampled, and shows in the outcomes like any other.

@@ -2,9 +2,12 @@
 
 Set-up: one sector; only the contesting side ("red") attacks, at ``RATE`` assaults a day, each lasting
 ``1 / RATE`` days with every soldier of both sides engaged; quality, supply, terrain and posture are all 1
-and nobody advances, rotates or keeps a reserve. An assault then takes ``k * A**p * D**q / RATE`` from
-each side (own strength to the power p, the enemy's to q), so ``RATE`` assaults a day are an explicit
-Euler step of ``1 / RATE`` days of
+and nobody advances, rotates or keeps a reserve. The engagement model gives that constant rate with
+``max_rate_per_km = RATE / FRONT`` and ``half_rate_density`` 0 (tempo 1 whenever red is there; nobody
+advances, so the front stays ``FRONT``), and engages everyone with an assault as wide as the sector
+(``frontage_km = FRONT``, no extra defender reach) and shares of 1. An assault then takes
+``k * A**p * D**q / RATE`` from each side (own strength to the power p, the enemy's to q), so ``RATE``
+assaults a day are an explicit Euler step of ``1 / RATE`` days of
 
     dA/dt = -k A**p D**q,    dD/dt = -k D**p A**q.
 
@@ -28,6 +31,7 @@ from sim.model.trajectory import Trajectory
 from sim.scenario.schema import Scenario
 
 RATE = 48.0
+FRONT = 10.0  # km; each assault is as wide as the whole sector, so every soldier of both sides fights
 HORIZON = 60
 UNIT = 1000.0
 RED_START, BLUE_START = 10 * UNIT, 6 * UNIT
@@ -88,11 +92,14 @@ def lanchester_scenario(
                         }
                     },
                     "attack": {
-                        "rate_per_day": RATE,
+                        # RATE assaults a day on the sector's whole front, whatever the forces there.
+                        "max_rate_per_km": RATE / FRONT,
+                        "half_rate_density": 0.0,
                         "duration_days": 1.0 / RATE,
                         "engaged_share": 1.0,
                         "defender_engaged_share": 1.0,
-                        "frontage_km": 1.0,
+                        "defender_reach_km": 0.0,
+                        "frontage_km": FRONT,
                         "advance_km": 0.0,
                         "advance_sigma": 0.0,
                     },
@@ -102,7 +109,7 @@ def lanchester_scenario(
             "sectors": {
                 "only": {
                     "area_km2": 100.0,
-                    "frontage_km": 10.0,
+                    "frontage_km": FRONT,
                     "terrain": 1.0,
                     "fortification": {"initial": 0.0, "growth_per_day": 0.0, "maximum": 0.0},
                 }

@@ -183,6 +183,75 @@ def test_offset_lowers_success() -> None:
 
 
 # ---------------------------------------------------------------------------------------------------------
+# tempo and engaged forces
+
+
+@pytest.mark.parametrize(
+    ("density", "half", "expected"),
+    [
+        (500.0, 500.0, 0.5),  # half the maximum at half_rate_density
+        (1500.0, 500.0, 0.75),  # 1500 / (1500 + 500)
+        (250.0, 750.0, 0.25),
+        (1e-9, 0.0, 1.0),  # half 0: full tempo whenever anyone is there, however few
+        (40.0, 0.0, 1.0),
+    ],
+)
+def test_tempo_is_density_over_density_plus_half(density: float, half: float, expected: float) -> None:
+    assert laws.tempo(density, half) == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("half", [0.0, 500.0])
+@pytest.mark.parametrize("density", [0.0, -10.0])
+def test_tempo_is_zero_with_nobody_in_the_sector(density: float, half: float) -> None:
+    assert laws.tempo(density, half) == 0.0
+
+
+def test_tempo_rises_with_density_and_saturates_below_one() -> None:
+    densities = [1.0, 10.0, 100.0, 1_000.0, 10_000.0, 1e6]
+    tempos = [laws.tempo(d, 800.0) for d in densities]
+    assert all(a < b for a, b in zip(tempos, tempos[1:], strict=False))
+    assert all(0.0 < t < 1.0 for t in tempos)
+    assert tempos[-1] == pytest.approx(1.0, abs=1e-3)  # a crowded sector is near the maximum ...
+    # ... and doubling an already dense force adds little: from 0.926 to 0.962 at 10,000 vs 20,000.
+    assert laws.tempo(20_000.0, 800.0) - laws.tempo(10_000.0, 800.0) < 0.04
+
+
+def test_engaged_is_the_share_of_those_on_the_width() -> None:
+    # 3000 spread over 10 km: 600 on a 2 km assault, of whom half fight.
+    assert laws.engaged(3000.0, 10.0, 2.0, 0.5) == pytest.approx(300.0)
+    assert laws.engaged(3000.0, 10.0, 5.0, 0.2) == pytest.approx(300.0)  # 1500 within 5 km, a fifth
+    assert laws.engaged(3000.0, 10.0, 2.0, 1.0) == pytest.approx(600.0)
+
+
+def test_a_narrower_front_packs_more_onto_the_same_width() -> None:
+    wide = laws.engaged(3000.0, 20.0, 2.0, 0.5)
+    narrow = laws.engaged(3000.0, 5.0, 2.0, 0.5)
+    assert (wide, narrow) == pytest.approx((150.0, 600.0))
+
+
+@pytest.mark.parametrize("width", [10.0, 12.5, 1e6])
+def test_a_width_at_or_beyond_the_front_engages_the_whole_line(width: float) -> None:
+    assert laws.engaged(3000.0, 10.0, width, 0.5) == pytest.approx(1500.0)
+    assert laws.engaged(3000.0, 10.0, width, 1.0) == pytest.approx(3000.0)  # never more than is there
+
+
+@pytest.mark.parametrize(
+    ("line", "front", "width", "share"),
+    [
+        (0.0, 10.0, 2.0, 0.5),
+        (-5.0, 10.0, 2.0, 0.5),
+        (3000.0, 0.0, 2.0, 0.5),
+        (3000.0, 10.0, 0.0, 0.5),
+        (3000.0, 10.0, 2.0, 0.0),
+    ],
+)
+def test_engaged_is_zero_without_troops_front_width_or_share(
+    line: float, front: float, width: float, share: float
+) -> None:
+    assert laws.engaged(line, front, width, share) == 0.0
+
+
+# ---------------------------------------------------------------------------------------------------------
 # geometry, supply and corridor
 
 

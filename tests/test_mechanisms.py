@@ -190,9 +190,10 @@ def test_fortification_in_a_replication_grows_from_day_0_and_keeps_an_initial_ab
 def _one_assault(fortification: float, fortified_at: float = 0.5) -> tuple[Forces, Any]:
     scen = scenario(
         sides__red__attack={
-            "rate_per_day": 1.0,
+            "max_rate_per_km": 0.1,
             "engaged_share": 0.3,
-            "defender_engaged_share": 0.2,
+            "defender_engaged_share": 0.1,
+            "defender_reach_km": 1.0,
             "advance_km": 1.0,
             "frontage_km": 2.0,
         },
@@ -217,14 +218,17 @@ def test_a_fortified_defence_gets_the_offset_on_the_success_curve(
     fortification: float, fortified: bool
 ) -> None:
     forces, result = _one_assault(fortification)
-    # Red engages 0.3 x 3000 at quality 0.9; blue 0.2 x 2000 at 1.2, terrain 1.3, fortification (1 + F).
-    ratio = (900 * 0.9) / (400 * 1.2 * 1.3 * (1 + fortification))
+    # The 10 km front holds each side's line evenly. Red engages 0.3 of its 3000 on the assault's 2 km,
+    # 0.3 x 3000 x 2/10 = 180, at quality 0.9; blue 0.1 of its 2000 on the 2 km plus 1 km of reach on
+    # each side, 0.1 x 2000 x 4/10 = 80, at 1.2, terrain 1.3, fortification (1 + F).
+    assert (result.attacking, result.defending) == pytest.approx((180.0, 80.0), rel=1e-12)
+    ratio = (180 * 0.9) / (80 * 1.2 * 1.3 * (1 + fortification))
     assert result.ratio == pytest.approx(ratio, rel=1e-12)
     offset = -0.7 if fortified else 0.0
     assert result.probability == pytest.approx(logistic(0.1 + 0.4 * math.log(ratio) + offset), rel=1e-12)
     # Square law, duration 1: each side loses kill_rate x the other's effectiveness x its engaged strength.
-    assert result.attacker_losses == pytest.approx(0.01 * (1.2 * 1.3 * (1 + fortification)) * 400)
-    assert result.defender_losses == pytest.approx(0.01 * 0.9 * 900)
+    assert result.attacker_losses == pytest.approx(0.01 * (1.2 * 1.3 * (1 + fortification)) * 80)
+    assert result.defender_losses == pytest.approx(0.01 * 0.9 * 180)
     # Deterministic mode: success iff p >= 0.5; it takes 1 km x 2 km and cuts fortification to half.
     assert result.succeeded == (result.probability >= 0.5)
     if result.succeeded:
@@ -234,14 +238,19 @@ def test_a_fortified_defence_gets_the_offset_on_the_success_curve(
 
 def test_fortified_at_zero_counts_every_holder_defence_as_fortified() -> None:
     _, result = _one_assault(0.0, fortified_at=0.0)
-    ratio = 810 / (400 * 1.2 * 1.3)
+    ratio = 180 * 0.9 / (80 * 1.2 * 1.3)
     assert result.probability == pytest.approx(logistic(0.1 + 0.4 * math.log(ratio) - 0.7), rel=1e-12)
 
 
 def _assault_scenario(horizon: int, fortification: dict[str, float], blue_attacks: bool) -> Scenario:
-    """Red attacks every 1.3 days (never on a whole day) and always succeeds; blue may counter-attack."""
+    """Red attacks every 1.3 days (never on a whole day) and always succeeds; blue may counter-attack.
+
+    The sector is a line 10 km long, so its front does not shrink as ground is lost: with tempo 1
+    (``half_rate_density`` 0) and supply 1, red's rate stays ``max_rate_per_km x 10 km`` = 1 / 1.3 a day.
+    """
     attack = {
-        "rate_per_day": 1 / 1.3,
+        "max_rate_per_km": 1 / 13,  # 1 / 1.3 a day on 10 km
+        "half_rate_density": 0.0,
         "engaged_share": 0.3,
         "defender_engaged_share": 0.2,
         "duration_days": 1.0,
@@ -250,13 +259,14 @@ def _assault_scenario(horizon: int, fortification: dict[str, float], blue_attack
     }
     paths: dict[str, Any] = {
         "sides__red__attack": attack,
+        "sectors__only__shape": "line",
         "sectors__only__terrain": 1.3,
         "sectors__only__fortification": fortification,
         "engagement__fortified_at": 0.5,
         "engagement__success": {"intercept": 3.0, "slope": 0.358, "fortified_offset": -0.3},
     }
     if blue_attacks:
-        paths["sides__blue__attack"] = {**attack, "rate_per_day": 0.45, "advance_km": 0.2}
+        paths["sides__blue__attack"] = {**attack, "max_rate_per_km": 0.07, "advance_km": 0.2}  # 0.7 a day
     return scenario(horizon, **paths)
 
 
@@ -317,13 +327,15 @@ def test_terrain_alone_scales_the_force_ratio() -> None:
     for terrain in (1.0, 2.5):
         scen = scenario(
             3,
-            sides__red__attack={"rate_per_day": 1 / 1.3, "advance_km": 0.0},
+            sides__red__attack={"max_rate_per_km": 1 / 13, "advance_km": 0.0},
             sectors__only__terrain=terrain,
         )
         first = events(run(scen)[1], "assault", "red")[0].numbers
         ratios[terrain] = first["ratio"]
-        # Default shares 0.3 and 0.3: 900 x 0.9 against 600 x 1.2 x terrain.
-        assert first["ratio"] == pytest.approx(900 * 0.9 / (600 * 1.2 * terrain), rel=1e-12)
+        # Defaults: shares 0.5, an assault 2 km wide, defender reach 1.5 km, on a 10 km front. Red engages
+        # 0.5 x 3000 x 2/10 = 300 at 0.9; blue 0.5 x 2000 x (2 + 2 x 1.5)/10 = 500 at 1.2 x terrain.
+        assert (first["attacker_present"], first["defender_present"]) == pytest.approx((300.0, 500.0))
+        assert first["ratio"] == pytest.approx(300 * 0.9 / (500 * 1.2 * terrain), rel=1e-12)
     assert ratios[1.0] / ratios[2.5] == pytest.approx(2.5)
 
 
@@ -442,6 +454,28 @@ def test_with_a_reserve_the_last_worn_unit_is_relieved() -> None:
     assert fresh.status == LINE and forces.blue.line[0] == [fresh]
 
 
+@pytest.mark.parametrize(("share", "relieved"), [(0.5, False), (0.3, True)])
+def test_the_last_worn_unit_stays_when_the_reserve_share_holds_the_reserve_back(
+    share: float, relieved: bool
+) -> None:
+    """Once a bug: any reserve unit counted as relief, even one the reserve share kept back, so the last
+    unit left and nobody took its place. Ready units 1000 + 1000 (+ 1000): a share of 0.5 keeps 1000 of
+    the 1000 waiting (nothing can go); a share of 0.3 keeps 900 of 2000 (one unit can go, and relieves).
+    """
+    forces = _command(sides__blue__contingents__main__reserve_share=share)
+    blue = forces.blue
+    (worn,) = forces.units(blue, 1, 100.0, 0)
+    waiting = forces.units(blue, 1 if not relieved else 2)
+    daily_command(blue, forces.red, forces.ground, 1.0, forces.record)
+    if relieved:
+        assert worn.status == REFIT and blue.line[0] == [waiting[0]]
+        assert [entry[1] for entry in forces.log] == ["rotate", "commit"]
+    else:
+        assert worn.status == LINE and blue.line[0] == [worn]
+        assert blue.reserve["main"] == waiting and forces.log == []
+    assert blue.line[0], "the sector was left empty"
+
+
 @pytest.mark.parametrize(("strength", "returns"), [(900.0, True), (899.9, False)])
 def test_a_refitting_unit_returns_at_the_return_threshold(strength: float, returns: bool) -> None:
     forces = _command(sides__blue__contingents__main__reserve_share=1.0)  # returning units stay in reserve
@@ -518,7 +552,9 @@ def test_replacements_flow_from_the_start_by_default() -> None:
 
 
 # ======================================================================================== reserve share
-@pytest.mark.parametrize(("share", "committed"), [(0.0, 10), (0.25, 7), (0.3, 7), (0.31, 6), (1.0, 0)])
+# The empty sector first gets the strongest reserve unit whatever the share (so even a share of 1 commits
+# one); the rest go while what stays in reserve is at least share x 10,000.
+@pytest.mark.parametrize(("share", "committed"), [(0.0, 10), (0.25, 7), (0.3, 7), (0.31, 6), (1.0, 1)])
 def test_allocation_keeps_the_reserve_share_back_in_whole_units(share: float, committed: int) -> None:
     forces = _command(sides__blue__contingents__main__reserve_share=share)
     forces.units(forces.blue, 10)
@@ -529,12 +565,15 @@ def test_allocation_keeps_the_reserve_share_back_in_whole_units(share: float, co
 
 
 def test_the_reserve_share_is_of_full_size_not_of_worn_strength() -> None:
-    forces = _command(sides__blue__contingents__main__reserve_share=0.5)
+    forces = _command(sides__blue__contingents__main__reserve_share=0.4)
     blue = forces.blue
+    (holding,) = forces.units(blue, 1, 1000.0, 0)  # the sector is held, so nothing covers it first
     units = [forces.units(blue, 1, s)[0] for s in (700.0, 1000.0, 800.0, 900.0)]
     allocate(blue, forces.red, forces.ground, None)
-    # Keep 0.5 x 4000 = 2000: the 1000 goes (2400 left); 900, 800 or 700 would leave less than 2000.
-    assert blue.line[0] == [units[1]]
+    # Keep 0.4 x 5000 (full size of all ready units) = 2000 of the 3400 in reserve: the 1000 goes (2400
+    # left); 900, 800 or 700 would leave less than 2000. (Of worn strength, 0.4 x 3400 = 1360, the 900
+    # would go too.)
+    assert blue.line[0] == [holding, units[1]]
     assert sorted(u.strength for u in blue.reserve["main"]) == [700.0, 800.0, 900.0]
 
 
@@ -551,6 +590,49 @@ def test_a_replication_commits_all_but_the_reserve_share() -> None:
     assert all(e.day == 0.0 for e in events(trajectory, "commit"))
 
 
+# ================================================================================= covering empty sectors
+THREE_SECTORS = {name: {"area_km2": 100, "frontage_km": 10} for name in ("a", "b", "c")}
+
+
+def test_an_empty_open_sector_gets_the_strongest_reserve_unit_whatever_the_reserve_share() -> None:
+    forces = _command(sectors=THREE_SECTORS, sides__blue__contingents__main__reserve_share=1.0)
+    blue = forces.blue
+    forces.units(blue, 1, 1000.0, 0)
+    forces.units(blue, 1, 1000.0, 1)
+    weak, strong = forces.units(blue, 1, 600.0) + forces.units(blue, 1, 900.0)
+    allocate(blue, forces.red, forces.ground, forces.record)
+    assert blue.line[2] == [strong] and blue.reserve["main"] == [weak]  # the share would keep both
+    assert forces.log == [(2, "commit", "blue", strong.name, {"strength": 900.0})]
+
+
+def test_with_no_reserve_the_sector_with_most_units_gives_its_strongest() -> None:
+    forces = _command(sectors=THREE_SECTORS)
+    blue = forces.blue
+    worn, fit = forces.units(blue, 1, 500.0, 0) + forces.units(blue, 1, 800.0, 0)
+    (alone,) = forces.units(blue, 1, 1000.0, 1)  # the strongest, but the only one in its sector
+    allocate(blue, forces.red, forces.ground, forces.record)
+    assert blue.line == [[worn], [alone], [fit]]
+    assert blue.line_strength == pytest.approx([500.0, 1000.0, 800.0])
+    assert blue.line_power == pytest.approx([600.0, 1200.0, 960.0])
+    assert fit.status == LINE and fit.sector == 2
+    assert forces.log == [(2, "shift", "blue", fit.name, {"strength": 800.0, "from_sector": 0.0})]
+
+
+def test_with_fewer_units_than_open_sectors_none_is_moved_and_lost_sectors_are_not_covered() -> None:
+    forces = _command(sectors=THREE_SECTORS)
+    blue = forces.blue
+    first, second = forces.units(blue, 1, 1000.0, 0) + forces.units(blue, 1, 1000.0, 1)
+    allocate(blue, forces.red, forces.ground, forces.record)
+    assert blue.line == [[first], [second], []] and forces.log == []
+    (spare,) = forces.units(blue, 1)
+    forces.ground.area[2] = 0.0  # lost: nothing to cover there
+    forces.ground.area[1] = 0.0
+    blue.clear_sector(1)  # its unit back to the reserve, as when a sector is lost
+    allocate(blue, forces.red, forces.ground, forces.record)
+    assert blue.line[1] == [] and blue.line[2] == []
+    assert {u.name for u in blue.line[0]} == {first.name, second.name, spare.name}  # all to the open one
+
+
 # ======================================================================================== line sectors
 def test_a_line_keeps_its_front_while_held_and_a_salient_scales_with_the_root_of_its_area() -> None:
     ground = Ground((sector_plan(is_line=True), sector_plan()))
@@ -564,10 +646,20 @@ def test_a_line_keeps_its_front_while_held_and_a_salient_scales_with_the_root_of
 
 
 def test_line_and_salient_lose_ground_by_their_own_fronts() -> None:
+    """Each sector's front sets the width a success takes and how often red attacks there.
+
+    Red's rate in a sector is ``max_rate_per_km`` x the front now (tempo and supply are 1); in
+    deterministic mode the next assault comes one assault's worth of that rate after the last one.
+    """
     sector = {"area_km2": 30, "frontage_km": 10}
     scen = scenario(
         12,
-        sides__red__attack={"rate_per_day": 1 / 1.3, "frontage_km": 8.0, "advance_km": 0.5},
+        sides__red__attack={
+            "max_rate_per_km": 1 / 13,
+            "half_rate_density": 0.0,
+            "frontage_km": 8.0,
+            "advance_km": 0.5,
+        },
         sectors={"band": {**sector, "shape": "line"}, "bulge": sector},
         engagement__kill_rate=0.001,
         engagement__success={"intercept": 5.0},
@@ -576,17 +668,31 @@ def test_line_and_salient_lose_ground_by_their_own_fronts() -> None:
     _, trajectory = run(scen)
     np.testing.assert_array_equal(trajectory.sector_is_line, [True, False])
     # Each success takes 0.5 km x min(8 km, the sector's front now).
-    band = [e.numbers["area_change_km2"] for e in events(trajectory, "assault") if e.sector == "band"]
-    assert band == pytest.approx([-4.0] * 7 + [-2.0])  # 30 km² in 4 km² bites; the last takes what is left
+    band = [e for e in events(trajectory, "assault") if e.sector == "band"]
+    # The line keeps its 10 km front: an assault every 1.3 days, at 1.3, 2.6, ..., 10.4.
+    assert [e.day for e in band] == pytest.approx([1.3 * k for k in range(1, 9)])
+    # 30 km² in 4 km² bites; the last takes what is left.
+    assert [e.numbers["area_change_km2"] for e in band] == pytest.approx([-4.0] * 7 + [-2.0])
     assert [e.sector for e in events(trajectory, "sector_lost")] == ["band"]
-    area, bulge = 30.0, []
-    for event in (e for e in events(trajectory, "assault") if e.sector == "bulge"):
-        change = -min(area, 0.5 * min(8.0, 10.0 * math.sqrt(area / 30.0)))
-        bulge.append(change)
+    # The salient's front is 10 x sqrt(area / 30) km: assaults come further apart as it shrinks (1.3 days
+    # over the front's share of 10 km), and a success takes less once the front is under 8 km.
+    area, day, expected = 30.0, 0.0, []
+    while True:
+        front = 10.0 * math.sqrt(area / 30.0)
+        day += 1.3 * 10.0 / front
+        if day > 12.0:
+            break
+        change = -min(area, 0.5 * min(8.0, front))
+        expected.append((day, change))
         area += change
-        assert event.numbers["area_change_km2"] == pytest.approx(change)
-    # The salient's front is below 8 km from the fourth assault on (at 18 of 30 km², 10 x sqrt(0.6) km).
-    assert len(bulge) == 9 and bulge[:3] == pytest.approx([-4.0] * 3) and bulge[3] > -4.0
+    bulge = [e for e in events(trajectory, "assault") if e.sector == "bulge"]
+    assert [e.day for e in bulge] == pytest.approx([day for day, _ in expected], abs=1e-6)
+    assert [e.numbers["area_change_km2"] for e in bulge] == pytest.approx([change for _, change in expected])
+    # Six assaults where a constant rate would have made nine; the fourth takes less than 4 km² (at 18 of
+    # 30 km² the front is 10 x sqrt(0.6) < 8 km).
+    assert len(expected) == 6
+    assert [change for _, change in expected][:3] == pytest.approx([-4.0] * 3)
+    assert expected[3][1] > -4.0
     assert trajectory.sector_area_km2[-1] == pytest.approx([0.0, area])
 
 

@@ -137,9 +137,13 @@ def contingent(draw: st.DrawFn, horizon: int) -> dict[str, Any]:
 @st.composite
 def attack(draw: st.DrawFn, horizon: int) -> dict[str, Any]:
     block: dict[str, Any] = {
-        "rate_per_day": 0.0 if draw(st.integers(0, 7)) == 0 else draw(number(0.3, 5)),
+        # About 0.01 to 5 assaults a day on a sector's front of 1-40 km at full tempo.
+        "max_rate_per_km": 0.0 if draw(st.integers(0, 7)) == 0 else draw(number(0.01, 0.2)),
+        # Tempo 1 whenever anyone is there, or half of it at up to a few units' power per km.
+        "half_rate_density": draw(st.one_of(st.just(0.0), number(0, 2000))),
         "engaged_share": draw(number(0.01, 1, fraction=True)),
         "defender_engaged_share": draw(number(0.01, 1, fraction=True)),
+        "defender_reach_km": draw(number(0, 5)),
         "duration_days": draw(number(0.05, 2)),
         "frontage_km": draw(number(0.2, 6)),
         "advance_km": draw(number(0, 3)),
@@ -160,12 +164,14 @@ def withdrawal(draw: st.DrawFn, horizon: int, total_area: float) -> dict[str, An
         block["area_below_km2"] = draw(number(0, total_area))
     if draw(st.booleans()):
         block["force_ratio_above"] = draw(number(0.5, 10))
-        block["force_ratio_days"] = draw(st.integers(1, 10))
+        block["force_ratio_days"] = draw(st.one_of(st.integers(1, 10), number(1, 10, lognormal=False)))
     if draw(st.booleans()):
         block["supply_below"] = draw(number(0, 1, fraction=True))
-        block["supply_days"] = draw(st.integers(1, 10))
+        block["supply_days"] = draw(st.one_of(st.integers(1, 10), number(1, 10, lognormal=False)))
     if draw(st.booleans()):
         block["losses_above"] = draw(number(0, 5000))
+    if draw(st.booleans()):
+        block["loss_share_above"] = draw(number(0, 0.6, fraction=True))
     return block
 
 
@@ -237,7 +243,8 @@ def engagement(draw: st.DrawFn) -> dict[str, Any]:
 
 
 @st.composite
-def scenarios(draw: st.DrawFn) -> Scenario:
+def scenario_data(draw: st.DrawFn) -> dict[str, Any]:
+    """A scenario as plain data, the way a YAML file gives it (not yet validated)."""
     horizon = draw(st.integers(5, 60))
     sector_names = draw(
         st.lists(
@@ -270,7 +277,12 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         "engagement": draw(engagement()),
         "thresholds_km2": [total_area / 2] if total_area > 0 else [],
     }
-    return Scenario.model_validate(data)
+    return data
+
+
+def scenarios() -> st.SearchStrategy[Scenario]:
+    """Random valid scenarios (``scenario_data``, validated)."""
+    return scenario_data().map(Scenario.model_validate)
 
 
 def value_of_data(value: float | dict[str, Any]) -> float:
@@ -414,12 +426,22 @@ def check_invariants(scenario: Scenario, trajectory: Trajectory) -> None:
         day = trajectory.withdrawal_day
         assert float(day).is_integer(), day
         reason = trajectory.withdrawal_reason
-        assert reason in {"area_below", "force_ratio_above", "supply_below", "losses_above"}, reason
+        assert reason in {
+            "area_below",
+            "force_ratio_above",
+            "supply_below",
+            "losses_above",
+            "loss_share_above",
+        }, reason
         holder_index = list(resolved.sides).index(resolved.holder)
         if reason == "area_below":
             assert trajectory.area_km2[int(day)] < value_of(rules.area_below_km2)
         if reason == "losses_above":
             assert trajectory.casualties[holder_index, int(day)] > value_of(rules.losses_above)
+        if reason == "loss_share_above":
+            lost = trajectory.casualties[holder_index, int(day)]
+            served = lost + trajectory.strength[holder_index, int(day)]
+            assert lost > value_of(rules.loss_share_above) * served
         # A withdrawing holder does not counter-attack: from then on ground is only given up.
         assert np.all(np.diff(sector_area[int(day) :], axis=0) <= EPS), "ground regained while withdrawing"
         # The withdrawal lasts duration_days; if it ends before the last record, nothing is held at the end.
@@ -428,7 +450,7 @@ def check_invariants(scenario: Scenario, trajectory: Trajectory) -> None:
             assert np.all(sector_area[-1] == 0.0)
 
     # Only the holder's counter-attacks win ground back: without them a sector never grows.
-    if holder.attack is None or value_of(holder.attack.rate_per_day) <= 0.0:
+    if holder.attack is None or value_of(holder.attack.max_rate_per_km) <= 0.0:
         assert np.all(np.diff(sector_area, axis=0) <= EPS), "ground regained without counter-attacks"
 
 
@@ -466,9 +488,13 @@ def _duel(min_force_ratio: float, noise: bool, dispersion: object = 2.0) -> Scen
                 "red": {
                     "contingents": {"main": force},
                     "attack": {
-                        "rate_per_day": 3,
+                        # 3 a day on the 10 km front, whatever the forces; both sides engage 0.3 of
+                        # those on the assault's 2 km (no extra reach for the defender): a ratio of 1.
+                        "max_rate_per_km": 0.3,
+                        "half_rate_density": 0.0,
                         "engaged_share": 0.3,
                         "defender_engaged_share": 0.3,
+                        "defender_reach_km": 0.0,
                         "advance_km": 1.0,
                         "min_force_ratio": min_force_ratio,
                     },
@@ -490,6 +516,7 @@ def test_no_assault_below_the_minimum_force_ratio(noise: bool) -> None:
 
     allowed = Replication(_duel(0.5, noise), replication_seed(1, 0), trace=True).run()
     assaults = [e for e in allowed.events if e.kind == "assault"]
+    assert assaults[0].numbers["ratio"] == pytest.approx(1.0)  # the set-up is the one described
     assert len(assaults) > 20  # about 3 a day for 20 days
     assert np.all(allowed.casualties[:, -1] > 0.0)
 

@@ -53,7 +53,7 @@ sides:
         echelons:
           - {units: 6, day: 0}
     attack:
-      rate_per_day: 1
+      max_rate_per_km: 0.1
       advance_km: 0.5
 sectors:
   north:

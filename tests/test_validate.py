@@ -401,27 +401,41 @@ def kursk_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+KURSK_AREAS = [  # date, value, low, high of the held-area record in seeds/kursk_2024_observations.csv
+    (dt.date(2024, 9, 6), 1340, 1250, 1376),
+    (dt.date(2024, 10, 14), 1080, 960, 1180),
+    (dt.date(2024, 10, 28), 1050, 940, 1160),
+    (dt.date(2024, 11, 23), 800, 720, 880),
+]
+
+
 def test_kursk_observation_file_is_within_the_horizon_and_sourced() -> None:
     scenario = load_scenario(KURSK, [])
     rows = read_observations(KURSK_OBSERVATIONS)
-    assert rows
     for row in rows:
         assert scenario.start <= row.date <= scenario.end
         assert row.source.strip()
-    assert (rows[0].date, rows[0].value, rows[0].low, rows[0].high) == (dt.date(2024, 11, 23), 800, 700, 900)
-    assert "reading of 'about 800'" in rows[0].source
+        # A range around the value, never beyond the furthest extent.
+        assert row.low <= row.value <= row.high <= scenario.initial_area_km2
+    assert [(row.date, row.value, row.low, row.high) for row in rows] == KURSK_AREAS
+    assert "General Staff" in rows[-1].source  # the seed's figure
     assert "#" not in KURSK_OBSERVATIONS.read_text(encoding="utf-8")
+    # The scenario's own area observations are the same record.
+    areas = [obs for obs in scenario.observations if obs.metric == "area_km2"]
+    assert [(obs.date, obs.value, obs.low, obs.high) for obs in areas] == KURSK_AREAS
 
 
 def test_kursk_observations_validate_against_a_kursk_run(kursk_run: Path) -> None:
     result = run_sim("validate", kursk_run, "--observations", KURSK_OBSERVATIONS)
     doc = json.loads((kursk_run / "validation.json").read_text(encoding="utf-8"))
     assert doc["scenario"] == "kursk_2024" and doc["replications"] == 60
-    (row,) = doc["observations"]
-    assert row["date"] == "2024-11-23" and row["n"] == 60
-    assert row["persistence"] == 1376.0  # the seed's 800 on that date is not known before it
-    assert row["calibration_date"] is True
-    assert 0.0 <= row["pit"] <= 1.0 and row["crps"] >= 0.0
+    rows = doc["observations"]
+    assert [row["date"] for row in rows] == [date.isoformat() for date, *_ in KURSK_AREAS]
+    assert all(row["n"] == 60 for row in rows)
+    # Persistence carries the last value known before each date: the furthest extent, then the record.
+    assert [row["persistence"] for row in rows] == [1376.0, 1340.0, 1080.0, 1050.0]
+    assert all(row["calibration_date"] is True for row in rows)  # each is also a scenario observation
+    assert all(0.0 <= row["pit"] <= 1.0 and row["crps"] >= 0.0 for row in rows)
     assert "kursk_2024" in result.stdout and "2024-11-23" in result.stdout
     assert (kursk_run / "plots" / "validation.png").is_file()
 
