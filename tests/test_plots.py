@@ -151,7 +151,7 @@ def _is_date_axis(axis: matplotlib.axis.XAxis) -> bool:
     )
 
 
-def test_every_figure_is_titled_with_scenario_and_run_folder(
+def test_every_figure_is_titled_with_scenario_and_runs_not_the_folder(
     figures: dict[str, plots.FigureItem], full_run: Path
 ) -> None:
     assert set(figures) == set(plots.FIGURES)
@@ -159,7 +159,7 @@ def test_every_figure_is_titled_with_scenario_and_run_folder(
         assert item.figure is not None, f"{name} skipped: {item.note}"
         title = item.figure.get_suptitle()
         assert "small_test" in title, (name, title)
-        assert full_run.name in title, (name, title)
+        assert full_run.name not in title, (name, title)  # the folder's name is noise to a reader
         assert "30 runs" in title, (name, title)
 
 
@@ -193,7 +193,7 @@ def test_axis_labels_carry_units_and_time_axes_show_dates(
                 siblings = axis.get_shared_x_axes().get_siblings(axis)  # a twin axis shares its x label
                 xlabel = " ".join(other.get_xlabel() for other in siblings)
                 assert UNIT.search(xlabel), f"{name}: x label {xlabel!r} has no unit"
-        if name not in ("area_distribution",):
+        if name not in ("area_distribution", "observations"):
             assert dated, f"{name} has no calendar-date axis"
         labelled = [axis.get_xlabel() for axis in visible if _is_date_axis(axis.xaxis)]
         assert not dated or "date" in labelled, f"{name}: no time axis is labelled 'date'"
@@ -217,20 +217,30 @@ def test_fan_chart_shows_bands_median_samples_and_observation(
     assert segment[0][1] == pytest.approx(300 - 1.96 * 30) and segment[1][1] == pytest.approx(300 + 1.96 * 30)
 
 
-def test_crossing_panels_count_runs_that_never_crossed(
+def test_survival_legend_counts_runs_that_never_crossed(
     figures: dict[str, plots.FigureItem], opened: RunFolder
 ) -> None:
     outcomes = pq.read_table(opened.directory / "outcomes.parquet")
-    titles = [axis.get_title() for axis in figures["crossing_days"].figure.axes if axis.get_title()]
+    labels = figures["survival"].figure.axes[0].get_legend_handles_labels()[1]
     for threshold in outcome_thresholds(opened.scenario):
         never = outcomes[threshold_column(threshold)].null_count
-        word = "run" if never == 1 else "runs"
         assert any(
-            f"X = {threshold:,.0f} km²" in t and f"{never} {word} never crossed" in t for t in titles
-        ), (
-            threshold,
-            titles,
-        )
+            label.startswith(f"{threshold:,.0f} km²") and f"{never:,} never crossed" in label
+            for label in labels
+        ), (threshold, labels)
+
+
+def test_the_observations_figure_has_a_panel_per_report_and_flags_those_out_of_reach(
+    figures: dict[str, plots.FigureItem], opened: RunFolder
+) -> None:
+    axes = [axis for axis in figures["observations"].figure.axes if axis.get_visible()]
+    assert len(axes) == len(opened.scenario.observations)
+    outcomes = pq.read_table(opened.directory / "outcomes.parquet")
+    values = outcomes["obs0_area_km2_2024-10-15"].to_numpy()
+    low, high = np.quantile(values, [0.025, 0.975])
+    outside = not low <= 300.0 <= high
+    assert ("outside the middle 95% of runs" in axes[0].get_title()) == outside
+    assert f"{float(np.mean(values <= 300.0)):.0%} of runs at or below it" in axes[0].texts[0].get_text()
 
 
 def test_withdrawal_bars_count_every_run(figures: dict[str, plots.FigureItem], opened: RunFolder) -> None:

@@ -20,10 +20,11 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from sim.errors import InputError
-from sim.plots.run_area import area_distribution, crossing_distribution, fan_chart, survival_chart
+from sim.plots.run_area import area_distribution, fan_chart, survival_chart
 from sim.plots.run_forces import forces_chart, sectors_chart, withdrawal_chart
+from sim.plots.run_observations import observation_samples, observations_chart
 from sim.plots.style import FORMATS, area_observations, fmt_date, save
-from sim.results.columns import outcome_thresholds
+from sim.results.columns import outcome_dates, outcome_thresholds
 from sim.results.folder import RunFolder, open_folder
 from sim.results.readers import (
     areas_on,
@@ -58,7 +59,7 @@ FIGURES = (
     "fan_chart",
     "survival",
     "area_distribution",
-    "crossing_days",
+    "observations",
     "withdrawal_reasons",
     "forces",
     "sectors",
@@ -66,10 +67,29 @@ FIGURES = (
 """Every figure of a run, in order (file stems)."""
 
 
-def default_date(scenario: Scenario) -> dt.date:
-    """Return the date of the held-area distribution: the first observation's, else the end date."""
-    dates = sorted(obs.date for obs in area_observations(scenario))
-    return dates[0] if dates else scenario.end
+def default_date(run: RunFolder) -> dt.date:
+    """Return the date whose held-area distribution says most: where the runs differ most.
+
+    Among the dates the run keeps as outcomes (the first of each month and the observation dates), the
+    one with the widest spread between runs (interquartile range), an observation date first if one has
+    any spread: a date where every run holds the same (before the attack) or nothing (after the end) has
+    a one-bar histogram.
+    """
+    scenario = run.scenario
+    observed = {obs.date for obs in area_observations(scenario)}
+    spreads: dict[dt.date, float] = {}
+    for date in outcome_dates(scenario):
+        values = areas_on(run.directory, scenario, date)
+        if values is not None and values.size:
+            low, high = np.percentile(values, [25, 75])
+            spreads[date] = float(high - low)
+    if not spreads:
+        return min(observed) if observed else scenario.end
+    with_spread = {date: spread for date, spread in spreads.items() if spread > 0}
+    for pool in ({d: s for d, s in with_spread.items() if d in observed}, with_spread, spreads):
+        if pool:
+            return max(sorted(pool), key=lambda date: pool[date])
+    return scenario.end
 
 
 def default_thresholds(scenario: Scenario) -> list[float]:
@@ -91,7 +111,7 @@ def run_figures(
         InputError: If ``at`` is outside the run's dates.
     """
     scenario, directory, label = run.scenario, run.directory, run.label
-    at = at or default_date(scenario)
+    at = at or default_date(run)
     if not scenario.start <= at <= scenario.end:
         raise InputError(
             f"{at} is outside the run ({scenario.start} to {scenario.end})", str(directory), field="--at"
@@ -118,11 +138,6 @@ def run_figures(
         yield FigureItem("survival", caption, survival_chart(scenario, crossings, label), partly)
     else:
         yield FigureItem("survival", caption, note=f"skipped: {partly}")
-    caption = "When each run's held area first fell below each threshold; runs that never did are counted."
-    if crossings:
-        yield FigureItem("crossing_days", caption, crossing_distribution(scenario, crossings, label))
-    else:
-        yield FigureItem("crossing_days", caption, note=f"skipped: {partly}")
     del crossings
 
     caption = f"Distribution of the held area across runs on {fmt_date(at)}, with its cumulative share."
@@ -140,6 +155,13 @@ def run_figures(
     outcomes = read_table(directory, "outcomes", ["withdrawal_reason", "withdrawal_day"])
     reasons = outcomes["withdrawal_reason"].to_pylist()
     days = numpy_of(outcomes["withdrawal_day"].fill_null(np.nan))
+    caption = "Each reported figure against the model's distribution of the same quantity on its date."
+    if scenario.observations:
+        samples = observation_samples(directory, scenario)
+        yield FigureItem("observations", caption, observations_chart(scenario, samples, label))
+    else:
+        yield FigureItem("observations", caption, note="skipped: the scenario has no observations")
+
     caption = "Which withdrawal rule fired in each run, and the share of runs withdrawing by date."
     yield FigureItem("withdrawal_reasons", caption, withdrawal_chart(scenario, reasons, days, label))
 
@@ -152,7 +174,7 @@ def run_figures(
     else:
         yield FigureItem("forces", caption, note=no_daily)
 
-    caption = "Held area in each sector: median and middle 50/80% of runs."
+    caption = "Held area in each sector: median and middle 50/80/95% of runs."
     if run.has("sectors"):
         data = sector_matrices(directory, list(scenario.sectors), run.days)
         yield FigureItem("sectors", caption, sectors_chart(scenario, data.values, label, total=data.total))

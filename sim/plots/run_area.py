@@ -24,7 +24,6 @@ from sim.plots.style import (
     day_dates,
     fmt_date,
     footnote,
-    hide_unused,
     n_runs,
     observation_range,
     place_legend,
@@ -219,84 +218,6 @@ def area_distribution(scenario: Scenario, values: np.ndarray, date: dt.date, run
         )
         handles.append(Patch(color=OBSERVED_COLOUR, alpha=0.12, label=f"its 95% range ({how})"))
     axis.set_xlim(0, top * 1.03)
-    axis.legend(handles=handles, loc="upper left", fontsize=9, framealpha=0.95)
+    figure.legend(handles=handles, loc="outside lower center", ncols=2, fontsize=9, frameon=False)
     suptitle(figure, f"held area on {fmt_date(date)}", scenario, run_label, f"{values.size:,} runs")
-    return figure
-
-
-def crossing_distribution(scenario: Scenario, crossings: dict[float, np.ndarray], run_label: str) -> Figure:
-    """Return, per threshold X, a histogram of the date each run first fell below X, with its ECDF.
-
-    Runs that never fell below X before the end date are counted in each panel's title; the ECDF is
-    the share of *all* runs below X by each date, so it levels off at the share that crossed.
-
-    Args:
-        scenario: The run's scenario (dates).
-        crossings: Threshold X to every run's first day below X (NaN if never).
-        run_label: Names the run in the title.
-    """
-    count = max(len(crossings), 1)
-    columns = 1 if count == 1 else 2
-    rows = (count + columns - 1) // columns
-    figure, axes = plt.subplots(
-        rows, columns, figsize=(11, 1.9 + 3.3 * rows), layout="constrained", sharex=True, squeeze=False
-    )
-    horizon = scenario.horizon_days
-    step = 7 if horizon >= 180 else max(1, horizon // 25)
-    edges = np.arange(0, horizon + step + 1, step, dtype=float) - 0.5
-    period = "week" if step == 7 else f"{step} days"
-    start = date_number(scenario, 0)
-    half = round(scenario.initial_area_km2 / 2.0, 6)
-    runs = 0
-    for axis, (threshold, days) in zip(axes.flat, crossings.items(), strict=False):
-        days = np.asarray(days, dtype=float)
-        runs = max(runs, days.size)
-        crossed = days[~np.isnan(days)]
-        never = days.size - crossed.size
-        axis.hist(start + crossed, bins=start + edges, color=BANDS[1][1], edgecolor="white", linewidth=0.4)
-        axis.set_ylabel(f"runs per {period} (count)")
-        style_time_axis(axis, scenario, label=False)
-        share = axis.twinx()
-        ordered = np.sort(crossed)
-        share.step(
-            np.concatenate([[start - 2], start + ordered, [start + horizon + 2]]),
-            np.concatenate([[0.0], np.arange(1, ordered.size + 1), [ordered.size]]) / max(days.size, 1),
-            where="post",
-            color=MEDIAN_COLOUR,
-            linewidth=1.6,
-        )
-        share.set_ylim(0, 1.02)
-        share.set_ylabel("share of all runs below X (0–1)", fontsize=9)
-        median = np.quantile(np.where(np.isnan(days), np.inf, days), 0.5, method="inverted_cdf")
-        if np.isfinite(median):
-            axis.axvline(start + median, color=MEDIAN_COLOUR, linestyle="--", linewidth=1)
-            date = scenario.start + dt.timedelta(days=float(median))
-            when = f"median {fmt_date(date)} (day {median:.0f})"
-        else:
-            when = "median: not reached (fewer than half the runs crossed)"
-        name = f"{threshold:,.0f}" if threshold >= 10 else f"{threshold:,g}"
-        extra = " (half the start)" if np.isclose(threshold, half) else ""
-        axis.set_title(
-            f"X = {name} km²{extra}: {n_runs(crossed.size)} crossed, {n_runs(never)} never crossed\n{when}",
-            fontsize=10,
-        )
-    hide_unused(axes, len(crossings))
-    figure.legend(
-        handles=[
-            Patch(color=BANDS[1][1], label=f"runs first below X in that {period} (left axis)"),
-            Line2D(
-                [],
-                [],
-                color=MEDIAN_COLOUR,
-                linewidth=1.6,
-                label="share of all runs below X by then (right axis)",
-            ),
-            Line2D([], [], color=MEDIAN_COLOUR, linestyle="--", linewidth=1, label="median crossing date"),
-        ],
-        loc="outside lower center",
-        ncols=3,
-        fontsize=9,
-        frameon=False,
-    )
-    suptitle(figure, "when the held area first fell below X km²", scenario, run_label, f"{runs:,} runs")
     return figure

@@ -17,6 +17,7 @@ from sim.plots.style import (
     MEDIAN_COLOUR,
     OBSERVED_COLOUR,
     SIDE_COLOURS,
+    date_number,
     day_dates,
     draw_observations,
     figure_legend,
@@ -25,6 +26,7 @@ from sim.plots.style import (
     hide_unused,
     observations_of,
     quantile_bands,
+    readable,
     reason_label,
     runs_text,
     style_time_axis,
@@ -131,15 +133,33 @@ def forces_chart(
             axis.fill_between(dates, low, high, color=colour, alpha=0.2, linewidth=0)
             axis.plot(dates, median, color=colour, linewidth=2, label=f"{side} ({role}): median")
             axis.fill_between([], [], [], color=colour, alpha=0.2, label=f"{side}: middle 80% of runs")
-        draw_observations(
-            strength, observations_of(scenario, "strength", side=side), colour, "soldiers", side
-        )
+        reported = observations_of(scenario, "strength", side=side)
+        draw_observations(strength, reported, colour, "soldiers", side)
+        data = values[f"strength_{side}"]
+        for obs in reported:
+            day = min(max((obs.date - scenario.start).days, 0), data.shape[1] - 1)
+            column = data[:, day]
+            if column.size and not column.min() <= obs.value <= column.max():
+                where = "above" if obs.value > column.max() else "below"
+                strength.annotate(
+                    f"reported {obs.value:,.0f}:\n{where} every run",
+                    (date_number(scenario, day), obs.value),
+                    xytext=(12, 0),
+                    textcoords="offset points",
+                    fontsize=8.5,
+                    color=colour,
+                    va="center",
+                )
     strength.set_ylabel("personnel in theatre (soldiers)")
     strength.set_title(
         "strength: every soldier who has arrived, in line, in reserve or refitting", fontsize=10
     )
     casualties.set_ylabel("cumulative casualties (soldiers)")
-    casualties.set_title("casualties since the start", fontsize=10)
+    casualties.set_title(
+        "casualties since the start (the bands flatten as runs withdraw: once the holder has left, "
+        "the fighting stops)",
+        fontsize=10,
+    )
     for axis in (strength, casualties):
         axis.set_ylim(bottom=0)
         axis.yaxis.set_major_formatter(mticker.StrMethodFormatter("{x:,.0f}"))
@@ -152,7 +172,7 @@ def forces_chart(
 def sectors_chart(
     scenario: Scenario, values: dict[str, np.ndarray], run_label: str, total: int | None = None
 ) -> Figure:
-    """Return small multiples of the held area per sector: median and 50%/80% bands.
+    """Return small multiples of the held area per sector: median and 50/80/95% bands (as the fan chart).
 
     Args:
         scenario: The run's scenario (sectors, dates).
@@ -170,15 +190,15 @@ def sectors_chart(
     for axis, (name, data) in zip(axes.flat, values.items(), strict=False):
         used = len(data)
         dates = day_dates(scenario, data.shape[1])
-        bands = quantile_bands(data, [level for level, _ in BANDS[1:]])
-        for level, colour in BANDS[1:]:
+        bands = quantile_bands(data, [level for level, _ in BANDS])
+        for level, colour in BANDS:
             low, high = bands[level]
             axis.fill_between(
                 dates, low, high, color=colour, linewidth=0, label=f"middle {level:.0%} of runs"
             )
         axis.plot(dates, bands[0.0][0], color=MEDIAN_COLOUR, linewidth=2, label="median of runs")
         start = float(np.median(data[:, 0])) if data.size else 0.0
-        axis.set_title(f"{name} (starts at {start:,.0f} km²)", fontsize=10)
+        axis.set_title(f"{readable(name)} (starts at {start:,.0f} km²)", fontsize=10)
         reported = observations_of(scenario, "sector_area_km2", sector=name)
         top = draw_observations(axis, reported, OBSERVED_COLOUR, "km²", "sector area")
         axis.set_ylim(0, max(float(np.nanmax(data)) if data.size else 0.0, top, 1.0) * 1.05)

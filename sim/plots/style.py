@@ -77,8 +77,13 @@ def style_time_axis(axis: Axes, scenario: Scenario, label: bool = True) -> None:
 
 
 def suptitle(figure: Figure, what: str, scenario: Scenario, run_label: str, runs: str) -> None:
-    """Title a figure with what it shows, the scenario, the run and how many runs."""
-    figure.suptitle(f"{scenario.name}: {what}\n{run_label} · {runs}", fontsize=11)
+    """Title a figure with what it shows, the scenario and how many runs (not the folder's name: noise)."""
+    figure.suptitle(f"{scenario.name}: {what}\n{runs}", fontsize=11)
+
+
+def readable(name: str) -> str:
+    """Return a scenario key as words for a title: ``bolshoe_soldatskoe`` → "Bolshoe Soldatskoe"."""
+    return " ".join(part.capitalize() for part in name.replace("-", "_").split("_") if part)
 
 
 def runs_text(total: int, used: int | None = None) -> str:
