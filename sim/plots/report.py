@@ -31,7 +31,7 @@ from sim.plots.html import (
     unit_of,
     what_of,
 )
-from sim.plots.run import run_figures
+from sim.plots.run import require_outcomes, run_figures
 from sim.results.folder import RunFolder, open_folder
 from sim.results.store import atomic_path
 
@@ -340,6 +340,7 @@ def write_report(
         InputError: If the folder is not a usable run folder or ``out`` cannot be written.
     """
     run = open_folder(directory)
+    require_outcomes(run)
     out = out or directory / "report.html"
     if out.is_dir():
         raise InputError("is a folder; give a file name for the report", str(out), field="--out")

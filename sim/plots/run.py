@@ -221,20 +221,40 @@ def write_plots(
     if fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}", field="--format")
     run = run or open_folder(directory)
+    require_outcomes(run)
     result = PlotResult(notes=list(run.notes))
     out = directory / "plots"
     out.mkdir(exist_ok=True)
+    skipped: list[tuple[Path, str]] = []
     for item in run_figures(run, at, thresholds):
         path = out / f"{item.name}.{fmt}"
-        note = f"{item.name}: {item.note}" if item.note else None
         if item.figure is not None:
             result.written.append(save(item.figure, path))
-        elif path.exists():
+        else:
+            skipped.append((path, f"{item.name}: {item.note}"))
+        if item.figure is not None and item.note:
+            result.notes.append(f"{item.name}: {item.note}")
+    # Only now, with every figure drawn, is a figure left from other options removed: a command that
+    # fails half-way leaves the folder as it found it.
+    for path, note in skipped:
+        if path.exists():
             path.unlink()
             note = f"{note} (removed the older {path.name}, drawn with other options)"
-        if note:
-            result.notes.append(note)
+        result.notes.append(note)
     return result
+
+
+def require_outcomes(run: RunFolder) -> None:
+    """Refuse a run folder whose outcomes table was not kept (a copied or shipped example).
+
+    Raises:
+        InputError: If the folder has no outcomes table.
+    """
+    if not run.has("outcomes"):
+        raise InputError(
+            "holds no outcomes table (its Parquet files were not kept): run the scenario again to draw it",
+            str(run.directory),
+        )
 
 
 def write_run_plots(scenario: Scenario, directory: Path, fmt: str = "png") -> list[Path]:
