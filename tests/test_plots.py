@@ -410,3 +410,22 @@ def test_sweep_folders_go_to_the_sweep_plots(
         str(tmp_path / "plots" / "a.svg"),
         str(tmp_path / "plots" / "b.svg"),
     ]
+
+
+def test_a_folder_without_its_tables_is_refused_and_nothing_is_deleted(
+    full_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Once a known gap: plotting the shipped example folder deleted its tracked fan chart, then failed."""
+    import shutil
+
+    copy = tmp_path / "example"
+    shutil.copytree(full_run, copy)
+    (copy / "plots").mkdir(exist_ok=True)
+    (copy / "plots" / "fan_chart.png").write_bytes(b"tracked figure")
+    for table in copy.glob("*.parquet"):
+        table.unlink()
+    for command in ("plot", "report"):
+        result = sim_in_process(capsys, command, copy)
+        assert "holds no outcomes table" in _one_error_line(result)
+    assert (copy / "plots" / "fan_chart.png").read_bytes() == b"tracked figure"
+    assert not (copy / "report.html").exists()
