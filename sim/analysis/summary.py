@@ -116,17 +116,25 @@ def summarize(run: Path, scenario: Scenario) -> dict[str, Any]:
     for index, obs in enumerate(scenario.observations):
         values = np.asarray(outcomes.get(observation_column(index, scenario), []), dtype=float)
         if values.size:
-            q10, q50, q90 = np.percentile(values, [10, 50, 90])
+            q025, q10, q50, q90, q975 = np.percentile(values, [2.5, 10, 50, 90, 97.5])
             observations.append(
                 {
                     "date": obs.date.isoformat(),
                     "metric": obs.metric,
+                    "side": obs.side,
+                    "sector": obs.sector,
+                    "since": obs.since.isoformat() if obs.since else None,
                     "unit": METRIC_UNITS[obs.metric],
                     "observed": obs.value,
+                    "observed_low": obs.low if obs.low is not None else obs.value - 1.96 * obs.scale,
+                    "observed_high": obs.high if obs.high is not None else obs.value + 1.96 * obs.scale,
+                    "source": obs.source,
                     "predicted_p10": float(q10),
                     "predicted_p50": float(q50),
                     "predicted_p90": float(q90),
                     "quantile_of_observed": float(np.mean(values <= obs.value)),
+                    # A report outside the middle 95% of runs is one the model does not reach.
+                    "outside_95": bool(not q025 <= obs.value <= q975),
                 }
             )
 
