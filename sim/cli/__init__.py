@@ -8,13 +8,14 @@ from sim.cli.app import cli
 from sim.cli.backtest import backtest
 from sim.cli.calibrate import calibrate
 from sim.cli.check import check
+from sim.cli.discover import discover
 from sim.cli.plot import plot, report
 from sim.cli.run import run
 from sim.cli.sweep import sweep
 from sim.cli.trace import trace
 from sim.cli.validate import validate
 
-for _command in (run, check, trace, sweep, plot, report, calibrate, validate, backtest):
+for _command in (run, check, trace, sweep, plot, report, calibrate, validate, backtest, discover):
     cli.add_command(_command)
 
 

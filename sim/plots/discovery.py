@@ -13,7 +13,7 @@ from matplotlib.colors import BoundaryNorm
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from sim.analysis.discovery import Cases, Discovery, Limit, describe_condition
+from sim.analysis.discovery import Cases, Discovery, Limit, describe_condition, number
 from sim.plots.style import MEDIAN_COLOUR, OBSERVED_COLOUR, save
 
 BOX_COLOUR = "#e6550d"
@@ -59,7 +59,9 @@ def tradeoff_figure(discovery: Discovery, cases: Cases) -> Figure:
         f"{len(box.limits)} inputs limited)",
     )
     share = discovery.of_interest / discovery.total
-    axis.axhline(share * 100, color=MEDIAN_COLOUR, linestyle=":", linewidth=1, label=f"all runs ({share:.0%})")
+    axis.axhline(
+        share * 100, color=MEDIAN_COLOUR, linestyle=":", linewidth=1, label=f"all runs ({share:.0%})"
+    )
     axis.set_xlabel("coverage: share of the runs meeting the condition that are in the box (%)")
     axis.set_ylabel("density: share of the box's runs meeting the condition (%)")
     axis.set_xlim(-2, 102)
@@ -82,23 +84,27 @@ def _limit_panel(axis: Axes, limits: tuple[Limit, ...], names: dict[str, str]) -
         low, high = (limit.low - limit.minimum) / span, (limit.high - limit.minimum) / span
         axis.barh(y, 1, color=RANGE_COLOUR, height=0.55)
         axis.barh(y, high - low, left=low, color=BOX_COLOUR, height=0.55)
-        axis.text(-0.02, y, f"{limit.minimum:.3g}", ha="right", va="center", fontsize=8, color="0.3")
-        axis.text(1.02, y, f"{limit.maximum:.3g}", ha="left", va="center", fontsize=8, color="0.3")
+        axis.text(-0.02, y, number(limit.minimum), ha="right", va="center", fontsize=8, color="0.3")
+        axis.text(1.02, y, number(limit.maximum), ha="left", va="center", fontsize=8, color="0.3")
         if limit.qp_low is not None:
-            axis.text(low, y + 0.32, f"{limit.low:.3g}", ha="center", va="bottom", fontsize=8)
+            axis.text(low, y + 0.32, number(limit.low), ha="center", va="bottom", fontsize=8)
         if limit.qp_high is not None:
-            axis.text(high, y + 0.32, f"{limit.high:.3g}", ha="center", va="bottom", fontsize=8)
+            axis.text(high, y + 0.32, number(limit.high), ha="center", va="bottom", fontsize=8)
     labels = []
     for limit in limits:
         ends = [p for p in (limit.qp_low, limit.qp_high) if p is not None]
         worst = max(ends) if ends else 1.0
         significance = "quasi-p < 0.001" if worst < 0.001 else f"quasi-p {worst:.2g}"
-        labels.append(f"{names.get(limit.name, limit.name)}\n({significance}{' n.s.' if worst >= 0.05 else ''})")
+        labels.append(
+            f"{names.get(limit.name, limit.name)}\n({significance}{' n.s.' if worst >= 0.05 else ''})"
+        )
     axis.set_yticks(np.arange(rows)[::-1], labels, fontsize=8)
     axis.set_xlim(-0.16, 1.16)
     axis.set_ylim(-0.6, rows - 0.2)
     axis.set_xticks([0, 0.5, 1], ["lowest", "middle", "highest"])
-    axis.set_xlabel("position in the input's range over all runs (box in orange, numbers in the input's units)")
+    axis.set_xlabel(
+        "position in the input's range over all runs (box in orange, numbers in the input's units)"
+    )
     axis.set_title("the box's limits (largest cut first)", fontsize=10)
 
 
@@ -174,7 +180,9 @@ def outcome_label(outcome: str) -> str:
     return words.get(outcome, outcome)
 
 
-def scores_figure(scores: tuple[list[str], list[str], np.ndarray], names: dict[str, str], title: str) -> Figure:
+def scores_figure(
+    scores: tuple[list[str], list[str], np.ndarray], names: dict[str, str], title: str
+) -> Figure:
     """A heatmap of the feature scores, inputs (most important first) by outcomes."""
     inputs, outcomes, matrix = scores
     order = np.argsort(-np.nanmax(matrix, axis=1), kind="stable")
@@ -222,5 +230,7 @@ def write_discovery_plots(
             f"{cases.scenario.name}: which inputs matter for each outcome (extra-trees feature scores, "
             f"{discovery.total:,} runs)"
         )
-        written.append(save(scores_figure(scores, names, textwrap.fill(title, 90)), out / "feature_scores.png"))
+        written.append(
+            save(scores_figure(scores, names, textwrap.fill(title, 90)), out / "feature_scores.png")
+        )
     return written
