@@ -57,6 +57,17 @@ def _prior_curve(dist: Any, low: float, high: float) -> tuple[np.ndarray, np.nda
     return x, rv.pdf(x)
 
 
+def bin_count(weights: np.ndarray) -> int:
+    """Return a histogram's number of bins for weighted particles: Rice's rule on the effective sample size.
+
+    Forty particles get 6 bins, a thousand 20, never more than 30: enough bars to show a shape, not so many
+    that each holds a particle or two.
+    """
+    total = float(np.sum(weights))
+    effective = total * total / float(np.sum(weights**2)) if total > 0 else 0.0
+    return int(min(30, max(5, round(2.0 * effective ** (1.0 / 3.0)))))
+
+
 def _bins(problem: Problem, path: str, posterior: Mapping[str, np.ndarray]) -> tuple[float, float]:
     """Return the range the histograms cover: the prior's support (its 0.1-99.9% if unbounded)."""
     dist = problem.block.parameters[path]
@@ -88,7 +99,7 @@ def marginals_figure(problem: Problem, result: CalibrationResult) -> Any:
         low, high = _range(problem, path, result.posterior)
         axis.hist(
             result.posterior[path],
-            bins=30,
+            bins=bin_count(weights),
             range=_bins(problem, path, result.posterior),
             weights=weights,
             density=True,
@@ -146,7 +157,7 @@ def pairs_figure(problem: Problem, result: CalibrationResult) -> Any:
             if i == j:
                 axis.hist(
                     x,
-                    bins=25,
+                    bins=bin_count(weights),
                     range=_bins(problem, col_path, result.posterior),
                     weights=weights,
                     color="#6baed6",
@@ -198,11 +209,24 @@ def generations_figure(problem: Problem, result: CalibrationResult) -> Any:
     """Return the threshold and the acceptance rate per generation."""
     generations = [g.generation for g in result.generations]
     figure, (left, right) = plt.subplots(1, 2, figsize=(10, 4), layout="constrained")
-    left.plot(generations, [g.epsilon for g in result.generations], marker="o", color="#08306b")
+    epsilons = [g.epsilon for g in result.generations]
+    left.plot(generations, epsilons, marker="o", color="#08306b")
     left.set_xlabel("generation")
     left.set_ylabel("acceptance threshold ε\n(distance, in observation standard deviations)")
     left.set_title("threshold per generation")
-    left.set_ylim(bottom=0)
+    floor = result.epsilon_floor
+    top = max([*epsilons, floor]) * 1.15
+    left.set_ylim(0, top)
+    if floor > 0:
+        left.axhline(floor, color="0.4", linestyle="--", linewidth=1)
+        left.text(
+            generations[0],
+            floor + 0.02 * top,
+            f" stop at ε = {floor:.3g}",
+            fontsize=8.5,
+            color="0.3",
+            va="bottom",
+        )
     right.plot(
         generations, [100 * g.acceptance_rate for g in result.generations], marker="o", color="#d62728"
     )

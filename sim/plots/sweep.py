@@ -1,8 +1,15 @@
-"""Figures of a sweep folder: outcomes against varied inputs, heatmaps and sensitivity indices."""
+"""Figures of a sweep folder: outcomes against varied inputs, heatmaps, main effects and sensitivity indices.
+
+Every number a figure shows carries its Monte Carlo uncertainty (``sim.analysis.sweep_stats``): a 95%
+interval of each point's median or share, as error bars or in the heatmap cells. Colour scales are fixed
+to the outcome's natural range (0 to the area at the start; 0 to 1 for a share), so small differences
+between points are not blown up.
+"""
 
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -10,52 +17,84 @@ import numpy as np
 import pyarrow.parquet as pq
 from matplotlib.figure import Figure
 
+from sim.analysis.sweep_stats import PointStats, point_stats
 from sim.plots.style import save
 from sim.results.columns import area_column, outcome_dates
 from sim.results.folder import open_folder
+from sim.results.readers import read_table
+from sim.scenario.schema import Scenario
+
+MEDIAN = "#08306b"
+SHARE = "#a50f15"
 
 
 def _label(path: str) -> str:
-    """A readable axis label for a dotted scenario path."""
+    """A readable axis label for a dotted scenario path (``sides.`` and ``contingents.`` dropped)."""
     parts = path.split(".")
     return " ".join(p for p in parts if p not in ("sides", "contingents")).replace("_", " ")
 
 
 def outcome_title(outcome: str) -> str:
-    """A readable name for a sensitivity outcome column."""
+    """A readable name for an outcome column."""
     if outcome.startswith("area_km2_on_"):
-        return f"held area on {outcome.removeprefix('area_km2_on_')}"
+        return f"held area on {outcome.removeprefix('area_km2_on_')} (km²)"
     if outcome.startswith("day_below_"):
         return f"days until below {outcome.removeprefix('day_below_')} km²"
     if outcome.startswith("withdrawn_by_"):
         return f"P(withdrawal by {outcome.removeprefix('withdrawn_by_')})"
     if outcome == "final_area_km2":
-        return "held area at the end"
+        return "held area at the end (km²)"
+    if outcome.startswith("casualties_"):
+        return f"casualties of {outcome.removeprefix('casualties_')} (soldiers)"
+    if outcome == "advance_m_per_day":
+        return "advance (m/day)"
     return outcome.replace("_", " ")
 
 
-def one_input(
-    points: dict, summary: dict, path: str, outcomes: list[tuple[str, str]], title: str, scatter: bool = False
-) -> Figure:
-    """Return panels of each outcome, and of P(withdrawal), against one input.
+def _statistic(stats: PointStats) -> str:
+    return "share of runs, 95% interval" if stats.share else "median, 10–90% of runs"
 
-    On a grid: the median and 10-90% band of each point's runs. For sampled designs (``scatter``),
-    where the other inputs vary too: each point's median as a dot, and the median of those dots in
-    ten bins of the input as a line.
+
+def _limits(scenario: Scenario, outcome: str, stats: PointStats) -> tuple[float, float]:
+    if stats.share:
+        return 0.0, 1.0
+    if "area_km2" in outcome:
+        return 0.0, scenario.initial_area_km2
+    top = float(np.nanmax(stats.high)) if np.isfinite(stats.high).any() else 1.0
+    return 0.0, max(top, 1.0)
+
+
+def one_input(
+    points: dict,
+    path: str,
+    panels: list[tuple[str, PointStats]],
+    scenario: Scenario,
+    title: str,
+    scatter: bool,
+) -> Figure:
+    """Return one panel per outcome against one input.
+
+    On a one-input grid: each point's median with the 10-90% band of its runs and the 95% interval of
+    the median as error bars (or a share with its interval). For sampled designs, where the other
+    inputs vary too: each point's median as a dot and the median of those dots in ten bins of the input.
     """
     x = np.asarray(points[path], dtype=float)
     order = np.argsort(x)
     figure, axes = plt.subplots(
-        1, len(outcomes) + 1, figsize=(5 * (len(outcomes) + 1), 4.5), layout="constrained"
+        1, len(panels), figsize=(5 * len(panels), 4.6), layout="constrained", squeeze=False
     )
-    panels = [(column + "_p50", f"{label} (km²)") for column, label in outcomes]
-    panels.append(("p_withdrawal", "probability of withdrawal by the end"))
-    for index, (axis, (column, label)) in enumerate(zip(axes, panels, strict=True)):
-        y = np.asarray(summary[column], dtype=float)
-        colour = "#a50f15" if column == "p_withdrawal" else "#08306b"
+    for index, (axis, (outcome, stats)) in enumerate(zip(axes[0], panels, strict=True)):
+        colour = SHARE if stats.share else MEDIAN
+        y = stats.centre
         if scatter:
             axis.plot(
-                x, y, ".", color=colour, alpha=0.25, markersize=4, label="one point (median of its runs)"
+                x,
+                y,
+                ".",
+                color=colour,
+                alpha=0.25,
+                markersize=4,
+                label="one point (median or share of its runs)",
             )
             edges = np.linspace(x.min(), x.max(), 11)
             bins = np.clip(np.digitize(x, edges) - 1, 0, 9)
@@ -64,17 +103,23 @@ def one_input(
             axis.plot(
                 centres, trend, "-", color="black", linewidth=2, label="median in each tenth of the range"
             )
-        elif column == "p_withdrawal":
-            axis.plot(x[order], y[order], "o-", color=colour, label="share of runs")
         else:
-            base = column.removesuffix("_p50")
-            low = np.asarray(summary[f"{base}_p10"])[order]
-            high = np.asarray(summary[f"{base}_p90"])[order]
-            axis.fill_between(x[order], low, high, color="#9ecae1", label="10-90% of runs")
-            axis.plot(x[order], y[order], "o-", color=colour, label="median")
+            if not stats.share:
+                axis.fill_between(
+                    x[order], stats.low[order], stats.high[order], color="#9ecae1", label="10–90% of runs"
+                )
+            axis.errorbar(
+                x[order],
+                y[order],
+                yerr=[y[order] - stats.ci_low[order], stats.ci_high[order] - y[order]],
+                fmt="o-",
+                color=colour,
+                capsize=3,
+                label=("share of runs" if stats.share else "median") + " (bars: 95% interval)",
+            )
         axis.set_xlabel(_label(path))
-        axis.set_ylabel(("median " if column.endswith("_p50") else "") + label)
-        axis.set_ylim(0, 1.02) if column == "p_withdrawal" else axis.set_ylim(bottom=0)
+        axis.set_ylabel(f"{outcome_title(outcome)}:\n{_statistic(stats)}")
+        axis.set_ylim(*_limits(scenario, outcome, stats))
         axis.grid(alpha=0.3)
         if index == 0:
             axis.legend(fontsize=8)
@@ -82,69 +127,138 @@ def one_input(
     return figure
 
 
-def two_inputs(points: dict, summary: dict, paths: list[str], column: str, label: str, title: str) -> Figure:
-    """Return heatmaps of an outcome's median and of P(withdrawal) over a grid of two inputs."""
+def two_inputs(
+    points: dict, paths: list[str], panels: list[tuple[str, PointStats]], scenario: Scenario, title: str
+) -> Figure:
+    """Return one heatmap per outcome over a grid of two inputs, each cell with its 95% interval."""
     x_values = np.unique(points[paths[0]])
     y_values = np.unique(points[paths[1]])
-    median = np.full((y_values.size, x_values.size), np.nan)
-    withdrawal = np.full_like(median, np.nan)
-    for i in range(len(points["point"])):
-        col = np.searchsorted(x_values, points[paths[0]][i])
-        row = np.searchsorted(y_values, points[paths[1]][i])
-        median[row, col] = summary[f"{column}_p50"][i]
-        withdrawal[row, col] = summary["p_withdrawal"][i]
-    figure, axes = plt.subplots(1, 2, figsize=(12, 5), layout="constrained")
-    for axis, data, name, cmap, fmt in (
-        (axes[0], median, f"median {label} (km²)", "viridis", "{:,.0f}"),
-        (axes[1], withdrawal, "probability of withdrawal by the end", "Reds", "{:.0%}"),
-    ):
-        image = axis.imshow(data, origin="lower", aspect="auto", cmap=cmap)
-        axis.set_xticks(range(x_values.size), [f"{v:g}" for v in x_values])
-        axis.set_yticks(range(y_values.size), [f"{v:g}" for v in y_values])
+    figure, axes = plt.subplots(
+        1, len(panels), figsize=(6.4 * len(panels), 5.4), layout="constrained", squeeze=False
+    )
+    for axis, (outcome, stats) in zip(axes[0], panels, strict=True):
+        data = np.full((y_values.size, x_values.size), np.nan)
+        half = np.full_like(data, np.nan)
+        for i in range(len(points["point"])):
+            col = int(np.searchsorted(x_values, points[paths[0]][i]))
+            row = int(np.searchsorted(y_values, points[paths[1]][i]))
+            data[row, col] = stats.centre[i]
+            half[row, col] = (stats.ci_high[i] - stats.ci_low[i]) / 2
+        low, high = _limits(scenario, outcome, stats)
+        image = axis.imshow(
+            data,
+            origin="lower",
+            aspect="auto",
+            cmap="Reds" if stats.share else "viridis",
+            vmin=low,
+            vmax=high,
+        )
+        axis.set_xticks(range(x_values.size), [f"{v:.3g}" for v in x_values])
+        axis.set_yticks(range(y_values.size), [f"{v:.3g}" for v in y_values])
         axis.set_xlabel(_label(paths[0]))
         axis.set_ylabel(_label(paths[1]))
+        fmt = "{:.0%}\n±{:.0%}" if stats.share else "{:,.0f}\n±{:,.0f}"
         for (row, col), value in np.ndenumerate(data):
             if not np.isnan(value):
                 # Dark text on light cells, light text on dark ones.
                 red, green, blue, _ = image.cmap(image.norm(value))
                 shade = "black" if 0.299 * red + 0.587 * green + 0.114 * blue > 0.5 else "white"
-                axis.text(col, row, fmt.format(value), ha="center", va="center", fontsize=8, color=shade)
-        figure.colorbar(image, ax=axis, label=name)
+                axis.text(
+                    col,
+                    row,
+                    fmt.format(value, half[row, col]),
+                    ha="center",
+                    va="center",
+                    fontsize=7.5,
+                    color=shade,
+                )
+        figure.colorbar(
+            image, ax=axis, label=f"{outcome_title(outcome)}: {'share of runs' if stats.share else 'median'}"
+        )
+        axis.set_title(
+            f"{outcome_title(outcome)} (± 95% interval of the {'share' if stats.share else 'median'})",
+            fontsize=9.5,
+        )
     figure.suptitle(title, fontsize=11)
     return figure
 
 
-def indices_chart(results: dict, title: str) -> Figure:
-    """Return horizontal bar charts of sensitivity indices (Sobol' S1/ST or Morris mu*) per outcome."""
-    outcomes = list(results)
+def main_effects(
+    points: dict, paths: list[str], panels: list[tuple[str, PointStats]], scenario: Scenario, title: str
+) -> Figure:
+    """Return, for a grid of three or more inputs, each input's main effect on each outcome.
+
+    For each level of an input: the mean over the grid's other inputs of the points' medians (or shares),
+    with the spread of those points as a band; levels joined in order of the input, so there are no
+    zig-zags from joining points in the order they were run.
+    """
     figure, axes = plt.subplots(
-        1,
-        len(outcomes),
-        figsize=(6 * len(outcomes), 0.5 * len(results[outcomes[0]]) + 2.5),
+        len(panels),
+        len(paths),
+        figsize=(4.2 * len(paths), 3.6 * len(panels) + 0.8),
         layout="constrained",
         squeeze=False,
     )
-    for axis, outcome in zip(axes[0], outcomes, strict=True):
-        rows = results[outcome]
-        sobol = "ST" in rows[0]
+    for row, (outcome, stats) in enumerate(panels):
+        colour = SHARE if stats.share else MEDIAN
+        for col, path in enumerate(paths):
+            axis = axes[row][col]
+            x = np.asarray(points[path], dtype=float)
+            levels = np.unique(x)
+            means = np.array([np.nanmean(stats.centre[x == level]) for level in levels])
+            lows = np.array([np.nanmin(stats.centre[x == level]) for level in levels])
+            highs = np.array([np.nanmax(stats.centre[x == level]) for level in levels])
+            axis.fill_between(
+                levels, lows, highs, color=colour, alpha=0.15, label="range over the other inputs"
+            )
+            axis.plot(levels, means, "o-", color=colour, label="mean over the other inputs")
+            axis.set_ylim(*_limits(scenario, outcome, stats))
+            axis.set_xlabel(_label(path))
+            if col == 0:
+                axis.set_ylabel(f"{outcome_title(outcome)}:\n{'share' if stats.share else 'median'} of runs")
+            axis.grid(alpha=0.3)
+            if row == 0 and col == 0:
+                axis.legend(fontsize=8)
+    figure.suptitle(
+        title + "\nmain effects: each input's levels, averaged over the grid's other inputs", fontsize=11
+    )
+    return figure
+
+
+def indices_chart(results: dict, title: str) -> Figure:
+    """Return bar charts of sensitivity indices (Sobol' S1/ST or Morris mu*), two outcomes per row."""
+    outcomes = list(results)
+    columns = min(2, len(outcomes))
+    rows = math.ceil(len(outcomes) / columns)
+    inputs = len(results[outcomes[0]])
+    figure, axes = plt.subplots(
+        rows,
+        columns,
+        figsize=(7.5 * columns, (0.42 * inputs + 1.6) * rows + 0.8),
+        layout="constrained",
+        squeeze=False,
+    )
+    for axis, outcome in zip(axes.flat, outcomes, strict=False):
+        entries = results[outcome]
+        sobol = "ST" in entries[0]
         key = "ST" if sobol else "mu_star"
-        rows = sorted(rows, key=lambda r: r[key])
-        names = [_label(r["input"]) for r in rows]
-        y = np.arange(len(rows))
+        entries = sorted(entries, key=lambda r: r[key])
+        names = [_label(r["input"]) for r in entries]
+        y = np.arange(len(entries))
         if sobol:
             axis.barh(
                 y + 0.2,
-                [r["ST"] for r in rows],
+                [r["ST"] for r in entries],
                 0.4,
-                xerr=[r["ST_conf"] for r in rows],
+                xerr=[r["ST_conf"] for r in entries],
                 color="#08519c",
                 label="total (ST)",
             )
             axis.barh(
                 y - 0.2,
-                [r["S1"] for r in rows],
+                [r["S1"] for r in entries],
                 0.4,
-                xerr=[r["S1_conf"] for r in rows],
+                xerr=[r["S1_conf"] for r in entries],
                 color="#6baed6",
                 label="first order (S1)",
             )
@@ -152,9 +266,9 @@ def indices_chart(results: dict, title: str) -> Figure:
         else:
             axis.barh(
                 y,
-                [r["mu_star"] for r in rows],
+                [r["mu_star"] for r in entries],
                 0.6,
-                xerr=[r["mu_star_conf"] for r in rows],
+                xerr=[r["mu_star_conf"] for r in entries],
                 color="#08519c",
                 label="mu* (mean |elementary effect|)",
             )
@@ -163,42 +277,56 @@ def indices_chart(results: dict, title: str) -> Figure:
         axis.set_title(outcome_title(outcome), fontsize=10)
         axis.grid(axis="x", alpha=0.3)
         axis.legend(fontsize=8, loc="lower right")
+    for axis in axes.flat[len(outcomes) :]:
+        axis.set_visible(False)
     figure.suptitle(title, fontsize=11)
     return figure
 
 
-def write_sweep_plots(directory: Path, fmt: str = "png") -> list[Path]:
-    """Write a sweep folder's figures into ``directory/plots`` and return their paths."""
+def _outcomes(scenario: Scenario, chosen: list[str]) -> list[str]:
+    """The outcomes shown: those asked for, else the area on the first observation date and at the end."""
+    if chosen:
+        return chosen
+    dates = [obs.date for obs in scenario.observations] or outcome_dates(scenario)[-1:]
+    return [area_column(dates[0]), "final_area_km2", f"withdrawn_by_{scenario.end.isoformat()}"]
+
+
+def write_sweep_plots(directory: Path, fmt: str = "png", outcomes: list[str] | None = None) -> list[Path]:
+    """Write a sweep folder's figures into ``directory/plots`` and return their paths.
+
+    Args:
+        directory: The sweep folder.
+        fmt: ``png`` or ``svg``.
+        outcomes: The outcomes to show (default: those the sweep was run with, else a standard set).
+    """
     folder = open_folder(directory, "read", kind="sweep")
     manifest, scenario = folder.manifest, folder.scenario
     points = pq.read_table(directory / "points.parquet").to_pydict()
-    summary = pq.read_table(directory / "point_summary.parquet").to_pydict()
     paths: list[str] = manifest.varied or []
-    design = (manifest.sweep or {}).get("design", "grid")
+    sweep = manifest.sweep or {}
+    design = sweep.get("design", "grid")
+    count = len(points["point"])
+    table = read_table(directory, "outcomes")
+    shown = _outcomes(scenario, list(outcomes or sweep.get("outcomes") or []))
+    panels = [(outcome, point_stats(table, scenario, outcome, count)) for outcome in shown]
     out = directory / "plots"
     out.mkdir(exist_ok=True)
-    dates = [obs.date for obs in scenario.observations] or outcome_dates(scenario)[-1:]
-    shown = [
-        (area_column(dates[0]), f"held area on {dates[0]}"),
-        ("final_area_km2", f"held area on {scenario.end}"),
-    ]
-    title = f"{scenario.name}: {design} sweep, {len(points['point'])} points x {manifest.replications} runs\n"
-    title += f"sweep {directory.name}"
+    title = f"{scenario.name}: {design} sweep, {count} points × {manifest.replications} runs"
     written = []
     if design == "grid" and len(paths) == 1:
         written.append(
-            save(one_input(points, summary, paths[0], shown, title), out / f"sweep_outcomes.{fmt}")
+            save(one_input(points, paths[0], panels, scenario, title, False), out / f"sweep_outcomes.{fmt}")
         )
     elif design == "grid" and len(paths) == 2:
-        column, label = shown[0]
+        written.append(save(two_inputs(points, paths, panels, scenario, title), out / f"sweep_heatmap.{fmt}"))
+    elif design == "grid":
         written.append(
-            save(two_inputs(points, summary, paths, column, label, title), out / f"sweep_heatmap.{fmt}")
+            save(main_effects(points, paths, panels, scenario, title), out / f"sweep_main_effects.{fmt}")
         )
     else:
         for path in paths:
-            name = path.replace(".", "_")
-            figure = one_input(points, summary, path, shown, title, scatter=design != "grid")
-            written.append(save(figure, out / f"sweep_{name}.{fmt}"))
+            figure = one_input(points, path, panels, scenario, title, True)
+            written.append(save(figure, out / f"sweep_{path.replace('.', '_')}.{fmt}"))
     sensitivity = directory / "sensitivity.json"
     if sensitivity.exists():
         results = json.loads(sensitivity.read_text(encoding="utf-8"))

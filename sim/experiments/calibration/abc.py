@@ -192,7 +192,7 @@ def run_calibration(
         reason = "generations"
     else:
         reason = "time"
-    result = CalibrationResult(directory, generations, posterior, reason, seconds)
+    result = CalibrationResult(directory, generations, posterior, reason, seconds, epsilon_floor=floor)
     result.written.append(directory / HISTORY_FILE)
     result.written.extend(write_outputs(problem, settings, result))
     return result

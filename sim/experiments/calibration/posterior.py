@@ -53,6 +53,7 @@ class CalibrationResult:
         stop_reason: Why it stopped: ``generations``, ``min_epsilon`` or ``time``.
         seconds: Wall time of the whole calibration.
         written: Files written.
+        epsilon_floor: The threshold it was to stop at.
     """
 
     directory: Path
@@ -61,6 +62,7 @@ class CalibrationResult:
     stop_reason: str
     seconds: float
     written: list[Path] = field(default_factory=list)
+    epsilon_floor: float = 0.0
 
 
 def weighted_quantiles(values: np.ndarray, weights: np.ndarray, probabilities: Sequence[float]) -> np.ndarray:
