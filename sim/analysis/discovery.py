@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import inspect
 import math
 import re
 import warnings
@@ -21,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 import pyarrow.parquet as pq
@@ -358,9 +360,9 @@ def run_prim(
 ) -> Discovery:
     """Run PRIM for the cases where ``y`` is true, and choose one box of its trajectory.
 
-    The library keeps a final box only if its density reaches its threshold; here it is given the
-    share of cases of interest (always reached), so the whole peeling and pasting trajectory is kept,
-    and ``threshold`` chooses the box: the one with the most coverage whose density reaches it (the
+    EMA Workbench 2.x keeps a final box only if its density reaches its threshold; here it is given
+    the share of cases of interest (always reached), so the whole peeling and pasting trajectory is
+    kept, and ``threshold`` chooses the box: the one with the most coverage whose density reaches it (the
     densest box if none does). ``box`` chooses one by its index instead.
 
     Raises:
@@ -378,9 +380,12 @@ def run_prim(
             field="--outcome",
         )
     x = pd.DataFrame({name: np.asarray(values, dtype=np.float64) for name, values in inputs.items()})
-    found = prim.Prim(x, y.astype(int), threshold=hits / y.size, peel_alpha=peel_alpha, mass_min=mass_min)
+    options: dict[str, Any] = {"peel_alpha": peel_alpha, "mass_min": mass_min}
+    if "threshold" in inspect.signature(prim.Prim).parameters:  # 2.x; 3.0 keeps every final box
+        options["threshold"] = hits / y.size
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+        warnings.simplefilter("ignore")  # the library's own deprecation warnings (pandas)
+        found = prim.Prim(x, y.astype(int), **options)
         result = found.find_box()
     table = result.peeling_trajectory
     trajectory = [
@@ -402,7 +407,7 @@ def run_prim(
     else:
         reaching = [row for row in trajectory if row["density"] >= threshold]
         if reaching:
-            best = max(reaching, key=lambda r: (r["coverage"], -r["restricted"], -r["box"]))
+            best = max(reaching, key=lambda r: (r["coverage"], r["density"], -r["restricted"], -r["box"]))
             how = f"the box with the most coverage whose density reaches {threshold:.0%}"
         else:
             best = max(trajectory, key=lambda r: (r["density"], r["coverage"], -r["box"]))
@@ -499,9 +504,11 @@ def feature_scores(
 
     _, scoring = library()
     x = pd.DataFrame({name: np.asarray(values, dtype=np.float64) for name, values in inputs.items()})
-    table = scoring.get_feature_scores_all(
-        x, outcomes, max_features=max(1, round(x.shape[1] / 3)), random_state=seed
-    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        table = scoring.get_feature_scores_all(
+            x, outcomes, max_features=max(1, round(x.shape[1] / 3)), random_state=seed
+        )
     return np.asarray(table.reindex(index=list(inputs), columns=list(outcomes)).to_numpy(), dtype=float)
 
 
