@@ -351,3 +351,21 @@ def test_scenario_without_observations_is_refused(capsys: pytest.CaptureFixture[
 def test_scheduler_without_dask_is_refused(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     err = _fails(capsys, _calibrated_small(tmp_path), "--scheduler", "tcp://localhost:1")
     assert "--scheduler" in err
+
+
+def test_set_changes_the_calibration_and_its_calibrated_scenario(tmp_path: Path) -> None:
+    scenario = _calibrated_small(tmp_path)
+    out = tmp_path / "out"
+    run_sim(
+        "calibrate", scenario, "--out", out, "--executor", "serial", "--population", "12",
+        "--generations", "1", "-q", "--no-plots", "--set", "sides.blue.contingents.brigades.unit_size=950",
+    )  # fmt: skip
+    assert not (out / "plots").exists()  # --no-plots
+    calibrated = out / "small_test_calibrated.yaml"
+    document = yaml.safe_load(calibrated.read_text(encoding="utf-8"))
+    assert document["sides"]["blue"]["contingents"]["brigades"]["unit_size"] == 950
+    loaded = load_scenario(calibrated)
+    assert loaded.sides["blue"].contingents["brigades"].unit_size == 950.0
+    assert isinstance(loaded.sides["red"].attack.advance_km, Empirical)  # type: ignore[union-attr]
+    problem = cal_problem.load_problem(scenario, overrides=["sides.blue.contingents.brigades.unit_size=950"])
+    assert problem.document["sides"]["blue"]["contingents"]["brigades"]["unit_size"] == 950

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from sim.cli.options import check_scheduler, executor_options
+from sim.cli.options import check_scheduler, executor_options, set_option
 from sim.experiments.calibration.posterior import correlations, parameter_summary
 from sim.plots.calibration import short_label
 
@@ -52,7 +52,9 @@ from sim.plots.calibration import short_label
     type=click.IntRange(min=0),
     help="Root seed of the model's streams and of pyabc's sampling.",
 )
+@set_option
 @executor_options
+@click.option("--plots/--no-plots", default=True, show_default=True, help="Write plots.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
 def calibrate(
     scenario_file: str,
@@ -66,6 +68,8 @@ def calibrate(
     executor: str,
     workers: int | None,
     scheduler: str | None,
+    overrides: tuple[str, ...],
+    plots: bool,
     quiet: bool,
 ) -> None:
     """Calibrate SCENARIO's calibrate: parameters to its observations (ABC-SMC).
@@ -79,7 +83,7 @@ def calibrate(
     from sim.plots.calibration import write_calibration_plots
 
     check_scheduler(executor, scheduler)
-    problem = load_problem(scenario_file)
+    problem = load_problem(scenario_file, overrides=overrides)
     settings = Settings.from_block(
         problem.block,
         population=population,
@@ -113,7 +117,8 @@ def calibrate(
             )
 
     result = run_calibration(problem, settings, directory, progress)
-    result.written.extend(write_calibration_plots(problem, result))
+    if plots:
+        result.written.extend(write_calibration_plots(problem, result))
     click.echo(format_summary(problem, result))
     if not quiet:
         click.echo("written: " + ", ".join(str(p) for p in result.written), err=True)

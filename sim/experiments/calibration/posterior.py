@@ -172,6 +172,16 @@ def calibrated_document(
     return {"extends": base_file, "name": name, "calibrate": None, **overlay(base_document, paths, empirical)}
 
 
+def _merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in top.items():
+        if isinstance(value, dict) and "dist" not in value and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
 def write_calibrated_scenario(
     target: Path,
     base_file: Path,
@@ -201,6 +211,18 @@ def write_calibrated_scenario(
     document = calibrated_document(
         raw, base, posterior, problem.paths, name or f"{problem.scenario.name}_calibrated"
     )
+    # A calibration made with --set changes: the calibrated scenario carries them (the calibrated inputs,
+    # set after them, win).
+    for override in problem.overrides:
+        text, _, value = override.partition("=")
+        parsed: Any = yaml.safe_load(value) if value.strip() else None
+
+        def leaf(_path: str, parsed: Any = parsed) -> Any:
+            return parsed
+
+        changed = overlay(raw, [text.strip()], leaf)
+        head = {key: document.pop(key) for key in ("extends", "name", "calibrate")}
+        document = {**head, **_merge(changed, document)}
     body = yaml.safe_dump(document, sort_keys=False, default_flow_style=None, width=1000, allow_unicode=True)
     comment = "".join(f"# {line}".rstrip() + "\n" for line in header.splitlines())
     with atomic_path(target) as temporary:

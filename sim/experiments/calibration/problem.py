@@ -18,7 +18,7 @@ from sim.errors import InputError
 from sim.measures.observables import measure
 from sim.model.replication import Replication
 from sim.scenario.distributions import Beta, LogNormal, Normal, Triangular, Uniform
-from sim.scenario.loader import load_raw, validate
+from sim.scenario.loader import apply_override, load_raw, validate
 from sim.scenario.paths import PathKey, set_path, with_values
 from sim.scenario.schema import Calibrate, Scenario
 
@@ -236,6 +236,7 @@ class Problem:
     scales: dict[str, float]
     document: dict[str, Any]
     origins: dict[PathKey, tuple[str, int | None]]
+    overrides: tuple[str, ...] = ()
 
     def model(self, seed: int, replications: int) -> ScenarioModel:
         """Return the model for a root seed and a number of replications per particle."""
@@ -244,7 +245,9 @@ class Problem:
         )
 
 
-def load_problem(scenario_file: str | Path, up_to: dt.date | None = None) -> Problem:
+def load_problem(
+    scenario_file: str | Path, up_to: dt.date | None = None, overrides: Sequence[str] = ()
+) -> Problem:
     """Read a scenario with a ``calibrate:`` block and check everything calibration needs.
 
     Each calibrated path is checked by validating the scenario with the prior written at that path,
@@ -255,6 +258,7 @@ def load_problem(scenario_file: str | Path, up_to: dt.date | None = None) -> Pro
         scenario_file: The scenario YAML.
         up_to: Calibrate only on the observations dated on or before this (a backtest's origin);
             None uses them all.
+        overrides: ``--set path=value`` changes applied to the scenario first.
 
     Raises:
         InputError: For no calibrate block, no observations (up to ``up_to``), an observation outside
@@ -263,6 +267,8 @@ def load_problem(scenario_file: str | Path, up_to: dt.date | None = None) -> Pro
     path = Path(scenario_file)
     name = str(path)
     data, origins = load_raw(path)
+    for override in overrides:
+        apply_override(data, origins, override)
     scenario = validate(copy.deepcopy(data), origins, name)
     block = scenario.calibrate
     if block is None:
@@ -312,4 +318,4 @@ def load_problem(scenario_file: str | Path, up_to: dt.date | None = None) -> Pro
     document["end"] = max(last, scenario.start + dt.timedelta(days=1))
     observed = {statistic_name(i): float(obs.value) for i, obs in enumerate(scenario.observations)}
     scales = {statistic_name(i): float(obs.scale) for i, obs in enumerate(scenario.observations)}
-    return Problem(path, scenario, block, paths, observed, scales, document, origins)
+    return Problem(path, scenario, block, paths, observed, scales, document, origins, tuple(overrides))
