@@ -120,6 +120,27 @@ def score_after_origin(
     return rows
 
 
+def score_each_observation(scenario: Scenario, samples: Mapping[int, np.ndarray]) -> list[dict[str, Any]]:
+    """Score every observation of the scenario against the run, each as if forecast the day before it.
+
+    The naive forecasts of an observation use only the values of its quantity known before its date
+    (the start area, for held area, and earlier reports), so they never see the value they are scored
+    against. The model, though, was tuned or calibrated to these very observations: the scores are
+    in-sample (``sim backtest`` judges a forecast on what it did not see).
+    """
+    rows = []
+    for index, obs in enumerate(scenario.observations):
+        day_before = obs.date - dt.timedelta(days=1)
+        rows.extend(
+            row
+            for row in score_after_origin(scenario, day_before, {index: samples[index]})
+            if row["observation"] == index
+        )
+    for row in rows:
+        del row["origin"], row["days_ahead"]
+    return rows
+
+
 def _skill(model: float, naive: float | None) -> float | None:
     return None if naive is None or naive <= 0.0 else 1.0 - model / naive
 

@@ -136,3 +136,24 @@ def read_observations(path: Path) -> list[ObservedArea]:
     if not rows:
         raise InputError("has no observations (only a header)", name)
     return rows
+
+
+def scenario_named(path: Path) -> str | None:
+    """Return the scenario an observations CSV says it belongs to (its ``scenario`` column), if it has one.
+
+    Raises:
+        InputError: If the column names more than one scenario.
+    """
+    text = path.read_text(encoding="utf-8-sig")
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    if reader.fieldnames is None:
+        return None
+    columns = {name.strip().lower(): name for name in reader.fieldnames}
+    if "scenario" not in columns:
+        return None
+    names = {(row.get(columns["scenario"]) or "").strip() for row in reader} - {""}
+    if len(names) > 1:
+        raise InputError(
+            f"names more than one scenario ({', '.join(sorted(names))})", str(path), field="scenario"
+        )
+    return names.pop() if names else None

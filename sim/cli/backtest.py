@@ -10,6 +10,7 @@ import click
 
 from sim.cli.options import check_scheduler, executor_options
 from sim.cli.progress import Progress
+from sim.cli.text import score_table, summary_lines
 
 
 @click.command()
@@ -137,42 +138,7 @@ def backtest(
 def format_backtest(result: Any) -> str:
     """Return the rolling-origin table: a line per origin and later observation, then summaries."""
     lines = [f"{result.scenario.name}: backtest at {len(result.origins)} origin(s)", ""]
-    header = (
-        f"{'origin':<11} {'observed on':<11} {'ahead':>5}  {'what':<24} {'observed':>9} {'median':>9} "
-        f"{'80% band':>17} {'PIT':>5} {'in 50/80/95':>11} {'CRPS':>8} {'persist.':>9} {'line':>9}"
-    )
-    lines.append(header)
+    lines += score_table([row for origin in result.origins for row in origin.rows], with_origin=True)
     for origin in result.origins:
-        for row in origin.rows:
-            inside = "/".join("yes" if row[f"inside{k}"] else "no" for k in ("50", "80", "95"))
-            band = f"{row['band80_low']:,.0f}-{row['band80_high']:,.0f}"
-            naive = [
-                f"{row[key]:>9,.0f}" if row[key] is not None else f"{'-':>9}"
-                for key in ("persistence_crps", "line_crps")
-            ]
-            lines.append(
-                f"{row['origin']:<11} {row['date']:<11} {row['days_ahead']:>4}d  {row['what']:<24} "
-                f"{row['observed']:>9,.0f} {row['median']:>9,.0f} {band:>17} {row['pit']:>5.2f} {inside:>11} "
-                f"{row['crps']:>8,.1f} {naive[0]} {naive[1]}"
-            )
-    lines.append("")
-    lines.append("(persist. and line: the absolute errors, i.e. CRPS, of the naive forecasts)")
-    for origin in result.origins:
-        for what, summary in origin.summary.items():
-            naive = summary["naive"]
-            parts = []
-            for name in ("persistence", "line"):
-                crps = naive[name]["mean_crps"]
-                skill = naive[name]["skill"]
-                parts.append(
-                    f"{name} {crps:,.1f} (skill {skill:+.2f})"
-                    if crps is not None and skill is not None
-                    else f"{name} n/a"
-                )
-            coverage = summary["coverage"]
-            lines.append(
-                f"origin {origin.origin}: {what}: {summary['observations']} later observation(s), mean CRPS "
-                f"{summary['mean_crps']:,.1f}; {', '.join(parts)}; inside the 80% band "
-                f"{coverage['80']['inside']}/{summary['observations']}"
-            )
+        lines += summary_lines(origin.summary, prefix=f"origin {origin.origin}: ")
     return "\n".join(lines)

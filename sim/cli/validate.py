@@ -1,4 +1,4 @@
-"""The ``sim validate`` command: score a run's predictions of held area against observations."""
+"""The ``sim validate`` command: score a run against reported figures (its own, or a CSV of held areas)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from sim.analysis.scoring import LEVELS, level_key
+from sim.cli.text import score_table, summary_lines
 from sim.errors import InputError
 
 
@@ -17,11 +18,11 @@ from sim.errors import InputError
 @click.option(
     "--observations",
     "observations_file",
-    required=True,
     type=click.Path(path_type=Path),
     metavar="FILE.csv",
-    help="Observed held areas: columns date (YYYY-MM-DD) and value (km2), optionally low and high "
-    "(a 95% range); other columns, such as source, are ignored.",
+    help="Observed held areas: columns date (YYYY-MM-DD) and value (km2), optionally low and high (a 95% "
+    "range) and scenario (the scenario they belong to, checked); other columns, such as source, are "
+    "ignored [default: the scenario's own observations, every kind].",
 )
 @click.option(
     "--out",
@@ -35,42 +36,112 @@ from sim.errors import InputError
     type=click.Choice(["png", "svg"]),
     default="png",
     show_default=True,
-    help="Image format of the figure.",
+    help="Image format of the figures.",
 )
-def validate(run_dir: Path, observations_file: Path, out_dir: Path | None, fmt: str) -> None:
-    """Score RUN_DIR's predictions of held area against observations.
+def validate(run_dir: Path, observations_file: Path | None, out_dir: Path | None, fmt: str) -> None:
+    """Score RUN_DIR against reported figures: its scenario's own observations, or a CSV of held areas.
 
-    For each observed date: the predictive quantile of the observation (PIT), whether it lies inside the
-    central 50/80/95% bands of the runs, and the CRPS; then mean CRPS and band coverage, with the skill
-    against two naive forecasts (persistence and a straight line through the values the scenario knew).
-    Writes validation.json and validation.csv, and a fan chart with the observations in plots/.
+    For each observation: the predictive quantile of the report among the runs (PIT), whether it lies
+    inside the central 50/80/95% bands, and the CRPS; then, per quantity, mean CRPS and band coverage,
+    with the skill against two naive forecasts (persistence, and a straight line through the values
+    known before each date). Without --observations every observation of the scenario is scored, whatever
+    it measures (held area, a sector's area, advance rate, strength); they are what the scenario was
+    tuned or calibrated to, so the scores are in-sample (sim backtest scores what a forecast did not see).
+    Writes validation.json, validation.csv and figures in plots/.
     """
-    from sim.analysis.observed import read_observations
-    from sim.analysis.validation import calibration_points, score_run
-    from sim.plots.style import FORMATS, save
-    from sim.plots.validation import validation_chart
+    from sim.plots.style import FORMATS
     from sim.results.folder import open_folder
-    from sim.results.store import write_csv, write_json
 
     if fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r} (png or svg)", field="--format")
-    observations = read_observations(observations_file)
     run = open_folder(run_dir, "complete")
     out = out_dir if out_dir is not None else run_dir
     if out.exists() and not out.is_dir():
         raise InputError("exists and is not a folder", str(out), field="--out")
-    result = score_run(run, observations, str(observations_file))
     plots = out / "plots"
     try:
         plots.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"cannot create the folder ({exc.strerror})", str(plots)) from None
-    written = [out / "validation.json", out / "validation.csv", plots / f"validation.{fmt}"]
+    if observations_file is None:
+        written = _validate_own(run, out, fmt)
+    else:
+        written = _validate_csv(run, observations_file, out, fmt)
+    click.echo("written: " + ", ".join(str(path) for path in written), err=True)
+
+
+def _validate_own(run: Any, out: Path, fmt: str) -> list[Path]:
+    """Score the run against its scenario's own observations, every kind."""
+    from sim.analysis.forecast import score_each_observation, summarise_by_quantity
+    from sim.plots.run_observations import observation_samples, observations_chart
+    from sim.plots.style import save
+    from sim.results.store import write_csv, write_json
+
+    scenario = run.scenario
+    if not scenario.observations:
+        raise InputError(
+            "the scenario has no observations to score; give --observations FILE.csv", str(run.directory)
+        )
+    samples = observation_samples(run.directory, scenario)
+    rows = score_each_observation(scenario, samples)
+    summary = summarise_by_quantity(rows)
+    document = {
+        "scenario": scenario.name,
+        "run": run.name,
+        "run_dir": str(run.directory),
+        "observations_file": None,
+        "source": "the scenario's own observations (in-sample: the scenario was tuned or calibrated to them)",
+        "replications": run.replications,
+        "levels": list(LEVELS),
+        "observations": rows,
+        "summary": summary,
+    }
+    written = [out / "validation.json", out / "validation.csv", out / "plots" / f"validation.{fmt}"]
+    write_json(written[0], document)
+    write_csv(written[1], rows)
+    save(observations_chart(scenario, samples, run.label), written[2])
+    lines = [
+        f"{scenario.name}, run {run.name} ({run.replications:,} replications): the scenario's own "
+        f"{len(rows)} observation(s), every kind",
+        "",
+        *score_table(rows),
+        *summary_lines(summary),
+        "note: these are the figures the scenario was tuned or calibrated to, so the scores are in-sample; "
+        "sim backtest scores forecasts on figures they did not see",
+    ]
+    click.echo("\n".join(lines))
+    return written
+
+
+def _validate_csv(run: Any, observations_file: Path, out: Path, fmt: str) -> list[Path]:
+    """Score the run's held area against a CSV of observed held areas."""
+    from sim.analysis.observed import read_observations, scenario_named
+    from sim.analysis.validation import calibration_points, score_run
+    from sim.plots.style import save
+    from sim.plots.validation import validation_chart
+    from sim.results.store import write_csv, write_json
+
+    observations = read_observations(observations_file)
+    named = scenario_named(observations_file)
+    if named is not None and named != run.scenario.name:
+        raise InputError(
+            f"holds observations of scenario {named!r}, not of this run's {run.scenario.name!r}",
+            str(observations_file),
+            field="scenario",
+        )
+    if named is None:
+        click.echo(
+            f"note: {observations_file} names no scenario (a 'scenario' column); scoring it as held area of "
+            f"{run.scenario.name}",
+            err=True,
+        )
+    result = score_run(run, observations, str(observations_file))
+    written = [out / "validation.json", out / "validation.csv", out / "plots" / f"validation.{fmt}"]
     write_json(written[0], result)
     write_csv(written[1], result["observations"])
     save(validation_chart(run, observations, calibration_points(run.scenario), result), written[2])
     click.echo(format_table(result))
-    click.echo("written: " + ", ".join(str(path) for path in written), err=True)
+    return written
 
 
 def _plural(count: int, noun: str) -> str:
