@@ -18,6 +18,39 @@ from sim.plots.style import MEDIAN_COLOUR, OBSERVED_COLOUR, save
 
 BOX_COLOUR = "#e6550d"
 RANGE_COLOUR = "#d9d9d9"
+UNITS = {
+    "advance_km": "km",
+    "defender_reach_km": "km",
+    "frontage_km": "km",
+    "max_rate_per_km": "assaults per km per day",
+    "half_rate_density": "combat power per km",
+    "replacements_per_day": "soldiers per day",
+    "unit_size": "soldiers",
+    "quality": "relative",
+    "kill_rate": "per day",
+    "rate_per_day": "per day",
+    "capacity": "soldier-days per day",
+    "area_below_km2": "km²",
+    "force_ratio_above": "ratio",
+    "supply_below": "share of need",
+    "corridor_exposure": "share",
+    "capacity_cut": "share",
+    "engaged_share": "share",
+    "defender_engaged_share": "share",
+}
+"""Units of scenario fields by the last part of their path; any ``*_days`` field is in days."""
+
+
+def unit_of(path: str) -> str | None:
+    """Return the unit of a scenario field, if known."""
+    last = path.rsplit(".", 1)[-1]
+    return "days" if last.endswith("_days") else UNITS.get(last)
+
+
+def _with_unit(path: str, names: dict[str, str]) -> str:
+    unit = unit_of(path)
+    name = names.get(path, path)
+    return f"{name} ({unit})" if unit else name
 
 
 def _title(discovery: Discovery, cases: Cases) -> str:
@@ -95,9 +128,7 @@ def _limit_panel(axis: Axes, limits: tuple[Limit, ...], names: dict[str, str]) -
         ends = [p for p in (limit.qp_low, limit.qp_high) if p is not None]
         worst = max(ends) if ends else 1.0
         significance = "quasi-p < 0.001" if worst < 0.001 else f"quasi-p {worst:.2g}"
-        labels.append(
-            f"{names.get(limit.name, limit.name)}\n({significance}{' n.s.' if worst >= 0.05 else ''})"
-        )
+        labels.append(f"{_with_unit(limit.name, names)}\n{significance}{' n.s.' if worst >= 0.05 else ''}")
     axis.set_yticks(np.arange(rows)[::-1], labels, fontsize=8)
     axis.set_xlim(-0.16, 1.16)
     axis.set_ylim(-0.6, rows - 0.2)
@@ -134,8 +165,8 @@ def _pair_panel(
             label=f"box {discovery.box.index}: its limits on these two inputs",
         )
     )
-    axis.set_xlabel(names.get(first.name, first.name))
-    axis.set_ylabel(names.get(second.name, second.name))
+    axis.set_xlabel(_with_unit(first.name, names))
+    axis.set_ylabel(_with_unit(second.name, names))
     axis.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), fontsize=8, frameon=False)
     repeated = " (each dot: the runs sharing these two values)" if len(pairs) < len(x) else ""
     axis.set_title(f"the two most cut inputs{repeated}", fontsize=10)
