@@ -63,9 +63,17 @@ def describe(scenario: Scenario) -> str:
     total = scenario.initial_area_km2
     lines.append(f"sectors ({total:,.0f} km2 in all):")
     for name, sector in scenario.sectors.items():
+        shape = (
+            "a line: its front keeps its length"
+            if sector.shape == "line"
+            else "a salient: front ~ sqrt(area)"
+        )
+        fort = sector.fortification
         lines.append(
-            f"  {name}: {_show(sector.area_km2)} km2, front {_show(sector.frontage_km)} km, "
-            f"terrain x{_show(sector.terrain)}"
+            f"  {name}: {_show(sector.area_km2)} km2, front {_show(sector.frontage_km)} km ({shape}), "
+            f"terrain x{_show(sector.terrain)}; fortification {_show(fort.initial)} growing "
+            f"{_show(fort.growth_per_day)}/day to {_show(fort.maximum)}, {_show(fort.kept_on_retreat)} kept "
+            "when the line moves back"
         )
     lines.append(
         f"\nengagement: {scenario.engagement.law.type} law, kill rate {_show(scenario.engagement.kill_rate)}"
@@ -78,5 +86,11 @@ def describe(scenario: Scenario) -> str:
     if scenario.observations:
         lines.append("\nobservations:")
         for obs in scenario.observations:
-            lines.append(f"  {obs.date} {obs.metric} = {obs.value:g} ({obs.source})")
+            whose = f" of {obs.side}" if obs.side else f" of sector {obs.sector}" if obs.sector else ""
+            window = f" from {obs.since}" if obs.since else ""
+            if obs.low is not None and obs.high is not None:
+                spread = f"95% range {obs.low:g}-{obs.high:g}"
+            else:
+                spread = f"sd {obs.scale:g}"
+            lines.append(f"  {obs.date} {obs.metric}{whose}{window} = {obs.value:g} ({spread}; {obs.source})")
     return "\n".join(lines)
