@@ -128,7 +128,7 @@ def score_each_observation(scenario: Scenario, samples: Mapping[int, np.ndarray]
     against. The model, though, was tuned or calibrated to these very observations: the scores are
     in-sample (``sim backtest`` judges a forecast on what it did not see).
     """
-    rows = []
+    rows: list[dict[str, Any]] = []
     for index, obs in enumerate(scenario.observations):
         day_before = obs.date - dt.timedelta(days=1)
         rows.extend(

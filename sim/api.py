@@ -1,0 +1,333 @@
+"""The Python interface: everything the ``sim`` command does, from a notebook or a script.
+
+Each function does what its command does, writes the same folder, and returns an object holding the
+folder's path and its tables as pandas DataFrames (``experiments`` with every sampled and varied input
+per replication, ``outcomes``, and ``daily`` when the run kept it). The command line calls these
+functions. Example (docs/api.md has more, run as a test)::
+
+    from sim import api
+
+    scenario = api.load("scenarios/kursk_2024.yaml", set={"sides.russia.attack.advance_km": 0.6})
+    run = api.run(scenario, replications=200, out="results/example")
+    run.outcomes["area_km2_on_2024-11-23"].median()
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.analysis.summary import summarize
+from sim.batch.executors import Executor, make_executor
+from sim.batch.runner import BatchResult
+from sim.errors import InputError
+from sim.experiments.design import SweepSpec, parse_vary
+from sim.experiments.runs import automatic_chunk_size, default_run_folder, run_batch, start_run
+from sim.experiments.sweep import default_sweep_folder, run_sweep, start_sweep
+from sim.results.columns import DailyMode
+from sim.results.folder import folder_kind, open_folder
+from sim.results.readers import read_table, table_path
+from sim.results.store import write_json
+from sim.scenario import load_scenario
+from sim.scenario.parameters import distribution_leaves
+from sim.scenario.schema import Scenario
+
+
+def _overrides(values: Mapping[str, Any] | Sequence[str] | None) -> list[str]:
+    """``--set`` strings from a mapping of dotted path to value (or a list of ``path=value`` strings)."""
+    if values is None:
+        return []
+    if isinstance(values, Mapping):
+        return [f"{path}={json.dumps(value)}" for path, value in values.items()]
+    return list(values)
+
+
+def load(path: str | Path, set: Mapping[str, Any] | Sequence[str] | None = None) -> Scenario:  # noqa: A002
+    """Load and validate a scenario, with overrides like ``--set``.
+
+    Args:
+        path: The scenario YAML.
+        set: Overrides: a mapping of dotted path to value (``{"sides.russia.attack.advance_km": 0.6}``;
+            a value may be a distribution as a dict) or ``path=value`` strings.
+
+    Raises:
+        InputError: For any problem with the file or an override (the message names file, line, field).
+    """
+    return load_scenario(path, _overrides(set))
+
+
+@dataclass
+class Folder:
+    """A folder the simulator wrote, with its tables as pandas DataFrames (read on first use).
+
+    Attributes:
+        path: The folder.
+        scenario: The scenario it ran (a sweep's base scenario).
+        seconds: Wall time of the batch that wrote it (0 if it was opened).
+        summary: The folder's summary (``summary.json``).
+    """
+
+    path: Path
+    scenario: Scenario
+    seconds: float = 0.0
+    summary: dict[str, Any] = field(default_factory=dict)
+    _cache: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+
+    def table(self, name: str) -> pd.DataFrame:
+        """Return one of the folder's tables (``outcomes``, ``daily``, ``sectors``, ``points``...)."""
+        if name not in self._cache:
+            if name in ("points", "point_summary"):
+                self._cache[name] = pd.read_parquet(self.path / f"{name}.parquet")
+            else:
+                self._cache[name] = read_table(self.path, name).to_pandas()
+        return self._cache[name]
+
+    @property
+    def outcomes(self) -> pd.DataFrame:
+        """One row per replication (per point and replication in a sweep): every outcome."""
+        return self.table("outcomes")
+
+    @property
+    def daily(self) -> pd.DataFrame:
+        """One row per replication and day (if the run kept it; ``--daily full`` or ``total``)."""
+        if table_path(self.path, "daily") is None:
+            raise InputError("the folder kept no daily table (made with --daily none)", str(self.path))
+        return self.table("daily")
+
+    @property
+    def experiments(self) -> pd.DataFrame:
+        """One row per replication: every input that varied (a sweep's point values, each sampled number)."""
+        outcomes = self.outcomes
+        sampled = [path for path, _ in distribution_leaves(self.scenario) if path in outcomes.columns]
+        keys = [column for column in ("point", "replication") if column in outcomes.columns]
+        frame = outcomes[keys + sampled].copy()
+        if "point" in frame.columns and (self.path / "points.parquet").is_file():
+            points = self.table("points")
+            varied = [column for column in points.columns if column != "point"]
+            frame = frame.drop(columns=[c for c in varied if c in frame.columns]).merge(
+                points, on="point", how="left"
+            )
+        return frame
+
+
+def _executor(executor: str | Executor, workers: int | None, scheduler: str | None) -> Executor:
+    return make_executor(executor, workers, scheduler) if isinstance(executor, str) else executor
+
+
+def _finished(result: BatchResult, command: str) -> None:
+    if result.failed:
+        raise InputError(
+            f"{len(result.failed)} chunk(s) failed; after fixing the cause: "
+            f"sim {command} --resume {result.directory}",
+            str(result.directory),
+        )
+
+
+def run(
+    scenario: Scenario | str | Path,
+    replications: int = 1000,
+    seed: int = 0,
+    out: str | Path | None = None,
+    daily: DailyMode = "full",
+    executor: str | Executor = "process",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    chunk: int | None = None,
+    plots: bool = False,
+) -> Folder:
+    """Run a scenario's replications into a run folder (``sim run``) and return it.
+
+    Args:
+        scenario: A scenario (``load``) or the path of its YAML.
+        replications: Number of replications.
+        seed: Root seed.
+        out: The run folder [default: ``results/<scenario>/<time>-<hash>``].
+        daily: How much daily state to keep: ``full``, ``total`` or ``none``.
+        executor: ``process`` (all cores), ``serial``, ``dask``, or an executor object.
+        workers: Worker processes.
+        scheduler: A Dask scheduler address.
+        chunk: Replications per task [default: automatic].
+        plots: Draw the run's figures into ``out/plots``.
+    """
+    loaded = scenario if isinstance(scenario, Scenario) else load(scenario)
+    pool = _executor(executor, workers, scheduler)
+    try:
+        size = chunk or automatic_chunk_size(loaded, replications, pool.workers)
+        directory = Path(out) if out is not None else default_run_folder(loaded, seed, replications)
+        store = start_run(loaded, directory, seed, replications, size, daily)
+    except BaseException:
+        pool.close()
+        raise
+    result = run_batch(loaded, store, pool)
+    _finished(result, "run")
+    summary = summarize(directory, loaded)
+    summary["seconds"] = round(result.seconds, 3)
+    write_json(directory / "summary.json", summary)
+    if plots:
+        from sim.plots.run import write_run_plots
+
+        write_run_plots(loaded, directory)
+    return Folder(directory, loaded, result.seconds, summary)
+
+
+def sweep(
+    scenario: Scenario | str | Path,
+    vary: Mapping[str, Any],
+    design: str = "grid",
+    samples: int = 16,
+    replications: int = 50,
+    seed: int = 0,
+    outcomes: Sequence[str] = (),
+    out: str | Path | None = None,
+    daily: DailyMode = "none",
+    executor: str | Executor = "process",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    chunk: int | None = None,
+) -> Folder:
+    """Run a scenario at every point of a design (``sim sweep``) and return the sweep folder.
+
+    Args:
+        scenario: A scenario or the path of its YAML.
+        vary: Dotted path to values: a list (grid), ``{"low": a, "high": b}`` (other designs), or
+            ``{"low": a, "high": b, "n": k}``, or a ``--vary`` string such as ``"0.4:0.8:5"``.
+        design: ``grid``, ``lhs``, ``sobol`` or ``morris``.
+        samples: Base sample size of the sampled designs.
+        replications: Replications per point (the same streams at every point).
+        seed: Root seed (also of the design's sampler).
+        outcomes: Outcomes for the sensitivity indices and figures.
+        out: The sweep folder [default: ``results/<scenario>/sweep-<time>-<hash>``].
+        daily: ``none`` or ``total``.
+        executor: As for ``run``.
+        workers: Worker processes.
+        scheduler: A Dask scheduler address.
+        chunk: Replications per task.
+    """
+    loaded = scenario if isinstance(scenario, Scenario) else load(scenario)
+    parsed: dict[str, Any] = {}
+    for path, values in vary.items():
+        parsed[path] = parse_vary(f"{path}={values}", design)[1] if isinstance(values, str) else values  # type: ignore[arg-type]
+    spec = SweepSpec.model_validate(
+        {
+            "design": design,
+            "vary": parsed,
+            "samples": samples,
+            "replications": replications,
+            "seed": seed,
+            "outcomes": list(outcomes),
+        }
+    )
+    pool = _executor(executor, workers, scheduler)
+    try:
+        directory = Path(out) if out is not None else default_sweep_folder(loaded, spec)
+        store, scenarios, _ = start_sweep(loaded, spec, directory, chunk, daily, pool.workers)
+    except BaseException:
+        pool.close()
+        raise
+    result = run_sweep(store, scenarios, pool)
+    _finished(result, "sweep")
+    return Folder(directory, loaded, result.seconds)
+
+
+def open(path: str | Path) -> Folder:  # noqa: A001
+    """Open a run or sweep folder the simulator wrote (complete or with finished chunks)."""
+    directory = Path(path)
+    folder = open_folder(directory, "read", kind=folder_kind(directory))
+    summary_path = directory / "summary.json"
+    summary = json.loads(summary_path.read_text(encoding="utf-8")) if summary_path.is_file() else {}
+    return Folder(directory, folder.scenario, summary=summary)
+
+
+def calibrate(
+    scenario_file: str | Path,
+    out: str | Path | None = None,
+    set: Mapping[str, Any] | Sequence[str] | None = None,  # noqa: A002
+    population: int | None = None,
+    generations: int | None = None,
+    max_minutes: float | None = None,
+    seed: int = 0,
+    executor: str = "process",
+    workers: int | None = None,
+    plots: bool = True,
+) -> Any:
+    """Calibrate a scenario's ``calibrate:`` inputs to its observations (``sim calibrate``).
+
+    Returns the calibration result: ``directory``, ``posterior`` (a DataFrame of weighted particles via
+    ``.posterior_frame``), ``generations`` and ``written``.
+    """
+    from sim.experiments.calibration.abc import default_calibration_folder, run_calibration
+    from sim.experiments.calibration.problem import Settings, load_problem
+
+    problem = load_problem(scenario_file, overrides=_overrides(set))
+    settings = Settings.from_block(
+        problem.block,
+        population=population,
+        generations=generations,
+        max_minutes=max_minutes,
+        seed=seed,
+        executor=executor,
+        workers=workers,
+    )
+    directory = Path(out) if out is not None else default_calibration_folder(problem.scenario)
+    result = run_calibration(problem, settings, directory)
+    if plots:
+        from sim.plots.calibration import write_calibration_plots
+
+        result.written.extend(write_calibration_plots(problem, result))
+    result.posterior_frame = pd.DataFrame(result.posterior)  # type: ignore[attr-defined]
+    return result
+
+
+def backtest(
+    scenario_file: str | Path,
+    origins: Sequence[str | dt.date],
+    replications: int = 1000,
+    out: str | Path | None = None,
+    population: int | None = None,
+    generations: int | None = None,
+    max_minutes: float | None = None,
+    seed: int = 0,
+    executor: str = "process",
+    workers: int | None = None,
+) -> Any:
+    """Backtest a scenario at each origin (``sim backtest``); the result's ``rows`` are a DataFrame."""
+    from sim.experiments.backtest import check_origins, default_backtest_folder, run_backtest
+    from sim.experiments.calibration.problem import Settings, load_problem
+
+    dates = [dt.date.fromisoformat(o) if isinstance(o, str) else o for o in origins]
+    dates = check_origins(load(scenario_file), dates, str(scenario_file))
+    problem = load_problem(scenario_file, up_to=max(dates))
+    settings = Settings.from_block(
+        problem.block,
+        population=population,
+        generations=generations,
+        max_minutes=max_minutes,
+        seed=seed,
+        executor=executor,
+        workers=workers,
+    )
+    directory = Path(out) if out is not None else default_backtest_folder(problem.scenario)
+    result = run_backtest(
+        scenario_file,
+        dates,
+        settings,
+        replications,
+        directory,
+        lambda: make_executor(executor, workers, None),
+    )
+    result.rows = pd.DataFrame([row for origin in result.origins for row in origin.rows])  # type: ignore[attr-defined]
+    return result
+
+
+def report(path: str | Path, out: str | Path | None = None) -> Path:
+    """Write the self-contained HTML report of a folder (``sim report``) and return its path."""
+    from sim.plots.report import write_report
+
+    written, _ = write_report(Path(path), Path(out) if out is not None else None)
+    return written
