@@ -331,3 +331,83 @@ def report(path: str | Path, out: str | Path | None = None) -> Path:
 
     written, _ = write_report(Path(path), Path(out) if out is not None else None)
     return written
+
+
+@dataclass
+class Discovered:
+    """What ``discover`` found.
+
+    Attributes:
+        discovery: PRIM's trajectory and the chosen box (``.box`` with its limits, coverage, density).
+        cases: The folder's cases (inputs per replication).
+        names: Short readable names of the inputs.
+        scores: Feature scores as (inputs, outcomes, matrix), or None.
+        sentence: The box in words.
+        written: Files written.
+    """
+
+    discovery: Any
+    cases: Any
+    names: dict[str, str]
+    scores: Any
+    sentence: str
+    written: list[Path]
+
+    @property
+    def feature_scores(self) -> pd.DataFrame:
+        """The feature scores as a DataFrame: inputs (rows) by outcomes (columns)."""
+        if self.scores is None:
+            return pd.DataFrame()
+        inputs, outcomes, matrix = self.scores
+        return pd.DataFrame(matrix, index=inputs, columns=outcomes)
+
+
+def discover(
+    folder: str | Path,
+    condition: str,
+    threshold: float = 0.8,
+    box: int | None = None,
+    peel_alpha: float = 0.05,
+    mass_min: float = 0.05,
+    seed: int = 0,
+    out: str | Path | None = None,
+    scores: bool = True,
+    plots: bool = True,
+) -> Discovered:
+    """Find the ranges of a folder's inputs in which a condition on an outcome holds (``sim discover``).
+
+    Args:
+        folder: A sweep folder, or a run folder of a scenario with distributions.
+        condition: ``COLUMN OP NUMBER``, e.g. ``area_km2_on_2025-02-01 > 300``.
+        threshold: The least density of the chosen box.
+        box: Choose this box of PRIM's trajectory instead.
+        peel_alpha: PRIM's peeling share.
+        mass_min: PRIM's least box mass.
+        seed: Random state of the extra-trees feature scoring.
+        out: Folder of the outputs [default: ``FOLDER/discovery``].
+        scores: Compute feature scores for every outcome.
+        plots: Draw the trade-off, box and score figures.
+
+    Raises:
+        InputError: For a folder without varied or sampled inputs, a bad condition, or a missing extra.
+    """
+    from sim.analysis import discovery as sd
+
+    sd.library()
+    directory = Path(folder)
+    cases = sd.read_cases(directory)
+    parsed = sd.parse_condition(condition, cases)
+    y = parsed.test(sd.outcome_values(cases, parsed.column))
+    found = sd.run_prim(cases.inputs, y, parsed, threshold, box, peel_alpha, mass_min)
+    names = sd.short_names(list(cases.inputs))
+    table = None
+    if scores:
+        outcomes = {str(parsed): y.astype(float), **sd.scored_outcomes(cases)}
+        table = (list(cases.inputs), list(outcomes), sd.feature_scores(cases.inputs, outcomes, seed))
+    target = Path(out) if out is not None else directory / "discovery"
+    written = sd.save(target, found, cases.scenario, names, table)
+    if plots:
+        from sim.plots.discovery import write_discovery_plots
+
+        written += write_discovery_plots(target, found, cases, names, table)
+    return Discovered(found, cases, names, table, sd.box_sentence(found, cases.scenario, names), written)

@@ -80,35 +80,25 @@ def discover(
     in words, and extra-trees feature scores of the inputs for every outcome. Writes
     prim_trajectory.csv, box.json, feature_scores.csv and figures to FOLDER/discovery (or --out).
     """
+    from sim import api
     from sim.analysis import discovery as sd
 
-    sd.library()
-    cases = sd.read_cases(folder)
-    condition = sd.parse_condition(expression, cases)
+    result = api.discover(
+        folder, expression, threshold, box, peel_alpha, mass_min, seed, out_dir, scores, plots
+    )
+    cases, found, names = result.cases, result.discovery, result.names
     for note in cases.notes:
         click.echo(f"note: {note}", err=True)
-    y = condition.test(sd.outcome_values(cases, condition.column))
-    found = sd.run_prim(cases.inputs, y, condition, threshold, box, peel_alpha, mass_min)
-    names = sd.short_names(list(cases.inputs))
-    click.echo(_header(cases, folder, found, sd.describe_condition(condition, cases.scenario)))
+    click.echo(_header(cases, folder, found, sd.describe_condition(found.condition, cases.scenario)))
     click.echo(_trajectory(found))
     click.echo(_limits(found, names))
     click.echo("")
-    click.echo(sd.box_sentence(found, cases.scenario, names))
-    table = None
-    if scores:
-        outcomes = {str(condition): y.astype(float), **sd.scored_outcomes(cases)}
-        table = (list(cases.inputs), list(outcomes), sd.feature_scores(cases.inputs, outcomes, seed))
+    click.echo(result.sentence)
+    if result.scores is not None:
         click.echo("")
-        click.echo(_scores(table, names, seed, sd.library_version()))
-    out = out_dir or folder / "discovery"
-    written = sd.save(out, found, cases.scenario, names, table)
-    if plots:
-        from sim.plots.discovery import write_discovery_plots
-
-        written += write_discovery_plots(out, found, cases, names, table)
+        click.echo(_scores(result.scores, names, seed, sd.library_version()))
     if not quiet:
-        click.echo("written: " + ", ".join(str(p) for p in written), err=True)
+        click.echo("written: " + ", ".join(str(p) for p in result.written), err=True)
 
 
 def _header(cases: Any, folder: Path, found: Any, words: str) -> str:
