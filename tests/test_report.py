@@ -119,7 +119,10 @@ def test_report_out_option_and_bad_input(
         sim_in_process(capsys, "report", tmp_path),
     ):
         assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and bad.stderr.startswith("error: ")
-    assert bad.stderr.strip() == f"error: {tmp_path}: holds no run (no manifest.json)"
+    assert bad.stderr.strip() == (
+        f"error: {tmp_path}: holds no run, sweep, calibration or backtest (no manifest.json, backtest.json, "
+        "or posterior.parquet with diagnostics.json)"
+    )
 
 
 def test_report_of_a_run_without_daily_tables(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

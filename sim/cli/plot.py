@@ -75,26 +75,33 @@ def plot(run_dir: Path, fmt: str, at: dt.datetime | None, thresholds: tuple[floa
 
 
 @click.command()
-@click.argument("run_dir", metavar="RUN_DIR", type=click.Path(path_type=Path))
+@click.argument("folder", metavar="FOLDER", type=click.Path(path_type=Path))
 @click.option(
     "--out",
     "out_file",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="HTML file to write [default: RUN_DIR/report.html].",
+    help="HTML file to write [default: FOLDER/report.html].",
 )
 @_date_option
 @_threshold_option
 def report(
-    run_dir: Path, out_file: Path | None, at: dt.datetime | None, thresholds: tuple[float, ...]
+    folder: Path, out_file: Path | None, at: dt.datetime | None, thresholds: tuple[float, ...]
 ) -> None:
-    """Write one self-contained HTML report of RUN_DIR: figures, summary tables, scenario and manifest.
+    """Write one self-contained HTML report of FOLDER: a run, a sweep, a calibration or a backtest.
+
+    A run: key points, figures, summary tables (reports outside the model's 95% band flagged),
+    validation (after sim validate), scenario and manifest. A sweep: design, per-point summary,
+    figures, sensitivity indices with their intervals and a convergence check, discovery boxes (after
+    sim discover). A calibration: settings, generations, prior against posterior, figures, the
+    posterior predictive against the observations, the calibrated scenario. A backtest: the
+    rolling-origin table, per-origin summaries and the figure.
 
     The file embeds everything (images as data URIs, no scripts, no links out), so it opens in any
-    browser with no server and no network.
+    browser with no server and no network. --at and --threshold apply to runs only.
     """
     from sim.plots.report import write_report
 
-    path, notes = write_report(run_dir, out_file, _day(at), thresholds or None)
+    path, notes = write_report(folder, out_file, _day(at), thresholds or None)
     for note in notes:
         click.echo(f"note: {note}", err=True)
     click.echo(str(path))

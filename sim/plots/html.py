@@ -1,39 +1,34 @@
-"""HTML pieces of the report: its style sheet, escaping, number formats, tables and embedded figures."""
+"""HTML pieces of the report: escaping, number formats, tables, embedded figures and the templates.
+
+The pages are jinja2 templates in ``sim/plots/templates`` (a base with the shared style and layout, and
+one per kind of folder), rendered with autoescaping: every value is escaped unless it is ``Markup``
+built here. Figures are PNG data URIs, so a page needs nothing outside itself.
+"""
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
+import functools
 import html
 import io
+import math
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+import jinja2
 import matplotlib.pyplot as plt
+from markupsafe import Markup
 
+import sim
+from sim.errors import InputError
 from sim.plots.style import DPI
+from sim.results.store import atomic_path
 
-STYLE = """
-body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif;
-       margin: 0 auto; max-width: 1240px; padding: 1.5rem; color: #1a1a1a; line-height: 1.45; }
-h1 { font-size: 1.6rem; margin-bottom: 0.2rem; }
-h2 { font-size: 1.25rem; border-bottom: 1px solid #ccc; padding-bottom: 0.2rem; margin-top: 2.2rem; }
-h3 { font-size: 1.05rem; margin-top: 1.4rem; }
-.lead { color: #444; margin-top: 0; }
-.keys { background: #f3f6fa; border-left: 4px solid #08306b; padding: 0.6rem 1rem; }
-.keys li { margin: 0.15rem 0; }
-nav ol { columns: 2; }
-figure { margin: 1.5rem 0; }
-figure img { max-width: 100%; height: auto; border: 1px solid #ddd; }
-figcaption { color: #333; font-size: 0.95rem; margin-top: 0.3rem; }
-.note { color: #8a4b00; background: #fff6e5; padding: 0.4rem 0.8rem; border-left: 4px solid #e0a040; }
-table { border-collapse: collapse; margin: 0.6rem 0 1rem; font-size: 0.92rem; }
-th, td { border: 1px solid #ccc; padding: 0.25rem 0.6rem; text-align: right; vertical-align: top; }
-th { background: #eef1f5; }
-td.text, th.text { text-align: left; }
-td:first-child { white-space: nowrap; }
-pre { background: #f7f7f7; border: 1px solid #ddd; padding: 0.8rem; overflow-x: auto; font-size: 0.85rem; }
-footer { margin-top: 3rem; color: #666; font-size: 0.85rem; }
-"""
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def escape(value: Any) -> str:
@@ -41,19 +36,51 @@ def escape(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
 def km2_text(value: Any) -> str:
     """Return an area as "1,234" (a dash if missing)."""
-    return "–" if value is None else f"{value:,.0f}"
+    return "–" if _missing(value) else f"{value:,.0f}"
 
 
 def number_text(value: Any) -> str:
-    """Return a number with thousands separators (a dash if missing)."""
-    if value is None:
+    """Return a number with thousands separators, three significant digits below 100 (a dash if missing)."""
+    if _missing(value):
         return "–"
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.3g}"
 
 
-UNITS = {"km2": "km²", "m_per_day": "m/day", "soldiers": "soldiers"}
+def share_text(value: Any) -> str:
+    """Return a share as a percentage (a dash if missing)."""
+    return "–" if _missing(value) else f"{value:.1%}"
+
+
+def date_text(value: str | dt.date | None) -> str:
+    """Return an ISO date as "6 Sep 2024" (the text unchanged if it is not a date)."""
+    if value is None:
+        return "–"
+    try:
+        day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    return f"{day.day} {day:%b %Y}"
+
+
+UNITS = {
+    "km2": "km²",
+    "m_per_day": "m/day",
+    "m/day": "m/day",
+    "soldiers": "soldiers",
+    "personnel": "soldiers",
+}
+METRIC_UNITS = {
+    "area_km2": "km²",
+    "sector_area_km2": "km²",
+    "advance_m_per_day": "m/day",
+    "strength": "soldiers",
+}
 METRICS = {
     "area_km2": "held area",
     "sector_area_km2": "held area of sector",
@@ -64,7 +91,8 @@ METRICS = {
 
 def unit_of(observation: dict[str, Any]) -> str:
     """The unit of a summarised observation (older summaries have only held area, in km²)."""
-    unit = observation.get("unit") or ("km2" if observation.get("metric", "area_km2").endswith("km2") else "")
+    metric = observation.get("metric", "area_km2")
+    unit = observation.get("unit") or METRIC_UNITS.get(metric, "")
     return UNITS.get(unit, unit)
 
 
@@ -76,7 +104,9 @@ def what_of(observation: dict[str, Any]) -> str:
 
 
 def source_of(scenario: Any, observation: dict[str, Any]) -> str:
-    """The scenario's source text for a summarised observation (matched on date, metric, sector, side)."""
+    """The source of a summarised observation: its own, else the scenario's (matched on date and what)."""
+    if observation.get("source"):
+        return str(observation["source"])
     for obs in scenario.observations:
         if (
             obs.date.isoformat() == observation.get("date")
@@ -88,27 +118,41 @@ def source_of(scenario: Any, observation: dict[str, Any]) -> str:
     return ""
 
 
-def share_text(value: Any) -> str:
-    """Return a share as a percentage (a dash if missing)."""
-    return "–" if value is None else f"{value:.1%}"
+def flag(text: str) -> Markup:
+    """Return a table cell's text marked as a problem (a warning sign and a coloured label)."""
+    return Markup('<span class="flag">⚠ {}</span>').format(text)
 
 
-def html_table(
-    headers: Sequence[str], rows: Iterable[Sequence[Any]], text_columns: Sequence[int] = (0,)
-) -> str:
-    """Return an HTML table; cells are escaped, columns in ``text_columns`` left-aligned."""
-    head = "".join(
-        f'<th class="{"text" if i in text_columns else "num"}">{escape(h)}</th>'
-        for i, h in enumerate(headers)
-    )
-    body = []
-    for row in rows:
-        cells = "".join(
-            f'<td class="{"text" if i in text_columns else "num"}">{escape(cell)}</td>'
-            for i, cell in enumerate(row)
-        )
-        body.append(f"<tr>{cells}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+@dataclass
+class Table:
+    """A table for the templates.
+
+    Attributes:
+        headers: Column headings.
+        rows: Cells (text, numbers or ``Markup``); escaped unless ``Markup``.
+        text: Columns aligned left (the rest are numbers, aligned right).
+        flagged: Indices of rows to highlight.
+        wide: Whether the table may scroll sideways (many columns): its cells then do not wrap, except
+            those of the ``long`` columns (free text).
+        long: Columns of free text, wrapped in a wide table.
+    """
+
+    headers: Sequence[str]
+    rows: list[list[Any]]
+    text: Sequence[int] = (0,)
+    flagged: set[int] = field(default_factory=set)
+    wide: bool = False
+    long: Sequence[int] = ()
+
+
+@dataclass
+class Figure:
+    """A figure for the templates: a PNG data URI, or the note saying why it is missing."""
+
+    name: str
+    caption: str
+    uri: str | None = None
+    note: str | None = None
 
 
 def png_data_uri(figure: Any) -> str:
@@ -119,3 +163,69 @@ def png_data_uri(figure: Any) -> str:
     finally:
         plt.close(figure)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def file_figure(path: Path, name: str, caption: str) -> Figure:
+    """Return a PNG file already in the folder as a figure (a note if it is missing or not a PNG)."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return Figure(name, caption, note=f"{path.name} is missing")
+    if not data.startswith(PNG_SIGNATURE):
+        return Figure(name, caption, note=f"{path.name} is not a PNG image")
+    return Figure(name, caption, "data:image/png;base64," + base64.b64encode(data).decode("ascii"))
+
+
+@functools.cache
+def environment() -> jinja2.Environment:
+    """The templates' environment: autoescaped, strict about undefined names."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(km2=km2_text, number=number_text, share=share_text, date=date_text)
+    return env
+
+
+def render(template: str, **context: Any) -> str:
+    """Render one kind's template with the footer's stamp added."""
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+    return environment().get_template(template).render(version=sim.__version__, stamp=stamp, **context)
+
+
+def write_page(out: Path, page: str) -> Path:
+    """Write the page atomically.
+
+    Raises:
+        InputError: If the file cannot be written.
+    """
+    try:
+        with atomic_path(out) as temporary:
+            temporary.write_text(page, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write the report ({exc.strerror})", str(out), field="--out") from None
+    return out
+
+
+def yaml_text(document: Any) -> str:
+    """Return a document as block YAML, in its own key order."""
+    import yaml
+
+    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
+
+
+def pairs(items: Iterable[tuple[str, Any]]) -> Table:
+    """Return a two-column key/value table, missing values as dashes."""
+    return Table(["", ""], [[key, "–" if value is None else value] for key, value in items], text=(0, 1))
+
+
+@dataclass(frozen=True)
+class Point:
+    """One key point at the top of a report; ``warn`` marks it as something a reader must not miss."""
+
+    text: str
+    warn: bool = False

@@ -1,0 +1,419 @@
+"""The report of a calibration folder (``sim calibrate``).
+
+Settings, generations, prior against posterior, figures, the posterior predictive against the
+observations, and the calibrated scenario.
+
+Everything comes from the files the calibration wrote: ``diagnostics.json`` (settings, priors,
+observations, generations, parameter summaries, correlations), ``plots/*.png``, the calibrated scenario
+``<name>_calibrated.yaml`` and ``abc.db`` (pyabc's history), whose last generation holds each accepted
+particle's simulated statistics and weight.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from sim.analysis.discovery import short_names
+from sim.plots.html import (
+    Figure,
+    Point,
+    Table,
+    date_text,
+    file_figure,
+    flag,
+    number_text,
+    pairs,
+    png_data_uri,
+    render,
+    share_text,
+    unit_of,
+    what_of,
+)
+from sim.plots.report_run import read_json
+from sim.plots.style import MEDIAN_COLOUR, OBSERVED_COLOUR
+
+FIGURES = (
+    ("calibration_marginals", "Prior and posterior of each calibrated input."),
+    ("calibration_pairs", "The posterior's pairs of inputs: how the observations tie them together."),
+    ("calibration_generations", "Each generation's threshold and acceptance rate."),
+)
+CORRELATION_SHOWN = 0.5
+"""Posterior correlations at least this strong are named in the key points."""
+
+
+def _prior_text(prior: Any) -> str:
+    """Return a prior as "uniform(0.2, 1)" or "lognormal(median 1, sigma 0.25)"."""
+    if not isinstance(prior, dict):
+        return str(prior)
+    values = {k: v for k, v in prior.items() if k != "dist"}
+    if set(values) == {"low", "high"}:
+        return f"{prior.get('dist', '?')}({number_text(values['low'])}, {number_text(values['high'])})"
+    rest = ", ".join(f"{k} {number_text(v) if isinstance(v, int | float) else v}" for k, v in values.items())
+    return f"{prior.get('dist', '?')}({rest})"
+
+
+def _span(entry: dict[str, Any], which: str) -> str:
+    return (
+        f"{number_text(entry.get(f'{which}_median'))} ({number_text(entry.get(f'{which}_p10'))} to "
+        f"{number_text(entry.get(f'{which}_p90'))})"
+    )
+
+
+def weighted_quantiles(values: np.ndarray, weights: np.ndarray, probabilities: list[float]) -> np.ndarray:
+    """Return quantiles of a weighted sample (interpolated on the mid-points of the cumulative weights)."""
+    order = np.argsort(values)
+    values, weights = values[order], weights[order]
+    cumulative = (np.cumsum(weights) - 0.5 * weights) / weights.sum()
+    return np.interp(probabilities, cumulative, values)
+
+
+def accepted_statistics(directory: Path) -> tuple[np.ndarray, dict[str, np.ndarray], int] | str:
+    """Return the last generation's weights, simulated statistics and index from ``abc.db``, or why not."""
+    path = directory / "abc.db"
+    if not path.is_file():
+        return "the folder has no abc.db (pyabc's history)"
+    try:
+        import pyabc
+    except ImportError:
+        return "reading abc.db needs the 'calibrate' extra (pyabc)"
+    try:
+        history = pyabc.History(f"sqlite:///{path.resolve()}", create=False)
+        last = int(history.max_t)
+        weights, stats = history.get_weighted_sum_stats(t=last)
+    except Exception as exc:  # noqa: BLE001 - any failure of the library to read the file is said, not raised
+        return f"abc.db could not be read ({type(exc).__name__})"
+    if not stats:
+        return "abc.db holds no accepted particles"
+    names = sorted({name for row in stats for name in row})
+    table = {name: np.array([float(row.get(name, math.nan)) for row in stats]) for name in names}
+    return np.asarray(weights, dtype=float), table, last
+
+
+def _predictive(
+    observations: list[dict[str, Any]], weights: np.ndarray, stats: dict[str, np.ndarray]
+) -> tuple[Table, list[dict[str, Any]]]:
+    rows: list[list[Any]] = []
+    flagged: set[int] = set()
+    scored: list[dict[str, Any]] = []
+    for obs in observations:
+        values = stats.get(str(obs.get("statistic")))
+        if values is None:
+            continue
+        keep = np.isfinite(values)
+        if not keep.any():
+            continue
+        v, w = values[keep], weights[keep]
+        q = weighted_quantiles(v, w, [0.025, 0.1, 0.5, 0.9, 0.975])
+        observed = float(obs["value"])
+        below = float(w[v <= observed].sum() / w.sum())
+        outside = not q[0] <= observed <= q[4]
+        what = what_of(obs)
+        scale = float(obs.get("scale") or 0.0)
+        low, high = observed - 1.96 * scale, observed + 1.96 * scale
+        if outside:
+            flagged.add(len(rows))
+        rows.append(
+            [
+                obs.get("date"),
+                f"{what} ({unit_of(obs)})",
+                number_text(observed),
+                f"{number_text(low)} – {number_text(high)}",
+                f"{number_text(q[0])} – {number_text(q[4])}",
+                number_text(q[2]),
+                f"{number_text(q[1])} – {number_text(q[3])}",
+                share_text(below),
+                flag("no") if outside else "yes",
+            ]
+        )
+        scored.append({**obs, "values": v, "weights": w, "q": q, "outside": outside, "what": what})
+    headers = [
+        "date",
+        "what",
+        "reported",
+        "its 95% range (± 1.96 scale)",
+        "accepted 95% band",
+        "median",
+        "10–90%",
+        "weight at or below the report",
+        "inside the 95% band?",
+    ]
+    return Table(headers, rows, text=(0, 1, 8), flagged=flagged, wide=True), scored
+
+
+def predictive_figure(scored: list[dict[str, Any]], title: str) -> Any:
+    """Return one panel per observation: the accepted particles' simulated values against the report."""
+    columns = min(3, len(scored))
+    rows = math.ceil(len(scored) / columns)
+    figure, axes = plt.subplots(
+        rows, columns, figsize=(4.6 * columns, 3.3 * rows + 0.7), layout="constrained", squeeze=False
+    )
+    for axis, item in zip(axes.flat, scored, strict=False):
+        values, weights = item["values"], item["weights"]
+        scale = float(item.get("scale") or 0.0)
+        value = float(item["value"])
+        low = min(float(values.min()), value - 1.96 * scale)
+        high = max(float(values.max()), value + 1.96 * scale)
+        if high <= low:
+            low, high = low - 1.0, high + 1.0
+        # Bins over the whole panel, so that runs that all share one value still show as a bar.
+        edges = np.linspace(low, high, max(10, min(40, int(math.sqrt(values.size)) + 1)) + 1)
+        axis.hist(
+            values,
+            bins=edges,
+            weights=weights / weights.sum(),
+            color="#6baed6",
+            edgecolor="white",
+            label="accepted particles (weighted)",
+        )
+        if scale > 0:
+            axis.axvspan(
+                value - 1.96 * scale,
+                value + 1.96 * scale,
+                color=OBSERVED_COLOUR,
+                alpha=0.08,
+                label="the report's 95% range",
+            )
+        axis.axvline(value, color=OBSERVED_COLOUR, linewidth=2, label="reported")
+        for index, end in enumerate((item["q"][0], item["q"][4])):
+            axis.axvline(
+                end,
+                color=MEDIAN_COLOUR,
+                linestyle="--",
+                linewidth=1.2,
+                label="accepted particles' 95% band" if index == 0 else None,
+            )
+        heading = f"{item['what']} on {date_text(item.get('date'))}"
+        axis.set_title(
+            heading + (" — outside the band" if item["outside"] else ""),
+            fontsize=9.5,
+            color=OBSERVED_COLOUR if item["outside"] else "black",
+        )
+        axis.set_ylabel("share of weight")
+        axis.set_xlabel(unit_of(item))
+        axis.grid(alpha=0.3)
+    axes.flat[0].legend(fontsize=7.5)
+    for axis in axes.flat[len(scored) :]:
+        axis.set_visible(False)
+    figure.suptitle(title, fontsize=11)
+    return figure
+
+
+def _key_points(
+    diagnostics: dict[str, Any], names: dict[str, str], missed: list[dict[str, Any]] | None
+) -> list[Point]:
+    points = []
+    generations = diagnostics.get("generations") or []
+    settings = diagnostics.get("settings") or {}
+    if generations:
+        last = generations[-1]
+        points.append(
+            Point(
+                f"ABC-SMC ran {len(generations)} generation(s) of "
+                f"{number_text(settings.get('population'))} particles and stopped by "
+                f"{str(diagnostics.get('stop_reason', '?')).replace('_', ' ')}: last threshold ε "
+                f"{number_text(last.get('epsilon'))}, effective sample size "
+                f"{number_text(last.get('effective_sample_size'))}, "
+                f"{number_text(diagnostics.get('seconds'))} s."
+            )
+        )
+    parameters = diagnostics.get("parameters") or {}
+    learned = [
+        (names.get(p, p), e["width_ratio"]) for p, e in parameters.items() if e.get("width_ratio") is not None
+    ]
+    narrowed = [f"{n} ({r:.0%} of the prior's)" for n, r in sorted(learned, key=lambda x: x[1]) if r < 0.75]
+    if narrowed:
+        points.append(
+            Point("Narrowed by the observations (posterior 10–90% range): " + ", ".join(narrowed) + ".")
+        )
+    barely = [n for n, r in learned if r >= 0.9]
+    if barely:
+        points.append(
+            Point("Barely learned (posterior about as wide as the prior): " + ", ".join(barely) + ".")
+        )
+    strong = []
+    for pair, r in (diagnostics.get("correlations") or {}).items():
+        if r is not None and abs(r) >= CORRELATION_SHOWN:
+            a, _, b = pair.partition(" | ")
+            strong.append(f"{names.get(a, a)} ~ {names.get(b, b)} ({r:+.2f})")
+    if strong:
+        points.append(
+            Point("Strong posterior correlations (traded off against each other): " + "; ".join(strong) + ".")
+        )
+    if missed:
+        listed = "; ".join(
+            f"{item['what']} on {date_text(item.get('date'))} "
+            f"(reported {number_text(item['value'])} {unit_of(item)})"
+            for item in missed
+        )
+        points.append(
+            Point(
+                f"{len(missed)} reported figure(s) lie outside the accepted particles' 95% band: {listed}.",
+                warn=True,
+            )
+        )
+    return points
+
+
+def calibration_page(directory: Path) -> tuple[str, list[str]]:
+    """Return a calibration folder's report page and the notes to print."""
+    notes: list[str] = []
+    diagnostics = read_json(directory / "diagnostics.json", notes) or {}
+    name = str(diagnostics.get("scenario", "?"))
+    priors = diagnostics.get("priors") or {}
+    names = short_names(list(priors))
+    settings = diagnostics.get("settings") or {}
+    generations = Table(
+        [
+            "generation",
+            "threshold ε",
+            "acceptance rate",
+            "effective sample size",
+            "particles",
+            "samples",
+            "seconds",
+        ],
+        [
+            [
+                g.get("generation"),
+                number_text(g.get("epsilon")),
+                share_text(g.get("acceptance_rate")),
+                number_text(g.get("effective_sample_size")),
+                number_text(g.get("particles")),
+                number_text(g.get("samples")),
+                number_text(g.get("seconds")),
+            ]
+            for g in diagnostics.get("generations") or []
+        ],
+        text=(),
+    )
+    parameters = diagnostics.get("parameters") or {}
+    parameter_table = Table(
+        [
+            "input",
+            "prior",
+            "prior median (10% to 90%)",
+            "posterior median (10% to 90%)",
+            "posterior mean ± sd",
+            "posterior 10–90% width / prior's",
+        ],
+        [
+            [
+                names.get(path, path),
+                _prior_text(priors.get(path)),
+                _span(entry, "prior"),
+                _span(entry, "posterior"),
+                f"{number_text(entry.get('posterior_mean'))} ± {number_text(entry.get('posterior_sd'))}",
+                share_text(entry.get("width_ratio")),
+            ]
+            for path, entry in parameters.items()
+        ],
+        text=(0, 1),
+        wide=True,
+    )
+    observations = diagnostics.get("observations") or []
+    accepted = accepted_statistics(directory)
+    predictive: dict[str, Any] = {"missing": None, "table": None, "figure": None, "generation": None}
+    missed = None
+    if isinstance(accepted, str):
+        predictive["missing"] = accepted
+        notes.append(f"posterior predictive left out: {accepted}")
+    else:
+        weights, stats, last = accepted
+        table, scored = _predictive(observations, weights, stats)
+        predictive.update(table=table, generation=last, particles=len(weights))
+        missed = [item for item in scored if item["outside"]]
+        if scored:
+            title = (
+                f"{name}: the accepted particles' simulated values (generation {last}) against each report"
+            )
+            predictive["figure"] = Figure(
+                "posterior_predictive",
+                "Each reported figure against the simulated values of the accepted particles, weighted.",
+                png_data_uri(predictive_figure(scored, title)),
+            )
+    figures = [file_figure(directory / "plots" / f"{n}.png", n, c) for n, c in FIGURES]
+    known = {n for n, _ in FIGURES}
+    for path in sorted((directory / "plots").glob("*.png")) if (directory / "plots").is_dir() else []:
+        if path.stem not in known:
+            figures.append(file_figure(path, path.stem, path.stem.replace("_", " ")))
+    calibrated = sorted(directory.glob("*_calibrated.yaml"))
+    scenario_file = calibrated[0] if calibrated else None
+    scenario_text = None
+    if scenario_file is not None:
+        try:
+            scenario_text = scenario_file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            notes.append(f"{scenario_file.name} could not be read")
+    floor = settings.get("epsilon_floor")
+    settings_table = pairs(
+        [
+            ("scenario", name),
+            ("scenario file", diagnostics.get("scenario_file")),
+            ("population (particles per generation)", number_text(settings.get("population"))),
+            ("generations at most", settings.get("generations")),
+            (
+                "minimum threshold ε",
+                f"{settings.get('min_epsilon')}"
+                + (f" (floor {number_text(floor)})" if floor is not None else ""),
+            ),
+            ("time limit (minutes)", settings.get("max_minutes")),
+            ("replications per particle", settings.get("replications")),
+            ("seed", settings.get("seed")),
+            (
+                "executor",
+                f"{settings.get('executor')}"
+                + (f", {settings['workers']} workers" if settings.get("workers") else ""),
+            ),
+            ("stopped by", str(diagnostics.get("stop_reason", "?")).replace("_", " ")),
+            ("time taken (s)", number_text(diagnostics.get("seconds"))),
+        ]
+    )
+    strong = sorted((diagnostics.get("correlations") or {}).items(), key=lambda kv: -abs(kv[1] or 0.0))
+    correlations = Table(
+        ["inputs", "posterior correlation"],
+        [
+            [" ~ ".join(names.get(p, p) for p in pair.split(" | ")), f"{r:+.2f}"]
+            for pair, r in strong
+            if r is not None
+        ],
+    )
+    contents = [
+        ("settings", "Settings"),
+        ("generations", "Generations"),
+        ("parameters", "Prior and posterior"),
+        ("figures", "Figures"),
+        ("predictive", "Posterior predictive"),
+        ("calibrated", "Calibrated scenario"),
+    ]
+    count = len(diagnostics.get("generations") or [])
+    page = render(
+        "calibration.html.j2",
+        kind="calibration",
+        title=f"{name}: calibration report ({directory.resolve().name})",
+        heading=f"{name}: calibration report",
+        lead=(
+            f"Calibration folder {directory.resolve().name} · ABC-SMC (pyabc) · {count} generation(s) × "
+            f"{number_text(settings.get('population'))} particles · {len(priors)} inputs · "
+            f"{len(observations)} observations"
+        ),
+        description=None,
+        notes=list(notes),
+        key_points=_key_points(diagnostics, names, missed),
+        contents=contents,
+        settings=settings_table,
+        generations=generations,
+        parameters=parameter_table,
+        correlations=correlations,
+        figures=figures,
+        predictive=predictive,
+        scenario_file=scenario_file.name if scenario_file else None,
+        scenario_path=str(scenario_file) if scenario_file else None,
+        scenario_text=scenario_text,
+        directory=str(directory),
+    )
+    return page, notes

@@ -1,0 +1,384 @@
+"""The report of a run folder: key points, figures, summary tables, validation, scenario and manifest."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shlex
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sim.plots.html import (
+    Figure,
+    Point,
+    Table,
+    date_text,
+    file_figure,
+    flag,
+    km2_text,
+    number_text,
+    pairs,
+    png_data_uri,
+    render,
+    share_text,
+    source_of,
+    unit_of,
+    what_of,
+    yaml_text,
+)
+from sim.plots.report_scores import outside_phrase, outside_rows, quantity_table, score_table
+from sim.plots.run import require_outcomes, run_figures
+from sim.results.folder import RunFolder, open_folder
+
+MANIFEST_KEYS = (
+    ("kind", "kind"),
+    ("status", "status"),
+    ("scenario_name", "scenario"),
+    ("scenario_file", "scenario file"),
+    ("scenario_sha256", "scenario sha256"),
+    ("seed", "root seed"),
+    ("replications", "replications"),
+    ("chunk_size", "replications per chunk"),
+    ("daily", "daily tables kept (--daily)"),
+    ("package_version", "sim version"),
+    ("command_line", "command line"),
+    ("started", "started (UTC)"),
+    ("finished", "finished (UTC)"),
+)
+
+
+def read_json(path: Path, notes: list[str]) -> dict[str, Any] | None:
+    """Return a JSON file's object, or None with a note if it is missing or unreadable."""
+    if not path.is_file():
+        return None
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError):
+        notes.append(f"{path.name} is not valid JSON; left out")
+        return None
+    if not isinstance(document, dict):
+        notes.append(f"{path.name} does not hold a JSON object; left out")
+        return None
+    return document
+
+
+def _summary(run: RunFolder, notes: list[str]) -> dict[str, Any]:
+    from sim.analysis.summary import summarize
+
+    summary = read_json(run.directory / "summary.json", notes)
+    if summary is None:
+        notes.append("the run has no usable summary.json; the summary was computed from its tables")
+        return summarize(run.directory, run.scenario)
+    if any("outside_95" not in obs for obs in summary.get("observations", [])):
+        summary["observations"] = summarize(run.directory, run.scenario)["observations"]
+        notes.append(
+            "summary.json predates the 95% check of reported figures; the observations were summarised "
+            "again from the tables"
+        )
+    return summary
+
+
+def _side(obs: dict[str, Any]) -> str:
+    """Which side of the model's 95% band a report lies on."""
+    quantile = obs.get("quantile_of_observed")
+    if quantile == 0.0:
+        return "below every run"
+    if quantile == 1.0:
+        return "above every run"
+    return "below 97.5% of runs" if (quantile or 0.0) < 0.5 else "above 97.5% of runs"
+
+
+def outside(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    """The summarised observations that lie outside the middle 95% of runs."""
+    return [obs for obs in summary.get("observations", []) if obs.get("outside_95")]
+
+
+def _key_points(summary: dict[str, Any], run: RunFolder, validation: dict[str, Any] | None) -> list[Point]:
+    scenario = run.scenario
+    points = []
+    final = summary.get("final_area_km2") or {}
+    if final.get("p50") is not None:
+        points.append(
+            Point(
+                f"Held area on {date_text(scenario.end)}: median {km2_text(final['p50'])} km² (80% of runs "
+                f"between {km2_text(final.get('p10'))} and {km2_text(final.get('p90'))} km²), from "
+                f"{km2_text(summary.get('initial_area_km2'))} km² on {date_text(scenario.start)}."
+            )
+        )
+    if summary.get("p_withdrawal_by_end") is not None:
+        points.append(
+            Point(
+                f"Share of runs in which the defender began to withdraw by {date_text(scenario.end)}: "
+                f"{share_text(summary['p_withdrawal_by_end'])}."
+            )
+        )
+    for crossing in summary.get("crossings", []):
+        if crossing.get("is_half_of_start"):
+            when = date_text(crossing.get("median_date")) if crossing.get("median_date") else None
+            points.append(
+                Point(
+                    "Median date the held area first fell below half the start "
+                    f"({km2_text(crossing['threshold_km2'])} km²): {when or 'not reached by half the runs'}; "
+                    f"{share_text(crossing.get('share_crossed'))} of runs fell below it by the end."
+                )
+            )
+    observations = summary.get("observations", [])
+    missed = outside(summary)
+    if missed:
+        listed = "; ".join(
+            f"{what_of(obs)} on {date_text(obs.get('date'))} (reported {number_text(obs.get('observed'))} "
+            f"{unit_of(obs)}, {_side(obs)}; model median {number_text(obs.get('predicted_p50'))})"
+            for obs in missed
+        )
+        points.append(
+            Point(
+                f"{len(missed)} of {len(observations)} reported figures lie outside the middle 95% of runs "
+                f"(the model does not reach them): {listed}.",
+                warn=True,
+            )
+        )
+    elif observations:
+        points.append(
+            Point(
+                f"Every one of the {len(observations)} reported figures lies inside the middle 95% of runs."
+            )
+        )
+    if validation is not None:
+        for name, value in _quantities(validation):
+            coverage = value.get("coverage", {}).get("95", {})
+            points.append(
+                Point(
+                    f"Validation ({_validation_source(validation)}): {name}, mean CRPS "
+                    f"{number_text(value.get('mean_crps'))}; {coverage.get('inside', 0)} of "
+                    f"{value.get('observations', 0)} inside the 95% band."
+                )
+            )
+    return points
+
+
+def _quantities(validation: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    from sim.plots.report_scores import quantity_rows
+
+    return quantity_rows(validation.get("summary") or {})
+
+
+def _validation_source(validation: dict[str, Any]) -> str:
+    if validation.get("observations_file"):
+        return f"against {validation['observations_file']}"
+    return "in-sample, against the scenario's own observations"
+
+
+def _observation_table(summary: dict[str, Any], run: RunFolder) -> Table:
+    rows, flagged = [], set()
+    for index, obs in enumerate(summary.get("observations", [])):
+        low, high = obs.get("observed_low"), obs.get("observed_high")
+        inside = flag(f"no: {_side(obs)}") if obs.get("outside_95") else "yes"
+        if obs.get("outside_95"):
+            flagged.add(index)
+        rows.append(
+            [
+                obs.get("date", ""),
+                what_of(obs),
+                unit_of(obs),
+                number_text(obs.get("observed")),
+                "–" if low is None or high is None else f"{number_text(low)} – {number_text(high)}",
+                number_text(obs.get("predicted_p10")),
+                number_text(obs.get("predicted_p50")),
+                number_text(obs.get("predicted_p90")),
+                share_text(obs.get("quantile_of_observed")),
+                inside,
+                source_of(run.scenario, obs),
+            ]
+        )
+    headers = [
+        "date",
+        "what",
+        "unit",
+        "reported",
+        "its 95% range",
+        "model p10",
+        "median",
+        "p90",
+        "runs at or below the report",
+        "inside the model's 95%?",
+        "source (quoted from the scenario)",
+    ]
+    return Table(headers, rows, text=(0, 1, 2, 9, 10), flagged=flagged, wide=True, long=(1, 10))
+
+
+def _tables(summary: dict[str, Any], run: RunFolder) -> dict[str, Table]:
+    scenario = run.scenario
+    by_month = Table(
+        ["date", "held area p10 (km²)", "median (km²)", "p90 (km²)", "P(withdrawal begun by date)"],
+        [
+            [
+                row["date"],
+                km2_text(row.get("area_p10")),
+                km2_text(row.get("area_p50")),
+                km2_text(row.get("area_p90")),
+                share_text(row.get("p_withdrawn")),
+            ]
+            for row in summary.get("by_month", [])
+        ],
+    )
+    crossings = Table(
+        ["threshold (km²)", "share of runs below it by the end", "median date (Kaplan–Meier)", "median day"],
+        [
+            [
+                km2_text(c["threshold_km2"]) + (" (half the start)" if c.get("is_half_of_start") else ""),
+                share_text(c.get("share_crossed")),
+                c.get("median_date") or "not reached by half the runs",
+                "–" if c.get("median_day") is None else f"{c['median_day']:.0f}",
+            ]
+            for c in summary.get("crossings", [])
+        ],
+        text=(0, 2),
+    )
+    final = summary.get("final_area_km2") or {}
+    count = summary.get("replications") or 0
+    reasons = dict(summary.get("withdrawal_reasons") or {})
+    reasons["no withdrawal"] = count - sum(reasons.values())
+    casualties = summary.get("median_casualties") or {}
+    return {
+        "by_month": by_month,
+        "crossings": crossings,
+        "observations": _observation_table(summary, run),
+        "final": Table(
+            ["p10 (km²)", "median (km²)", "p90 (km²)"],
+            [[km2_text(final.get("p10")), km2_text(final.get("p50")), km2_text(final.get("p90"))]],
+            text=(),
+        ),
+        "reasons": Table(
+            ["rule", "runs", "share of runs"],
+            [
+                [name.replace("_", " "), f"{n:,}", share_text(n / count if count else None)]
+                for name, n in reasons.items()
+            ],
+        ),
+        "casualties": Table(
+            ["side", "role", "median cumulative casualties (soldiers)"],
+            [
+                [side, "holds the ground" if side == scenario.holder else "attacks", km2_text(value)]
+                for side, value in casualties.items()
+            ],
+            text=(0, 1),
+        ),
+    }
+
+
+def manifest_parts(run: RunFolder) -> tuple[Table, list[str], str]:
+    """Return the manifest's main keys as a table, the names of the other keys, and its JSON text.
+
+    The JSON leaves out the scenario (shown on its own) and the chunk list (counted in the table).
+    """
+    manifest = run.manifest.document()
+    rows: list[tuple[str, Any]] = []
+    for key, label in MANIFEST_KEYS:
+        if key not in manifest:
+            continue
+        value = manifest[key]
+        if key == "command_line" and isinstance(value, list):
+            value = shlex.join(str(v) for v in value)
+        rows.append((label, value))
+    chunks = manifest.get("chunks") or []
+    if chunks:
+        states: dict[str, int] = {}
+        for chunk in chunks:
+            states[chunk.get("status", "?")] = states.get(chunk.get("status", "?"), 0) + 1
+        rows.append(
+            ("chunks", f"{len(chunks):,} (" + ", ".join(f"{n:,} {s}" for s, n in states.items()) + ")")
+        )
+    known = {key for key, _ in MANIFEST_KEYS} | {"scenario", "chunks"}
+    rest = [key for key in manifest if key not in known]
+    text = json.dumps(
+        {k: v for k, v in manifest.items() if k not in ("scenario", "chunks")}, indent=2, default=str
+    )
+    return pairs(rows), rest, text
+
+
+def _validation(directory: Path, notes: list[str]) -> dict[str, Any] | None:
+    validation = read_json(directory / "validation.json", notes)
+    if validation is None:
+        return None
+    if not isinstance(validation.get("observations"), list) or not isinstance(
+        validation.get("summary"), dict
+    ):
+        notes.append("validation.json does not hold scored observations and a summary; left out")
+        return None
+    return validation
+
+
+def run_page(
+    directory: Path, at: dt.date | None, thresholds: Sequence[float] | None
+) -> tuple[str, list[str]]:
+    """Return a run folder's report page and the notes to print (figures skipped, warnings).
+
+    Raises:
+        InputError: If the folder is not a usable run folder, or an option is out of range.
+    """
+    run = open_folder(directory)
+    require_outcomes(run)
+    notes = list(run.notes)
+    summary = _summary(run, notes)
+    validation = _validation(directory, notes)
+    shown = list(notes)
+    figures = []
+    for item in run_figures(run, at, thresholds):
+        if item.note:
+            notes.append(f"{item.name}: {item.note}")
+        uri = png_data_uri(item.figure) if item.figure is not None else None
+        figures.append(Figure(item.name, item.caption, uri, item.note))
+    scenario = run.scenario
+    manifest = run.manifest.document()
+    replications = int(manifest.get("replications") or summary.get("replications") or 0)
+    contents = [("figures", "Figures"), ("summary", "Summary tables")]
+    validation_parts: dict[str, Any] | None = None
+    if validation is not None:
+        contents.append(("validation", "Validation"))
+        rows = validation["observations"]
+        figure = None
+        if validation.get("observations_file"):
+            figure = file_figure(
+                directory / "plots" / "validation.png",
+                "validation",
+                "The run's held area against the observed held areas of the validation file.",
+            )
+        validation_parts = {
+            "source": validation.get("source") or _validation_source(validation),
+            "file": validation.get("observations_file"),
+            "rows": score_table(rows),
+            "summary": quantity_table(validation["summary"]),
+            "outside": [outside_phrase(row) for row in outside_rows(rows)],
+            "figure": figure,
+        }
+    contents += [("scenario", "Scenario"), ("manifest", "Manifest")]
+    manifest_table, manifest_rest, manifest_json = manifest_parts(run)
+    page = render(
+        "run.html.j2",
+        kind="run",
+        title=f"{scenario.name}: simulation report ({run.name})",
+        heading=f"{scenario.name}: simulation report",
+        lead=(
+            f"Run folder {run.name} · {replications:,} replications · seed {manifest.get('seed', '?')} · "
+            f"{date_text(scenario.start)} to {date_text(scenario.end)} · "
+            f"sim {manifest.get('package_version', '?')}"
+        ),
+        description=scenario.description,
+        notes=shown,
+        key_points=_key_points(summary, run, validation),
+        contents=contents,
+        figures=figures,
+        tables=_tables(summary, run),
+        outside=outside(summary),
+        scenario_end=date_text(scenario.end),
+        seconds=summary.get("seconds"),
+        validation=validation_parts,
+        scenario_yaml=yaml_text(manifest.get("scenario", {})),
+        seed=manifest.get("seed", "?"),
+        manifest_table=manifest_table,
+        manifest_rest=manifest_rest,
+        manifest_json=manifest_json,
+        directory=str(directory),
+    )
+    return page, notes

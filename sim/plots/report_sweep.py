@@ -1,0 +1,359 @@
+"""The report of a sweep folder: design, per-point summary, figures, sensitivity indices, discovery boxes."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow.parquet as pq
+from matplotlib.figure import Figure as MplFigure
+
+from sim.analysis.discovery import short_names
+from sim.analysis.sweep_stats import PointStats, point_stats
+from sim.errors import InputError
+from sim.plots.html import (
+    Figure,
+    Point,
+    Table,
+    flag,
+    number_text,
+    pairs,
+    png_data_uri,
+    render,
+    share_text,
+    yaml_text,
+)
+from sim.plots.report_discovery import discoveries
+from sim.plots.report_run import manifest_parts, read_json
+from sim.plots.run import require_outcomes
+from sim.plots.sweep import indices_chart, main_effects, one_input, outcome_title, two_inputs
+from sim.results.columns import area_column, outcome_dates
+from sim.results.folder import open_folder
+from sim.results.readers import read_table
+from sim.scenario.schema import Scenario
+
+ROWS_SHOWN = 40
+"""Sweep points listed in the per-point table (all are in point_summary.parquet)."""
+WIDE_INTERVAL = 0.1
+"""A Sobol' index whose 95% interval is wider than ± this has not converged."""
+
+
+def default_outcomes(scenario: Scenario, chosen: list[str]) -> list[str]:
+    """The outcomes shown: the sweep's, else the area on the first observation date and at the end."""
+    if chosen:
+        return chosen
+    dates = [obs.date for obs in scenario.observations] or outcome_dates(scenario)[-1:]
+    return [area_column(dates[0]), "final_area_km2", f"withdrawn_by_{scenario.end.isoformat()}"]
+
+
+def _values_text(values: Any) -> str:
+    if isinstance(values, list):
+        return ", ".join(number_text(v) for v in values)
+    if isinstance(values, dict):
+        text = f"{number_text(values.get('low'))} to {number_text(values.get('high'))}"
+        return text + (f", {values['n']} evenly spaced values" if values.get("n") else "")
+    return str(values)
+
+
+def _design(manifest: dict[str, Any], points: dict[str, list[Any]], names: dict[str, str]) -> dict[str, Any]:
+    sweep = manifest.get("sweep") or {}
+    vary = sweep.get("vary") or {}
+    count = len(points["point"])
+    replications = int(manifest.get("replications") or 0)
+    inputs = Table(
+        ["input", "short name", "values given", "range in the points", "distinct values"],
+        [
+            [
+                path,
+                names[path],
+                _values_text(vary.get(path, "–")),
+                f"{number_text(min(points[path]))} to {number_text(max(points[path]))}",
+                len(set(points[path])),
+            ]
+            for path in manifest.get("varied") or []
+        ],
+        text=(0, 1, 2),
+    )
+    design = sweep.get("design", "grid")
+    settings = [
+        ("design", design + ("" if design == "grid" else f" ({sweep.get('samples')} base samples)")),
+        ("points", f"{count:,}"),
+        ("replications per point", f"{replications:,}"),
+        ("runs in all", f"{count * replications:,}"),
+        ("root seed", f"{sweep.get('seed')} (replication i has the same seed at every point)"),
+        ("sweep file", manifest.get("sweep_file") or "– (--vary on the command line)"),
+        (
+            "base scenario",
+            sweep.get("scenario") or manifest.get("scenario_file") or "– (see the command line)",
+        ),
+        ("outcomes asked for", ", ".join(sweep.get("outcomes") or []) or "– (the standard set)"),
+        ("--set overrides", ", ".join(f"{k}={v}" for k, v in (sweep.get("set") or {}).items()) or "none"),
+    ]
+    return {"inputs": inputs, "settings": pairs(settings)}
+
+
+def _interval(stats: PointStats, index: int) -> str:
+    centre, low, high = stats.centre[index], stats.ci_low[index], stats.ci_high[index]
+    if math.isnan(centre):
+        return "–"
+    if stats.share:
+        return f"{share_text(centre)} ({low:.0%}–{high:.0%})"
+    return f"{number_text(centre)} ({number_text(low)}–{number_text(high)})"
+
+
+def _point_table(
+    points: dict[str, list[Any]],
+    paths: list[str],
+    names: dict[str, str],
+    panels: list[tuple[str, PointStats]],
+) -> Table:
+    headers = ["point"]
+    headers += [
+        f"{outcome_title(o)}: {'share of runs' if s.share else 'median'} (95% interval)" for o, s in panels
+    ]
+    headers += [names[p] for p in paths]
+    rows = []
+    for index in range(min(ROWS_SHOWN, len(points["point"]))):
+        row: list[Any] = [points["point"][index], *(_interval(stats, index) for _, stats in panels)]
+        row += [number_text(points[p][index]) for p in paths]
+        rows.append(row)
+    return Table(headers, rows, text=(), wide=True)
+
+
+def sweep_figures(
+    points: dict[str, list[Any]],
+    paths: list[str],
+    panels: list[tuple[str, PointStats]],
+    scenario: Scenario,
+    title: str,
+    design: str,
+) -> Iterator[tuple[str, str, MplFigure]]:
+    """Yield the sweep's figures (as ``sim plot`` draws them), one at a time: name, caption, figure."""
+    if design == "grid" and len(paths) == 1:
+        caption = (
+            "Each outcome against the varied input: median with the 10–90% of runs and its 95% interval."
+        )
+        yield "sweep_outcomes", caption, one_input(points, paths[0], panels, scenario, title, False)
+    elif design == "grid" and len(paths) == 2:
+        caption = "Each outcome over the grid of the two varied inputs, each cell with its 95% interval."
+        yield "sweep_heatmap", caption, two_inputs(points, paths, panels, scenario, title)
+    elif design == "grid":
+        caption = "Main effects: each input's levels, averaged over the grid's other inputs."
+        yield "sweep_main_effects", caption, main_effects(points, paths, panels, scenario, title)
+    else:
+        for path in paths:
+            caption = (
+                f"Each outcome against {path}, the other inputs varying too: one dot per point and the "
+                "median in each tenth of the input's range."
+            )
+            yield (
+                f"sweep_{path.replace('.', '_')}",
+                caption,
+                one_input(points, path, panels, scenario, title, True),
+            )
+
+
+def _sensitivity(results: dict[str, Any], names: dict[str, str], samples: Any) -> dict[str, Any]:
+    """Tables of the indices per outcome, and the convergence problems found."""
+    tables, problems = [], {"wide": 0, "order": 0, "count": 0}
+    sobol = False
+    for outcome, entries in results.items():
+        if not entries:
+            continue
+        sobol = "ST" in entries[0]
+        key = "ST" if sobol else "mu_star"
+        rows, flagged = [], set()
+        for index, entry in enumerate(sorted(entries, key=lambda e: -float(e.get(key) or 0.0))):
+            name = names.get(entry["input"], entry["input"])
+            if not sobol:
+                rows.append(
+                    [
+                        name,
+                        f"{number_text(entry['mu_star'])} ± {number_text(entry['mu_star_conf'])}",
+                        number_text(entry.get("sigma")),
+                    ]
+                )
+                continue
+            issues = []
+            problems["count"] += 2
+            wide = [which for which in ("S1", "ST") if entry[f"{which}_conf"] > WIDE_INTERVAL]
+            problems["wide"] += len(wide)
+            if wide:
+                issues.append(f"{' and '.join(wide)} ± more than {WIDE_INTERVAL}")
+            if entry["S1"] - entry["S1_conf"] > entry["ST"] + entry["ST_conf"]:
+                problems["order"] += 1
+                issues.append("S1 above ST")
+            if issues:
+                flagged.add(index)
+            rows.append(
+                [
+                    name,
+                    f"{entry['S1']:.3f} ± {entry['S1_conf']:.3f}",
+                    f"{entry['ST']:.3f} ± {entry['ST_conf']:.3f}",
+                    flag("; ".join(issues)) if issues else "ok",
+                ]
+            )
+        headers = (
+            ["input", "first order S1 ± 95%", "total ST ± 95%", "converged?"]
+            if sobol
+            else ["input", "mu* ± 95% (outcome's unit)", "sigma"]
+        )
+        tables.append((outcome_title(outcome), Table(headers, rows, text=(0, 3), flagged=flagged)))
+    warning = None
+    if sobol and (problems["wide"] or problems["order"]):
+        parts = []
+        if problems["wide"]:
+            parts.append(
+                f"{problems['wide']} of {problems['count']} intervals are wider than ±{WIDE_INTERVAL}"
+            )
+        if problems["order"]:
+            parts.append(f"{problems['order']} inputs have S1 above ST beyond their intervals")
+        warning = (
+            f"The sensitivity indices have not converged ({' and '.join(parts)}): too few samples: raise "
+            f"--samples (now {samples}); until then, read the ranking only where the intervals do not "
+            "overlap."
+        )
+    return {"tables": tables, "warning": warning, "sobol": sobol}
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _listed(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _spread(
+    points: dict[str, list[Any]],
+    paths: list[str],
+    names: dict[str, str],
+    panels: list[tuple[str, PointStats]],
+) -> list[Point]:
+    """For each outcome, its lowest and highest point (with the inputs there, if they are few)."""
+    said = []
+    for outcome, stats in panels:
+        if np.all(np.isnan(stats.centre)):
+            continue
+        low, high = int(np.nanargmin(stats.centre)), int(np.nanargmax(stats.centre))
+
+        def at(index: int) -> str:
+            where = ", ".join(f"{names[p]} {number_text(points[p][index])}" for p in paths)
+            return f"point {points['point'][index]}" + (f": {where}" if len(paths) <= 3 else "")
+
+        value = share_text if stats.share else number_text
+        said.append(
+            Point(
+                _capital(outcome_title(outcome))
+                + f", {'share of runs' if stats.share else 'median'} per point: from "
+                f"{value(stats.centre[low])} ({at(low)}) to {value(stats.centre[high])} ({at(high)})."
+            )
+        )
+    return said
+
+
+def _key_points(
+    design: str,
+    count: int,
+    replications: int,
+    spread: list[Point],
+    sensitivity: dict[str, Any] | None,
+    found: list[dict[str, Any]],
+) -> list[Point]:
+    points = [Point(f"A {design} sweep: {count:,} points × {replications:,} replications.")]
+    points.extend(spread)
+    if sensitivity is not None:
+        tops: dict[str, list[str]] = {}
+        for title, table in sensitivity["tables"]:
+            if table.rows:
+                tops.setdefault(str(table.rows[0][0]), []).append(title)
+        measure = "total index ST" if sensitivity["sobol"] else "mu*"
+        if tops:
+            said = "; ".join(f"{name} for {_listed(titles)}" for name, titles in tops.items())
+            points.append(Point(f"The most influential input (largest {measure}): {said}."))
+        if sensitivity["warning"]:
+            points.append(Point(sensitivity["warning"], warn=True))
+    points.extend(
+        Point(f"Discovery ({box['folder']}/): {box['sentence']}") for box in found if box.get("sentence")
+    )
+    return points
+
+
+def sweep_page(directory: Path) -> tuple[str, list[str]]:
+    """Return a sweep folder's report page and the notes to print.
+
+    Raises:
+        InputError: If the folder is not a usable sweep folder.
+    """
+    folder = open_folder(directory, "read", kind="sweep")
+    require_outcomes(folder)
+    notes = list(folder.notes)
+    if not (directory / "points.parquet").is_file():
+        raise InputError("holds no points.parquet: the sweep's design is missing", str(directory))
+    scenario = folder.scenario
+    manifest = folder.manifest.document()
+    sweep = manifest.get("sweep") or {}
+    design = sweep.get("design", "grid")
+    points = pq.read_table(directory / "points.parquet").to_pydict()
+    paths: list[str] = list(manifest.get("varied") or [])
+    names = short_names(paths)
+    count = len(points["point"])
+    replications = int(manifest.get("replications") or 0)
+    table = read_table(directory, "outcomes")
+    shown = default_outcomes(scenario, list(sweep.get("outcomes") or []))
+    panels = [(outcome, point_stats(table, scenario, outcome, count)) for outcome in shown]
+    del table
+    title = f"{scenario.name}: {design} sweep, {count} points × {replications} runs"
+    figures = [
+        Figure(name, caption, png_data_uri(figure))
+        for name, caption, figure in sweep_figures(points, paths, panels, scenario, title, design)
+    ]
+    sensitivity = None
+    results = read_json(directory / "sensitivity.json", notes)
+    if results:
+        sensitivity = _sensitivity(results, names, sweep.get("samples"))
+        chart = indices_chart(results, title)
+        caption = "Sensitivity indices of each outcome with their 95% intervals."
+        sensitivity["figure"] = Figure("sensitivity", caption, png_data_uri(chart))
+    found = discoveries(directory, notes)
+    contents = [("design", "Design"), ("points", "Per-point summary"), ("figures", "Figures")]
+    if sensitivity is not None:
+        contents.append(("sensitivity", "Sensitivity indices"))
+    if found:
+        contents.append(("discovery", "Scenario discovery"))
+    contents += [("scenario", "Base scenario"), ("manifest", "Manifest")]
+    manifest_table, manifest_rest, manifest_json = manifest_parts(folder)
+    outcomes_missing = [o for o, s in panels if np.all(np.isnan(s.centre))]
+    notes.extend(f"the outcome {o} has no value at any point" for o in outcomes_missing)
+    page = render(
+        "sweep.html.j2",
+        kind="sweep",
+        title=f"{scenario.name}: sweep report ({folder.name})",
+        heading=f"{scenario.name}: sweep report",
+        lead=(
+            f"Sweep folder {folder.name} · {design} design · {count:,} points × {replications:,} "
+            f"replications · seed {manifest.get('seed', '?')} · sim {manifest.get('package_version', '?')}"
+        ),
+        description=scenario.description,
+        notes=notes,
+        key_points=_key_points(
+            design, count, replications, _spread(points, paths, names, panels), sensitivity, found
+        ),
+        contents=contents,
+        design=_design(manifest, points, names),
+        point_table=_point_table(points, paths, names, panels),
+        shown_rows=min(ROWS_SHOWN, count),
+        point_count=count,
+        figures=figures,
+        sensitivity=sensitivity,
+        discoveries=found,
+        scenario_yaml=yaml_text(manifest.get("scenario", {})),
+        manifest_table=manifest_table,
+        manifest_rest=manifest_rest,
+        manifest_json=manifest_json,
+        directory=str(directory),
+    )
+    return page, notes
