@@ -4,6 +4,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+ECHO_LIMIT = 60
+"""Most characters of a user's value (or of a file's content) an error message repeats."""
+MESSAGE_LIMIT = 400
+"""Most characters of an error message, whatever it holds."""
+
+
+def shorten(value: object, limit: int = ECHO_LIMIT) -> str:
+    """Return ``repr(value)`` on one line and at most ``limit`` characters.
+
+    Errors repeat what the user gave so it can be found, never a whole file or a huge value.
+    """
+    return clip(repr(value), limit)
+
+
+def clip(text: str, limit: int = ECHO_LIMIT) -> str:
+    """Return ``text`` on one line (runs of white space as one space), at most ``limit`` characters."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
 
 @dataclass
 class InputError(Exception):
@@ -26,4 +45,29 @@ class InputError(Exception):
         if self.file:
             where = self.file + (f":{self.line}" if self.line else "") + ": "
         field = f"{self.field}: " if self.field else ""
-        return f"{where}{field}{self.message}"
+        return _one_line(f"{where}{field}{self.message}")
+
+
+def _one_line(text: str) -> str:
+    """Return ``text`` on one line (control characters and line breaks as spaces), capped in length."""
+    cleaned = "".join(ch if ch.isprintable() else " " for ch in text)
+    if len(cleaned) > MESSAGE_LIMIT:
+        cleaned = cleaned[: MESSAGE_LIMIT - 3] + "..."
+    return cleaned
+
+
+class FieldValueError(ValueError):
+    """A validation error that belongs to a field below the one being validated.
+
+    A check across fields (an observation's date against the scenario's end, say) runs on the
+    enclosing block; raising this instead of a plain ``ValueError`` lets the loader name the field
+    itself, and so its line.
+
+    Attributes:
+        path: The field's path relative to the block that raised the error, e.g.
+            ``("observations", 2, "date")``.
+    """
+
+    def __init__(self, message: str, path: tuple[str | int, ...]) -> None:
+        super().__init__(message)
+        self.path = path

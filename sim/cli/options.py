@@ -12,7 +12,14 @@ import click
 from sim.batch.executors import check_scheduler
 from sim.batch.runner import BatchResult
 
-__all__ = ["check_scheduler", "executor_options", "finish_batch_or_exit", "load", "set_option"]
+__all__ = [
+    "allow_outside_option",
+    "check_scheduler",
+    "executor_options",
+    "finish_batch_or_exit",
+    "load",
+    "set_option",
+]
 
 EXIT_FAILED = 1
 EXIT_INTERRUPTED = 130
@@ -71,14 +78,40 @@ def finish_batch_or_exit(command: str, directory: Path, work: Callable[[], Batch
 
 
 def set_option(function: Callable[..., Any]) -> Callable[..., Any]:
-    """Add ``--set PATH=VALUE`` (repeatable) to a command."""
+    """Add ``--set PATH=VALUE`` (repeatable) and ``--allow-outside-files`` to a command."""
+    function = allow_outside_option(function)
     return click.option(
         "--set",
         "overrides",
         multiple=True,
         metavar="PATH=VALUE",
         help="Override any scenario field, e.g. --set sides.russia.attack.advance_km=1.2 "
-        "(values are YAML: numbers, names or {dist: uniform, low: 1, high: 2}). Repeatable.",
+        "(values are YAML: numbers, names or {dist: uniform, low: 1, high: 2}; a relative samples "
+        "file is relative to the scenario's folder). Repeatable.",
+    )(function)
+
+
+def _allow_outside(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value:
+        from sim.scenario.files import reset_outside_allowed, set_outside_allowed
+
+        token = set_outside_allowed(True)
+        ctx.call_on_close(lambda: reset_outside_allowed(token))
+
+
+def allow_outside_option(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Add ``--allow-outside-files``: let scenarios read files outside their folder and the working folder.
+
+    The choice holds for every scenario loaded while the command runs (``sim.scenario.files``); it
+    takes no parameter in the command's function.
+    """
+    return click.option(
+        "--allow-outside-files",
+        is_flag=True,
+        expose_value=False,
+        callback=_allow_outside,
+        help="Let the scenario's extends: and empirical files lie outside its folder and the working "
+        "folder (also: SIM_ALLOW_OUTSIDE_FILES=1).",
     )(function)
 
 

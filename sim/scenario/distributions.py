@@ -7,7 +7,9 @@ numbers across a sweep and lets designed experiments (LHS, Sobol) reuse the same
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -25,9 +27,23 @@ from pydantic import (
 )
 from scipy import special
 
+from sim.errors import shorten
+from sim.scenario import limits
+from sim.scenario.files import FileProblem, read_limited
+
+U_LOWEST = 0.5 / 9007199254740992.0
+"""The smallest uniform the sampler draws (``sim.scenario.parameters.uniform_for``): 2**-54."""
+U_HIGHEST = 1.0 - 2.0**-53
+"""The largest uniform the sampler draws: the largest float below 1."""
+
+NUMBER = 1e12
+"""Largest magnitude of any number written in a distribution."""
+Number = Annotated[float, Field(ge=-NUMBER, le=NUMBER)]
+"""A finite number of at most 1e12 in magnitude (so sums and widths of them stay finite)."""
+
 
 class _Distribution(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     def ppf(self, u: float) -> float:
         """Return the quantile at probability ``u`` in (0, 1)."""
@@ -36,6 +52,18 @@ class _Distribution(BaseModel):
     def support(self) -> tuple[float, float]:
         """Return the smallest and largest value the distribution can produce."""
         raise NotImplementedError
+
+    def reach(self) -> tuple[float, float]:
+        """Return the smallest and largest value the sampler can actually draw.
+
+        Sampling is by ``ppf`` at a uniform that is never closer to 0 or 1 than ``U_LOWEST`` (53-bit
+        draws), so even a distribution with an infinite support (a normal, a log-normal) reaches only
+        a finite range: a log-normal reaches its median times exp(8.3 sigma).
+        """
+        low, high = self.support()
+        lowest = low if math.isfinite(low) else self.ppf(U_LOWEST)
+        highest = high if math.isfinite(high) else self.ppf(U_HIGHEST)
+        return (lowest, highest)
 
     def median(self) -> float:
         """Return the median, used wherever a scenario is shown or run deterministically."""
@@ -51,7 +79,7 @@ class Fixed(_Distribution):
     """A fixed value written as a distribution (useful to switch an uncertain input off)."""
 
     dist: Literal["fixed"]
-    value: float
+    value: Number
 
     def ppf(self, u: float) -> float:
         """Return the value, whatever ``u``."""
@@ -66,8 +94,8 @@ class Uniform(_Distribution):
     """Uniform on [low, high]."""
 
     dist: Literal["uniform"]
-    low: float
-    high: float
+    low: Number
+    high: Number
 
     @model_validator(mode="after")
     def _ordered(self) -> Uniform:
@@ -88,10 +116,10 @@ class Normal(_Distribution):
     """Normal with mean and standard deviation, optionally truncated to [low, high]."""
 
     dist: Literal["normal"]
-    mean: float
-    sd: float = Field(gt=0)
-    low: float | None = None
-    high: float | None = None
+    mean: Number
+    sd: float = Field(gt=0, le=NUMBER)
+    low: Number | None = None
+    high: Number | None = None
 
     @model_validator(mode="after")
     def _bounds(self) -> Normal:
@@ -128,10 +156,10 @@ class LogNormal(_Distribution):
     """Log-normal given by its median and the standard deviation of its logarithm."""
 
     dist: Literal["lognormal"]
-    median_value: float = Field(gt=0, alias="median")
-    sigma: float = Field(gt=0)
+    median_value: float = Field(gt=0, le=NUMBER, alias="median")
+    sigma: float = Field(gt=0, le=limits.SPREAD)
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
     def ppf(self, u: float) -> float:
         """Return median * exp(sigma * z_u)."""
@@ -150,9 +178,9 @@ class Triangular(_Distribution):
     """Triangular on [low, high] with its mode."""
 
     dist: Literal["triangular"]
-    low: float
-    mode: float
-    high: float
+    low: Number
+    mode: Number
+    high: Number
 
     @model_validator(mode="after")
     def _ordered(self) -> Triangular:
@@ -180,10 +208,10 @@ class Beta(_Distribution):
     """Beta(alpha, beta) scaled to [low, high] (default [0, 1])."""
 
     dist: Literal["beta"]
-    alpha: float = Field(gt=0)
-    beta: float = Field(gt=0)
-    low: float = 0.0
-    high: float = 1.0
+    alpha: float = Field(gt=0, le=1e6)
+    beta: float = Field(gt=0, le=1e6)
+    low: Number = 0.0
+    high: Number = 1.0
 
     @model_validator(mode="after")
     def _ordered(self) -> Beta:
@@ -204,15 +232,15 @@ class Choice(_Distribution):
     """One of a list of values, with optional weights (equal by default)."""
 
     dist: Literal["choice"]
-    values: tuple[float, ...] = Field(min_length=1)
-    weights: tuple[float, ...] | None = None
+    values: tuple[Number, ...] = Field(min_length=1, max_length=limits.CHOICE_VALUES)
+    weights: tuple[Number, ...] | None = None
 
     @model_validator(mode="after")
     def _weights(self) -> Choice:
         if self.weights is not None:
             if len(self.weights) != len(self.values):
                 raise ValueError(f"choice has {len(self.values)} values but {len(self.weights)} weights")
-            if any(w < 0 for w in self.weights) or sum(self.weights) <= 0:
+            if any(not w >= 0 for w in self.weights) or not sum(self.weights) > 0:
                 raise ValueError("choice weights must be non-negative and not all zero")
         return self
 
@@ -242,26 +270,43 @@ class Empirical(_Distribution):
     Every empirical distribution reading the same file draws the same row in a replication, so
     parameters calibrated together keep their correlations. ``weights`` names a column of sampling
     weights (equal weights if absent). A relative ``file`` is relative to the scenario file that
-    names it. Parquet and CSV files are read.
+    names it. Parquet and CSV files are read: a regular file of at most 64 MB and 1,000,000 rows,
+    whose columns read hold finite numbers (weights non-negative, not all zero). Errors name the
+    file, the column and the line, never the file's contents.
     """
 
     dist: Literal["empirical"]
-    file: str
-    column: str
-    weights: str | None = None
+    file: str = Field(max_length=4096)
+    column: str = Field(max_length=1000)
+    weights: str | None = Field(None, max_length=1000)
     _values: np.ndarray = PrivateAttr()
     _cumulative: np.ndarray = PrivateAttr()
     _hash: str = PrivateAttr()
 
     @model_validator(mode="after")
     def _load(self) -> Empirical:
-        values, weights = _read_columns(Path(self.file), self.column, self.weights)
-        self._hash = hashlib.sha256(Path(self.file).read_bytes()).hexdigest()
+        path = Path(self.file)
+        name = _file_name(path)
+        try:
+            content = read_limited(path, limits.SAMPLES_BYTES)
+        except FileNotFoundError:
+            raise ValueError(f"no such file {name}") from None
+        except IsADirectoryError:
+            raise ValueError(f"{name} is a folder, not a samples file") from None
+        except FileProblem as exc:
+            raise ValueError(f"{name} {exc}") from None
+        except OSError as exc:
+            raise ValueError(f"cannot read {name} ({shorten(exc.strerror or type(exc).__name__)})") from None
+        try:
+            values, weights = _read_columns(path, content, self.column, self.weights)
+        except FileProblem as exc:
+            raise ValueError(f"{name} {exc}") from None
+        self._hash = hashlib.sha256(content).hexdigest()
         if values.size == 0:
-            raise ValueError(f"{self.file} has no rows")
-        if weights is not None and (np.any(weights < 0) or weights.sum() <= 0):
+            raise ValueError(f"{name} has no rows")
+        if weights is not None and (np.any(weights < 0) or not weights.sum() > 0):
             raise ValueError(
-                f"{self.file}: column {self.weights!r} must hold non-negative weights, not all zero"
+                f"{name}: column {shorten(self.weights)} must hold non-negative weights, not all zero"
             )
         self._values = values
         weights = np.ones(values.size) if weights is None else weights
@@ -287,31 +332,112 @@ class Empirical(_Distribution):
         return f"empirical({self.file}, column {self.column}, {self._values.size} rows)"
 
 
-def _read_columns(path: Path, column: str, weights: str | None) -> tuple[np.ndarray, np.ndarray | None]:
-    """Read one column (and optionally a weight column) of a Parquet or CSV file."""
-    if not path.is_file():
-        raise ValueError(f"no such file {str(path)!r}")
+def _file_name(path: Path) -> str:
+    return shorten(str(path), 200)
+
+
+def _read_columns(
+    path: Path, content: bytes, column: str, weights: str | None
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Read one column (and optionally a weight column) of a Parquet or CSV file's bytes.
+
+    Raises:
+        FileProblem: Saying what is wrong (a missing column, a cell that is not a finite number, a
+            ragged row...), naming columns and lines but quoting nothing else of the file.
+    """
     wanted = [column] + ([weights] if weights else [])
-    try:
-        if path.suffix.lower() == ".csv":
-            import csv
-
-            with path.open(newline="", encoding="utf-8") as handle:
-                rows = list(csv.DictReader(handle))
-            available = set(rows[0]) if rows else set()
-            data = {name: np.array([float(r[name]) for r in rows]) for name in wanted if name in available}
-        else:
-            import pyarrow.parquet as pq
-
-            table = pq.read_table(path)
-            available = set(table.column_names)
-            data = {name: table[name].to_numpy().astype(float) for name in wanted if name in available}
-    except (OSError, ValueError) as exc:
-        raise ValueError(f"cannot read {str(path)!r} ({exc})") from None
-    for name in wanted:
-        if name not in data:
-            raise ValueError(f"{str(path)!r} has no column {name!r}")
+    if path.suffix.lower() == ".csv":
+        data = _csv_columns(content, wanted)
+    else:
+        data = _parquet_columns(content, wanted)
+    for name, values in data.items():
+        bad = np.flatnonzero(~np.isfinite(values))
+        if bad.size:
+            raise FileProblem(
+                f"column {shorten(name)} holds a value that is not a finite number (row {int(bad[0]) + 1:,})"
+            )
     return data[column], (data[weights] if weights else None)
+
+
+def _csv_columns(content: bytes, wanted: list[str]) -> dict[str, np.ndarray]:
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise FileProblem(f"is not UTF-8 text (bad byte at offset {exc.start:,})") from None
+    if "\0" in text:
+        raise FileProblem("holds a NUL byte: not a CSV file")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise FileProblem("has no rows")
+        positions: dict[str, int] = {}
+        for name in wanted:
+            found = [i for i, cell in enumerate(header) if cell.strip() == name]
+            if not found:
+                raise FileProblem(f"has no column {shorten(name)}")
+            if len(found) > 1:
+                raise FileProblem(f"has {len(found)} columns named {shorten(name)}")
+            positions[name] = found[0]
+        columns: dict[str, list[float]] = {name: [] for name in wanted}
+        for row in reader:
+            if not row:
+                continue  # a blank line
+            if len(row) != len(header):
+                raise FileProblem(
+                    f"line {reader.line_num:,} has {len(row)} cells but the header has {len(header)}"
+                )
+            if len(columns[wanted[0]]) >= limits.SAMPLES_ROWS:
+                raise FileProblem(f"has more than {limits.SAMPLES_ROWS:,} rows")
+            for name, position in positions.items():
+                cell = row[position]
+                if len(cell) > limits.CSV_FIELD_CHARS:
+                    raise FileProblem(
+                        f"line {reader.line_num:,}, column {shorten(name)}: the cell is too long"
+                    )
+                try:
+                    columns[name].append(float(cell))
+                except ValueError:
+                    raise FileProblem(
+                        f"line {reader.line_num:,}, column {shorten(name)}: not a number"
+                    ) from None
+    except csv.Error:
+        raise FileProblem(
+            f"is not a readable CSV file (line {reader.line_num:,}: a cell too long or badly quoted)"
+        ) from None
+    return {name: np.array(values, dtype=float) for name, values in columns.items()}
+
+
+def _parquet_columns(content: bytes, wanted: list[str]) -> dict[str, np.ndarray]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(pa.BufferReader(content))
+        schema = parquet.schema_arrow
+        if parquet.metadata.num_rows > limits.SAMPLES_ROWS:
+            raise FileProblem(f"has more than {limits.SAMPLES_ROWS:,} rows")
+        for name in wanted:
+            found = schema.get_all_field_indices(name)
+            if not found:
+                raise FileProblem(f"has no column {shorten(name)}")
+            if len(found) > 1:
+                raise FileProblem(f"has {len(found)} columns named {shorten(name)}")
+            kind = schema.field(name).type
+            if not (pa.types.is_integer(kind) or pa.types.is_floating(kind)):
+                raise FileProblem(f"column {shorten(name)} does not hold numbers")
+        table = parquet.read(columns=wanted)
+        data: dict[str, np.ndarray] = {}
+        for name in wanted:
+            chunked = table[name]
+            if chunked.null_count:
+                raise FileProblem(f"column {shorten(name)} has empty (null) cells")
+            data[name] = np.asarray(chunked.to_numpy(), dtype=float)
+    except FileProblem:
+        raise
+    except (pa.ArrowException, OSError, ValueError, TypeError, KeyError) as exc:
+        raise FileProblem(f"cannot be read as a Parquet file ({type(exc).__name__})") from None
+    return data
 
 
 Distribution = Annotated[
@@ -322,42 +448,51 @@ DISTRIBUTION_KINDS = ("fixed", "uniform", "normal", "lognormal", "triangular", "
 
 
 def _number_or_distribution(value: Any) -> Any:
-    """Turn the YAML forms of a number into a float; leave mappings to the distribution union."""
+    """Turn the YAML forms of a number into a finite float; leave mappings to the distribution union."""
     if isinstance(value, bool):
         raise ValueError("expected a number or a distribution, got a boolean")
     if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
+        try:
+            number = float(value)
+        except OverflowError:
+            raise ValueError(f"must be a finite number (got {shorten(value)})") from None
+    elif isinstance(value, str):
         try:
             # PyYAML reads 1e3 (no dot) as a string; accept it, and 12_000.
-            return float(value.replace("_", ""))
+            number = float(value.replace("_", ""))
         except ValueError:
-            raise ValueError(f"expected a number or a distribution, got {value!r}") from None
-    if isinstance(value, dict):
+            raise ValueError(f"expected a number or a distribution, got {shorten(value)}") from None
+    elif isinstance(value, dict):
         kind = value.get("dist")
         if kind is None:
             raise ValueError("a distribution needs a 'dist' key, one of: " + ", ".join(DISTRIBUTION_KINDS))
         if kind not in DISTRIBUTION_KINDS:
             raise ValueError(
-                f"unknown distribution {kind!r}; expected one of: " + ", ".join(DISTRIBUTION_KINDS)
+                f"unknown distribution {shorten(kind)}; expected one of: " + ", ".join(DISTRIBUTION_KINDS)
             )
         return value
-    if isinstance(value, _Distribution):
+    elif isinstance(value, _Distribution):
         return value
-    raise ValueError(f"expected a number or a distribution, got {type(value).__name__}")
+    else:
+        raise ValueError(f"expected a number or a distribution, got {type(value).__name__}")
+    if not math.isfinite(number):
+        raise ValueError(f"must be a finite number (got {shorten(value)})")
+    return number
 
 
 Param = Annotated[float | Distribution, BeforeValidator(_number_or_distribution)]
-"""A scenario number: a fixed float, or a distribution sampled once per replication."""
+"""A scenario number: a finite float, or a distribution sampled once per replication."""
 
 
 def _within(low: float | None, high: float | None) -> Callable[[Any], Any]:
+    """Check a number, or the whole support of a distribution, against [low, high] (NaN fails)."""
+
     def check(value: float | _Distribution) -> float | _Distribution:
         lo, hi = (value, value) if isinstance(value, float) else value.support()
-        if low is not None and lo < low:
+        if low is not None and not lo >= low:
             what = "value" if isinstance(value, float) else "distribution can reach"
             raise ValueError(f"must be >= {low} ({what} {lo})")
-        if high is not None and hi > high:
+        if high is not None and not hi <= high:
             what = "value" if isinstance(value, float) else "distribution can reach"
             raise ValueError(f"must be <= {high} ({what} {hi})")
         return value
@@ -368,10 +503,38 @@ def _within(low: float | None, high: float | None) -> Callable[[Any], Any]:
 def _positive(value: float | _Distribution) -> float | _Distribution:
     lowest = value if isinstance(value, float) else value.support()[0]
     # A log-normal's support is open at 0: it never produces 0 itself.
-    if lowest <= 0.0 and not isinstance(value, LogNormal):
+    if not lowest > 0.0 and not isinstance(value, LogNormal):
         what = "value" if isinstance(value, float) else "distribution can reach"
         raise ValueError(f"must be > 0 ({what} {lowest})")
     return value
+
+
+def show(number: float) -> str:
+    """Return a bound or a value as a reader would write it (100,000; 0.5; 1e+12)."""
+    if math.isfinite(number) and number == int(number) and abs(number) < 1e15:
+        return f"{int(number):,}"
+    return f"{number:g}"
+
+
+def limit(high: float, low: float | None = None) -> AfterValidator:
+    """A plausibility bound on a scenario number: ``low <= value <= high`` (see ``sim.scenario.limits``).
+
+    A distribution is checked over the range its draws can actually reach (``reach``), so a
+    log-normal, whose support is unbounded, is held to the values the sampler can produce.
+    """
+
+    def check(value: Any) -> Any:
+        if not isinstance(value, float | _Distribution):
+            return value
+        lo, hi = (value, value) if isinstance(value, float) else value.reach()
+        what = "value" if isinstance(value, float) else "the distribution reaches"
+        if low is not None and not lo >= low:
+            raise ValueError(f"must be >= {show(low)} ({what} {show(lo)})")
+        if not hi <= high:
+            raise ValueError(f"must be <= {show(high)}, a plausible bound ({what} {show(hi)})")
+        return value
+
+    return AfterValidator(check)
 
 
 Positive = Annotated[Param, AfterValidator(_positive)]
@@ -380,8 +543,10 @@ NonNegative = Annotated[Param, AfterValidator(_within(0.0, None))]
 """A number or distribution that can never be negative."""
 Fraction = Annotated[Param, AfterValidator(_within(0.0, 1.0))]
 """A number or distribution within [0, 1]."""
-Days = Annotated[Param, AfterValidator(_within(1.0, None))]
-"""A number of days (or a distribution of them), at least 1."""
+Days = Annotated[Param, AfterValidator(_within(1.0, None)), limit(limits.DAYS)]
+"""A number of days (or a distribution of them), at least 1 and at most ten years."""
+Duration = Annotated[NonNegative, limit(limits.DAYS)]
+"""A non-negative number of days, at most ten years."""
 
 
 def value_of(value: float | _Distribution) -> float:

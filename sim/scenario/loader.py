@@ -1,12 +1,15 @@
 """Load scenario YAML into a validated ``Scenario``, with errors that name file, line and field.
 
-YAML is read with PyYAML's safe loader, so tags that would build Python objects are refused.
-``extends:`` merges a base file under the scenario (mappings merge key by key, anything else is
-replaced), and ``--set path=value`` overrides are applied last.
+YAML is read with PyYAML's safe loader, within bounds (``sim.scenario.yaml_source``), so tags that
+would build Python objects are refused and no file can exhaust time or memory. ``extends:`` merges a
+base file under the scenario (mappings merge key by key, anything else is replaced), and ``--set
+path=value`` overrides are applied last. Files a scenario refers to must be within reach
+(``sim.scenario.files``).
 """
 
 from __future__ import annotations
 
+import copy
 import difflib
 import types
 import typing
@@ -14,39 +17,30 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar, Union, overload
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
-from sim.errors import InputError
+from sim.errors import FieldValueError, InputError, clip, shorten
+from sim.scenario import limits
+from sim.scenario.files import FileProblem, check_reach
 from sim.scenario.paths import PathKey, dotted, set_path
 from sim.scenario.schema import Scenario
+from sim.scenario.yaml_source import Origin, parse, read_text
 
+__all__ = ["Origin", "apply_override", "check_calibrate", "load_raw", "load_scenario", "validate"]
 
-class _Loader(yaml.SafeLoader):
-    """PyYAML's safe loader, with bad dates reported at their line like any other YAML error."""
-
-    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> object:  # type: ignore[override]
-        try:
-            return super().construct_yaml_timestamp(node)
-        except ValueError as exc:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"{node.value!r} is not a valid date ({exc})", node.start_mark
-            ) from None
-
-
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
-
-Origin = tuple[str, int | None]
-"""Where a value was written: a file (or '--set') and its 1-based line."""
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
-def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
+def load_scenario(
+    path: str | Path, overrides: Sequence[str] = (), *, allow_outside: bool | None = None
+) -> Scenario:
     """Read, merge, override and validate a scenario file.
 
     Args:
         path: The scenario YAML file.
         overrides: ``path=value`` strings; values are read as YAML (numbers, names, mappings).
+        allow_outside: Let the scenario refer to files outside its folder and the working folder;
+            None reads the user's choice (``--allow-outside-files`` or ``SIM_ALLOW_OUTSIDE_FILES=1``).
 
     Returns:
         The validated, immutable scenario.
@@ -54,76 +48,62 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
     Raises:
         InputError: For a missing file, malformed YAML, a bad override or an invalid field.
     """
-    data, origins = load_raw(Path(path))
+    path = Path(path)
+    data, origins = load_raw(path, allow_outside=allow_outside)
     for override in overrides:
-        apply_override(data, origins, override)
-    return validate(data, origins, str(path))
+        apply_override(data, origins, override, path.parent, allow_outside=allow_outside)
+    scenario = validate(data, origins, str(path))
+    check_calibrate(data, origins, str(path), scenario)
+    return scenario
 
 
-def load_raw(path: Path, _seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any], dict[PathKey, Origin]]:
+def load_raw(
+    path: Path, _seen: tuple[Path, ...] = (), *, allow_outside: bool | None = None
+) -> tuple[dict[str, Any], dict[PathKey, Origin]]:
     """Read a scenario file and its ``extends`` chain into plain data and a map of origins.
 
     Args:
         path: The YAML file.
+        allow_outside: As for ``load_scenario``.
 
     Returns:
         The merged mapping and, for each path in it, the file and line it came from.
 
     Raises:
-        InputError: For a missing file, malformed YAML or a cycle of ``extends``.
+        InputError: For a missing file, malformed YAML, a file out of reach or a cycle of ``extends``.
     """
     name = str(path)
     resolved = path.resolve()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("no such scenario file", name) from None
-    except IsADirectoryError:
-        raise InputError("is a folder, not a scenario file", name) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read the file ({exc})", name) from None
-
-    origins: dict[PathKey, Origin] = {}
-    columns: dict[PathKey, int] = {}
-    try:
-        node = yaml.compose(text, Loader=_Loader)
-        if node is not None:
-            _collect_origins(node, (), name, origins, columns)
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        problem = exc.problem or str(exc)
-        field = _field_at(origins, columns, line, mark.column if mark else None)
-        raise InputError(f"malformed YAML: {problem}", name, line, field) from None
-    except yaml.YAMLError as exc:
-        raise InputError(f"malformed YAML: {exc}", name) from None
-
+    data, origins, _ = parse(read_text(path), name)
     if data is None:
         raise InputError("the scenario file is empty", name)
     if not isinstance(data, dict):
         raise InputError("a scenario must be a mapping of keys to values", name, 1)
 
-    _anchor_files(data, path.parent)
+    _anchor_files(data, path.parent, (), origins, name, allow_outside)
     base_ref = data.pop("extends", None)
     if base_ref is None:
         return data, origins
+    line = origins.get(("extends",), (name, None))[1]
     if not isinstance(base_ref, str):
-        raise InputError("'extends' must be a file path", name, origins.get(("extends",), (name, None))[1])
+        raise InputError("'extends' must be a file path", name, line)
     base_path = (path.parent / base_ref) if not Path(base_ref).is_absolute() else Path(base_ref)
+    try:
+        check_reach(base_path, path.parent, allow_outside)
+    except FileProblem as exc:
+        raise InputError(f"'extends' names a file out of reach: {exc}", name, line, "extends") from None
     if base_path.resolve() in (*_seen, resolved):
         chain = " -> ".join(p.name for p in (*_seen, resolved, base_path.resolve()))
-        raise InputError(f"'extends' makes a cycle: {chain}", name, origins[("extends",)][1], "extends")
+        raise InputError(f"'extends' makes a cycle: {chain}", name, line, "extends")
     try:
-        base_data, base_origins = load_raw(base_path, (*_seen, resolved))
+        base_data, base_origins = load_raw(base_path, (*_seen, resolved), allow_outside=allow_outside)
     except InputError as exc:
-        if exc.message == "no such scenario file" and exc.file == str(base_path):
-            raise InputError(
-                f"'extends' names a file that does not exist: {base_path}",
-                name,
-                origins.get(("extends",), (name, None))[1],
-                "extends",
-            ) from None
+        if exc.file == str(base_path) and exc.line is None:
+            if exc.message == "no such scenario file":
+                message = f"'extends' names a file that does not exist: {base_path}"
+            else:
+                message = f"'extends' names {shorten(base_ref, 200)}, which {exc.message}"
+            raise InputError(message, name, line, "extends") from None
         raise
     origins.pop(("extends",), None)
     merged = _deep_merge(base_data, data)
@@ -131,61 +111,38 @@ def load_raw(path: Path, _seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any], 
     return merged, base_origins
 
 
-def _anchor_files(node: Any, directory: Path) -> None:
-    """Make the relative ``file`` of every empirical distribution relative to the file that names it."""
+def _anchor_files(
+    node: Any,
+    directory: Path,
+    at: PathKey,
+    origins: Mapping[PathKey, Origin],
+    name: str,
+    allow_outside: bool | None,
+) -> None:
+    """Make the relative ``file`` of every empirical distribution relative to the file that names it.
+
+    Every such file must also be within reach (``sim.scenario.files.check_reach``).
+    """
     if isinstance(node, dict):
         file = node.get("file")
-        if node.get("dist") == "empirical" and isinstance(file, str) and not Path(file).is_absolute():
-            node["file"] = str((directory / file).resolve())
-        for value in node.values():
-            _anchor_files(value, directory)
-    elif isinstance(node, list):
-        for value in node:
-            _anchor_files(value, directory)
-
-
-def _field_at(
-    origins: Mapping[PathKey, Origin], columns: Mapping[PathKey, int], line: int | None, column: int | None
-) -> str | None:
-    """Return the dotted path of the last key written on ``line`` before ``column``, if any."""
-    if line is None:
-        return None
-    on_line = [
-        path
-        for path, (_, at) in origins.items()
-        if at == line and (column is None or columns.get(path, 0) <= column)
-    ]
-    if not on_line:
-        return None
-    return dotted(max(on_line, key=lambda path: (columns.get(tuple(path), 0), len(path))))
-
-
-def _collect_origins(
-    node: yaml.Node,
-    prefix: PathKey,
-    name: str,
-    out: dict[PathKey, Origin],
-    columns: dict[PathKey, int] | None = None,
-) -> None:
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key_node, value_node in node.value:
-            key = key_node.value
-            if key in seen:
+        if node.get("dist") == "empirical" and isinstance(file, str):
+            try:
+                target = Path(file) if Path(file).is_absolute() else (directory / file).resolve()
+                check_reach(target, directory, allow_outside)
+            except FileProblem as exc:
+                where, line = _closest_origin((*at, "file"), origins, name)
                 raise InputError(
-                    f"duplicate key {key!r}", name, key_node.start_mark.line + 1, dotted((*prefix, key))
-                )
-            seen.add(key)
-            out[(*prefix, key)] = (name, key_node.start_mark.line + 1)
-            if columns is not None:
-                columns[(*prefix, key)] = key_node.start_mark.column
-            _collect_origins(value_node, (*prefix, key), name, out, columns)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            out[(*prefix, index)] = (name, item.start_mark.line + 1)
-            if columns is not None:
-                columns[(*prefix, index)] = item.start_mark.column
-            _collect_origins(item, (*prefix, index), name, out, columns)
+                    f"the samples file is out of reach: {exc}", where, line, dotted((*at, "file"))
+                ) from None
+            except (OSError, ValueError, RuntimeError):
+                where, line = _closest_origin((*at, "file"), origins, name)
+                raise InputError("not a usable file path", where, line, dotted((*at, "file"))) from None
+            node["file"] = str(target)
+        for key, value in node.items():
+            _anchor_files(value, directory, (*at, key), origins, name, allow_outside)
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            _anchor_files(value, directory, (*at, index), origins, name, allow_outside)
 
 
 def _deep_merge(base: dict[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
@@ -199,34 +156,89 @@ def _deep_merge(base: dict[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def apply_override(data: dict[str, Any], origins: dict[PathKey, Origin], override: str) -> None:
+def apply_override(
+    data: dict[str, Any],
+    origins: dict[PathKey, Origin],
+    override: str,
+    directory: Path | None = None,
+    *,
+    allow_outside: bool | None = None,
+) -> None:
     """Apply one ``path=value`` override in place.
 
     Args:
         data: The scenario mapping.
-        origins: The origin map, updated so errors on the new value name the override.
+        origins: The origin map, updated so errors on the new value (and on any block the path
+            creates) name the override.
         override: ``dotted.path=value``; list items are addressed by index (``echelons.0.day``).
+        directory: The scenario's folder: a relative empirical ``file`` in the value is relative to it
+            (None: to the working folder).
+        allow_outside: As for ``load_scenario``.
 
     Raises:
-        InputError: If the override is not of that form or its path does not lead anywhere.
+        InputError: If the override is not of that form, its value is not readable YAML, or its path
+            does not lead anywhere.
     """
-    where = f"--set {override}"
+    where = f"--set {clip(override, 120)}"
+    if len(override) > limits.OVERRIDE_CHARS:
+        raise InputError(f"the override is longer than {limits.OVERRIDE_CHARS:,} characters", where)
     if "=" not in override:
         raise InputError("expected path=value", where)
-    dotted, raw_value = override.split("=", 1)
-    if not dotted.strip():
+    text, raw_value = override.split("=", 1)
+    text = text.strip()
+    if not text:
         raise InputError("the path before '=' is empty", where)
     try:
-        value = yaml.load(raw_value, Loader=_Loader) if raw_value.strip() else None  # noqa: S506 - safe loader
-    except yaml.YAMLError as exc:
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(f"cannot read the value as YAML: {problem}", where, field=dotted.strip()) from None
+        value = parse(raw_value, where)[0] if raw_value.strip() else None
+    except InputError as exc:
+        problem = exc.message.removeprefix("malformed YAML: ")
+        raise InputError(f"cannot read the value as YAML: {problem}", where, field=clip(text, 120)) from None
 
-    path = set_path(data, dotted.strip(), value, where)
+    _anchor_files(value, directory or Path.cwd(), (), {}, where, allow_outside)
+    path = set_path(data, text, value, where)
     stale = [p for p in origins if p[: len(path)] == path]
     for p in stale:
         del origins[p]
+    for length in range(1, len(path)):
+        origins.setdefault(path[:length], (where, None))
     origins[path] = (where, None)
+
+
+def check_calibrate(
+    data: dict[str, Any], origins: Mapping[PathKey, Origin], name: str, scenario: Scenario
+) -> None:
+    """Check that every path of the scenario's ``calibrate:`` block is a number the model can draw.
+
+    Each path is checked by validating the scenario with the prior written at that path, so an
+    unknown path, a field that cannot be uncertain (a name, a date, a count), or a prior reaching
+    outside what the field allows is reported at the line of the ``calibrate:`` entry.
+
+    Args:
+        data: The scenario's plain data (as validated into ``scenario``).
+        origins: Where each path was written.
+        name: The scenario file.
+        scenario: The validated scenario.
+
+    Raises:
+        InputError: Naming the ``calibrate.parameters`` entry that cannot be calibrated.
+    """
+    block = scenario.calibrate
+    if block is None:
+        return
+    base = {key: value for key, value in data.items() if key != "calibrate"}
+    for path_text, prior in block.parameters.items():
+        entry = ("calibrate", "parameters", path_text)
+        file, line = _closest_origin(entry, origins, name)
+        field = f"calibrate.parameters.{path_text}"
+        trial = copy.deepcopy(base)
+        try:
+            key = set_path(trial, path_text, prior.model_dump(mode="json", by_alias=True), name)
+            trial_origins = dict(origins)
+            trial_origins[key] = (file, line)
+            validate(trial, trial_origins, name)
+        except InputError as error:
+            message = f"cannot calibrate {clip(path_text, 120)}: {error.message}"
+            raise InputError(message, file, line, field) from None
 
 
 @overload
@@ -285,12 +297,15 @@ def _to_input_error(
     error: Any, origins: Mapping[PathKey, Origin], name: str, more: int, model: type[BaseModel] = Scenario
 ) -> InputError:
     loc = _data_path(error["loc"])
+    cause = (error.get("ctx") or {}).get("error")
+    if isinstance(cause, FieldValueError):
+        loc = (*loc, *cause.path)
     field = dotted(loc)
     file, line = _closest_origin(loc, origins, name)
     if error["type"] == "extra_forbidden":
         allowed = _allowed_keys(loc[:-1], model)
         key = str(loc[-1])
-        message = f"unknown key {key!r}"
+        message = f"unknown key {shorten(key)}"
         guess = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
         if guess:
             message += f"; did you mean {guess[0]!r}?"
@@ -305,7 +320,7 @@ def _to_input_error(
             and not isinstance(error["input"], dict | list)
             and error["type"] != "value_error"
         ):
-            message += f" (got {error['input']!r})"
+            message += f" (got {shorten(error['input'])})"
     if more:
         message += f" (and {more} more problem{'s' if more > 1 else ''})"
     return InputError(message, file, line, field or None)

@@ -5,14 +5,27 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from sim.scenario import limits
 from sim.scenario.distributions import Distribution
 
 NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_\-]*$"
 """Names of scenarios, sides, contingents and sectors: safe as file names and column names."""
 
 Name = Annotated[str, Field(pattern=NAME_PATTERN, max_length=64)]
+
+
+def _plausible_date(value: dt.date) -> dt.date:
+    if not limits.FIRST_DATE <= value <= limits.LAST_DATE:
+        raise ValueError(f"{value} is not a plausible date (from {limits.FIRST_DATE} to {limits.LAST_DATE})")
+    return value
+
+
+Date = Annotated[dt.date, AfterValidator(_plausible_date)]
+"""A calendar date between 1700-01-01 and 2200-12-31."""
+Observed = Annotated[float, Field(ge=-limits.OBSERVED, le=limits.OBSERVED)]
+"""An observed figure: finite, at most 1e9 in size."""
 
 
 class FrozenDict(dict[str, Any]):
@@ -36,7 +49,7 @@ def freeze(value: dict[str, Any]) -> FrozenDict:
 class Frozen(BaseModel):
     """Base of every scenario block: unknown keys rejected, immutable after validation."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Observation(Frozen):
@@ -48,17 +61,15 @@ class Observation(Frozen):
     standard deviation ``sd`` or an interval ``low``-``high`` (read as a 95% range).
     """
 
-    date: dt.date
+    date: Date
     metric: Literal["area_km2", "sector_area_km2", "advance_m_per_day", "strength"] = "area_km2"
     sector: Name | None = Field(None, description="The sector, for sector_area_km2 (or advance_m_per_day).")
     side: Name | None = Field(None, description="The side, for strength.")
-    since: dt.date | None = Field(
-        None, description="Start of the window of advance_m_per_day (default: start)."
-    )
-    value: float = Field(ge=0)
-    sd: float | None = Field(None, gt=0)
-    low: float | None = None
-    high: float | None = None
+    since: Date | None = Field(None, description="Start of the window of advance_m_per_day (default: start).")
+    value: float = Field(ge=0, le=limits.OBSERVED, description="The reported figure (0 to 1e9).")
+    sd: float | None = Field(None, gt=0, le=limits.OBSERVED)
+    low: Observed | None = None
+    high: Observed | None = None
     source: str = ""
 
     @model_validator(mode="after")
@@ -87,11 +98,13 @@ class Observation(Frozen):
 class Calibrate(Frozen):
     """What ``sim calibrate`` fits: parameters with their priors, and the ABC-SMC settings."""
 
-    parameters: dict[str, Distribution] = Field(
-        min_length=1, description="Dotted scenario path -> prior distribution (uniform, normal, ...)."
+    parameters: dict[Annotated[str, Field(max_length=200)], Distribution] = Field(
+        min_length=1,
+        max_length=limits.CALIBRATED_PARAMETERS,
+        description="Dotted scenario path -> prior distribution (uniform, normal, ...); at most 64.",
     )
-    population: int = Field(200, ge=10, description="Particles per generation.")
-    generations: int = Field(8, ge=1, description="At most this many generations.")
+    population: int = Field(200, ge=10, le=100_000, description="Particles per generation (10-100,000).")
+    generations: int = Field(8, ge=1, le=100, description="At most this many generations (1-100).")
     min_epsilon: float | Literal["auto"] = Field(
         0.0,
         description="Stop once the acceptance threshold is at or below this; 'auto': sqrt(k + 2) for the k "
@@ -101,9 +114,11 @@ class Calibrate(Frozen):
     @field_validator("min_epsilon")
     @classmethod
     def _non_negative(cls, value: float | str) -> float | str:
-        if isinstance(value, float) and not value >= 0.0:
-            raise ValueError("must be >= 0 or 'auto'")
+        if isinstance(value, float) and not 0.0 <= value <= limits.OBSERVED:
+            raise ValueError("must be >= 0 (and finite) or 'auto'")
         return value
 
-    max_minutes: float = Field(12.0, gt=0, description="Stop after this much wall time.")
-    replications: int = Field(1, ge=1, description="Replications averaged per particle.")
+    max_minutes: float = Field(
+        12.0, gt=0, le=10_080, description="Stop after this much wall time (at most a week)."
+    )
+    replications: int = Field(1, ge=1, le=1_000, description="Replications averaged per particle (1-1,000).")

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel
 
-from sim.scenario.distributions import _Distribution
+from sim.scenario.distributions import U_HIGHEST, _Distribution
 from sim.scenario.schema import Scenario
 
 PARAMS_STREAM = 0
@@ -73,8 +73,9 @@ def uniform_for(replication_seed: np.random.SeedSequence, path: str) -> float:
     """
     key = (*replication_seed.spawn_key, PARAMS_STREAM, zlib.crc32(path.encode()))
     state = np.random.SeedSequence(replication_seed.entropy, spawn_key=key).generate_state(1, np.uint64)
-    # 53 random bits, offset by half a step so the draw is never exactly 0 or 1.
-    return ((int(state[0]) >> 11) + 0.5) / 9007199254740992.0
+    # 53 random bits, offset by half a step so the draw is never exactly 0 or 1 (the top one would round
+    # to 1.0, hence the cap at the largest float below 1).
+    return min(((int(state[0]) >> 11) + 0.5) / 9007199254740992.0, U_HIGHEST)
 
 
 def sample_parameters(scenario: Scenario, replication_seed: np.random.SeedSequence) -> dict[str, float]:

@@ -20,8 +20,19 @@ from pydantic import (
     model_validator,
 )
 
-from sim.scenario.distributions import Fraction, NonNegative, Param, Positive
-from sim.scenario.observations import Calibrate, Frozen, Name, Observation, freeze
+from sim.errors import FieldValueError, shorten
+from sim.scenario import limits
+from sim.scenario.distributions import (
+    Duration,
+    Fraction,
+    NonNegative,
+    Param,
+    Positive,
+    _Distribution,
+    limit,
+    show,
+)
+from sim.scenario.observations import Calibrate, Date, Frozen, Name, Observation, freeze
 from sim.scenario.rules.allocation import POLICIES as ALLOCATION_POLICIES
 from sim.scenario.rules.supply import EFFECTS as SUPPLY_EFFECTS
 from sim.scenario.rules.withdrawal import RULES as WITHDRAWAL_RULES
@@ -34,10 +45,14 @@ class Echelon(Frozen):
     distribution) shifts that time, so an arrival can be uncertain around a reported date.
     """
 
-    units: int = Field(gt=0, description="Number of units in the wave.")
-    date: dt.date | None = Field(None, description="Calendar date of arrival.")
-    day: NonNegative | None = Field(None, description="Arrival as days after the scenario start.")
-    jitter_days: Param = Field(0.0, description="Days added to the arrival time (may be negative).")
+    units: int = Field(
+        gt=0, le=limits.UNITS_PER_ECHELON, description="Number of units in the wave (1-10,000)."
+    )
+    date: Date | None = Field(None, description="Calendar date of arrival.")
+    day: Duration | None = Field(None, description="Arrival as days after the scenario start (0-3,660).")
+    jitter_days: Annotated[Param, limit(limits.DAYS, -limits.DAYS)] = Field(
+        0.0, description="Days added to the arrival time (may be negative; -3,660 to 3,660)."
+    )
 
     @model_validator(mode="after")
     def _one_time(self) -> Echelon:
@@ -50,15 +65,24 @@ class Contingent(Frozen):
     """A body of troops of one side with its own quality, arrival schedule and readiness."""
 
     description: str = ""
-    unit_size: Positive = Field(description="Personnel in one unit at full strength.")
-    quality: NonNegative = Field(1.0, description="Combat power per soldier, relative to 1.")
-    echelons: tuple[Echelon, ...] = Field(min_length=1, description="Arrival waves.")
-    readiness_days: NonNegative = Field(0.0, description="Days from arrival until units can be committed.")
-    reserve_share: Fraction = Field(0.0, description="Share of ready strength kept out of the line.")
-    replacements_per_day: NonNegative = Field(
-        0.0, description="Personnel per day sent to refill this contingent's depleted units."
+    unit_size: Annotated[Positive, limit(limits.UNIT_SIZE)] = Field(
+        description="Personnel in one unit at full strength (at most 100,000)."
     )
-    replacements_from: dt.date | None = Field(None, description="Replacements flow from this date.")
+    quality: Annotated[NonNegative, limit(limits.QUALITY)] = Field(
+        1.0, description="Combat power per soldier, relative to 1 (at most 100)."
+    )
+    echelons: tuple[Echelon, ...] = Field(
+        min_length=1, max_length=limits.ECHELONS, description="Arrival waves (1-100)."
+    )
+    readiness_days: Duration = Field(
+        0.0, description="Days from arrival until units can be committed (at most 3,660)."
+    )
+    reserve_share: Fraction = Field(0.0, description="Share of ready strength kept out of the line.")
+    replacements_per_day: Annotated[NonNegative, limit(limits.UNIT_SIZE)] = Field(
+        0.0,
+        description="Personnel per day sent to refill this contingent's depleted units (at most 100,000).",
+    )
+    replacements_from: Date | None = Field(None, description="Replacements flow from this date.")
 
 
 class Attack(Frozen):
@@ -72,34 +96,45 @@ class Attack(Frozen):
     ``defender_reach_km`` on either side of it.
     """
 
-    start: dt.date | None = Field(None, description="First date the side attacks (default: the start).")
-    max_rate_per_km: NonNegative = Field(
-        description="Most assaults per km of front per day, at full supply and high density."
+    start: Date | None = Field(None, description="First date the side attacks (default: the start).")
+    max_rate_per_km: Annotated[NonNegative, limit(limits.ASSAULTS_PER_KM_DAY)] = Field(
+        description="Most assaults per km of front per day, at full supply and high density (at most 10)."
     )
-    half_rate_density: NonNegative = Field(
+    half_rate_density: Annotated[NonNegative, limit(limits.DENSITY)] = Field(
         0.0,
         description="Combat power per km of front (personnel x quality) at which the tempo is half its "
-        "maximum; 0 makes the tempo independent of the forces.",
+        "maximum; 0 makes the tempo independent of the forces (at most 1,000,000).",
     )
-    min_force_ratio: NonNegative = Field(0.0, description="No assault is launched below this local ratio.")
+    min_force_ratio: Annotated[NonNegative, limit(limits.RATIO)] = Field(
+        0.0, description="No assault is launched below this local ratio (at most 1,000)."
+    )
     engaged_share: Fraction = Field(
         0.5, description="Share of the attacker's troops on the assault's width that fight in it."
     )
     defender_engaged_share: Fraction = Field(
         0.5, description="Share of the defender's troops within reach of the assault that meet it."
     )
-    defender_reach_km: NonNegative = Field(
+    defender_reach_km: Annotated[NonNegative, limit(limits.ASSAULT_KM)] = Field(
         1.5,
-        description="How far on either side of an assault the defender's local reserves and fires reach, km.",
+        description="How far on either side of an assault the defender's local reserves and fires reach, km "
+        "(at most 100).",
     )
-    duration_days: NonNegative = Field(1.0, description="Length of one assault, over which losses accrue.")
-    frontage_km: NonNegative = Field(2.0, description="Width of front one assault engages, km.")
-    advance_km: NonNegative = Field(description="Median depth gained by a successful assault.")
-    advance_sigma: NonNegative = Field(0.5, description="Log-space spread of the depth gained.")
-    depth_density_exponent: NonNegative = Field(
+    duration_days: Annotated[NonNegative, limit(365.0)] = Field(
+        1.0, description="Length of one assault, over which losses accrue (at most 365)."
+    )
+    frontage_km: Annotated[NonNegative, limit(limits.ASSAULT_KM)] = Field(
+        2.0, description="Width of front one assault engages, km (at most 100)."
+    )
+    advance_km: Annotated[NonNegative, limit(limits.ASSAULT_KM)] = Field(
+        description="Median depth gained by a successful assault (at most 100 km)."
+    )
+    advance_sigma: Annotated[NonNegative, limit(limits.SPREAD)] = Field(
+        0.5, description="Log-space spread of the depth gained (at most 10)."
+    )
+    depth_density_exponent: Annotated[NonNegative, limit(limits.SPREAD)] = Field(
         0.0,
         description="The depth shrinks as the defender's line in the sector grows denser than at the start: "
-        "depth x (density / density at the start)^-exponent; 0: no effect.",
+        "depth x (density / density at the start)^-exponent; 0: no effect (at most 10).",
     )
     fortified_depth_factor: Fraction = Field(
         1.0, description="Depth against a fortified defence, as a share of the depth against a hasty one."
@@ -109,7 +144,7 @@ class Attack(Frozen):
 class WithdrawalBase(Frozen):
     """When the withdrawal rules are checked, and how long the withdrawal takes."""
 
-    not_before: dt.date | None = Field(None, description="Rules are not checked before this date.")
+    not_before: Date | None = Field(None, description="Rules are not checked before this date.")
 
 
 def _rule_fields(rules: Iterable[Any]) -> dict[str, Any]:
@@ -145,7 +180,10 @@ else:
     fire. Each rule is a module of ``sim.scenario.rules.withdrawal`` and adds its fields here.
     """,
         **_rule_fields(WITHDRAWAL_RULES.values()),
-        duration_days=(NonNegative, Field(14.0, description="Length of the fighting withdrawal.")),
+        duration_days=(
+            Duration,
+            Field(14.0, description="Length of the fighting withdrawal (at most 3,660)."),
+        ),
     )
     Logistics = create_model(
         "Logistics",
@@ -154,12 +192,16 @@ else:
 
     Each supply effect is a module of ``sim.scenario.rules.supply`` and adds its fields here.
     """,
-        capacity=(NonNegative, Field(description="Supply delivered per day, in soldier-days of need.")),
+        capacity=(
+            Annotated[NonNegative, limit(limits.SUPPLY)],
+            Field(description="Supply delivered per day, in soldier-days of need (at most 100,000,000)."),
+        ),
         demand_per_soldier=(
-            NonNegative,
+            Annotated[NonNegative, limit(limits.DEMAND)],
             Field(
                 1.0,
-                description="Daily need of each soldier in theatre (in the line, in reserve or training).",
+                description="Daily need of each soldier in theatre (in the line, in reserve or training; "
+                "at most 100).",
             ),
         ),
         **_rule_fields(SUPPLY_EFFECTS.values()),
@@ -185,17 +227,21 @@ class Command(Frozen):
     def _known_policy(cls, policy: str) -> str:
         if policy not in ALLOCATION_POLICIES:
             known = ", ".join(repr(name) for name in ALLOCATION_POLICIES)
-            raise ValueError(f"unknown policy {policy!r}; expected one of {known}")
+            raise ValueError(f"unknown policy {shorten(policy)}; expected one of {known}")
         return policy
 
 
 class Strikes(Frozen):
     """Long-range strikes this side launches against the other side's supply."""
 
-    start: dt.date = Field(description="First date strikes may fall.")
-    rate_per_day: NonNegative = Field(description="Mean strikes per day (Poisson).")
+    start: Date = Field(description="First date strikes may fall.")
+    rate_per_day: Annotated[NonNegative, limit(limits.STRIKES_PER_DAY)] = Field(
+        description="Mean strikes per day (Poisson; at most 100)."
+    )
     capacity_cut: Fraction = Field(description="Share of the target's capacity one strike removes.")
-    recovery_days: NonNegative = Field(description="Days until the capacity a strike removed is back.")
+    recovery_days: Duration = Field(
+        description="Days until the capacity a strike removed is back (at most 3,660)."
+    )
 
 
 class Side(Frozen):
@@ -203,7 +249,9 @@ class Side(Frozen):
 
     description: str = ""
     holds_ground: bool = Field(False, description="Whether this side holds the sectors at the start.")
-    contingents: Annotated[dict[Name, Contingent], AfterValidator(freeze)] = Field(min_length=1)
+    contingents: Annotated[dict[Name, Contingent], AfterValidator(freeze)] = Field(
+        min_length=1, max_length=limits.CONTINGENTS, description="The side's contingents (1-32)."
+    )
     attack: Attack | None = None
     command: Command = Command()
     logistics: Logistics | None = None
@@ -213,10 +261,35 @@ class Side(Frozen):
 class Fortification(Frozen):
     """Field fortification a holder builds while its line stands still."""
 
-    initial: NonNegative = Field(0.0, description="Fortification bonus at the start.")
-    growth_per_day: NonNegative = Field(0.0, description="Bonus added per day without losing ground.")
-    maximum: NonNegative = Field(0.0, description="Largest bonus.")
+    initial: Annotated[NonNegative, limit(limits.FORTIFICATION)] = Field(
+        0.0, description="Fortification bonus at the start (at most 10, and not above the maximum)."
+    )
+    growth_per_day: Annotated[NonNegative, limit(limits.FORTIFICATION_GROWTH)] = Field(
+        0.0, description="Bonus added per day without losing ground (at most 1)."
+    )
+    maximum: Annotated[NonNegative, limit(limits.FORTIFICATION)] = Field(
+        0.0, description="Largest bonus (at most 10)."
+    )
     kept_on_retreat: Fraction = Field(0.5, description="Share of the bonus kept when the line moves back.")
+
+    @model_validator(mode="after")
+    def _initial_within_maximum(self) -> Fortification:
+        # Refused when the initial bonus is always above the maximum: surely a mistake. Where uncertain
+        # values overlap, a draw with the initial above the maximum takes the initial as its maximum.
+        if "maximum" not in self.model_fields_set:
+            return self  # no maximum written: the bonus stays where it starts
+        lowest_initial = _range(self.initial)[0]
+        highest_maximum = _range(self.maximum)[1]
+        if lowest_initial > highest_maximum:
+            raise FieldValueError(
+                f"the initial bonus ({show(lowest_initial)}) is above the maximum ({show(highest_maximum)})",
+                ("initial",),
+            )
+        return self
+
+
+def _range(value: float | _Distribution) -> tuple[float, float]:
+    return (value, value) if isinstance(value, float) else value.reach()
 
 
 class Sector(Frozen):
@@ -232,11 +305,16 @@ class Sector(Frozen):
     shape: Literal["salient", "line"] = Field(
         "salient", description="How the front changes as ground is lost."
     )
-    area_km2: NonNegative = Field(description="Area held at the start (for a line: front x depth held).")
-    frontage_km: NonNegative = Field(
-        description="Front length at the start; a salient's scales with sqrt(area), a line's stays."
+    area_km2: Annotated[NonNegative, limit(limits.AREA_KM2)] = Field(
+        description="Area held at the start (for a line: front x depth held; at most 1,000,000 km2)."
     )
-    terrain: NonNegative = Field(1.0, description="Defence multiplier of the ground.")
+    frontage_km: Annotated[NonNegative, limit(limits.FRONTAGE_KM)] = Field(
+        description="Front length at the start; a salient's scales with sqrt(area), a line's stays "
+        "(at most 10,000 km)."
+    )
+    terrain: Annotated[NonNegative, limit(limits.QUALITY)] = Field(
+        1.0, description="Defence multiplier of the ground (at most 100)."
+    )
     fortification: Fortification = Fortification()
 
 
@@ -244,8 +322,12 @@ class Law(Frozen):
     """The Lanchester-family attrition law: dA/dt = -a A^p D^q, dD/dt = -b D^p A^q."""
 
     type: Literal["square", "linear", "logarithmic", "general"] = "square"
-    own_exponent: float | None = Field(None, ge=0, description="p, only for the general law.")
-    enemy_exponent: float | None = Field(None, ge=0, description="q, only for the general law.")
+    own_exponent: float | None = Field(
+        None, ge=0, le=limits.LAW_EXPONENT, description="p, only for the general law (0-3)."
+    )
+    enemy_exponent: float | None = Field(
+        None, ge=0, le=limits.LAW_EXPONENT, description="q, only for the general law (0-3)."
+    )
 
     @model_validator(mode="after")
     def _exponents(self) -> Law:
@@ -272,25 +354,45 @@ class SuccessCurve(Frozen):
     docs/model.md): attacker wins against ln(force ratio), hasty defence as the baseline.
     """
 
-    intercept: float = Field(0.173, description="Logit of success at a force ratio of 1.")
-    slope: float = Field(0.358, description="Change of the logit per unit of ln(force ratio).")
-    fortified_offset: float = Field(-0.072, description="Added to the logit against a fortified defence.")
+    intercept: float = Field(
+        0.173,
+        ge=-limits.LOGIT,
+        le=limits.LOGIT,
+        description="Logit of success at a force ratio of 1 (-50 to 50).",
+    )
+    slope: float = Field(
+        0.358,
+        ge=-limits.LOGIT,
+        le=limits.LOGIT,
+        description="Change of the logit per unit of ln(force ratio) (-50 to 50).",
+    )
+    fortified_offset: float = Field(
+        -0.072,
+        ge=-limits.LOGIT,
+        le=limits.LOGIT,
+        description="Added to the logit against a fortified defence (-50 to 50).",
+    )
 
 
 class Engagement(Frozen):
     """How assaults resolve."""
 
     law: Law = Law()
-    kill_rate: NonNegative = Field(description="Attrition coefficient per day at quality 1 and full supply.")
-    dispersion: Positive | None = Field(
+    kill_rate: Annotated[NonNegative, limit(limits.KILL_RATE)] = Field(
+        description="Attrition coefficient per day at quality 1 and full supply (at most 1,000)."
+    )
+    dispersion: Annotated[Positive, limit(limits.DISPERSION)] | None = Field(
         2.0,
         description="Gamma shape k of loss noise (gamma-Poisson, variance m + m^2/k; large k tends to "
-        "Poisson); null turns loss noise off.",
+        "Poisson; at most 1,000,000); null turns loss noise off.",
     )
     noise: bool = Field(True, description="False: no randomness in timing, losses or outcomes (tests).")
     success: SuccessCurve = SuccessCurve()
     fortified_at: float = Field(
-        0.5, ge=0, description="Fortification bonus from which a defence counts as fortified."
+        0.5,
+        ge=0,
+        le=limits.FORTIFICATION,
+        description="Fortification bonus from which a defence counts as fortified (at most 10).",
     )
 
 
@@ -299,15 +401,21 @@ class Scenario(Frozen):
 
     name: Name
     description: str = ""
-    start: dt.date
-    end: dt.date
+    start: Date
+    end: Date = Field(description="Last day of the scenario, at most 3,660 days (ten years) after the start.")
     sides: Annotated[dict[Name, Side], AfterValidator(freeze)]
-    sectors: Annotated[dict[Name, Sector], AfterValidator(freeze)] = Field(min_length=1)
-    engagement: Engagement
-    thresholds_km2: tuple[Annotated[float, Field(gt=0)], ...] = Field(
-        default=(), description="Areas whose first crossing day is an outcome."
+    sectors: Annotated[dict[Name, Sector], AfterValidator(freeze)] = Field(
+        min_length=1, max_length=limits.SECTORS, description="The contested sectors (1-64)."
     )
-    observations: tuple[Observation, ...] = ()
+    engagement: Engagement
+    thresholds_km2: tuple[Annotated[float, Field(gt=0, le=limits.AREA_KM2)], ...] = Field(
+        default=(),
+        max_length=limits.THRESHOLDS,
+        description="Areas whose first crossing day is an outcome (at most 100, each at most 1,000,000 km2).",
+    )
+    observations: tuple[Observation, ...] = Field(
+        (), max_length=limits.OBSERVATIONS, description="Reported figures (at most 1,000)."
+    )
     calibrate: Calibrate | None = None
 
     @field_validator("sides")
@@ -326,22 +434,51 @@ class Scenario(Frozen):
     @model_validator(mode="after")
     def _observation_names(self) -> Scenario:
         for index, obs in enumerate(self.observations):
-            for when in (obs.date, obs.since):
+            for key, when in (("date", obs.date), ("since", obs.since)):
                 if when is not None and not self.start <= when <= self.end:
-                    raise ValueError(
-                        f"observations.{index}: {when} is outside the scenario ({self.start} to {self.end})"
+                    raise FieldValueError(
+                        f"{when} is outside the scenario ({self.start} to {self.end})",
+                        ("observations", index, key),
                     )
             if obs.since is not None and obs.since >= obs.date:
-                raise ValueError(
-                    f"observations.{index}: since ({obs.since}) must be before date ({obs.date})"
+                raise FieldValueError(
+                    f"since ({obs.since}) must be before date ({obs.date})", ("observations", index, "since")
                 )
             if obs.sector is not None and obs.sector not in self.sectors:
-                raise ValueError(
-                    f"observations.{index}: no sector {obs.sector!r} (sectors: {', '.join(self.sectors)})"
+                raise FieldValueError(
+                    f"no sector {obs.sector!r} (sectors: {', '.join(self.sectors)})",
+                    ("observations", index, "sector"),
                 )
             if obs.side is not None and obs.side not in self.sides:
-                raise ValueError(
-                    f"observations.{index}: no side {obs.side!r} (sides: {', '.join(self.sides)})"
+                raise FieldValueError(
+                    f"no side {obs.side!r} (sides: {', '.join(self.sides)})", ("observations", index, "side")
+                )
+        return self
+
+    @model_validator(mode="after")
+    def _bounded_work(self) -> Scenario:
+        """Refuse scenarios whose replications could not finish in reasonable time and memory."""
+        total = 0
+        for side_name, side in self.sides.items():
+            for contingent_name, contingent in side.contingents.items():
+                for index, echelon in enumerate(contingent.echelons):
+                    total += echelon.units
+                    if total > limits.UNITS:
+                        raise FieldValueError(
+                            f"the scenario has more than {limits.UNITS:,} units in all (a plausible bound)",
+                            ("sides", side_name, "contingents", contingent_name, "echelons", index, "units"),
+                        )
+        front = sum(_range(sector.frontage_km)[1] for sector in self.sectors.values())
+        assaults = 0.0
+        for side_name, side in self.sides.items():
+            if side.attack is None:
+                continue
+            assaults += _range(side.attack.max_rate_per_km)[1] * front * self.horizon_days
+            if assaults > limits.ASSAULTS:
+                raise FieldValueError(
+                    f"up to {show(assaults)} assaults a replication (max_rate_per_km x {show(front)} km of "
+                    f"front x {self.horizon_days:,} days, over the sides); at most {limits.ASSAULTS:,}",
+                    ("sides", side_name, "attack", "max_rate_per_km"),
                 )
         return self
 
@@ -351,6 +488,11 @@ class Scenario(Frozen):
         start = info.data.get("start")
         if start is not None and end <= start:
             raise ValueError(f"end ({end}) must be after start ({start})")
+        if start is not None and (end - start).days > limits.HORIZON_DAYS:
+            raise ValueError(
+                f"end ({end}) is {(end - start).days:,} days after start ({start}); "
+                f"a scenario spans at most {limits.HORIZON_DAYS:,} days (ten years)"
+            )
         return end
 
     @property

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field
 
-from sim.scenario.distributions import NonNegative
+from sim.scenario import limits
+from sim.scenario.distributions import NonNegative, limit
 from sim.scenario.rules.withdrawal.base import HolderState, WithdrawalRule, register
 
 
@@ -19,8 +20,8 @@ class AreaBelow(WithdrawalRule):
     order = 10
     fields = {
         "area_below_km2": (
-            NonNegative | None,
-            Field(None, description="Withdraw once total held area is below."),
+            Annotated[NonNegative, limit(limits.AREA_KM2)] | None,
+            Field(None, description="Withdraw once total held area is below (at most 1,000,000 km2)."),
         ),
     }
     label = "held area fell below its limit"

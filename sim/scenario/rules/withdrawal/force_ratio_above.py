@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field
 
-from sim.scenario.distributions import Days, NonNegative
+from sim.scenario import limits
+from sim.scenario.distributions import Days, NonNegative, limit
 from sim.scenario.rules.withdrawal.base import HolderState, WithdrawalRule, register
 
 
@@ -19,7 +20,7 @@ class ForceRatioAbove(WithdrawalRule):
     order = 20
     fields = {
         "force_ratio_above": (
-            NonNegative | None,
+            Annotated[NonNegative, limit(limits.RATIO)] | None,
             Field(None, description="Withdraw once the enemy's overall force ratio stays above this ..."),
         ),
         "force_ratio_days": (Days, Field(14.0, description="... for this many consecutive days.")),

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field
 
-from sim.scenario.distributions import NonNegative
+from sim.scenario import limits
+from sim.scenario.distributions import NonNegative, limit
 from sim.scenario.rules.withdrawal.base import HolderState, WithdrawalRule, register
 
 
@@ -19,8 +20,8 @@ class LossesAbove(WithdrawalRule):
     order = 40
     fields = {
         "losses_above": (
-            NonNegative | None,
-            Field(None, description="Withdraw once cumulative casualties exceed."),
+            Annotated[NonNegative, limit(limits.PERSONNEL)] | None,
+            Field(None, description="Withdraw once cumulative casualties exceed (at most 1e9)."),
         ),
     }
     label = "losses exceeded their limit"
