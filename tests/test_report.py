@@ -1,9 +1,18 @@
-"""``sim report``: one self-contained HTML file, checked as text and rendered in headless Chromium."""
+"""``sim report``: one self-contained HTML file for a run, a sweep, a calibration and a backtest, checked
+as text and rendered in headless Chromium.
+
+The folders are small and made in this process (serial executor): a run of the small scenario with a
+report it cannot reach and a validation, a grid sweep, a Sobol sweep with a discovery box, a calibration
+and a one-origin backtest.
+"""
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
+import importlib.util
+import io
 import json
 import re
 import subprocess
@@ -17,7 +26,7 @@ import matplotlib.image as mpimg  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import yaml  # noqa: E402
-from conftest import run_sim, run_small, sim_in_process  # noqa: E402
+from conftest import SMALL, Result  # noqa: E402
 
 from sim.plots.run import FIGURES  # noqa: E402
 
@@ -37,21 +46,125 @@ QUOTED = re.compile(r"<pre\b[^>]*>.*?</pre>", re.S)
 """The scenario and manifest, quoted as text: the only place a URL may appear (as the user wrote it)."""
 BAND_BLUE = np.array([0x9E, 0xCA, 0xE1]) / 255
 """The fan chart's 80% band colour."""
+ADVANCE = "sides.red.attack.advance_km"
+REPLACEMENTS = "sides.blue.contingents.brigades.replacements_per_day"
+REACHED = {"date": "2024-10-15", "value": 300, "sd": 30, "source": "within reach"}
+UNREACHED = {"date": "2024-10-20", "value": 900, "low": 850, "high": 950, "source": "more than the start"}
+"""A report above the start area (500 km²): above every run, so outside the model's 95% band."""
+OBSERVATIONS = [
+    {"date": "2024-09-20", "value": 440, "low": 400, "high": 480, "source": "early"},
+    {"date": "2024-10-05", "value": 380, "sd": 30, "source": "middle"},
+    {"date": "2024-10-20", "value": 300, "low": 250, "high": 350, "source": "late"},
+    {"date": "2024-10-20", "metric": "strength", "side": "red", "value": 20000, "sd": 2000, "source": "n"},
+]
+
+
+def sim(*args: str | Path) -> Result:
+    """Run the ``sim`` command line in this process (module fixtures cannot use ``capsys``)."""
+    from sim.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            main([str(a) for a in args])
+            code = 0
+        except SystemExit as exit_:
+            code = int(exit_.code or 0)
+    return Result(code, out.getvalue(), err.getvalue())
+
+
+def ok(*args: str | Path) -> str:
+    result = sim(*args)
+    assert result.returncode == 0, f"sim {' '.join(map(str, args))}: {result.stderr}"
+    return result.stdout
+
+
+def _scenario(path: Path, **document: object) -> Path:
+    path.write_text(yaml.safe_dump({"extends": str(SMALL), **document}, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def _report(folder: Path) -> Path:
+    path = Path(ok("report", folder).strip())
+    assert path == folder / "report.html"
+    return path
+
+
+# ------------------------------------------------------------------------------------------ folders
+@pytest.fixture(scope="module")
+def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("report")
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("report") / "run"
-    run_small(out, "--no-plots", replications=30)
+def run(root: Path) -> Path:
+    scenario = _scenario(root / "observed.yaml", observations=[REACHED, UNREACHED])
+    out = root / "run"
+    ok("run", scenario, "-n", "30", "--seed", "0", "--out", out, "-q", "--no-plots", "--executor", "serial")
+    ok("validate", out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def grid(root: Path) -> Path:
+    out = root / "grid"
+    ok(
+        "sweep", SMALL, "--vary", f"{ADVANCE}=0.5,1.0", "--vary", f"{REPLACEMENTS}=10:30:2", "-n", "4",
+        "--seed", "3", "--out", out, "--executor", "serial", "-q",
+    )  # fmt: skip
+    return out
+
+
+@pytest.fixture(scope="module")
+def sobol(root: Path) -> Path:
+    pytest.importorskip("SALib")
+    out = root / "sobol"
+    ok(
+        "sweep", SMALL, "--vary", f"{ADVANCE}=0.2:2.0", "--vary", f"{REPLACEMENTS}=10:30", "--design",
+        "sobol", "--samples", "8", "-n", "2", "--out", out, "--executor", "serial", "-q",
+    )  # fmt: skip
+    if _has("ema_workbench"):
+        ok("discover", out, "--outcome", "final_area_km2 > 200", "--no-scores", "-q")
+    return out
+
+
+def _has(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+@pytest.fixture(scope="module")
+def calibrated(root: Path) -> Path:
+    """The small scenario with four observations and a calibrate block (as in test_backtest)."""
+    pytest.importorskip("pyabc")
+    priors = {ADVANCE: {"dist": "uniform", "low": 0.3, "high": 2.0}}
+    priors[REPLACEMENTS] = {"dist": "uniform", "low": 0, "high": 60}
+    block = {"parameters": priors, "population": 12, "generations": 1}
+    return _scenario(root / "calibrated.yaml", observations=OBSERVATIONS, calibrate=block)
+
+
+@pytest.fixture(scope="module")
+def calibration(root: Path, calibrated: Path) -> Path:
+    out = root / "calibration"
+    ok("calibrate", calibrated, "--out", out, "--executor", "serial", "--seed", "1", "-q")
+    return out
+
+
+@pytest.fixture(scope="module")
+def backtest(root: Path, calibrated: Path) -> Path:
+    out = root / "backtest"
+    with pytest.MonkeyPatch.context() as patch:
+        # The calibrated scenario in origin-*/calibration extends a file outside its folder.
+        patch.setenv("SIM_ALLOW_OUTSIDE_FILES", "1")
+        ok(
+            "backtest", calibrated, "--origin", "2024-10-01", "-n", "12", "--executor", "serial",
+            "--out", out, "-q",
+        )  # fmt: skip
     return out
 
 
 @pytest.fixture(scope="module")
 def report(run: Path) -> Path:
-    result = run_sim("report", run)
-    path = Path(result.stdout.strip())
-    assert path == run / "report.html"
-    return path
+    return _report(run)
 
 
 @pytest.fixture(scope="module")
@@ -59,29 +172,50 @@ def page(report: Path) -> str:
     return report.read_text(encoding="utf-8")
 
 
-def test_report_embeds_every_figure_as_a_png_data_uri(page: str, report: Path) -> None:
-    images = IMAGE.findall(page)
-    assert len(images) == len(FIGURES)
-    for encoded in images:
-        data = base64.b64decode(encoded, validate=True)
-        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
-    for name in FIGURES:
-        assert f'id="fig-{name}"' in page
-    assert not [p for p in report.parent.iterdir() if ".tmp" in p.name], "temporary file left behind"
+KINDS = ("run", "grid", "sobol", "calibration", "backtest")
 
 
-def test_report_needs_nothing_from_outside(page: str) -> None:
+@pytest.fixture(scope="module", params=KINDS)
+def any_report(request: pytest.FixtureRequest) -> tuple[str, Path]:
+    """The report of each kind of folder (a kind whose library is missing is skipped)."""
+    kind = request.param
+    if kind == "run":
+        return kind, request.getfixturevalue("report")
+    return kind, _report(request.getfixturevalue(kind))
+
+
+# ------------------------------------------------------------------------------------------ any kind
+def test_every_report_is_one_self_contained_file(any_report: tuple[str, Path]) -> None:
+    kind, path = any_report
+    page = path.read_text(encoding="utf-8")
+    shown = "sweep" if kind in ("grid", "sobol") else kind
+    assert page.startswith("<!DOCTYPE html>") and f'<span class="kind">{shown}</span>' in page
     lowered = page.lower()
     for needle in ("<script", "<link", "<iframe", "<object", "<embed", "@import", "url(", "@font-face"):
         assert needle not in lowered, needle
     for attribute in re.findall(r'\b(?:src|href|srcset|action|poster)\s*=\s*"([^"]*)"', page, re.I):
         assert attribute.startswith(("data:", "#")), attribute
-    outside_quotes = QUOTED.sub("", page)
-    assert "http://" not in outside_quotes and "https://" not in outside_quotes
-    assert "http://" not in page and "https://" not in page, "this scenario quotes no URL, so none at all"
+    assert "http://" not in page and "https://" not in page, "these folders quote no URL, so none at all"
+    images = IMAGE.findall(page)
+    assert images, "no figure embedded"
+    for encoded in images:
+        data = base64.b64decode(encoded, validate=True)
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
+    anchors = set(re.findall(r'<a href="#([^"]+)"', page))
+    ids = set(re.findall(r'\bid="([^"]+)"', page))
+    assert anchors <= ids, anchors - ids
+    assert len(re.findall(r'\bid="([^"]+)"', page)) == len(ids), "an id is used twice"
+    assert not [p for p in path.parent.iterdir() if ".tmp" in p.name], "temporary file left behind"
 
 
-def test_report_holds_summary_scenario_and_manifest(page: str, run: Path) -> None:
+# ------------------------------------------------------------------------------------------ a run
+def test_run_report_embeds_every_figure(page: str) -> None:
+    assert len(IMAGE.findall(page)) == len(FIGURES)
+    for name in FIGURES:
+        assert f'id="fig-{name}"' in page
+
+
+def test_run_report_holds_summary_scenario_and_manifest(page: str, run: Path) -> None:
     summary = json.loads((run / "summary.json").read_text(encoding="utf-8"))
     manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
     text = html.unescape(page)
@@ -92,7 +226,7 @@ def test_report_holds_summary_scenario_and_manifest(page: str, run: Path) -> Non
     for crossing in summary["crossings"]:
         assert f"{crossing['share_crossed']:.1%}" in text
     for obs in summary["observations"]:
-        assert obs["date"] in text and f"{obs['predicted_p50']:,.0f}" in text
+        assert obs["date"] in text and f"{obs['predicted_p50']:,.0f}" in text and obs["source"] in text
     for reason, count in summary["withdrawal_reasons"].items():
         assert f'<td class="text">{reason.replace("_", " ")}</td><td class="num">{count:,}</td>' in page
     assert "no withdrawal" in text
@@ -106,35 +240,148 @@ def test_report_holds_summary_scenario_and_manifest(page: str, run: Path) -> Non
     assert " ".join(manifest["command_line"][1:]) in text
 
 
-def test_report_out_option_and_bad_input(
-    run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_run_report_flags_a_report_outside_the_models_95_band(page: str, run: Path) -> None:
+    summary = json.loads((run / "summary.json").read_text(encoding="utf-8"))
+    flags = {obs["date"]: obs["outside_95"] for obs in summary["observations"]}
+    assert flags == {"2024-10-15": False, "2024-10-20": True}
+    text = html.unescape(page)
+    # In the key points, as a warning ...
+    warning = re.search(r'<li class="warn">(.*?)</li>', text, re.S).group(1)
+    assert "1 of 2 reported figures lie outside the middle 95% of runs" in warning
+    assert "held area on 20 Oct 2024 (reported 900 km², above every run" in warning
+    # ... and in the table: the row is highlighted, with a marker.
+    rows = re.findall(r'<tr class="flagged">(.*?)</tr>', text, re.S)
+    observed = [row for row in rows if "more than the start" in row]
+    assert len(observed) == 1 and '<span class="flag">⚠ no: above every run</span>' in observed[0]
+    assert not any("within reach" in row for row in rows)
+
+
+def test_run_report_has_the_validation_section(page: str, run: Path) -> None:
+    validation = json.loads((run / "validation.json").read_text(encoding="utf-8"))
+    section = html.unescape(re.search(r'<section id="validation">(.*?)</section>', page, re.S).group(1))
+    assert "in-sample" in section
+    for row in validation["observations"]:
+        assert f"{row['crps']:,.0f}" in section or f"{row['crps']:.3g}" in section
+    assert "Outside the run's 95% band: held area on 20 Oct 2024 (reported 900 km²" in section
+
+
+def test_run_report_collapses_the_scenario_and_the_manifest(page: str) -> None:
+    for kind in ("quoted", "manifest"):
+        assert re.search(rf'<details><summary>[^<]+</summary>\s*<pre class="{kind}">', page), kind
+    assert "<details open" not in page
+
+
+def test_report_out_option_and_bad_input(run: Path, grid: Path, tmp_path: Path) -> None:
     target = tmp_path / "elsewhere.html"
-    result = sim_in_process(capsys, "report", run, "--out", target, "--at", "2024-10-01")
+    result = sim("report", run, "--out", target, "--at", "2024-10-01")
     assert (result.returncode, result.stdout.strip()) == (0, str(target))
     assert "held area across runs on 1 Oct 2024" in html.unescape(target.read_text(encoding="utf-8"))
+    (tmp_path / "empty").mkdir()
     for bad in (
-        sim_in_process(capsys, "report", run, "--out", tmp_path / "missing" / "x.html"),
-        sim_in_process(capsys, "report", run, "--out", tmp_path),
-        sim_in_process(capsys, "report", tmp_path),
+        sim("report", run, "--out", tmp_path / "missing" / "x.html"),
+        sim("report", run, "--out", tmp_path),
+        sim("report", grid, "--at", "2024-10-01", "--out", tmp_path / "y.html"),
+        sim("report", tmp_path / "nowhere"),
+        sim("report", tmp_path / "empty"),
     ):
         assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and bad.stderr.startswith("error: ")
     assert bad.stderr.strip() == (
-        f"error: {tmp_path}: holds no run, sweep, calibration or backtest (no manifest.json, backtest.json, "
-        "or posterior.parquet with diagnostics.json)"
+        f"error: {tmp_path / 'empty'}: holds no run, sweep, calibration or backtest (no manifest.json, "
+        "backtest.json, or posterior.parquet with diagnostics.json)"
     )
+    assert not (tmp_path / "y.html").exists()
 
 
-def test_report_of_a_run_without_daily_tables(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    out = tmp_path / "none"
-    run_small(out, "--no-plots", "--daily", "none", replications=10)
-    result = sim_in_process(capsys, "report", out)
+def test_report_of_a_run_without_daily_tables(root: Path) -> None:
+    out = root / "none"
+    ok("run", SMALL, "-n", "10", "--out", out, "-q", "--no-plots", "--daily", "none", "--executor", "serial")
+    result = sim("report", out)
     page = (out / "report.html").read_text(encoding="utf-8")
     assert len(IMAGE.findall(page)) == len(FIGURES) - 3
-    assert page.count('class="note"') == 3 and "--daily none" in page
+    assert page.count('<p class="note">') == 3 and "--daily none" in page
     assert "note: fan_chart: skipped" in result.stderr
 
 
+# ------------------------------------------------------------------------------------------ sweeps
+def _section(page: str, name: str) -> str:
+    return html.unescape(re.search(rf'<section id="{name}">(.*?)</section>', page, re.S).group(1))
+
+
+def test_grid_sweep_report(grid: Path) -> None:
+    page = _report(grid).read_text(encoding="utf-8")
+    design = _section(page, "design")
+    assert "grid" in design and ADVANCE in design and REPLACEMENTS in design and "0.5, 1" in design
+    assert "10 to 30, 2 evenly spaced values" in design
+    points = _section(page, "points")
+    assert points.count("<tr>") == 1 + 4  # the header and one row per point
+    assert "median (95% interval)" in points and "share of runs (95% interval)" in points
+    assert 'id="fig-sweep_heatmap"' in page
+    assert 'id="sensitivity"' not in page  # a grid has no indices
+
+
+def test_sobol_sweep_report_warns_of_unconverged_indices(sobol: Path) -> None:
+    page = _report(sobol).read_text(encoding="utf-8")
+    results = json.loads((sobol / "sensitivity.json").read_text(encoding="utf-8"))
+    section = _section(page, "sensitivity")
+    for outcome, entries in results.items():
+        for entry in entries:
+            assert f"{entry['ST']:.3f} ± {entry['ST_conf']:.3f}" in section, outcome
+    # Eight base samples cannot pin the indices down.
+    assert "too few samples: raise --samples (now 8)" in section
+    assert 'class="warn"' in page and "too few samples" in html.unescape(page.split("</ul>")[0])
+    assert 'id="fig-sensitivity"' in page and f'id="fig-sweep_{ADVANCE.replace(".", "_")}"' in page
+    if (sobol / "discovery" / "box.json").exists():
+        box = json.loads((sobol / "discovery" / "box.json").read_text(encoding="utf-8"))
+        discovery = _section(page, "discovery")
+        assert box["sentence"] in discovery and "quasi-p" in discovery
+        assert 'id="fig-discovery-discovery_box"' in page
+
+
+# ------------------------------------------------------------------------------------------ calibration
+def test_calibration_report(calibration: Path) -> None:
+    page = _report(calibration).read_text(encoding="utf-8")
+    diagnostics = json.loads((calibration / "diagnostics.json").read_text(encoding="utf-8"))
+    assert "<title>small_test: calibration report (calibration)</title>" in page
+    assert _section(page, "generations").count("<tr>") == 1 + len(diagnostics["generations"])
+    parameters = _section(page, "parameters")
+    assert "advance_km" in parameters and "uniform(0.3, 2)" in parameters
+    for entry in diagnostics["parameters"].values():
+        assert f"{entry['width_ratio']:.1%}" in parameters
+    predictive = _section(page, "predictive")
+    assert "accepted particles" in predictive
+    assert predictive.count("<tr") == 1 + len(diagnostics["observations"])
+    assert 'id="fig-posterior_predictive"' in page
+    for name in ("calibration_marginals", "calibration_pairs", "calibration_generations"):
+        assert f'id="fig-{name}"' in page
+    assert "sim run " + str(calibration / "small_test_calibrated.yaml") in _section(page, "calibrated")
+
+
+def test_calibration_report_without_its_history(calibration: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for name in ("posterior.parquet", "diagnostics.json"):
+        (copy / name).write_bytes((calibration / name).read_bytes())
+    result = sim("report", copy)
+    assert result.returncode == 0
+    assert "posterior predictive left out: the folder has no abc.db" in result.stderr
+    page = (copy / "report.html").read_text(encoding="utf-8")
+    assert "The posterior predictive is missing" in page and "calibration_marginals.png is missing" in page
+
+
+# ------------------------------------------------------------------------------------------ backtest
+def test_backtest_report(backtest: Path) -> None:
+    page = _report(backtest).read_text(encoding="utf-8")
+    document = json.loads((backtest / "backtest.json").read_text(encoding="utf-8"))
+    rows = _section(page, "rows")
+    assert rows.count("<tr") == 1 + len(document["rows"]) >= 3
+    for row in document["rows"]:
+        assert f"{row['pit']:.2f}" in rows and row["date"] in rows
+    origins = _section(page, "origins")
+    assert "2024-10-01" in origins and "held area" in origins and "strength of red" in origins
+    assert 'id="fig-backtest"' in page
+
+
+# ------------------------------------------------------------------------------------------ Chromium
 def _chromium(profile: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [str(CHROMIUM), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args],
@@ -145,43 +392,68 @@ def _chromium(profile: Path, *args: str) -> subprocess.CompletedProcess:
     )
 
 
+PROBE = (
+    '<script>window.addEventListener("load", function () { var n = 0;'
+    " for (var i = 0; i < document.images.length; i++) {"
+    " if (document.images[i].complete && document.images[i].naturalWidth > 0) n++; }"
+    ' document.body.setAttribute("data-decoded", n);'
+    ' var q = document.querySelector("pre.quoted"); if (q) { var d = q.closest("details");'
+    ' document.body.setAttribute("data-yaml-shown", String(q.checkVisibility ? q.checkVisibility()'
+    " : !d || d.open)); } });</script></body>"
+)
+"""One line of script added by the test (the report has none): counts the images the browser decoded and
+whether the quoted YAML is shown (not while its <details> is closed)."""
+
+
+def _page_requests(net_log: Path) -> list[str]:
+    """The URLs the page itself asked for (requests made for the file:// page), from Chromium's net log.
+
+    Chromium's own background requests (update checks, time) are made for no page and are left out.
+    """
+    events = json.loads(net_log.read_text(encoding="utf-8"))["events"]
+    urls = []
+    for event in events:
+        params = event.get("params") or {}
+        if "url" in params and "file://" in str(params.get("network_isolation_key", "")):
+            urls.append(params["url"])
+    return [url for url in urls if not url.startswith(("file:", "data:"))]
+
+
 @pytest.mark.skipif(
     not CHROMIUM.exists(),
     reason="/usr/bin/chromium is not installed (apt-get install chromium; .ci/run installs it)",
 )
-def test_report_shows_its_figures_in_headless_chromium(report: Path, tmp_path: Path) -> None:
+def test_every_report_shows_in_headless_chromium(any_report: tuple[str, Path], tmp_path: Path) -> None:
+    kind, report = any_report
     page = report.read_text(encoding="utf-8")
-
-    # The DOM as the browser built it holds every image, still as a data URI.
-    dom = _chromium(tmp_path / "profile-dom", "--dump-dom", report.as_uri())
-    assert dom.returncode == 0, dom.stderr
-    assert len(IMAGE.findall(dom.stdout)) == len(FIGURES), dom.stdout[:500]
-
-    # A copy with one line of script added by the test (the report has none) counts the images the
-    # browser actually decoded.
-    probe = tmp_path / "probe.html"
-    probe.write_text(
-        page.replace(
-            "</body>",
-            '<script>window.addEventListener("load", function () { var n = 0;'
-            " for (var i = 0; i < document.images.length; i++) {"
-            " if (document.images[i].complete && document.images[i].naturalWidth > 0) n++; }"
-            ' document.body.setAttribute("data-decoded", n); });</script></body>',
-        ),
-        encoding="utf-8",
-    )
-    counted = _chromium(tmp_path / "profile-probe", "--dump-dom", probe.as_uri())
-    assert f'data-decoded="{len(FIGURES)}"' in counted.stdout, counted.stdout[:300]
-
-    # The page as a reader sees it: not blank, and the fan chart's bands are on screen.
-    shot = tmp_path / "report.png"
-    taken = _chromium(
-        tmp_path / "profile-shot", f"--screenshot={shot}", "--window-size=1200,3000", report.as_uri()
-    )
-    assert shot.exists(), taken.stderr
+    count = len(IMAGE.findall(page))
+    probe = report.parent / "probe.html"  # next to the report, so a relative link would resolve
+    probe.write_text(page.replace("</body>", PROBE), encoding="utf-8")
+    shot, net_log = tmp_path / "report.png", tmp_path / "net.json"
+    try:
+        shown = _chromium(
+            tmp_path / "profile",
+            "--dump-dom",
+            f"--screenshot={shot}",
+            "--window-size=1200,3000",
+            f"--log-net-log={net_log}",
+            probe.as_uri(),
+        )
+    finally:
+        probe.unlink()
+    # The DOM as the browser built it holds every image, each decoded.
+    assert len(IMAGE.findall(shown.stdout)) == count, shown.stderr[-500:]
+    assert f'data-decoded="{count}"' in shown.stdout, shown.stdout[:300]
+    if kind == "run":
+        assert 'data-yaml-shown="false"' in shown.stdout, "the scenario's YAML is not collapsed"
+    # Nothing was fetched from outside the file.
+    assert net_log.exists() and _page_requests(net_log) == []
+    # The page as a reader sees it: not blank.
+    assert shot.exists(), shown.stderr[-500:]
     pixels = mpimg.imread(shot)[..., :3]
     assert pixels.shape[:2] == (3000, 1200)
     assert float(pixels.std()) > 0.1, "the screenshot is nearly blank"
-    assert float(np.mean(pixels.min(axis=2) < 0.9)) > 0.1, "too little is drawn on the page"
-    band = np.all(np.abs(pixels - BAND_BLUE) < 0.03, axis=2)
-    assert float(band.mean()) > 0.005, "the fan chart's bands are not on screen"
+    assert float(np.mean(pixels.min(axis=2) < 0.9)) > 0.03, "too little is drawn on the page"
+    if kind == "run":
+        band = np.all(np.abs(pixels - BAND_BLUE) < 0.03, axis=2)
+        assert float(band.mean()) > 0.005, "the fan chart's bands are not on screen"
