@@ -204,7 +204,7 @@ def _observation_table(summary: dict[str, Any], run: RunFolder) -> Table:
         "inside the model's 95%?",
         "source (quoted from the scenario)",
     ]
-    return Table(headers, rows, text=(0, 1, 2, 9, 10), flagged=flagged, wide=True, long=(1, 10))
+    return Table(headers, rows, text=(0, 1, 2, 9, 10), flagged=flagged, wide=True, long=(10,))
 
 
 def _tables(summary: dict[str, Any], run: RunFolder) -> dict[str, Table]:
