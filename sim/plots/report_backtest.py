@@ -22,10 +22,11 @@ from sim.plots.report_scores import (
     quantity_rows,
     quantity_table,
     score_table,
+    with_unit,
 )
 
 
-def _origins(document: dict[str, Any]) -> Table:
+def _origins(document: dict[str, Any], scored: list[dict[str, Any]]) -> Table:
     rows = []
     for origin in document.get("origins") or []:
         dates = origin.get("calibrated_on") or []
@@ -39,7 +40,7 @@ def _origins(document: dict[str, Any]) -> Table:
         stop = str(origin.get("calibration_stop", "?")).replace("_", " ")
         lead = [origin.get("origin"), known, f"{origin.get('calibration_generations', '?')} ({stop})"]
         for name, summary in quantity_rows(origin.get("summary") or {}):
-            rows.append(lead + quantity_cells(name, summary))
+            rows.append(lead + quantity_cells(with_unit(name, scored), summary))
     headers = ["origin", "calibrated on the reports of", "generations (stopped by)", *QUANTITY_HEADERS]
     return Table(headers, rows, text=(0, 1, 2, 3), wide=True)
 
@@ -149,10 +150,10 @@ def backtest_page(directory: Path) -> tuple[str, list[str]]:
             ("folders", "Folders"),
         ],
         settings=settings_table,
-        overall=quantity_table(overall),
+        overall=quantity_table(overall, rows),
         rows=score_table(rows, origin=True),
         outside=[f"from {date_text(r.get('origin'))}: {outside_phrase(r)}" for r in outside_rows(rows)],
-        origins=_origins(document),
+        origins=_origins(document, rows),
         figure=figure,
         folders=folders,
         directory=str(directory),

@@ -348,7 +348,7 @@ def run_page(
             "source": validation.get("source") or _validation_source(validation),
             "file": validation.get("observations_file"),
             "rows": score_table(rows),
-            "summary": quantity_table(validation["summary"]),
+            "summary": quantity_table(validation["summary"], rows),
             "outside": [outside_phrase(row) for row in outside_rows(rows)],
             "figure": figure,
         }

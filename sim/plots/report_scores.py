@@ -84,7 +84,7 @@ def score_table(rows: Sequence[dict[str, Any]], origin: bool = False) -> Table:
 def _skill(naive: dict[str, Any]) -> str:
     crps, skill = naive.get("mean_crps"), naive.get("skill")
     if crps is None:
-        return "– (no earlier report)"
+        return "–"
     return f"{number_text(crps)} ({'–' if skill is None else f'{skill:+.2f}'})"
 
 
@@ -119,10 +119,16 @@ QUANTITY_HEADERS = [
 ]
 
 
-def quantity_table(summary: dict[str, Any]) -> Table:
-    """Return one row per quantity of a validation or one origin's summary."""
-    rows = [quantity_cells(name, value) for name, value in quantity_rows(summary)]
-    return Table(QUANTITY_HEADERS, rows, text=(0,), wide=True)
+def with_unit(quantity: str, rows: Sequence[dict[str, Any]]) -> str:
+    """Return "held area (km²)": the quantity with the unit of its scored rows."""
+    units = {_what(row): _unit(row) for row in rows}
+    return f"{quantity} ({units[quantity]})" if units.get(quantity) else quantity
+
+
+def quantity_table(summary: dict[str, Any], rows: Sequence[dict[str, Any]]) -> Table:
+    """Return one row per quantity of a validation's (or a backtest's) summary, named with its unit."""
+    body = [quantity_cells(with_unit(name, rows), value) for name, value in quantity_rows(summary)]
+    return Table(QUANTITY_HEADERS, body, text=(0,), wide=True)
 
 
 def outside_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
