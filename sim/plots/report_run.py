@@ -27,7 +27,14 @@ from sim.plots.html import (
     what_of,
     yaml_text,
 )
-from sim.plots.report_scores import outside_phrase, outside_rows, quantity_table, score_table
+from sim.plots.report_discovery import discoveries
+from sim.plots.report_scores import (
+    outside_phrase,
+    outside_rows,
+    quantity_rows,
+    quantity_table,
+    score_table,
+)
 from sim.plots.run import require_outcomes, run_figures
 from sim.results.folder import RunFolder, open_folder
 
@@ -158,8 +165,6 @@ def _key_points(summary: dict[str, Any], run: RunFolder, validation: dict[str, A
 
 
 def _quantities(validation: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    from sim.plots.report_scores import quantity_rows
-
     return quantity_rows(validation.get("summary") or {})
 
 
@@ -322,6 +327,7 @@ def run_page(
     notes = list(run.notes)
     summary = _summary(run, notes)
     validation = _validation(directory, notes)
+    found = discoveries(directory, notes)
     shown = list(notes)
     figures = []
     for item in run_figures(run, at, thresholds):
@@ -352,6 +358,8 @@ def run_page(
             "outside": [outside_phrase(row) for row in outside_rows(rows)],
             "figure": figure,
         }
+    if found:
+        contents.append(("discovery", "Scenario discovery"))
     contents += [("scenario", "Scenario"), ("manifest", "Manifest")]
     manifest_table, manifest_rest, manifest_json = manifest_parts(run)
     page = render(
@@ -374,6 +382,7 @@ def run_page(
         scenario_end=date_text(scenario.end),
         seconds=summary.get("seconds"),
         validation=validation_parts,
+        discoveries=found,
         scenario_yaml=yaml_text(manifest.get("scenario", {})),
         seed=manifest.get("seed", "?"),
         manifest_table=manifest_table,
