@@ -3,7 +3,9 @@
 The kind of folder is told from what it holds: ``manifest.json`` of kind ``run`` or ``sweep``,
 ``backtest.json``, or ``posterior.parquet`` with ``diagnostics.json`` (a calibration). Each kind has its
 own module (``report_run``, ``report_sweep``, ``report_calibration``, ``report_backtest``) that gathers
-the numbers and figures, and its own jinja2 template on a shared base (``templates/``).
+the numbers and figures, and its own jinja2 template on a shared base (``templates/``); score tables
+(``report_scores``), discovery boxes (``report_discovery``) and the posterior predictive
+(``report_predictive``) are shared pieces, and ``html`` holds formats, tables and the rendering.
 
 The page holds its figures as base64 PNG data URIs. It has no scripts, no web fonts and no links or
 sources outside itself, so it opens in any browser with no server and no network, and can be mailed or
