@@ -17,6 +17,8 @@ from sim.model.params import build_parameters
 from sim.scenario import Scenario, load_scenario
 from sim.scenario.distributions import (
     DISTRIBUTION_KINDS,
+    U_HIGHEST,
+    U_LOWEST,
     Beta,
     Choice,
     Distribution,
@@ -264,12 +266,86 @@ def test_value_of() -> None:
     assert not is_distribution(3.0)
 
 
+# finite numbers, and the range a distribution reaches -------------------------------------------------------
+
+
+@pytest.mark.parametrize("raw", [math.nan, math.inf, -math.inf, "nan", "inf", "1e400", "-1e999", 10**400])
+def test_param_refuses_numbers_that_are_not_finite(raw: Any) -> None:
+    with pytest.raises(ValidationError, match="finite number"):
+        PARAM.validate_python(raw)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"dist": "fixed", "value": math.nan},
+        {"dist": "uniform", "low": math.nan, "high": 1},
+        {"dist": "uniform", "low": 0, "high": math.inf},
+        {"dist": "normal", "mean": math.inf, "sd": 1},
+        {"dist": "normal", "mean": 0, "sd": math.nan},
+        {"dist": "lognormal", "median": math.inf, "sigma": 0.2},
+        {"dist": "triangular", "low": 0, "mode": math.nan, "high": 1},
+        {"dist": "beta", "alpha": math.inf, "beta": 2},
+        {"dist": "choice", "values": [1, math.inf]},
+        {"dist": "choice", "values": [1, 2], "weights": [math.nan, 1]},
+    ],
+)
+def test_distribution_parameters_must_be_finite(fields: dict[str, Any]) -> None:
+    with pytest.raises(ValidationError, match="finite number"):
+        dist(**fields)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"dist": "uniform", "low": -1e13, "high": 1},
+        {"dist": "normal", "mean": 0, "sd": 1e300},
+        {"dist": "lognormal", "median": 1, "sigma": 1e300},
+        {"dist": "beta", "alpha": 1e300, "beta": 2},
+    ],
+)
+def test_distribution_parameters_are_bounded(fields: dict[str, Any]) -> None:
+    with pytest.raises(ValidationError, match="less than or equal|greater than or equal"):
+        dist(**fields)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_reach_is_the_finite_range_the_sampler_draws(name: str) -> None:
+    d = dist(**CASES[name][0])
+    low, high = d.reach()
+    assert math.isfinite(low) and math.isfinite(high)
+    support = d.support()
+    assert support[0] <= low <= high <= support[1]
+    # A finite end of the support is its own bound; an infinite one is what the sampler's extreme
+    # uniform gives (it never draws 0 or 1).
+    assert low == (support[0] if math.isfinite(support[0]) else d.ppf(U_LOWEST))
+    assert high == (support[1] if math.isfinite(support[1]) else d.ppf(U_HIGHEST))
+    assert U_LOWEST > 0.0 and U_HIGHEST < 1.0
+    draws = [uniform_for(replication_seed(seed, i), "x") for seed in range(3) for i in range(200)]
+    assert all(U_LOWEST <= u <= U_HIGHEST for u in draws)
+
+
+def test_a_lognormal_reaches_its_median_times_exp_of_about_8_sigma() -> None:
+    low, high = dist(dist="lognormal", median=2.0, sigma=0.5).reach()
+    assert low == 0.0
+    assert 2.0 * math.exp(0.5 * 8.0) < high < 2.0 * math.exp(0.5 * 8.5)
+
+
 # bounds: NonNegative and Fraction ---------------------------------------------------------------------------
 
 
 class Bounded(BaseModel):
     amount: NonNegative = 0.0
     share: Fraction = 0.0
+
+
+def assert_kept(written: Any, value: Any) -> None:
+    """The validated value is what was written: the same number, or the same distribution."""
+    if isinstance(written, dict):
+        assert is_distribution(value)
+        assert value == dist(**written)
+    else:
+        assert value == float(written) and isinstance(value, float)
 
 
 @pytest.mark.parametrize(
@@ -284,7 +360,10 @@ class Bounded(BaseModel):
     ],
 )
 def test_non_negative_accepts(amount: Any) -> None:
-    Bounded(amount=amount)
+    value = Bounded(amount=amount).amount
+    assert_kept(amount, value)
+    low, _ = (value, value) if isinstance(value, float) else value.support()
+    assert low >= 0.0
 
 
 @pytest.mark.parametrize(
@@ -314,7 +393,10 @@ def test_non_negative_rejects(amount: Any, message: str) -> None:
     ],
 )
 def test_fraction_accepts(share: Any) -> None:
-    Bounded(share=share)
+    value = Bounded(share=share).share
+    assert_kept(share, value)
+    low, high = (value, value) if isinstance(value, float) else value.support()
+    assert 0.0 <= low <= high <= 1.0
 
 
 @pytest.mark.parametrize(

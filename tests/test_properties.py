@@ -1,7 +1,10 @@
 """Invariants of one replication over random but valid scenarios (hypothesis).
 
 Scenarios are built as plain data, the way a YAML file would give them, and validated with
-``Scenario.model_validate``; any number may come out as a distribution. Each example runs one replication
+``Scenario.model_validate``; any number may come out as a distribution. Numbers are drawn finite and
+within their fields' ranges; the same scenarios with one number made NaN or infinite (anywhere, as a
+float or as YAML would write it) must be refused by the loader in one line naming that number.
+Each valid example runs one replication
 with tracing on and checks what must hold whatever the inputs: ground, strength and supply stay in range,
 casualties only accumulate, no assault takes more than was there, a completed withdrawal leaves nothing.
 """
@@ -9,6 +12,7 @@ casualties only accumulate, no assault takes more than was there, a completed wi
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -20,9 +24,11 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from sim.batch.seeding import replication_seed
+from sim.errors import InputError
 from sim.model.replication import Replication
 from sim.model.trajectory import Trajectory
 from sim.scenario.distributions import _Distribution, value_of
+from sim.scenario.loader import validate
 from sim.scenario.schema import Scenario
 
 START = dt.date(2024, 3, 1)
@@ -66,14 +72,14 @@ def number(
 
     ``fraction`` fields (bounded by 1) never get a lognormal, whose support is unbounded.
     """
-    value = draw(st.floats(low, high, allow_nan=False, allow_infinity=False))
+    value = draw(st.floats(low, high))
     kinds = ["plain", "plain", "plain"]
     if uncertain:
         kinds += ["fixed", "uniform", "triangular", "normal", "beta", "choice"]
         if lognormal and not fraction and low > 0:
             kinds.append("lognormal")
     kind = draw(st.sampled_from(kinds))
-    other = draw(st.floats(low, high, allow_nan=False, allow_infinity=False))
+    other = draw(st.floats(low, high))
     a, b = min(value, other), max(value, other)
     if kind == "plain" or (kind in ("uniform", "triangular", "normal", "beta") and not a < b):
         return value
@@ -95,7 +101,7 @@ def number(
             "high": b,
         }
     if kind == "choice":
-        values = draw(st.lists(st.floats(low, high, allow_nan=False), min_size=1, max_size=4))
+        values = draw(st.lists(st.floats(low, high), min_size=1, max_size=4))
         return {"dist": "choice", "values": values}
     return {"dist": "lognormal", "median": value, "sigma": draw(st.floats(0.05, 0.3))}
 
@@ -285,6 +291,35 @@ def scenarios() -> st.SearchStrategy[Scenario]:
     return scenario_data().map(Scenario.model_validate)
 
 
+def number_paths(node: Any, prefix: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
+    """Every path to a number (not a boolean) in plain scenario data."""
+    if isinstance(node, dict):
+        return [p for key, value in node.items() for p in number_paths(value, (*prefix, key))]
+    if isinstance(node, list):
+        return [p for index, value in enumerate(node) for p in number_paths(value, (*prefix, index))]
+    return [prefix] if isinstance(node, int | float) and not isinstance(node, bool) else []
+
+
+NON_FINITE = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True).filter(lambda x: not math.isfinite(x)),
+    st.sampled_from(["nan", ".nan", "inf", "-inf", "1e400", "-1e999", "Infinity"]),
+)
+"""A number that is not finite: as a float, or as text a YAML file or --set could give."""
+
+
+@st.composite
+def poisoned(draw: st.DrawFn) -> tuple[dict[str, Any], tuple[str | int, ...], object]:
+    """A valid scenario with one of its numbers (any one) replaced by NaN or an infinity."""
+    data = draw(scenario_data())
+    path = draw(st.sampled_from(number_paths(data)))
+    bad = draw(NON_FINITE)
+    node: Any = data
+    for part in path[:-1]:
+        node = node[part]
+    node[path[-1]] = bad
+    return data, path, bad
+
+
 def value_of_data(value: float | dict[str, Any]) -> float:
     """Upper end of a number as written in scenario data (used only to size thresholds)."""
     if isinstance(value, dict):
@@ -459,6 +494,22 @@ def check_invariants(scenario: Scenario, trajectory: Trajectory) -> None:
 def test_replication_invariants(scenario: Scenario, seed: int) -> None:
     trajectory = Replication(scenario, replication_seed(seed, 0), trace=True).run()
     check_invariants(scenario, trajectory)
+
+
+@settings(PROPERTY_SETTINGS, max_examples=150)
+@given(case=poisoned())
+def test_a_number_that_is_not_finite_is_refused_in_one_line(
+    case: tuple[dict[str, Any], tuple[str | int, ...], object],
+) -> None:
+    data, path, bad = case
+    with pytest.raises(InputError) as info:
+        validate(data, {}, "random.yaml")
+    text = str(info.value)
+    assert "\n" not in text and text.startswith("random.yaml: "), text
+    field = info.value.field or ""
+    # The error names the number itself, or the block holding it (a distribution, a list of values).
+    assert ".".join(str(p) for p in path).startswith(field), (path, field, text)
+    assert field.count(".") >= len(path) - 3, (path, field, text)
 
 
 @settings(PROPERTY_SETTINGS, max_examples=15)

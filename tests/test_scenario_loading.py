@@ -21,7 +21,7 @@ import yaml
 from pydantic import ValidationError
 
 from sim.errors import InputError
-from sim.scenario import Scenario, load_scenario
+from sim.scenario import Scenario, load_scenario, yaml_source
 from sim.scenario.distributions import Triangular, Uniform
 from sim.scenario.parameters import distribution_leaves
 
@@ -513,13 +513,20 @@ def test_python_tags_are_refused_without_running_code(
     assert cli_runs["python_object_tag"].result.returncode == 2
 
 
-def test_the_python_tag_payload_would_create_a_file_if_run(
+def test_the_python_tag_payload_would_create_a_file_if_our_loader_were_unsafe(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # So the test above can fail: an unsafe loader does run the payload.
+    # So the test above can fail: the payload goes through load_scenario, and with the YAML loader it
+    # uses swapped for an unsafe one it does run (the bounds on the YAML do not stop it first). Only
+    # our loader being a SafeLoader keeps it from running.
+    assert issubclass(yaml_source._Loader, yaml.SafeLoader)
+    assert not issubclass(yaml_source._Loader, (yaml.FullLoader, yaml.UnsafeLoader))
+    case = CASES["python_object_tag"]
+    case.write(tmp_path)
     monkeypatch.chdir(tmp_path)
-    loaded = yaml.unsafe_load(PAYLOAD)
-    loaded["description"].close()
+    monkeypatch.setattr(yaml_source, "_Loader", yaml.UnsafeLoader)
+    with pytest.raises(InputError):  # the opened file is not a valid description
+        load_scenario(case.scenario)
     assert (tmp_path / "pwned").exists()
 
 

@@ -6,9 +6,12 @@ would never end, a pipe would wait forever), and so is a file larger than the li
 
 A file a scenario *refers to* (an ``extends:`` base, an empirical samples file) must lie under the
 folder of the file that names it or under the working folder, so a scenario cannot make the
-simulator read (and copy into its results) a file from anywhere on the machine. The user can allow
-other files explicitly: ``--allow-outside-files`` on the command line, or the environment variable
-``SIM_ALLOW_OUTSIDE_FILES=1`` (for scripts, and for worker processes).
+simulator read (and copy into its results) a file from anywhere on the machine. An ``extends:`` base
+may also lie directly in a folder above the extending file (``../../base.yaml``), which is how the
+scenarios ``sim calibrate`` and ``sim backtest`` write into their output folders refer to the
+scenario they calibrated. The user can allow other files explicitly: ``--allow-outside-files`` on
+the command line, or the environment variable ``SIM_ALLOW_OUTSIDE_FILES=1`` (for scripts, and for
+worker processes).
 """
 
 from __future__ import annotations
@@ -61,7 +64,9 @@ def reset_outside_allowed(token: object) -> None:
     _ALLOW_OUTSIDE.reset(token)  # type: ignore[arg-type]
 
 
-def check_reach(target: Path, referrer: Path, allow_outside: bool | None = None) -> None:
+def check_reach(
+    target: Path, referrer: Path, allow_outside: bool | None = None, *, above: bool = False
+) -> None:
     """Refuse ``target`` unless it lies under ``referrer`` (a folder) or the working folder.
 
     Symbolic links are followed first, so a link inside the folder that points elsewhere is outside.
@@ -70,6 +75,9 @@ def check_reach(target: Path, referrer: Path, allow_outside: bool | None = None)
         target: The file named.
         referrer: The folder of the file that names it.
         allow_outside: Skip the check; None reads the user's choice (``outside_allowed``).
+        above: Also allow a file directly in a folder above ``referrer`` (``../base.yaml``,
+            ``../../base.yaml``): how ``sim calibrate`` and ``sim backtest`` refer from their output
+            folders to the scenario they calibrated. Never a file in another branch of the tree.
 
     Raises:
         FileProblem: If the file is out of reach.
@@ -82,6 +90,8 @@ def check_reach(target: Path, referrer: Path, allow_outside: bool | None = None)
     except (OSError, ValueError, RuntimeError):
         raise FileProblem(f"{shorten(str(target), 200)} is not a usable path") from None
     if any(resolved.is_relative_to(root) for root in roots):
+        return
+    if above and resolved.parent in roots[0].parents:
         return
     raise FileProblem(
         f"{shorten(str(target), 200)} is outside the folder of the file naming it ({roots[0]}) "

@@ -89,7 +89,7 @@ def load_raw(
         raise InputError("'extends' must be a file path", name, line)
     base_path = (path.parent / base_ref) if not Path(base_ref).is_absolute() else Path(base_ref)
     try:
-        check_reach(base_path, path.parent, allow_outside)
+        check_reach(base_path, path.parent, allow_outside, above=True)
     except FileProblem as exc:
         raise InputError(f"'extends' names a file out of reach: {exc}", name, line, "extends") from None
     if base_path.resolve() in (*_seen, resolved):
@@ -326,7 +326,7 @@ def _to_input_error(
     return InputError(message, file, line, field or None)
 
 
-_DISTRIBUTION_TAGS = {"fixed", "uniform", "normal", "lognormal", "triangular", "beta", "choice"}
+_DISTRIBUTION_TAGS = {"fixed", "uniform", "normal", "lognormal", "triangular", "beta", "choice", "empirical"}
 _TYPE_TAGS = {
     "float",
     "int",
