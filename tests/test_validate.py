@@ -515,7 +515,6 @@ def test_bad_paths(
     assert _main(capsys, "validate", tmp_path / "nowhere", "--observations", observations_csv).endswith(
         "nowhere: no such folder"
     )
-    assert "--observations" in _main(capsys, "validate", small_run)
     assert "--format" in _main(
         capsys, "validate", small_run, "--observations", observations_csv, "--format", "gif"
     )

@@ -129,18 +129,18 @@ def _validate_csv(run: Any, observations_file: Path, out: Path, fmt: str) -> lis
             str(observations_file),
             field="scenario",
         )
-    if named is None:
-        click.echo(
-            f"note: {observations_file} names no scenario (a 'scenario' column); scoring it as held area of "
-            f"{run.scenario.name}",
-            err=True,
-        )
     result = score_run(run, observations, str(observations_file))
     written = [out / "validation.json", out / "validation.csv", out / "plots" / f"validation.{fmt}"]
     write_json(written[0], result)
     write_csv(written[1], result["observations"])
     save(validation_chart(run, observations, calibration_points(run.scenario), result), written[2])
     click.echo(format_table(result))
+    if named is None:  # said after the scores, so that bad input still ends in its one line
+        click.echo(
+            f"note: {observations_file} names no scenario (a 'scenario' column); scored it as held area of "
+            f"{run.scenario.name}",
+            err=True,
+        )
     return written
 
 
