@@ -1,4 +1,4 @@
-"""sim check says what a scenario holds: sector shapes and fortification, whose each observation is, its uncertainty."""
+"""sim check says what a scenario holds: sector shapes, fortification, whose each observation is."""
 
 from __future__ import annotations
 

@@ -32,6 +32,7 @@ from test_properties import PROPERTY_SETTINGS, number, scenario_data
 
 import sim.model.replication as replication_module
 from sim.batch.seeding import replication_seed
+from sim.model import BUILD
 from sim.model.events import Event
 from sim.model.replication import Replication
 from sim.model.trajectory import Trajectory
@@ -357,6 +358,8 @@ def test_the_assault_rate_scales_with_the_front() -> None:
     assert short.mean() < thin.mean() < long.mean()
 
 
+@pytest.mark.pure_model  # counts calls through a patched function: compiled modules call it directly
+@pytest.mark.skipif(BUILD == "compiled", reason="run on the pure build by tests/test_builds.py")
 def test_a_side_with_nobody_in_a_sector_mounts_no_assaults_there(monkeypatch: pytest.MonkeyPatch) -> None:
     """Red's one unit holds one of two sectors (nothing to spare for the other): no assault is even tried
     in the empty one, because its tempo there is 0 (not merely because an assault finds nobody to send)."""

@@ -1,4 +1,8 @@
-"""Random draws from one stream, generated in blocks (a scalar numpy call costs as much as a block)."""
+"""Random draws from one stream, generated in blocks (a scalar numpy call costs as much as a block).
+
+Each block is kept as a list of Python floats: indexing a list is several times cheaper than taking a
+numpy scalar out of an array, and the numbers are the same doubles.
+"""
 
 from __future__ import annotations
 
@@ -31,48 +35,48 @@ class Draws:
         self._rng = rng
         self._block = block
         self._shape = gamma_shape
-        self._gamma = rng.standard_gamma(gamma_shape, block) if gamma_shape else np.zeros(0)
+        self._gamma: list[float] = rng.standard_gamma(gamma_shape, block).tolist() if gamma_shape else []
         self._g = 0
-        self._uniform = rng.random(block)
+        self._uniform: list[float] = rng.random(block).tolist()
         self._u = 0
-        self._exponential = rng.standard_exponential(block)
+        self._exponential: list[float] = rng.standard_exponential(block).tolist()
         self._e = 0
-        self._normal = rng.standard_normal(block)
+        self._normal: list[float] = rng.standard_normal(block).tolist()
         self._n = 0
 
     def uniform(self) -> float:
         """Return a uniform draw in [0, 1)."""
         if self._u == self._block:
-            self._uniform = self._rng.random(self._block)
+            self._uniform = self._rng.random(self._block).tolist()
             self._u = 0
         self._u += 1
-        return float(self._uniform[self._u - 1])
+        return self._uniform[self._u - 1]
 
     def exponential(self) -> float:
         """Return a standard exponential draw (mean 1)."""
         if self._e == self._block:
-            self._exponential = self._rng.standard_exponential(self._block)
+            self._exponential = self._rng.standard_exponential(self._block).tolist()
             self._e = 0
         self._e += 1
-        return float(self._exponential[self._e - 1])
+        return self._exponential[self._e - 1]
 
     def normal(self) -> float:
         """Return a standard normal draw."""
         if self._n == self._block:
-            self._normal = self._rng.standard_normal(self._block)
+            self._normal = self._rng.standard_normal(self._block).tolist()
             self._n = 0
         self._n += 1
-        return float(self._normal[self._n - 1])
+        return self._normal[self._n - 1]
 
     def gamma(self, shape: float, scale: float) -> float:
         """Return a gamma draw; buffered when ``shape`` is the one given at construction."""
         if shape != self._shape:
             return float(self._rng.gamma(shape, scale))
         if self._g == self._block:
-            self._gamma = self._rng.standard_gamma(shape, self._block)
+            self._gamma = self._rng.standard_gamma(shape, self._block).tolist()
             self._g = 0
         self._g += 1
-        return float(self._gamma[self._g - 1]) * scale
+        return self._gamma[self._g - 1] * scale
 
     def poisson(self, mean: float) -> float:
         """Return a Poisson draw (not buffered: its mean changes with every call)."""

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 import simpy
+from mypy_extensions import mypyc_attr
 
 from sim.model import laws
 from sim.model.combat import resolve_assault
@@ -44,6 +45,8 @@ DAY_OFFSET = 1e-6
 Process = Generator[simpy.Event, Any, None]
 
 
+# Tests (and analysts) subclass a replication to watch its internals; compiled, that needs leave.
+@mypyc_attr(allow_interpreted_subclasses=True)
 class Replication:
     """Builds and runs one replication of a scenario.
 
@@ -162,7 +165,7 @@ class Replication:
     ) -> None:
         """Keep an event (callers check ``self.trace`` first, or get the logger only when tracing)."""
         name = "" if sector is None else self.ground.names[sector]
-        self.events.append(Event(self.env.now, name, kind, side, subject, numbers))
+        self.events.append(Event(float(self.env.now), name, kind, side, subject, numbers))
 
     def _logger(self) -> Any:
         return self._log if self.trace else None
@@ -233,7 +236,7 @@ class Replication:
         half, per_km = plan.half_rate_density, plan.max_rate_per_km
         owed = 0.0  # without noise: the share of an assault accumulated at the rates so far
         while True:
-            if holder.withdrawn or not any(a > 0.0 for a in area):
+            if holder.withdrawn or max(area) <= 0.0:
                 return
             front = ground.frontage(sector)
             rate = 0.0

@@ -1,0 +1,150 @@
+"""The compiled and the pure-Python builds of the model give the same bytes (setup.py, sim/model/_build.py).
+
+An install with a C compiler runs the model compiled with mypyc; ``CONFLICT_SIM_PURE=1`` makes a process
+load the model from its Python sources instead. The same replications, run both ways, must agree bit
+for bit: daily records, parameters, withdrawal and the full event trace.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import sim.model
+from sim.batch.seeding import replication_seed
+from sim.model import _build
+from sim.model.replication import Replication
+from sim.scenario.loader import load_scenario
+
+REPO = Path(__file__).resolve().parent.parent
+CASES = (
+    (REPO / "scenarios" / "kursk_2024.yaml", 6),
+    (REPO / "scenarios" / "donetsk_2024.yaml", 3),
+    (REPO / "tests" / "scenarios" / "small.yaml", 6),
+)
+COMPILED = sim.model.BUILD == "compiled"
+needs_compiled = pytest.mark.skipif(not COMPILED, reason="this install runs the pure-Python model only")
+
+
+def fingerprint() -> str:
+    """Return a digest of every output of a few replications (every second one traced)."""
+    digest = hashlib.sha256()
+    for path, count in CASES:
+        scenario = load_scenario(path)
+        for index in range(count):
+            trajectory = Replication(scenario, replication_seed(11, index), trace=index % 2 == 0).run()
+            for array in (
+                trajectory.area_km2,
+                trajectory.sector_area_km2,
+                trajectory.strength,
+                trajectory.casualties,
+                trajectory.supply,
+            ):
+                digest.update(np.ascontiguousarray(array).tobytes())
+            digest.update(repr((trajectory.withdrawal_day, trajectory.withdrawal_reason)).encode())
+            digest.update(repr(sorted(trajectory.parameters.items())).encode())
+            events = [
+                (
+                    event.day,
+                    event.sector,
+                    event.kind,
+                    event.side,
+                    event.subject,
+                    sorted(event.numbers.items()),
+                )
+                for event in trajectory.events
+            ]
+            digest.update(repr(events).encode())
+    return digest.hexdigest()
+
+
+def run_pure(code: str, cwd: Path = REPO) -> str:
+    """Run Python ``code`` with the pure-Python model and return its output."""
+    environment = {**os.environ, "CONFLICT_SIM_PURE": "1"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=cwd, env=environment, capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+@needs_compiled
+def test_compiled_and_pure_builds_give_the_same_bytes() -> None:
+    compiled = fingerprint()
+    pure = run_pure(
+        "import sys; sys.path.insert(0, 'tests'); import sim.model, test_builds;"
+        "print(sim.model.BUILD, test_builds.fingerprint())"
+    )
+    assert pure.split() == ["pure", compiled]
+
+
+@needs_compiled
+def test_an_edited_model_source_runs_as_python_not_as_the_stale_compiled_module(tmp_path: Path) -> None:
+    """A source that differs from the one compiled makes every model module load from its source."""
+    copy = tmp_path / "sim"
+    shutil.copytree(REPO / "sim", copy, ignore=shutil.ignore_patterns("__pycache__"))
+    for library in REPO.glob("sim_model_compiled*"):
+        shutil.copy(library, tmp_path)
+    laws = copy / "model" / "laws.py"
+    laws.write_text(laws.read_text(encoding="utf-8") + "\nEDITED = True\n", encoding="utf-8")
+    code = (
+        "import sys; sys.path.insert(0, '.'); import warnings; warnings.simplefilter('error');"
+        "import sim.model\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env={k: v for k, v in os.environ.items() if k != "CONFLICT_SIM_PURE"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "laws.py changed since it was compiled" in done.stderr
+    quiet = code.replace("warnings.simplefilter('error')", "warnings.simplefilter('ignore')")
+    quiet += "import sim.model.laws, sim.model.combat; print(sim.model.BUILD, sim.model.laws.EDITED,"
+    quiet += " sim.model.combat.__file__.endswith('.py'))"
+    done = subprocess.run(
+        [sys.executable, "-c", quiet],
+        cwd=tmp_path,
+        env={k: v for k, v in os.environ.items() if k != "CONFLICT_SIM_PURE"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.stdout.split() == ["pure", "True", "True"], done.stderr
+
+
+@needs_compiled
+def test_tests_that_patch_model_internals_pass_on_the_pure_build() -> None:
+    """Tests marked ``pure_model`` patch functions the compiled modules call directly: run them pure."""
+    environment = {**os.environ, "CONFLICT_SIM_PURE": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "pure_model", "tests"],
+        cwd=REPO,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert " passed" in done.stdout and "skipped" not in done.stdout.splitlines()[-1], done.stdout[-500:]
+
+
+def test_the_build_record_covers_exactly_the_compiled_modules() -> None:
+    """setup.py's list of compiled modules and the import-time check agree, and every one exists."""
+    setup_text = (REPO / "setup.py").read_text(encoding="utf-8")
+    listed = setup_text.split("COMPILED = (", 1)[1].split(")", 1)[0]
+    names = [part.strip().strip('",') for part in listed.split() if part.strip().strip('",')]
+    assert names, "setup.py lists no compiled modules"
+    for name in names:
+        assert (REPO / "sim" / "model" / f"{name}.py").exists(), name
+    if COMPILED:
+        assert sorted(names) == _build.compiled_modules()
+        assert _build.stale_sources() == []
