@@ -11,11 +11,25 @@ from sim.cli.check import check
 from sim.cli.discover import discover
 from sim.cli.plot import plot, report
 from sim.cli.run import run
+from sim.cli.schema import new, schema
 from sim.cli.sweep import sweep
 from sim.cli.trace import trace
 from sim.cli.validate import validate
 
-for _command in (run, check, trace, sweep, plot, report, calibrate, validate, backtest, discover):
+for _command in (
+    run,
+    check,
+    trace,
+    sweep,
+    plot,
+    report,
+    calibrate,
+    validate,
+    backtest,
+    discover,
+    schema,
+    new,
+):
     cli.add_command(_command)
 
 
