@@ -411,3 +411,57 @@ def discover(
 
         written += write_discovery_plots(target, found, cases, names, table)
     return Discovered(found, cases, names, table, sd.box_sentence(found, cases.scenario, names), written)
+
+
+@dataclass
+class Compared:
+    """What ``compare`` found and wrote.
+
+    Attributes:
+        path: The comparison folder.
+        table: ``compare.parquet``: one row per variant and outcome (baseline and variant values, the
+            difference with its 95% interval, paired or not, the method, the share of replications
+            changed, within Monte Carlo noise or not).
+        comparison: The runs, their pairings and scenario changes, the outcomes compared.
+        written: Files written.
+        notes: Outcomes left out and figures skipped, each in a sentence.
+    """
+
+    path: Path
+    table: pd.DataFrame
+    comparison: Any
+    written: list[Path]
+    notes: list[str]
+
+
+def compare(runs: Sequence[str | Path], out: str | Path | None = None, plots: bool = True) -> Compared:
+    """Compare courses of action: every run against the first, outcome by outcome (``sim compare``).
+
+    Runs made with the same seed and replication count are paired (common random numbers), and their
+    differences get paired intervals, much narrower than unpaired ones.
+
+    Args:
+        runs: Run folders, the baseline first.
+        out: The comparison folder [default: ``results/compare-<names>``].
+        plots: Draw the overlaid fan charts, survival curves and the forest plot into ``out/plots``.
+
+    Raises:
+        InputError: For fewer than two runs, a folder that is not a complete run, runs of different
+            periods, or an ``out`` that is a file or holds a run.
+    """
+    from sim.analysis import compare as sc
+
+    if out is not None:
+        sc.check_out(Path(out))
+    comparison = sc.compare_runs([Path(run) for run in runs])
+    target = Path(out) if out is not None else sc.default_compare_folder([r.label for r in comparison.runs])
+    sc.check_out(target)
+    figures: list[Path] = []
+    notes = list(comparison.notes)
+    if plots:
+        from sim.plots.compare import write_compare_plots
+
+        figures, drawn_notes = write_compare_plots(target / "plots", comparison)
+        notes += drawn_notes
+    written = sc.save(target, comparison, figures) + figures
+    return Compared(target, comparison.table, comparison, written, notes)

@@ -8,6 +8,7 @@ from sim.cli.app import cli
 from sim.cli.backtest import backtest
 from sim.cli.calibrate import calibrate
 from sim.cli.check import check
+from sim.cli.compare import compare
 from sim.cli.discover import discover
 from sim.cli.plot import plot, report
 from sim.cli.run import run
@@ -27,6 +28,7 @@ for _command in (
     validate,
     backtest,
     discover,
+    compare,
     schema,
     new,
 ):

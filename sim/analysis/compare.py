@@ -1,0 +1,580 @@
+"""Courses of action side by side: what difference each variant run makes to every outcome it shares.
+
+The first run is the baseline; every other run is a variant, compared with it outcome by outcome as
+``variant - baseline`` with a 95% interval. Runs made with the same root seed and replication count
+are *paired*: replication i of both drew the same random numbers (common random numbers,
+``sim/batch/seeding.py``), so the noise they share cancels in the difference replication by
+replication, and paired intervals are much narrower than those of two independent samples.
+
+Per kind of outcome (one row of ``compare.parquet`` per variant and outcome):
+
+* held area on a date, casualties, advance rate, each observation's model value: the difference of
+  means (paired t-interval on the differences, or Welch's) and of medians (bootstrap, paired when the
+  runs are);
+* days until the held area first falls below X, runs that never do censored at the end date: the
+  difference of restricted mean times (Kaplan-Meier area up to the end date) and of Kaplan-Meier
+  medians, both with a bootstrap interval;
+* withdrawn by a date (yes/no): the difference of shares with Newcombe's interval (paired: method 10,
+  1998; unpaired: the hybrid score interval), from Wilson intervals of each share.
+
+For paired runs, the share of replications the variant changes at all, and in each direction. A
+difference whose interval contains 0 is *within Monte Carlo noise*. Bootstraps use scipy's percentile
+method with a fixed seed, so a comparison repeats exactly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+import sys
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import astuple, dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from scipy import stats
+
+import sim
+from sim.analysis.summary import METRIC_NAMES, METRIC_UNITS, median_crossing_day
+from sim.analysis.survival import kaplan_meier
+from sim.analysis.sweep_stats import wilson
+from sim.errors import InputError
+from sim.results.columns import area_column, month_starts, observation_column, outcome_thresholds
+from sim.results.columns import threshold_column as day_column
+from sim.results.folder import RunFolder, open_folder
+from sim.results.readers import read_table, table_path
+from sim.results.store import write_json, write_table
+from sim.scenario.schema import Scenario
+
+CONFIDENCE = 0.95
+RESAMPLES = 2000
+"""Bootstrap resamples per interval (percentile method): enough for 2.5% and 97.5% points."""
+BOOTSTRAP_SEED = 0
+_Z = float(stats.norm.ppf(0.5 + CONFIDENCE / 2))
+_BOOTSTRAP = {"n_resamples": RESAMPLES, "batch": 200, "vectorized": True, "method": "percentile"}
+
+Kind = Literal["continuous", "days", "binary"]
+Statistic = Callable[..., np.ndarray]
+DESCRIBED = ("group", "label", "unit", "kind")
+MAIN = ("baseline_value", "variant_value", "difference", "low", "high", "method")
+"""Columns of compare.parquet holding the main statistic (mean, restricted mean or share)."""
+MEDIAN = tuple(f"median_{name}" for name in ("baseline", "variant", "difference", "low", "high", "method"))
+"""Columns holding the median (Kaplan-Meier median for days; none for shares)."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One outcome compared across runs.
+
+    Attributes:
+        key: Its name (the outcome column, or ``withdrawn_by_<date>``).
+        group: What it measures, with its unit (one block of the table and one panel of the forest plot).
+        label: Which one of the group (a date, a threshold, a side).
+        unit: ``km2``, ``days``, ``share``, ``personnel`` or ``m/day``.
+        kind: ``continuous``, ``days`` (censored at the end date) or ``binary``.
+        date: The date it refers to, if any.
+        threshold_km2: The area X of a days outcome.
+    """
+
+    key: str
+    group: str
+    label: str
+    unit: str
+    kind: Kind
+    date: dt.date | None = None
+    threshold_km2: float | None = None
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A statistic in both runs, their difference (variant - baseline) and its interval."""
+
+    baseline: float
+    variant: float
+    difference: float
+    low: float
+    high: float
+    method: str
+
+    @property
+    def within_noise(self) -> bool:
+        """Whether the interval contains 0 (or could not be computed)."""
+        return not (self.low > 0 or self.high < 0)
+
+
+def words(date: dt.date) -> str:
+    """Return a date as "1 Feb 2025"."""
+    return f"{date.day} {date:%b %Y}"
+
+
+def _number(values: Any) -> np.ndarray:
+    """Return a column as floats, nulls as NaN."""
+    return np.asarray(values.cast(pa.float64()).fill_null(np.nan).to_numpy(zero_copy_only=False), dtype=float)
+
+
+def candidate_outcomes(scenario: Scenario) -> list[tuple[Outcome, str]]:
+    """Return every outcome a run of the scenario may hold, with the outcomes column it is read from.
+
+    The held area on each kept date (first of each month, observation dates) and on the end date;
+    days until each threshold; withdrawal begun by each first of the month and by the end date;
+    casualties per side; the advance rate; every observation's model value except the held area's,
+    which repeats ``area_km2_on_<date>``.
+    """
+    start, end = scenario.start, scenario.end
+    months = month_starts(start, end)
+    dates = sorted({*months, *(obs.date for obs in scenario.observations)})
+    area, days = (
+        "held area (km2)",
+        f"days until the held area first falls below X (days; never counts as {words(end)})",
+    )
+    found = [(Outcome(area_column(d), area, words(d), "km2", "continuous", d), area_column(d)) for d in dates]
+    if end not in dates:
+        found.append(
+            (Outcome("final_area_km2", area, words(end), "km2", "continuous", end), "final_area_km2")
+        )
+    for x in outcome_thresholds(scenario):
+        crossing = Outcome(day_column(x), days, f"below {x:,.6g} km2", "days", "days", None, x)
+        found.append((crossing, day_column(x)))
+    for d in dict.fromkeys([*months, end]):
+        withdrawn = Outcome(
+            f"withdrawn_by_{d}", "withdrawal begun by (share of runs)", words(d), "share", "binary", d
+        )
+        found.append((withdrawn, "withdrawal_day"))
+    for side in scenario.sides:
+        lost = Outcome(
+            f"casualties_{side}", "casualties by the end (personnel)", side, "personnel", "continuous"
+        )
+        found.append((lost, f"casualties_{side}"))
+    advance = Outcome("advance_m_per_day", "advance rate (m/day)", "attacker's mean", "m/day", "continuous")
+    found.append((advance, "advance_m_per_day"))
+    for index, obs in enumerate(scenario.observations):
+        if obs.metric != "area_km2":
+            column, unit = observation_column(index, scenario), METRIC_UNITS[obs.metric]
+            what = " ".join(filter(None, [METRIC_NAMES[obs.metric], obs.sector or obs.side]))
+            group = f"reported figures, model value ({unit})"
+            found.append(
+                (Outcome(column, group, f"{what} on {words(obs.date)}", unit, "continuous", obs.date), column)
+            )
+    return found
+
+
+def run_outcomes(scenario: Scenario, table: pa.Table) -> tuple[list[Outcome], dict[str, np.ndarray]]:
+    """Return the outcomes a run's ``outcomes`` table holds, with each replication's value.
+
+    Days outcomes keep NaN for runs that never fell below X (censored at the end date);
+    ``withdrawn_by_<date>`` is 1 if the withdrawal began on or before the date, else 0.
+
+    Args:
+        scenario: The run's scenario (dates, thresholds, sides, observations).
+        table: Its outcomes table (any row order; values come out in replication order).
+    """
+    order = np.argsort(_number(table["replication"]), kind="stable")
+    outcomes, values = [], {}
+    for outcome, column in candidate_outcomes(scenario):
+        if column in table.column_names:
+            raw = _number(table[column])[order]
+            if outcome.kind == "binary" and outcome.date is not None:
+                raw = (raw <= (outcome.date - scenario.start).days).astype(float)  # never (NaN) -> 0
+            outcomes.append(outcome)
+            values[outcome.key] = raw
+    return outcomes, values
+
+
+# --- statistics --------------------------------------------------------------------------------
+
+
+def _bootstrap(
+    base: np.ndarray, variant: np.ndarray, statistic: Statistic, paired: bool
+) -> tuple[float, float]:
+    """Return the percentile bootstrap interval of ``statistic(base, variant)`` (fixed seed)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a degenerate resample (all equal) is a valid answer here
+        rng = np.random.default_rng(BOOTSTRAP_SEED)
+        result = stats.bootstrap((base, variant), statistic, paired=paired, random_state=rng, **_BOOTSTRAP)
+    low, high = float(result.confidence_interval.low), float(result.confidence_interval.high)
+    return (low, high) if math.isfinite(low) and math.isfinite(high) else (math.nan, math.nan)
+
+
+def _resampling(paired: bool) -> str:
+    kind = "paired" if paired else "unpaired"
+    return f"{kind} bootstrap (percentile, {RESAMPLES} resamples, seed {BOOTSTRAP_SEED})"
+
+
+def mean_difference(base: np.ndarray, variant: np.ndarray, paired: bool) -> Difference:
+    """Return the difference of means with a t-interval: on the paired differences, or Welch's."""
+    diff = float(variant.mean() - base.mean())
+    if paired:
+        steps = variant - base
+        if np.ptp(steps) == 0:  # every replication moved by the same amount (often 0): no spread at all
+            low = high = float(steps[0])
+        else:
+            low, high = stats.ttest_rel(variant, base).confidence_interval(CONFIDENCE)
+        method = "paired t"
+    elif np.ptp(base) == 0 and np.ptp(variant) == 0:
+        low = high = diff
+        method = "Welch t"
+    else:
+        low, high = stats.ttest_ind(variant, base, equal_var=False).confidence_interval(CONFIDENCE)
+        method = "Welch t"
+    return Difference(float(base.mean()), float(variant.mean()), diff, float(low), float(high), method)
+
+
+def _median_of(x: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarray:
+    return np.asarray(np.median(y, axis=axis) - np.median(x, axis=axis))
+
+
+def median_difference(base: np.ndarray, variant: np.ndarray, paired: bool) -> Difference:
+    """Return the difference of medians with a bootstrap interval (paired when the runs are)."""
+    a, b = float(np.median(base)), float(np.median(variant))
+    return Difference(a, b, b - a, *_bootstrap(base, variant, _median_of, paired), _resampling(paired))
+
+
+def _capped(days: np.ndarray, horizon: int) -> np.ndarray:
+    """Each run's days until the crossing, those that never cross counted as the horizon: min(T, horizon)."""
+    return np.where(np.isnan(days), float(horizon), np.minimum(days, horizon))
+
+
+def restricted_mean(days: np.ndarray, horizon: int) -> float:
+    """Return the restricted mean time to crossing: the area under the Kaplan-Meier curve up to the horizon.
+
+    Crossing days are whole days, so this is the sum of the survival curve over days 0 ... horizon - 1;
+    with every run censored at the same horizon it equals ``mean(min(T, horizon))``, which the bootstrap
+    uses on each resample.
+    """
+    return float(kaplan_meier(days, horizon).sf[:-1].sum())
+
+
+def rmst_difference(base: np.ndarray, variant: np.ndarray, horizon: int, paired: bool) -> Difference:
+    """Return the difference of restricted mean days until the crossing, with a bootstrap interval."""
+    a, b = restricted_mean(base, horizon), restricted_mean(variant, horizon)
+
+    def statistic(x: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarray:
+        return np.asarray(y.mean(axis=axis) - x.mean(axis=axis))
+
+    low, high = _bootstrap(_capped(base, horizon), _capped(variant, horizon), statistic, paired)
+    return Difference(a, b, b - a, low, high, "restricted mean (Kaplan-Meier), " + _resampling(paired))
+
+
+def km_median_difference(base: np.ndarray, variant: np.ndarray, paired: bool) -> Difference:
+    """Return the difference of Kaplan-Meier median crossing days (NaN where fewer than half cross)."""
+    a, b = median_crossing_day(base), median_crossing_day(variant)
+    if a is None or b is None:
+        nan = math.nan
+        return Difference(
+            nan if a is None else a, nan if b is None else b, nan, nan, nan, "median not reached"
+        )
+
+    def statistic(x: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarray:
+        # The Kaplan-Meier median with one censoring time (median_crossing_day), vectorised over resamples.
+        with np.errstate(invalid="ignore"):
+            q = [np.quantile(v, 0.5, axis=axis, method="inverted_cdf") for v in (x, y)]
+            return np.asarray(q[1] - q[0])
+
+    never = [np.where(np.isnan(v), np.inf, v) for v in (base, variant)]
+    low, high = _bootstrap(never[0], never[1], statistic, paired)
+    return Difference(a, b, b - a, low, high, "Kaplan-Meier median, " + _resampling(paired))
+
+
+def share_difference(base: np.ndarray, variant: np.ndarray, paired: bool) -> Difference:
+    """Return the difference of two shares (0/1 per run) with Newcombe's interval.
+
+    Paired: Newcombe's method 10 (1998), Wilson intervals of both shares combined with the phi
+    correlation of the 2x2 table; unpaired: the same with phi = 0 (the hybrid score interval).
+    """
+    n_b, n_v = base.size, variant.size
+    p_b, p_v = float(base.mean()), float(variant.mean())
+    l_b, u_b = wilson(float(base.sum()), n_b, _Z)
+    l_v, u_v = wilson(float(variant.sum()), n_v, _Z)
+    phi = 0.0
+    if paired:
+        both, only_b, only_v, neither = (
+            float(np.sum((base == b) & (variant == v))) for b, v in ((1, 1), (1, 0), (0, 1), (0, 0))
+        )
+        margins = (both + only_b) * (only_v + neither) * (both + only_v) * (only_b + neither)
+        phi = (both * neither - only_b * only_v) / math.sqrt(margins) if margins > 0 else 0.0
+    below = (p_v - l_v) ** 2 - 2 * phi * (p_v - l_v) * (u_b - p_b) + (u_b - p_b) ** 2
+    above = (u_v - p_v) ** 2 - 2 * phi * (u_v - p_v) * (p_b - l_b) + (p_b - l_b) ** 2
+    diff = p_v - p_b
+    low, high = diff - math.sqrt(max(below, 0.0)), diff + math.sqrt(max(above, 0.0))
+    method = "Newcombe paired (method 10)" if paired else "Newcombe hybrid score"
+    return Difference(p_b, p_v, diff, low, high, method)
+
+
+def changed(base: np.ndarray, variant: np.ndarray, kind: Kind, horizon: int) -> tuple[float, float, float]:
+    """Return the shares of paired replications the variant changes: at all, upward, downward.
+
+    A days outcome counts "never crossed" as later than any crossing, so crossing on the last day and
+    never crossing differ.
+    """
+    if kind == "days":
+        base, variant = (np.where(np.isnan(v), horizon + 1.0, v) for v in (base, variant))
+    higher, lower = float(np.mean(variant > base)), float(np.mean(variant < base))
+    return higher + lower, higher, lower
+
+
+def compare_values(
+    outcomes: Sequence[Outcome],
+    base: dict[str, np.ndarray],
+    variant: dict[str, np.ndarray],
+    horizon: int,
+    paired: bool,
+) -> list[dict[str, Any]]:
+    """Return one row per outcome: both runs' values, the difference, its interval and what changed.
+
+    Args:
+        outcomes: The outcomes to compare (each a key of both ``base`` and ``variant``).
+        base: The baseline's values per replication.
+        variant: The variant's values per replication (in the same replication order if paired).
+        horizon: Days from start to end (days outcomes are censored there).
+        paired: Whether replication i of both runs drew the same random numbers.
+    """
+    rows = []
+    for outcome in outcomes:
+        x, y = base[outcome.key], variant[outcome.key]
+        median: Difference | None = None
+        if outcome.kind == "binary":
+            main, statistic = share_difference(x, y, paired), "share"
+        elif outcome.kind == "days":
+            main, statistic = rmst_difference(x, y, horizon, paired), "restricted mean"
+            median = km_median_difference(x, y, paired)
+        else:
+            main, statistic = mean_difference(x, y, paired), "mean"
+            median = median_difference(x, y, paired)
+        moved = changed(x, y, outcome.kind, horizon) if paired else (math.nan,) * 3
+        row: dict[str, Any] = {"outcome": outcome.key, **{k: getattr(outcome, k) for k in DESCRIBED}}
+        row["date"] = outcome.date.isoformat() if outcome.date else None
+        row["threshold_km2"] = math.nan if outcome.threshold_km2 is None else outcome.threshold_km2
+        row["statistic"] = statistic
+        row.update(zip(MAIN, astuple(main), strict=True))
+        row.update(zip(MEDIAN, astuple(median) if median else (math.nan,) * 5 + (None,), strict=True))
+        row.update(paired=paired, share_changed=moved[0], share_higher=moved[1], share_lower=moved[2])
+        row.update(within_noise=main.within_noise, confidence=CONFIDENCE)
+        rows.append(row)
+    return rows
+
+
+def informative(
+    outcomes: Sequence[Outcome], values: Sequence[dict[str, np.ndarray]]
+) -> tuple[list[Outcome], list[str]]:
+    """Split outcomes into those that vary somewhere and those equal in every run and replication.
+
+    An outcome that is one number everywhere (no withdrawal allowed before October, a threshold no run
+    reaches) has nothing to compare; it is left out of the table and named as dropped.
+    """
+    kept: list[Outcome] = []
+    dropped: list[str] = []
+    for outcome in outcomes:
+        together = np.concatenate([v[outcome.key] for v in values])
+        missing = np.isnan(together)
+        if missing.all() or (not missing.any() and np.ptp(together) == 0):
+            dropped.append(outcome.key)
+        else:
+            kept.append(outcome)
+    return kept, dropped
+
+
+# --- run folders -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pairing:
+    """Whether a variant is paired with the baseline, and why (or why not)."""
+
+    paired: bool
+    reason: str
+
+
+def pairing(base_seed: int, base_runs: int, seed: int, runs: int) -> Pairing:
+    """Return whether two runs are paired: the same root seed and the same number of replications."""
+    if (seed, runs) == (base_seed, base_runs):
+        return Pairing(
+            True,
+            f"paired: same seed ({seed}) and replications ({runs:,}), so replication i of both drew the "
+            "same random numbers",
+        )
+    why = [f"seeds {base_seed} and {seed}"] if seed != base_seed else []
+    why += [f"{base_runs:,} and {runs:,} replications"] if runs != base_runs else []
+    return Pairing(False, f"unpaired: {' and '.join(why)} differ, so the runs are compared as independent")
+
+
+@dataclass(frozen=True)
+class ComparedRun:
+    """A run folder opened for comparison.
+
+    Attributes:
+        folder: The opened folder.
+        label: How tables and figures name it (its folder name, unless two runs share one).
+        outcomes: The outcomes it holds, in table order.
+        values: Each outcome's value per replication, in replication order.
+    """
+
+    folder: RunFolder
+    label: str
+    outcomes: list[Outcome]
+    values: dict[str, np.ndarray]
+
+    @property
+    def scenario(self) -> Scenario:
+        """The run's scenario."""
+        return self.folder.scenario
+
+    def record(self) -> dict[str, Any]:
+        """Return what compare.json says of the run: where it is and what its manifest records."""
+        manifest = self.folder.manifest.model_dump(mode="json", include=RECORDED)
+        return {"path": str(self.folder.directory), "label": self.label, **manifest}
+
+
+def open_runs(directories: Sequence[Path]) -> list[ComparedRun]:
+    """Open the run folders to compare, the baseline first.
+
+    Raises:
+        InputError: For fewer than two folders, a folder that is not a complete run with its outcomes
+            table, or runs that cover different periods (their dated outcomes would not match).
+    """
+    if len(directories) < 2:
+        raise InputError("give at least two run folders: the baseline first, then each variant", field="RUNS")
+    names = [Path(d).resolve().name for d in directories]
+    runs = []
+    for directory, name in zip(directories, names, strict=True):
+        folder = open_folder(Path(directory), "complete", kind="run")
+        if table_path(folder.directory, "outcomes") is None:
+            raise InputError("holds no outcomes table (its Parquet files were not kept)", str(directory))
+        outcomes, values = run_outcomes(folder.scenario, read_table(folder.directory, "outcomes"))
+        label = name if names.count(name) == 1 else str(directory)
+        runs.append(ComparedRun(folder, label, outcomes, values))
+    base = runs[0].scenario
+    for run in runs[1:]:
+        if (run.scenario.start, run.scenario.end) != (base.start, base.end):
+            raise InputError(
+                f"covers {run.scenario.start} to {run.scenario.end}, the baseline {directories[0]} "
+                f"{base.start} to {base.end}: dated outcomes and days until a threshold would not "
+                "mean the same; compare runs of the same period",
+                str(run.folder.directory),
+            )
+    return runs
+
+
+def scenario_changes(base: Any, variant: Any, path: str = "") -> list[str]:
+    """Return the dotted paths at which a variant's scenario document differs from the baseline's.
+
+    A distribution, a list or a block present in only one of them is one change; names, descriptions
+    and the ``calibrate:`` block are not changes to the model.
+    """
+    if not (isinstance(base, dict) and isinstance(variant, dict)) or "dist" in base or "dist" in variant:
+        return [] if base == variant else [path or "(scenario)"]
+    found = []
+    for key in dict.fromkeys([*base, *variant]):
+        if key in ("description", "calibrate") or (key == "name" and not path):
+            continue
+        found += scenario_changes(base.get(key), variant.get(key), f"{path}.{key}" if path else str(key))
+    return found
+
+
+@dataclass
+class Comparison:
+    """Runs compared with the first.
+
+    Attributes:
+        runs: The baseline, then the variants.
+        pairings: Each variant's pairing with the baseline.
+        changes: Each variant's scenario changes from the baseline (dotted paths).
+        outcomes: The outcomes compared (shared by every run, not one number everywhere).
+        table: compare.parquet: one row per variant and outcome.
+        dropped: Outcomes left out because they are one number in every run and replication.
+        notes: Anything else worth saying (outcomes some runs lack).
+    """
+
+    runs: list[ComparedRun]
+    pairings: list[Pairing]
+    changes: list[list[str]]
+    outcomes: list[Outcome]
+    table: pd.DataFrame
+    dropped: list[str]
+    notes: list[str]
+
+
+RECORDED = {"scenario_name", "scenario_file", "scenario_sha256", "seed", "replications", "daily", "finished"}
+"""Manifest keys compare.json repeats for each run."""
+
+
+def compare_runs(directories: Sequence[Path]) -> Comparison:
+    """Compare every run with the first, outcome by outcome (see the module's description).
+
+    Raises:
+        InputError: As ``open_runs``.
+    """
+    runs = open_runs(directories)
+    base = runs[0]
+    shared = [o for o in base.outcomes if all(o.key in run.values for run in runs[1:])]
+    kept, dropped = informative(shared, [run.values for run in runs])
+    missing = [o.key for o in base.outcomes if o not in shared]
+    notes = [f"not in every run, left out: {', '.join(missing)}"] if missing else []
+    notes += [f"one number in every run and replication, left out: {', '.join(dropped)}"] if dropped else []
+    rows: list[dict[str, Any]] = []
+    pairings = []
+    for run in runs[1:]:
+        first, other = base.folder.manifest, run.folder.manifest
+        pair = pairing(first.seed, first.replications, other.seed, other.replications)
+        pairings.append(pair)
+        for row in compare_values(kept, base.values, run.values, base.scenario.horizon_days, pair.paired):
+            rows.append({"variant": run.label, "baseline": base.label, **row})
+    changes = [scenario_changes(base.folder.manifest.scenario, r.folder.manifest.scenario) for r in runs[1:]]
+    return Comparison(runs, pairings, changes, kept, pd.DataFrame(rows), dropped, notes)
+
+
+# --- the comparison folder ---------------------------------------------------------------------
+
+
+def default_compare_folder(labels: Sequence[str], root: Path = Path("results")) -> Path:
+    """Return ``results/compare-<baseline>-vs-<variant>...`` (shortened with a hash when long)."""
+    name = "-vs-".join(Path(label).name for label in labels)
+    if len(name) > 100:
+        name = f"{name[:80]}-{hashlib.sha256(name.encode()).hexdigest()[:7]}"
+    return root / f"compare-{name}"
+
+
+def check_out(out: Path) -> None:
+    """Refuse an output folder that is a file or holds a run or sweep.
+
+    Raises:
+        InputError: If ``out`` cannot take a comparison.
+    """
+    if out.exists() and not out.is_dir():
+        raise InputError("exists and is not a folder", str(out), field="--out")
+    if (out / "manifest.json").exists():
+        raise InputError("holds a run or sweep (manifest.json): give another --out", str(out), field="--out")
+
+
+def save(out: Path, comparison: Comparison, figures: Sequence[Path] = ()) -> list[Path]:
+    """Write ``compare.parquet`` and ``compare.json`` (which runs were compared, and how) into ``out``."""
+    check_out(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = [out / "compare.parquet", out / "compare.json"]
+    write_table(written[0], pa.Table.from_pandas(comparison.table, preserve_index=False))
+    base, variants = comparison.runs[0], comparison.runs[1:]
+    records = [{**base.record(), "role": "baseline"}]
+    for run, pair, changes in zip(variants, comparison.pairings, comparison.changes, strict=True):
+        role = {"role": "variant", "paired": pair.paired, "pairing": pair.reason, "changes": changes}
+        records.append({**run.record(), **role})
+    write_json(
+        written[1],
+        {
+            "kind": "compare",
+            "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "package_version": sim.__version__,
+            "command_line": list(sys.argv),
+            "runs": records,
+            "confidence": CONFIDENCE,
+            "bootstrap": {"method": "percentile", "resamples": RESAMPLES, "seed": BOOTSTRAP_SEED},
+            "outcomes": [o.key for o in comparison.outcomes],
+            "dropped": comparison.dropped,
+            "notes": comparison.notes,
+            "files": [path.name for path in written] + [str(f.relative_to(out)) for f in figures],
+        },
+    )
+    return written
