@@ -12,11 +12,14 @@ from typing import Any
 
 from sim.batch.chunks import ChunkFunction, ChunkTask, plan_chunks
 from sim.batch.executors import Executor, SerialExecutor
-from sim.results.manifest import ChunkRecord
-from sim.results.store import RunStore
+from sim.errors import InputError
+from sim.results.manifest import ChunkRecord, Manifest
+from sim.results.store import DamagedPart, RunStore, tables_for
 
 Progress = Callable[[int, int], None]
 """Called with (replications done, replications in all) after each chunk."""
+Notify = Callable[[str], None]
+"""Called with a line for the user: a part found damaged and run again."""
 
 
 MAX_CHUNK = 400
@@ -24,6 +27,19 @@ MAX_CHUNK = 400
 so this bounds the main process's memory however many replications a run has."""
 MIN_TASK_SECONDS = 0.3
 """A task should run at least this long, so per-task overhead (pickling, scheduling) stays small."""
+MAX_REPLICATIONS = 100_000_000
+"""Most replications of a run (or of each sweep point) the command line accepts."""
+MAX_CHUNK_SIZE = 10_000
+"""Largest ``--chunk``: a chunk's tables are held in memory until written."""
+RUN_CHUNKS = 10_000
+"""The automatic chunk size keeps a run within this many chunks (larger chunks past 4 million)."""
+MAX_CHUNKS = 200_000
+"""Most chunks a folder may have: the manifest records each one."""
+MAX_MERGE_ROUNDS = 3
+"""How often parts found damaged while merging are simulated again before the batch gives up."""
+MANIFEST_SECONDS = 1.0
+"""The manifest is rewritten after a chunk at most this often (and always at the end): a chunk whose
+record was not yet written is simply run again by ``--resume``."""
 
 
 def choose_chunk_size(seconds_per_replication: float, replications: int, workers: int) -> int:
@@ -37,11 +53,40 @@ def choose_chunk_size(seconds_per_replication: float, replications: int, workers
     per_replication = max(seconds_per_replication, 1e-4)
     shortest = math.ceil(MIN_TASK_SECONDS / per_replication)
     balanced = math.ceil(replications / (workers * 8))
-    return max(1, min(replications, max(shortest, min(balanced, MAX_CHUNK))))
+    size = max(shortest, min(balanced, MAX_CHUNK), math.ceil(replications / RUN_CHUNKS))
+    return max(1, min(replications, size, MAX_CHUNK_SIZE))
+
+
+def check_plan(replications: int, chunk_size: int, points: int | None = None) -> int:
+    """Return how many chunks a plan has, refusing more than ``MAX_CHUNKS``.
+
+    Raises:
+        InputError: Naming the ``--chunk`` that would fit.
+    """
+    per_point = math.ceil(replications / chunk_size)
+    count = per_point * (points or 1)
+    if count > MAX_CHUNKS:
+        allowed = MAX_CHUNKS // (points or 1)
+        if allowed == 0:
+            raise InputError(
+                f"{points:,} sweep points are more than the {MAX_CHUNKS:,} chunks a folder may have"
+            )
+        needed = math.ceil(replications / allowed)
+        raise InputError(
+            f"{replications:,} replications in chunks of {chunk_size:,} make {count:,} chunks, more than "
+            f"{MAX_CHUNKS:,}: use --chunk {needed:,} or more",
+            field="--chunk",
+        )
+    return count
 
 
 def chunk_records(replications: int, chunk_size: int, points: int | None = None) -> list[ChunkRecord]:
-    """Return the planned chunks of a run (``points`` None) or of a sweep (each point's replications)."""
+    """Return the planned chunks of a run (``points`` None) or of a sweep (each point's replications).
+
+    Raises:
+        InputError: If the plan has more than ``MAX_CHUNKS`` chunks.
+    """
+    check_plan(replications, chunk_size, points)
     ranges = plan_chunks(replications, chunk_size)
     if points is None:
         return [ChunkRecord(index=i, start=a, stop=b) for i, (a, b) in enumerate(ranges)]
@@ -67,75 +112,166 @@ class BatchResult:
     failed: list[ChunkRecord] = field(default_factory=list)
 
 
+class _ManifestWriter:
+    """Rewrites the manifest after chunks, at most every ``MANIFEST_SECONDS`` unless forced."""
+
+    def __init__(self, store: RunStore, manifest: Manifest) -> None:
+        self.store = store
+        self.manifest = manifest
+        self.last = time.monotonic()
+        self.spent = 0.0
+
+    def write(self, force: bool = False) -> None:
+        now = time.monotonic()
+        # Never spend more than about a tenth of the time rewriting a large manifest.
+        if not force and now - self.last < max(MANIFEST_SECONDS, 10 * self.spent):
+            return
+        self.store.write_manifest(self.manifest)
+        self.last = time.monotonic()
+        self.spent = self.last - now
+
+
+def _done(chunks: Sequence[ChunkRecord]) -> int:
+    return sum(c.stop - c.start for c in chunks if c.status == "done")
+
+
+def _forget(record: ChunkRecord) -> None:
+    record.status = "pending"
+    record.parts = None
+    record.error = None
+
+
 def execute(
     store: RunStore,
     jobs: Sequence[Any],
     function: ChunkFunction,
     executor: Executor | None = None,
     progress: Progress | None = None,
+    notify: Notify | None = None,
 ) -> BatchResult:
     """Simulate every chunk of the folder that is not yet done, then merge the parts.
 
-    A chunk that raises is tried once more; if it fails again it is recorded as failed (with its
-    replications and error) while the other chunks complete.
+    A chunk is done when the manifest records its parts and every part on disk still has the recorded
+    checksum; any other chunk (damaged, missing, truncated or swapped parts included) is simulated
+    again, and ``notify`` is told why. A chunk that raises is tried once more; if it fails again it is
+    recorded as failed (with its replications and error) while the other chunks complete. The merge
+    checks every part again; a part damaged in the meantime is simulated again too.
 
     Args:
         store: The folder (created with its manifest, or reopened for ``--resume``).
         jobs: What each sweep point's chunks carry (one job for a plain run).
         function: What simulates a chunk.
-        executor: Where chunks run (serial by default).
+        executor: Where chunks run (serial by default); closed at the end.
         progress: Called after each finished chunk.
+        notify: Called with a line for the user when a part is found damaged.
 
     Returns:
         The batch result; ``failed`` is empty when every chunk succeeded.
+
+    Raises:
+        DamagedPart: If parts keep failing their check after ``MAX_MERGE_ROUNDS`` merges.
+        ExecutorLost: If the executor lost its workers for good (e.g. a Dask scheduler died).
+        OSError: If the folder cannot be written (disk full); finished chunks stay resumable.
     """
     began = time.perf_counter()
     executor = executor or SerialExecutor()
+    tell = notify or (lambda line: None)
     manifest = store.read_manifest()
+    writer = _ManifestWriter(store, manifest)
     chunks = manifest.chunks
-    done = store.finished_chunks()
-    todo = [
+    tables = tables_for(manifest.daily)
+    complete = ended = False
+    manifest.status = "running"
+    try:
+        for record in chunks:
+            if record.status == "done":
+                problem = store.check_chunk(record, tables)
+                if problem is not None:
+                    tell(f"{record.label}: {problem}; running it again")
+                    _forget(record)
+            elif record.parts is not None:
+                _forget(record)
+        if progress:
+            progress(_done(chunks), sum(c.stop - c.start for c in chunks))
+        failed: list[ChunkRecord] = []
+        for round_ in range(MAX_MERGE_ROUNDS + 1):
+            failed = _simulate(store, manifest, jobs, function, executor, tables, writer, progress)
+            if failed:
+                break
+            try:
+                store.merge(chunks, tables)
+            except DamagedPart as damaged:
+                if round_ == MAX_MERGE_ROUNDS:
+                    raise
+                tell(f"{damaged}; running it again")
+                _forget(damaged.chunk)
+                writer.write(force=True)
+                continue
+            complete = True
+            break
+        if complete:
+            manifest.status = "complete"
+            manifest.finished = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        else:
+            manifest.status = "failed"
+        writer.write(force=True)
+        ended = True
+        if complete:
+            store.remove_parts(chunks)
+    finally:
+        try:
+            executor.close()
+        finally:
+            try:
+                if not ended:  # interrupted or lost: keep what is done, status still running
+                    writer.write(force=True)
+            finally:
+                store.release()
+    return BatchResult(store.directory, time.perf_counter() - began, failed)
+
+
+def _simulate(
+    store: RunStore,
+    manifest: Manifest,
+    jobs: Sequence[Any],
+    function: ChunkFunction,
+    executor: Executor,
+    tables: Sequence[str],
+    writer: _ManifestWriter,
+    progress: Progress | None,
+) -> list[ChunkRecord]:
+    """Simulate every chunk not yet done (each failing one twice at most); return those that failed."""
+    chunks = manifest.chunks
+    finished = _done(chunks)
+    total = sum(c.stop - c.start for c in chunks)
+    queue = [
         ChunkTask(c.index, c.start, c.stop, manifest.seed, jobs[c.point or 0], c.point)
         for c in chunks
-        if c.index not in done
+        if c.status != "done"
     ]
-    total = sum(c.stop - c.start for c in chunks)
-    finished = sum(c.stop - c.start for c in chunks if c.index in done)
-    if progress:
-        progress(finished, total)
     failed: list[ChunkRecord] = []
     attempts: dict[int, int] = {}
-    queue = todo
-    try:
-        while queue:
-            retry: list[ChunkTask] = []
-            for task, result in executor.run(function, queue):
-                record = chunks[task.index]
-                if isinstance(result, BaseException):
-                    attempts[task.index] = attempts.get(task.index, 0) + 1
-                    if attempts[task.index] < 2:
-                        retry.append(task)
-                        continue
-                    record.status = "failed"
-                    record.error = f"{type(result).__name__}: {result}"
-                    failed.append(record.model_copy())
-                else:
-                    store.write_chunk(task.index, result)
-                    record.status = "done"
-                    record.error = None
-                    finished += task.stop - task.start
-                    if progress:
-                        progress(finished, total)
-                store.write_manifest(manifest)
-            queue = retry
-    finally:
-        executor.close()
-        store.write_manifest(manifest)
-    if not failed:
-        store.merge(len(chunks))
-        manifest.status = "complete"
-        manifest.finished = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    else:
-        manifest.status = "failed"
-    store.write_manifest(manifest)
-    return BatchResult(store.directory, time.perf_counter() - began, failed)
+    while queue:
+        retry: list[ChunkTask] = []
+        for task, result in executor.run(function, queue):
+            record = chunks[task.index]
+            if not isinstance(result, BaseException) and not set(tables) <= set(result):
+                result = ValueError(f"the chunk gave tables {sorted(result)}, expected {sorted(tables)}")
+            if isinstance(result, BaseException):
+                attempts[task.index] = attempts.get(task.index, 0) + 1
+                if attempts[task.index] < 2:
+                    retry.append(task)
+                    continue
+                record.status = "failed"
+                record.error = f"{type(result).__name__}: {result}"
+                failed.append(record.model_copy())
+            else:
+                record.parts = store.write_chunk(task.index, {name: result[name] for name in tables})
+                record.status = "done"
+                record.error = None
+                finished += task.stop - task.start
+                if progress:
+                    progress(finished, total)
+            writer.write()
+        queue = retry
+    return failed

@@ -2,11 +2,23 @@
 
 Bad input of any kind ends in one line on standard error naming the file, line and field, with
 exit code 2 and no traceback; what was already written stays as it was.
+
+Signals: while a command runs, Ctrl-C (SIGINT) and SIGTERM both stop it as Ctrl-C does (a batch keeps
+its finished chunks and prints the resume command), with exit code 130 or 143. The SIGINT handler is
+installed explicitly, so a command started from a script whose shell ignores SIGINT can still be
+interrupted. A Ctrl-C while the program is still starting (importing) prints ``interrupted``, not a
+traceback.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import sys
+import threading
+from collections.abc import Iterator
+from types import FrameType, TracebackType
 from typing import Any, NoReturn
 
 import click
@@ -14,6 +26,66 @@ import click
 from sim.errors import InputError
 
 EXIT_INPUT = 2
+EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread where Ctrl-C would raise ``KeyboardInterrupt``."""
+
+
+def interrupt_exit_code(interrupt: BaseException) -> int:
+    """Return the exit code of an interrupted command: 143 after SIGTERM, 130 after Ctrl-C."""
+    return EXIT_TERMINATED if isinstance(interrupt, Terminated) else EXIT_INTERRUPTED
+
+
+def interrupt_word(interrupt: BaseException) -> str:
+    """Return how to say that the command was stopped: ``terminated`` or ``interrupted``."""
+    return "terminated" if isinstance(interrupt, Terminated) else "interrupted"
+
+
+@contextlib.contextmanager
+def _stop_signals() -> Iterator[None]:
+    """Turn SIGINT and SIGTERM into ``KeyboardInterrupt`` / ``Terminated`` while a command runs.
+
+    A second signal while the first is being handled (the batch is closing its workers and writing
+    its manifest) ends the process at once: finished chunks are on disk either way.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        received.append(signum)
+        if len(received) > 1:
+            os.write(2, b"stopped at once; finished chunks are kept (resume with --resume)\n")
+            os._exit(EXIT_TERMINATED if signum == signal.SIGTERM else EXIT_INTERRUPTED)
+        raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+
+    previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    for signum in previous:
+        signal.signal(signum, stop)
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _interrupted_while_starting(
+    kind: type[BaseException], value: BaseException, traceback: TracebackType | None
+) -> None:
+    """Print one line, not a traceback, for a Ctrl-C that arrives before a command runs (imports)."""
+    if issubclass(kind, KeyboardInterrupt):
+        sys.stderr.write("interrupted\n")
+        sys.stderr.flush()
+        return
+    sys.__excepthook__(kind, value, traceback)
+
+
+if sys.excepthook is sys.__excepthook__:
+    sys.excepthook = _interrupted_while_starting
 
 
 def fail(error: InputError | str) -> NoReturn:
@@ -30,6 +102,10 @@ class _Command(click.Command):
             return super().invoke(ctx)
         except InputError as error:
             fail(error)
+        except KeyboardInterrupt as interrupt:
+            # Before or after a batch (a batch reports its own interruption with the resume command).
+            click.echo(interrupt_word(interrupt), err=True)
+            sys.exit(interrupt_exit_code(interrupt))
 
 
 class _Group(click.Group):
@@ -37,12 +113,14 @@ class _Group(click.Group):
 
     def main(self, *args: Any, **kwargs: Any) -> Any:  # noqa: D102 - click's own
         try:
-            return super().main(*args, standalone_mode=False, **kwargs)  # type: ignore[call-overload]
+            with _stop_signals():
+                return super().main(*args, standalone_mode=False, **kwargs)  # type: ignore[call-overload]
         except click.exceptions.Exit as exit_:
             sys.exit(exit_.exit_code)
-        except click.Abort:
-            click.echo("interrupted", err=True)
-            sys.exit(130)
+        except click.Abort as abort:
+            interrupt = abort.__context__ if isinstance(abort.__context__, KeyboardInterrupt) else None
+            click.echo("interrupted" if interrupt is None else interrupt_word(interrupt), err=True)
+            sys.exit(EXIT_INTERRUPTED if interrupt is None else interrupt_exit_code(interrupt))
         except click.UsageError as error:
             hint = f" (see '{error.ctx.command_path} --help')" if error.ctx else ""
             fail(f"{error.format_message()}{hint}")

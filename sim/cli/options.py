@@ -9,8 +9,11 @@ from typing import Any
 
 import click
 
-from sim.batch.executors import check_scheduler
+from sim.batch.executors import ExecutorLost, check_scheduler, check_workers
 from sim.batch.runner import BatchResult
+from sim.cli.app import interrupt_exit_code, interrupt_word
+from sim.errors import InputError
+from sim.results.store import DamagedPart
 
 __all__ = [
     "allow_outside_option",
@@ -22,7 +25,14 @@ __all__ = [
 ]
 
 EXIT_FAILED = 1
-EXIT_INTERRUPTED = 130
+
+
+def _workers(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:
+    try:
+        check_workers(value)
+    except InputError as error:
+        raise click.BadParameter(error.message, ctx, param) from None
+    return value
 
 
 def executor_options(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -40,7 +50,12 @@ def executor_options(function: Callable[..., Any]) -> Callable[..., Any]:
             metavar="tcp://HOST:PORT",
             help="Dask scheduler for --executor dask [default: a LocalCluster on this machine].",
         ),
-        click.option("--workers", type=click.IntRange(min=1), help="Worker processes [default: all cores]."),
+        click.option(
+            "--workers",
+            type=click.IntRange(min=1),
+            callback=_workers,
+            help="Worker processes [default: all cores; at most 4 per core].",
+        ),
     ]
     for option in reversed(options):
         function = option(function)
@@ -48,7 +63,11 @@ def executor_options(function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def finish_batch_or_exit(command: str, directory: Path, work: Callable[[], BatchResult]) -> BatchResult:
-    """Run a batch; on Ctrl-C or failed chunks, say how to resume and exit (130 or 1).
+    """Run a batch; when it cannot finish, say why and how to resume in one line, and exit.
+
+    Ctrl-C or SIGTERM: exit 130 or 143. Failed chunks (one line each, then the resume command), a lost
+    Dask scheduler, parts that keep failing their check, or a folder that cannot be written (disk
+    full): exit 1. In every case the finished chunks are kept.
 
     Args:
         command: The command that resumes it (``run`` or ``sweep``).
@@ -59,19 +78,29 @@ def finish_batch_or_exit(command: str, directory: Path, work: Callable[[], Batch
         The result, when every chunk succeeded.
     """
     resume = f"sim {command} --resume {directory}"
+    kept = f"finished chunks are kept: {resume}"
+    # On a terminal the progress bar holds the line: start a new one.
+    start = "\n" if sys.stderr.isatty() else ""
     try:
         result = work()
-    except KeyboardInterrupt:
-        click.echo(f"\ninterrupted; finished chunks are kept: {resume}", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+    except KeyboardInterrupt as interrupt:
+        click.echo(f"{start}{interrupt_word(interrupt)}; {kept}", err=True)
+        sys.exit(interrupt_exit_code(interrupt))
+    except ExecutorLost as lost:
+        click.echo(f"{start}error: {lost}; {kept}", err=True)
+        sys.exit(EXIT_FAILED)
+    except DamagedPart as damaged:
+        click.echo(
+            f"{start}error: {damaged}, again after being run again; check the disk, then: {resume}", err=True
+        )
+        sys.exit(EXIT_FAILED)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        click.echo(f"{start}error: cannot write to {directory} ({reason}); once fixed, {kept}", err=True)
+        sys.exit(EXIT_FAILED)
     if result.failed:
         for failure in result.failed:
-            point = f"point {failure.point}, " if failure.point is not None else ""
-            click.echo(
-                f"chunk {failure.index} ({point}replications {failure.start}-{failure.stop - 1}) "
-                f"failed: {failure.error}",
-                err=True,
-            )
+            click.echo(f"{failure.label} failed: {failure.error}", err=True)
         click.echo(f"{len(result.failed)} chunk(s) failed; after fixing the cause: {resume}", err=True)
         sys.exit(EXIT_FAILED)
     return result

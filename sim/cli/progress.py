@@ -19,6 +19,12 @@ class Progress:
         self.began = time.monotonic()
         self.last_log = 0.0
         self.first: int | None = None
+        self.bar_open = False
+
+    def note(self, line: str) -> None:
+        """Print a line for the user (a damaged part run again), even when quiet, off the bar's line."""
+        click.echo(("\n" if self.bar_open else "") + line, err=True)
+        self.bar_open = False
 
     def __call__(self, done: int, total: int) -> None:
         """Report that ``done`` of ``total`` are finished."""
@@ -42,8 +48,10 @@ class Progress:
             click.echo(
                 f"\r[{bar}] {done:,}/{total:,} {self.label}  {rate:,.0f}/s  {eta} left ", nl=False, err=True
             )
+            self.bar_open = True
             if done >= total:
                 click.echo("", err=True)
+                self.bar_open = False
         elif now - self.last_log >= 5.0 or done >= total:
             self.last_log = now
             click.echo(f"{done:,}/{total:,} {self.label} done, {rate:,.0f}/s, {eta} left", err=True)

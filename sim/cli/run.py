@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
 from sim.analysis.summary import METRIC_NAMES
+from sim.batch.runner import MAX_CHUNK_SIZE, MAX_REPLICATIONS
 from sim.cli.options import check_scheduler, executor_options, finish_batch_or_exit, load, set_option
 from sim.cli.progress import Progress
 from sim.errors import InputError
@@ -21,8 +23,8 @@ from sim.scenario.rules.withdrawal import label_of
     "--replications",
     default=1000,
     show_default=True,
-    type=click.IntRange(min=1),
-    help="Number of replications.",
+    type=click.IntRange(min=1, max=MAX_REPLICATIONS),
+    help="Number of replications (at most 100 million).",
 )
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Root random seed.")
 @click.option(
@@ -33,7 +35,11 @@ from sim.scenario.rules.withdrawal import label_of
 )
 @set_option
 @executor_options
-@click.option("--chunk", type=click.IntRange(min=1), help="Replications per task [default: automatic].")
+@click.option(
+    "--chunk",
+    type=click.IntRange(min=1, max=MAX_CHUNK_SIZE),
+    help="Replications per task, at most 10,000 [default: automatic].",
+)
 @click.option(
     "--daily",
     type=click.Choice(["full", "total", "none"]),
@@ -77,7 +83,11 @@ def run(
                 field="--resume",
             )
         scenario, store = open_run(resume_dir)
-        pool = make_executor(executor, workers, scheduler)
+        try:
+            pool = make_executor(executor, workers, scheduler)
+        except BaseException:
+            store.release()
+            raise
     else:
         if scenario_file is None:
             raise InputError("missing SCENARIO (a scenario YAML file), or --resume RUN_DIR")
@@ -92,10 +102,20 @@ def run(
             raise
     if not quiet:
         click.echo(f"run folder: {store.directory}", err=True)
+    progress = Progress(quiet)
     result = finish_batch_or_exit(
-        "run", store.directory, lambda: run_batch(scenario, store, pool, Progress(quiet))
+        "run", store.directory, lambda: run_batch(scenario, store, pool, progress, notify=progress.note)
     )
-    _finish(scenario, store.directory, plots, result.seconds, quiet)
+    try:
+        _finish(scenario, store.directory, plots, result.seconds, quiet)
+    except OSError as error:
+        where = error.filename or store.directory
+        click.echo(
+            f"error: cannot write {where} ({error.strerror or error}); the run itself is complete: "
+            f"sim plot {store.directory} draws its figures again",
+            err=True,
+        )
+        sys.exit(1)
 
 
 def _finish(scenario: Any, directory: Path, plots: bool, seconds: float, quiet: bool) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from sim.batch.runner import MAX_CHUNK_SIZE, MAX_REPLICATIONS
 from sim.cli.options import check_scheduler, executor_options, finish_batch_or_exit
 from sim.cli.progress import Progress
 from sim.errors import InputError
@@ -40,7 +41,10 @@ from sim.errors import InputError
     help="A sweep file (YAML) giving the scenario, design, vary, replications, seed, outcomes.",
 )
 @click.option(
-    "-n", "--replications", type=click.IntRange(min=1), help="Replications per point [default: 50]."
+    "-n",
+    "--replications",
+    type=click.IntRange(min=1, max=MAX_REPLICATIONS),
+    help="Replications per point [default: 50].",
 )
 @click.option(
     "--seed",
@@ -68,7 +72,11 @@ from sim.errors import InputError
     "withdrawn_by_<date>, casualties_<side>. Repeatable [default: a standard set].",
 )
 @executor_options
-@click.option("--chunk", type=click.IntRange(min=1), help="Replications per task [default: automatic].")
+@click.option(
+    "--chunk",
+    type=click.IntRange(min=1, max=MAX_CHUNK_SIZE),
+    help="Replications per task, at most 10,000 [default: automatic].",
+)
 @click.option(
     "--daily",
     type=click.Choice(["none", "total"]),
@@ -115,7 +123,11 @@ def sweep(
                 "--resume takes everything from the sweep folder", str(resume_dir), field="--resume"
             )
         store, scenarios, spec = open_sweep(resume_dir)
-        pool = make_executor(executor, workers, scheduler)
+        try:
+            pool = make_executor(executor, workers, scheduler)
+        except BaseException:
+            store.release()
+            raise
     else:
         spec, scenario_path = _spec(
             scenario_file, sweep_file, varies, design, samples, replications, seed, outcomes
@@ -144,7 +156,10 @@ def sweep(
             f"sweep folder: {store.directory} ({len(scenarios)} points x {spec.replications} replications)",
             err=True,
         )
-    finish_batch_or_exit("sweep", store.directory, lambda: run_sweep(store, scenarios, pool, Progress(quiet)))
+    progress = Progress(quiet)
+    finish_batch_or_exit(
+        "sweep", store.directory, lambda: run_sweep(store, scenarios, pool, progress, notify=progress.note)
+    )
     _report(store.directory, scenarios[0], spec, list(outcomes) or list(spec.outcomes), plots, quiet)
 
 

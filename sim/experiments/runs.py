@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from sim.batch.chunks import ChunkFunction, ChunkTask
 from sim.batch.executors import Executor
-from sim.batch.runner import BatchResult, Progress, choose_chunk_size, chunk_records, execute
+from sim.batch.runner import BatchResult, Notify, Progress, choose_chunk_size, chunk_records, execute
 from sim.batch.seeding import replication_seed
 from sim.model.replication import run_replication
 from sim.results.columns import DailyMode
@@ -110,13 +110,21 @@ def start_run(
 
 
 def open_run(directory: Path) -> tuple[Scenario, RunStore]:
-    """Open an unfinished run folder for ``--resume``.
+    """Open an unfinished run folder for ``--resume``, taking it for this process until the batch ends.
 
     Raises:
-        InputError: If the folder holds no run, a complete one, or a scenario that no longer matches.
+        InputError: If the folder holds no run, a complete one, a scenario that no longer matches, a
+            samples file that changed, or is being written by another process.
     """
-    folder = open_folder(directory, "resume")
-    return folder.scenario, RunStore(directory)
+    store = RunStore(directory)
+    if directory.is_dir():
+        store.lock("resume")
+    try:
+        folder = open_folder(directory, "resume")
+    except BaseException:
+        store.release()
+        raise
+    return folder.scenario, store
 
 
 def run_batch(
@@ -125,6 +133,7 @@ def run_batch(
     executor: Executor | None = None,
     progress: Progress | None = None,
     function: ChunkFunction = simulate_chunk,
+    notify: Notify | None = None,
 ) -> BatchResult:
     """Simulate every unfinished chunk of a run folder, then merge its parts.
 
@@ -134,6 +143,7 @@ def run_batch(
         executor: Where chunks run (serial by default).
         progress: Called after each finished chunk.
         function: What simulates a chunk (replaceable to test fault handling).
+        notify: Called with a line for the user when a damaged part is run again.
     """
     job = ReplicationJob(scenario, store.read_manifest().daily)
-    return execute(store, [job], function, executor, progress)
+    return execute(store, [job], function, executor, progress, notify)

@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 from sim.analysis.summary import median_crossing_day
 from sim.batch.chunks import ChunkFunction
 from sim.batch.executors import Executor
-from sim.batch.runner import BatchResult, Progress, chunk_records, execute
+from sim.batch.runner import BatchResult, Notify, Progress, check_plan, chunk_records, execute
 from sim.errors import InputError
 from sim.experiments.design import SweepSpec, points
 from sim.experiments.runs import ReplicationJob, automatic_chunk_size, simulate_chunk
@@ -83,6 +83,8 @@ def start_sweep(
     """
     paths = list(spec.vary)
     values = points(spec)
+    if chunk_size is not None:
+        check_plan(spec.replications, chunk_size, len(values))
     scenarios = point_scenarios(base, paths, values)
     size = chunk_size or min(
         spec.replications, automatic_chunk_size(scenarios[0], spec.replications, workers)
@@ -121,13 +123,25 @@ def open_sweep(directory: Path) -> tuple[RunStore, list[Scenario], SweepSpec]:
     Raises:
         InputError: If the folder holds no sweep, or it is complete.
     """
-    folder = open_folder(directory, "resume", kind="sweep")
-    manifest = folder.manifest
-    spec = SweepSpec.model_validate(manifest.sweep)
-    varied = manifest.varied or []
-    table = pq.read_table(directory / "points.parquet")
-    values = np.column_stack([table[path].to_numpy() for path in varied])
-    return RunStore(directory), point_scenarios(folder.scenario, varied, values), spec
+    store = RunStore(directory)
+    if directory.is_dir():
+        store.lock("resume")
+    try:
+        folder = open_folder(directory, "resume", kind="sweep")
+        manifest = folder.manifest
+        spec = SweepSpec.model_validate(manifest.sweep)
+        varied = manifest.varied or []
+        try:
+            table = pq.read_table(directory / "points.parquet", columns=varied)
+        except (OSError, pa.ArrowException) as exc:
+            raise InputError(
+                f"cannot read points.parquet ({exc})", str(directory / "points.parquet")
+            ) from None
+        values = np.column_stack([table[path].to_numpy() for path in varied])
+        return store, point_scenarios(folder.scenario, varied, values), spec
+    except BaseException:
+        store.release()
+        raise
 
 
 def run_sweep(
@@ -136,11 +150,12 @@ def run_sweep(
     executor: Executor,
     progress: Progress | None = None,
     function: ChunkFunction = simulate_chunk,
+    notify: Notify | None = None,
 ) -> BatchResult:
     """Simulate every point's replications (resuming what is done) and write the per-point summary."""
     daily = store.read_manifest().daily
     jobs = [ReplicationJob(scenario, daily) for scenario in scenarios]
-    result = execute(store, jobs, function, executor, progress)
+    result = execute(store, jobs, function, executor, progress, notify)
     if not result.failed:
         began = time.perf_counter()
         summary = point_summary(store.directory, scenarios[0])

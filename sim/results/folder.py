@@ -7,7 +7,11 @@ on the purpose:
 
 * ``read`` (plots, report): a finished run, or an unfinished one with finished chunks (with a note);
 * ``complete`` (validation, comparison): a complete run;
-* ``resume`` (``--resume``): a run that is not yet complete.
+* ``resume`` (``--resume``): a run that is not yet complete, whose ``empirical`` samples files still
+  have the content they had when it started (else its replications would mix two distributions).
+
+Whatever the purpose, ``parts/`` and ``plots/`` must not be symbolic links: sim reads and writes only
+inside the folder.
 """
 
 from __future__ import annotations
@@ -19,8 +23,16 @@ from typing import Literal
 from pydantic import ValidationError
 
 from sim.errors import InputError
-from sim.results.manifest import FolderKind, Manifest, document_hash, read_manifest, read_manifest_data
+from sim.results.manifest import (
+    FolderKind,
+    Manifest,
+    document_hash,
+    empirical_files,
+    read_manifest,
+    read_manifest_data,
+)
 from sim.results.readers import table_path
+from sim.results.store import check_links
 from sim.scenario.schema import Scenario
 
 Purpose = Literal["read", "complete", "resume"]
@@ -90,6 +102,7 @@ def open_folder(directory: Path, purpose: Purpose = "read", kind: FolderKind = "
         InputError: If the folder breaks a rule, with one line saying which.
     """
     _check_directory(directory)
+    check_links(directory)
     path = directory / "manifest.json"
     manifest = read_manifest(path)
     name = str(directory)
@@ -114,6 +127,8 @@ def open_folder(directory: Path, purpose: Purpose = "read", kind: FolderKind = "
     status = manifest.status
     if purpose == "resume" and status == "complete":
         raise InputError(f"the {kind} is already complete; there is nothing to resume", name)
+    if purpose == "resume" and manifest.empirical_files is not None:
+        _check_samples(manifest.empirical_files, empirical_files(scenario))
     if purpose == "complete" and status != "complete":
         raise InputError(
             f"the {kind} is not complete (status {status}); finish it first with sim {kind} --resume {name}",
@@ -124,6 +139,19 @@ def open_folder(directory: Path, purpose: Purpose = "read", kind: FolderKind = "
             raise InputError(f"the {kind} is {status} and has no finished replications yet", name)
         notes.append(f"the {kind} is {status}: the figures show its finished chunks only")
     return RunFolder(directory, manifest, scenario, tuple(notes))
+
+
+def _check_samples(recorded: dict[str, str], now: dict[str, str]) -> None:
+    """Refuse a resume whose samples files are not the ones the run started with."""
+    for file, sha256 in recorded.items():
+        if now.get(file) != sha256:
+            raise InputError(
+                "the samples file changed since the run started (its sha256 differs): resuming would "
+                "draw the remaining replications from other samples; restore it, or start a new run",
+                file,
+            )
+    for file in now.keys() - recorded.keys():
+        raise InputError("the run reads a samples file the manifest does not record", file)
 
 
 def _check_directory(directory: Path) -> None:

@@ -12,17 +12,33 @@ import hashlib
 import json
 import sys
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 import sim
 from sim.errors import InputError
 from sim.results.columns import DailyMode
+from sim.scenario.parameters import distribution_leaves
 from sim.scenario.schema import Scenario
 
 Status = Literal["pending", "done", "failed"]
 FolderKind = Literal["run", "sweep"]
+SHA256 = r"^[0-9a-f]{64}$"
+
+
+class PartRecord(BaseModel):
+    """One Parquet part of a finished chunk, as it was written.
+
+    Attributes:
+        sha256: sha256 of the file's bytes.
+        rows: Rows in the part.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    sha256: str = Field(pattern=SHA256)
+    rows: int = Field(ge=0)
 
 
 class ChunkRecord(BaseModel):
@@ -35,6 +51,8 @@ class ChunkRecord(BaseModel):
         status: pending, done or failed.
         point: The sweep point (None in a run).
         error: The error of a failed chunk.
+        parts: The parts of a done chunk by table (``parts/<table>-<index>.parquet``), with their
+            checksums; a chunk is done only if every part is on disk with that checksum.
     """
 
     model_config = ConfigDict(extra="ignore")
@@ -45,6 +63,13 @@ class ChunkRecord(BaseModel):
     status: Status = "pending"
     point: int | None = Field(None, ge=0)
     error: str | None = None
+    parts: dict[str, PartRecord] | None = None
+
+    @property
+    def label(self) -> str:
+        """How messages name the chunk: ``chunk 3 (point 1, replications 6-8)``."""
+        point = f"point {self.point}, " if self.point is not None else ""
+        return f"chunk {self.index} ({point}replications {self.start}-{self.stop - 1})"
 
 
 class Manifest(BaseModel):
@@ -56,6 +81,8 @@ class Manifest(BaseModel):
         scenario: The resolved scenario as written (distributions kept).
         scenario_sha256: sha256 of ``scenario``'s canonical JSON.
         chunks: Every chunk and its status.
+        empirical_files: The sha256 of every ``empirical`` samples file the scenario reads, by path,
+            taken when the folder was created (None in folders of older versions).
     """
 
     model_config = ConfigDict(extra="ignore")
@@ -75,11 +102,32 @@ class Manifest(BaseModel):
     started: str
     finished: str | None = None
     chunks: list[ChunkRecord] = Field(min_length=1)
+    empirical_files: dict[str, Annotated[str, Field(pattern=SHA256)]] | None = None
     # Sweeps only.
     sweep: dict[str, Any] | None = None
     sweep_file: str | None = None
     varied: list[str] | None = None
     points: int | None = None
+
+    @model_validator(mode="after")
+    def _chunk_plan(self) -> Manifest:
+        """Check that the chunks are a plan this folder can have: in order, within the replications."""
+        for position, chunk in enumerate(self.chunks):
+            where = f"chunks.{position}"
+            if chunk.index != position:
+                raise ValueError(f"{where}: index {chunk.index}, expected {position}")
+            if not chunk.start < chunk.stop <= self.replications:
+                raise ValueError(
+                    f"{where}: replications {chunk.start}-{chunk.stop - 1} are not within "
+                    f"0-{self.replications - 1}"
+                )
+            if (chunk.point is None) != (self.kind == "run"):
+                raise ValueError(
+                    f"{where}: a {self.kind} chunk {'has no' if self.kind == 'sweep' else 'has a'} point"
+                )
+            if chunk.point is not None and self.points is not None and chunk.point >= self.points:
+                raise ValueError(f"{where}: point {chunk.point}, but the sweep has {self.points} points")
+        return self
 
     def document(self) -> dict[str, Any]:
         """Return the manifest as JSON-ready data (what ``manifest.json`` holds)."""
@@ -87,11 +135,12 @@ class Manifest(BaseModel):
         if self.kind == "run":
             for key in ("sweep", "sweep_file", "varied", "points"):
                 data.pop(key)
+        if data["empirical_files"] is None:
+            data.pop("empirical_files")
         for chunk in data["chunks"]:
-            if chunk["point"] is None:
-                chunk.pop("point")
-            if chunk["error"] is None:
-                chunk.pop("error")
+            for key in ("point", "error", "parts"):
+                if chunk[key] is None:
+                    chunk.pop(key)
         return data
 
 
@@ -109,6 +158,19 @@ def document_hash(document: dict[str, Any]) -> str:
 def scenario_hash(scenario: Scenario) -> str:
     """Return the sha256 of the resolved scenario's canonical JSON."""
     return document_hash(scenario_document(scenario))
+
+
+def empirical_files(scenario: Scenario) -> dict[str, str]:
+    """Return the sha256 of the content of every samples file the scenario's ``empirical`` draws read.
+
+    The manifest keeps them so that ``--resume`` can refuse a file that changed since: its replications
+    would otherwise be drawn partly from the old samples, partly from the new.
+    """
+    files: dict[str, str] = {}
+    for _, dist in distribution_leaves(scenario):
+        if getattr(dist, "dist", None) == "empirical":
+            files[str(dist.file)] = str(dist.content_hash)  # type: ignore[attr-defined]
+    return files
 
 
 def new_manifest(
@@ -147,6 +209,7 @@ def new_manifest(
         command_line=list(sys.argv),
         started=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         chunks=chunks,
+        empirical_files=empirical_files(scenario),
         **sweep,
     )
 
@@ -186,6 +249,5 @@ def read_manifest(path: Path) -> Manifest:
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         where = ".".join(str(part) for part in first["loc"]) or "manifest"
-        raise InputError(
-            f"not a manifest this version can read: {first['msg']}", str(path), field=where
-        ) from None
+        message = first["msg"].removeprefix("Value error, ")
+        raise InputError(f"not a manifest this version can read: {message}", str(path), field=where) from None

@@ -2,42 +2,69 @@
 
 Every file is written atomically (to a temporary name in the same folder, then renamed), so a
 crash or Ctrl-C never leaves a half-written file that looks whole. Each finished chunk is its own
-set of Parquet parts under ``parts/``; when all chunks are in, the parts are streamed into one
-file per table, part by part, so memory stays bounded.
+set of Parquet parts under ``parts/``, recorded in the manifest with its sha256 and row count; a part
+is trusted only if its bytes still have that checksum. When all chunks are in, the parts are checked
+again and streamed into one file per table, part by part, so memory stays bounded; then this run's
+part files (and nothing else) are removed.
+
+A folder is written by one process at a time: creating or resuming it takes an exclusive lock
+(``flock``) on the folder itself, held until the batch ends.
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
+import hashlib
 import json
 import os
-import re
-import shutil
+import weakref
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.errors import InputError
-from sim.results.manifest import Manifest, read_manifest
+from sim.results.columns import DailyMode
+from sim.results.manifest import ChunkRecord, Manifest, PartRecord, read_manifest
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not on POSIX: folders are not locked
+    fcntl = None  # type: ignore[assignment]
 
 TABLES = ("daily", "sectors", "outcomes")
-"""Tables of a run, in the order each chunk's parts are written (outcomes last marks a chunk done)."""
-_PART = re.compile(r"^(?P<table>[a-z]+)-(?P<index>\d{6})\.parquet$")
+"""Tables of a run, in the order each chunk's parts are written and merged."""
+LINKS_REFUSED = ("parts", "plots")
+"""Sub-folders that sim writes into: a symbolic link there would carry writes out of the folder."""
+
+
+def tables_for(daily: DailyMode) -> tuple[str, ...]:
+    """Return the tables each chunk of a folder writes, for its ``--daily`` mode."""
+    return {"full": TABLES, "total": ("daily", "outcomes"), "none": ("outcomes",)}[daily]
+
+
+def part_name(table: str, index: int) -> str:
+    """Return the file name of a chunk's part of a table: ``daily-000003.parquet``."""
+    return f"{table}-{index:06d}.parquet"
 
 
 @contextlib.contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; on success rename it over ``path``, else remove it."""
+    """Yield a temporary path beside ``path``; on success rename it over ``path``, else remove it.
+
+    A stale entry under the temporary name (even a symbolic link) is removed first, so writing never
+    follows a link planted there.
+    """
     temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    temporary.unlink(missing_ok=True)
     try:
         yield temporary
         os.replace(temporary, path)
     finally:
-        if temporary.exists():
+        if temporary.exists() or temporary.is_symlink():
             temporary.unlink()
 
 
@@ -62,21 +89,48 @@ def write_table(path: Path, table: pa.Table) -> None:
         pq.write_table(table, temporary, compression="zstd")
 
 
+def file_sha256(path: Path) -> str:
+    """Return the sha256 of a file's bytes, read in blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class DamagedPart(Exception):
+    """A part whose file is missing, unreadable or not the one the manifest records.
+
+    Attributes:
+        chunk: The chunk the part belongs to.
+        reason: What is wrong, in words (``its daily part is missing``).
+    """
+
+    def __init__(self, chunk: ChunkRecord, reason: str) -> None:
+        super().__init__(f"{chunk.label}: {reason}")
+        self.chunk = chunk
+        self.reason = reason
+
+
 ROW_GROUP_ROWS = 65_536
 """Rows per Parquet row group of a merged table: fixed, so the file's bytes never depend on chunking."""
 
 
-def _concatenate(paths: list[Path], target: Path) -> None:
+def _concatenate(parts: Sequence[tuple[ChunkRecord, Path, PartRecord]], target: Path) -> None:
     """Stream Parquet parts into one file in row groups of exactly ``ROW_GROUP_ROWS`` (the last shorter).
 
-    Memory holds at most one row group plus one part.
+    Each part is read once: its bytes are checked against the checksum recorded when it was written,
+    then parsed from memory. Memory holds at most one row group plus one part.
+
+    Raises:
+        DamagedPart: If a part is missing or its bytes are not those recorded.
     """
     writer: pq.ParquetWriter | None = None
     pending: list[pa.Table] = []
     pending_rows = 0
     try:
-        for path in paths:
-            table = pq.read_table(path)
+        for chunk, path, record in parts:
+            table = _read_part(chunk, path, record)
             if writer is None:
                 writer = pq.ParquetWriter(target, table.schema, compression="zstd")
             pending.append(table)
@@ -94,6 +148,61 @@ def _concatenate(paths: list[Path], target: Path) -> None:
             writer.close()
 
 
+def _read_part(chunk: ChunkRecord, path: Path, record: PartRecord) -> pa.Table:
+    table = path.name.split("-")[0]
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise DamagedPart(chunk, f"its {table} part is missing") from None
+    if hashlib.sha256(data).hexdigest() != record.sha256:
+        raise DamagedPart(chunk, f"its {table} part is damaged or not its own (checksum differs)")
+    parsed = pq.read_table(pa.BufferReader(data))
+    if parsed.num_rows != record.rows:  # pragma: no cover - the checksum already says so
+        raise DamagedPart(chunk, f"its {table} part has {parsed.num_rows} rows, not {record.rows}")
+    return parsed
+
+
+LockPurpose = Literal["create", "resume"]
+
+
+class FolderLock:
+    """An exclusive ``flock`` on a folder, so that one process at a time writes it.
+
+    Args:
+        directory: The folder (it must exist).
+        purpose: Whether the folder is being created or resumed (for the message).
+
+    Raises:
+        InputError: If another process holds the folder.
+    """
+
+    def __init__(self, directory: Path, purpose: LockPurpose) -> None:
+        self._descriptor: int | None = None
+        if fcntl is None:  # pragma: no cover
+            return
+        descriptor = os.open(directory, os.O_RDONLY)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(descriptor)
+            what = (
+                "another process is writing a run into this folder"
+                if purpose == "create"
+                else "the run is being resumed by another process (or is still running); wait for it to end"
+            )
+            raise InputError(
+                what, str(directory), field="--out" if purpose == "create" else "--resume"
+            ) from None
+        self._descriptor = descriptor
+        self._finalizer = weakref.finalize(self, os.close, descriptor)
+
+    def release(self) -> None:
+        """Let other processes write the folder."""
+        if self._descriptor is not None:
+            self._finalizer()
+            self._descriptor = None
+
+
 class RunStore:
     """A run folder: manifest, parts of finished chunks, merged tables, summary and plots.
 
@@ -105,6 +214,7 @@ class RunStore:
         self.directory = directory
         self.parts = directory / "parts"
         self.plots = directory / "plots"
+        self._lock: FolderLock | None = None
 
     @property
     def manifest_path(self) -> Path:
@@ -112,21 +222,60 @@ class RunStore:
         return self.directory / "manifest.json"
 
     def create(self, manifest: Manifest) -> None:
-        """Make the folder and write its first manifest, refusing to touch an existing run.
+        """Make the folder, take it, and write its first manifest; refuse a folder that is not new.
+
+        A folder that already exists must be empty: anything in it may be someone's, and a run folder
+        is only ever written (and its parts removed) by the run that created it.
 
         Raises:
-            InputError: If the folder already holds a run or is not a folder.
+            InputError: If the folder already holds a run, holds anything else, is not a folder,
+                cannot be created, or is being written by another process.
         """
+        name = str(self.directory)
         if self.directory.exists() and not self.directory.is_dir():
-            raise InputError("exists and is not a folder", str(self.directory), field="--out")
-        if self.manifest_path.exists():
-            raise InputError(
-                "already holds a run; use --resume to finish it, or choose another --out",
-                str(self.directory),
-                field="--out",
-            )
-        self.parts.mkdir(parents=True, exist_ok=True)
-        self.write_manifest(manifest)
+            raise InputError("exists and is not a folder", name, field="--out")
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputError(f"cannot create the folder ({exc.strerror})", name, field="--out") from None
+        self.lock("create")
+        try:
+            if self.manifest_path.exists():
+                raise InputError(
+                    "already holds a run; use --resume to finish it, or choose another --out",
+                    name,
+                    field="--out",
+                )
+            if any(self.directory.iterdir()):
+                raise InputError(
+                    "is not empty and holds no run: sim writes a run only into a new or empty folder; "
+                    "choose another --out",
+                    name,
+                    field="--out",
+                )
+            self.parts.mkdir()
+            self.write_manifest(manifest)
+        except OSError as exc:
+            self.release()
+            raise InputError(f"cannot write the folder ({exc.strerror})", name, field="--out") from None
+        except BaseException:
+            self.release()
+            raise
+
+    def lock(self, purpose: LockPurpose = "resume") -> None:
+        """Take the folder for this process until ``release`` (or the process ends).
+
+        Raises:
+            InputError: If another process has it.
+        """
+        if self._lock is None:
+            self._lock = FolderLock(self.directory, purpose)
+
+    def release(self) -> None:
+        """Release the folder."""
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     def read_manifest(self) -> Manifest:
         """Return the manifest.
@@ -140,30 +289,78 @@ class RunStore:
         """Replace the manifest, atomically."""
         write_json(self.manifest_path, manifest.document())
 
-    def write_chunk(self, index: int, tables: dict[str, pa.Table]) -> None:
-        """Write one finished chunk's tables as parts; the outcomes part goes last and marks it done."""
+    def write_chunk(self, index: int, tables: dict[str, pa.Table]) -> dict[str, PartRecord]:
+        """Write one finished chunk's tables as parts; return each part's checksum and row count."""
+        records: dict[str, PartRecord] = {}
         for name in TABLES:
             if name in tables:
-                write_table(self.parts / f"{name}-{index:06d}.parquet", tables[name])
+                path = self.parts / part_name(name, index)
+                write_table(path, tables[name])
+                records[name] = PartRecord(sha256=file_sha256(path), rows=tables[name].num_rows)
+        return records
 
-    def finished_chunks(self) -> set[int]:
-        """Return the indices of chunks whose parts are all written."""
-        if not self.parts.is_dir():
-            return set()
-        found: set[int] = set()
-        for path in self.parts.iterdir():
-            match = _PART.match(path.name)
-            if match and match["table"] == "outcomes":
-                found.add(int(match["index"]))
-        return found
+    def check_chunk(self, chunk: ChunkRecord, tables: Sequence[str]) -> str | None:
+        """Return why a chunk recorded as done cannot be trusted, or None if every part checks out.
 
-    def merge(self, chunk_count: int) -> None:
-        """Stream every table's parts, in chunk order, into one Parquet file; then drop the parts."""
-        for name in TABLES:
-            paths = [self.parts / f"{name}-{i:06d}.parquet" for i in range(chunk_count)]
-            if not all(p.exists() for p in paths):
-                continue
-            target = self.directory / f"{name}.parquet"
-            with atomic_path(target) as temporary:
-                _concatenate(paths, temporary)
-        shutil.rmtree(self.parts, ignore_errors=True)
+        Args:
+            chunk: The chunk's record.
+            tables: The tables its parts must cover.
+        """
+        for table in tables:
+            record = (chunk.parts or {}).get(table)
+            if record is None:
+                return f"its {table} part is not recorded in manifest.json"
+            path = self.parts / part_name(table, chunk.index)
+            if not path.is_file():
+                return f"its {table} part is missing"
+            if file_sha256(path) != record.sha256:
+                return f"its {table} part is damaged or not its own (checksum differs)"
+        return None
+
+    def merge(self, chunks: Sequence[ChunkRecord], tables: Sequence[str]) -> None:
+        """Stream every table's parts, in chunk order, into one Parquet file, checking each part.
+
+        Raises:
+            DamagedPart: If a part is missing or not the one recorded (the merged file is not written).
+        """
+        for name in tables:
+            parts = []
+            for chunk in chunks:
+                record = (chunk.parts or {}).get(name)
+                if record is None:
+                    raise DamagedPart(chunk, f"its {name} part is not recorded in manifest.json")
+                parts.append((chunk, self.parts / part_name(name, chunk.index), record))
+            with atomic_path(self.directory / f"{name}.parquet") as temporary:
+                _concatenate(parts, temporary)
+
+    def remove_parts(self, chunks: Sequence[ChunkRecord]) -> None:
+        """Remove the part files of these chunks, then ``parts/`` if nothing else is left in it."""
+        for chunk in chunks:
+            for table in TABLES:
+                (self.parts / part_name(table, chunk.index)).unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            self.parts.rmdir()
+
+    def check_links(self) -> None:
+        """Refuse sub-folders that are symbolic links (writes there would land outside the folder).
+
+        Raises:
+            InputError: Naming the link.
+        """
+        check_links(self.directory)
+
+
+def check_links(directory: Path) -> None:
+    """Refuse a run or sweep folder whose ``parts/`` or ``plots/`` is a symbolic link.
+
+    Raises:
+        InputError: Naming the link.
+    """
+    for name in LINKS_REFUSED:
+        path = directory / name
+        if path.is_symlink():
+            raise InputError(
+                f"{name}/ is a symbolic link; sim reads and writes only inside the run folder: "
+                "replace the link by a folder",
+                str(path),
+            )

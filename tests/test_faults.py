@@ -1,0 +1,719 @@
+"""Faults injected into run folders, processes and the command line: nothing wrong is accepted, nothing
+written is lost.
+
+Each fault ends in one of two ways: the run finishes (after ``--resume`` if needed) with files identical
+byte for byte to an uninterrupted run, or the command refuses with one line on standard error (exit code
+2 for bad input, 1 for a run that could not finish, 130/143 when interrupted) and no traceback, leaving
+what was written in place.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import SMALL, TESTS, run_sim, sim_in_process
+
+TABLES = ("daily", "sectors", "outcomes")
+SEED = 3
+COUNT = 6
+CHUNK = 2
+
+
+def _options(out: Path, *extra: str, replications: int = COUNT, chunk: int = CHUNK) -> list[str]:
+    return [
+        "run",
+        str(SMALL),
+        "-n",
+        str(replications),
+        "--chunk",
+        str(chunk),
+        "--seed",
+        str(SEED),
+        "--executor",
+        "serial",
+        "-q",
+        "--no-plots",
+        "--out",
+        str(out),
+        *extra,
+    ]
+
+
+def _resume(out: Path, *extra: str) -> list[str]:
+    return ["run", "--resume", str(out), "--executor", "serial", "-q", "--no-plots", *extra]
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An uninterrupted run: 6 replications, seed 3, chunks of 2, serial."""
+    out = tmp_path_factory.mktemp("faults") / "reference"
+    run_sim(*_options(out))
+    return out
+
+
+def _assert_identical(out: Path, reference: Path) -> None:
+    for name in TABLES:
+        file = f"{name}.parquet"
+        assert (out / file).is_file(), f"{file} missing"
+        assert (out / file).read_bytes() == (reference / file).read_bytes(), f"{file} differs"
+    assert json.loads((out / "manifest.json").read_text())["status"] == "complete"
+    assert not (out / "parts").exists(), "parts/ left behind"
+
+
+def _one_line(stderr: str) -> str:
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, f"expected one line on stderr, got:\n{stderr}"
+    assert "Traceback" not in stderr
+    return lines[0]
+
+
+def _interrupted(capsys, monkeypatch, out: Path, after: int = 2, *extra: str) -> None:
+    """Start a run and interrupt it (as Ctrl-C would) once ``after`` chunks are written."""
+    from sim.results.store import RunStore
+
+    original = RunStore.write_chunk
+    written: list[int] = []
+
+    def interrupting(self, *args, **kwargs):
+        if len(written) == after:
+            raise KeyboardInterrupt
+        written.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(RunStore, "write_chunk", interrupting)
+    result = sim_in_process(capsys, *_options(out, *extra))
+    monkeypatch.setattr(RunStore, "write_chunk", original)
+    assert result.returncode == 130, result
+    assert "--resume" in result.stderr
+    assert len(list((out / "parts").glob("outcomes-*.parquet"))) == after
+
+
+# ---------------------------------------------------------------------------- 1. --out is ours only
+def test_out_into_a_folder_that_is_not_a_run_is_refused_and_left_as_it_was(capsys, tmp_path: Path) -> None:
+    """Once a known gap: the merge deleted proj/parts and the run overwrote daily.parquet, summary.json."""
+    proj = tmp_path / "proj"
+    (proj / "parts").mkdir(parents=True)
+    (proj / "parts" / "gearbox.step").write_text("x\n")
+    (proj / "daily.parquet").write_text("someone's table\n")
+    (proj / "summary.json").write_text("{}\n")
+    before = {p: p.read_bytes() for p in proj.rglob("*") if p.is_file()}
+    result = sim_in_process(capsys, *_options(proj))
+    assert result.returncode == 2, result
+    line = _one_line(result.stderr)
+    assert str(proj) in line and "--out" in line
+    assert {p: p.read_bytes() for p in proj.rglob("*") if p.is_file()} == before
+
+
+def test_out_into_an_empty_folder_is_accepted(capsys, tmp_path: Path, reference: Path) -> None:
+    out = tmp_path / "empty"
+    out.mkdir()
+    result = sim_in_process(capsys, *_options(out))
+    assert result.returncode == 0, result
+    _assert_identical(out, reference)
+
+
+def test_merge_removes_only_the_part_files_this_run_wrote(capsys, monkeypatch, tmp_path, reference) -> None:
+    out = tmp_path / "run"
+    _interrupted(capsys, monkeypatch, out)
+    foreign = out / "parts" / "notes.txt"
+    foreign.write_text("mine\n")
+    result = sim_in_process(capsys, *_resume(out))
+    assert result.returncode == 0, result
+    assert foreign.read_text() == "mine\n"
+    assert sorted(p.name for p in (out / "parts").iterdir()) == ["notes.txt"]
+    for name in TABLES:
+        assert (out / f"{name}.parquet").read_bytes() == (reference / f"{name}.parquet").read_bytes()
+
+
+# ---------------------------------------------------------------------------- 2. parts are checked
+def _damage_random_bytes(parts: Path) -> str:
+    path = parts / "daily-000000.parquet"
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 64] = os.urandom(64)
+    path.write_bytes(bytes(data))
+    return "chunk 0"
+
+
+def _delete_sectors_part(parts: Path) -> str:
+    (parts / "sectors-000001.parquet").unlink()
+    return "chunk 1"
+
+
+def _truncate_outcomes_part(parts: Path) -> str:
+    path = parts / "outcomes-000000.parquet"
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    return "chunk 0"
+
+
+def _copy_another_chunks_part(parts: Path) -> str:
+    shutil.copyfile(parts / "daily-000001.parquet", parts / "daily-000000.parquet")
+    return "chunk 0"
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [_damage_random_bytes, _delete_sectors_part, _truncate_outcomes_part, _copy_another_chunks_part],
+    ids=["64-random-bytes", "deleted-sectors-part", "truncated-outcomes-part", "swapped-part"],
+)
+def test_resume_runs_a_damaged_part_again_and_ends_identical(
+    capsys, monkeypatch, tmp_path: Path, reference: Path, damage
+) -> None:
+    """Once a known gap: parts were trusted if they existed (wrong values, a missing table, ArrowInvalid
+    on every resume, duplicated replications)."""
+    out = tmp_path / "run"
+    _interrupted(capsys, monkeypatch, out)
+    chunk = damage(out / "parts")
+    result = sim_in_process(capsys, *_resume(out))
+    assert result.returncode == 0, result
+    assert "Traceback" not in result.stderr
+    assert chunk in result.stderr and "again" in result.stderr, result.stderr
+    _assert_identical(out, reference)
+
+
+def test_manifest_records_each_part_with_its_checksum_and_rows(capsys, monkeypatch, tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    _interrupted(capsys, monkeypatch, out)
+    chunks = json.loads((out / "manifest.json").read_text())["chunks"]
+    import hashlib
+
+    import pyarrow.parquet as pq
+
+    for chunk in chunks[:2]:
+        assert chunk["status"] == "done"
+        assert set(chunk["parts"]) == set(TABLES)
+        for table, record in chunk["parts"].items():
+            path = out / "parts" / f"{table}-{chunk['index']:06d}.parquet"
+            assert record["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+            assert record["rows"] == pq.read_metadata(path).num_rows
+    assert chunks[2]["status"] == "pending" and not chunks[2].get("parts")
+
+
+def _damages_chunk_zero_when_it_reaches_the_last(task):
+    from sim.experiments.runs import simulate_chunk
+
+    if task.index == 2:
+        path = Path(os.environ["SIM_TEST_RUN"]) / "parts" / "outcomes-000000.parquet"
+        path.write_bytes(path.read_bytes()[:100])
+    return simulate_chunk(task)
+
+
+def test_merge_checks_every_part_and_runs_a_damaged_one_again(tmp_path, monkeypatch, reference) -> None:
+    from sim.batch.executors import SerialExecutor
+    from sim.experiments.runs import run_batch, start_run
+    from sim.scenario import load_scenario
+
+    out = tmp_path / "run"
+    monkeypatch.setenv("SIM_TEST_RUN", str(out))
+    scenario = load_scenario(SMALL)
+    notes: list[str] = []
+    store = start_run(scenario, out, SEED, COUNT, CHUNK, "full")
+    result = run_batch(
+        scenario,
+        store,
+        SerialExecutor(),
+        function=_damages_chunk_zero_when_it_reaches_the_last,
+        notify=notes.append,
+    )
+    assert not result.failed
+    assert any("chunk 0" in note for note in notes), notes
+    for name in TABLES:
+        assert (out / f"{name}.parquet").read_bytes() == (reference / f"{name}.parquet").read_bytes()
+
+
+# ---------------------------------------------------------------------------- 3. samples file changed
+def test_resume_after_the_samples_file_changed_is_refused_naming_it(capsys, monkeypatch, tmp_path) -> None:
+    """Once a known gap: the manifest kept the samples file's path, not its content's hash, so a resumed
+    run drew its first chunks from the old file and the rest from the new one."""
+    samples = tmp_path / "samples.csv"
+    samples.write_text("advance\n" + "".join(f"{0.5 + i / 10}\n" for i in range(10)))
+    out = tmp_path / "run"
+    setting = f"sides.red.attack.advance_km={{dist: empirical, file: {samples}, column: advance}}"
+    _interrupted(capsys, monkeypatch, out, 1, "--set", setting)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert str(samples) in json.dumps(manifest.get("empirical_files"))
+    samples.write_text("advance\n" + "".join(f"{2.5 + i / 10}\n" for i in range(10)))
+    before = sorted((p.name, p.read_bytes()) for p in (out / "parts").iterdir())
+    result = sim_in_process(capsys, *_resume(out))
+    assert result.returncode == 2, result
+    line = _one_line(result.stderr)
+    assert str(samples) in line and "changed" in line
+    assert sorted((p.name, p.read_bytes()) for p in (out / "parts").iterdir()) == before
+
+
+# ---------------------------------------------------------------------------- 4. bounds
+def _limited(*args: str | Path) -> subprocess.CompletedProcess:
+    """Run ``sim`` in a subprocess limited to 4 GB of memory, so that a failure cannot take the machine."""
+    import resource
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
+
+    return subprocess.run(
+        [sys.executable, "-m", "sim", *(str(a) for a in args)],
+        capture_output=True,
+        text=True,
+        cwd=TESTS.parent,
+        timeout=120,
+        preexec_fn=limit,
+    )
+
+
+@pytest.mark.parametrize(
+    "option,value",
+    [("-n", "1000000000000"), ("--workers", "100000"), ("--chunk", "1000000000")],
+    ids=["replications", "workers", "chunk"],
+)
+def test_huge_numbers_on_the_command_line_are_one_line(tmp_path: Path, option: str, value: str) -> None:
+    """Once known gaps: -n 10^12 ran out of memory planning chunks; --workers 100000 started that many
+    processes."""
+    out = tmp_path / "run"
+    settings = {"-n": "4", "--workers": "2", "--chunk": "2"}
+    settings[option] = value
+    # Serial, so that a regression cannot start 100,000 processes (as the unbounded --workers did).
+    args = ["run", str(SMALL), "-q", "--no-plots", "--executor", "serial", "--out", str(out)]
+    for key, setting in settings.items():
+        args += [key, setting]
+    result = _limited(*args)
+    assert result.returncode == 2, result
+    line = _one_line(result.stderr)
+    assert option in line, line
+    assert not (out / "manifest.json").exists()
+
+
+def test_sweep_replications_are_bounded_too(tmp_path: Path) -> None:
+    out = tmp_path / "sweep"
+    result = _limited(
+        "sweep",
+        SMALL,
+        "--vary",
+        "engagement.kill_rate=0.04,0.05",
+        "-n",
+        "1000000000000",
+        "--out",
+        out,
+        "-q",
+        "--executor",
+        "serial",
+    )
+    assert result.returncode == 2, result
+    assert "-n" in _one_line(result.stderr)
+    assert not out.exists()
+
+
+def test_too_many_chunks_is_one_line(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    result = _limited(*_options(out, replications=100_000_000, chunk=1))
+    assert result.returncode == 2, result
+    assert "--chunk" in _one_line(result.stderr)
+    assert not (out / "manifest.json").exists()
+
+
+# ---------------------------------------------------------------------------- 6. one line, not a traceback
+@pytest.mark.parametrize("address", ["not an address", "foo://127.0.0.1:1"])
+def test_a_scheduler_that_is_not_an_address_is_one_line(capsys, tmp_path: Path, address: str) -> None:
+    pytest.importorskip("dask.distributed")
+    result = sim_in_process(
+        capsys,
+        "run",
+        SMALL,
+        "-n",
+        "2",
+        "--executor",
+        "dask",
+        "--scheduler",
+        address,
+        "--out",
+        tmp_path / "run",
+        "-q",
+    )
+    assert result.returncode == 2, result
+    assert "--scheduler" in _one_line(result.stderr)
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("where", ["/proc/sim-test-out", "FILE/run", "/dev/null/run"])
+def test_an_unwritable_out_is_one_line(capsys, tmp_path: Path, where: str) -> None:
+    (tmp_path / "file").write_text("a file, not a folder\n")
+    out = where.replace("FILE", str(tmp_path / "file"))
+    result = sim_in_process(capsys, *_options(Path(out)))
+    assert result.returncode == 2, result
+    line = _one_line(result.stderr)
+    assert "--out" in line and out in line, line
+
+
+def test_disk_full_is_one_line_with_the_resume_command_and_keeps_the_parts(
+    capsys, monkeypatch, tmp_path: Path, reference: Path
+) -> None:
+    import errno
+
+    import sim.results.store as store
+
+    original = store.write_table
+    calls: list[int] = []
+
+    def filling(path, table):
+        calls.append(1)
+        if len(calls) > 4:  # chunk 0 (three tables) and one table of chunk 1 fit
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+        return original(path, table)
+
+    monkeypatch.setattr(store, "write_table", filling)
+    out = tmp_path / "run"
+    result = sim_in_process(capsys, *_options(out))
+    monkeypatch.setattr(store, "write_table", original)
+    assert result.returncode == 1, result
+    line = _one_line(result.stderr)
+    assert "No space left on device" in line and f"sim run --resume {out}" in line, line
+    assert (out / "parts" / "outcomes-000000.parquet").is_file()
+    assert sim_in_process(capsys, *_resume(out)).returncode == 0
+    _assert_identical(out, reference)
+
+
+@pytest.mark.parametrize(
+    "edit,field",
+    [
+        (lambda m: m.pop("chunks"), "chunks"),
+        (lambda m: m.update(chunks="garbage"), "chunks"),
+        (lambda m: m.update(chunks=[{"index": 5, "start": 0, "stop": 2}]), "chunks"),
+        (lambda m: m["chunks"][1].update(stop=99), "chunks"),
+        (lambda m: m["chunks"][0].update(parts={"daily": {"sha256": "nothex", "rows": 1}}), "chunks"),
+        (lambda m: m.update(empirical_files=[1, 2]), "empirical_files"),
+    ],
+    ids=[
+        "chunks-missing",
+        "chunks-garbage",
+        "index-mismatch",
+        "beyond-replications",
+        "bad-checksum",
+        "bad-hashes",
+    ],
+)
+def test_a_damaged_manifest_is_one_line_and_changes_nothing(
+    capsys, monkeypatch, tmp_path: Path, edit, field: str
+) -> None:
+    out = tmp_path / "run"
+    _interrupted(capsys, monkeypatch, out)
+    manifest = json.loads((out / "manifest.json").read_text())
+    edit(manifest)
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    before = sorted((str(p), p.read_bytes()) for p in out.rglob("*") if p.is_file())
+    result = sim_in_process(capsys, *_resume(out))
+    assert result.returncode == 2, result
+    line = _one_line(result.stderr)
+    assert "manifest.json" in line and field in line, line
+    assert sorted((str(p), p.read_bytes()) for p in out.rglob("*") if p.is_file()) == before
+
+
+def test_a_manifest_that_is_not_utf8_is_one_line(capsys, monkeypatch, tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    _interrupted(capsys, monkeypatch, out)
+    (out / "manifest.json").write_bytes(b'{"status": "\xff\xfe"}')
+    result = sim_in_process(capsys, *_resume(out))
+    assert result.returncode == 2, result
+    assert "UTF-8" in _one_line(result.stderr)
+
+
+SLOW = """
+import sys, time
+import sim.experiments.runs as runs
+original = runs.run_replication
+def slow(*args, **kwargs):
+    time.sleep(float(sys.argv[1]))
+    return original(*args, **kwargs)
+runs.run_replication = slow
+from sim.cli import main
+main(sys.argv[2:])
+"""
+"""Runs ``sim`` with every replication slowed down by argv[1] seconds (also in forked pool workers)."""
+
+
+def test_the_loser_of_two_resumes_at_once_is_one_line(capsys, monkeypatch, tmp_path, reference) -> None:
+    """Once a known gap: both resumes ran the same chunks into the same parts."""
+    out = tmp_path / "run"
+    _interrupted(capsys, monkeypatch, out, 1)
+    # The winner: a resume in another process, slowed down so that it is surely still running.
+    winner = _popen(
+        [
+            sys.executable,
+            "-c",
+            SLOW,
+            "0.5",
+            "run",
+            "--resume",
+            str(out),
+            "--executor",
+            "serial",
+            "--no-plots",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=TESTS.parent,
+    )
+    try:
+        assert winner.stderr is not None
+        first = winner.stderr.readline()
+        assert first.startswith("run folder:"), first
+        result = sim_in_process(capsys, *_resume(out))
+        assert result.returncode == 2, result
+        assert "being resumed by another process" in _one_line(result.stderr)
+    finally:
+        _, stderr = winner.communicate(timeout=120)
+    assert winner.returncode == 0, stderr
+    _assert_identical(out, reference)
+
+
+# ---------------------------------------------------------------------------- 7. reach
+@pytest.mark.parametrize("name", ["parts", "plots"])
+def test_a_symlink_inside_the_run_folder_is_refused(capsys, monkeypatch, tmp_path: Path, name: str) -> None:
+    """Once a known gap: writes followed a symlinked parts/ or plots/ out of the run folder."""
+    out = tmp_path / "run"
+    _interrupted(capsys, monkeypatch, out)
+    elsewhere = tmp_path / "elsewhere"
+    if name == "parts":
+        shutil.move(out / "parts", elsewhere)
+    else:
+        elsewhere.mkdir()
+    (out / name).symlink_to(elsewhere, target_is_directory=True)
+    before = sorted((p.name, p.read_bytes()) for p in elsewhere.iterdir())
+    for command in (_resume(out), ["plot", str(out)]):
+        result = sim_in_process(capsys, *command)
+        assert result.returncode == 2, (command, result)
+        line = _one_line(result.stderr)
+        assert name in line and "link" in line, line
+    assert sorted((p.name, p.read_bytes()) for p in elsewhere.iterdir()) == before
+
+
+# ---------------------------------------------------------------------------- 5. processes and signals
+_STARTED: list[subprocess.Popen] = []
+
+
+@pytest.fixture(autouse=True)
+def _no_process_left_behind():
+    """End every process a test started (and its children), even when the test fails."""
+    yield
+    while _STARTED:
+        process = _STARTED.pop()
+        if process.poll() is None:
+            children = _children(process.pid)
+            process.kill()
+            process.wait()
+            for pid in children:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+
+
+def _popen(command: list[str], **options) -> subprocess.Popen:
+    process = subprocess.Popen(command, **options)
+    _STARTED.append(process)
+    return process
+
+
+def _start(out: Path, *extra: str, replications: int = 2000, **popen) -> subprocess.Popen:
+    command = [
+        sys.executable,
+        "-m",
+        "sim",
+        "run",
+        str(SMALL),
+        "-n",
+        str(replications),
+        "--seed",
+        str(SEED),
+        "--chunk",
+        "4",
+        "--out",
+        str(out),
+        "--no-plots",
+        "-q",
+        *extra,
+    ]
+    return _popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=TESTS.parent, **popen
+    )
+
+
+def _wait_for_parts(out: Path, process: subprocess.Popen, count: int = 2, seconds: float = 90) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        parts = out / "parts"
+        if parts.is_dir() and len(list(parts.glob("outcomes-*.parquet"))) >= count:
+            return
+        assert process.poll() is None, process.communicate()
+        time.sleep(0.05)
+    raise AssertionError("the run wrote no parts in time")
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.add(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
+def test_pool_workers_exit_when_the_parent_dies(tmp_path: Path, signum: int) -> None:
+    """Once a known gap: workers lived on with parent 1 for minutes after the parent was killed."""
+    out = tmp_path / "run"
+    process = _start(out, "--workers", "2")
+    _wait_for_parts(out, process)
+    workers = _children(process.pid)
+    assert workers, "no worker processes found"
+    process.send_signal(signum)
+    process.communicate(timeout=60)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_alive(pid) for pid in workers):
+        time.sleep(0.1)
+    assert not [pid for pid in workers if _alive(pid)], "workers outlived their parent by 10 s"
+
+
+def test_sigterm_is_treated_like_ctrl_c(tmp_path: Path) -> None:
+    """Once a known gap: SIGTERM exited -15 with no message."""
+    out = tmp_path / "run"
+    process = _start(out, "--workers", "2")
+    _wait_for_parts(out, process)
+    process.terminate()
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 143, stderr
+    line = _one_line(stderr)
+    assert f"sim run --resume {out}" in line
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "running"
+    assert any(chunk["status"] == "done" for chunk in manifest["chunks"])
+
+
+def test_ctrl_c_reaches_a_run_started_with_sigint_ignored(tmp_path: Path) -> None:
+    """Once a known gap: a run started from a script (SIGINT ignored by the shell) could not be stopped."""
+    out = tmp_path / "run"
+    process = _start(out, "--workers", "2", preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    _wait_for_parts(out, process)
+    process.send_signal(signal.SIGINT)
+    try:
+        _, stderr = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise AssertionError("SIGINT did not stop the run") from None
+    assert process.returncode == 130, stderr
+    assert f"sim run --resume {out}" in _one_line(stderr)
+
+
+def test_ctrl_c_during_start_up_is_one_line(tmp_path: Path) -> None:
+    """Once a known gap: Ctrl-C while the command was starting printed a traceback."""
+    process = _start(tmp_path / "run")
+    time.sleep(1.0)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode in (130, -signal.SIGINT), stderr
+    assert _one_line(stderr) == "interrupted"
+
+
+def _scheduler() -> tuple[subprocess.Popen, str]:
+    bin_dir = Path(sys.executable).parent
+    process = _popen(
+        [str(bin_dir / "dask"), "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard"],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
+    assert process.stderr is not None
+    for line in process.stderr:
+        match = re.search(r"Scheduler at:\s+(tcp://\S+)", line)
+        if match:
+            return process, match[1]
+    raise AssertionError("the scheduler did not start")
+
+
+PRELOAD = """
+import time
+import sim.experiments.runs as runs
+if not hasattr(runs, "original_run_replication"):  # Dask may load a preload more than once
+    runs.original_run_replication = runs.run_replication
+    def slow(*args, **kwargs):
+        time.sleep(0.1)
+        return runs.original_run_replication(*args, **kwargs)
+    runs.run_replication = slow
+"""
+"""A Dask worker preload that slows every replication down, so that the run outlives its scheduler."""
+
+
+def test_a_dask_scheduler_that_dies_ends_the_run_with_the_resume_command(tmp_path: Path) -> None:
+    """Once a known gap: sim run --executor dask waited forever for a scheduler that had died."""
+    pytest.importorskip("dask.distributed")
+    dask = Path(sys.executable).parent / "dask"
+    if not dask.exists():
+        pytest.skip("no dask command beside the interpreter")
+    preload = tmp_path / "slow_preload.py"
+    preload.write_text(PRELOAD)
+    scheduler, address = _scheduler()
+    worker = _popen(
+        [
+            str(dask),
+            "worker",
+            address,
+            "--nthreads",
+            "1",
+            "--nworkers",
+            "2",
+            "--no-dashboard",
+            "--preload",
+            str(preload),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=TESTS.parent,
+    )
+    out = tmp_path / "run"
+    replications = 120
+    try:
+        process = _start(out, "--executor", "dask", "--scheduler", address, replications=replications)
+        _wait_for_parts(out, process)
+        scheduler.kill()
+        began = time.monotonic()
+        try:
+            _, stderr = process.communicate(timeout=90)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise AssertionError("the run hung after its scheduler died") from None
+        assert time.monotonic() - began < 60
+    finally:
+        scheduler.kill()
+        worker.kill()
+        worker.wait()
+    assert process.returncode == 1, stderr
+    line = _one_line(stderr)
+    assert "scheduler" in line and f"sim run --resume {out}" in line, line
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert 2 <= sum(chunk["status"] == "done" for chunk in manifest["chunks"]) < len(manifest["chunks"])
+    resumed = run_sim(*_resume(out))
+    assert resumed.returncode == 0
+    whole = tmp_path / "whole"
+    run_sim(*_options(whole, replications=replications, chunk=4))
+    for name in TABLES:
+        assert (out / f"{name}.parquet").read_bytes() == (whole / f"{name}.parquet").read_bytes(), name
