@@ -71,7 +71,8 @@ def report_lines(comparison: Any, table: pd.DataFrame) -> list[str]:
     legend = (
         "difference: variant minus baseline. Means: t-interval (paired: on each replication's difference); "
         "days: restricted mean to the end date (a run that never falls below X counts as the end date), "
-        "bootstrap; shares: Newcombe, in percentage points. within noise: the interval contains 0. "
+        "bootstrap; shares: Newcombe, in percentage points. within noise: the interval contains 0 (no run "
+        "changed: the variant left every paired replication as it was). "
         "runs changed: share of paired replications whose value the variant changed, up and down."
     )
     lines += ["", *textwrap.wrap(legend, 110)]
@@ -90,6 +91,8 @@ def _number(value: float, unit: str, signed: bool = False) -> str:
     """Return a value in its unit's precision: shares as percentages, others by magnitude."""
     if not math.isfinite(value):
         return "-"
+    if value == 0 and signed:
+        return "0"  # no change at all, as paired runs often show before a variant's change takes effect
     sign = "+" if signed else ""
     if unit == "share":
         return f"{value * 100:{sign},.1f}" + ("" if signed else "%")
@@ -105,7 +108,9 @@ def _row(row: dict[str, Any]) -> str:
         changed = f"{row['share_changed']:.0%} ({row['share_higher']:.0%}/{row['share_lower']:.0%})"
     else:
         changed = "n/a (unpaired)"
-    if row["within_noise"]:
+    if row["paired"] and row["share_changed"] == 0:
+        verdict = "no run changed"
+    elif row["within_noise"]:
         verdict = "within noise"
     else:
         up, down = DIRECTION.get(unit, ("higher", "lower"))
