@@ -369,3 +369,19 @@ def test_set_changes_the_calibration_and_its_calibrated_scenario(tmp_path: Path)
     assert isinstance(loaded.sides["red"].attack.advance_km, Empirical)  # type: ignore[union-attr]
     problem = cal_problem.load_problem(scenario, overrides=["sides.blue.contingents.brigades.unit_size=950"])
     assert problem.document["sides"]["blue"]["contingents"]["brigades"]["unit_size"] == 950
+
+
+def test_a_calibrated_scenario_keeps_the_editor_schema_line_re_pointed(tmp_path: Path) -> None:
+    from sim.experiments.calibration.posterior import _schema_line
+
+    (tmp_path / "schemas").mkdir()
+    (tmp_path / "schemas" / "scenario.schema.json").write_text("{}", encoding="utf-8")
+    base = tmp_path / "base.yaml"
+    base.write_text("# yaml-language-server: $schema=schemas/scenario.schema.json\nname: x\n", encoding="utf-8")
+    out = tmp_path / "results" / "cal"
+    out.mkdir(parents=True)
+    assert _schema_line(base, out) == "# yaml-language-server: $schema=../../schemas/scenario.schema.json\n"
+    base.write_text("# yaml-language-server: $schema=missing.json\nname: x\n", encoding="utf-8")
+    assert _schema_line(base, out) == ""
+    base.write_text("name: x\n", encoding="utf-8")
+    assert _schema_line(base, out) == ""

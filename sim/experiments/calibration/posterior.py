@@ -24,6 +24,7 @@ from sim.experiments.calibration.problem import (
     statistic_name,
 )
 from sim.results.store import atomic_path, write_json, write_table
+from sim.scenario.json_schema import MODELINE
 from sim.scenario.loader import load_raw
 from sim.scenario.paths import overlay
 
@@ -226,8 +227,20 @@ def write_calibrated_scenario(
     body = yaml.safe_dump(document, sort_keys=False, default_flow_style=None, width=1000, allow_unicode=True)
     comment = "".join(f"# {line}".rstrip() + "\n" for line in header.splitlines())
     with atomic_path(target) as temporary:
-        temporary.write_text(comment + body, encoding="utf-8")
+        temporary.write_text(_schema_line(base_file, folder) + comment + body, encoding="utf-8")
     return target
+
+
+def _schema_line(base_file: Path, folder: Path) -> str:
+    """Return the base scenario's editor schema line, its path re-pointed from ``folder`` ("" if none)."""
+    first = base_file.read_text(encoding="utf-8").split("\n", 1)[0]
+    if not first.startswith(MODELINE):
+        return ""
+    reference = first.removeprefix(MODELINE).strip()
+    if "://" in reference:
+        return first + "\n"
+    schema = (base_file.resolve().parent / reference).resolve()
+    return f"{MODELINE}{os.path.relpath(schema, folder)}\n" if schema.is_file() else ""
 
 
 def _header(problem: Problem, settings: Settings, result: CalibrationResult) -> str:
