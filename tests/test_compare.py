@@ -266,3 +266,7 @@ def test_bad_input_is_one_line_and_exit_2(runs, tmp_path):
     assert str(shorter.path) in line and "covers 2024-09-01 to 2024-10-20" in line
     line = one_error_line(invoke("compare", runs["base"], runs["deeper"], "--out", runs["same"]))
     assert "holds a run or sweep" in line
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "mine.txt").write_text("keep me")
+    line = one_error_line(invoke("compare", runs["base"], runs["deeper"], "--out", tmp_path / "notes"))
+    assert "not empty and holds no comparison" in line and (tmp_path / "notes" / "mine.txt").exists()

@@ -539,7 +539,7 @@ def default_compare_folder(labels: Sequence[str], root: Path = Path("results")) 
 
 
 def check_out(out: Path) -> None:
-    """Refuse an output folder that is a file or holds a run or sweep.
+    """Refuse an output folder that is a file, holds a run or sweep, or holds other files.
 
     Raises:
         InputError: If ``out`` cannot take a comparison.
@@ -548,11 +548,20 @@ def check_out(out: Path) -> None:
         raise InputError("exists and is not a folder", str(out), field="--out")
     if (out / "manifest.json").exists():
         raise InputError("holds a run or sweep (manifest.json): give another --out", str(out), field="--out")
+    if out.is_dir() and any(out.iterdir()) and not (out / "compare.json").is_file():
+        # As sim run does: never write into a folder of other files (a comparison's own is rewritten).
+        raise InputError(
+            "is not empty and holds no comparison: give a new or empty folder, or an earlier comparison's",
+            str(out),
+            field="--out",
+        )
 
 
 def save(out: Path, comparison: Comparison, figures: Sequence[Path] = ()) -> list[Path]:
-    """Write ``compare.parquet`` and ``compare.json`` (which runs were compared, and how) into ``out``."""
-    check_out(out)
+    """Write ``compare.parquet`` and ``compare.json`` (which runs were compared, and how) into ``out``.
+
+    The caller checks ``out`` with ``check_out`` first, before any figure is drawn into it.
+    """
     out.mkdir(parents=True, exist_ok=True)
     written = [out / "compare.parquet", out / "compare.json"]
     write_table(written[0], pa.Table.from_pandas(comparison.table, preserve_index=False))

@@ -36,8 +36,8 @@ from sim.plots.style import (
 )
 from sim.results.readers import daily_matrices
 
-RUN_COLOURS = ("#08306b", "#e6550d", "#31a354", "#756bb1", "#d62728", "#8c6d31", "#17becf")
-"""The baseline's colour, then each variant's (repeating after seven runs)."""
+RUN_COLOURS = ("#08306b", "#e6550d", "#31a354", "#756bb1", "#8c6d31", "#17becf", "#e377c2")
+"""The baseline's colour, then each variant's (repeating after seven runs); none is the reports' red."""
 UNITS = {
     "km2": "km²",
     "days": "days",
@@ -61,8 +61,9 @@ def _title(comparison: Comparison) -> str:
     runs = comparison.runs
     counts = sorted({run.folder.manifest.replications for run in runs})
     each = " / ".join(f"{count:,}" for count in counts)
-    paired = "paired" if all(p.paired for p in comparison.pairings) else "not all paired"
-    return f"{runs[0].scenario.name} and {len(runs) - 1} variant(s), {each} runs each ({paired})"
+    paired = "paired: same seed and count" if all(p.paired for p in comparison.pairings) else "not all paired"
+    variants = f"{len(runs) - 1} variant{'s' if len(runs) > 2 else ''}"
+    return f"{variants} against {runs[0].label}, {each} runs each ({paired})"
 
 
 def compare_fan_chart(comparison: Comparison) -> tuple[Figure | None, str | None]:
@@ -77,12 +78,16 @@ def compare_fan_chart(comparison: Comparison) -> tuple[Figure | None, str | None
     handles: list[Any] = []
     labels: list[str] = []
     names = _names(comparison)
+    few = len(kept) <= 2
     top = base.initial_area_km2
     for index, run in kept:
         data = daily_matrices(run.folder.directory, ["area_km2"], run.folder.days).values["area_km2"]
         low, median, high = np.quantile(data, [0.1, 0.5, 0.9], axis=0)
         dates = day_dates(run.scenario, data.shape[1])
-        axis.fill_between(dates, low, high, color=colour(index), alpha=0.18, linewidth=0)
+        # Beyond two runs, filled bands pile into one muddy mass: keep them faint and draw their edges.
+        axis.fill_between(dates, low, high, color=colour(index), alpha=0.18 if few else 0.06, linewidth=0)
+        for edge in (low, high):
+            axis.plot(dates, edge, color=colour(index), linewidth=0.8, linestyle="--", alpha=0.8)
         axis.plot(dates, median, color=colour(index), linewidth=2.2 if index == 0 else 1.8)
         top = max(top, float(np.nanmax(high)))
         band = Patch(facecolor=colour(index), alpha=0.3)
@@ -97,7 +102,12 @@ def compare_fan_chart(comparison: Comparison) -> tuple[Figure | None, str | None
     axis.set_ylabel("held area (km²)")
     style_time_axis(axis, base)
     axis.legend(
-        handles, labels, loc="upper right", fontsize=9, framealpha=0.95, title="line: median; band: 10-90%"
+        handles,
+        labels,
+        loc="upper right",
+        fontsize=9,
+        framealpha=0.95,
+        title="line: median; band and dashes: 10-90%",
     )
     figure.suptitle(f"Held area over time, each course of action\n{_title(comparison)}", fontsize=11)
     footnote(
@@ -186,7 +196,12 @@ def compare_forest(comparison: Comparison) -> Figure | None:
         _forest_panel(axis, table[table["group"] == group], group, variants)
     handles: list[object] = [
         Line2D(
-            [], [], color=colour(i + 1), marker="o", linewidth=2.4, label=textwrap.fill(f"{v} − baseline", 28)
+            [],
+            [],
+            color=colour(i + 1),
+            marker="o",
+            linewidth=2.4,
+            label=textwrap.fill(f"{v} − baseline", 30, break_long_words=False),
         )
         for i, v in enumerate(variants)
     ]
@@ -205,9 +220,9 @@ def compare_forest(comparison: Comparison) -> Figure | None:
         ),
     ]
     figure.legend(handles=handles, loc="outside right upper", fontsize=9, frameon=False, labelspacing=1.0)
-    base = comparison.runs[0]
     figure.suptitle(
-        f"What each course of action changes, against {base.label}\n{_title(comparison)}", fontsize=11
+        f"What each course of action changes: variant − baseline, 95% intervals\n{_title(comparison)}",
+        fontsize=11,
     )
     footnote(
         figure,
