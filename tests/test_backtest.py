@@ -115,7 +115,7 @@ def test_a_backtest_through_the_command(tmp_path: Path) -> None:
     assert (out / "origin-2024-10-10" / "run" / "outcomes.parquet").is_file()
     assert (out / "plots" / "backtest.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert (out / "backtest.csv").read_text().count("\n") == len(rows) + 1
-    assert "origin 2024-10-10: held area: 1 later observation(s)" in result.stdout
+    assert "origin 2024-10-10: held area: 1 observation(s), mean CRPS" in result.stdout
 
 
 @pytest.mark.parametrize(
