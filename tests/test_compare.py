@@ -14,6 +14,7 @@ from click.testing import CliRunner, Result
 
 from sim import api
 from sim.analysis import compare as sc
+from sim.analysis import differences
 from sim.cli import cli
 from sim.scenario import load_scenario
 from tests.conftest import SMALL
@@ -67,24 +68,24 @@ def correlated(n: int = 400, shift: float = 30.0) -> tuple[np.ndarray, np.ndarra
 
 def test_a_known_difference_is_recovered_with_its_sign():
     base, variant = correlated(shift=30.0)
-    mean = sc.mean_difference(base, variant, paired=True)
+    mean = differences.mean_difference(base, variant, paired=True)
     assert mean.difference == pytest.approx(30.0)
     assert mean.low < 30.0 < mean.high and mean.low > 25.0  # variant - baseline, not the other way
     assert not mean.within_noise and mean.method == "paired t"
-    median = sc.median_difference(base, variant, paired=True)
+    median = differences.median_difference(base, variant, paired=True)
     assert median.difference == pytest.approx(30.0, abs=8.0) and median.low > 0
-    backwards = sc.mean_difference(variant, base, paired=True)
+    backwards = differences.mean_difference(variant, base, paired=True)
     assert backwards.difference == pytest.approx(-mean.difference) and backwards.high < 0
 
 
 def test_paired_intervals_are_narrower_than_unpaired_on_correlated_data():
     base, variant = correlated(shift=8.0)
-    paired = sc.mean_difference(base, variant, paired=True)
-    unpaired = sc.mean_difference(base, variant, paired=False)
+    paired = differences.mean_difference(base, variant, paired=True)
+    unpaired = differences.mean_difference(base, variant, paired=False)
     assert paired.difference == pytest.approx(unpaired.difference)
     assert unpaired.method == "Welch t" and unpaired.within_noise  # 8 km2 is lost in a 100 km2 spread
     assert (paired.high - paired.low) < (unpaired.high - unpaired.low) / 10 and not paired.within_noise
-    medians = [sc.median_difference(base, variant, paired=p) for p in (True, False)]
+    medians = [differences.median_difference(base, variant, paired=p) for p in (True, False)]
     assert (medians[0].high - medians[0].low) < (medians[1].high - medians[1].low) / 3
 
 
@@ -93,14 +94,14 @@ def test_identical_values_differ_by_exactly_zero_within_noise():
     days = np.where(base > 550, np.nan, np.round(base / 10))
     shares = (base > 520).astype(float)
     for found in (
-        sc.mean_difference(base, base.copy(), True),
-        sc.median_difference(base, base.copy(), True),
-        sc.rmst_difference(days, days.copy(), 100, True),
-        sc.km_median_difference(days, days.copy(), True),
-        sc.share_difference(shares, shares.copy(), True),
+        differences.mean_difference(base, base.copy(), True),
+        differences.median_difference(base, base.copy(), True),
+        differences.rmst_difference(days, days.copy(), 100, True),
+        differences.km_median_difference(days, days.copy(), True),
+        differences.share_difference(shares, shares.copy(), True),
     ):
         assert found.difference == 0.0 and found.within_noise, found
-    assert sc.changed(days, days.copy(), "days", 100) == (0.0, 0.0, 0.0)
+    assert differences.changed(days, days.copy(), "days", 100) == (0.0, 0.0, 0.0)
 
 
 def test_days_differences_count_runs_that_never_cross_as_censored():
@@ -108,17 +109,19 @@ def test_days_differences_count_runs_that_never_cross_as_censored():
     base = np.array([10.0, 20.0, 30.0, np.nan, np.nan])  # two runs never fall below X
     variant = np.array([15.0, 25.0, 35.0, np.nan, 50.0])
     # Restricted mean: the area under the Kaplan-Meier curve to the horizon, = mean(min(T, horizon)).
-    assert sc.restricted_mean(base, horizon) == pytest.approx((10 + 20 + 30 + 100 + 100) / 5)
-    assert sc.restricted_mean(variant, horizon) == pytest.approx((15 + 25 + 35 + 100 + 50) / 5)
-    rmst = sc.rmst_difference(base, variant, horizon, paired=True)
+    assert differences.restricted_mean(base, horizon) == pytest.approx((10 + 20 + 30 + 100 + 100) / 5)
+    assert differences.restricted_mean(variant, horizon) == pytest.approx((15 + 25 + 35 + 100 + 50) / 5)
+    rmst = differences.rmst_difference(base, variant, horizon, paired=True)
     assert rmst.difference == pytest.approx(-7.0)  # ignoring the censored runs would say +11.25
     assert rmst.low <= rmst.difference <= rmst.high
-    km = sc.km_median_difference(base, variant, paired=True)
+    km = differences.km_median_difference(base, variant, paired=True)
     assert (km.baseline, km.variant, km.difference) == (30.0, 35.0, 5.0)
-    never = sc.km_median_difference(np.array([5.0, np.nan, np.nan]), np.array([5.0, 6.0, np.nan]), True)
+    never = differences.km_median_difference(
+        np.array([5.0, np.nan, np.nan]), np.array([5.0, 6.0, np.nan]), True
+    )
     assert math.isnan(never.baseline) and never.variant == 6.0 and never.method == "median not reached"
     # Crossing on the last day and never crossing are different outcomes of a replication.
-    assert sc.changed(np.array([100.0, np.nan]), np.array([np.nan, np.nan]), "days", horizon) == (
+    assert differences.changed(np.array([100.0, np.nan]), np.array([np.nan, np.nan]), "days", horizon) == (
         0.5,
         0.5,
         0.0,
@@ -129,8 +132,8 @@ def test_share_differences_use_newcombe_intervals():
     rng = np.random.default_rng(3)
     base = (rng.random(300) < 0.4).astype(float)
     variant = np.where(rng.random(300) < 0.15, 1.0, base)  # only ever adds withdrawals
-    paired = sc.share_difference(base, variant, paired=True)
-    unpaired = sc.share_difference(base, variant, paired=False)
+    paired = differences.share_difference(base, variant, paired=True)
+    unpaired = differences.share_difference(base, variant, paired=False)
     assert paired.difference == pytest.approx(variant.mean() - base.mean()) and paired.difference > 0
     assert not paired.within_noise and paired.low > 0
     assert (paired.high - paired.low) < (unpaired.high - unpaired.low)
