@@ -273,3 +273,19 @@ def test_bad_input_is_one_line_and_exit_2(runs, tmp_path):
     (tmp_path / "notes" / "mine.txt").write_text("keep me")
     line = one_error_line(invoke("compare", runs["base"], runs["deeper"], "--out", tmp_path / "notes"))
     assert "not empty and holds no comparison" in line and (tmp_path / "notes" / "mine.txt").exists()
+
+
+def test_sim_report_on_a_comparison_folder(runs, tmp_path):
+    """One self-contained page: the runs, one table per group with verdicts, the figures embedded."""
+    out = tmp_path / "cmp"
+    assert invoke("compare", runs["base"], runs["deeper"], "--out", out, "-q").exit_code == 0
+    result = invoke("report", out)
+    assert result.exit_code == 0, result.output
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "Comparison: deeper against base" in page
+    assert "deeper minus base" in page and "lower, beyond noise" in page and "class=\"flagged\"" in page
+    assert page.count('src="data:image/png;base64,') == 3
+    assert "http://" not in page and "https://" not in page
+    (out / "compare.parquet").write_bytes(b"not parquet")
+    broken = invoke("report", out)
+    assert broken.exit_code == 2 and "compare.parquet is missing or damaged" in broken.stderr

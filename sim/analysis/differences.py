@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from scipy import stats
@@ -178,3 +178,37 @@ def changed(base: np.ndarray, variant: np.ndarray, kind: Kind, horizon: int) -> 
         base, variant = (np.where(np.isnan(v), horizon + 1.0, v) for v in (base, variant))
     higher, lower = float(np.mean(variant > base)), float(np.mean(variant < base))
     return higher + lower, higher, lower
+
+
+DIRECTION = {
+    "days": ("later", "sooner"),
+    "share": ("more often", "less often"),
+}
+"""How a difference beyond noise reads, by unit (otherwise "higher" / "lower")."""
+
+
+def verdict(row: Mapping[str, Any]) -> str:
+    """Return what a row of ``compare.parquet`` says in words: beyond noise which way, or not.
+
+    "no run changed" when the variant left every paired replication as it was; "within noise" when the
+    interval contains 0; otherwise the direction by unit ("later", "more often", "higher", ...).
+    """
+    if row["paired"] and row["share_changed"] == 0:
+        return "no run changed"
+    if row["within_noise"]:
+        return "within noise"
+    up, down = DIRECTION.get(str(row["unit"]), ("higher", "lower"))
+    return f"{up if row['difference'] > 0 else down}, beyond noise"
+
+
+def value_text(value: float, unit: str, signed: bool = False) -> str:
+    """Return a value in its unit's precision: shares as percentages (points if signed), others by size."""
+    if not math.isfinite(value):
+        return "-"
+    if value == 0 and signed:
+        return "0"  # no change at all, as paired runs often show before a variant's change takes effect
+    sign = "+" if signed else ""
+    if unit == "share":
+        return f"{value * 100:{sign},.1f}" + ("" if signed else "%")
+    digits = 0 if abs(value) >= 100 else 1 if abs(value) >= 10 else 2
+    return f"{value:{sign},.{digits}f}"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -10,11 +9,8 @@ from typing import Any
 import click
 import pandas as pd
 
-DIRECTION = {
-    "days": ("later", "sooner"),
-    "share": ("more often", "less often"),
-}
-"""How a difference beyond noise reads, by unit (otherwise "higher" / "lower")."""
+from sim.analysis.differences import value_text, verdict
+
 LABEL_WIDTH = 30
 HEADER = (
     f"{'':<{LABEL_WIDTH + 2}} {'baseline':>9} {'variant':>9} {'difference':>11} {'95% interval':>21}  "
@@ -87,35 +83,16 @@ def _run_line(role: str, run: Any) -> str:
     )
 
 
-def _number(value: float, unit: str, signed: bool = False) -> str:
-    """Return a value in its unit's precision: shares as percentages, others by magnitude."""
-    if not math.isfinite(value):
-        return "-"
-    if value == 0 and signed:
-        return "0"  # no change at all, as paired runs often show before a variant's change takes effect
-    sign = "+" if signed else ""
-    if unit == "share":
-        return f"{value * 100:{sign},.1f}" + ("" if signed else "%")
-    digits = 0 if abs(value) >= 100 else 1 if abs(value) >= 10 else 2
-    return f"{value:{sign},.{digits}f}"
-
-
 def _row(row: dict[str, Any]) -> str:
     unit = row["unit"]
-    interval = f"{_number(row['low'], unit, True)} to {_number(row['high'], unit, True)}"
-    difference = _number(row["difference"], unit, True) + (" pts" if unit == "share" else "")
+    interval = f"{value_text(row['low'], unit, True)} to {value_text(row['high'], unit, True)}"
+    difference = value_text(row["difference"], unit, True) + (" pts" if unit == "share" else "")
     if row["paired"]:
         changed = f"{row['share_changed']:.0%} ({row['share_higher']:.0%}/{row['share_lower']:.0%})"
     else:
         changed = "n/a (unpaired)"
-    if row["paired"] and row["share_changed"] == 0:
-        verdict = "no run changed"
-    elif row["within_noise"]:
-        verdict = "within noise"
-    else:
-        up, down = DIRECTION.get(unit, ("higher", "lower"))
-        verdict = f"{up if row['difference'] > 0 else down}, beyond noise"
     return (
-        f"  {row['label']:<{LABEL_WIDTH}} {_number(row['baseline_value'], unit):>9} "
-        f"{_number(row['variant_value'], unit):>9} {difference:>11} {interval:>21}  {changed:<23} {verdict}"
+        f"  {row['label']:<{LABEL_WIDTH}} {value_text(row['baseline_value'], unit):>9} "
+        f"{value_text(row['variant_value'], unit):>9} {difference:>11} {interval:>21}  {changed:<23} "
+        f"{verdict(row)}"
     )

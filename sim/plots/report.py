@@ -1,8 +1,9 @@
-"""``sim report``: one self-contained HTML file describing a run, sweep, calibration or backtest folder.
+"""``sim report``: one self-contained HTML file describing a run, sweep, calibration, backtest or comparison.
 
 The kind of folder is told from what it holds: ``manifest.json`` of kind ``run`` or ``sweep``,
-``backtest.json``, or ``posterior.parquet`` with ``diagnostics.json`` (a calibration). Each kind has its
-own module (``report_run``, ``report_sweep``, ``report_calibration``, ``report_backtest``) that gathers
+``backtest.json``, ``compare.json``, or ``posterior.parquet`` with ``diagnostics.json`` (a calibration).
+Each kind has its own module (``report_run``, ``report_sweep``, ``report_calibration``,
+``report_backtest``, ``report_compare``) that gathers
 the numbers and figures, and its own jinja2 template on a shared base (``templates/``); score tables
 (``report_scores``), discovery boxes (``report_discovery``) and the posterior predictive
 (``report_predictive``) are shared pieces, and ``html`` holds formats, tables and the rendering.
@@ -23,7 +24,7 @@ from sim.errors import InputError
 from sim.plots.html import write_page
 from sim.results.folder import folder_kind
 
-ReportKind = Literal["run", "sweep", "calibration", "backtest"]
+ReportKind = Literal["run", "sweep", "calibration", "backtest", "comparison"]
 
 
 def report_kind(directory: Path) -> ReportKind:
@@ -36,17 +37,19 @@ def report_kind(directory: Path) -> ReportKind:
         raise InputError("no such folder", str(directory))
     if not directory.is_dir():
         raise InputError(
-            "is not a folder (give a run, sweep, calibration or backtest folder)", str(directory)
+            "is not a folder (give a run, sweep, calibration, backtest or comparison folder)", str(directory)
         )
     if (directory / "manifest.json").exists():
         return folder_kind(directory)
     if (directory / "backtest.json").is_file():
         return "backtest"
+    if (directory / "compare.json").is_file():
+        return "comparison"
     if (directory / "posterior.parquet").is_file() and (directory / "diagnostics.json").is_file():
         return "calibration"
     raise InputError(
-        "holds no run, sweep, calibration or backtest (no manifest.json, backtest.json, or "
-        "posterior.parquet with diagnostics.json)",
+        "holds no run, sweep, calibration, backtest or comparison (no manifest.json, backtest.json, "
+        "compare.json, or posterior.parquet with diagnostics.json)",
         str(directory),
     )
 
@@ -92,6 +95,10 @@ def write_report(
         from sim.plots.report_calibration import calibration_page
 
         page, notes = calibration_page(directory)
+    elif kind == "comparison":
+        from sim.plots.report_compare import compare_page
+
+        page, notes = compare_page(directory)
     else:
         from sim.plots.report_backtest import backtest_page
 
