@@ -377,7 +377,9 @@ def test_a_calibrated_scenario_keeps_the_editor_schema_line_re_pointed(tmp_path:
     (tmp_path / "schemas").mkdir()
     (tmp_path / "schemas" / "scenario.schema.json").write_text("{}", encoding="utf-8")
     base = tmp_path / "base.yaml"
-    base.write_text("# yaml-language-server: $schema=schemas/scenario.schema.json\nname: x\n", encoding="utf-8")
+    base.write_text(
+        "# yaml-language-server: $schema=schemas/scenario.schema.json\nname: x\n", encoding="utf-8"
+    )
     out = tmp_path / "results" / "cal"
     out.mkdir(parents=True)
     assert _schema_line(base, out) == "# yaml-language-server: $schema=../../schemas/scenario.schema.json\n"
