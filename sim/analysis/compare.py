@@ -51,7 +51,6 @@ from sim.analysis.differences import (
     rmst_difference,
     share_difference,
 )
-from sim.analysis.summary import METRIC_NAMES, METRIC_UNITS
 from sim.errors import InputError
 from sim.results.columns import area_column, month_starts, observation_column, outcome_thresholds
 from sim.results.columns import threshold_column as day_column
@@ -59,6 +58,7 @@ from sim.results.folder import RunFolder, open_folder
 from sim.results.readers import read_table, table_path
 from sim.results.store import write_json, write_table
 from sim.scenario.schema import Scenario
+from sim.scenario.units import METRIC_NAMES, METRIC_UNITS
 
 DESCRIBED = ("group", "label", "unit", "kind")
 MAIN = ("baseline_value", "variant_value", "difference", "low", "high", "method")

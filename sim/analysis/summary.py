@@ -20,19 +20,7 @@ from sim.results.columns import (
 )
 from sim.results.readers import read_table
 from sim.scenario.schema import Scenario
-
-METRIC_NAMES = {
-    "area_km2": "held area",
-    "sector_area_km2": "sector area",
-    "advance_m_per_day": "advance",
-    "strength": "strength",
-}
-METRIC_UNITS = {
-    "area_km2": "km2",
-    "sector_area_km2": "km2",
-    "advance_m_per_day": "m/day",
-    "strength": "personnel",
-}
+from sim.scenario.units import METRIC_UNITS
 
 
 def median_crossing_day(days: np.ndarray) -> float | None:

@@ -8,12 +8,12 @@ from typing import Any
 
 import click
 
-from sim.analysis.summary import METRIC_NAMES
 from sim.batch.runner import MAX_CHUNK_SIZE, MAX_REPLICATIONS
 from sim.cli.options import check_scheduler, executor_options, finish_batch_or_exit, load, set_option
 from sim.cli.progress import Progress
 from sim.errors import InputError
 from sim.scenario.rules.withdrawal import label_of
+from sim.scenario.units import METRIC_NAMES
 
 
 @click.command()

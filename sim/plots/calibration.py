@@ -17,27 +17,7 @@ from sim.experiments.calibration.posterior import (
 )
 from sim.experiments.calibration.problem import WEIGHT_COLUMN, Problem, prior_rv
 from sim.plots.style import save
-
-UNITS = {
-    "advance_km": "median depth of a successful assault, km",
-    "unit_size": "personnel per unit at full strength",
-    "replacements_per_day": "personnel per day",
-    "readiness_days": "days",
-    "jitter_days": "days",
-    "quality": "combat power per soldier, relative",
-    "rate_per_day": "per day",
-    "max_rate_per_km": "assaults per km per day",
-    "half_rate_density": "combat power per km",
-    "defender_reach_km": "km",
-    "capacity": "soldier-days per day",
-    "area_km2": "km²",
-    "frontage_km": "km",
-    "kill_rate": "per day",
-    "engaged_share": "share",
-    "defender_engaged_share": "share",
-    "duration_days": "days",
-}
-"""Units of common scenario fields, by the last part of their path (for axis labels)."""
+from sim.scenario.units import field_unit, printed
 
 
 def short_label(path: str) -> str:
@@ -47,7 +27,8 @@ def short_label(path: str) -> str:
 
 def axis_label(path: str) -> str:
     """Return an axis label: the shortened path and its unit."""
-    unit = UNITS.get(path.rsplit(".", 1)[-1])
+    unit = field_unit(path)
+    unit = None if unit is None else printed(unit)
     return f"{short_label(path)}\n({unit})" if unit else short_label(path)
 
 

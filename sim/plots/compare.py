@@ -35,16 +35,10 @@ from sim.plots.style import (
     style_time_axis,
 )
 from sim.results.readers import daily_matrices
+from sim.scenario.units import printed
 
 RUN_COLOURS = ("#08306b", "#e6550d", "#31a354", "#756bb1", "#8c6d31", "#17becf", "#e377c2")
 """The baseline's colour, then each variant's (repeating after seven runs); none is the reports' red."""
-UNITS = {
-    "km2": "km²",
-    "days": "days",
-    "share": "percentage points",
-    "personnel": "personnel",
-    "m/day": "m/day",
-}
 
 
 def colour(index: int) -> str:
@@ -277,7 +271,10 @@ def _forest_panel(axis: plt.Axes, rows: pd.DataFrame, group: str, variants: list
     axis.grid(True, axis="x", alpha=0.3)
     what = f"{group.replace('km2', 'km²')}: difference of {rows['statistic'].iloc[0]}s"
     axis.set_title(textwrap.fill(what, 95), fontsize=10, loc="left")
-    axis.set_xlabel(f"difference, variant − baseline ({UNITS.get(unit, unit)})", fontsize=9)
+    axis.set_xlabel(
+        f"difference, variant − baseline ({'percentage points' if unit == 'share' else printed(unit)})",
+        fontsize=9,
+    )
     lo, hi = axis.get_xlim()
     reach = max(abs(lo), abs(hi))
     axis.set_xlim(-reach, reach)  # zero in the middle: the side a difference falls on reads at a glance

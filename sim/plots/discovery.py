@@ -15,36 +15,16 @@ from matplotlib.patches import Rectangle
 
 from sim.analysis.discovery import Cases, Discovery, Limit, describe_condition, number
 from sim.plots.style import MEDIAN_COLOUR, OBSERVED_COLOUR, save
+from sim.scenario.units import field_unit, printed
 
 BOX_COLOUR = "#e6550d"
 RANGE_COLOUR = "#d9d9d9"
-UNITS = {
-    "advance_km": "km",
-    "defender_reach_km": "km",
-    "frontage_km": "km",
-    "max_rate_per_km": "assaults per km per day",
-    "half_rate_density": "combat power per km",
-    "replacements_per_day": "soldiers per day",
-    "unit_size": "soldiers",
-    "quality": "relative",
-    "kill_rate": "per day",
-    "rate_per_day": "per day",
-    "capacity": "soldier-days per day",
-    "area_below_km2": "km²",
-    "force_ratio_above": "ratio",
-    "supply_below": "share of need",
-    "corridor_exposure": "share",
-    "capacity_cut": "share",
-    "engaged_share": "share",
-    "defender_engaged_share": "share",
-}
-"""Units of scenario fields by the last part of their path; any ``*_days`` field is in days."""
 
 
 def unit_of(path: str) -> str | None:
-    """Return the unit of a scenario field, if known."""
-    last = path.rsplit(".", 1)[-1]
-    return "days" if last.endswith("_days") else UNITS.get(last)
+    """Return the unit of a scenario field as printed, if known."""
+    unit = field_unit(path)
+    return None if unit is None else printed(unit)
 
 
 def _with_unit(path: str, names: dict[str, str]) -> str:

@@ -26,6 +26,7 @@ import sim
 from sim.errors import InputError
 from sim.plots.style import DPI
 from sim.results.store import atomic_path
+from sim.scenario.units import METRIC_UNITS, printed
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -68,19 +69,6 @@ def date_text(value: str | dt.date | None) -> str:
     return f"{day.day} {day:%b %Y}"
 
 
-UNITS = {
-    "km2": "km²",
-    "m_per_day": "m/day",
-    "m/day": "m/day",
-    "soldiers": "soldiers",
-    "personnel": "soldiers",
-}
-METRIC_UNITS = {
-    "area_km2": "km²",
-    "sector_area_km2": "km²",
-    "advance_m_per_day": "m/day",
-    "strength": "soldiers",
-}
 METRICS = {
     "area_km2": "held area",
     "sector_area_km2": "held area of sector",
@@ -92,8 +80,7 @@ METRICS = {
 def unit_of(observation: dict[str, Any]) -> str:
     """The unit of a summarised observation (older summaries have only held area, in km²)."""
     metric = observation.get("metric", "area_km2")
-    unit = observation.get("unit") or METRIC_UNITS.get(metric, "")
-    return UNITS.get(unit, unit)
+    return printed(observation.get("unit") or METRIC_UNITS.get(metric, ""))
 
 
 def what_of(observation: dict[str, Any]) -> str:

@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sim.plots.html import METRIC_UNITS, Table, date_text, flag, number_text
+from sim.plots.html import Table, date_text, flag, number_text
+from sim.scenario.units import METRIC_UNITS, printed
 
 LEVEL_KEYS = ("50", "80", "95")
 
 
 def _unit(row: dict[str, Any]) -> str:
-    return METRIC_UNITS.get(str(row.get("metric", "area_km2")), "")
+    return printed(METRIC_UNITS.get(str(row.get("metric", "area_km2")), ""))
 
 
 def _what(row: dict[str, Any]) -> str:

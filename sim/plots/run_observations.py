@@ -28,8 +28,7 @@ from sim.plots.style import (
 from sim.results.columns import observation_column
 from sim.results.readers import numpy_of, read_table
 from sim.scenario.schema import Observation, Scenario
-
-UNITS = {"area_km2": "km²", "sector_area_km2": "km²", "advance_m_per_day": "m/day", "strength": "soldiers"}
+from sim.scenario.units import METRIC_UNITS, printed
 
 
 def observation_title(observation: Observation) -> str:
@@ -69,7 +68,7 @@ def observations_chart(scenario: Scenario, samples: dict[int, np.ndarray], run_l
         values = samples.get(index, np.zeros(0))
         values = values[np.isfinite(values)]
         runs = max(runs, values.size)
-        unit = UNITS[obs.metric]
+        unit = printed(METRIC_UNITS[obs.metric])
         low, high, _ = observation_range(obs, unit)
         if values.size:
             span_low = min(float(values.min()), low)
