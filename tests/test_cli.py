@@ -276,12 +276,11 @@ def test_resume_of_a_complete_run_is_one_line_and_changes_nothing(small_run: Run
     before = snapshot(out)
     result = run_sim("run", "--resume", out, "-q", "--no-plots", check=False)
     assert "Traceback" not in result.stderr, result.stderr
-    assert result.returncode in (0, 2), result
-    if result.returncode == 2:
-        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
-    after = snapshot(out)
-    for name in ("daily.parquet", "sectors.parquet", "outcomes.parquet"):
-        assert after[name][0] == before[name][0], f"{name} changed"
+    assert result.returncode == 2, result
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "already complete" in lines[0] and str(out) in lines[0], lines[0]
+    assert snapshot(out) == before
 
 
 def test_manifest_keeps_a_null_dispersion(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ replications the run has, how they are chunked, or which executor and how many w
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import re
 from pathlib import Path
 
@@ -122,6 +123,50 @@ def test_replications_do_not_depend_on_chunks_or_executor(
     for table in TABLES:
         file = f"{table}.parquet"
         assert (reference / file).read_bytes() == (other / file).read_bytes(), f"{file} bytes differ"
+
+
+ACROSS = 40
+"""Replications of the runs compared across executors: enough for several chunks of every size below."""
+HAS_DASK = importlib.util.find_spec("distributed") is not None
+
+
+@pytest.fixture(scope="module")
+def across_reference(root: Path) -> Path:
+    """40 replications, seed 7, serial, in one chunk."""
+    return _run(root, "across-serial", "--executor", "serial", "--chunk", str(ACROSS), replications=ACROSS)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        ("--executor", "serial", "--chunk", "7"),
+        ("--executor", "process", "--workers", "2", "--chunk", "3"),
+        ("--executor", "process", "--workers", "2", "--chunk", "13"),
+        pytest.param(
+            ("--executor", "dask", "--workers", "2", "--chunk", "6"),
+            marks=pytest.mark.skipif(not HAS_DASK, reason="needs the distributed extra"),
+        ),
+    ],
+    ids=[
+        "serial-chunk7",
+        "process-2workers-chunk3",
+        "process-2workers-chunk13",
+        "dask-local-2workers-chunk6",
+    ],
+)
+def test_forty_replications_give_the_same_bytes_on_every_executor(
+    root: Path, across_reference: Path, options: tuple[str, ...]
+) -> None:
+    """Serial, a process pool of two and a Dask LocalCluster, each in other chunks: identical files."""
+    name = "across-" + "-".join(o.strip("-") for o in options)
+    other = _run(root, name, *options, replications=ACROSS)
+    for table in TABLES:
+        file = f"{table}.parquet"
+        assert_tables_equal(
+            read(across_reference, table), read(other, table), f"{table} with {' '.join(options)}"
+        )
+        assert (across_reference / file).read_bytes() == (other / file).read_bytes(), f"{file} bytes differ"
+    assert read(other, "outcomes").num_rows == ACROSS
 
 
 END_LINE = re.compile(r"^end (?P<date>\d{4}-\d{2}-\d{2}): (?P<area>[\d,]+\.\d) km2 held; (?P<rest>.*)$")

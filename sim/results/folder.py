@@ -31,7 +31,7 @@ from sim.results.manifest import (
     read_manifest,
     read_manifest_data,
 )
-from sim.results.readers import table_path
+from sim.results.readers import checked_parts, table_path
 from sim.results.store import check_links
 from sim.scenario.schema import Scenario
 
@@ -138,6 +138,13 @@ def open_folder(directory: Path, purpose: Purpose = "read", kind: FolderKind = "
         if table_path(directory, "outcomes") is None:
             raise InputError(f"the {kind} is {status} and has no finished replications yet", name)
         notes.append(f"the {kind} is {status}: the figures show its finished chunks only")
+        done = sum(chunk.status == "done" for chunk in manifest.chunks)
+        left_out = done - len(checked_parts(directory, "outcomes"))
+        if left_out > 0:
+            notes.append(
+                f"{left_out} finished chunk(s) left out: their parts are missing or damaged "
+                f"(sim {kind} --resume {name} runs them again)"
+            )
     return RunFolder(directory, manifest, scenario, tuple(notes))
 
 

@@ -15,6 +15,8 @@ import pyarrow.dataset as ds
 
 from sim.errors import InputError
 from sim.results.columns import area_column, threshold_column
+from sim.results.manifest import read_manifest_data
+from sim.results.store import file_sha256
 from sim.scenario.schema import Scenario
 
 MAX_BAND_VALUES = 12_000_000
@@ -22,12 +24,61 @@ MAX_BAND_VALUES = 12_000_000
 
 
 def table_path(run: Path, name: str) -> Path | None:
-    """Return where a run's table lives: the merged file, else its parts, else None."""
+    """Return where a run's table lives: the merged file, else its parts, else None.
+
+    Parts count only if the manifest records their chunk as done and their bytes still have the
+    recorded checksum (``checked_parts``).
+    """
     merged = run / f"{name}.parquet"
     if merged.exists():
         return merged
-    parts = sorted((run / "parts").glob(f"{name}-*.parquet")) if (run / "parts").is_dir() else []
-    return run / "parts" if parts else None
+    return run / "parts" if checked_parts(run, name) else None
+
+
+_CHECKED: dict[tuple[str, int, int], str] = {}
+"""sha256 of part files already hashed, by (path, size, modification time)."""
+
+
+def checked_parts(run: Path, name: str) -> list[Path]:
+    """Return the parts of a table of an unfinished run that can be trusted, in chunk order.
+
+    A part is trusted if the manifest records its chunk as done with the part's sha256, and the file
+    still has it; a damaged, missing, swapped or unrecorded part is left out (``--resume`` runs its
+    chunk again).
+    """
+    parts = run / "parts"
+    if not parts.is_dir():
+        return []
+    try:
+        chunks = read_manifest_data(run / "manifest.json").get("chunks")
+    except InputError:
+        return []
+    found: list[Path] = []
+    for chunk in chunks if isinstance(chunks, list) else []:
+        if (
+            not isinstance(chunk, dict)
+            or chunk.get("status") != "done"
+            or not isinstance(chunk.get("index"), int)
+        ):
+            continue
+        records = chunk.get("parts")
+        record = records.get(name) if isinstance(records, dict) else None
+        if not isinstance(record, dict):
+            continue
+        path = parts / f"{name}-{chunk['index']:06d}.parquet"
+        if path.is_file() and not path.is_symlink() and _sha256(path) == record.get("sha256"):
+            found.append(path)
+    return found
+
+
+def _sha256(path: Path) -> str:
+    stat = path.stat()
+    key = (str(path), stat.st_size, stat.st_mtime_ns)
+    if key not in _CHECKED:
+        if len(_CHECKED) > 100_000:
+            _CHECKED.clear()
+        _CHECKED[key] = file_sha256(path)
+    return _CHECKED[key]
 
 
 def _dataset(run: Path, name: str) -> ds.Dataset:
@@ -35,7 +86,7 @@ def _dataset(run: Path, name: str) -> ds.Dataset:
     if path is None:
         raise InputError(f"the run has no {name} table (was it run with --daily none?)", str(run))
     if path.is_dir():
-        return ds.dataset(sorted(path.glob(f"{name}-*.parquet")), format="parquet")
+        return ds.dataset(checked_parts(run, name), format="parquet")
     return ds.dataset(path, format="parquet")
 
 

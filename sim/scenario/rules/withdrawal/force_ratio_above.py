@@ -21,9 +21,13 @@ class ForceRatioAbove(WithdrawalRule):
     fields = {
         "force_ratio_above": (
             Annotated[NonNegative, limit(limits.RATIO)] | None,
-            Field(None, description="Withdraw once the enemy's overall force ratio stays above this ..."),
+            Field(
+                None,
+                description="Withdraw once the enemy's overall force ratio stays above this "
+                "(at most 1,000) ...",
+            ),
         ),
-        "force_ratio_days": (Days, Field(14.0, description="... for this many consecutive days.")),
+        "force_ratio_days": (Days, Field(14.0, description="... for this many consecutive days (1-3,660).")),
     }
     label = "the enemy's force ratio stayed above its limit"
 

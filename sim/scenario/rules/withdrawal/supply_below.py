@@ -22,7 +22,7 @@ class SupplyBelow(WithdrawalRule):
             Fraction | None,
             Field(None, description="Withdraw once supply stays below this ..."),
         ),
-        "supply_days": (Days, Field(7.0, description="... for this many consecutive days.")),
+        "supply_days": (Days, Field(7.0, description="... for this many consecutive days (1-3,660).")),
     }
     label = "supply stayed below its limit"
 
