@@ -724,6 +724,18 @@ def test_later_overrides_win(minimal: Path) -> None:
     assert scenario.engagement.kill_rate == 0.2
 
 
+def test_an_error_in_a_distribution_changed_by_set_names_the_set() -> None:
+    """Once a gap: setting one key of a distribution written in the file (``unit_size.low``) blamed the
+    file's line for the distribution that the override had made invalid."""
+    from conftest import SMALL
+
+    override = "sides.blue.contingents.brigades.unit_size.low=1e12"
+    with pytest.raises(InputError) as caught:
+        load_scenario(SMALL, [override])
+    assert str(caught.value).startswith(f"--set {override}: "), str(caught.value)
+    assert "uniform needs low < high" in str(caught.value)
+
+
 def test_overrides_leave_the_file_unchanged(minimal: Path) -> None:
     load_scenario(minimal, ["engagement.kill_rate=0.5"])
     assert minimal.read_text(encoding="utf-8") == MINIMAL

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ValidationError
 from sim.errors import FieldValueError, InputError, clip, shorten
 from sim.scenario import limits
 from sim.scenario.files import FileProblem, check_reach
-from sim.scenario.paths import PathKey, dotted, set_path
+from sim.scenario.paths import PathKey, dotted, lookup, set_path
 from sim.scenario.schema import Scenario
 from sim.scenario.yaml_source import Origin, parse, read_text
 
@@ -202,6 +202,10 @@ def apply_override(
     for length in range(1, len(path)):
         origins.setdefault(path[:length], (where, None))
     origins[path] = (where, None)
+    parent = lookup(data, path[:-1])
+    if isinstance(parent, dict) and "dist" in parent:
+        # A distribution's keys only make sense together: an error in it now follows this override.
+        origins[path[:-1]] = (where, None)
 
 
 def check_calibrate(

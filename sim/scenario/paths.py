@@ -122,8 +122,8 @@ def overlay(base: Mapping[str, Any], paths: Sequence[str], leaf: Callable[[str],
 
         def enter(container: Any, index: str | int, child: Any, trail: list[str | int] = trail) -> Any:
             trail.append(index)
-            if isinstance(_lookup(base, trail), list) and not isinstance(child, list):
-                child = copy.deepcopy(_lookup(base, trail))
+            if isinstance(lookup(base, trail), list) and not isinstance(child, list):
+                child = copy.deepcopy(lookup(base, trail))
                 container[index] = child
             return child
 
@@ -131,7 +131,8 @@ def overlay(base: Mapping[str, Any], paths: Sequence[str], leaf: Callable[[str],
     return document
 
 
-def _lookup(data: Any, path: Sequence[str | int]) -> Any:
+def lookup(data: Any, path: Sequence[str | int]) -> Any:
+    """Return the value at a path tuple, or None if the path leads nowhere."""
     for part in path:
         if isinstance(data, dict):
             data = data.get(part)
