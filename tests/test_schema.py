@@ -32,8 +32,10 @@ SCENARIO_FILES = sorted(
     path for path in (ROOT / "scenarios").rglob("*.yaml") if "sweeps" not in path.relative_to(ROOT).parts
 ) + sorted((ROOT / "tests" / "scenarios").glob("*.yaml"))
 """Every scenario the project ships (``scenarios/sweeps/`` holds sweep files, not scenarios)."""
-WITH_SCHEMA_LINE = sorted((ROOT / "scenarios").glob("*.yaml")) + sorted(
-    (ROOT / "tests" / "scenarios").glob("*.yaml")
+WITH_SCHEMA_LINE = (
+    sorted((ROOT / "scenarios").glob("*.yaml"))
+    + sorted((ROOT / "scenarios" / "variants").glob("*.yaml"))
+    + sorted((ROOT / "tests" / "scenarios").glob("*.yaml"))
 )
 """The scenarios whose first line names the schema."""
 SWEEP_FILES = sorted((ROOT / "scenarios" / "sweeps").glob("*.yaml"))
