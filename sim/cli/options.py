@@ -12,6 +12,7 @@ import click
 from sim.batch.executors import ExecutorLost, check_scheduler, check_workers
 from sim.batch.runner import BatchResult
 from sim.cli.app import interrupt_exit_code, interrupt_word
+from sim.cli.progress import Progress
 from sim.errors import InputError
 from sim.results.store import DamagedPart
 
@@ -62,7 +63,9 @@ def executor_options(function: Callable[..., Any]) -> Callable[..., Any]:
     return function
 
 
-def finish_batch_or_exit(command: str, directory: Path, work: Callable[[], BatchResult]) -> BatchResult:
+def finish_batch_or_exit(
+    command: str, directory: Path, work: Callable[[], BatchResult], progress: Progress | None = None
+) -> BatchResult:
     """Run a batch; when it cannot finish, say why and how to resume in one line, and exit.
 
     Ctrl-C or SIGTERM: exit 130 or 143. Failed chunks (one line each, then the resume command), a lost
@@ -73,16 +76,21 @@ def finish_batch_or_exit(command: str, directory: Path, work: Callable[[], Batch
         command: The command that resumes it (``run`` or ``sweep``).
         directory: The run or sweep folder.
         work: Runs the batch and returns its result.
+        progress: The batch's progress display, stopped before anything else is printed.
 
     Returns:
         The result, when every chunk succeeded.
     """
     resume = f"sim {command} --resume {directory}"
     kept = f"finished chunks are kept: {resume}"
-    # On a terminal the progress bar holds the line: start a new one.
-    start = "\n" if sys.stderr.isatty() else ""
+    # On a terminal a progress bar other than ours may hold the line: start a new one.
+    start = "\n" if sys.stderr.isatty() and progress is None else ""
     try:
-        result = work()
+        try:
+            result = work()
+        finally:
+            if progress is not None:
+                progress.close()
     except KeyboardInterrupt as interrupt:
         click.echo(f"{start}{interrupt_word(interrupt)}; {kept}", err=True)
         sys.exit(interrupt_exit_code(interrupt))

@@ -11,9 +11,8 @@ import click
 from sim.batch.runner import MAX_CHUNK_SIZE, MAX_REPLICATIONS
 from sim.cli.options import check_scheduler, executor_options, finish_batch_or_exit, load, set_option
 from sim.cli.progress import Progress
+from sim.cli.summary_text import format_summary, written_lines
 from sim.errors import InputError
-from sim.scenario.rules.withdrawal import label_of
-from sim.scenario.units import METRIC_NAMES
 
 
 @click.command()
@@ -104,7 +103,10 @@ def run(
         click.echo(f"run folder: {store.directory}", err=True)
     progress = Progress(quiet)
     result = finish_batch_or_exit(
-        "run", store.directory, lambda: run_batch(scenario, store, pool, progress, notify=progress.note)
+        "run",
+        store.directory,
+        lambda: run_batch(scenario, store, pool, progress, notify=progress.note),
+        progress,
     )
     try:
         _finish(scenario, store.directory, plots, result.seconds, quiet)
@@ -126,56 +128,14 @@ def _finish(scenario: Any, directory: Path, plots: bool, seconds: float, quiet: 
     summary["seconds"] = round(seconds, 3)
     write_json(directory / "summary.json", summary)
     click.echo(format_summary(summary))
+    written: list[Path] = []
     if plots:
         from sim.plots.run import write_run_plots
 
         written = write_run_plots(scenario, directory, "png")
-        if not quiet:
-            click.echo("plots: " + ", ".join(str(p) for p in written), err=True)
     if not quiet:
         click.echo(
             f"{summary['replications']:,} replications in {seconds:.1f} s; results in {directory}", err=True
         )
-
-
-def format_summary(summary: dict[str, Any]) -> str:
-    """Return the summary as a table for the terminal."""
-    lines = [
-        f"{summary['scenario']}: {summary['replications']:,} replications, "
-        f"{summary['start']} to {summary['end']}, {summary['initial_area_km2']:,.0f} km2 held at the start",
-        "",
-        f"{'date':<12}{'area p10':>10}{'median':>10}{'p90':>10}   P(withdrawn by date)",
-    ]
-    for row in summary["by_month"]:
-        if "area_p50" in row:
-            areas = f"{row['area_p10']:>10,.0f}{row['area_p50']:>10,.0f}{row['area_p90']:>10,.0f}"
-        else:
-            areas = f"{'-':>10}{'-':>10}{'-':>10}"
-        lines.append(f"{row['date']:<12}{areas}   {row['p_withdrawn']:>6.1%}")
-    lines.append("")
-    for crossing in summary["crossings"]:
-        label = f"below {crossing['threshold_km2']:,.0f} km2"
-        if crossing["is_half_of_start"]:
-            label += " (half the start)"
-        when = (
-            crossing["median_date"]
-            or f"not reached by the median run (crossed in {crossing['share_crossed']:.0%})"
-        )
-        lines.append(f"median date {label}: {when}")
-    for obs in summary["observations"]:
-        lines.append(
-            f"observed {METRIC_NAMES[obs['metric']]} {obs['observed']:,.0f} {obs['unit']} on {obs['date']}: "
-            f"model median {obs['predicted_p50']:,.0f} "
-            f"(80% band {obs['predicted_p10']:,.0f}-{obs['predicted_p90']:,.0f}), at quantile "
-            f"{obs['quantile_of_observed']:.2f}"
-        )
-    reasons = ", ".join(
-        f"{label_of(k)}: {v:,} run{'s' if v != 1 else ''}"
-        for k, v in sorted(summary["withdrawal_reasons"].items())
-    )
-    lines.append(
-        f"withdrawal by the end: {summary['p_withdrawal_by_end']:.1%}" + (f" ({reasons})" if reasons else "")
-    )
-    casualties = ", ".join(f"{side} {value:,.0f}" for side, value in summary["median_casualties"].items())
-    lines.append(f"median casualties by the end: {casualties}")
-    return "\n".join(lines)
+        for line in written_lines(directory, written):
+            click.echo(line, err=True)

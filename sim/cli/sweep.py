@@ -158,7 +158,10 @@ def sweep(
         )
     progress = Progress(quiet)
     finish_batch_or_exit(
-        "sweep", store.directory, lambda: run_sweep(store, scenarios, pool, progress, notify=progress.note)
+        "sweep",
+        store.directory,
+        lambda: run_sweep(store, scenarios, pool, progress, notify=progress.note),
+        progress,
     )
     _report(store.directory, scenarios[0], spec, list(outcomes) or list(spec.outcomes), plots, quiet)
 

@@ -1,0 +1,109 @@
+"""The run summary as a reader sees it in the terminal (``sim run``), rendered with ``rich``."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+from sim.scenario.rules.withdrawal import label_of
+from sim.scenario.units import METRIC_NAMES, printed
+
+WIDTH = 100
+"""Characters per line of the printed summary, whatever the terminal (stable in logs and tests)."""
+
+
+def _render(*items: Any) -> str:
+    console = Console(file=io.StringIO(), width=WIDTH, color_system=None, highlight=False)
+    for item in items:
+        console.print(item)
+    text = console.file.getvalue()  # type: ignore[attr-defined]
+    return "\n".join(line.rstrip() for line in text.splitlines())
+
+
+def month_table(summary: dict[str, Any]) -> Table:
+    """Return the month-by-month table: held area across runs and the share withdrawn by each date."""
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    table.add_column("date")
+    for column in ("held km², p10", "median", "p90"):
+        table.add_column(column, justify="right")
+    table.add_column("withdrawn by date", justify="right")
+    for row in summary["by_month"]:
+        if "area_p50" in row:
+            areas = [f"{row[key]:,.0f}" for key in ("area_p10", "area_p50", "area_p90")]
+        else:
+            areas = ["-", "-", "-"]
+        table.add_row(row["date"], *areas, f"{row['p_withdrawn']:.1%}")
+    return table
+
+
+def observation_line(obs: dict[str, Any]) -> str:
+    """Return one reported figure against the model: whose, where, and whether the runs reach it."""
+    whose = f" of {obs['side']}" if obs.get("side") else ""
+    where = f" in {obs['sector'].replace('_', ' ')}" if obs.get("sector") else ""
+    unit = printed(obs["unit"])
+    line = (
+        f"observed {METRIC_NAMES[obs['metric']]}{whose}{where} on {obs['date']}: "
+        f"{obs['observed']:,.0f} {unit}; "
+        f"model median {obs['predicted_p50']:,.0f} (80% of runs {obs['predicted_p10']:,.0f}-"
+        f"{obs['predicted_p90']:,.0f}), {obs['quantile_of_observed']:.0%} of runs at or below it"
+    )
+    if obs.get("outside_95"):
+        quantile = obs["quantile_of_observed"]
+        where_runs = (
+            "above every run"
+            if quantile >= 1.0
+            else "below every run"
+            if quantile <= 0.0
+            else "outside the middle 95% of runs"
+        )
+        line += f"  <- {where_runs}: the model does not reach it"
+    return line
+
+
+def format_summary(summary: dict[str, Any]) -> str:
+    """Return the summary of a run for the terminal.
+
+    Args:
+        summary: What ``sim.analysis.summary.summarize`` returns.
+    """
+    head = (
+        f"{summary['scenario']}: {summary['replications']:,} replications, {summary['start']} to "
+        f"{summary['end']}, {summary['initial_area_km2']:,.0f} km² held at the start"
+    )
+    lines: list[str] = []
+    for crossing in summary["crossings"]:
+        label = f"below {crossing['threshold_km2']:,.0f} km²"
+        if crossing["is_half_of_start"]:
+            label += " (half the start)"
+        when = (
+            crossing["median_date"]
+            or f"not reached by the median run (reached in {crossing['share_crossed']:.0%} of runs)"
+        )
+        lines.append(f"median date {label}: {when}")
+    lines.extend(observation_line(obs) for obs in summary["observations"])
+    reasons = ", ".join(
+        f"{label_of(k)}: {v:,} run{'s' if v != 1 else ''}"
+        for k, v in sorted(summary["withdrawal_reasons"].items(), key=lambda item: -item[1])
+    )
+    lines.append(
+        f"withdrawn by the end: {summary['p_withdrawal_by_end']:.1%} of runs"
+        + (f" (why: {reasons})" if reasons else "")
+    )
+    casualties = ", ".join(f"{side} {value:,.0f}" for side, value in summary["median_casualties"].items())
+    lines.append(f"median casualties by the end: {casualties}")
+    return "\n".join([head, "", _render(month_table(summary)), "", *lines])
+
+
+def written_lines(directory: Path, figures: list[Path]) -> list[str]:
+    """Return what a finished run tells the user on standard error: its figures and the next step."""
+    lines = []
+    if figures:
+        names = ", ".join(path.name for path in figures)
+        lines.append(f"figures ({len(figures)}) in {figures[0].parent}: {names}")
+    lines.append(f"next: sim report {directory}  (one HTML file with the summary, figures and scenario)")
+    return lines
