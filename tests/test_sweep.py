@@ -16,7 +16,7 @@ from sim.batch.chunks import ChunkTask
 from sim.batch.executors import SerialExecutor
 from sim.experiments.design import Range, SweepSpec, points
 from sim.experiments.runs import simulate_chunk
-from sim.experiments.sensitivity import indices
+from sim.experiments.sensitivity import convergence_issues, convergence_warning, format_table, indices
 from sim.experiments.sweep import open_sweep, run_sweep, start_sweep
 from sim.scenario import load_scenario
 
@@ -166,6 +166,34 @@ def test_sobol_sweep_ranks_a_strong_input_above_one_without_effect(tmp_path):
     assert (directory / "plots" / "sensitivity.png").exists()
 
 
+def _sobol_row(name: str, s1: float, s1_conf: float, st: float, st_conf: float) -> dict[str, float | str]:
+    return {"input": name, "S1": s1, "S1_conf": s1_conf, "ST": st, "ST_conf": st_conf}
+
+
+def test_converged_sobol_indices_print_no_warning():
+    results = {
+        "final_area_km2": [_sobol_row("a", 0.6, 0.05, 0.7, 0.05), _sobol_row("b", 0.1, 0.02, 0.1, 0.03)]
+    }
+    assert convergence_warning(results, 1024) is None
+    assert "warning" not in format_table(results, samples=1024) and "!" not in format_table(results)
+
+
+def test_wide_intervals_and_s1_above_st_are_marked_and_warned():
+    wide = _sobol_row("wide", 0.3, 0.5, 0.4, 0.11)
+    inverted = _sobol_row("inverted", 0.6, 0.05, 0.3, 0.05)
+    assert convergence_issues(wide) == ["S1 and ST ± more than 0.1"]
+    assert convergence_issues(inverted) == ["S1 above ST"]
+    # Just inside the bound, and S1 above ST only within the intervals: nothing to say.
+    assert convergence_issues(_sobol_row("edge", 0.35, 0.1, 0.3, 0.1)) == []
+    text = format_table({"final_area_km2": [wide, inverted]}, samples=16)
+    assert "! S1 and ST ± more than 0.1" in text and "! S1 above ST" in text
+    assert text.splitlines()[-1] == (
+        "warning: The sensitivity indices have not converged (2 of 4 intervals are wider than ±0.1 and 1 "
+        "inputs have S1 above ST beyond their intervals): too few samples: raise --samples (now 16); until "
+        "then, read the ranking only where the intervals do not overlap."
+    )
+
+
 def test_morris_gives_mu_star(tmp_path):
     directory = tmp_path / "morris"
     result = sim(
@@ -192,6 +220,25 @@ def test_morris_gives_mu_star(tmp_path):
     rows = {r["input"]: r for r in json.loads((directory / "sensitivity.json").read_text())["final_area_km2"]}
     assert rows[FORTIFIED_AT]["mu_star"] == pytest.approx(0.0, abs=1e-9)
     assert rows[ADVANCE]["mu_star"] > 1.0
+
+
+def test_samples_scales_a_sweep_file_down_and_is_checked_like_the_file(tmp_path):
+    """Once refused: --samples could not shrink a --sweep file's design for a quick look."""
+    sweep = tmp_path / "s.yaml"
+    sweep.write_text(
+        f"scenario: {SMALL}\ndesign: sobol\nsamples: 64\nreplications: 1\n"
+        f"vary:\n  {ADVANCE}: {{low: 0.5, high: 1.5}}\n  {FORTIFIED_AT}: {{low: 5, high: 10}}\n"
+    )
+    bad = sim("sweep", "--sweep", str(sweep), "--samples", "3", "--out", str(tmp_path / "bad"))
+    assert bad.returncode == 2 and bad.stderr.strip() == (
+        "error: --samples 3: the sobol design needs samples to be a power of 2 (got 3)"
+    )
+    assert not (tmp_path / "bad").exists()
+    out = tmp_path / "small"
+    result = sim("sweep", "--sweep", str(sweep), "--samples", "2", "--out", str(out), "-q", "--no-plots")
+    assert result.returncode == 0, result.stderr
+    assert pq.read_table(out / "points.parquet").num_rows == 2 * (2 + 2)  # Saltelli: N x (inputs + 2)
+    assert "warning: The sensitivity indices have not converged" in result.stdout
 
 
 def test_sweep_file_with_a_typo_names_file_line_and_field(tmp_path):

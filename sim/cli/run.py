@@ -16,7 +16,7 @@ from sim.errors import InputError
 
 
 @click.command()
-@click.argument("scenario_file", metavar="SCENARIO", required=False)
+@click.argument("scenario_file", metavar="[SCENARIO]", required=False)
 @click.option(
     "-n",
     "--replications",

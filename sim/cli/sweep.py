@@ -14,7 +14,7 @@ from sim.errors import InputError
 
 
 @click.command()
-@click.argument("scenario_file", metavar="SCENARIO", required=False)
+@click.argument("scenario_file", metavar="[SCENARIO]", required=False)
 @click.option(
     "--vary",
     "varies",
@@ -32,7 +32,7 @@ from sim.errors import InputError
     "--samples",
     type=click.IntRange(min=1),
     help="Base sample size for lhs, sobol (a power of 2; N x (fields + 2) points) and morris "
-    "(N trajectories) [default: 16].",
+    "(N trajectories) [default: 16, or the sweep file's; given with --sweep, it replaces the file's].",
 )
 @click.option(
     "--sweep",
@@ -186,9 +186,10 @@ def _spec(
     from sim.scenario.loader import load_raw, validate
 
     if sweep_file is not None:
-        if varies or design or samples:
+        if varies or design:
             raise InputError(
-                "give the design either in the sweep file or as --vary/--design/--samples, not both",
+                "give the design either in the sweep file or as --vary/--design, not both "
+                "(--samples, -n, --seed and --outcome may change a sweep file's)",
                 str(sweep_file),
             )
         data, origins = load_raw(sweep_file)
@@ -200,6 +201,13 @@ def _spec(
             updates["seed"] = seed
         if outcomes:
             updates["outcomes"] = list(outcomes)
+        if samples is not None:
+            # Through validation again: a Sobol' design needs a power of two.
+            data = {**spec.model_dump(), "samples": samples}
+            try:
+                spec = validate(data, {}, str(sweep_file), SweepSpec)
+            except InputError as error:
+                raise InputError(error.message, f"--samples {samples}") from None
         spec = spec.model_copy(update=updates)
         scenario_path = scenario_file or (str(sweep_file.parent / spec.scenario) if spec.scenario else None)
         if scenario_path is None:
@@ -269,7 +277,7 @@ def _report(directory: Path, scenario: Any, spec: Any, outcomes: list[str], plot
             for outcome in chosen
         }
         written = sensitivity.save(directory, results)
-        click.echo(sensitivity.format_table(results, shorten=("sides.",)))
+        click.echo(sensitivity.format_table(results, shorten=("sides.",), samples=spec.samples))
         record["sensitivity_outcomes"] = chosen
         if not quiet:
             click.echo("indices: " + ", ".join(str(p) for p in written), err=True)

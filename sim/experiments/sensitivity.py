@@ -73,8 +73,53 @@ def save(directory: Path, results: dict[str, list[dict[str, Any]]]) -> list[Path
     return [csv_path, json_path]
 
 
-def format_table(results: dict[str, list[dict[str, Any]]], shorten: Sequence[str] = ()) -> str:
-    """Return the indices as a terminal table, inputs sorted by total (or mu*) index."""
+WIDE_INTERVAL = 0.1
+"""A Sobol' index whose 95% interval is wider than ± this has not converged."""
+
+
+def convergence_issues(row: dict[str, Any]) -> list[str]:
+    """Return why one input's Sobol' indices cannot be trusted yet (empty when they can).
+
+    An interval wider than ±``WIDE_INTERVAL``, or a first-order index above the total one beyond both
+    intervals (impossible in the limit: S1 <= ST), means too few samples.
+    """
+    if "S1" not in row:
+        return []
+    issues = []
+    wide = [which for which in ("S1", "ST") if row[f"{which}_conf"] > WIDE_INTERVAL]
+    if wide:
+        issues.append(f"{' and '.join(wide)} ± more than {WIDE_INTERVAL}")
+    if row["S1"] - row["S1_conf"] > row["ST"] + row["ST_conf"]:
+        issues.append("S1 above ST")
+    return issues
+
+
+def convergence_warning(results: dict[str, list[dict[str, Any]]], samples: int | None) -> str | None:
+    """Return one warning when any Sobol' index has not converged, or None."""
+    rows = [row for entries in results.values() for row in entries if "S1" in row]
+    wide = sum(row[f"{which}_conf"] > WIDE_INTERVAL for row in rows for which in ("S1", "ST"))
+    order = sum("S1 above ST" in convergence_issues(row) for row in rows)
+    if not wide and not order:
+        return None
+    parts = []
+    if wide:
+        parts.append(f"{wide} of {2 * len(rows)} intervals are wider than ±{WIDE_INTERVAL}")
+    if order:
+        parts.append(f"{order} inputs have S1 above ST beyond their intervals")
+    now = f" (now {samples})" if samples is not None else ""
+    return (
+        f"The sensitivity indices have not converged ({' and '.join(parts)}): too few samples: raise "
+        f"--samples{now}; until then, read the ranking only where the intervals do not overlap."
+    )
+
+
+def format_table(
+    results: dict[str, list[dict[str, Any]]], shorten: Sequence[str] = (), samples: int | None = None
+) -> str:
+    """Return the indices as a terminal table, inputs sorted by total (or mu*) index.
+
+    Sobol' rows that have not converged are marked, and a warning closes the table (``convergence_warning``).
+    """
     lines = []
     for outcome, rows in results.items():
         lines.append(f"\n{outcome}")
@@ -90,9 +135,13 @@ def format_table(results: dict[str, list[dict[str, Any]]], shorten: Sequence[str
                 name = name.removeprefix(prefix)
             if sobol:
                 numbers = "".join(f"{row[k]:>8.3f}" for k in ("S1", "S1_conf", "ST", "ST_conf"))
-                lines.append(f"  {name:<58}{numbers}")
+                issues = convergence_issues(row)
+                lines.append(f"  {name:<58}{numbers}" + (f"  ! {'; '.join(issues)}" if issues else ""))
             else:
                 lines.append(
                     f"  {name:<58}{row['mu_star']:>10.3g}{row['mu_star_conf']:>10.3g}{row['sigma']:>10.3g}"
                 )
+    warning = convergence_warning(results, samples)
+    if warning:
+        lines.extend(["", f"warning: {warning}"])
     return "\n".join(lines)

@@ -14,6 +14,7 @@ from matplotlib.figure import Figure as MplFigure
 from sim.analysis.discovery import short_names
 from sim.analysis.sweep_stats import PointStats, point_stats
 from sim.errors import InputError
+from sim.experiments.sensitivity import convergence_issues, convergence_warning
 from sim.plots.html import (
     Figure,
     Point,
@@ -37,8 +38,6 @@ from sim.scenario.schema import Scenario
 
 ROWS_SHOWN = 40
 """Sweep points listed in the per-point table (all are in point_summary.parquet)."""
-WIDE_INTERVAL = 0.1
-"""A Sobol' index whose 95% interval is wider than ± this has not converged."""
 
 
 def default_outcomes(scenario: Scenario, chosen: list[str]) -> list[str]:
@@ -158,7 +157,7 @@ def sweep_figures(
 
 def _sensitivity(results: dict[str, Any], names: dict[str, str], samples: Any) -> dict[str, Any]:
     """Tables of the indices per outcome, and the convergence problems found."""
-    tables, problems = [], {"wide": 0, "order": 0, "count": 0}
+    tables = []
     sobol = False
     for outcome, entries in results.items():
         if not entries:
@@ -177,15 +176,7 @@ def _sensitivity(results: dict[str, Any], names: dict[str, str], samples: Any) -
                     ]
                 )
                 continue
-            issues = []
-            problems["count"] += 2
-            wide = [which for which in ("S1", "ST") if entry[f"{which}_conf"] > WIDE_INTERVAL]
-            problems["wide"] += len(wide)
-            if wide:
-                issues.append(f"{' and '.join(wide)} ± more than {WIDE_INTERVAL}")
-            if entry["S1"] - entry["S1_conf"] > entry["ST"] + entry["ST_conf"]:
-                problems["order"] += 1
-                issues.append("S1 above ST")
+            issues = convergence_issues(entry)
             if issues:
                 flagged.add(index)
             rows.append(
@@ -202,20 +193,7 @@ def _sensitivity(results: dict[str, Any], names: dict[str, str], samples: Any) -
             else ["input", "mu* ± 95% (outcome's unit)", "sigma"]
         )
         tables.append((outcome_title(outcome), Table(headers, rows, text=(0, 3), flagged=flagged)))
-    warning = None
-    if sobol and (problems["wide"] or problems["order"]):
-        parts = []
-        if problems["wide"]:
-            parts.append(
-                f"{problems['wide']} of {problems['count']} intervals are wider than ±{WIDE_INTERVAL}"
-            )
-        if problems["order"]:
-            parts.append(f"{problems['order']} inputs have S1 above ST beyond their intervals")
-        warning = (
-            f"The sensitivity indices have not converged ({' and '.join(parts)}): too few samples: raise "
-            f"--samples (now {samples}); until then, read the ranking only where the intervals do not "
-            "overlap."
-        )
+    warning = convergence_warning(results, samples) if sobol else None
     return {"tables": tables, "warning": warning, "sobol": sobol}
 
 
