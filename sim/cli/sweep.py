@@ -206,8 +206,8 @@ def _spec(
             data = {**spec.model_dump(), "samples": samples}
             try:
                 spec = validate(data, {}, str(sweep_file), SweepSpec)
-            except InputError as error:
-                raise InputError(error.message, f"--samples {samples}") from None
+            except InputError as refused:
+                raise InputError(refused.message, f"--samples {samples}") from None
         spec = spec.model_copy(update=updates)
         scenario_path = scenario_file or (str(sweep_file.parent / spec.scenario) if spec.scenario else None)
         if scenario_path is None:
