@@ -46,12 +46,19 @@ class Echelon(Frozen):
     """
 
     units: int = Field(
-        gt=0, le=limits.UNITS_PER_ECHELON, description="Number of units in the wave (1-10,000)."
+        gt=0,
+        le=limits.UNITS_PER_ECHELON,
+        description="Number of units in the wave: a whole number, not a distribution (1-10,000).",
     )
-    date: Date | None = Field(None, description="Calendar date of arrival.")
-    day: Duration | None = Field(None, description="Arrival as days after the scenario start (0-3,660).")
+    date: Date | None = Field(None, description="Calendar date of arrival; give exactly one of date and day.")
+    day: Duration | None = Field(
+        None,
+        description="Arrival as days after the scenario start; give exactly one of date and day (0-3,660).",
+    )
     jitter_days: Annotated[Param, limit(limits.DAYS, -limits.DAYS)] = Field(
-        0.0, description="Days added to the arrival time (may be negative; -3,660 to 3,660)."
+        0.0,
+        description="Days added to the arrival time (may be negative; -3,660 to 3,660); the arrival is "
+        "never before day 0.",
     )
 
     @model_validator(mode="after")
@@ -64,12 +71,12 @@ class Echelon(Frozen):
 class Contingent(Frozen):
     """A body of troops of one side with its own quality, arrival schedule and readiness."""
 
-    description: str = ""
+    description: str = Field("", description="Free text about the contingent.")
     unit_size: Annotated[Positive, limit(limits.UNIT_SIZE)] = Field(
         description="Personnel in one unit at full strength (at most 100,000)."
     )
     quality: Annotated[NonNegative, limit(limits.QUALITY)] = Field(
-        1.0, description="Combat power per soldier, relative to 1 (at most 100)."
+        1.0, description="Combat power per soldier, relative to 1, the reference (at most 100)."
     )
     echelons: tuple[Echelon, ...] = Field(
         min_length=1, max_length=limits.ECHELONS, description="Arrival waves (1-100)."
@@ -82,11 +89,13 @@ class Contingent(Frozen):
         0.0,
         description="Personnel per day sent to refill this contingent's depleted units (at most 100,000).",
     )
-    replacements_from: Date | None = Field(None, description="Replacements flow from this date.")
+    replacements_from: Date | None = Field(
+        None, description="Replacements flow from this date (absent: from the start)."
+    )
 
 
 class Attack(Frozen):
-    """How and when a side launches assaults in each sector (docs/model.md, "Engagements").
+    """How and when a side launches assaults in each sector (docs/model.md, "Assaults").
 
     A side attacks a sector at ``max_rate_per_km`` x front length x its supply x
     ``density / (density + half_rate_density)`` assaults a day, ``density`` being its combat power in
@@ -96,9 +105,12 @@ class Attack(Frozen):
     ``defender_reach_km`` on either side of it.
     """
 
-    start: Date | None = Field(None, description="First date the side attacks (default: the start).")
+    start: Date | None = Field(
+        None, description="First date the side attacks (absent: from the scenario start)."
+    )
     max_rate_per_km: Annotated[NonNegative, limit(limits.ASSAULTS_PER_KM_DAY)] = Field(
-        description="Most assaults per km of front per day, at full supply and high density (at most 10)."
+        description="Most assaults per km of front per day, at full supply and high density; the holder "
+        "attacks a sector only while it is below its original area (at most 10)."
     )
     half_rate_density: Annotated[NonNegative, limit(limits.DENSITY)] = Field(
         0.0,
@@ -106,7 +118,9 @@ class Attack(Frozen):
         "maximum; 0 makes the tempo independent of the forces (at most 1,000,000).",
     )
     min_force_ratio: Annotated[NonNegative, limit(limits.RATIO)] = Field(
-        0.0, description="No assault is launched below this local ratio (at most 1,000)."
+        0.0,
+        description="No assault is launched when the local ratio of engaged combat power is below this "
+        "(at most 1,000).",
     )
     engaged_share: Fraction = Field(
         0.5, description="Share of the attacker's troops on the assault's width that fight in it."
@@ -123,13 +137,15 @@ class Attack(Frozen):
         1.0, description="Length of one assault, over which losses accrue (at most 365)."
     )
     frontage_km: Annotated[NonNegative, limit(limits.ASSAULT_KM)] = Field(
-        2.0, description="Width of front one assault engages, km (at most 100)."
+        2.0,
+        description="Width of front one assault engages, km, capped by the sector's front (at most 100).",
     )
     advance_km: Annotated[NonNegative, limit(limits.ASSAULT_KM)] = Field(
         description="Median depth gained by a successful assault (at most 100 km)."
     )
     advance_sigma: Annotated[NonNegative, limit(limits.SPREAD)] = Field(
-        0.5, description="Log-space spread of the depth gained (at most 10)."
+        0.5,
+        description="Log-space standard deviation of the depth gained, from assault to assault (at most 10).",
     )
     depth_density_exponent: Annotated[NonNegative, limit(limits.SPREAD)] = Field(
         0.0,
@@ -144,7 +160,9 @@ class Attack(Frozen):
 class WithdrawalBase(Frozen):
     """When the withdrawal rules are checked, and how long the withdrawal takes."""
 
-    not_before: Date | None = Field(None, description="Rules are not checked before this date.")
+    not_before: Date | None = Field(
+        None, description="Rules are not checked before this date (absent: from the start)."
+    )
 
 
 def _rule_fields(rules: Iterable[Any]) -> dict[str, Any]:
@@ -217,10 +235,16 @@ class Command(Frozen):
         json_schema_extra={"enum": list(ALLOCATION_POLICIES)},
     )
     rotation_threshold: Fraction = Field(
-        0.5, description="A unit below this share of its full size is pulled out to refit."
+        0.5, description="A unit in the line below this share of its full size is pulled out to refit."
     )
-    return_threshold: Fraction = Field(0.9, description="A refitting unit returns once above this share.")
-    withdrawal: Withdrawal | None = None
+    return_threshold: Fraction = Field(
+        0.9, description="A refitting unit returns to reserve at or above this share of its full size."
+    )
+    withdrawal: Withdrawal | None = Field(
+        None,
+        description="Rules by which the side holding ground gives it up; only that side may have them "
+        "(absent: it never withdraws).",
+    )
 
     @field_validator("policy")
     @classmethod
@@ -247,30 +271,44 @@ class Strikes(Frozen):
 class Side(Frozen):
     """One of the two sides."""
 
-    description: str = ""
+    description: str = Field("", description="Free text about the side.")
     holds_ground: bool = Field(False, description="Whether this side holds the sectors at the start.")
     contingents: Annotated[dict[Name, Contingent], AfterValidator(freeze)] = Field(
-        min_length=1, max_length=limits.CONTINGENTS, description="The side's contingents (1-32)."
+        min_length=1,
+        max_length=limits.CONTINGENTS,
+        description="The side's contingents, its bodies of troops, by name (1-32).",
     )
-    attack: Attack | None = None
-    command: Command = Command()
-    logistics: Logistics | None = None
-    strikes: Strikes | None = None
+    attack: Attack | None = Field(None, description="How the side attacks (absent: it never attacks).")
+    command: Command = Field(
+        Command(), description="Allocation of ready units to sectors, rotation, and withdrawal rules."
+    )
+    logistics: Logistics | None = Field(
+        None, description="Supply capacity against demand (absent: the supply factor is always 1)."
+    )
+    strikes: Strikes | None = Field(
+        None, description="Long-range strikes on the other side's supply (absent: none)."
+    )
 
 
 class Fortification(Frozen):
     """Field fortification a holder builds while its line stands still."""
 
     initial: Annotated[NonNegative, limit(limits.FORTIFICATION)] = Field(
-        0.0, description="Fortification bonus at the start (at most 10, and not above the maximum)."
+        0.0,
+        description="Fortification bonus at the start: the holder's defensive combat power is multiplied "
+        "by 1 + bonus (at most 10, and not above a maximum that is written).",
     )
     growth_per_day: Annotated[NonNegative, limit(limits.FORTIFICATION_GROWTH)] = Field(
-        0.0, description="Bonus added per day without losing ground (at most 1)."
+        0.0, description="Bonus added per daily step without losing ground (at most 1)."
     )
     maximum: Annotated[NonNegative, limit(limits.FORTIFICATION)] = Field(
-        0.0, description="Largest bonus (at most 10)."
+        0.0,
+        description="Largest bonus growth reaches; the cap is the larger of maximum and initial "
+        "(at most 10).",
     )
-    kept_on_retreat: Fraction = Field(0.5, description="Share of the bonus kept when the line moves back.")
+    kept_on_retreat: Fraction = Field(
+        0.5, description="Share of the bonus kept each time the line moves back."
+    )
 
     @model_validator(mode="after")
     def _initial_within_maximum(self) -> Fortification:
@@ -301,32 +339,49 @@ class Sector(Frozen):
     distance advanced.
     """
 
-    description: str = ""
+    description: str = Field("", description="Free text about the sector.")
     shape: Literal["salient", "line"] = Field(
-        "salient", description="How the front changes as ground is lost."
+        "salient",
+        description="How the front changes as ground is lost: a salient's with sqrt(area), a line's not "
+        "at all.",
     )
     area_km2: Annotated[NonNegative, limit(limits.AREA_KM2)] = Field(
-        description="Area held at the start (for a line: front x depth held; at most 1,000,000 km2)."
+        description="Area held at the start (for a line: front x depth held), also the most that "
+        "counter-attacks win back (at most 1,000,000 km2)."
     )
     frontage_km: Annotated[NonNegative, limit(limits.FRONTAGE_KM)] = Field(
         description="Front length at the start; a salient's scales with sqrt(area), a line's stays "
         "(at most 10,000 km)."
     )
     terrain: Annotated[NonNegative, limit(limits.QUALITY)] = Field(
-        1.0, description="Defence multiplier of the ground (at most 100)."
+        1.0, description="Defence multiplier of the ground, for whichever side defends (at most 100)."
     )
-    fortification: Fortification = Fortification()
+    fortification: Fortification = Field(
+        Fortification(), description="Field fortification the holder builds while its line stands still."
+    )
 
 
 class Law(Frozen):
     """The Lanchester-family attrition law: dA/dt = -a A^p D^q, dD/dt = -b D^p A^q."""
 
-    type: Literal["square", "linear", "logarithmic", "general"] = "square"
+    type: Literal["square", "linear", "logarithmic", "general"] = Field(
+        "square",
+        description="square (p=0, q=1), linear (p=1, q=1), logarithmic (p=1, q=0), or general with "
+        "own_exponent p and enemy_exponent q.",
+    )
     own_exponent: float | None = Field(
-        None, ge=0, le=limits.LAW_EXPONENT, description="p, only for the general law (0-3)."
+        None,
+        ge=0,
+        le=limits.LAW_EXPONENT,
+        description="p, the exponent of the side's own strength; required for, and only allowed with, "
+        "the general law (0-3).",
     )
     enemy_exponent: float | None = Field(
-        None, ge=0, le=limits.LAW_EXPONENT, description="q, only for the general law (0-3)."
+        None,
+        ge=0,
+        le=limits.LAW_EXPONENT,
+        description="q, the exponent of the enemy's strength; required for, and only allowed with, "
+        "the general law (0-3).",
     )
 
     @model_validator(mode="after")
@@ -358,36 +413,43 @@ class SuccessCurve(Frozen):
         0.173,
         ge=-limits.LOGIT,
         le=limits.LOGIT,
-        description="Logit of success at a force ratio of 1 (-50 to 50).",
+        description="Logit of success at a force ratio of 1 (CDB90 fit; -50 to 50).",
     )
     slope: float = Field(
         0.358,
         ge=-limits.LOGIT,
         le=limits.LOGIT,
-        description="Change of the logit per unit of ln(force ratio) (-50 to 50).",
+        description="Change of the logit per unit of ln(force ratio) (CDB90 fit; -50 to 50).",
     )
     fortified_offset: float = Field(
         -0.072,
         ge=-limits.LOGIT,
         le=limits.LOGIT,
-        description="Added to the logit against a fortified defence (-50 to 50).",
+        description="Added to the logit against a fortified defence (CDB90 fit; -50 to 50).",
     )
 
 
 class Engagement(Frozen):
     """How assaults resolve."""
 
-    law: Law = Law()
+    law: Law = Field(Law(), description="The Lanchester-family attrition law (default: square).")
     kill_rate: Annotated[NonNegative, limit(limits.KILL_RATE)] = Field(
-        description="Attrition coefficient per day at quality 1 and full supply (at most 1,000)."
+        description="Attrition coefficient per day at quality 1 and full supply; its unit depends on the "
+        "law (at most 1,000)."
     )
     dispersion: Annotated[Positive, limit(limits.DISPERSION)] | None = Field(
         2.0,
         description="Gamma shape k of loss noise (gamma-Poisson, variance m + m^2/k; large k tends to "
         "Poisson; at most 1,000,000); null turns loss noise off.",
     )
-    noise: bool = Field(True, description="False: no randomness in timing, losses or outcomes (tests).")
-    success: SuccessCurve = SuccessCurve()
+    noise: bool = Field(
+        True,
+        description="false: no randomness in timing, losses or outcomes (deterministic mode, for tests).",
+    )
+    success: SuccessCurve = Field(
+        SuccessCurve(),
+        description="Probability that an assault succeeds, against the force ratio (default: the CDB90 fit).",
+    )
     fortified_at: float = Field(
         0.5,
         ge=0,
@@ -399,24 +461,41 @@ class Engagement(Frozen):
 class Scenario(Frozen):
     """A complete, validated scenario."""
 
-    name: Name
-    description: str = ""
-    start: Date
-    end: Date = Field(description="Last day of the scenario, at most 3,660 days (ten years) after the start.")
-    sides: Annotated[dict[Name, Side], AfterValidator(freeze)]
-    sectors: Annotated[dict[Name, Sector], AfterValidator(freeze)] = Field(
-        min_length=1, max_length=limits.SECTORS, description="The contested sectors (1-64)."
+    name: Name = Field(
+        description="Name of the scenario: a letter, then letters, digits, '_' or '-' (at most 64 "
+        "characters); names its results."
     )
-    engagement: Engagement
+    description: str = Field("", description="Free text about the scenario.")
+    start: Date = Field(description="First day of the scenario, day 0.")
+    end: Date = Field(
+        description="Last day of the scenario: after the start, and at most 3,660 days (ten years) after it."
+    )
+    sides: Annotated[dict[Name, Side], AfterValidator(freeze)] = Field(
+        description="The two sides, by name; exactly one has holds_ground: true."
+    )
+    sectors: Annotated[dict[Name, Sector], AfterValidator(freeze)] = Field(
+        min_length=1, max_length=limits.SECTORS, description="The contested sectors, by name (1-64)."
+    )
+    engagement: Engagement = Field(
+        description="How assaults resolve: attrition law, kill rate, loss noise, success curve."
+    )
     thresholds_km2: tuple[Annotated[float, Field(gt=0, le=limits.AREA_KM2)], ...] = Field(
         default=(),
         max_length=limits.THRESHOLDS,
-        description="Areas whose first crossing day is an outcome (at most 100, each at most 1,000,000 km2).",
+        description="Areas whose first crossing day is an outcome; half the initial area is always added "
+        "(at most 100, each at most 1,000,000 km2).",
     )
     observations: tuple[Observation, ...] = Field(
-        (), max_length=limits.OBSERVATIONS, description="Reported figures (at most 1,000)."
+        (),
+        max_length=limits.OBSERVATIONS,
+        description="Reported figures to compare the output with and calibrate to; they do not change "
+        "the simulation (at most 1,000).",
     )
-    calibrate: Calibrate | None = None
+    calibrate: Calibrate | None = Field(
+        None,
+        description="What sim calibrate fits: inputs with their priors, and its settings, which its "
+        "command-line options override (absent: nothing; null switches off a base file's block).",
+    )
 
     @field_validator("sides")
     @classmethod

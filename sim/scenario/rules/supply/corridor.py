@@ -33,7 +33,9 @@ class Corridor(SupplyEffect):
         "corridor_exposure": (
             Fraction,
             Field(
-                0.0, description="Share of capacity lost as the held area shrinks to nothing (holder only)."
+                0.0,
+                description="Share of capacity lost as the held area shrinks to nothing (holder only; "
+                "ignored for the opponent).",
             ),
         ),
     }

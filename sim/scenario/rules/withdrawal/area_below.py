@@ -21,7 +21,11 @@ class AreaBelow(WithdrawalRule):
     fields = {
         "area_below_km2": (
             Annotated[NonNegative, limit(limits.AREA_KM2)] | None,
-            Field(None, description="Withdraw once total held area is below (at most 1,000,000 km2)."),
+            Field(
+                None,
+                description="Withdraw once total held area is below this (at most 1,000,000 km2; "
+                "absent: off).",
+            ),
         ),
     }
     label = "held area fell below its limit"

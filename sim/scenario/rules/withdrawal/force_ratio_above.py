@@ -23,8 +23,8 @@ class ForceRatioAbove(WithdrawalRule):
             Annotated[NonNegative, limit(limits.RATIO)] | None,
             Field(
                 None,
-                description="Withdraw once the enemy's overall force ratio stays above this "
-                "(at most 1,000) ...",
+                description="Withdraw once the enemy's theatre-wide force ratio stays above this "
+                "(at most 1,000; absent: off) ...",
             ),
         ),
         "force_ratio_days": (Days, Field(14.0, description="... for this many consecutive days (1-3,660).")),

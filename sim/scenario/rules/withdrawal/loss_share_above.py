@@ -32,7 +32,11 @@ class LossShareAbove(WithdrawalRule):
     fields = {
         "loss_share_above": (
             Fraction | None,
-            Field(None, description="Withdraw once casualties exceed this share of all who served (0-1)."),
+            Field(
+                None,
+                description="Withdraw once casualties exceed this share of everyone who served: casualties "
+                "plus those in theatre (0-1; absent: off).",
+            ),
         ),
     }
     label = "the share of its force lost passed its limit"

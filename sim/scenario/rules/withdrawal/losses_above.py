@@ -21,7 +21,10 @@ class LossesAbove(WithdrawalRule):
     fields = {
         "losses_above": (
             Annotated[NonNegative, limit(limits.PERSONNEL)] | None,
-            Field(None, description="Withdraw once cumulative casualties exceed (at most 1e9)."),
+            Field(
+                None,
+                description="Withdraw once cumulative casualties exceed this (at most 1e9; absent: off).",
+            ),
         ),
     }
     label = "losses exceeded their limit"

@@ -20,7 +20,9 @@ class SupplyBelow(WithdrawalRule):
     fields = {
         "supply_below": (
             Fraction | None,
-            Field(None, description="Withdraw once supply stays below this ..."),
+            Field(
+                None, description="Withdraw once the supply factor stays below this (0-1; absent: off) ..."
+            ),
         ),
         "supply_days": (Days, Field(7.0, description="... for this many consecutive days (1-3,660).")),
     }
