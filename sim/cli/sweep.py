@@ -240,6 +240,7 @@ def _spec(
 def _report(directory: Path, scenario: Any, spec: Any, outcomes: list[str], plots: bool, quiet: bool) -> None:
     import pyarrow.parquet as pq
 
+    from sim.analysis.discovery import short_names
     from sim.experiments import sensitivity
     from sim.experiments.sweep import default_outcomes, outcome_per_point
     from sim.results.columns import area_column, outcome_dates
@@ -251,16 +252,18 @@ def _report(directory: Path, scenario: Any, spec: Any, outcomes: list[str], plot
     dates = [obs.date for obs in scenario.observations] or outcome_dates(scenario)[-1:]
     on = area_column(dates[0])
     shown = len(points["point"]) if len(points["point"]) <= 40 else 20
-    header = "".join(f"{_short(p):>22}" for p in varied)
+    names = short_names(varied)
+    width = max(12, *(len(names[p]) + 2 for p in varied))
+    header = "".join(f"{names[p]:>{width}}" for p in varied)
     click.echo(
-        f"{'point':>6}{header}{'final area p50':>16}{(on.removeprefix('area_km2_on_') + ' p50'):>16}"
-        f"{'P(withdrawal)':>15}"
+        f"{'point':>6}{header}{'final km² p50':>16}{(on.removeprefix('area_km2_on_') + ' km² p50'):>20}"
+        f"{'withdrawn by end':>18}"
     )
     for i in range(shown):
-        values = "".join(f"{points[p][i]:>22.4g}" for p in varied)
+        values = "".join(f"{points[p][i]:>{width}.4g}" for p in varied)
         click.echo(
-            f"{i:>6}{values}{summary['final_area_km2_p50'][i]:>16,.0f}{summary[on + '_p50'][i]:>16,.0f}"
-            f"{summary['p_withdrawal'][i]:>15.1%}"
+            f"{i:>6}{values}{summary['final_area_km2_p50'][i]:>16,.0f}{summary[on + '_p50'][i]:>20,.0f}"
+            f"{summary['p_withdrawal'][i]:>18.1%}"
         )
     if shown < len(points["point"]):
         click.echo(f"... {len(points['point']) - shown} more points in {directory / 'point_summary.parquet'}")
@@ -277,7 +280,7 @@ def _report(directory: Path, scenario: Any, spec: Any, outcomes: list[str], plot
             for outcome in chosen
         }
         written = sensitivity.save(directory, results)
-        click.echo(sensitivity.format_table(results, shorten=("sides.",), samples=spec.samples))
+        click.echo(sensitivity.format_table(results, samples=spec.samples))
         record["sensitivity_outcomes"] = chosen
         if not quiet:
             click.echo("indices: " + ", ".join(str(p) for p in written), err=True)
@@ -288,7 +291,3 @@ def _report(directory: Path, scenario: Any, spec: Any, outcomes: list[str], plot
         written_plots = write_sweep_plots(directory, "png")
         if not quiet and written_plots:
             click.echo("plots: " + ", ".join(str(p) for p in written_plots), err=True)
-
-
-def _short(path: str) -> str:
-    return path if len(path) <= 20 else "…" + path[-19:]

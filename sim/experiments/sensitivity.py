@@ -11,6 +11,7 @@ import numpy as np
 
 from sim.experiments.design import SweepSpec, problem
 from sim.results.store import atomic_path, write_json
+from sim.scenario.paths import short_path
 
 
 def indices(spec: SweepSpec, values: np.ndarray, outputs: np.ndarray, seed: int = 0) -> list[dict[str, Any]]:
@@ -130,7 +131,7 @@ def format_table(
         else:
             lines.append(f"  {'input':<58}{'mu*':>10}{'±95%':>10}{'sigma':>10}")
         for row in sorted(rows, key=lambda r: -r[key]):
-            name = row["input"]
+            name = short_path(row["input"])
             for prefix in shorten:
                 name = name.removeprefix(prefix)
             if sobol:

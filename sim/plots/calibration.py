@@ -17,12 +17,8 @@ from sim.experiments.calibration.posterior import (
 )
 from sim.experiments.calibration.problem import WEIGHT_COLUMN, Problem, prior_rv
 from sim.plots.style import save
+from sim.scenario.paths import short_path as short_label
 from sim.scenario.units import field_unit, printed
-
-
-def short_label(path: str) -> str:
-    """Return a shorter label for a dotted path (``sides.`` and ``contingents.`` dropped)."""
-    return path.removeprefix("sides.").replace(".contingents.", ".")
 
 
 def axis_label(path: str) -> str:

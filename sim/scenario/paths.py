@@ -17,6 +17,15 @@ PathKey = tuple[str | int, ...]
 """A path as a tuple of mapping keys and list indices."""
 
 
+def short_path(path: str) -> str:
+    """Return a dotted path as printed for readers: ``sides.`` and ``contingents.`` dropped.
+
+    ``sides.russia.contingents.north_korea.readiness_days`` reads ``russia.north_korea.readiness_days``
+    in every table and figure (calibration, sweeps, sensitivity).
+    """
+    return path.removeprefix("sides.").replace(".contingents.", ".")
+
+
 def dotted(path: Sequence[str | int]) -> str:
     """Return a path tuple as dotted text."""
     return ".".join(str(part) for part in path)
