@@ -151,12 +151,10 @@ def test_known_blocks_and_fields_come_out_with_units_and_ranges(
 def test_every_field_of_every_block_has_a_description(generated: Tables) -> None:
     empty = [f"{h}.{k}" for h, rows in generated.items() for k, row in rows.items() if not row["meaning"]]
     assert empty == []
-    # The schema's own blocks say it in the field itself. Observation (sim/scenario/observations.py)
-    # leaves a few fields to the JSON Schema's descriptions, which the reference then uses.
+    # Every block says it in the field itself, not only in the JSON Schema's extra descriptions.
     missing = [
         f"{model.__name__}.{name}"
         for model in schema_blocks()
-        if model.__module__ != "sim.scenario.observations"
         for name, info in model.model_fields.items()
         if not (info.description or "").strip()
     ]

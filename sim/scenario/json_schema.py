@@ -91,16 +91,6 @@ _DESCRIPTIONS: dict[str, dict[str, str]] = {
         "type": "square (p=0, q=1), linear (p=1, q=1), logarithmic (p=1, q=0), or general with "
         "own_exponent p and enemy_exponent q.",
     },
-    "Observation": {
-        "date": "Date of the reported figure (YYYY-MM-DD), between the scenario's start and end.",
-        "metric": "What was reported: area_km2 (held area, km2), sector_area_km2 (one sector's, km2; needs "
-        "sector), advance_m_per_day (the attacker's mean advance, metres a day), strength (a side's "
-        "personnel in theatre; needs side).",
-        "sd": "Standard deviation of the figure, in its unit (or give low and high).",
-        "low": "Lower end of a 95% range of the figure, in its unit (with high).",
-        "high": "Upper end of a 95% range of the figure, in its unit (with low).",
-        "source": "Where the figure comes from.",
-    },
     "Fixed": {"dist": "fixed: always the same value.", "value": "The value, in the field's unit."},
     "Uniform": {
         "dist": "uniform: every value between low and high equally likely.",

@@ -61,16 +61,32 @@ class Observation(Frozen):
     standard deviation ``sd`` or an interval ``low``-``high`` (read as a 95% range).
     """
 
-    date: Date
-    metric: Literal["area_km2", "sector_area_km2", "advance_m_per_day", "strength"] = "area_km2"
+    date: Date = Field(
+        description="Date of the reported figure (YYYY-MM-DD), between the scenario's start and end."
+    )
+    metric: Literal["area_km2", "sector_area_km2", "advance_m_per_day", "strength"] = Field(
+        "area_km2",
+        description="What was reported: area_km2 (held area, km2), sector_area_km2 (one sector's, km2; "
+        "needs sector), advance_m_per_day (the attacker's mean advance, metres a day), strength (a side's "
+        "personnel in theatre; needs side).",
+    )
     sector: Name | None = Field(None, description="The sector, for sector_area_km2 (or advance_m_per_day).")
     side: Name | None = Field(None, description="The side, for strength.")
     since: Date | None = Field(None, description="Start of the window of advance_m_per_day (default: start).")
     value: float = Field(ge=0, le=limits.OBSERVED, description="The reported figure (0 to 1e9).")
-    sd: float | None = Field(None, gt=0, le=limits.OBSERVED)
-    low: Observed | None = None
-    high: Observed | None = None
-    source: str = ""
+    sd: float | None = Field(
+        None,
+        gt=0,
+        le=limits.OBSERVED,
+        description="Standard deviation of the figure, in its unit (or give low and high).",
+    )
+    low: Observed | None = Field(
+        None, description="Lower end of a 95% range of the figure, in its unit (with high)."
+    )
+    high: Observed | None = Field(
+        None, description="Upper end of a 95% range of the figure, in its unit (with low)."
+    )
+    source: str = Field("", description="Where the figure comes from.")
 
     @model_validator(mode="after")
     def _complete(self) -> Observation:
