@@ -310,6 +310,22 @@ def test_other_thresholds_are_computed_from_the_daily_table(
     plt.close(figure)
 
 
+@pytest.mark.parametrize("command", ["plot", "report"])
+def test_a_threshold_at_or_above_the_start_area_is_refused_before_anything_is_drawn(
+    full_run: Path, command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Once a gap: --threshold 5000 on a 500 km2 scenario drew a flat zero line without a word."""
+    before = sorted((p.name, p.stat().st_mtime_ns) for p in full_run.rglob("*"))
+    result = sim_in_process(capsys, command, full_run, "--threshold", "500")
+    assert result.returncode == 2, result
+    assert result.stderr.strip() == (
+        f"error: {full_run}: --threshold: 500 km2 is not below the 500 km2 held at the start: every run "
+        "is below it from the first day"
+    )
+    assert sorted((p.name, p.stat().st_mtime_ns) for p in full_run.rglob("*")) == before
+    assert sim_in_process(capsys, command, full_run, "--threshold", "499").returncode == 0
+
+
 # ----------------------------------------------------------------------- reduced daily tables
 def test_daily_none_skips_daily_figures(none_run: Path, capsys: pytest.CaptureFixture[str]) -> None:
     result = sim_in_process(capsys, "plot", none_run)

@@ -241,6 +241,45 @@ def test_samples_scales_a_sweep_file_down_and_is_checked_like_the_file(tmp_path)
     assert "warning: The sensitivity indices have not converged" in result.stdout
 
 
+@pytest.mark.parametrize(
+    "outcome,message",
+    [
+        (
+            "final_are",
+            "error: --outcome: unknown outcome 'final_are'; did you mean 'final_area_km2'? (expected one of: "
+            "final_area_km2, area_km2_on_2024-10-01, area_km2_on_2024-10-15, area_km2_on_2024-11-01, "
+            "advance_m_per_day, day_below_400, day_below_250, day_below_100, casualties_blue, "
+            "casualties_red, withdrawn_by_<date>)",
+        ),
+        (
+            "withdrawn_by_2024-13-01",
+            "error: --outcome: 'withdrawn_by_2024-13-01': expected withdrawn_by_YYYY-MM-DD",
+        ),
+        (
+            "withdrawn_by_2030-01-01",
+            "error: --outcome: 'withdrawn_by_2030-01-01': the date is outside the scenario (2024-09-01 to "
+            "2024-11-01)",
+        ),
+    ],
+    ids=["typo", "bad-date", "outside"],
+)
+def test_an_unknown_outcome_is_refused_before_any_replication_runs(tmp_path, outcome, message):
+    """Once a gap: a misspelt --outcome was reported only after the whole Sobol' sweep had run."""
+    out = tmp_path / "out"
+    result = sim(
+        "sweep", str(SMALL), "--design", "sobol", "--vary", f"{ADVANCE}=0.5:1.5", "--outcome", outcome,
+        "--out", str(out),
+    )  # fmt: skip
+    assert result.returncode == 2 and result.stderr.strip() == message, result.stderr
+    assert "replications done" not in result.stderr and not out.exists()
+
+
+def test_advance_rate_is_a_sweep_outcome():
+    from sim.results.columns import check_summary_outcome
+
+    check_summary_outcome(load_scenario(SMALL), "advance_m_per_day")
+
+
 def test_sweep_file_with_a_typo_names_file_line_and_field(tmp_path):
     sweep = tmp_path / "s.yaml"
     sweep.write_text(f"scenario: {SMALL}\ndesign: grid\nrepications: 5\nvary:\n  {ADVANCE}: [1, 2]\n")

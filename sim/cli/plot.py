@@ -37,6 +37,23 @@ def _day(value: dt.datetime | None) -> dt.date | None:
     return value.date() if value is not None else None
 
 
+def _check_thresholds(folder: Path, thresholds: tuple[float, ...]) -> None:
+    """Refuse an area at or above the run's start area: every run is below it from day 0 (a flat line)."""
+    if not thresholds:
+        return
+    from sim.results.folder import open_folder
+
+    start = open_folder(folder).scenario.initial_area_km2
+    for threshold in thresholds:
+        if threshold >= start:
+            raise InputError(
+                f"{threshold:,g} km2 is not below the {start:,g} km2 held at the start: every run is "
+                "below it from the first day",
+                str(folder),
+                field="--threshold",
+            )
+
+
 @click.command()
 @click.argument("run_dir", metavar="RUN_DIR", type=click.Path(path_type=Path))
 @click.option(
@@ -67,6 +84,7 @@ def plot(run_dir: Path, fmt: str, at: dt.datetime | None, thresholds: tuple[floa
         for path in write_sweep_plots(run_dir, fmt):
             click.echo(str(path))
         return
+    _check_thresholds(run_dir, thresholds)
     result = write_plots(run_dir, fmt, _day(at), thresholds or None)
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
@@ -100,7 +118,10 @@ def report(
     browser with no server and no network. --at and --threshold apply to runs only.
     """
     from sim.plots.report import write_report
+    from sim.results.folder import folder_kind
 
+    if folder_kind(folder) == "run":
+        _check_thresholds(folder, thresholds)
     path, notes = write_report(folder, out_file, _day(at), thresholds or None)
     for note in notes:
         click.echo(f"note: {note}", err=True)

@@ -11,6 +11,7 @@ from sim.batch.runner import MAX_CHUNK_SIZE, MAX_REPLICATIONS
 from sim.cli.options import check_scheduler, executor_options, finish_batch_or_exit
 from sim.cli.progress import Progress
 from sim.errors import InputError
+from sim.results.columns import check_summary_outcome
 
 
 @click.command()
@@ -124,6 +125,8 @@ def sweep(
             )
         store, scenarios, spec = open_sweep(resume_dir)
         try:
+            for outcome in outcomes:
+                check_summary_outcome(scenarios[0], outcome)
             pool = make_executor(executor, workers, scheduler)
         except BaseException:
             store.release()
@@ -136,6 +139,9 @@ def sweep(
 
         set_overrides = [f"{path}={_yaml(value)}" for path, value in spec.set.items()] + list(overrides)
         base = load_scenario(scenario_path, set_overrides)
+        for outcome in spec.outcomes:
+            # Before any work: a misspelt outcome once surfaced only after the whole sweep had run.
+            check_summary_outcome(base, outcome)
         pool = make_executor(executor, workers, scheduler)
         try:
             directory = out_dir or default_sweep_folder(base, spec)

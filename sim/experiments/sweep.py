@@ -222,7 +222,7 @@ def outcome_per_point(directory: Path, scenario: Scenario, outcome: str) -> np.n
         known = [
             c
             for c in outcomes.column_names
-            if c.startswith(("final_", "area_km2_on_", "day_below_", "casualties_"))
+            if c.startswith(("final_", "area_km2_on_", "advance_m_per_day", "day_below_", "casualties_"))
         ]
         raise InputError(
             f"unknown outcome {outcome!r}; expected one of: {', '.join(known)}, withdrawn_by_<date>",

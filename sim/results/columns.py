@@ -6,8 +6,10 @@ Every reader and writer of a run folder takes column names from here, so they ca
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from typing import Literal
 
+from sim.errors import InputError
 from sim.scenario.schema import Scenario
 
 DailyMode = Literal["full", "total", "none"]
@@ -60,3 +62,48 @@ def observation_column(index: int, scenario: Scenario) -> str:
     obs = scenario.observations[index]
     where = f"_{obs.sector}" if obs.sector else f"_{obs.side}" if obs.side else ""
     return f"obs{index}_{obs.metric}{where}_{obs.date.isoformat()}"
+
+
+def summary_outcomes(scenario: Scenario) -> list[str]:
+    """Return the outcomes a sweep can be summarised by, as known before anything runs.
+
+    The outcome columns of the scenario's runs (final area, area on each kept date, advance rate, days
+    until below each threshold, casualties per side); ``withdrawn_by_<date>`` is computed from the
+    withdrawal day and checked by ``check_summary_outcome``.
+    """
+    return [
+        "final_area_km2",
+        *(area_column(date) for date in outcome_dates(scenario)),
+        "advance_m_per_day",
+        *(threshold_column(threshold) for threshold in outcome_thresholds(scenario)),
+        *(f"casualties_{side}" for side in scenario.sides),
+    ]
+
+
+def check_summary_outcome(scenario: Scenario, outcome: str, option: str = "--outcome") -> None:
+    """Refuse an outcome the scenario's runs will not have, before any replication runs.
+
+    Raises:
+        InputError: Naming the closest outcomes and listing every valid one.
+    """
+    if outcome.startswith("withdrawn_by_"):
+        text = outcome.removeprefix("withdrawn_by_")
+        try:
+            date = dt.date.fromisoformat(text)
+        except ValueError:
+            raise InputError(f"{outcome!r}: expected withdrawn_by_YYYY-MM-DD", field=option) from None
+        if not scenario.start <= date <= scenario.end:
+            raise InputError(
+                f"{outcome!r}: the date is outside the scenario ({scenario.start} to {scenario.end})",
+                field=option,
+            )
+        return
+    known = summary_outcomes(scenario)
+    if outcome in known:
+        return
+    close = difflib.get_close_matches(outcome, known, n=2)
+    hint = f"; did you mean {' or '.join(repr(name) for name in close)}?" if close else ""
+    raise InputError(
+        f"unknown outcome {outcome!r}{hint} (expected one of: {', '.join(known)}, withdrawn_by_<date>)",
+        field=option,
+    )
