@@ -395,3 +395,15 @@ def test_scenario_hash_is_the_hash_of_the_scenario(small_run: Run) -> None:
     manifest = json.loads((small_run.out / "manifest.json").read_text())
     canonical = json.dumps(manifest["scenario"], sort_keys=True, separators=(",", ":"))
     assert manifest["scenario_sha256"] == hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def test_starting_the_command_imports_no_heavy_library() -> None:
+    """Once a cost: every command, even ``sim check``, imported pyabc, pandas and scipy.stats at start-up
+    (3 s instead of 1 s); they are imported by the commands that use them."""
+    code = (
+        "import sys, sim.cli; "
+        "print(sorted(m for m in ('pyabc', 'pandas', 'scipy.stats', 'ema_workbench', 'distributed') "
+        "if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]", result.stdout

@@ -9,8 +9,7 @@ from typing import Any
 import click
 
 from sim.cli.options import check_scheduler, executor_options, set_option
-from sim.experiments.calibration.posterior import correlations, parameter_summary
-from sim.plots.calibration import short_label
+from sim.scenario.paths import short_path
 
 
 @click.command()
@@ -137,17 +136,20 @@ def format_summary(problem: Any, result: Any) -> str:
             f"{g.generation:>10} {g.epsilon:>10.4g} {g.acceptance_rate:>10.1%} "
             f"{g.effective_sample_size:>8.1f} {g.samples:>9,} {g.seconds:>9.1f}"
         )
+    # Here, not at the top: pyabc takes seconds to import, and every sim command imports this module.
+    from sim.experiments.calibration.posterior import correlations, parameter_summary
+
     header = f"{'parameter':<52} {'prior median (10% to 90%)':>30} {'posterior median (10% to 90%)':>32}"
     lines += ["", header]
     for path, s in parameter_summary(problem, result.posterior).items():
         prior = f"{s['prior_median']:.4g} ({s['prior_p10']:.4g} to {s['prior_p90']:.4g})"
         post = f"{s['posterior_median']:.4g} ({s['posterior_p10']:.4g} to {s['posterior_p90']:.4g})"
-        lines.append(f"{short_label(path):<52} {prior:>30} {post:>32}")
+        lines.append(f"{short_path(path):<52} {prior:>30} {post:>32}")
     pairs = correlations(problem, result.posterior)
     if pairs:
         strongest = max(pairs.items(), key=lambda item: abs(item[1]) if math.isfinite(item[1]) else -1.0)
         a, b = strongest[0].split(" | ")
         lines.append(
-            f"\nstrongest posterior correlation: {short_label(a)} ~ {short_label(b)}: {strongest[1]:+.2f}"
+            f"\nstrongest posterior correlation: {short_path(a)} ~ {short_path(b)}: {strongest[1]:+.2f}"
         )
     return "\n".join(lines)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import pandas as pd
 
-from sim.analysis.differences import value_text, verdict
+if TYPE_CHECKING:
+    import pandas as pd
 
 LABEL_WIDTH = 30
 HEADER = (
@@ -84,6 +84,9 @@ def _run_line(role: str, run: Any) -> str:
 
 
 def _row(row: dict[str, Any]) -> str:
+    # Here, not at the top: scipy.stats and pandas take most of a second, and every command imports this.
+    from sim.analysis.differences import value_text, verdict
+
     unit = row["unit"]
     interval = f"{value_text(row['low'], unit, True)} to {value_text(row['high'], unit, True)}"
     difference = value_text(row["difference"], unit, True) + (" pts" if unit == "share" else "")
