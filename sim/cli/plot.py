@@ -120,7 +120,7 @@ def report(
     from sim.plots.report import write_report
     from sim.results.folder import folder_kind
 
-    if folder_kind(folder) == "run":
+    if thresholds and folder_kind(folder) == "run":
         _check_thresholds(folder, thresholds)
     path, notes = write_report(folder, out_file, _day(at), thresholds or None)
     for note in notes:
