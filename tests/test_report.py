@@ -163,6 +163,19 @@ def backtest(root: Path, calibrated: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
+def comparison(root: Path, run: Path) -> Path:
+    """The run against a variant with deeper Russian advances, same seed and count (paired)."""
+    variant = root / "variant"
+    ok(
+        "run", root / "observed.yaml", "--set", f"{ADVANCE}=1.5", "-n", "30", "--seed", "0", "--out",
+        variant, "-q", "--no-plots", "--executor", "serial",
+    )  # fmt: skip
+    out = root / "comparison"
+    ok("compare", run, variant, "--out", out, "-q")
+    return out
+
+
+@pytest.fixture(scope="module")
 def report(run: Path) -> Path:
     return _report(run)
 
@@ -172,7 +185,7 @@ def page(report: Path) -> str:
     return report.read_text(encoding="utf-8")
 
 
-KINDS = ("run", "grid", "sobol", "calibration", "backtest")
+KINDS = ("run", "grid", "sobol", "calibration", "backtest", "comparison")
 
 
 @pytest.fixture(scope="module", params=KINDS)
