@@ -530,6 +530,17 @@ def test_files_outside_are_read_when_the_user_allows_it(
     load_scenario("s.yaml")
 
 
+@pytest.mark.parametrize("command", ["check", "run", "trace", "sweep", "calibrate", "backtest"])
+def test_every_command_that_loads_a_scenario_takes_the_flag(command: str) -> None:
+    """Once uneven: sweep and backtest had no --allow-outside-files (only the environment variable)."""
+    from click.testing import CliRunner
+
+    from sim.cli import cli
+
+    result = CliRunner().invoke(cli, [command, "--help"])
+    assert result.exit_code == 0 and "--allow-outside-files" in result.output
+
+
 def test_files_under_the_working_folder_or_above_the_extending_file_are_in_reach(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -8,13 +8,14 @@ from typing import Any
 
 import click
 
-from sim.cli.options import check_scheduler, executor_options
+from sim.cli.options import allow_outside_option, check_scheduler, executor_options
 from sim.cli.progress import Progress
 from sim.cli.text import score_table, summary_lines
 
 
 @click.command()
 @click.argument("scenario_file", metavar="SCENARIO")
+@allow_outside_option
 @click.option(
     "--origin",
     "origins",

@@ -17,7 +17,8 @@ def _date_option(function: Callable[..., Any]) -> Callable[..., Any]:
         "--at",
         type=click.DateTime(formats=["%Y-%m-%d"]),
         metavar="YYYY-MM-DD",
-        help="Date of the held-area distribution [default: the first observation, else the end date].",
+        help="Date of the held-area distribution [default: the kept date where runs differ most, an "
+        "observation date first].",
     )(function)
 
 
@@ -69,9 +70,10 @@ def _check_thresholds(folder: Path, thresholds: tuple[float, ...]) -> None:
 def plot(run_dir: Path, fmt: str, at: dt.datetime | None, thresholds: tuple[float, ...]) -> None:
     """Draw the figures of RUN_DIR (a folder made by sim run) into RUN_DIR/plots.
 
-    Fan chart of held area, survival of "not yet below X km2", distributions of held area and
-    crossing dates, withdrawal reasons, forces and losses, and held area per sector. Figures that
-    need a table the run did not keep (--daily total or none) are skipped with a note.
+    Fan chart of held area, survival of "not yet below X km2", the distribution of held area on one
+    date, each reported figure against the model, withdrawal reasons, forces and losses, and held area
+    per sector. Figures that need a table the run did not keep (--daily total or none) are skipped with
+    a note. Given a sweep folder, draws the sweep's figures.
     """
     from sim.plots.run import write_plots
     from sim.results.folder import folder_kind
@@ -105,14 +107,15 @@ def plot(run_dir: Path, fmt: str, at: dt.datetime | None, thresholds: tuple[floa
 def report(
     folder: Path, out_file: Path | None, at: dt.datetime | None, thresholds: tuple[float, ...]
 ) -> None:
-    """Write one self-contained HTML report of FOLDER: a run, a sweep, a calibration or a backtest.
+    """Write one self-contained HTML report of FOLDER: a run, sweep, calibration, backtest or comparison.
 
     A run: key points, figures, summary tables (reports outside the model's 95% band flagged),
     validation (after sim validate), scenario and manifest. A sweep: design, per-point summary,
     figures, sensitivity indices with their intervals and a convergence check, discovery boxes (after
     sim discover). A calibration: settings, generations, prior against posterior, figures, the
     posterior predictive against the observations, the calibrated scenario. A backtest: the
-    rolling-origin table, per-origin summaries and the figure.
+    rolling-origin table, per-origin summaries and the figure. A comparison (sim compare): the runs,
+    each variant's differences with their intervals and verdicts, and the figures.
 
     The file embeds everything (images as data URIs, no scripts, no links out), so it opens in any
     browser with no server and no network. --at and --threshold apply to runs only.

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from sim.batch.runner import MAX_CHUNK_SIZE, MAX_REPLICATIONS
-from sim.cli.options import check_scheduler, executor_options, finish_batch_or_exit
+from sim.cli.options import allow_outside_option, check_scheduler, executor_options, finish_batch_or_exit
 from sim.cli.progress import Progress
 from sim.errors import InputError
 from sim.results.columns import check_summary_outcome
@@ -65,6 +65,7 @@ from sim.results.columns import check_summary_outcome
     metavar="PATH=VALUE",
     help="Override a scenario field at every point. Repeatable.",
 )
+@allow_outside_option
 @click.option(
     "--outcome",
     "outcomes",

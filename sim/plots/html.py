@@ -12,6 +12,7 @@ import datetime as dt
 import functools
 import html
 import io
+import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -216,3 +217,18 @@ class Point:
 
     text: str
     warn: bool = False
+
+
+def read_json(path: Path, notes: list[str]) -> dict[str, Any] | None:
+    """Return a JSON file's object, or None with a note if it is missing or unreadable."""
+    if not path.is_file():
+        return None
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError):
+        notes.append(f"{path.name} is not valid JSON; left out")
+        return None
+    if not isinstance(document, dict):
+        notes.append(f"{path.name} does not hold a JSON object; left out")
+        return None
+    return document

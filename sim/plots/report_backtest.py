@@ -12,8 +12,7 @@ from typing import Any
 
 from sim.analysis.forecast import summarise_by_quantity
 from sim.errors import InputError
-from sim.plots.html import Point, Table, date_text, file_figure, number_text, pairs, render
-from sim.plots.report_run import read_json
+from sim.plots.html import Point, Table, date_text, file_figure, number_text, pairs, read_json, render
 from sim.plots.report_scores import (
     QUANTITY_HEADERS,
     outside_phrase,

@@ -24,12 +24,12 @@ from sim.plots.html import (
     number_text,
     pairs,
     png_data_uri,
+    read_json,
     render,
     share_text,
     unit_of,
 )
 from sim.plots.report_predictive import accepted_statistics, predictive_figure, predictive_table
-from sim.plots.report_run import read_json
 
 FIGURES = (
     ("calibration_marginals", "Prior and posterior of each calibrated input."),

@@ -15,8 +15,7 @@ import pyarrow.parquet as pq
 
 from sim.analysis.differences import value_text, verdict
 from sim.errors import InputError
-from sim.plots.html import Point, Table, file_figure, pairs, render
-from sim.plots.report_run import read_json
+from sim.plots.html import Point, Table, file_figure, pairs, read_json, render
 
 FIGURES = (
     (

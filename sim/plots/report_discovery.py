@@ -11,7 +11,7 @@ import csv
 from pathlib import Path
 from typing import Any
 
-from sim.plots.html import Table, file_figure, number_text, pairs, share_text
+from sim.plots.html import Table, file_figure, number_text, pairs, read_json, share_text
 
 FIGURES = (
     (
@@ -72,8 +72,6 @@ def _scores(path: Path, condition: str) -> Table | None:
 
 def discoveries(directory: Path, notes: list[str]) -> list[dict[str, Any]]:
     """Return what each discovery subfolder found: sentence, box statistics, limits, scores, figures."""
-    from sim.plots.report_run import read_json
-
     try:
         folders = sorted(
             (

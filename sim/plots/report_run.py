@@ -20,6 +20,7 @@ from sim.plots.html import (
     number_text,
     pairs,
     png_data_uri,
+    read_json,
     render,
     share_text,
     source_of,
@@ -53,21 +54,6 @@ MANIFEST_KEYS = (
     ("started", "started (UTC)"),
     ("finished", "finished (UTC)"),
 )
-
-
-def read_json(path: Path, notes: list[str]) -> dict[str, Any] | None:
-    """Return a JSON file's object, or None with a note if it is missing or unreadable."""
-    if not path.is_file():
-        return None
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError, UnicodeDecodeError):
-        notes.append(f"{path.name} is not valid JSON; left out")
-        return None
-    if not isinstance(document, dict):
-        notes.append(f"{path.name} does not hold a JSON object; left out")
-        return None
-    return document
 
 
 def _summary(run: RunFolder, notes: list[str]) -> dict[str, Any]:

@@ -23,12 +23,13 @@ from sim.plots.html import (
     number_text,
     pairs,
     png_data_uri,
+    read_json,
     render,
     share_text,
     yaml_text,
 )
 from sim.plots.report_discovery import discoveries
-from sim.plots.report_run import manifest_parts, read_json
+from sim.plots.report_run import manifest_parts
 from sim.plots.run import require_outcomes
 from sim.plots.sweep import indices_chart, main_effects, one_input, outcome_title, two_inputs
 from sim.results.columns import area_column, outcome_dates

@@ -3,10 +3,11 @@
 ``run_figures`` reads a run folder and yields its figures one at a time, so that only one is in
 memory; ``write_plots`` saves them into ``RUN_DIR/plots`` and ``sim report`` embeds them in HTML.
 
-Memory stays bounded for big runs: only the needed columns are read, a batch at a time, and the
-daily bands hold at most ``MAX_BAND_VALUES`` values per column (beyond that, an evenly spaced subset
-of replications; the figure says so). Survival, crossing and withdrawal figures use every run
-(``outcomes.parquet`` has one row per run).
+Memory stays bounded for big runs: only the needed columns are read, a row group at a time, and the
+daily bands (fan chart, forces, sectors) are drawn from at most ``MAX_BAND_RUNS`` (2,000) runs: beyond
+that, an evenly spaced, deterministic sample of replications, and the figure's title says so. Survival,
+distribution, observation and withdrawal figures use every run (``outcomes.parquet`` has one row per
+run, read a column at a time).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from sim.results.readers import (
     areas_on,
     crossing_days,
     daily_matrices,
-    numpy_of,
+    read_column,
     read_table,
     sector_matrices,
 )
@@ -152,18 +153,20 @@ def run_figures(
             "as an outcome only on the first of each month, observation dates and the end date",
         )
 
-    outcomes = read_table(directory, "outcomes", ["withdrawal_reason", "withdrawal_day"])
-    reasons = outcomes["withdrawal_reason"].to_pylist()
-    days = numpy_of(outcomes["withdrawal_day"].fill_null(np.nan))
     caption = "Each reported figure against the model's distribution of the same quantity on its date."
     if scenario.observations:
         samples = observation_samples(directory, scenario)
         yield FigureItem("observations", caption, observations_chart(scenario, samples, label))
+        del samples
     else:
         yield FigureItem("observations", caption, note="skipped: the scenario has no observations")
 
+    # The reasons stay an Arrow column (counted with pyarrow compute), never a Python list of every run.
+    reasons = read_table(directory, "outcomes", ["withdrawal_reason"])["withdrawal_reason"]
+    days = read_column(directory, "outcomes", "withdrawal_day")
     caption = "Which withdrawal rule fired in each run, and the share of runs withdrawing by date."
     yield FigureItem("withdrawal_reasons", caption, withdrawal_chart(scenario, reasons, days, label))
+    del reasons, days
 
     caption = "Strength in theatre and cumulative casualties of each side: median and middle 80% of runs."
     if has_daily:

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 import matplotlib.pyplot as plt
 import matplotlib.ticker as mticker
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from matplotlib.figure import Figure
 
 from sim.plots.style import (
@@ -37,16 +39,22 @@ from sim.scenario.schema import Scenario
 
 
 def withdrawal_chart(
-    scenario: Scenario, reasons: Sequence[str | None], withdrawal_days: np.ndarray, run_label: str
+    scenario: Scenario,
+    reasons: pa.Array | pa.ChunkedArray | Sequence[str | None],
+    withdrawal_days: np.ndarray,
+    run_label: str,
 ) -> Figure:
     """Return a bar chart of the rule that started each run's withdrawal, and the share withdrawn by date.
 
     Args:
         scenario: The run's scenario (which rules it has, dates).
-        reasons: Each run's ``withdrawal_reason`` (None: no withdrawal).
+        reasons: Each run's ``withdrawal_reason`` (None: no withdrawal), best as the Arrow column: it is
+            counted with pyarrow compute, never turned into a Python object per run.
         withdrawal_days: Each run's ``withdrawal_day`` (NaN: none).
         run_label: Names the run in the title.
     """
+    if not isinstance(reasons, pa.Array | pa.ChunkedArray):
+        reasons = pa.array(list(reasons), type=pa.string())
     count = len(reasons)
     rules = scenario.sides[scenario.holder].command.withdrawal
     names = [
@@ -54,9 +62,11 @@ def withdrawal_chart(
         for name, rule in RULES.items()
         if rules is not None and getattr(rules, next(iter(rule.fields))) is not None
     ]
-    names += sorted({r for r in reasons if r is not None and r not in names})
-    reason_array = np.array([r if r is not None else "" for r in reasons], dtype=object)
-    counts = [int(np.sum(reason_array == name)) for name in names] + [int(np.sum(reason_array == ""))]
+    names += sorted({r for r in pc.unique(reasons.drop_null()).to_pylist() if r not in names})
+    # Each run's rule as its position in ``names``, -1 where none started the withdrawal.
+    codes = pc.fill_null(pc.index_in(reasons, value_set=pa.array(names, type=pa.string())), -1)
+    code = np.asarray(codes.to_numpy(zero_copy_only=False))
+    counts = [int(np.sum(code == index)) for index in range(len(names))] + [int(np.sum(code == -1))]
     labels = [reason_label(n) for n in names] + ["no withdrawal\nby the end date"]
     palette = ["#d62728", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#bcbd22"]
     colours = [palette[i % len(palette)] for i in range(len(names))] + ["0.65"]
@@ -76,8 +86,8 @@ def withdrawal_chart(
     grid = np.arange(scenario.horizon_days + 1)
     dates = day_dates(scenario, grid.size)
     layers = []
-    for name in names:
-        began = np.sort(days[(reason_array == name) & ~np.isnan(days)])
+    for index in range(len(names)):
+        began = np.sort(days[(code == index) & ~np.isnan(days)])
         layers.append(np.searchsorted(began, grid, side="right") / max(count, 1))
     if layers:
         cumulative.stackplot(

@@ -23,7 +23,7 @@ from sim.plots.style import (
     style_time_axis,
 )
 from sim.results.folder import RunFolder
-from sim.results.readers import area_matrix, read_table, table_path
+from sim.results.readers import area_matrix, column_names, count_rows, read_column, table_path
 from sim.scenario.schema import Scenario
 
 BAND_COLOURS = dict(BANDS)
@@ -32,28 +32,31 @@ BAND_COLOURS = dict(BANDS)
 def _fan(run: RunFolder) -> tuple[np.ndarray, np.ndarray, str]:
     """Return the dates and a (runs, dates) array of held area for the fan chart, and where from.
 
-    Every day from daily.parquet when there is one, else the dated outcome columns.
+    Every day from daily.parquet when there is one (from at most ``MAX_BAND_RUNS`` evenly spaced runs),
+    else the dated outcome columns.
     """
     scenario = run.scenario
     if table_path(run.directory, "daily") is not None:
         days = scenario.horizon_days + 1
         matrix = area_matrix(run.directory, days)
         dates = np.datetime64(scenario.start, "D") + np.arange(days).astype("timedelta64[D]")
-        return dates, matrix, "every day"
-    table = read_table(run.directory, "outcomes")
+        total = count_rows(run.directory, "outcomes")
+        basis = "every day"
+        if len(matrix) < total:
+            basis += f"; bands from {len(matrix):,} evenly spaced runs of {total:,}"
+        return dates, matrix, basis
     dated: dict[dt.date, str] = {}
-    for column in table.column_names:
+    names = column_names(run.directory, "outcomes")
+    for column in names:
         if column.startswith("area_km2_on_"):
             try:
                 dated[dt.date.fromisoformat(column.removeprefix("area_km2_on_"))] = column
             except ValueError:
                 continue
-    if "final_area_km2" in table.column_names:
+    if "final_area_km2" in names:
         dated.setdefault(scenario.end, "final_area_km2")
     order = sorted(dated)
-    matrix = np.column_stack(
-        [table[dated[date]].to_numpy(zero_copy_only=False).astype(float) for date in order]
-    )
+    matrix = np.column_stack([read_column(run.directory, "outcomes", dated[date]) for date in order])
     dates = np.array([np.datetime64(date, "D") for date in order])
     return dates, matrix, "dates kept in outcomes.parquet only"
 
@@ -86,7 +89,7 @@ def validation_chart(
     scenario = run.scenario
     dates, matrix, basis = _fan(run)
     figure, axis = plt.subplots(figsize=(12.5, 6.4), layout="constrained")
-    marker = "" if basis == "every day" else "o"
+    marker = "" if basis.startswith("every day") else "o"
     for level in sorted(LEVELS, reverse=True):
         low, high = np.nanquantile(matrix, [(1 - level) / 2, (1 + level) / 2], axis=0)
         axis.fill_between(
