@@ -268,6 +268,23 @@ def test_resume_after_the_samples_file_changed_is_refused_naming_it(capsys, monk
     assert sorted((p.name, p.read_bytes()) for p in (out / "parts").iterdir()) == before
 
 
+def test_a_folder_whose_samples_file_is_gone_says_so(capsys, tmp_path) -> None:
+    """Once unclear: the folder 'did not validate' because advance_km 'should be a valid number'."""
+    samples = tmp_path / "samples.csv"
+    samples.write_text("advance\n0.5\n0.9\n")
+    out = tmp_path / "run"
+    setting = f"sides.red.attack.advance_km={{dist: empirical, file: {samples}, column: advance}}"
+    assert sim_in_process(capsys, *_options(out, "--set", setting, "--allow-outside-files")).returncode == 0
+    samples.rename(tmp_path / "moved.csv")
+    result = sim_in_process(capsys, "plot", out)
+    assert result.returncode == 2
+    assert _one_line(result.stderr) == (
+        f"error: {out / 'manifest.json'}: the scenario in manifest.json does not validate: "
+        f"sides.red.attack.advance_km: no such file '{samples}' (a samples file the run read: put it back "
+        "where it was to reopen the folder)"
+    )
+
+
 # ---------------------------------------------------------------------------- 4. bounds
 def _limited(*args: str | Path) -> subprocess.CompletedProcess:
     """Run ``sim`` in a subprocess limited to 4 GB of memory, so that a failure cannot take the machine."""

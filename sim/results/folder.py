@@ -90,6 +90,32 @@ def folder_kind(directory: Path) -> FolderKind:
     return "sweep" if kind == "sweep" else "run"
 
 
+def _invalid_scenario(error: ValidationError) -> str:
+    """Say why a manifest's scenario no longer validates, naming the field in a scenario's own terms.
+
+    Of a union's alternatives (a number or each kind of distribution), the one that says something
+    (a missing samples file, a bound) is chosen over "Input should be a valid number".
+    """
+    problems = error.errors(include_url=False)
+    chosen = next((p for p in problems if p["msg"].startswith("Value error, ")), problems[0])
+    # Drop the union's branch names (``float``, ``tagged-union[...]``, ``empirical``) from the path.
+    parts = [str(part) for part in chosen["loc"]]
+    while parts and (not parts[-1].replace("_", "").isalnum() or parts[-1] in _BRANCHES):
+        parts.pop()
+    where = ".".join(parts)
+    message = chosen["msg"].removeprefix("Value error, ")
+    hint = ""
+    if message.startswith("no such file"):
+        hint = " (a samples file the run read: put it back where it was to reopen the folder)"
+    fields = {".".join(str(part) for part in p["loc"][: len(parts)]) for p in problems}
+    more = f" (and {len(fields) - 1} more fields)" if len(fields) > 1 else ""
+    return f"the scenario in manifest.json does not validate: {where}: {message}{hint}{more}"
+
+
+_BRANCHES = {"float", "int", "str", "bool", "fixed", "uniform", "normal", "lognormal", "triangular", "beta"}
+_BRANCHES |= {"choice", "empirical"}
+
+
 def open_folder(directory: Path, purpose: Purpose = "read", kind: FolderKind = "run") -> RunFolder:
     """Open a folder that ``sim run`` (or ``sim sweep``) wrote.
 
@@ -117,12 +143,7 @@ def open_folder(directory: Path, purpose: Purpose = "read", kind: FolderKind = "
     try:
         scenario = Scenario.model_validate(manifest.scenario)
     except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        where = ".".join(str(part) for part in first["loc"])
-        more = f" (and {exc.error_count() - 1} more problems)" if exc.error_count() > 1 else ""
-        raise InputError(
-            f"the scenario in manifest.json does not validate: {where}: {first['msg']}{more}", str(path)
-        ) from None
+        raise InputError(_invalid_scenario(exc), str(path)) from None
     notes: list[str] = []
     status = manifest.status
     if purpose == "resume" and status == "complete":
