@@ -29,7 +29,7 @@ from sim.batch.runner import BatchResult
 from sim.errors import InputError
 from sim.experiments.design import SweepSpec, parse_vary
 from sim.experiments.runs import automatic_chunk_size, default_run_folder, run_batch, start_run
-from sim.experiments.sweep import default_sweep_folder, run_sweep, start_sweep
+from sim.experiments.sweep import default_sweep_folder, finish_sweep, run_sweep, start_sweep
 from sim.results.columns import DailyMode
 from sim.results.folder import folder_kind, open_folder
 from sim.results.readers import read_table, table_path
@@ -190,8 +190,12 @@ def sweep(
     workers: int | None = None,
     scheduler: str | None = None,
     chunk: int | None = None,
+    plots: bool = False,
 ) -> Folder:
     """Run a scenario at every point of a design (``sim sweep``) and return the sweep folder.
+
+    Like the command, it writes ``summary.json`` and, for Sobol' and Morris designs, the sensitivity
+    indices (``sensitivity.json``/``.csv``; also in ``Folder.summary["indices"]``).
 
     Args:
         scenario: A scenario or the path of its YAML.
@@ -208,6 +212,7 @@ def sweep(
         workers: Worker processes.
         scheduler: A Dask scheduler address.
         chunk: Replications per task.
+        plots: Draw the sweep's figures into ``out/plots``.
     """
     loaded = scenario if isinstance(scenario, Scenario) else load(scenario)
     parsed: dict[str, Any] = {}
@@ -232,7 +237,13 @@ def sweep(
         raise
     result = run_sweep(store, scenarios, pool)
     _finished(result, "sweep")
-    return Folder(directory, loaded, result.seconds)
+    finished = finish_sweep(directory, loaded, spec)
+    if plots:
+        from sim.plots.sweep import write_sweep_plots
+
+        write_sweep_plots(directory, "png")
+    summary = json.loads((directory / "summary.json").read_text(encoding="utf-8"))
+    return Folder(directory, loaded, result.seconds, {**summary, "indices": finished.indices})
 
 
 def open(path: str | Path) -> Folder:  # noqa: A001

@@ -64,3 +64,17 @@ def test_open_refuses_a_folder_that_is_not_a_result(tmp_path: Path) -> None:
     """Opening an empty folder is bad input, not a traceback."""
     with pytest.raises(InputError):
         api.open(tmp_path)
+
+
+def test_a_sobol_sweep_through_the_api_writes_what_the_command_writes(tmp_path: Path) -> None:
+    """Once a gap: api.sweep wrote no summary.json and no sensitivity indices (only the command did)."""
+    pytest.importorskip("SALib")
+    scenario = REPO / "tests" / "scenarios" / "small.yaml"
+    vary = {"sides.red.attack.advance_km": {"low": 0.5, "high": 1.5}, "engagement.fortified_at": "5:10"}
+    sweep = api.sweep(
+        scenario, vary, design="sobol", samples=2, replications=2, out=tmp_path / "s", executor="serial"
+    )
+    assert (sweep.path / "summary.json").is_file() and (sweep.path / "sensitivity.json").is_file()
+    assert sweep.summary["design"] == "sobol" and sweep.summary["points"] == 2 * (2 + 2)
+    indices = sweep.summary["indices"]["final_area_km2"]
+    assert {row["input"] for row in indices} == set(vary)

@@ -249,9 +249,8 @@ def _report(directory: Path, scenario: Any, spec: Any, outcomes: list[str], plot
 
     from sim.analysis.discovery import short_names
     from sim.experiments import sensitivity
-    from sim.experiments.sweep import default_outcomes, outcome_per_point
+    from sim.experiments.sweep import finish_sweep
     from sim.results.columns import area_column, outcome_dates
-    from sim.results.store import write_json
 
     points = pq.read_table(directory / "points.parquet").to_pydict()
     summary = pq.read_table(directory / "point_summary.parquet").to_pydict()
@@ -274,24 +273,11 @@ def _report(directory: Path, scenario: Any, spec: Any, outcomes: list[str], plot
         )
     if shown < len(points["point"]):
         click.echo(f"... {len(points['point']) - shown} more points in {directory / 'point_summary.parquet'}")
-    record: dict[str, Any] = {"points": len(points["point"]), "varied": varied, "design": spec.design}
-    if spec.design in ("sobol", "morris"):
-        import numpy as np
-
-        design = np.column_stack([points[p] for p in varied])
-        chosen = outcomes or default_outcomes(scenario)
-        results = {
-            outcome: sensitivity.indices(
-                spec, design, outcome_per_point(directory, scenario, outcome), spec.seed
-            )
-            for outcome in chosen
-        }
-        written = sensitivity.save(directory, results)
-        click.echo(sensitivity.format_table(results, samples=spec.samples))
-        record["sensitivity_outcomes"] = chosen
+    finished = finish_sweep(directory, scenario, spec, outcomes)
+    if finished.indices:
+        click.echo(sensitivity.format_table(finished.indices, samples=spec.samples))
         if not quiet:
-            click.echo("indices: " + ", ".join(str(p) for p in written), err=True)
-    write_json(directory / "summary.json", record)
+            click.echo("indices: " + ", ".join(str(p) for p in finished.written[:-1]), err=True)
     if plots:
         from sim.plots.sweep import write_sweep_plots
 

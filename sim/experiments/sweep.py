@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ from sim.results.columns import DailyMode, area_column, outcome_dates, outcome_t
 from sim.results.folder import open_folder
 from sim.results.manifest import new_manifest, scenario_document, scenario_hash
 from sim.results.readers import read_table
-from sim.results.store import RunStore, write_table
+from sim.results.store import RunStore, write_json, write_table
 from sim.scenario.loader import validate
 from sim.scenario.paths import set_path
 from sim.scenario.schema import Scenario
@@ -244,3 +245,50 @@ def default_outcomes(scenario: Scenario) -> list[str]:
     date = dates[0] if dates else kept[-1]
     half = threshold_column(scenario.initial_area_km2 / 2.0)
     return ["final_area_km2", area_column(date), half, f"withdrawn_by_{scenario.end.isoformat()}"]
+
+
+@dataclass(frozen=True)
+class SweepFinish:
+    """What finishing a sweep computed and wrote.
+
+    Attributes:
+        indices: Sensitivity indices by outcome (Sobol' and Morris designs; empty for grid and LHS).
+        written: The files written (``sensitivity.json``/``.csv`` and ``summary.json``).
+    """
+
+    indices: dict[str, list[dict[str, Any]]]
+    written: list[Path]
+
+
+def finish_sweep(
+    directory: Path, scenario: Scenario, spec: SweepSpec, outcomes: Sequence[str] = ()
+) -> SweepFinish:
+    """Compute a finished sweep's sensitivity indices (Sobol', Morris) and write them and ``summary.json``.
+
+    Args:
+        directory: The sweep folder, every chunk done.
+        scenario: The base scenario.
+        spec: The sweep's design.
+        outcomes: Outcomes for the indices [default: the spec's, else ``default_outcomes``].
+    """
+    from sim.experiments import sensitivity
+
+    points = pq.read_table(directory / "points.parquet").to_pydict()
+    varied = list(spec.vary)
+    record: dict[str, Any] = {"points": len(points["point"]), "varied": varied, "design": spec.design}
+    indices: dict[str, list[dict[str, Any]]] = {}
+    written: list[Path] = []
+    if spec.design in ("sobol", "morris"):
+        design = np.column_stack([points[p] for p in varied])
+        chosen = list(outcomes) or list(spec.outcomes) or default_outcomes(scenario)
+        indices = {
+            outcome: sensitivity.indices(
+                spec, design, outcome_per_point(directory, scenario, outcome), spec.seed
+            )
+            for outcome in chosen
+        }
+        written += sensitivity.save(directory, indices)
+        record["sensitivity_outcomes"] = chosen
+    write_json(directory / "summary.json", record)
+    written.append(directory / "summary.json")
+    return SweepFinish(indices, written)
