@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
 import pyarrow.compute as pc
 
 from sim.results.columns import (
@@ -18,7 +17,7 @@ from sim.results.columns import (
     outcome_thresholds,
     threshold_column,
 )
-from sim.results.readers import read_table
+from sim.results.readers import column_names, count_rows, read_column, scan
 from sim.scenario.schema import Scenario
 from sim.scenario.units import METRIC_UNITS
 
@@ -40,20 +39,31 @@ def median_crossing_day(days: np.ndarray) -> float | None:
 
 
 class _Columns:
-    """A table's numeric columns as float arrays, converted once each, on first use."""
+    """A table's numeric columns as float arrays (nulls as NaN), each read from disk only when asked for.
 
-    def __init__(self, table: pa.Table) -> None:
+    Nothing is kept: a column is read a row group at a time, used and dropped, so memory holds one or
+    two columns of the outcomes table, not all of them (46 columns of 1,000,000 runs would be 370 MB).
+    """
+
+    def __init__(self, run: Path, table: str) -> None:
+        self._run = run
         self._table = table
-        self._cache: dict[str, np.ndarray] = {}
+        self._names = set(column_names(run, table))
 
     def get(self, name: str, default: Any = None) -> np.ndarray | Any:
-        return self[name] if name in self._table.column_names else default
+        return self[name] if name in self._names else default
 
     def __getitem__(self, name: str) -> np.ndarray:
-        if name not in self._cache:
-            column = self._table[name]
-            self._cache[name] = column.to_numpy(zero_copy_only=False).astype(float)
-        return self._cache[name]
+        return read_column(self._run, self._table, name)
+
+
+def _reason_counts(run: Path) -> dict[str, int]:
+    """Return how many runs each withdrawal rule started, counted a row group at a time."""
+    counts: dict[str, int] = {}
+    for batch in scan(run, "outcomes", ["withdrawal_reason"]):
+        for item in pc.value_counts(batch.column(0).drop_null()).to_pylist():
+            counts[item["values"]] = counts.get(item["values"], 0) + int(item["counts"])
+    return dict(sorted(counts.items()))
 
 
 def summarize(run: Path, scenario: Scenario) -> dict[str, Any]:
@@ -66,10 +76,9 @@ def summarize(run: Path, scenario: Scenario) -> dict[str, Any]:
     Returns:
         A JSON-ready summary.
     """
-    table = read_table(run, "outcomes")
-    count = table.num_rows
-    # Columns as float arrays (nulls as NaN), not Python lists: memory stays small for huge runs.
-    outcomes = _Columns(table)
+    count = count_rows(run, "outcomes")
+    # One column at a time, as float arrays (nulls as NaN): memory stays small for huge runs.
+    outcomes = _Columns(run, "outcomes")
     withdrawal = outcomes["withdrawal_day"]
     by_month = []
     for date in month_starts(scenario.start, scenario.end):
@@ -126,8 +135,7 @@ def summarize(run: Path, scenario: Scenario) -> dict[str, Any]:
                 }
             )
 
-    counted = pc.value_counts(table["withdrawal_reason"].drop_null()).to_pylist()
-    reasons = {item["values"]: int(item["counts"]) for item in sorted(counted, key=lambda i: i["values"])}
+    reasons = _reason_counts(run)
     final = outcomes["final_area_km2"]
     casualties = {
         side: float(np.median(outcomes[f"casualties_{side}"])) if count else 0.0 for side in scenario.sides

@@ -26,7 +26,7 @@ from sim.plots.style import (
     suptitle,
 )
 from sim.results.columns import observation_column
-from sim.results.readers import numpy_of, read_table
+from sim.results.readers import read_column
 from sim.scenario.schema import Observation, Scenario
 from sim.scenario.units import METRIC_UNITS, printed
 
@@ -44,10 +44,12 @@ def observation_title(observation: Observation) -> str:
 
 
 def observation_samples(run: Path, scenario: Scenario) -> dict[int, np.ndarray]:
-    """Return every run's value of each observation (its outcome column), by observation index."""
+    """Return every run's value of each observation (its outcome column), by observation index.
+
+    Each column is read on its own, a row group at a time (nulls as NaN).
+    """
     columns = [observation_column(i, scenario) for i in range(len(scenario.observations))]
-    table = read_table(run, "outcomes", columns)
-    return {i: numpy_of(table[column]).astype(float) for i, column in enumerate(columns)}
+    return {i: read_column(run, "outcomes", column) for i, column in enumerate(columns)}
 
 
 def observations_chart(scenario: Scenario, samples: dict[int, np.ndarray], run_label: str) -> Figure:

@@ -1,9 +1,15 @@
-"""Reading a run folder's tables (a merged file, or a folder of parts, read as one table)."""
+"""Reading a run folder's tables (a merged file, or a folder of parts, read as one table).
+
+Memory does not grow with the replication count: tables are scanned a row group at a time without
+Parquet's whole-column pre-buffering or read-ahead (``scan``), columns are read one at a time
+(``read_column``), and the daily bands come from a bounded, evenly spaced sample of at most
+``MAX_BAND_RUNS`` runs (``band_sample``), the same sample every time for the same run.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,11 +22,17 @@ import pyarrow.dataset as ds
 from sim.errors import InputError
 from sim.results.columns import area_column, threshold_column
 from sim.results.manifest import read_manifest_data
-from sim.results.store import file_sha256
+from sim.results.store import ROW_GROUP_ROWS, file_sha256
 from sim.scenario.schema import Scenario
 
+MAX_BAND_RUNS = 2_000
+"""Most runs the daily bands (fan chart, forces, sectors) are drawn from; beyond it, an even sample."""
 MAX_BAND_VALUES = 12_000_000
-"""Most daily values held in memory per column for the bands (12 million float32 values: 48 MB)."""
+"""Most daily values held in memory per figure for the bands (12 million float32 values: 48 MB)."""
+SCAN_OPTIONS = ds.ParquetFragmentScanOptions(pre_buffer=False)
+"""Parquet is read a column chunk at a time as it is decoded: ``pre_buffer=True`` (pyarrow's default)
+buffers every requested column chunk of a file before decoding, which for a big merged table is most of it."""
+PARQUET = ds.ParquetFileFormat(default_fragment_scan_options=SCAN_OPTIONS)
 
 
 def table_path(run: Path, name: str) -> Path | None:
@@ -86,12 +98,67 @@ def _dataset(run: Path, name: str) -> ds.Dataset:
     if path is None:
         raise InputError(f"the run has no {name} table (was it run with --daily none?)", str(run))
     if path.is_dir():
-        return ds.dataset(checked_parts(run, name), format="parquet")
-    return ds.dataset(path, format="parquet")
+        return ds.dataset(checked_parts(run, name), format=PARQUET)
+    return ds.dataset(path, format=PARQUET)
+
+
+def scan(run: Path, name: str, columns: Sequence[str], filter: Any = None) -> Iterator[pa.RecordBatch]:
+    """Yield some columns of one of a run's tables a row group at a time, in file and row order.
+
+    Nothing is read ahead and nothing is pre-buffered, so memory holds one row group of these columns
+    however long the table is; at the end, Arrow's allocator gives its freed pages back to the system,
+    so that what one figure read does not stay resident under the next.
+
+    Raises:
+        InputError: If the run has no such table.
+    """
+    yield from _dataset(run, name).to_batches(
+        columns=list(columns),
+        filter=filter,
+        batch_size=ROW_GROUP_ROWS,
+        batch_readahead=0,
+        fragment_readahead=0,
+        fragment_scan_options=SCAN_OPTIONS,
+        use_threads=False,
+    )
+    pa.default_memory_pool().release_unused()
+
+
+def count_rows(run: Path, name: str) -> int:
+    """Return how many rows one of a run's tables has (from the Parquet footers, reading no data).
+
+    Raises:
+        InputError: If the run has no such table.
+    """
+    return int(_dataset(run, name).count_rows())
+
+
+def column_names(run: Path, name: str) -> list[str]:
+    """Return the columns of one of a run's tables.
+
+    Raises:
+        InputError: If the run has no such table.
+    """
+    return list(_dataset(run, name).schema.names)
+
+
+def read_column(run: Path, name: str, column: str, filter: Any = None) -> np.ndarray:
+    """Return one column of a run's table as a float array (nulls as NaN), read a row group at a time.
+
+    Raises:
+        InputError: If the run has no such table.
+    """
+    pieces = [
+        numpy_of(batch.column(0).cast(pa.float64()).fill_null(np.nan))
+        for batch in scan(run, name, [column], filter)
+    ]
+    return np.concatenate(pieces) if pieces else np.zeros(0)
 
 
 def read_table(run: Path, name: str, columns: Sequence[str] | None = None, filter: Any = None) -> pa.Table:
-    """Read one of a run's tables, optionally only some columns and rows.
+    """Read one of a run's tables, optionally only some columns and rows, as one table in memory.
+
+    For big runs, read only the columns needed, or use ``scan`` or ``read_column``.
 
     Raises:
         InputError: If the run has no such table.
@@ -99,21 +166,48 @@ def read_table(run: Path, name: str, columns: Sequence[str] | None = None, filte
     return _dataset(run, name).to_table(columns=list(columns) if columns else None, filter=filter)
 
 
-def area_matrix(run: Path, days: int, column: str = "area_km2") -> np.ndarray:
-    """Return a (replications, days) array of a daily column, rows in replication order.
+def area_matrix(
+    run: Path, days: int, column: str = "area_km2", max_runs: int | None = MAX_BAND_RUNS
+) -> np.ndarray:
+    """Return a (runs, days) array of a daily column, rows in replication order.
 
-    The table is read a batch at a time, so memory holds the matrix and one batch, not the
-    whole table with its replication and day columns.
+    The table is scanned a row group at a time, so memory holds the matrix and one row group.
+
+    Args:
+        run: The run folder.
+        days: Recorded days.
+        column: The daily column.
+        max_runs: At most this many runs (an evenly spaced sample, ``band_sample``); None for all.
     """
-    dataset = _dataset(run, "daily")
-    replications = np.unique(
-        dataset.to_table(columns=["replication"], filter=ds.field("day") == 0)["replication"]
-    )
-    out = np.full((replications.size, days), np.nan)
-    for batch in dataset.to_batches(columns=["replication", "day", column]):
-        rows = np.searchsorted(replications, batch.column(0).to_numpy())
-        out[rows, batch.column(1).to_numpy()] = batch.column(2).to_numpy()
+    everyone = first_day_replications(run, "daily")
+    chosen = everyone if max_runs is None else band_sample(everyone, max_runs)
+    out = np.full((chosen.size, days), np.nan)
+    for batch in scan(run, "daily", ["replication", "day", column]):
+        rows, keep = _rows(chosen, numpy_of(batch.column(0)))
+        day = numpy_of(batch.column(1))
+        keep &= day < days
+        out[rows[keep], day[keep]] = numpy_of(batch.column(2))[keep]
     return out
+
+
+def first_day_replications(run: Path, name: str, sector: str | None = None) -> np.ndarray:
+    """Return, sorted, the replications a daily table (``daily`` or ``sectors``) holds.
+
+    The table is read a row group at a time (two small columns).
+
+    Args:
+        run: The run folder.
+        name: ``daily`` or ``sectors``.
+        sector: For ``sectors``, the sector whose rows are counted.
+    """
+    columns = ["replication", "day", *(["sector"] if sector is not None else [])]
+    found: list[np.ndarray] = []
+    for batch in scan(run, name, columns):
+        first = numpy_of(batch.column(1)) == 0
+        if sector is not None:
+            first &= numpy_of(pc.fill_null(pc.equal(batch.column(2), sector), False))
+        found.append(numpy_of(batch.column(0))[first])
+    return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
 
 
 def numpy_of(array: pa.Array | pa.ChunkedArray) -> np.ndarray:
@@ -121,11 +215,22 @@ def numpy_of(array: pa.Array | pa.ChunkedArray) -> np.ndarray:
     return array.to_numpy(zero_copy_only=False)
 
 
-def _evenly(replications: np.ndarray, limit: int) -> np.ndarray:
-    """Return all replications, or ``limit`` of them evenly spaced by index."""
+def band_sample(replications: np.ndarray, limit: int) -> np.ndarray:
+    """Return all replications, or at most ``limit`` of them evenly spaced by index (first and last kept).
+
+    The sample depends only on the replications and the limit, never on a random draw: the same run
+    always gives the same figure.
+    """
     if replications.size <= limit:
         return replications
     return replications[np.unique(np.linspace(0, replications.size - 1, max(limit, 1)).round().astype(int))]
+
+
+def band_limit(
+    days: int, columns: int, max_values: int = MAX_BAND_VALUES, max_runs: int = MAX_BAND_RUNS
+) -> int:
+    """Return how many runs the bands of ``columns`` daily columns may use: ``max_runs``, fewer if long."""
+    return max(1, min(max_runs, max_values // (max(days, 1) * max(columns, 1))))
 
 
 @dataclass
@@ -149,21 +254,25 @@ class Matrices:
 
 
 def daily_matrices(
-    run: Path, columns: Sequence[str], days: int, max_values: int = MAX_BAND_VALUES
+    run: Path,
+    columns: Sequence[str],
+    days: int,
+    max_values: int = MAX_BAND_VALUES,
+    max_runs: int = MAX_BAND_RUNS,
 ) -> Matrices:
-    """Read daily columns of ``daily.parquet`` into (runs, days) arrays, a batch at a time.
+    """Read daily columns of ``daily.parquet`` into (runs, days) arrays, a row group at a time.
 
     Args:
         run: The run folder.
         columns: Columns of the daily table.
         days: Recorded days.
         max_values: At most this many values in all; beyond it, an evenly spaced subset of runs.
+        max_runs: At most this many runs; beyond it, an evenly spaced subset (``band_sample``).
     """
-    dataset = _dataset(run, "daily")
-    everyone = np.unique(numpy_of(dataset.to_table(columns=["replication"], filter=ds.field("day") == 0)[0]))
-    chosen = _evenly(everyone, max_values // (days * max(len(columns), 1)))
+    everyone = first_day_replications(run, "daily")
+    chosen = band_sample(everyone, band_limit(days, len(columns), max_values, max_runs))
     out = {column: np.full((chosen.size, days), np.nan, dtype=np.float32) for column in columns}
-    for batch in dataset.to_batches(columns=["replication", "day", *columns]):
+    for batch in scan(run, "daily", ["replication", "day", *columns]):
         rows, keep = _rows(chosen, numpy_of(batch.column(0)))
         day = numpy_of(batch.column(1))
         keep &= day < days
@@ -173,16 +282,26 @@ def daily_matrices(
 
 
 def sector_matrices(
-    run: Path, sectors: Sequence[str], days: int, max_values: int = MAX_BAND_VALUES
+    run: Path,
+    sectors: Sequence[str],
+    days: int,
+    max_values: int = MAX_BAND_VALUES,
+    max_runs: int = MAX_BAND_RUNS,
 ) -> Matrices:
-    """Read ``sectors.parquet`` into one (runs, days) array of held area per sector, a batch at a time."""
-    dataset = _dataset(run, "sectors")
-    first = (ds.field("day") == 0) & (ds.field("sector") == sectors[0])
-    everyone = np.unique(numpy_of(dataset.to_table(columns=["replication"], filter=first)[0]))
-    chosen = _evenly(everyone, max_values // (days * max(len(sectors), 1)))
+    """Read ``sectors.parquet`` into one (runs, days) array of held area per sector, a row group at a time.
+
+    Args:
+        run: The run folder.
+        sectors: The sectors.
+        days: Recorded days.
+        max_values: At most this many values in all; beyond it, an evenly spaced subset of runs.
+        max_runs: At most this many runs; beyond it, an evenly spaced subset (``band_sample``).
+    """
+    everyone = first_day_replications(run, "sectors", sectors[0])
+    chosen = band_sample(everyone, band_limit(days, len(sectors), max_values, max_runs))
     out = {name: np.full((chosen.size, days), np.nan, dtype=np.float32) for name in sectors}
     names = pa.array(list(sectors), type=pa.string())
-    for batch in dataset.to_batches(columns=["replication", "day", "sector", "area_km2"]):
+    for batch in scan(run, "sectors", ["replication", "day", "sector", "area_km2"]):
         rows, keep = _rows(chosen, numpy_of(batch.column(0)))
         day = numpy_of(batch.column(1))
         which = numpy_of(pc.fill_null(pc.index_in(batch.column(2), value_set=names), -1))
@@ -210,22 +329,21 @@ def crossing_days(
     The scenario's own thresholds come from ``outcomes.parquet``; any other is computed from
     ``daily.parquet``, a batch at a time, if the run has one.
     """
-    outcomes = _dataset(run, "outcomes")
-    present = set(outcomes.schema.names)
+    present = set(column_names(run, "outcomes"))
     stored = {t: threshold_column(t) for t in thresholds if threshold_column(t) in present}
-    table = outcomes.to_table(columns=["replication", *dict.fromkeys(stored.values())])
-    replications = numpy_of(table["replication"])
+    replications = np.concatenate(
+        [numpy_of(batch.column(0)) for batch in scan(run, "outcomes", ["replication"])] or [np.zeros(0, int)]
+    )
     order = np.argsort(replications, kind="stable")
     result: dict[float, np.ndarray] = {}
     for threshold, column in stored.items():
-        values = table[column].cast(pa.float64()).fill_null(np.nan)
-        result[threshold] = numpy_of(values)[order]
+        result[threshold] = read_column(run, "outcomes", column)[order]
     missing = [t for t in thresholds if t not in stored]
     notes: list[str] = []
     if missing and table_path(run, "daily") is not None:
         ordered = replications[order]
         first = {t: np.full(ordered.size, np.inf) for t in missing}
-        for batch in _dataset(run, "daily").to_batches(columns=["replication", "day", "area_km2"]):
+        for batch in scan(run, "daily", ["replication", "day", "area_km2"]):
             rows, keep = _rows(ordered, numpy_of(batch.column(0)))
             day = numpy_of(batch.column(1)).astype(float)
             area = numpy_of(batch.column(2))
@@ -250,15 +368,19 @@ def areas_on(run: Path, scenario: Scenario, date: dt.date) -> np.ndarray | None:
     run has one (one small column), else from ``daily.parquet`` (only that day's rows, in replication
     order). The two hold the same values; the outcome column is cheaper to read.
     """
-    outcomes = _dataset(run, "outcomes")
-    names = set(outcomes.schema.names)
+    names = set(column_names(run, "outcomes"))
     for column in (area_column(date), "final_area_km2" if date == scenario.end else None):
         if column in names:
-            return numpy_of(outcomes.to_table(columns=[column])[column]).astype(float)
+            return read_column(run, "outcomes", column)
     if table_path(run, "daily") is not None:
         day = (date - scenario.start).days
-        table = read_table(run, "daily", ["replication", "area_km2"], filter=ds.field("day") == day)
-        if table.num_rows:
-            order = np.argsort(numpy_of(table["replication"]), kind="stable")
-            return numpy_of(table["area_km2"]).astype(float)[order]
+        replications: list[np.ndarray] = []
+        areas: list[np.ndarray] = []
+        for batch in scan(run, "daily", ["replication", "day", "area_km2"]):
+            on_day = numpy_of(batch.column(1)) == day
+            replications.append(numpy_of(batch.column(0))[on_day])
+            areas.append(numpy_of(batch.column(2).cast(pa.float64()).fill_null(np.nan))[on_day])
+        if replications and sum(piece.size for piece in replications):
+            order = np.argsort(np.concatenate(replications), kind="stable")
+            return np.concatenate(areas)[order]
     return None
