@@ -124,11 +124,16 @@ def run_figures(
     caption = "Held area over time: median and bands of the middle 50/80/95% of runs, with reported figures."
     if has_daily:
         data = daily_matrices(directory, ["area_km2"], run.days)
-        figure = fan_chart(
-            scenario, data.values["area_km2"], label, total=data.total, sample_ids=data.replications
+        item = FigureItem(
+            "fan_chart",
+            caption,
+            fan_chart(
+                scenario, data.values["area_km2"], label, total=data.total, sample_ids=data.replications
+            ),
         )
         del data
-        yield FigureItem("fan_chart", caption, figure)
+        yield item
+        del item  # the caller saves and closes the figure; this frame must not keep it alive
     else:
         yield FigureItem("fan_chart", caption, note=no_daily)
 
@@ -145,6 +150,7 @@ def run_figures(
     values = areas_on(run.directory, run.scenario, at)
     if values is not None:
         yield FigureItem("area_distribution", caption, area_distribution(scenario, values, at, label))
+        del values
     else:
         yield FigureItem(
             "area_distribution",
@@ -233,10 +239,11 @@ def write_plots(
         path = out / f"{item.name}.{fmt}"
         if item.figure is not None:
             result.written.append(save(item.figure, path))
+            item.figure = None  # saved and closed: its data goes before the next figure is drawn
+            if item.note:
+                result.notes.append(f"{item.name}: {item.note}")
         else:
             skipped.append((path, f"{item.name}: {item.note}"))
-        if item.figure is not None and item.note:
-            result.notes.append(f"{item.name}: {item.note}")
     # Only now, with every figure drawn, is a figure left from other options removed: a command that
     # fails half-way leaves the folder as it found it.
     for path, note in skipped:

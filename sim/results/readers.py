@@ -33,6 +33,9 @@ SCAN_OPTIONS = ds.ParquetFragmentScanOptions(pre_buffer=False)
 """Parquet is read a column chunk at a time as it is decoded: ``pre_buffer=True`` (pyarrow's default)
 buffers every requested column chunk of a file before decoding, which for a big merged table is most of it."""
 PARQUET = ds.ParquetFileFormat(default_fragment_scan_options=SCAN_OPTIONS)
+POOL = pa.system_memory_pool()
+"""Tables are read into the C library's allocator: pyarrow's default (mimalloc) keeps freed pages resident,
+so each column read would leave its pages behind under the next figure."""
 
 
 def table_path(run: Path, name: str) -> Path | None:
@@ -106,8 +109,8 @@ def scan(run: Path, name: str, columns: Sequence[str], filter: Any = None) -> It
     """Yield some columns of one of a run's tables a row group at a time, in file and row order.
 
     Nothing is read ahead and nothing is pre-buffered, so memory holds one row group of these columns
-    however long the table is; at the end, Arrow's allocator gives its freed pages back to the system,
-    so that what one figure read does not stay resident under the next.
+    however long the table is; at the end, freed pages go back to the system (``POOL``), so that what one
+    figure read does not stay resident under the next.
 
     Raises:
         InputError: If the run has no such table.
@@ -120,8 +123,9 @@ def scan(run: Path, name: str, columns: Sequence[str], filter: Any = None) -> It
         fragment_readahead=0,
         fragment_scan_options=SCAN_OPTIONS,
         use_threads=False,
+        memory_pool=POOL,
     )
-    pa.default_memory_pool().release_unused()
+    POOL.release_unused()
 
 
 def count_rows(run: Path, name: str) -> int:
@@ -148,11 +152,18 @@ def read_column(run: Path, name: str, column: str, filter: Any = None) -> np.nda
     Raises:
         InputError: If the run has no such table.
     """
-    pieces = [
-        numpy_of(batch.column(0).cast(pa.float64()).fill_null(np.nan))
-        for batch in scan(run, name, [column], filter)
-    ]
-    return np.concatenate(pieces) if pieces else np.zeros(0)
+    if filter is not None:
+        pieces = [
+            numpy_of(batch.column(0).cast(pa.float64()).fill_null(np.nan))
+            for batch in scan(run, name, [column], filter)
+        ]
+        return np.concatenate(pieces) if pieces else np.zeros(0)
+    out = np.empty(count_rows(run, name))  # filled in place: one array of the column, never two
+    start = 0
+    for batch in scan(run, name, [column]):
+        out[start : start + batch.num_rows] = numpy_of(batch.column(0).cast(pa.float64()).fill_null(np.nan))
+        start += batch.num_rows
+    return out[:start]
 
 
 def read_table(run: Path, name: str, columns: Sequence[str] | None = None, filter: Any = None) -> pa.Table:
@@ -163,7 +174,9 @@ def read_table(run: Path, name: str, columns: Sequence[str] | None = None, filte
     Raises:
         InputError: If the run has no such table.
     """
-    return _dataset(run, name).to_table(columns=list(columns) if columns else None, filter=filter)
+    return _dataset(run, name).to_table(
+        columns=list(columns) if columns else None, filter=filter, memory_pool=POOL
+    )
 
 
 def area_matrix(
