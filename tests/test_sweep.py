@@ -329,3 +329,15 @@ def test_interrupted_sweep_resumes_to_the_same_result(tmp_path):
         assert pq.read_table(tmp_path / "a" / f"{name}.parquet").equals(
             pq.read_table(tmp_path / "b" / f"{name}.parquet")
         )
+
+
+def test_a_sweep_is_summed_up_on_the_latest_reported_held_area():
+    """Once uninformative: the first report (Kursk's 6 Sep 2024, before the attack) was used, where every
+    point held all 1,376 km²."""
+    import datetime as dt
+
+    from sim.results.columns import summary_date
+
+    kursk = load_scenario(Path(__file__).resolve().parent.parent / "scenarios" / "kursk_2024.yaml")
+    assert summary_date(kursk) == dt.date(2024, 11, 23)
+    assert summary_date(load_scenario(SMALL)) == dt.date(2024, 10, 15)  # its only report

@@ -250,13 +250,12 @@ def _report(directory: Path, scenario: Any, spec: Any, outcomes: list[str], plot
     from sim.analysis.discovery import short_names
     from sim.experiments import sensitivity
     from sim.experiments.sweep import finish_sweep
-    from sim.results.columns import area_column, outcome_dates
+    from sim.results.columns import area_column, summary_date
 
     points = pq.read_table(directory / "points.parquet").to_pydict()
     summary = pq.read_table(directory / "point_summary.parquet").to_pydict()
     varied = list(spec.vary)
-    dates = [obs.date for obs in scenario.observations] or outcome_dates(scenario)[-1:]
-    on = area_column(dates[0])
+    on = area_column(summary_date(scenario))
     shown = len(points["point"]) if len(points["point"]) <= 40 else 20
     names = short_names(varied)
     width = max(12, *(len(names[p]) + 2 for p in varied))

@@ -27,7 +27,14 @@ from sim.batch.runner import BatchResult, Notify, Progress, check_plan, chunk_re
 from sim.errors import InputError
 from sim.experiments.design import SweepSpec, points
 from sim.experiments.runs import ReplicationJob, automatic_chunk_size, simulate_chunk
-from sim.results.columns import DailyMode, area_column, outcome_dates, outcome_thresholds, threshold_column
+from sim.results.columns import (
+    DailyMode,
+    area_column,
+    outcome_dates,
+    outcome_thresholds,
+    summary_date,
+    threshold_column,
+)
 from sim.results.folder import open_folder
 from sim.results.manifest import new_manifest, scenario_document, scenario_hash
 from sim.results.readers import read_table
@@ -237,12 +244,10 @@ def outcome_per_point(directory: Path, scenario: Scenario, outcome: str) -> np.n
 def default_outcomes(scenario: Scenario) -> list[str]:
     """Return the default sensitivity outcomes.
 
-    They are: final area, area on the first observation date (or the last month start), days
+    They are: final area, area on the latest reported held area's date (``summary_date``), days
     until below half the start, and withdrawal by the end.
     """
-    dates = [obs.date for obs in scenario.observations]
-    kept = outcome_dates(scenario)
-    date = dates[0] if dates else kept[-1]
+    date = summary_date(scenario)
     half = threshold_column(scenario.initial_area_km2 / 2.0)
     return ["final_area_km2", area_column(date), half, f"withdrawn_by_{scenario.end.isoformat()}"]
 

@@ -201,7 +201,7 @@ def _observation_table(summary: dict[str, Any], run: RunFolder) -> Table:
 def _tables(summary: dict[str, Any], run: RunFolder) -> dict[str, Table]:
     scenario = run.scenario
     by_month = Table(
-        ["date", "held area p10 (km²)", "median (km²)", "p90 (km²)", "P(withdrawal begun by date)"],
+        ["date", "held area p10 (km²)", "median (km²)", "p90 (km²)", "withdrawn by date (share of runs)"],
         [
             [
                 row["date"],

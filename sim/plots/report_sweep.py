@@ -31,22 +31,13 @@ from sim.plots.html import (
 from sim.plots.report_discovery import discoveries
 from sim.plots.report_run import manifest_parts
 from sim.plots.run import require_outcomes
-from sim.plots.sweep import indices_chart, main_effects, one_input, outcome_title, two_inputs
-from sim.results.columns import area_column, outcome_dates
+from sim.plots.sweep import indices_chart, main_effects, one_input, outcome_title, shown_outcomes, two_inputs
 from sim.results.folder import open_folder
 from sim.results.readers import read_table
 from sim.scenario.schema import Scenario
 
 ROWS_SHOWN = 40
 """Sweep points listed in the per-point table (all are in point_summary.parquet)."""
-
-
-def default_outcomes(scenario: Scenario, chosen: list[str]) -> list[str]:
-    """The outcomes shown: the sweep's, else the area on the first observation date and at the end."""
-    if chosen:
-        return chosen
-    dates = [obs.date for obs in scenario.observations] or outcome_dates(scenario)[-1:]
-    return [area_column(dates[0]), "final_area_km2", f"withdrawn_by_{scenario.end.isoformat()}"]
 
 
 def _values_text(values: Any) -> str:
@@ -282,7 +273,7 @@ def sweep_page(directory: Path) -> tuple[str, list[str]]:
     count = len(points["point"])
     replications = int(manifest.get("replications") or 0)
     table = read_table(directory, "outcomes")
-    shown = default_outcomes(scenario, list(sweep.get("outcomes") or []))
+    shown = shown_outcomes(scenario, list(sweep.get("outcomes") or []))
     panels = [(outcome, point_stats(table, scenario, outcome, count)) for outcome in shown]
     del table
     title = f"{scenario.name}: {design} sweep, {count} points × {replications} runs"

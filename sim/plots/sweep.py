@@ -19,19 +19,21 @@ from matplotlib.figure import Figure
 
 from sim.analysis.sweep_stats import PointStats, point_stats
 from sim.plots.style import save
-from sim.results.columns import area_column, outcome_dates
+from sim.results.columns import area_column, summary_date
 from sim.results.folder import open_folder
 from sim.results.readers import read_table
+from sim.scenario.paths import short_path
 from sim.scenario.schema import Scenario
+from sim.scenario.units import field_unit, printed
 
 MEDIAN = "#08306b"
 SHARE = "#a50f15"
 
 
 def _label(path: str) -> str:
-    """A readable axis label for a dotted scenario path (``sides.`` and ``contingents.`` dropped)."""
-    parts = path.split(".")
-    return " ".join(p for p in parts if p not in ("sides", "contingents")).replace("_", " ")
+    """A readable axis label for a dotted scenario path: the short path and its unit."""
+    unit = field_unit(path)
+    return f"{short_path(path)} ({printed(unit)})" if unit else short_path(path)
 
 
 def outcome_title(outcome: str) -> str:
@@ -41,7 +43,7 @@ def outcome_title(outcome: str) -> str:
     if outcome.startswith("day_below_"):
         return f"days until below {outcome.removeprefix('day_below_')} km²"
     if outcome.startswith("withdrawn_by_"):
-        return f"P(withdrawal by {outcome.removeprefix('withdrawn_by_')})"
+        return f"withdrawn by {outcome.removeprefix('withdrawn_by_')} (share of runs)"
     if outcome == "final_area_km2":
         return "held area at the end (km²)"
     if outcome.startswith("casualties_"):
@@ -172,9 +174,8 @@ def two_inputs(
                     fontsize=7.5,
                     color=shade,
                 )
-        figure.colorbar(
-            image, ax=axis, label=f"{outcome_title(outcome)}: {'share of runs' if stats.share else 'median'}"
-        )
+        title = outcome_title(outcome)
+        figure.colorbar(image, ax=axis, label=title if stats.share else f"{title}: median")
         axis.set_title(
             f"{outcome_title(outcome)} (± 95% interval of the {'share' if stats.share else 'median'})",
             fontsize=9.5,
@@ -283,12 +284,11 @@ def indices_chart(results: dict, title: str) -> Figure:
     return figure
 
 
-def _outcomes(scenario: Scenario, chosen: list[str]) -> list[str]:
-    """The outcomes shown: those asked for, else the area on the first observation date and at the end."""
+def shown_outcomes(scenario: Scenario, chosen: list[str]) -> list[str]:
+    """The outcomes shown: those asked for, else the area on ``summary_date`` and at the end."""
     if chosen:
         return chosen
-    dates = [obs.date for obs in scenario.observations] or outcome_dates(scenario)[-1:]
-    return [area_column(dates[0]), "final_area_km2", f"withdrawn_by_{scenario.end.isoformat()}"]
+    return [area_column(summary_date(scenario)), "final_area_km2", f"withdrawn_by_{scenario.end.isoformat()}"]
 
 
 def write_sweep_plots(directory: Path, fmt: str = "png", outcomes: list[str] | None = None) -> list[Path]:
@@ -307,7 +307,7 @@ def write_sweep_plots(directory: Path, fmt: str = "png", outcomes: list[str] | N
     design = sweep.get("design", "grid")
     count = len(points["point"])
     table = read_table(directory, "outcomes")
-    shown = _outcomes(scenario, list(outcomes or sweep.get("outcomes") or []))
+    shown = shown_outcomes(scenario, list(outcomes or sweep.get("outcomes") or []))
     panels = [(outcome, point_stats(table, scenario, outcome, count)) for outcome in shown]
     out = directory / "plots"
     out.mkdir(exist_ok=True)

@@ -49,6 +49,18 @@ def outcome_dates(scenario: Scenario) -> list[dt.date]:
     )
 
 
+def summary_date(scenario: Scenario) -> dt.date:
+    """Return the date whose held area sums up a sweep point: the latest reported held area.
+
+    The latest report is where the runs have had the most time to differ (an early one may fall before
+    the attack starts, where every run still holds everything); without a held-area report, the latest
+    observation of any kind, else the last first-of-month kept.
+    """
+    areas = [obs.date for obs in scenario.observations if obs.metric == "area_km2"]
+    others = [obs.date for obs in scenario.observations]
+    return max(areas or others or outcome_dates(scenario)[-1:])
+
+
 def area_column(date: dt.date) -> str:
     """Return the outcome column holding the held area on ``date`` (e.g. area_km2_on_2024-11-23)."""
     return f"area_km2_on_{date.isoformat()}"
