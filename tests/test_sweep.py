@@ -341,3 +341,16 @@ def test_a_sweep_is_summed_up_on_the_latest_reported_held_area():
     kursk = load_scenario(Path(__file__).resolve().parent.parent / "scenarios" / "kursk_2024.yaml")
     assert summary_date(kursk) == dt.date(2024, 11, 23)
     assert summary_date(load_scenario(SMALL)) == dt.date(2024, 10, 15)  # its only report
+
+
+def test_the_sensitivity_figure_says_which_outcomes_have_not_converged():
+    import matplotlib.pyplot as plt
+
+    from sim.plots.sweep import indices_chart
+
+    converged = [_sobol_row("a", 0.6, 0.05, 0.7, 0.05), _sobol_row("b", 0.1, 0.02, 0.1, 0.03)]
+    noisy = [_sobol_row("a", 0.6, 0.5, 0.7, 0.05), _sobol_row("b", 0.1, 0.02, 0.1, 0.03)]
+    figure = indices_chart({"final_area_km2": converged, "advance_m_per_day": noisy}, "t")
+    titles = [axis.get_title() for axis in figure.axes if axis.get_visible()]
+    plt.close(figure)
+    assert "not converged" not in titles[0] and "not converged" in titles[1], titles

@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 from matplotlib.figure import Figure
 
 from sim.analysis.sweep_stats import PointStats, point_stats
+from sim.experiments.sensitivity import WIDE_INTERVAL, convergence_issues
 from sim.plots.style import save
 from sim.results.columns import area_column, summary_date
 from sim.results.folder import open_folder
@@ -278,6 +279,13 @@ def indices_chart(results: dict, title: str) -> Figure:
         axis.set_title(outcome_title(outcome), fontsize=10)
         axis.grid(axis="x", alpha=0.3)
         axis.legend(fontsize=8, loc="lower right")
+        if any(convergence_issues(entry) for entry in entries):
+            # Indices lie in [0, 1] once converged; wider bars are sampling noise, said where they show.
+            axis.set_title(
+                f"{outcome_title(outcome)}\nnot converged: intervals wider than ±{WIDE_INTERVAL} or S1 > ST",
+                fontsize=10,
+                color=SHARE,
+            )
     for axis in axes.flat[len(outcomes) :]:
         axis.set_visible(False)
     figure.suptitle(title, fontsize=11)
