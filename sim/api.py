@@ -26,7 +26,7 @@ import pandas as pd
 from sim.analysis.summary import summarize
 from sim.batch.executors import Executor, make_executor
 from sim.batch.runner import BatchResult
-from sim.errors import InputError
+from sim.errors import InputError, require_extra
 from sim.experiments.design import SweepSpec, parse_vary
 from sim.experiments.runs import automatic_chunk_size, default_run_folder, run_batch, start_run
 from sim.experiments.sweep import default_sweep_folder, finish_sweep, run_sweep, start_sweep
@@ -272,6 +272,7 @@ def calibrate(
     Returns the calibration result: ``directory``, ``posterior`` (a DataFrame of weighted particles via
     ``.posterior_frame``), ``generations`` and ``written``.
     """
+    require_extra("pyabc", "calibrate", "calibrate()")
     from sim.experiments.calibration.abc import default_calibration_folder, run_calibration
     from sim.experiments.calibration.problem import Settings, load_problem
 
@@ -308,6 +309,7 @@ def backtest(
     workers: int | None = None,
 ) -> Any:
     """Backtest a scenario at each origin (``sim backtest``); the result's ``rows`` are a DataFrame."""
+    require_extra("pyabc", "calibrate", "backtest()")
     from sim.experiments.backtest import check_origins, default_backtest_folder, run_backtest
     from sim.experiments.calibration.problem import Settings, load_problem
 

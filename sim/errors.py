@@ -71,3 +71,22 @@ class FieldValueError(ValueError):
     def __init__(self, message: str, path: tuple[str | int, ...]) -> None:
         super().__init__(message)
         self.path = path
+
+
+def require_extra(module: str, extra: str, what: str) -> None:
+    """Refuse, in one line naming the extra to install, when an optional library is missing.
+
+    Args:
+        module: The library's import name (``SALib``, ``pyabc``).
+        extra: The package extra that installs it (``sensitivity``, ``calibrate``).
+        what: What needs it, as the start of the sentence (``a Sobol' sweep``).
+
+    Raises:
+        InputError: If ``module`` cannot be imported.
+    """
+    import importlib
+
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        raise InputError(f"{what} needs the '{extra}' extra: pip install 'conflict-sim[{extra}]'") from None

@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
-from conftest import SMALL, TESTS, Run, read, run_sim, run_small
+from conftest import SMALL, TESTS, Run, read, run_sim, run_small, sim_in_process
 
 import sim
 from sim.scenario import load_scenario
@@ -407,3 +407,37 @@ def test_starting_the_command_imports_no_heavy_library() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]", result.stdout
+
+
+@pytest.mark.parametrize(
+    "module,args,message",
+    [
+        (
+            "SALib",
+            ["sweep", str(SMALL), "--vary", "sides.red.attack.advance_km=0.5:1.5", "--design", "sobol"],
+            "error: a sobol design needs the 'sensitivity' extra: pip install 'conflict-sim[sensitivity]'",
+        ),
+        (
+            "pyabc",
+            ["calibrate", str(SMALL)],
+            "error: sim calibrate needs the 'calibrate' extra: pip install 'conflict-sim[calibrate]'",
+        ),
+        (
+            "pyabc",
+            ["backtest", str(SMALL), "--origin", "2024-10-01"],
+            "error: sim backtest needs the 'calibrate' extra: pip install 'conflict-sim[calibrate]'",
+        ),
+    ],
+    ids=["sobol-without-SALib", "calibrate-without-pyabc", "backtest-without-pyabc"],
+)
+def test_a_missing_extra_is_one_line_naming_it_before_any_work(
+    module: str, args: list[str], message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """Once a traceback: ModuleNotFoundError from deep inside the sweep or the calibration."""
+    for name in [m for m in sys.modules if m == module or m.startswith(module + ".")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, module, None)  # importing it now raises ImportError
+    out = tmp_path / "out"
+    result = sim_in_process(capsys, *args, "--out", out, "-q")
+    assert (result.returncode, result.stderr.strip()) == (2, message)
+    assert not out.exists()

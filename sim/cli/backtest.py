@@ -83,6 +83,9 @@ def backtest(
     (PIT, 50/80/95% band coverage, CRPS) against the run and against persistence and a straight line
     through the values known at the origin. Writes backtest.json, backtest.csv and plots/backtest.png.
     """
+    from sim.errors import require_extra
+
+    require_extra("pyabc", "calibrate", "sim backtest")
     from sim.batch.executors import make_executor
     from sim.experiments.backtest import check_origins, default_backtest_folder, run_backtest
     from sim.experiments.calibration.problem import Settings, load_problem

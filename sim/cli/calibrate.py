@@ -77,6 +77,9 @@ def calibrate(
     scenario <name>_calibrated.yaml that extends SCENARIO and draws the calibrated inputs from the
     posterior, and plots/. The options override the scenario's calibrate: block.
     """
+    from sim.errors import require_extra
+
+    require_extra("pyabc", "calibrate", "sim calibrate")
     from sim.experiments.calibration.abc import default_calibration_folder, run_calibration
     from sim.experiments.calibration.problem import Settings, load_problem
     from sim.plots.calibration import write_calibration_plots

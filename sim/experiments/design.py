@@ -20,7 +20,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from sim.errors import InputError
+from sim.errors import InputError, require_extra
 
 Design = Literal["grid", "lhs", "sobol", "morris"]
 
@@ -127,6 +127,7 @@ def points(spec: SweepSpec) -> np.ndarray:
             values.grid() if isinstance(values, Range) else list(values) for values in spec.vary.values()
         ]
         return np.array(list(itertools.product(*axes)), dtype=float)
+    require_extra("SALib", "sensitivity", f"a {spec.design} design")
     from SALib.sample import latin, morris, sobol
 
     definition = problem(spec)
