@@ -16,6 +16,7 @@ import pytest
 from sim.batch.chunks import ChunkTask
 from sim.batch.executors import ProcessExecutor, SerialExecutor, make_executor
 from sim.experiments.runs import open_run, run_batch, simulate_chunk, start_run
+from sim.results import store as store_module
 from sim.scenario import load_scenario
 
 SMALL = Path(__file__).parent / "scenarios" / "small.yaml"
@@ -261,3 +262,66 @@ def test_workers_dying_past_the_restart_limit_are_reported_not_raised(scenario, 
     assert all("BrokenProcessPool" in f.error for f in result.failed)
     manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
     assert manifest["status"] == "failed"
+
+
+# ------------------------------------------------------------------- workers write their own parts
+_WRITE_TABLE = store_module.write_table
+
+
+def _write_table_noting_the_writer(path, table):
+    with open(os.environ["SIM_TEST_WRITERS"], "a", encoding="utf-8") as handle:
+        handle.write(f"{os.getpid()} {path.name}\n")
+    return _WRITE_TABLE(path, table)
+
+
+def test_pool_workers_write_their_own_parts_with_the_same_bytes(scenario, reference, tmp_path, monkeypatch):
+    writers = tmp_path / "writers"
+    monkeypatch.setenv("SIM_TEST_WRITERS", str(writers))
+    monkeypatch.setattr(store_module, "write_table", _write_table_noting_the_writer)  # workers fork after
+    result = _run(scenario, tmp_path / "run", ProcessExecutor(2), chunk=3)
+    assert not result.failed
+    lines = [line.split() for line in writers.read_text(encoding="utf-8").splitlines()]
+    parts = [(pid, name) for pid, name in lines if name.endswith(".parquet")]
+    assert len(parts) == 4 * len(TABLES), lines
+    assert all(pid != str(os.getpid()) for pid, _ in parts), "the main process wrote parts"
+    monkeypatch.undo()
+    _assert_same(tmp_path / "run", reference)
+    serial = tmp_path / "serial"
+    _run(scenario, serial, SerialExecutor(), chunk=3)
+    for name in TABLES:
+        file = f"{name}.parquet"
+        assert (tmp_path / "run" / file).read_bytes() == (serial / file).read_bytes()
+    assert not (tmp_path / "run" / "parts").exists()
+
+
+def test_a_worker_that_cannot_write_stops_the_batch_resumably(scenario, reference, tmp_path, monkeypatch):
+    import errno
+
+    def full(path, table):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+
+    monkeypatch.setattr(store_module, "write_table", full)  # in the workers too: they are forked after this
+    directory = tmp_path / "run"
+    with pytest.raises(OSError, match="No space left"):
+        _run(scenario, directory, ProcessExecutor(2))
+    monkeypatch.undo()
+    assert json.loads((directory / "manifest.json").read_text())["status"] == "running"
+    resumed_scenario, opened = open_run(directory)
+    assert not run_batch(resumed_scenario, opened, SerialExecutor()).failed
+    _assert_same(directory, reference)
+
+
+def test_parts_left_half_written_by_an_ended_worker_go_with_the_merge(scenario, reference, tmp_path):
+    directory = tmp_path / "run"
+    store = start_run(scenario, directory, 5, 12, 3, "full")
+    stale = store.parts / ".daily-000001.parquet.tmp-99999"
+    stale.write_bytes(b"PAR1 half")
+    (store.parts / ".incoming").mkdir()
+    unrecorded = store.parts / ".incoming" / "outcomes-000007.parquet"  # written, never moved in
+    unrecorded.write_bytes(b"PAR1 whole")
+    foreign = store.parts / ".notes.tmp-1"
+    foreign.write_text("mine\n")
+    assert not run_batch(scenario, store, ProcessExecutor(2)).failed
+    assert not stale.exists() and not (store.parts / ".incoming").exists()
+    assert foreign.read_text() == "mine\n", "a file that is not a part being written was removed"
+    _assert_same(directory, reference)

@@ -66,9 +66,14 @@ def check_workers(workers: int | None) -> None:
 
 
 class Executor(Protocol):
-    """Runs tasks somewhere and yields (task, result or exception) as each finishes."""
+    """Runs tasks somewhere and yields (task, result or exception) as each finishes.
+
+    ``shares_files`` says whether the tasks run where this process's files are (same machine): then
+    the workers write a chunk's Parquet parts themselves, and only the parts' checksums come back.
+    """
 
     workers: int
+    shares_files: bool
 
     def run(self, function: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[tuple[Any, Any]]:
         """Yield (task, result) pairs in completion order; a result may be an exception."""
@@ -83,6 +88,7 @@ class SerialExecutor:
     """Runs tasks one after another in this process."""
 
     workers = 1
+    shares_files = False  # one process: the batch writes the parts itself, nothing to gain
 
     def run(self, function: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[tuple[Any, Any]]:
         """Yield each task's result (or exception) in order."""
@@ -131,9 +137,15 @@ class ProcessExecutor:
     then rebuilt and the tasks that were in flight are submitted again, up to
     ``MAX_POOL_RESTARTS`` times.
 
+    Its workers are on this machine, so they write their chunks' Parquet parts themselves
+    (``shares_files``): the main process only records each part's checksum and does not compete with
+    the workers for the cores.
+
     Args:
         workers: Number of worker processes (default: all cores).
     """
+
+    shares_files = True
 
     def __init__(self, workers: int | None = None) -> None:
         check_workers(workers)
@@ -275,6 +287,8 @@ class DaskExecutor:
         workers: Worker processes of the LocalCluster (default: all cores).
         lost_after: Seconds without a scheduler before the batch ends.
     """
+
+    shares_files = False  # workers may be on other machines: chunks' tables come back to be written here
 
     def __init__(
         self, scheduler: str | None = None, workers: int | None = None, lost_after: float | None = None

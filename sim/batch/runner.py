@@ -12,6 +12,14 @@ from typing import Any
 
 from sim.batch.chunks import ChunkFunction, ChunkTask, plan_chunks
 from sim.batch.executors import Executor, SerialExecutor
+from sim.batch.parts import (
+    PartsNotWritten,
+    WriteParts,
+    chosen_tables,
+    incoming_folder,
+    move_in,
+    remove_leftovers,
+)
 from sim.errors import InputError
 from sim.results.manifest import ChunkRecord, Manifest
 from sim.results.store import DamagedPart, RunStore, tables_for
@@ -23,8 +31,8 @@ Notify = Callable[[str], None]
 
 
 MAX_CHUNK = 400
-"""Largest automatic chunk: a chunk's tables are in memory (in flight, twice per worker) until written,
-so this bounds the main process's memory however many replications a run has."""
+"""Largest automatic chunk: a chunk's tables are in a worker's memory until written (and, on Dask, in
+flight to the main process, twice per worker), so this bounds memory however many replications a run has."""
 MIN_TASK_SECONDS = 0.3
 """A task should run at least this long, so per-task overhead (pickling, scheduling) stays small."""
 MAX_REPLICATIONS = 100_000_000
@@ -218,6 +226,7 @@ def execute(
         ended = True
         if complete:
             store.remove_parts(chunks)
+            remove_leftovers(store)
     finally:
         try:
             executor.close()
@@ -251,12 +260,22 @@ def _simulate(
     ]
     failed: list[ChunkRecord] = []
     attempts: dict[int, int] = {}
+    # Workers on this machine write their parts themselves; others send their tables here to be written.
+    in_workers = bool(getattr(executor, "shares_files", False))
+    task_function: Any = function
+    if in_workers:
+        task_function = WriteParts(function, incoming_folder(store), tuple(tables))
     while queue:
         retry: list[ChunkTask] = []
-        for task, result in executor.run(function, queue):
+        for task, result in executor.run(task_function, queue):
             record = chunks[task.index]
-            if not isinstance(result, BaseException) and not set(tables) <= set(result):
-                result = ValueError(f"the chunk gave tables {sorted(result)}, expected {sorted(tables)}")
+            if isinstance(result, PartsNotWritten):
+                raise result.error
+            if not in_workers and not isinstance(result, BaseException):
+                try:
+                    result = chosen_tables(result, list(tables))
+                except ValueError as error:
+                    result = error
             if isinstance(result, BaseException):
                 attempts[task.index] = attempts.get(task.index, 0) + 1
                 if attempts[task.index] < 2:
@@ -266,7 +285,10 @@ def _simulate(
                 record.error = f"{type(result).__name__}: {result}"
                 failed.append(record.model_copy())
             else:
-                record.parts = store.write_chunk(task.index, {name: result[name] for name in tables})
+                if in_workers:
+                    record.parts = move_in(store, task.index, result)
+                else:
+                    record.parts = store.write_chunk(task.index, result)
                 record.status = "done"
                 record.error = None
                 finished += task.stop - task.start
