@@ -659,14 +659,22 @@ def test_ctrl_c_reaches_a_run_started_with_sigint_ignored(tmp_path: Path) -> Non
 
 def test_ctrl_c_during_start_up_is_one_line(tmp_path: Path) -> None:
     """Once a known gap: Ctrl-C while the command was starting printed a traceback."""
-    process = _start(tmp_path / "run")
-    # Still importing: the command needs ~0.7 s before it loads the scenario (at 1 s, once the
-    # start-up got faster, the batch had begun and the line named the resume command instead).
-    time.sleep(0.25)
-    process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=60)
-    assert process.returncode in (130, -signal.SIGINT), stderr
-    assert _one_line(stderr) == "interrupted"
+    for attempt in range(3):
+        process = _start(tmp_path / f"run{attempt}")
+        # Still importing: the command needs ~0.7 s before it loads the scenario (at 1 s, once the
+        # start-up got faster, the batch had begun and the line named the resume command instead).
+        time.sleep(0.25)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=120)
+        assert "Traceback" not in stderr, stderr
+        if process.returncode == 0:
+            # Seen once in about thirty runs on a loaded machine: the signal was lost inside a
+            # library's import before the command began, and the run simply finished. Try again.
+            continue
+        assert process.returncode in (130, -signal.SIGINT), stderr
+        assert _one_line(stderr) == "interrupted"
+        return
+    raise AssertionError("three Ctrl-C during start-up were all lost")
 
 
 def _scheduler() -> tuple[subprocess.Popen, str]:

@@ -208,6 +208,7 @@ class ProcessExecutor:
         processes = list((getattr(pool, "_processes", None) or {}).values())
         # Taken before shutdown, which drops the pool's references to them.
         writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
+        manager = getattr(pool, "_executor_manager_thread", None)
         pool.shutdown(wait=False, cancel_futures=True)
         for process in processes:
             if process.is_alive():
@@ -220,6 +221,11 @@ class ProcessExecutor:
         if writer is not None and not any(process.is_alive() for process in processes):
             with contextlib.suppress(OSError):
                 writer.close()
+        # Let the manager thread finish closing its wake-up pipe now: at interpreter exit,
+        # concurrent.futures wakes every manager thread still registered, and one closing its pipe at
+        # that moment made the wake-up fail with a traceback after the one-line message.
+        if isinstance(manager, threading.Thread) and manager.is_alive():
+            manager.join(timeout=5)
 
 
 def check_scheduler(executor: str, scheduler: str | None) -> None:
