@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.analysis.summary import median_crossing_day
+from sim.analysis.sweep_stats import per_run_values
 from sim.batch.chunks import ChunkFunction
 from sim.batch.executors import Executor
 from sim.batch.runner import BatchResult, Notify, Progress, check_plan, chunk_records, execute
@@ -214,28 +215,7 @@ def outcome_per_point(directory: Path, scenario: Scenario, outcome: str) -> np.n
     outcomes = read_table(directory, "outcomes")
     point = outcomes["point"].to_numpy()
     count = int(point.max()) + 1
-    if outcome.startswith("withdrawn_by_"):
-        try:
-            date = dt.date.fromisoformat(outcome.removeprefix("withdrawn_by_"))
-        except ValueError:
-            raise InputError(f"{outcome!r}: expected withdrawn_by_YYYY-MM-DD", field="outcome") from None
-        day = (date - scenario.start).days
-        withdrawal = outcomes["withdrawal_day"].to_numpy(zero_copy_only=False).astype(float)
-        per_run = np.where(np.isnan(withdrawal), 0.0, (withdrawal <= day).astype(float))
-    elif outcome in outcomes.column_names and outcome != "point":
-        per_run = outcomes[outcome].to_numpy(zero_copy_only=False).astype(float)
-        if outcome.startswith("day_below_"):
-            per_run = np.where(np.isnan(per_run), float(scenario.horizon_days), per_run)
-    else:
-        known = [
-            c
-            for c in outcomes.column_names
-            if c.startswith(("final_", "area_km2_on_", "advance_m_per_day", "day_below_", "casualties_"))
-        ]
-        raise InputError(
-            f"unknown outcome {outcome!r}; expected one of: {', '.join(known)}, withdrawn_by_<date>",
-            field="outcome",
-        )
+    per_run = per_run_values(outcomes, scenario, outcome)
     sums = np.bincount(point, weights=per_run, minlength=count)
     sizes = np.bincount(point, minlength=count)
     return sums / np.maximum(sizes, 1)

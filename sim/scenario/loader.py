@@ -106,7 +106,7 @@ def load_raw(
             raise InputError(message, name, line, "extends") from None
         raise
     origins.pop(("extends",), None)
-    merged = _deep_merge(base_data, data)
+    merged = deep_merge(base_data, data)
     base_origins.update(origins)
     return merged, base_origins
 
@@ -145,12 +145,13 @@ def _anchor_files(
             _anchor_files(value, directory, (*at, index), origins, name, allow_outside)
 
 
-def _deep_merge(base: dict[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
+def deep_merge(base: dict[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
+    """Return ``top`` merged over ``base`` as ``extends:`` does: mappings key by key, else replaced."""
     merged = dict(base)
     for key, value in top.items():
         # A distribution replaces whatever was there: its keys only make sense together.
         if isinstance(value, dict) and "dist" not in value and isinstance(merged.get(key), dict):
-            merged[key] = _deep_merge(merged[key], value)
+            merged[key] = deep_merge(merged[key], value)
         else:
             merged[key] = value
     return merged

@@ -25,7 +25,7 @@ from sim.experiments.calibration.problem import (
 )
 from sim.results.store import atomic_path, write_json, write_table
 from sim.scenario.json_schema import MODELINE
-from sim.scenario.loader import load_raw
+from sim.scenario.loader import deep_merge, load_raw
 from sim.scenario.paths import overlay
 
 
@@ -173,16 +173,6 @@ def calibrated_document(
     return {"extends": base_file, "name": name, "calibrate": None, **overlay(base_document, paths, empirical)}
 
 
-def _merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in top.items():
-        if isinstance(value, dict) and "dist" not in value and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
 def write_calibrated_scenario(
     target: Path,
     base_file: Path,
@@ -223,7 +213,7 @@ def write_calibrated_scenario(
 
         changed = overlay(raw, [text.strip()], leaf)
         head = {key: document.pop(key) for key in ("extends", "name", "calibrate")}
-        document = {**head, **_merge(changed, document)}
+        document = {**head, **deep_merge(changed, document)}
     body = yaml.safe_dump(document, sort_keys=False, default_flow_style=None, width=1000, allow_unicode=True)
     comment = "".join(f"# {line}".rstrip() + "\n" for line in header.splitlines())
     with atomic_path(target) as temporary:
