@@ -89,4 +89,15 @@ def require_extra(module: str, extra: str, what: str) -> None:
     try:
         importlib.import_module(module)
     except ImportError:
-        raise InputError(f"{what} needs the '{extra}' extra: pip install 'conflict-sim[{extra}]'") from None
+        raise missing_extra(what, extra) from None
+
+
+def missing_extra(what: str, extra: str, field: str | None = None) -> InputError:
+    """Return the one-line error for an optional library that is not installed.
+
+    Args:
+        what: What needs it, as the start of the sentence (``the dask executor``).
+        extra: The package extra that installs it (``distributed``).
+        field: The option that asked for it, if any (``--executor``).
+    """
+    return InputError(f"{what} needs the '{extra}' extra: pip install 'conflict-sim[{extra}]'", field=field)

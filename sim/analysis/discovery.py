@@ -27,14 +27,13 @@ from typing import Any
 import numpy as np
 import pyarrow.parquet as pq
 
-from sim.errors import InputError
+from sim.errors import InputError, missing_extra
 from sim.results.folder import folder_kind, open_folder
 from sim.results.readers import numpy_of, read_table
 from sim.results.store import write_csv, write_json
 from sim.scenario.parameters import distribution_leaves
 from sim.scenario.schema import Scenario
 
-EXTRA_MESSAGE = "sim discover needs the 'discover' extra: pip install 'conflict-sim[discover]'"
 OPERATORS = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal}
 OPERATORS |= {"==": np.equal, "!=": np.not_equal}
 _WORDS = {">": "more than", ">=": "at least", "<": "less than", "<=": "at most", "==": "exactly"}
@@ -59,7 +58,7 @@ def library() -> tuple[ModuleType, ModuleType]:
             warnings.simplefilter("ignore")  # optional parts it lacks (ipyparallel, altair)
             from ema_workbench.analysis import feature_scoring, prim
     except ImportError:
-        raise InputError(EXTRA_MESSAGE) from None
+        raise missing_extra("sim discover", "discover") from None
     return prim, feature_scoring
 
 

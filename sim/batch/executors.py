@@ -23,7 +23,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Protocol
 
-from sim.errors import InputError
+from sim.errors import InputError, missing_extra
 
 MAX_POOL_RESTARTS = 3
 """How often a process pool that lost a worker is rebuilt before its tasks are reported failed."""
@@ -251,10 +251,7 @@ def dask_client(scheduler: str | None, workers: int | None) -> tuple[Any, Any]:
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError:
-        raise InputError(
-            "the dask executor needs the 'distributed' extra: pip install 'conflict-sim[distributed]'",
-            field="--executor",
-        ) from None
+        raise missing_extra("the dask executor", "distributed", field="--executor") from None
     check_workers(workers)
     if scheduler is None:
         cluster = LocalCluster(

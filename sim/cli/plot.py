@@ -38,13 +38,18 @@ def _day(value: dt.datetime | None) -> dt.date | None:
     return value.date() if value is not None else None
 
 
-def _check_thresholds(folder: Path, thresholds: tuple[float, ...]) -> None:
-    """Refuse an area at or above the run's start area: every run is below it from day 0 (a flat line)."""
+def _check_thresholds(folder: Path, thresholds: tuple[float, ...]) -> Any:
+    """Refuse an area at or above the run's start area: every run is below it from day 0 (a flat line).
+
+    Returns:
+        The opened run folder, for the command to draw from (None without thresholds).
+    """
     if not thresholds:
-        return
+        return None
     from sim.results.folder import open_folder
 
-    start = open_folder(folder).scenario.initial_area_km2
+    run = open_folder(folder)
+    start = run.scenario.initial_area_km2
     for threshold in thresholds:
         if threshold >= start:
             raise InputError(
@@ -53,6 +58,7 @@ def _check_thresholds(folder: Path, thresholds: tuple[float, ...]) -> None:
                 str(folder),
                 field="--threshold",
             )
+    return run
 
 
 @click.command()
@@ -86,8 +92,8 @@ def plot(run_dir: Path, fmt: str, at: dt.datetime | None, thresholds: tuple[floa
         for path in write_sweep_plots(run_dir, fmt):
             click.echo(str(path))
         return
-    _check_thresholds(run_dir, thresholds)
-    result = write_plots(run_dir, fmt, _day(at), thresholds or None)
+    opened = _check_thresholds(run_dir, thresholds)
+    result = write_plots(run_dir, fmt, _day(at), thresholds or None, run=opened)
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     for path in result.written:
