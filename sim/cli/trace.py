@@ -34,6 +34,8 @@ def describe_event(event: Event) -> str:
         return f"{side}: {subject} ({n['strength']:,.0f}) committed"
     if event.kind == "shift":
         return f"{side}: {subject} ({n['strength']:,.0f}) moved in from another sector to cover this one"
+    if event.kind == "fallen":
+        return f"{side}: {subject} has fallen ({n['strength']:.1f} left) and leaves the line to rebuild"
     if event.kind == "rotate":
         return f"{side}: {subject} pulled out to refit at {n['share']:.0%} strength"
     if event.kind == "strike":

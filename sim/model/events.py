@@ -12,8 +12,8 @@ class Event:
     Attributes:
         day: Time in days from the scenario start.
         sector: The sector concerned, or "" for theatre-wide events.
-        kind: What happened: assault, arrival, ready, commit, rotate, strike, withdrawal, withdrawn,
-            sector_lost.
+        kind: What happened: assault, arrival, ready, commit, rotate, shift, fallen, strike, withdrawal,
+            withdrawn, sector_lost.
         side: The side that acted (the attacker of an assault, the side whose units arrive, ...).
         subject: What it concerns, by kind: a unit's name (commit, rotate), a contingent (arrival,
             ready), the side struck (strike), the rule that fired and why (withdrawal).
@@ -35,6 +35,7 @@ EVENT_KINDS = (
     "commit",
     "rotate",
     "shift",
+    "fallen",
     "strike",
     "withdrawal",
     "withdrawn",
