@@ -64,7 +64,11 @@ def test_an_assault_drawn_before_the_rate_fell_is_kept_only_in_proportion_to_the
     data: dict[str, Any] = {"sides__red__attack": {**ATTACK, "max_rate_per_km": 1.0}}
     scen = scenario(10, engagement__noise=True, engagement__dispersion=None, **data)
     counts = [
-        sum(1 for e in ScriptedRate(scen, replication_seed(3, i), trace=True).run().events if e.kind == "assault")
+        sum(
+            1
+            for e in ScriptedRate(scen, replication_seed(3, i), trace=True).run().events
+            if e.kind == "assault"
+        )
         for i in range(300)
     ]
     mean, standard_error = float(np.mean(counts)), float(np.sqrt(60.0 / len(counts)))
@@ -88,7 +92,12 @@ def test_a_defence_killed_to_the_last_soldier_is_replaced_from_the_reserve_befor
         sides__blue__contingents__main__echelons=[{"units": 1, "day": 0}, {"units": 1, "day": 0}],
         sides__blue__contingents__main__reserve_share=0.5,
         sides__blue__contingents__main__unit_size=10,
-        sides__red__attack={**ATTACK, "max_rate_per_km": 0.2, "defender_engaged_share": 1.0, "defender_reach_km": 10},
+        sides__red__attack={
+            **ATTACK,
+            "max_rate_per_km": 0.2,
+            "defender_engaged_share": 1.0,
+            "defender_reach_km": 10,
+        },
         engagement__kill_rate=10.0,
         engagement__law={"type": "square"},
     )
