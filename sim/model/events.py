@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sim.scenario.rules.tempo import RULES as TEMPO_RULES
+
 
 @dataclass(frozen=True)
 class Event:
@@ -40,5 +42,6 @@ EVENT_KINDS = (
     "withdrawal",
     "withdrawn",
     "sector_lost",
+    *TEMPO_RULES,
 )
 """Every kind of event, in the order ``sim trace --help`` lists them."""

@@ -71,10 +71,19 @@ class SideState:
         self.withdrawing = False
         self.withdrawn = False
         self.present = 0.0
-        # Losses per sector since the day began (what the attacker's tempo adapts to).
+        # Losses and own assaults per sector since the day began (what the tempo rules see).
         self.sector_losses = [0.0] * sector_count
+        self.sector_assaults = [0] * sector_count
+        # The product of the side's tempo rules' factors in each sector for the day (sim.model.tempo).
+        self.tempo_factor = [1.0] * sector_count
         # Called with a sector whenever a unit joins the side's line there (its assault rate may rise).
         self.on_reinforced: Callable[[int], None] | None = None
+
+    def new_day(self) -> None:
+        """Start counting the day's losses and assaults per sector afresh."""
+        for k in range(len(self.sector_losses)):
+            self.sector_losses[k] = 0.0
+            self.sector_assaults[k] = 0
 
     def arrive(self, units: list[Unit]) -> None:
         """Units reach the theatre (they count in its strength from now on)."""

@@ -32,6 +32,7 @@ from sim.model.forces import TRAINING, SideState, Unit
 from sim.model.ground import Ground
 from sim.model.logistics import update_supply
 from sim.model.params import AttackPlan, ContingentPlan, Parameters, build_parameters
+from sim.model.tempo import update_tempo
 from sim.model.trajectory import Trajectory
 from sim.model.withdrawal import WithdrawalMonitor, fighting_withdrawal, holder_state
 from sim.scenario.parameters import sample_parameters
@@ -73,6 +74,9 @@ class Replication:
         self.ground = Ground(self.params.sectors)
         count = len(self.ground)
         self.sides = [SideState(plan, count) for plan in self.params.sides]
+        self.tempo_rules = [
+            side.plan.attack.rules(count) if side.plan.attack is not None else [] for side in self.sides
+        ]
         self.holder = next(s for s in self.sides if s.plan.holds_ground)
         self.opponent = next(s for s in self.sides if not s.plan.holds_ground)
         withdrawal = self.holder.plan.command.withdrawal
@@ -193,6 +197,11 @@ class Replication:
             update_supply(self.sides, self.ground, env.now)
             self.ground.grow_fortification()
             for side in self.sides:
+                rules = self.tempo_rules[side.index]
+                if rules:
+                    update_tempo(side, rules, self.ground, env.now, log)
+                side.new_day()
+            for side in self.sides:
                 daily_command(side, self._enemy(side), self.ground, env.now, log)
             if self.monitor is not None and not self.holder.withdrawing:
                 self._check_withdrawal()
@@ -241,7 +250,8 @@ class Replication:
         if front <= 0.0:
             return 0.0
         density = side.line_power[sector] / front
-        return plan.max_rate_per_km * front * side.supply * laws.tempo(density, plan.half_rate_density)
+        tempo = laws.tempo(density, plan.half_rate_density) * side.tempo_factor[sector]
+        return plan.max_rate_per_km * front * side.supply * tempo
 
     def _sleep(self, key: int, delay: float) -> Generator[simpy.Event, Any, bool]:
         """Wait ``delay`` days; return True if woken early (``_wake``) because the rate may have risen."""
@@ -292,7 +302,7 @@ class Replication:
                 yield from self._sleep(key, next_day - env.now)
                 continue
             began = env.now
-            gap = draws.exponential() / rate if draws is not None else (1.0 - owed) / rate
+            gap = draws.exponential() / rate if draws is not None else max(0.0, 1.0 - owed) / rate
             if began + gap >= next_day:
                 yield from self._sleep(key, next_day - began)
                 owed += rate * (env.now - began)
@@ -316,6 +326,7 @@ class Replication:
             result = resolve_assault(side, enemy, holder, self.ground, sector, plan, engagement, draws)
             if result is None:
                 continue
+            side.sector_assaults[sector] += 1
             self._after_losses(sector)
             if result.succeeded:
                 if area[sector] <= 0.0:
