@@ -28,6 +28,8 @@ COMPILED = (
     "logistics",
     "withdrawal",
     "tempo",
+    "fires",
+    "lines",
     "params",
     "trajectory",
     "replication",

@@ -28,8 +28,10 @@ from sim.model.combat import resolve_assault
 from sim.model.command import allocate, cover_empty_sectors, daily_command
 from sim.model.draws import Draws
 from sim.model.events import Event
+from sim.model.fires import lay_fires
 from sim.model.forces import TRAINING, SideState, Unit
 from sim.model.ground import Ground
+from sim.model.lines import FallBackMonitor, fall_back
 from sim.model.logistics import update_supply
 from sim.model.params import AttackPlan, ContingentPlan, Parameters, build_parameters
 from sim.model.tempo import update_tempo
@@ -40,6 +42,7 @@ from sim.scenario.schema import Scenario
 
 COMBAT_STREAM = 1
 STRIKE_STREAM = 2
+FIRES_STREAM = 3
 DAY_OFFSET = 1e-6
 """Assault processes re-read their rate this long after each day starts (after the daily command)."""
 
@@ -81,6 +84,12 @@ class Replication:
         self.opponent = next(s for s in self.sides if not s.plan.holds_ground)
         withdrawal = self.holder.plan.command.withdrawal
         self.monitor = WithdrawalMonitor(withdrawal) if withdrawal is not None else None
+        fall_back_plan = self.holder.plan.command.fall_back
+        self.fall_back = FallBackMonitor(fall_back_plan, count) if fall_back_plan is not None else None
+        self._fire_draws = [
+            self._stream(FIRES_STREAM, side.index) if side.plan.fires is not None else None
+            for side in self.sides
+        ]
         self.withdrawal_day: float | None = None
         self.withdrawal_reason: str | None = None
         # Assault processes by side index x sectors + sector, and those waiting (which ``_wake`` may wake).
@@ -194,17 +203,77 @@ class Replication:
             if env.now < day:
                 yield env.timeout(day - env.now)
             self._record(day)
+            if self.trace:
+                self._log_weather(day)
+            self._fires(day)
             update_supply(self.sides, self.ground, env.now)
             self.ground.grow_fortification()
             for side in self.sides:
                 rules = self.tempo_rules[side.index]
                 if rules:
                     update_tempo(side, rules, self.ground, env.now, log)
+            if self.fall_back is not None and not self.holder.withdrawing:
+                for sector, rate, target in self.fall_back.check(self.holder, self.ground):
+                    self._start_fall_back(sector, rate, target)
+            for side in self.sides:
                 side.new_day()
             for side in self.sides:
                 daily_command(side, self._enemy(side), self.ground, env.now, log)
             if self.monitor is not None and not self.holder.withdrawing:
                 self._check_withdrawal()
+
+    def _fires(self, day: int) -> None:
+        """Lay each side's fires of the day on the enemy's line (from their start date)."""
+        dispersion = self.params.engagement.dispersion
+        for side in self.sides:
+            fires = side.plan.fires
+            if fires is None or day < fires.start_day or side.withdrawn or self._enemy(side).withdrawn:
+                continue
+            hit = lay_fires(side, self._enemy(side), self.ground, dispersion, self._fire_draws[side.index])
+            for sector, _ in hit:
+                self._after_losses(sector)
+            if self.trace and hit:
+                self._log(None, "fires", side.name, self._enemy(side).name, losses=sum(n for _, n in hit))
+
+    def _log_weather(self, day: int) -> None:
+        factors = self.params.weather_tempo, self.params.weather_depth
+        if not factors[0]:
+            return
+        now = (factors[0][day], factors[1][day])
+        before = (1.0, 1.0) if day == 0 else (factors[0][day - 1], factors[1][day - 1])
+        if now != before:
+            self._log(None, "weather", "", "", tempo=now[0], depth=now[1])
+
+    def _start_fall_back(self, sector: int, loss_rate: float, target: float) -> None:
+        plan = self.fall_back
+        assert plan is not None
+        if self.trace:
+            self._log(
+                sector,
+                "fall_back",
+                self.holder.name,
+                "gives the sector up" if target <= 0.0 else "falls back to its next prepared line",
+                loss_rate=loss_rate,
+                area_km2=self.ground.area[sector],
+                to_area_km2=target,
+                duration_days=plan.plan.duration_days,
+            )
+        self.env.process(self._fall_back(sector, target, plan.plan.duration_days))
+
+    def _fall_back(self, sector: int, target: float, duration: float) -> Process:
+        yield from fall_back(self.env, self.ground, sector, target, duration)
+        self._log_lines()
+        assert self.fall_back is not None
+        self.fall_back.falling_back[sector] = False
+        if self.ground.area[sector] <= 0.0 and not self.holder.withdrawn:
+            self._sector_lost(sector)
+
+    def _log_lines(self) -> None:
+        """Name each prepared line the holder reached (trace), and forget them."""
+        if self.trace:
+            for sector, fortification in self.ground.reached:
+                self._log(sector, "prepared_line", self.holder.name, fortification=fortification)
+        self.ground.reached.clear()
 
     def _echelon(
         self, side: SideState, contingent: str, units: list[Unit], arrival: float, readiness: float
@@ -251,6 +320,9 @@ class Replication:
             return 0.0
         density = side.line_power[sector] / front
         tempo = laws.tempo(density, plan.half_rate_density) * side.tempo_factor[sector]
+        weather = self.params.weather_tempo
+        if weather:
+            tempo *= weather[min(int(self.env.now), len(weather) - 1)]
         return plan.max_rate_per_km * front * side.supply * tempo
 
     def _sleep(self, key: int, delay: float) -> Generator[simpy.Event, Any, bool]:
@@ -323,11 +395,15 @@ class Replication:
                 else:
                     continue
             owed = 0.0
-            result = resolve_assault(side, enemy, holder, self.ground, sector, plan, engagement, draws)
+            depth = self.params.weather_depth
+            scale = depth[min(int(env.now), len(depth) - 1)] if depth else 1.0
+            result = resolve_assault(side, enemy, holder, self.ground, sector, plan, engagement, draws, scale)
             if result is None:
                 continue
             side.sector_assaults[sector] += 1
             self._after_losses(sector)
+            if self.ground.reached:
+                self._log_lines()
             if result.succeeded:
                 if area[sector] <= 0.0:
                     self._sector_lost(sector)
