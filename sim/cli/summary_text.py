@@ -42,26 +42,28 @@ def month_table(summary: dict[str, Any]) -> Table:
 
 
 def observation_line(obs: dict[str, Any]) -> str:
-    """Return one reported figure against the model: whose, where, and whether the runs reach it."""
+    """Return one reported figure against the model: whose, where, and whether the runs reach it.
+
+    A figure is flagged only when the middle 95% of runs misses its whole reported range, not just its
+    point value.
+    """
     whose = f" of {obs['side']}" if obs.get("side") else ""
     where = f" in {obs['sector'].replace('_', ' ')}" if obs.get("sector") else ""
     unit = printed(obs["unit"])
+    # Kilometres of advance are small numbers: one decimal; areas and soldiers: whole numbers.
+    shown = ",.1f" if obs["unit"] == "km" else ",.0f"
+    when = f"from {obs['since']} to {obs['date']}" if obs.get("since") else f"on {obs['date']}"
     line = (
-        f"observed {METRIC_NAMES[obs['metric']]}{whose}{where} on {obs['date']}: "
-        f"{obs['observed']:,.0f} {unit}; "
-        f"model median {obs['predicted_p50']:,.0f} (80% of runs {obs['predicted_p10']:,.0f}-"
-        f"{obs['predicted_p90']:,.0f}), {obs['quantile_of_observed']:.0%} of runs at or below it"
+        f"observed {METRIC_NAMES[obs['metric']]}{whose}{where} {when}: "
+        f"{obs['observed']:{shown}} {unit}; "
+        f"model median {obs['predicted_p50']:{shown}} (80% of runs {obs['predicted_p10']:{shown}}-"
+        f"{obs['predicted_p90']:{shown}}), {obs['quantile_of_observed']:.0%} of runs at or below it"
     )
     if obs.get("outside_95"):
         quantile = obs["quantile_of_observed"]
-        where_runs = (
-            "above every run"
-            if quantile >= 1.0
-            else "below every run"
-            if quantile <= 0.0
-            else "outside the middle 95% of runs"
-        )
-        line += f"  <- {where_runs}: the model does not reach it"
+        side = "above" if quantile >= 0.5 else "below"
+        reported = f"{obs['observed_low']:{shown}}-{obs['observed_high']:{shown}}"
+        line += f"  <- its reported range ({reported}) is {side} the middle 95% of runs"
     return line
 
 

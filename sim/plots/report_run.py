@@ -73,17 +73,13 @@ def _summary(run: RunFolder, notes: list[str]) -> dict[str, Any]:
 
 
 def _side(obs: dict[str, Any]) -> str:
-    """Which side of the model's 95% band a report lies on."""
+    """Which side of the model's 95% band a report's whole range lies on."""
     quantile = obs.get("quantile_of_observed")
-    if quantile == 0.0:
-        return "below every run"
-    if quantile == 1.0:
-        return "above every run"
-    return "below 97.5% of runs" if (quantile or 0.0) < 0.5 else "above 97.5% of runs"
+    return "range below 97.5% of runs" if (quantile or 0.0) < 0.5 else "range above 97.5% of runs"
 
 
 def outside(summary: dict[str, Any]) -> list[dict[str, Any]]:
-    """The summarised observations that lie outside the middle 95% of runs."""
+    """The summarised observations whose reported range lies outside the middle 95% of runs."""
     return [obs for obs in summary.get("observations", []) if obs.get("outside_95")]
 
 
