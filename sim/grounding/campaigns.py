@@ -153,6 +153,10 @@ TERRAIN = {
 DEPTH_KM = 60.0
 """Depth of ground behind each sector's front: more than any sequence advances."""
 
+LINE_SPACING_KM = 3.0
+"""Distance between the successive positions of a prepared or fortified defence in depth [judgement:
+doctrine's defensive belts a few km apart; no campaign's own positions are used]."""
+
 
 @dataclass(frozen=True)
 class Window:
@@ -228,6 +232,25 @@ def load_windows(isqnos: Sequence[int]) -> list[Window]:
     return sorted(windows, key=lambda window: (window.end, window.start, window.isqno))
 
 
+def known_windows(windows: Sequence[Window]) -> list[Window]:
+    """Return the windows of the first third (by end date): what the suite calibrates on."""
+    ends = sorted(window.end for window in windows)
+    origin = ends[max(0, -(-len(ends) // 3) - 1)]
+    return [window for window in windows if window.end <= origin]
+
+
+def main_posture(windows: Sequence[Window]) -> str:
+    """Return the defender's most frequent posture in ``windows`` (the latest on a tie).
+
+    The posture of the defence the attacker will meet, as known by the origin: the first engagement is
+    often a delaying screen (DL) in front of the main, fortified position.
+    """
+    counts: dict[str, int] = {}
+    for window in windows:
+        counts[window.posture] = counts.get(window.posture, 0) + 1
+    return max(reversed([window.posture for window in windows]), key=lambda code: counts[code])
+
+
 def sector_of(sequence: CampaignSequence, window: Window) -> str:
     """Return the sector a window belongs to."""
     if not sequence.sector_of:
@@ -256,13 +279,19 @@ def scenario_document(sequence: CampaignSequence) -> dict[str, Any]:
     start = min(window.start for window in windows)
     end = max(window.end for window in windows) + dt.timedelta(days=1)
     sectors: dict[str, Any] = {}
+    # Fires take their share at the attacker's combat power per km at the start, on the widest front.
+    widest = max((window.front_km or 3.0) for window in first.values())
+    reference_density = round(sum(w.attacker_strength for w in first.values()) / widest / len(first), 1)
     attackers: dict[str, Any] = {}
     defenders: dict[str, Any] = {}
+    known = known_windows(windows)
     for sector, window in first.items():
         front = window.front_km or 3.0
-        posture = POSTURE_BONUS.get(window.posture, 0.3)
+        posture_code = main_posture([w for w in known if sector_of(sequence, w) == sector] or [window])
+        posture = POSTURE_BONUS.get(posture_code, 0.3)
         sectors[sector] = {
-            "description": f"{window.attacker.title()} against {window.defender.title()} ({window.name}).",
+            "description": f"{window.attacker} against {window.defender} ({window.name}); "
+            f"defence {posture_code} as known by the origin.",
             "shape": "line",
             "area_km2": round(front * DEPTH_KM, 3),
             "frontage_km": front,
@@ -274,8 +303,13 @@ def scenario_document(sequence: CampaignSequence) -> dict[str, Any]:
                 "kept_on_retreat": 0.5,
             },
         }
+        if posture_code in ("PD", "FD"):
+            sectors[sector]["prepared_lines"] = [
+                {"area_km2": round(front * (DEPTH_KM - depth), 3), "fortification": posture}
+                for depth in (LINE_SPACING_KM * step for step in range(1, int(DEPTH_KM / LINE_SPACING_KM)))
+            ]
         attackers[sector] = {
-            "description": f"{window.attacker.title()} ({window.attacker_strength:,.0f} on {window.start}).",
+            "description": f"{window.attacker} ({window.attacker_strength:,.0f} on {window.start}).",
             "unit_size": round(window.attacker_strength / 9.0, 1),
             "echelons": [{"units": 9, "day": 0}],
             "readiness_days": 0,
@@ -287,7 +321,7 @@ def scenario_document(sequence: CampaignSequence) -> dict[str, Any]:
             },
         }
         defenders[sector] = {
-            "description": f"{window.defender.title()} ({window.defender_strength:,.0f} on {window.start}).",
+            "description": f"{window.defender} ({window.defender_strength:,.0f} on {window.start}).",
             "unit_size": round(window.defender_strength / 3.0, 1),
             "echelons": [{"units": 3, "day": 0}],
             "readiness_days": 0,
@@ -305,8 +339,8 @@ def scenario_document(sequence: CampaignSequence) -> dict[str, Any]:
             **({"sector": sector_of(sequence, window)} if sequence.sector_of else {}),
             "value": window.km,
             "sd": _window_sd(window.km),
-            "source": f"CDB90 {window.isqno} {window.name}: {window.attacker.title()} against "
-            f"{window.defender.title()}, {window.posture} defence",
+            "source": f"CDB90 {window.isqno} {window.name}: {window.attacker} against "
+            f"{window.defender}, {window.posture}",
         }
         for window in windows
     ]
@@ -330,14 +364,44 @@ def scenario_document(sequence: CampaignSequence) -> dict[str, Any]:
                     "advance_km": {"dist": "uniform", "low": 0.02, "high": 1.5},
                     "advance_sigma": 0.8,
                     "fortified_depth_factor": 0.75,
+                    # CDB90 sequences: the attacker lost 0.5-2% of its strength a day (medians).
+                    "culmination": {
+                        "tolerable_loss_rate": {"dist": "uniform", "low": 0.005, "high": 0.02},
+                        "adaptation": 0.2,
+                        "memory_days": 3.0,
+                    },
+                    # Dupuy's QJM ends an engagement after five days; an operational pause lasts "several
+                    # days to two weeks" (Soviet military encyclopaedic dictionary, 1986).
+                    "pauses": {
+                        "after_days": {"dist": "uniform", "low": 3, "high": 10},
+                        "length_days": {"dist": "uniform", "low": 2, "high": 14},
+                    },
                 },
                 "command": {"policy": "proportional_frontage", "rotation_threshold": 0.6},
+                "fires": {
+                    "loss_share_per_day": {"dist": "uniform", "low": 0.0, "high": 0.05},
+                    "reference_density": reference_density,
+                },
             },
             "defender": {
                 "description": "The side holding the ground.",
                 "holds_ground": True,
                 "contingents": defenders,
-                "command": {"policy": "weakest_first", "rotation_threshold": 0.3},
+                "command": {
+                    "policy": "weakest_first",
+                    "rotation_threshold": 0.3,
+                    # Epstein's defender withdraws once its attrition passes what it bears (5% a day in his
+                    # worked example); CDB90 defenders lost 0.3-4% a day, up to 15-35% holding to the last.
+                    "fall_back": {
+                        "loss_rate_above": {"dist": "uniform", "low": 0.05, "high": 0.2},
+                        "days": 2,
+                        "duration_days": 1,
+                    },
+                },
+                "fires": {
+                    "loss_share_per_day": {"dist": "uniform", "low": 0.0, "high": 0.005},
+                    "reference_density": reference_density,
+                },
             },
         },
         "sectors": sectors,
@@ -345,6 +409,9 @@ def scenario_document(sequence: CampaignSequence) -> dict[str, Any]:
             "law": {"type": "general", "own_exponent": 1.0, "enemy_exponent": 0.5},
             "kill_rate": {"dist": "uniform", "low": 0.0005, "high": 0.004},
             "dispersion": 2.0,
+            # Dupuy's vulnerability factors (hasty 0.7, prepared 0.6, fortified 0.5) are (1 + bonus)^-1.36;
+            # CDB90 shows no protection at all (fortified x1.11 on the defender's daily loss rate).
+            "posture_protection": {"dist": "uniform", "low": 0.0, "high": 1.36},
         },
         **({"weather": list(sequence.seasons)} if sequence.seasons else {}),
         "observations": observations,

@@ -116,3 +116,19 @@ def switch_off(scenario: Scenario, name: str) -> list[tuple[str, Any]]:
 def used(scenario: Scenario) -> list[str]:
     """Return the mechanisms the scenario switches on, in registry order."""
     return [name for name, mechanism in MECHANISMS.items() if mechanism.paths(scenario)]
+
+
+def without_judgement(scenario: Scenario) -> Scenario | None:
+    """Return the scenario without the holder's withdrawal rules (the dynamics alone); None if it has none.
+
+    Withdrawal rules are judgement ("hold while militarily appropriate" made concrete); without them the
+    holder gives ground up only as the fighting takes it (or as its fall-back rule and prepared lines
+    say, which are part of the dynamics).
+    """
+    holder = scenario.sides[scenario.holder]
+    if holder.command.withdrawal is None:
+        return None
+    document = scenario.model_dump(mode="json", by_alias=True)
+    document["sides"][scenario.holder]["command"]["withdrawal"] = None
+    document["name"] = scenario.name
+    return Scenario.model_validate(document)
