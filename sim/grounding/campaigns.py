@@ -314,22 +314,14 @@ def scenario_document(sequence: CampaignSequence) -> dict[str, Any]:
             "echelons": [{"units": 9, "day": 0}],
             "readiness_days": 0,
             "reserve_share": 0.1,
-            "replacements_per_day": {
-                "dist": "uniform",
-                "low": 0.0,
-                "high": round(window.attacker_strength * 0.01),
-            },
+            "replacements_per_day": round(window.attacker_strength * 0.005),
         }
         defenders[sector] = {
             "description": f"{window.defender} ({window.defender_strength:,.0f} on {window.start}).",
             "unit_size": round(window.defender_strength / 3.0, 1),
             "echelons": [{"units": 3, "day": 0}],
             "readiness_days": 0,
-            "replacements_per_day": {
-                "dist": "uniform",
-                "low": 0.0,
-                "high": round(window.defender_strength * 0.1),
-            },
+            "replacements_per_day": round(window.defender_strength * 0.05),
         }
     observations = [
         {
@@ -362,26 +354,16 @@ def scenario_document(sequence: CampaignSequence) -> dict[str, Any]:
                     "defender_reach_km": 1.0,
                     "frontage_km": 1.0,
                     "advance_km": {"dist": "uniform", "low": 0.02, "high": 1.5},
-                    "advance_sigma": 0.8,
+                    "advance_sigma": 0.5,
                     "fortified_depth_factor": 0.75,
                     # CDB90 sequences: the attacker lost 0.5-2% of its strength a day (medians).
-                    "culmination": {
-                        "tolerable_loss_rate": {"dist": "uniform", "low": 0.005, "high": 0.02},
-                        "adaptation": 0.2,
-                        "memory_days": 3.0,
-                    },
+                    "culmination": {"tolerable_loss_rate": 0.01, "adaptation": 0.2, "memory_days": 3.0},
                     # Dupuy's QJM ends an engagement after five days; an operational pause lasts "several
                     # days to two weeks" (Soviet military encyclopaedic dictionary, 1986).
-                    "pauses": {
-                        "after_days": {"dist": "uniform", "low": 3, "high": 10},
-                        "length_days": {"dist": "uniform", "low": 2, "high": 14},
-                    },
+                    "pauses": {"after_days": 5, "length_days": 7},
                 },
                 "command": {"policy": "proportional_frontage", "rotation_threshold": 0.6},
-                "fires": {
-                    "loss_share_per_day": {"dist": "uniform", "low": 0.0, "high": 0.05},
-                    "reference_density": reference_density,
-                },
+                "fires": {"loss_share_per_day": 0.02, "reference_density": reference_density},
             },
             "defender": {
                 "description": "The side holding the ground.",
@@ -392,26 +374,19 @@ def scenario_document(sequence: CampaignSequence) -> dict[str, Any]:
                     "rotation_threshold": 0.3,
                     # Epstein's defender withdraws once its attrition passes what it bears (5% a day in his
                     # worked example); CDB90 defenders lost 0.3-4% a day, up to 15-35% holding to the last.
-                    "fall_back": {
-                        "loss_rate_above": {"dist": "uniform", "low": 0.05, "high": 0.2},
-                        "days": 2,
-                        "duration_days": 1,
-                    },
+                    "fall_back": {"loss_rate_above": 0.1, "days": 2, "duration_days": 1},
                 },
-                "fires": {
-                    "loss_share_per_day": {"dist": "uniform", "low": 0.0, "high": 0.005},
-                    "reference_density": reference_density,
-                },
+                "fires": {"loss_share_per_day": 0.002, "reference_density": reference_density},
             },
         },
         "sectors": sectors,
         "engagement": {
             "law": {"type": "general", "own_exponent": 1.0, "enemy_exponent": 0.5},
-            "kill_rate": {"dist": "uniform", "low": 0.0005, "high": 0.004},
+            "kill_rate": 0.002,
             "dispersion": 2.0,
             # Dupuy's vulnerability factors (hasty 0.7, prepared 0.6, fortified 0.5) are (1 + bonus)^-1.36;
-            # CDB90 shows no protection at all (fortified x1.11 on the defender's daily loss rate).
-            "posture_protection": {"dist": "uniform", "low": 0.0, "high": 1.36},
+            # CDB90 shows no protection at all (fortified x1.11 on the defender's daily loss rate): halfway.
+            "posture_protection": 0.68,
         },
         **({"weather": list(sequence.seasons)} if sequence.seasons else {}),
         "observations": observations,
