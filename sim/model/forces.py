@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sim.model.params import SidePlan
+from sim.model.plans import SidePlan
 
 EN_ROUTE, TRAINING, RESERVE, LINE, REFIT = range(5)
 STATUS_NAMES = ("en route", "training", "reserve", "in line", "refitting")
