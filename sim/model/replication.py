@@ -66,6 +66,7 @@ class Replication(AssaultProcesses):
             sector_area_km2=self._sector_area,
             strength=self._strength,
             casualties=self._casualties,
+            sector_casualties=self._sector_casualties,
             supply=self._supply,
             withdrawal_day=self.withdrawal_day,
             withdrawal_reason=self.withdrawal_reason,

@@ -82,6 +82,7 @@ class ReplicationState:
         self._sector_area = np.zeros((days, count))
         self._strength = np.zeros((2, days))
         self._casualties = np.zeros((2, days))
+        self._sector_casualties = np.zeros((2, days, count))
         self._supply = np.ones((2, days))
 
     def _enemy(self, side: SideState) -> SideState:
@@ -142,4 +143,5 @@ class ReplicationState:
             side.present = side.in_theatre()
             self._strength[side.index, day] = side.present
             self._casualties[side.index, day] = side.casualties
+            self._sector_casualties[side.index, day] = side.sector_casualties
             self._supply[side.index, day] = side.supply
