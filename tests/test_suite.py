@@ -199,12 +199,14 @@ def test_no_dynamics_runs_nothing_more_and_resume_finishes_an_unfinished_compani
 
 
 # ======================================================================================== the suite
-def score(entry: str, variant: str, crps: list[float], line: list[float], inside: list[bool]) -> EntryScore:
+def score(
+    entry: str, variant: str, crps: list[float], line: list[float], inside: list[bool], campaign: bool = True
+) -> EntryScore:
     rows = [
         {"origin": "2024-01-01", "crps": model, "line_crps": naive, "persistence_crps": 1.0, "inside80": hit}
         for model, naive, hit in zip(crps, line, inside, strict=True)
     ]
-    return EntryScore(entry, variant, "km advanced in a window", rows)
+    return EntryScore(entry, variant, "km advanced in a window", rows, campaign)
 
 
 def test_skill_and_the_ablation_table_are_worked_from_the_scored_rows() -> None:
@@ -212,11 +214,11 @@ def test_skill_and_the_ablation_table_are_worked_from_the_scored_rows() -> None:
         score("a", "all", [0.5, 0.3], [1.0, 0.6], [True, True]),  # skill 1 - 0.4 / 0.8 = 0.5
         score("a", "without-fires", [0.8, 0.8], [1.0, 0.6], [True, False]),  # 1 - 0.8 / 0.8 = 0
         score("b", "all", [0.9], [0.6], [False]),  # -0.5
-        score("kursk", "all", [30.0], [40.0], [True]),  # 0.25
-        score("kursk", "without-weather", [50.0], [40.0], [True]),  # -0.25
+        score("kursk", "all", [30.0], [40.0], [True], campaign=False),  # 0.25
+        score("kursk", "without-weather", [50.0], [40.0], [True], campaign=False),  # -0.25
     ]
     assert scores[0].skill == pytest.approx(0.5) and scores[2].skill == pytest.approx(-0.5)
-    table = validation_markdown(scores, "kursk", {"a": "figures/a.png"})
+    table = validation_markdown(scores, {"a": "figures/a.png"})
     assert "mean CRPS skill against the straight line +0.00 over 2 campaigns; 1 of 2 above 0" in table
     assert "inside the model's 80% band in 67% of 3 scored windows" in table
     assert "| 2024-01-01 | 30.0 | 40.0 | 1.0 | yes |" in table
