@@ -260,12 +260,12 @@ def test_run_report_flags_a_report_outside_the_models_95_band(page: str, run: Pa
     text = html.unescape(page)
     # In the key points, as a warning ...
     warning = re.search(r'<li class="warn">(.*?)</li>', text, re.S).group(1)
-    assert "1 of 2 reported figures lie outside the middle 95% of runs" in warning
-    assert "held area on 20 Oct 2024 (reported 900 km², above every run" in warning
+    assert "1 of 2 reported figures have their whole reported range outside the middle 95% of runs" in warning
+    assert "held area on 20 Oct 2024 (reported 900 km², range above 97.5% of runs" in warning
     # ... and in the table: the row is highlighted, with a marker.
     rows = re.findall(r'<tr class="flagged">(.*?)</tr>', text, re.S)
     observed = [row for row in rows if "more than the start" in row]
-    assert len(observed) == 1 and '<span class="flag">⚠ no: above every run</span>' in observed[0]
+    assert len(observed) == 1 and '<span class="flag">⚠ no: range above 97.5% of runs</span>' in observed[0]
     assert not any("within reach" in row for row in rows)
 
 
