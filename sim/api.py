@@ -25,7 +25,7 @@ import pandas as pd
 
 from sim.analysis.summary import summarize
 from sim.batch.executors import Executor, make_executor
-from sim.batch.runner import BatchResult
+from sim.batch.runner import BatchResult, Progress
 from sim.errors import InputError, require_extra
 from sim.experiments.design import SweepSpec, parse_vary
 from sim.experiments.runs import automatic_chunk_size, default_run_folder, run_batch, start_run
@@ -140,6 +140,7 @@ def run(
     scheduler: str | None = None,
     chunk: int | None = None,
     plots: bool = False,
+    progress: Progress | None = None,
 ) -> Folder:
     """Run a scenario's replications into a run folder (``sim run``) and return it.
 
@@ -154,6 +155,9 @@ def run(
         scheduler: A Dask scheduler address.
         chunk: Replications per task [default: automatic].
         plots: Draw the run's figures into ``out/plots``.
+        progress: Called with (replications done, replications in all) after each chunk. An exception
+            it raises stops the batch as Ctrl-C does: the finished chunks stay in ``out``, resumable
+            with ``sim run --resume``, and the exception reaches the caller.
     """
     loaded = scenario if isinstance(scenario, Scenario) else load(scenario)
     pool = _executor(executor, workers, scheduler)
@@ -164,7 +168,7 @@ def run(
     except BaseException:
         pool.close()
         raise
-    result = run_batch(loaded, store, pool)
+    result = run_batch(loaded, store, pool, progress)
     _finished(result, "run")
     summary = summarize(directory, loaded)
     summary["seconds"] = round(result.seconds, 3)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -252,7 +252,7 @@ def _key_points(
     return points
 
 
-def sweep_page(directory: Path) -> tuple[str, list[str]]:
+def sweep_page(directory: Path, app_bar: Sequence[tuple[str, str]] | None = None) -> tuple[str, list[str]]:
     """Return a sweep folder's report page and the notes to print.
 
     Raises:
@@ -300,6 +300,7 @@ def sweep_page(directory: Path) -> tuple[str, list[str]]:
     notes.extend(f"the outcome {o} has no value at any point" for o in outcomes_missing)
     page = render(
         "sweep.html.j2",
+        app_bar=app_bar,
         kind="sweep",
         title=f"{scenario.name}: sweep report ({folder.name})",
         heading=f"{scenario.name}: sweep report",
