@@ -43,7 +43,10 @@ CHROMIUM_FLAGS = [
 ]
 IMAGE = re.compile(r'<img\b[^>]*\bsrc="data:image/png;base64,([A-Za-z0-9+/=]+)"')
 SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script>", re.S | re.I)
-CHARTED = {"run": {"fan_chart", "survival", "area_distribution", "forces"}, "comparison": {"compare_forest", "compare_fan_chart"}}
+CHARTED = {
+    "run": {"fan_chart", "survival", "area_distribution", "forces"},
+    "comparison": {"compare_forest", "compare_fan_chart"},
+}
 """The figures each kind of report also shows as an interactive chart (with the explorer extra)."""
 QUOTED = re.compile(r"<pre\b[^>]*>.*?</pre>", re.S)
 """The scenario and manifest, quoted as text: the only place a URL may appear (as the user wrote it)."""

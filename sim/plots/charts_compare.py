@@ -66,7 +66,12 @@ def compare_fan_chart(runs: Sequence[tuple[str, Path]]) -> Spec | None:
         traces.append(observed)
     each = " / ".join(f"{count:,}" for count in sorted(set(counts)))
     title = f"Held area over time, each run ({each} runs each): median and middle 80% of runs"
-    return {"data": traces, "layout": layout(title, "held area (km²)")}
+    return {
+        "data": traces,
+        "layout": layout(
+            title, "held area (km²)", legend={"orientation": "h", "x": 0, "y": -0.2}, height=520
+        ),
+    }
 
 
 FOREST_GROUP_HEIGHT = 34
