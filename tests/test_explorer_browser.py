@@ -262,3 +262,22 @@ def test_nothing_outside_the_folder(server: str, served: Path, page: object) -> 
     assert answer.status == 403
     assert request.post(server + "/api/run", data="{}").status == 403
     assert not list(served.parent.joinpath("secret").glob("*.json"))
+
+
+def test_what_if_from_a_run_reuses_it_as_the_baseline(server: str, served: Path, page: object) -> None:
+    page.goto(server + "/whatif/small/base")  # type: ignore[attr-defined]
+    # The run this starts from is drawn at once; the run then redraws the chart with both.
+    page.wait_for_selector("#chart .main-svg")  # type: ignore[attr-defined]
+    before = page.evaluate("document.getElementById('chart').data.map(t => t.name)")  # type: ignore[attr-defined]
+    assert "median of runs" in before
+    assert page.input_value("#replications") == "20" and page.input_value("#seed") == "1"  # type: ignore[attr-defined]
+    page.fill("#filter", "red.attack.advance_km")  # type: ignore[attr-defined]
+    page.fill('input[name="sides.red.attack.advance_km"]', "1.2")  # type: ignore[attr-defined]
+    page.click("#run")  # type: ignore[attr-defined]
+    page.wait_for_selector('#whatif[data-state="done"]', timeout=RUN_SECONDS * 1000)  # type: ignore[attr-defined]
+    after = page.evaluate("document.getElementById('chart').data.map(t => t.name)")  # type: ignore[attr-defined]
+    assert "base (baseline): median" in after and any(n.startswith("what-if ") for n in after), after
+    # Same seed and count as the run: only the changed scenario ran (20 replications), paired with it.
+    assert page.locator("#status").inner_text() == "done: 20 replications"  # type: ignore[attr-defined]
+    assert not list((served / "whatif" / "base").glob("baseline-*"))
+    assert "(paired" in page.locator("#differences h3").inner_text()  # type: ignore[attr-defined]

@@ -46,6 +46,8 @@ SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script>", re.S | re.I)
 CHARTED = {
     "run": {"fan_chart", "survival", "area_distribution", "forces"},
     "comparison": {"compare_forest", "compare_fan_chart"},
+    "grid": {"sweep_points"},
+    "sobol": {"sweep_points"},
 }
 """The figures each kind of report also shows as an interactive chart (with the explorer extra)."""
 QUOTED = re.compile(r"<pre\b[^>]*>.*?</pre>", re.S)

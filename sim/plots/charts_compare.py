@@ -109,8 +109,9 @@ def forest_chart(rows: Sequence[Mapping[str, Any]], groups: Sequence[str] | None
         scale = 100.0 if unit == "share" else 1.0
         shown = "percentage points" if unit == "share" else unit.replace("km2", "km²")
         difference = np.array([float(row["difference"]) for row in members]) * scale
-        above = numbers(np.array([float(row["high"]) for row in members]) * scale - difference, 4)
-        below = numbers(difference - np.array([float(row["low"]) for row in members]) * scale, 4)
+        highs = np.array([float(row["high"]) for row in members]) * scale
+        lows = np.array([float(row["low"]) for row in members]) * scale
+        above, below = numbers(highs - difference, 4), numbers(difference - lows, 4)
         traces.append(
             {
                 "type": "scatter",
@@ -137,7 +138,11 @@ def forest_chart(rows: Sequence[Mapping[str, Any]], groups: Sequence[str] | None
                 "name": group,
             }
         )
+        ends = np.concatenate([[0.0], highs, lows, difference])
+        ends = ends[np.isfinite(ends)]
+        reach = float(ends.max() - ends.min()) * 0.06 or 1.0
         spec_layout[f"xaxis{suffix}"] = {
+            "range": [float(ends.min()) - reach, float(ends.max()) + reach],  # zero always in sight
             "domain": [0, 1],
             "anchor": f"y{suffix}",
             "title": {"text": f"{group.split(' (')[0]}: difference ({shown})", "font": {"size": 12}},

@@ -68,8 +68,8 @@ def report_page(
 
     Args:
         directory: A run, sweep, calibration, backtest or comparison folder.
-        chart_mode: How interactive charts are shown (``html.ChartMode``; runs and comparisons have
-            them).
+        chart_mode: How interactive charts are shown (``html.ChartMode``; runs, sweeps and
+            comparisons have them).
         at: Date of a run's held-area distribution figure (runs only).
         thresholds: Areas X for a run's survival and crossing figures (runs only).
         app_bar: Links above the page (the explorer's), as (address, label).
@@ -87,7 +87,7 @@ def report_page(
     if kind == "sweep":
         from sim.plots.report_sweep import sweep_page
 
-        return sweep_page(directory, app_bar)
+        return sweep_page(directory, chart_mode, app_bar)
     if kind == "calibration":
         from sim.plots.report_calibration import calibration_page
 
@@ -135,6 +135,6 @@ def write_report(
         raise InputError("the folder for the report does not exist", str(out.parent), field="--out")
     mode, missing = chart_mode(static)
     page, notes = report_page(directory, mode, at, thresholds)
-    if missing and kind in ("run", "comparison"):
+    if missing and kind in ("run", "comparison", "sweep"):
         notes.append(missing)
     return write_page(out, page), notes

@@ -85,9 +85,10 @@
 
   function draw(id, spec) {
     var box = document.getElementById(id);
+    if (box.data) { Plotly.purge(box); }
     box.innerHTML = "";
     if (!spec) { return; }
-    Plotly.react(box, spec.data, spec.layout, config);
+    Plotly.newPlot(box, spec.data, spec.layout, config);
   }
 
   function link(label, path) {
