@@ -42,7 +42,7 @@ from sim.errors import InputError
 from sim.explorer import form as forms
 from sim.explorer.folder import Refused, Root, describe, is_scenario
 from sim.explorer.whatif import Request as WhatIf
-from sim.explorer.whatif import Runner, check_numbers, opened_manifest
+from sim.explorer.whatif import Runner, check_numbers, opened_manifest, result_charts
 from sim.plots.charts import plotly_js_path
 from sim.results.manifest import scenario_document
 from sim.scenario.files import confined_to
@@ -322,7 +322,7 @@ class Explorer:
             return JSONResponse({"error": "no such what-if"}, 404)
         status = job.status(self.root.relative)
         if job.state == "done" and job.result is not None and "fan" not in job.result:
-            job.result.update(_result_charts(job.folders, self.root.relative))
+            job.result.update(result_charts(job.folders))
             status = job.status(self.root.relative)
         return JSONResponse(status)
 
@@ -348,38 +348,6 @@ async def _in_thread(function: Callable[..., Any], *args: Any) -> Any:
     from starlette.concurrency import run_in_threadpool
 
     return await run_in_threadpool(function, *args)
-
-
-def _result_charts(folders: dict[str, Path], relative: Callable[[Path], str]) -> dict[str, Any]:
-    """The finished what-if's charts and differences, for the page."""
-    import pyarrow.parquet as pq
-
-    from sim.analysis.differences import value_text, verdict
-    from sim.plots.charts_compare import compare_fan_chart, forest_chart
-
-    comparison = folders["comparison"]
-    rows = pq.read_table(comparison / "compare.parquet").to_pylist()
-    runs = [
-        (folders["baseline"].name, folders["baseline"]),
-        (f"what-if {folders['variant'].name}", folders["variant"]),
-    ]
-    fan = compare_fan_chart(runs)
-    groups = [str(row["group"]) for row in rows if str(row["unit"]) in ("km2", "share")]
-    forest = forest_chart(rows, list(dict.fromkeys(groups)))
-    table = [
-        {
-            "group": str(row["group"]),
-            "label": str(row["label"]),
-            "baseline": value_text(float(row["baseline_value"]), str(row["unit"])),
-            "variant": value_text(float(row["variant_value"]), str(row["unit"])),
-            "difference": value_text(float(row["difference"]), str(row["unit"]), True),
-            "interval": f"{value_text(float(row['low']), str(row['unit']), True)} to "
-            f"{value_text(float(row['high']), str(row['unit']), True)}",
-            "verdict": verdict(row),
-        }
-        for row in rows
-    ]
-    return {"fan": fan, "forest": forest, "rows": table, "paired": bool(rows and rows[0]["paired"])}
 
 
 def create_app(

@@ -241,3 +241,35 @@ def opened_manifest(folder: Path) -> dict[str, Any]:
     except (OSError, ValueError):
         return {}
     return document if isinstance(document, dict) else {}
+
+
+def result_charts(folders: dict[str, Path]) -> dict[str, Any]:
+    """The finished what-if's charts and differences, for the page."""
+    import pyarrow.parquet as pq
+
+    from sim.analysis.differences import value_text, verdict
+    from sim.plots.charts_compare import compare_fan_chart, forest_chart
+
+    comparison = folders["comparison"]
+    rows = pq.read_table(comparison / "compare.parquet").to_pylist()
+    runs = [
+        (folders["baseline"].name, folders["baseline"]),
+        (f"what-if {folders['variant'].name}", folders["variant"]),
+    ]
+    fan = compare_fan_chart(runs)
+    groups = [str(row["group"]) for row in rows if str(row["unit"]) in ("km2", "share")]
+    forest = forest_chart(rows, list(dict.fromkeys(groups)))
+    table = [
+        {
+            "group": str(row["group"]),
+            "label": str(row["label"]),
+            "baseline": value_text(float(row["baseline_value"]), str(row["unit"])),
+            "variant": value_text(float(row["variant_value"]), str(row["unit"])),
+            "difference": value_text(float(row["difference"]), str(row["unit"]), True),
+            "interval": f"{value_text(float(row['low']), str(row['unit']), True)} to "
+            f"{value_text(float(row['high']), str(row['unit']), True)}",
+            "verdict": verdict(row),
+        }
+        for row in rows
+    ]
+    return {"fan": fan, "forest": forest, "rows": table, "paired": bool(rows and rows[0]["paired"])}
