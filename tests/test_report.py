@@ -316,6 +316,21 @@ def test_static_report_has_no_script(run: Path, tmp_path: Path) -> None:
     assert len(page) < 0.5 * len((run / "report.html").read_text(encoding="utf-8")) or not _has("plotly")
 
 
+def test_without_the_explorer_extra_the_report_is_static_and_says_why(
+    run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sim.plots import charts
+
+    monkeypatch.setattr(charts, "has_plotly", lambda: False)
+    target = tmp_path / "plain.html"
+    result = sim("report", run, "--out", target)
+    assert result.returncode == 0 and "<script" not in target.read_text(encoding="utf-8")
+    assert (
+        "note: interactive charts left out: drawing them needs the 'explorer' extra: "
+        "pip install 'conflict-sim[explorer]'"
+    ) in result.stderr
+
+
 def test_report_out_option_and_bad_input(run: Path, grid: Path, tmp_path: Path) -> None:
     target = tmp_path / "elsewhere.html"
     result = sim("report", run, "--out", target, "--at", "2024-10-01")
