@@ -15,6 +15,8 @@ from typing import Any
 from sim.scenario.distributions import is_distribution
 from sim.scenario.rules.allocation import POLICIES, AllocationPolicy
 from sim.scenario.rules.supply import EFFECTS, SupplyEffect
+from sim.scenario.rules.tempo import RULES as TEMPO_RULES
+from sim.scenario.rules.tempo import TempoRule
 from sim.scenario.rules.withdrawal import RULES, WithdrawalRule
 from sim.scenario.schema import Attack, Scenario, Sector, Side
 
@@ -58,6 +60,11 @@ class AttackPlan:
     advance_sigma: float
     depth_density_exponent: float
     fortified_depth_factor: float
+    tempo_rules: tuple[tuple[str, Mapping[str, Any]], ...] = ()
+
+    def rules(self, sectors: int) -> list[TempoRule]:
+        """Return the tempo rules that are on, each new with a state per sector, in order."""
+        return [TEMPO_RULES[name].configure(values, sectors) for name, values in self.tempo_rules]
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,13 +82,24 @@ class WithdrawalPlan:
 
 
 @dataclass(frozen=True, slots=True)
+class FallBackPlan:
+    """When the holder falls back to a sector's next prepared line (``sim.scenario.dynamics.FallBack``)."""
+
+    loss_rate_above: float
+    days: float
+    duration_days: float
+    give_up_sector: bool
+
+
+@dataclass(frozen=True, slots=True)
 class CommandPlan:
-    """A side's daily command: allocation policy, rotation thresholds, withdrawal rules."""
+    """A side's daily command: allocation policy, rotation thresholds, withdrawal rules, falling back."""
 
     policy: AllocationPolicy
     rotation_threshold: float
     return_threshold: float
     withdrawal: WithdrawalPlan | None
+    fall_back: FallBackPlan | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +122,15 @@ class StrikesPlan:
 
 
 @dataclass(frozen=True, slots=True)
+class FiresPlan:
+    """Fires a side lays on the enemy's line outside assaults (see ``sim.scenario.dynamics.Fires``)."""
+
+    loss_share_per_day: float
+    reference_density: float
+    start_day: float
+
+
+@dataclass(frozen=True, slots=True)
 class SidePlan:
     """One side's numbers for one replication."""
 
@@ -115,6 +142,7 @@ class SidePlan:
     command: CommandPlan
     logistics: LogisticsPlan | None
     strikes: StrikesPlan | None
+    fires: FiresPlan | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +158,8 @@ class SectorPlan:
     fortification_growth: float
     fortification_max: float
     fortification_kept: float
+    prepared_lines: tuple[tuple[float, float], ...] = ()
+    """(area held on the line, its fortification), front to back."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +174,7 @@ class EngagementPlan:
     slope: float
     fortified_offset: float
     fortified_at: float
+    posture_protection: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +188,8 @@ class Parameters:
         sectors: The sectors, in the scenario's order.
         engagement: How assaults resolve.
         sampled: The value of every sampled number, by dotted path.
+        weather_tempo: The weather's factor on assault rates, per day from the start (empty: none).
+        weather_depth: The weather's factor on the depth of successful assaults, per day (empty: none).
     """
 
     start: dt.date
@@ -165,6 +198,8 @@ class Parameters:
     sectors: tuple[SectorPlan, ...]
     engagement: EngagementPlan
     sampled: Mapping[str, float]
+    weather_tempo: tuple[float, ...] = ()
+    weather_depth: tuple[float, ...] = ()
 
     def day_of(self, date: dt.date) -> float:
         """Return a date as days after the start."""
@@ -214,9 +249,34 @@ def build_parameters(scenario: Scenario, values: Mapping[str, float]) -> Paramet
             slope=engagement.success.slope,
             fortified_offset=engagement.success.fortified_offset,
             fortified_at=engagement.fortified_at,
+            posture_protection=read(engagement.posture_protection, "engagement.posture_protection"),
         ),
         sampled=dict(values),
+        **_weather(scenario, read),
     )
+
+
+def _weather(scenario: Scenario, read: _Reader) -> dict[str, tuple[float, ...]]:
+    """Return the weather's daily factors on tempo and depth (empty tuples without weather)."""
+    if not scenario.weather:
+        return {"weather_tempo": (), "weather_depth": ()}
+    days = scenario.horizon_days + 1
+    tempo, depth = [1.0] * days, [1.0] * days
+    for index, period in enumerate(scenario.weather):
+        at = f"weather.{index}"
+        tempo_factor = read(period.tempo, f"{at}.tempo")
+        depth_factor = read(period.depth, f"{at}.depth")
+        for day in range(days):
+            date = scenario.start + dt.timedelta(days=day)
+            if period.months:
+                inside = date.month in period.months
+            else:
+                assert period.start is not None and period.end is not None
+                inside = period.start <= date <= period.end
+            if inside:
+                tempo[day] *= tempo_factor
+                depth[day] *= depth_factor
+    return {"weather_tempo": tuple(tempo), "weather_depth": tuple(depth)}
 
 
 def _side(scenario: Scenario, name: str, index: int, side: Side, read: _Reader) -> SidePlan:
@@ -245,6 +305,17 @@ def _side(scenario: Scenario, name: str, index: int, side: Side, read: _Reader) 
             )
         )
     command = side.command
+    fall_back = command.fall_back
+    fall_back_plan = (
+        FallBackPlan(
+            loss_rate_above=read(fall_back.loss_rate_above, f"{prefix}.command.fall_back.loss_rate_above"),
+            days=read(fall_back.days, f"{prefix}.command.fall_back.days"),
+            duration_days=read(fall_back.duration_days, f"{prefix}.command.fall_back.duration_days"),
+            give_up_sector=fall_back.give_up_sector,
+        )
+        if fall_back is not None
+        else None
+    )
     withdrawal = command.withdrawal
     withdrawal_plan = None
     if withdrawal is not None:
@@ -304,15 +375,28 @@ def _side(scenario: Scenario, name: str, index: int, side: Side, read: _Reader) 
             rotation_threshold=read(command.rotation_threshold, f"{prefix}.command.rotation_threshold"),
             return_threshold=read(command.return_threshold, f"{prefix}.command.return_threshold"),
             withdrawal=withdrawal_plan,
+            fall_back=fall_back_plan,
         ),
         logistics=logistics_plan,
         strikes=strikes_plan,
+        fires=_fires(scenario, side, prefix, read),
+    )
+
+
+def _fires(scenario: Scenario, side: Side, prefix: str, read: _Reader) -> FiresPlan | None:
+    fires = side.fires
+    if fires is None:
+        return None
+    return FiresPlan(
+        loss_share_per_day=read(fires.loss_share_per_day, f"{prefix}.fires.loss_share_per_day"),
+        reference_density=read(fires.reference_density, f"{prefix}.fires.reference_density"),
+        start_day=scenario.day_of(fires.start) if fires.start else 0.0,
     )
 
 
 def _rule_value(node: Any, path: str, read: _Reader) -> Any:
-    """A rule field's value: numbers (and distributions) as floats, anything else (a day count) as it is."""
-    if node is None or isinstance(node, bool | int):
+    """A rule field's value: numbers and distributions as floats; anything else (day counts, names) as is."""
+    if node is None or isinstance(node, bool | int | str | tuple):
         return node
     return read(node, path)
 
@@ -332,6 +416,17 @@ def _attack(scenario: Scenario, attack: Attack, at: str, read: _Reader) -> Attac
         advance_sigma=read(attack.advance_sigma, f"{at}.advance_sigma"),
         depth_density_exponent=read(attack.depth_density_exponent, f"{at}.depth_density_exponent"),
         fortified_depth_factor=read(attack.fortified_depth_factor, f"{at}.fortified_depth_factor"),
+        tempo_rules=tuple(
+            (
+                name,
+                {
+                    field: _rule_value(getattr(block, field), f"{at}.{rule.block}.{field}", read)
+                    for field in rule.fields
+                },
+            )
+            for name, rule in TEMPO_RULES.items()
+            if (block := getattr(attack, rule.block)) is not None
+        ),
     )
 
 
@@ -350,4 +445,11 @@ def _sector(name: str, sector: Sector, read: _Reader) -> SectorPlan:
         # The bonus never falls below where it started just because growth has a lower ceiling.
         fortification_max=max(read(fortification.maximum, f"{at}.fortification.maximum"), initial),
         fortification_kept=read(fortification.kept_on_retreat, f"{at}.fortification.kept_on_retreat"),
+        prepared_lines=tuple(
+            (
+                read(line.area_km2, f"{at}.prepared_lines.{index}.area_km2"),
+                read(line.fortification, f"{at}.prepared_lines.{index}.fortification"),
+            )
+            for index, line in enumerate(sector.prepared_lines)
+        ),
     )
