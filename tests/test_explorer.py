@@ -149,3 +149,23 @@ def test_a_cancelled_what_if_keeps_its_finished_chunks(folder: Path) -> None:
     baseline = job.folders["baseline"]
     assert (baseline / "manifest.json").is_file() and not (baseline / "summary.json").exists()
     assert runner.busy() is None
+
+
+def test_a_folder_holding_a_link_out_is_refused(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    outside = folder.parent / "elsewhere"
+    for name, extra in (("base", []), ("deeper", ["--set", f"{ADVANCE}=1.5"])):
+        args = ["run", SMALL, "-n", "8", "--out", outside / name, "-q", "--no-plots", "--executor", "serial"]
+        assert sim_in_process(capsys, *args, *extra).returncode == 0
+    compared = folder / "compared"
+    assert (
+        sim_in_process(capsys, "compare", outside / "base", outside / "deeper", "--out", compared).returncode
+        == 0
+    )
+    client = TestClient(create_app(folder, executor="serial"))
+    page = client.get("/folder/compared")
+    # The comparison shows, without the chart that would read the runs outside the folder.
+    assert page.status_code == 200 and 'id="spec-compare_forest"' in page.text
+    assert 'id="spec-compare_fan_chart"' not in page.text
+    (compared / "plots" / "stolen.png").symlink_to(outside / "base" / "manifest.json")
+    refused = client.get("/folder/compared")
+    assert refused.status_code == 403 and "plots/stolen.png, a link to a file outside" in refused.text

@@ -142,6 +142,9 @@ class Explorer:
         entry = describe(directory, relative) if directory.is_dir() else None
         if entry is None:
             return refused(f"{relative}: holds no run, sweep, calibration, backtest or comparison", 404)
+        outside = self.root.link_out(directory)
+        if outside is not None:
+            return refused(f"{relative}: holds {outside}, a link to a file outside the folder served")
         bar = [("/", "All folders")]
         if entry.kind == "run":
             bar.append((f"/whatif/{relative}", "What if… (change an input, run beside this)"))
@@ -157,7 +160,7 @@ class Explorer:
         stamps = [p.stat().st_mtime for p in directory.iterdir() if p.is_file()]
         key = (str(directory), max(stamps, default=0.0))
         if key not in self.reports:
-            text, _ = report_page(directory, "served", app_bar=bar)
+            text, _ = report_page(directory, "served", app_bar=bar, within=self.root.path)
             if len(self.reports) > 32:
                 self.reports.clear()
             self.reports[key] = text

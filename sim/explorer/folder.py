@@ -87,6 +87,31 @@ class Root:
             raise Refused("outside the folder served")
         return resolved
 
+    def link_out(self, directory: Path, depth: int = 3) -> str | None:
+        """Return the first symbolic link in a folder (a few levels down) that leads outside, if any.
+
+        A report reads files at known places in its folder (figures, summaries, discovery boxes);
+        a link among them must not carry a read outside the folder served.
+        """
+        seen = 0
+        for top, folders, files in os.walk(directory, followlinks=False):
+            here = Path(top)
+            if len(here.relative_to(directory).parts) >= depth:
+                folders[:] = []
+            for name in [*folders, *files]:
+                seen += 1
+                path = here / name
+                if seen > MAX_ENTRIES * 5:
+                    return None
+                if path.is_symlink():
+                    try:
+                        inside = path.resolve().is_relative_to(self.path)
+                    except (OSError, RuntimeError):
+                        inside = False
+                    if not inside:
+                        return path.relative_to(directory).as_posix()
+        return None
+
     def relative(self, path: Path) -> str:
         """Return a path inside the folder as the explorer names it (relative, with ``/``)."""
         return path.resolve().relative_to(self.path).as_posix() or "."

@@ -63,6 +63,7 @@ def report_page(
     at: dt.date | None = None,
     thresholds: Sequence[float] | None = None,
     app_bar: Sequence[tuple[str, str]] | None = None,
+    within: Path | None = None,
 ) -> tuple[str, list[str]]:
     """Return a folder's report page and its notes (figures skipped, warnings about the folder).
 
@@ -73,6 +74,7 @@ def report_page(
         at: Date of a run's held-area distribution figure (runs only).
         thresholds: Areas X for a run's survival and crossing figures (runs only).
         app_bar: Links above the page (the explorer's), as (address, label).
+        within: Read no folder outside this one (a comparison's runs elsewhere are left out).
 
     Raises:
         InputError: If the folder is not a usable folder of a known kind, or an option does not apply.
@@ -95,7 +97,7 @@ def report_page(
     if kind == "comparison":
         from sim.plots.report_compare import compare_page
 
-        return compare_page(directory, chart_mode, app_bar)
+        return compare_page(directory, chart_mode, app_bar, within)
     from sim.plots.report_backtest import backtest_page
 
     return backtest_page(directory, app_bar)

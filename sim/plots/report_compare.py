@@ -107,10 +107,13 @@ def _key_points(runs: list[dict[str, Any]], rows: list[dict[str, Any]]) -> list[
     return points
 
 
-def compare_charts(directory: Path, runs: list[dict[str, Any]], rows: list[dict[str, Any]]) -> dict[str, str]:
+def compare_charts(
+    directory: Path, runs: list[dict[str, Any]], rows: list[dict[str, Any]], within: Path | None = None
+) -> dict[str, str]:
     """Return a comparison's interactive charts by figure name (as JSON for the page).
 
-    The fan chart reads the runs' folders where compare.json says they are, if they are still there.
+    The fan chart reads the runs' folders where compare.json says they are, if they are still there
+    (and, when ``within`` is given, lie under it: a run elsewhere is left out of the chart).
     """
     from sim.plots.charts import spec_json
     from sim.plots.charts_compare import compare_fan_chart, forest_chart
@@ -120,13 +123,18 @@ def compare_charts(directory: Path, runs: list[dict[str, Any]], rows: list[dict[
         path = Path(str(run.get("path")))
         if not path.is_absolute() and not path.is_dir():
             path = directory / path
+        if within is not None and not path.resolve().is_relative_to(within.resolve()):
+            continue
         places.append((str(run.get("label")), path))
     specs = {"compare_forest": forest_chart(rows), "compare_fan_chart": compare_fan_chart(places)}
     return {name: spec_json(spec) for name, spec in specs.items() if spec is not None}
 
 
 def compare_page(
-    directory: Path, chart_mode: ChartMode = "static", app_bar: Sequence[tuple[str, str]] | None = None
+    directory: Path,
+    chart_mode: ChartMode = "static",
+    app_bar: Sequence[tuple[str, str]] | None = None,
+    within: Path | None = None,
 ) -> tuple[str, list[str]]:
     """Return a comparison folder's report page and the notes to print.
 
@@ -134,6 +142,7 @@ def compare_page(
         directory: The comparison folder.
         chart_mode: How interactive charts are shown (``html.ChartMode``).
         app_bar: Links above the page (the explorer's), as (address, label).
+        within: Read the compared runs' folders only if they lie under this folder.
 
     Raises:
         InputError: If ``compare.json`` or ``compare.parquet`` is unreadable or holds no comparison.
@@ -185,7 +194,7 @@ def compare_page(
             ("left out (one number everywhere)", ", ".join(document.get("dropped") or []) or "none"),
         ]
     )
-    drawn = compare_charts(directory, runs, rows) if chart_mode != "static" else {}
+    drawn = compare_charts(directory, runs, rows, within) if chart_mode != "static" else {}
     figures = []
     for name, caption in FIGURES:
         figure = file_figure(directory / "plots" / f"{name}.png", name, caption)
