@@ -184,10 +184,11 @@ class Runner:
         for index, (phase, scenario, out) in enumerate(runs):
             job.phase = phase
             job.folders[phase] = out
-            offset = index * request.replications
 
-            def progress(done: int, total: int, offset: int = offset) -> None:
-                job.done = offset + done
+            # A run counts its dynamics-only companion in its total (twice the replications).
+            def progress(done: int, total: int, index: int = index, count: int = len(runs)) -> None:
+                job.total = total * count
+                job.done = index * total + done
                 if job.cancel.is_set():
                     raise Cancelled()
 

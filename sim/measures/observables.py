@@ -83,4 +83,7 @@ def measure(scenario: Scenario, trajectory: Trajectory, observation: Observation
         return float(trajectory.strength[side][day])
     since = observation.since or scenario.start
     first = min(max((since - scenario.start).days, 0), scenario.horizon_days)
-    return advance_m_per_day(scenario, trajectory, first, day, observation.sector)
+    per_day = advance_m_per_day(scenario, trajectory, first, day, observation.sector)
+    if observation.metric == "advance_km":
+        return per_day * max(day - first, 0) / 1000.0
+    return per_day

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.analysis.summary import dynamics_only
 from sim.analysis.survival import kaplan_meier
 from sim.errors import missing_extra
 from sim.plots.style import BANDS, MEDIAN_COLOUR, OBSERVED_COLOUR, SIDE_COLOURS, area_observations
@@ -214,6 +215,21 @@ def fan_chart(run: RunFolder) -> Spec | None:
             "hovertemplate": "median %{y:,.0f} km²<extra></extra>",
         }
     )
+    alone = dynamics_only(run.directory, scenario)
+    months = [row for row in (alone or {}).get("by_month", []) if row.get("area_p50") is not None]
+    if months:
+        traces.append(
+            {
+                "type": "scatter",
+                "x": [str(row["date"]) for row in months],
+                "y": [round(float(row["area_p50"]), 1) for row in months],
+                "mode": "lines+markers",
+                "line": {"color": MEDIAN_COLOUR, "width": 1.4, "dash": "dash"},
+                "marker": {"size": 5},
+                "name": "median without the withdrawal rules (the dynamics alone)",
+                "hovertemplate": "without the withdrawal rules: median %{y:,.0f} km²<extra></extra>",
+            }
+        )
     observed = observation_trace(scenario)
     if observed is not None:
         traces.append(observed)

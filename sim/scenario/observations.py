@@ -57,22 +57,30 @@ class Observation(Frozen):
 
     Metrics: ``area_km2`` (total held area), ``sector_area_km2`` (one sector's, needs ``sector``),
     ``advance_m_per_day`` (mean advance of the attacker from ``since`` to ``date``, over all
-    sectors or one), ``strength`` (a side's personnel in theatre, needs ``side``). Uncertainty is a
-    standard deviation ``sd`` or an interval ``low``-``high`` (read as a 95% range).
+    sectors or one), ``advance_km`` (the km the attacker advanced in a window, from ``since`` to
+    ``date``: an engagement's record), ``strength`` (a side's personnel in theatre, needs ``side``).
+    Uncertainty is a standard deviation ``sd`` or an interval ``low``-``high`` (read as a 95% range).
     """
 
     date: Date = Field(
         description="Date of the reported figure (YYYY-MM-DD), between the scenario's start and end."
     )
-    metric: Literal["area_km2", "sector_area_km2", "advance_m_per_day", "strength"] = Field(
+    metric: Literal["area_km2", "sector_area_km2", "advance_m_per_day", "advance_km", "strength"] = Field(
         "area_km2",
         description="What was reported: area_km2 (held area, km2), sector_area_km2 (one sector's, km2; "
-        "needs sector), advance_m_per_day (the attacker's mean advance, metres a day), strength (a side's "
-        "personnel in theatre; needs side).",
+        "needs sector), advance_m_per_day (the attacker's mean advance, metres a day), advance_km (km "
+        "the attacker advanced in the window from since to date), strength (a side's personnel in "
+        "theatre; needs side).",
     )
-    sector: Name | None = Field(None, description="The sector, for sector_area_km2 (or advance_m_per_day).")
+    sector: Name | None = Field(
+        None, description="The sector, for sector_area_km2 (or advance_m_per_day, advance_km)."
+    )
     side: Name | None = Field(None, description="The side, for strength.")
-    since: Date | None = Field(None, description="Start of the window of advance_m_per_day (default: start).")
+    since: Date | None = Field(
+        None,
+        description="Start of the window of advance_m_per_day or advance_km (default: the scenario start); "
+        "the window runs from the start of this day to the start of date.",
+    )
     value: float = Field(ge=0, le=limits.OBSERVED, description="The reported figure (0 to 1e9).")
     sd: float | None = Field(
         None,
