@@ -24,10 +24,11 @@ from test_mechanisms import BASE, scenario
 
 from sim.analysis.forecast import score_after_origin, window_forecasts
 from sim.batch.seeding import replication_seed
-from sim.experiments.suite import auto_origin, variant_file
+from sim.experiments.suite import EntryScore, auto_origin, variant_file
 from sim.grounding.campaigns import SEQUENCES, scenario_text
 from sim.measures.observables import measure
 from sim.model.replication import Replication
+from sim.plots.suite import BEGIN, END, validation_markdown, write_markdown
 from sim.results.readers import read_column
 from sim.scenario import load_scenario
 from sim.scenario.mechanisms import MECHANISMS, switch_off, used, without_judgement
@@ -195,3 +196,93 @@ def test_no_dynamics_runs_nothing_more_and_resume_finishes_an_unfinished_compani
     # Complete with its companion: nothing left to resume.
     again = CliRunner().invoke(cli, ["run", "--resume", str(out), "-q"])
     assert again.exit_code == 2 and "already complete" in again.output
+
+
+# ======================================================================================== the suite
+def score(entry: str, variant: str, crps: list[float], line: list[float], inside: list[bool]) -> EntryScore:
+    rows = [
+        {"origin": "2024-01-01", "crps": model, "line_crps": naive, "persistence_crps": 1.0, "inside80": hit}
+        for model, naive, hit in zip(crps, line, inside, strict=True)
+    ]
+    return EntryScore(entry, variant, "km advanced in a window", rows)
+
+
+def test_skill_and_the_ablation_table_are_worked_from_the_scored_rows() -> None:
+    scores = [
+        score("a", "all", [0.5, 0.3], [1.0, 0.6], [True, True]),  # skill 1 - 0.4 / 0.8 = 0.5
+        score("a", "without-fires", [0.8, 0.8], [1.0, 0.6], [True, False]),  # 1 - 0.8 / 0.8 = 0
+        score("b", "all", [0.9], [0.6], [False]),  # -0.5
+        score("kursk", "all", [30.0], [40.0], [True]),  # 0.25
+        score("kursk", "without-weather", [50.0], [40.0], [True]),  # -0.25
+    ]
+    assert scores[0].skill == pytest.approx(0.5) and scores[2].skill == pytest.approx(-0.5)
+    table = validation_markdown(scores, "kursk", {"a": "figures/a.png"})
+    assert "mean CRPS skill against the straight line +0.00 over 2 campaigns; 1 of 2 above 0" in table
+    assert "inside the model's 80% band in 67% of 3 scored windows" in table
+    assert "| 2024-01-01 | 30.0 | 40.0 | 1.0 | yes |" in table
+    # Fires off: campaign a's skill 0, b's (no fires) unchanged: mean (0 - 0.5) / 2; Kursk unchanged.
+    assert "| fires (fires outside assaults) | 1 | 0.00 | -0.25 | 0.25 | 0.25 |" in table
+    assert "| weather (weather and season) | 1 | 0.00 | 0.00 | 0.25 | -0.25 |" in table
+    assert "![a](figures/a.png)" in table
+
+
+def test_the_tables_go_between_the_documents_markers_and_nothing_else_changes(tmp_path: Path) -> None:
+    page = tmp_path / "validation.md"
+    page.write_text(f"# Validation\n\nWords before.\n\n{BEGIN}\nold\n{END}\n\nWords after.\n")
+    write_markdown(page, "new tables")
+    assert (
+        page.read_text() == f"# Validation\n\nWords before.\n\n{BEGIN}\nnew tables\n{END}\n\nWords after.\n"
+    )
+    fresh = tmp_path / "fresh.md"
+    write_markdown(fresh, "tables")
+    assert fresh.read_text() == f"# Validation\n\n{BEGIN}\ntables\n{END}\n"
+
+
+def test_a_suite_file_with_an_unknown_key_is_one_line_naming_it(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from sim.cli import cli
+
+    bad = tmp_path / "suite.yaml"
+    bad.write_text("entries:\n  - scenario: a.yaml\n    origin: auto\n")
+    result = CliRunner().invoke(cli, ["suite", str(bad), "-q"])
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1 and "suite.yaml:3" in result.output and "origin" in result.output
+
+
+@pytest.mark.slow
+def test_sim_suite_backtests_each_variant_and_writes_the_tables_and_figures(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from sim.cli import cli
+
+    suite_file = tmp_path / "suite.yaml"
+    campaign = Path(__file__).resolve().parent / "scenarios" / "campaign.yaml"
+    suite_file.write_text(
+        f"entries:\n  - scenario: {campaign}\npopulation: 20\ngenerations: 1\nreplications: 30\n"
+    )
+    docs = tmp_path / "docs" / "validation.md"
+    out = tmp_path / "suite"
+    args = [
+        "suite",
+        str(suite_file),
+        "--ablation",
+        "--out",
+        str(out),
+        "--docs",
+        str(docs),
+        "--executor",
+        "serial",
+    ]
+    result = CliRunner().invoke(cli, [*args, "-q"])
+    assert result.exit_code == 0, result.output
+    document = json.loads((out / "suite.json").read_text())
+    variants = [row["variant"] for row in document["scores"]]
+    expected = ["all", *(f"without-{name}" for name in used(load_scenario(campaign)))]
+    assert variants == expected
+    assert all(row["scored"] == 4 for row in document["scores"])  # windows 3-6 after the origin of 7 May
+    assert (out / "campaign_test" / "without-fires" / "campaign_test-without-fires.yaml").is_file()
+    assert (docs.parent / "figures" / "validation" / "campaign_test.png").is_file()
+    page = docs.read_text()
+    assert BEGIN in page and "| campaign_test | km advanced in a window | 4 |" in page
+    assert "![campaign_test](figures/validation/campaign_test.png)" in page

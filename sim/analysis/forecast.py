@@ -38,6 +38,8 @@ def what_of(observation: Observation) -> str:
         "advance_m_per_day": "advance" + (f" in {observation.sector}" if observation.sector else ""),
         "advance_km": "km advanced in a window" + (f" in {observation.sector}" if observation.sector else ""),
         "strength": f"strength of {observation.side}",
+        "losses": f"losses of {observation.side} in a window"
+        + (f" in {observation.sector}" if observation.sector else ""),
     }
     return names[observation.metric]
 
@@ -66,10 +68,18 @@ def known_points(scenario: Scenario, observation: Observation, origin: dt.date) 
     return points
 
 
+WINDOW_METRICS = ("advance_km", "losses")
+"""Quantities reported per window (from ``since`` to ``date``): forecast through their running total."""
+
+
 def window_forecasts(
     scenario: Scenario, observation: Observation, origin: dt.date
 ) -> tuple[float, float, int]:
-    """Return persistence's and the straight line's km for an ``advance_km`` window, and the points used.
+    """Return persistence's and the straight line's value for a window (km advanced, losses), and the points.
+
+    The known windows, summed in date order, give the running total at each window's end; persistence
+    adds nothing in a later window, the straight line through the totals its slope times the window's
+    length.
 
     Args:
         scenario: The scenario with all its observations.
@@ -142,7 +152,7 @@ def score_after_origin(
             **ensemble_scores(values, obs.value),
         }
         points = known_points(scenario, obs, origin)
-        if obs.metric == "advance_km":
+        if obs.metric in WINDOW_METRICS:
             persistence, line, count = window_forecasts(scenario, obs, origin)
             row.update(
                 persistence=persistence,

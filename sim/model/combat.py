@@ -13,7 +13,7 @@ from sim.model import laws
 from sim.model.draws import Draws
 from sim.model.forces import SideState
 from sim.model.ground import Ground
-from sim.model.params import AttackPlan, EngagementPlan
+from sim.model.plans import AttackPlan, EngagementPlan
 
 
 @dataclass(frozen=True, slots=True)

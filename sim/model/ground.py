@@ -8,7 +8,7 @@ day it loses no ground, and keeps only a share of itself when the line moves bac
 from __future__ import annotations
 
 from sim.model import laws
-from sim.model.params import SectorPlan
+from sim.model.plans import SectorPlan
 
 
 class Ground:

@@ -17,7 +17,7 @@ import simpy
 
 from sim.model.forces import SideState
 from sim.model.ground import Ground
-from sim.model.params import FallBackPlan
+from sim.model.plans import FallBackPlan
 
 
 class FallBackMonitor:

@@ -77,6 +77,7 @@ METRICS = {
     "advance_m_per_day": "mean advance",
     "advance_km": "advance in the window",
     "strength": "strength of",
+    "losses": "losses in the window of",
 }
 
 

@@ -39,6 +39,8 @@ def observation_title(observation: Observation) -> str:
         return f"held area of {readable(str(observation.sector))}"
     if observation.metric == "strength":
         return f"strength of {observation.side}"
+    if observation.metric == "losses":
+        return f"losses of {observation.side}"
     where = f" in {readable(observation.sector)}" if observation.sector else ""
     return f"advance{where}"
 
@@ -87,7 +89,7 @@ def observations_chart(scenario: Scenario, samples: dict[int, np.ndarray], run_l
             outside += 1
             flag = "\nreported range outside the middle 95% of runs"
         when = f"on {fmt_date(obs.date)}"
-        if obs.metric in ("advance_m_per_day", "advance_km"):
+        if obs.metric in ("advance_m_per_day", "advance_km", "losses"):
             when = f"from {fmt_date(obs.since or scenario.start)} to {fmt_date(obs.date)}"
         axis.set_title(
             f"{observation_title(obs)} {when}{flag}",

@@ -109,13 +109,14 @@ def validation_markdown(scores: Sequence[EntryScore], kursk: str, figures: dict[
         )
     skills = [score.skill for score in campaigns]
     windows = [row for score in campaigns for row in score.rows]
-    inside = float(np.mean([row["inside80"] for row in windows])) if windows else math.nan
-    summary = [
-        "",
-        f"Campaigns: mean CRPS skill against the straight line {np.mean(skills):+.2f} over {len(skills)} "
-        f"campaigns; {sum(skill > 0 for skill in skills)} of {len(skills)} above 0; the record inside the "
-        f"model's 80% band in {inside:.0%} of {len(windows)} scored windows.",
-    ]
+    summary = [""]
+    if campaigns:
+        inside = float(np.mean([row["inside80"] for row in windows])) if windows else math.nan
+        summary.append(
+            f"Campaigns: mean CRPS skill against the straight line {np.mean(skills):+.2f} over {len(skills)} "
+            f"campaigns; {sum(skill > 0 for skill in skills)} of {len(skills)} above 0; the record inside "
+            f"the model's 80% band in {_percent(inside)} of {len(windows)} scored windows."
+        )
     origin_lines = [
         "",
         "| origin | model CRPS | line | persistence | beats the line |",

@@ -12,6 +12,7 @@ METRIC_NAMES = {
     "advance_m_per_day": "advance",
     "advance_km": "advance in the window",
     "strength": "strength",
+    "losses": "losses in the window",
 }
 """What each observation metric measures, in words."""
 
@@ -21,6 +22,7 @@ METRIC_UNITS = {
     "advance_m_per_day": "m/day",
     "advance_km": "km",
     "strength": "personnel",
+    "losses": "personnel",
 }
 """The unit of each observation metric, as written in summary.json and compare.parquet."""
 
