@@ -55,16 +55,14 @@ class CampaignSequence:
     note: str = ""
 
 
-MUD = {"tempo": 0.71, "depth": 0.71}
-"""CDB90, European and Italian theatres of the 20th century: the advance in the mud months (March, April,
-October, November) is x0.51 (95% 0.30-0.89) that of the other months at the same force ratio and
-posture; split evenly between how often and how deep assaults go (0.71 x 0.71)."""
+MUD = {"tempo": 0.7, "depth": 0.7}
+"""The advance in the mud months (March, April, October, November) is x0.49 (95% 0.28-0.85) that of May to
+September at the same force ratio and posture (``sim.grounding.seasons``: CDB90, 20th century, European
+and Italian theatres); split evenly between how often and how deep assaults go (0.7 x 0.7)."""
 
-WINTER = {"tempo": 0.64, "depth": 0.64}
-"""CDB90, the Second World War: winter advances x0.41 (0.19-0.90) of summer's; split evenly."""
-
-WET = {"tempo": 0.87, "depth": 0.87}
-"""CDB90, 20th century: wet weather x0.75 (0.49-1.14) on the advance; split evenly."""
+WINTER = {"tempo": 0.75, "depth": 0.75}
+"""Winter (December to February) advances x0.57 (0.30-1.09) of summer's (``sim.grounding.seasons``); split
+evenly. Wet weather shows no effect there (x1.20, 0.75-1.91), so no scenario has one."""
 
 SEQUENCES: tuple[CampaignSequence, ...] = (
     CampaignSequence(
@@ -73,7 +71,6 @@ SEQUENCES: tuple[CampaignSequence, ...] = (
         "US 7th Infantry Division against the Japanese 32nd Army, east sector of the Shuri line, "
         "April-June 1945.",
         (521, 522, 523, 524, 525, 526, 527, 529, 530, 532, 533, 534, 535, 536, 537),
-        seasons=({"months": [5, 6], **WET, "label": "Okinawa's rainy season (mid-May to June)"},),
         note="The two Japanese counter-attacks (528, 531) are not the main side's attacks and are left out.",
     ),
     CampaignSequence(
@@ -82,7 +79,6 @@ SEQUENCES: tuple[CampaignSequence, ...] = (
         "US 96th Infantry Division against the Japanese 32nd Army, centre-east of the Shuri line, "
         "April-June 1945.",
         (538, 539, 540, 541, 542, 543, 544, 545, 546, 547, 548),
-        seasons=({"months": [5, 6], **WET, "label": "Okinawa's rainy season (mid-May to June)"},),
     ),
     CampaignSequence(
         "rome_ii_corps",
