@@ -13,6 +13,7 @@ from sim.cli.discover import discover
 from sim.cli.plot import plot, report
 from sim.cli.run import run
 from sim.cli.schema import new, schema
+from sim.cli.serve import serve
 from sim.cli.suite import suite
 from sim.cli.sweep import sweep
 from sim.cli.trace import trace
@@ -33,6 +34,7 @@ for _command in (
     compare,
     schema,
     new,
+    serve,
 ):
     cli.add_command(_command)
 
