@@ -110,7 +110,8 @@ def test_the_shipped_campaign_scenario_is_what_the_builder_writes_from_cdb90(seq
     assert path.read_text(encoding="utf-8") == scenario_text(sequence)
     scen = load_scenario(path)
     assert {obs.metric for obs in scen.observations} == {"advance_km", "losses"}
-    assert {"culmination", "fires", "fall_back"} <= set(used(scen)) and "pauses" not in used(scen)
+    assert {"fires", "prepared_lines", "fall_back"} <= set(used(scen))
+    assert not {"pauses", "culmination", "posture"} & set(used(scen))
 
 
 def test_the_okinawa_record_is_cdb90s_and_its_origin_follows_the_first_third() -> None:

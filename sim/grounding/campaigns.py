@@ -9,6 +9,14 @@ attacks as an ``advance_km`` observation from its start to its end. What the sce
 campaign before it starts is all it uses; the windows are the record it is scored on (``sim suite``
 calibrates each on the first third of its windows and forecasts the rest).
 
+The campaign dynamics the scenarios use are those that did not make these forecasts worse in a first
+ablation on four of the campaigns (Okinawa's two sectors, Rome, the British Volturno; docs/validation.md):
+fires (the attacker's firepower edge, calibrated on the defender's recorded losses), prepared lines and
+falling back to them, and the season. Left out: operational pauses (a window is an engagement, so a pause
+inside one cannot be right; every campaign forecast better without them), culmination (its tempo fell to
+nothing under the losses the record implies; three of four forecast better without it) and posture's
+protection (CDB90 shows none; slightly worse with it).
+
 Run ``python -m sim.grounding.campaigns --write scenarios/campaigns`` to write the files again.
 
 Data: CDB90, tidied by Jeffrey B. Arnold (github.com/jrnold/CDB90), ODC-BY.
@@ -406,8 +414,6 @@ def scenario_document(sequence: CampaignSequence) -> dict[str, Any]:
                     "advance_km": DEPTH_PRIOR,
                     "advance_sigma": 0.5,
                     "fortified_depth_factor": 0.75,
-                    # CDB90 sequences: the attacker lost 0.5-2% of its strength a day (medians).
-                    "culmination": {"tolerable_loss_rate": 0.01, "adaptation": 0.2, "memory_days": 3.0},
                 },
                 "command": {"policy": "proportional_frontage", "rotation_threshold": 0.6},
                 # The attacker's artillery, naval gunfire and air, its firepower edge: calibrated on the
@@ -436,9 +442,6 @@ def scenario_document(sequence: CampaignSequence) -> dict[str, Any]:
             "law": {"type": "general", "own_exponent": 1.0, "enemy_exponent": 0.5},
             "kill_rate": KILL_PRIOR,
             "dispersion": 2.0,
-            # Dupuy's vulnerability factors (hasty 0.7, prepared 0.6, fortified 0.5) are (1 + bonus)^-1.36;
-            # CDB90 shows no protection at all (fortified x1.11 on the defender's daily loss rate): halfway.
-            "posture_protection": 0.68,
         },
         **({"weather": list(sequence.seasons)} if sequence.seasons else {}),
         "observations": observations,
