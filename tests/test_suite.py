@@ -229,8 +229,8 @@ def test_skill_and_the_ablation_table_are_worked_from_the_scored_rows() -> None:
     assert "mean CRPS skill against the straight line +0.00 over 2 campaigns; 1 of 2 above 0" in table
     assert "inside the model's 80% band in 67% of 3 scored windows" in table
     assert "| 2024-01-01 | 30.0 | 40.0 | 1.0 | yes |" in table
-    # Fires off: campaign a's skill 0, b's (no fires) unchanged: mean (0 - 0.5) / 2; Kursk unchanged.
-    assert "| fires (fires outside assaults) | 1 | 0.00 | -0.25 | 0.25 | 0.25 |" in table
+    # Fires off: campaign a's skill 0, b's (no fires) unchanged: mean (0 - 0.5) / 2; Kursk not measured.
+    assert "| fires (fires outside assaults) | 1 | 0.00 | -0.25 | 0.25 | – |" in table
     assert "| weather (weather and season) | 1 | 0.00 | 0.00 | 0.25 | -0.25 |" in table
     assert "![a](figures/a.png)" in table
 
