@@ -231,7 +231,7 @@ def test_skill_and_the_ablation_table_are_worked_from_the_scored_rows() -> None:
     assert "| 2024-01-01 | 30.0 | 40.0 | 1.0 | yes |" in table
     # Fires off: campaign a's skill 0, b's (no fires) unchanged: mean (0 - 0.5) / 2; Kursk not measured.
     assert "| fires (fires outside assaults) | 1 | 0.00 | -0.25 | 0.25 | – |" in table
-    assert "| weather (weather and season) | 1 | 0.00 | 0.00 | 0.25 | -0.25 |" in table
+    assert "| weather (weather and season) | 1 | 0.00 | – | 0.25 | -0.25 |" in table  # no campaign has it
     assert "![a](figures/a.png)" in table
 
 

@@ -141,8 +141,9 @@ def ablation_table(scores: Sequence[EntryScore]) -> list[str]:
 
     Campaigns are averaged; each other entry (Kursk) has a column pair of its own. A campaign that does
     not use a mechanism counts in the mean with its own score (switching off what is not there changes
-    nothing); an other entry's "with it off" is "–" unless that variant was backtested (it does not use
-    the mechanism, or its ablation was not run).
+    nothing), and the campaigns' "with it off" is "–" when none uses it; an other entry's "with it off"
+    is "–" unless that variant was backtested (it does not use the mechanism, or its ablation was not
+    run).
     """
     base = {score.entry: score for score in scores if score.variant == "all"}
     off = {(score.entry, score.variant.removeprefix("without-")): score for score in scores}
@@ -154,8 +155,11 @@ def ablation_table(scores: Sequence[EntryScore]) -> list[str]:
             entry: off.get((entry, mechanism), score) if mechanism else score for entry, score in base.items()
         }
         campaigns = [score.skill for score in chosen.values() if score.campaign]
+        ablated = mechanism is None or any(
+            (entry, mechanism) in off for entry, score in base.items() if score.campaign
+        )
         return [
-            float(np.mean(campaigns)) if campaigns else math.nan,
+            float(np.mean(campaigns)) if campaigns and ablated else math.nan,
             *(
                 chosen[entry].skill if mechanism is None or (entry, mechanism) in off else math.nan
                 for entry in others
