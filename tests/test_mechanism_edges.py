@@ -76,8 +76,9 @@ def test_the_holder_counter_attacks_only_where_it_has_lost_ground() -> None:
     counter = {**STEADY, "max_rate_per_km": 0.3}
     _, trajectory = run(scenario(10, sides__blue__attack=counter, sectors__only__shape="line"))
     assert events(trajectory, "assault", "blue") == []
-    # Red's assaults succeed (intercept 3) and take ground from day 1: now blue counter-attacks.
-    taking = {**STEADY, "advance_km": 0.1}
+    # Red's assaults (0.75 a day, so never at a day's start) succeed (intercept 3) and take ground: now
+    # blue counter-attacks.
+    taking = {**STEADY, "max_rate_per_km": 0.075, "advance_km": 0.1}
     _, trajectory = run(
         scenario(
             10,
@@ -90,6 +91,9 @@ def test_the_holder_counter_attacks_only_where_it_has_lost_ground() -> None:
     first_loss = events(trajectory, "assault", "red")[0].day
     counters = events(trajectory, "assault", "blue")
     assert counters and all(event.day > first_loss for event in counters)
+    # Woken by the first ground lost, not at the next day's start: 3 counter-attacks a day (0.3 a km on
+    # 10 km), so the first comes a third of a day after the loss.
+    assert counters[0].day == pytest.approx(first_loss + 1 / 3)
 
 
 # ------------------------------------------------------------------------------ force ratios and supply
