@@ -20,6 +20,7 @@ from test_mechanisms import Forces, events, run, scenario
 from sim.batch.seeding import replication_seed
 from sim.model import laws
 from sim.model.combat import resolve_assault
+from sim.model.draws import Draws
 from sim.model.ground import Ground
 from sim.model.trajectory import Trajectory
 from sim.model.withdrawal import holder_state
@@ -156,3 +157,31 @@ def test_replication_i_is_child_i_of_the_root_seed() -> None:
         assert mine.spawn_key == child.spawn_key == (i,)
         assert mine.generate_state(4).tolist() == child.generate_state(4).tolist()
     assert replication_seed(2024, 1).generate_state(2).tolist() != children[0].generate_state(2).tolist()
+
+
+# ------------------------------------------------------------------------------------------ depth noise
+class CountingDraws(Draws):
+    """A combat stream that counts its normal draws (the depth noise of a successful assault)."""
+
+    def __init__(self) -> None:
+        super().__init__(np.random.default_rng(5))
+        self.normals = 0
+
+    def normal(self) -> float:
+        self.normals += 1
+        return super().normal()
+
+
+@pytest.mark.parametrize(("sigma", "normals"), [(0.0, 0), (0.3, 1)])
+def test_depth_noise_draws_only_when_it_has_a_spread(sigma: float, normals: int) -> None:
+    """A zero ``advance_sigma`` takes nothing from the stream, so it leaves every later draw as it was."""
+    forces = Forces(scenario(5, sides__red__attack=STEADY, engagement__success={"intercept": 50.0}))
+    forces.units(forces.red, 2, sector=0)
+    forces.units(forces.blue, 2, sector=0)
+    plan = dataclasses.replace(forces.params.sides[1].attack, advance_sigma=sigma, advance_km=0.5)
+    draws = CountingDraws()
+    result = resolve_assault(
+        forces.red, forces.blue, forces.blue, forces.ground, 0, plan, forces.params.engagement, draws
+    )
+    assert result is not None and result.succeeded
+    assert draws.normals == normals
