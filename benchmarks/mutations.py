@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/mutations.py                  # every mutant of sim/model (hours on 2 cores)
     .venv/bin/python benchmarks/mutations.py --sample 60      # 60 mutants drawn with --seed, ~30 minutes
     .venv/bin/python benchmarks/mutations.py --list           # the mutants, without running anything
+    .venv/bin/python benchmarks/mutations.py --recheck out.json   # only an earlier run's survivors
     .venv/bin/python benchmarks/mutations.py --module sim/model/laws.py --module sim/analysis/differences.py
 
 Each mutant changes one place of one module: a comparison (``<`` to ``<=``, ``==`` to ``!=``, ...), an
@@ -244,6 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--timeout", type=float, default=900.0, help="Seconds before a mutant counts as hanging"
     )
+    parser.add_argument("--recheck", type=Path, help="Run again only the survivors of an earlier --out file")
     parser.add_argument("--list", action="store_true", help="List the mutants and stop")
     parser.add_argument("--out", type=Path, help="Write every result as JSON here")
     args = parser.parse_args(argv)
@@ -263,6 +265,10 @@ def main(argv: list[str] | None = None) -> int:
         selected = sorted(
             random.Random(args.seed).sample(every, args.sample), key=lambda m: (m.module, m.index)
         )
+    if args.recheck:
+        earlier = json.loads(args.recheck.read_text(encoding="utf-8"))["results"]
+        wanted = {(r["module"], r["index"]) for r in earlier if not r["caught"]}
+        selected = [m for m in every if (m.module, m.index) in wanted]
     if args.list:
         for mutant in selected:
             print(f"{mutant.module}:{mutant.line} [{mutant.index}] {mutant.change}: {mutant.source_line}")
