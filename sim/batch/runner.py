@@ -190,6 +190,9 @@ def execute(
     tables = tables_for(manifest.daily)
     complete = ended = False
     manifest.status = "running"
+    manifest.tables = None
+    # What a merge or a worker killed mid-write left behind (its temporary files) goes now.
+    remove_leftovers(store, folders=False)
     try:
         for record in chunks:
             if record.status == "done":
@@ -207,7 +210,7 @@ def execute(
             if failed:
                 break
             try:
-                store.merge(chunks, tables)
+                manifest.tables = store.merge(chunks, tables)
             except DamagedPart as damaged:
                 if round_ == MAX_MERGE_ROUNDS:
                     raise

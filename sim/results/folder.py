@@ -11,7 +11,9 @@ on the purpose:
   have the content they had when it started (else its replications would mix two distributions).
 
 Whatever the purpose, ``parts/`` and ``plots/`` must not be symbolic links: sim reads and writes only
-inside the folder.
+inside the folder. The manifest's sealed fields must be those the folder was started with
+(``sim.results.manifest.check_seal``), and a complete folder's merged tables must be those its manifest
+records (``sim.results.checks.check_tables``): checked on every open, for every purpose.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Literal
 from pydantic import ValidationError
 
 from sim.errors import InputError
+from sim.results.checks import check_tables
 from sim.results.manifest import (
     FolderKind,
     Manifest,
@@ -146,6 +149,8 @@ def open_folder(directory: Path, purpose: Purpose = "read", kind: FolderKind = "
         raise InputError(_invalid_scenario(exc), str(path)) from None
     notes: list[str] = []
     status = manifest.status
+    if status == "complete":
+        check_tables(directory, manifest, scenario)
     if purpose == "resume" and status == "complete":
         raise InputError(f"the {kind} is already complete; there is nothing to resume", name)
     if purpose == "resume" and manifest.empirical_files is not None:

@@ -8,6 +8,7 @@ Parquet's whole-column pre-buffering or read-ahead (``scan``), columns are read 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
-from sim.errors import InputError
+from sim.errors import InputError, clip
 from sim.results.columns import area_column, threshold_column
 from sim.results.manifest import read_manifest_data
 from sim.results.store import ROW_GROUP_ROWS, file_sha256
@@ -39,15 +40,39 @@ so each column read would leave its pages behind under the next figure."""
 
 
 def table_path(run: Path, name: str) -> Path | None:
-    """Return where a run's table lives: the merged file, else its parts, else None.
+    """Return where a run's table lives: the merged file of a complete run, else its parts, else None.
 
-    Parts count only if the manifest records their chunk as done and their bytes still have the
+    The merged file counts only once the manifest says the run is complete (``open_folder`` has then
+    checked it against the manifest's record); before that, a merged file on disk may be a merge cut
+    short. Parts count only if the manifest records their chunk as done and their bytes still have the
     recorded checksum (``checked_parts``).
     """
     merged = run / f"{name}.parquet"
-    if merged.exists():
-        return merged
+    if _manifest(run).get("status") == "complete":
+        return merged if merged.is_file() else None
     return run / "parts" if checked_parts(run, name) else None
+
+
+_MANIFESTS: dict[tuple[str, int, int, int], dict[str, Any]] = {}
+"""Manifests already read, by (path, inode, size, modification time): a big one takes a while to parse."""
+
+
+def _manifest(run: Path) -> dict[str, Any]:
+    """Return a folder's manifest as plain data, unchecked ({} if it cannot be read)."""
+    path = run / "manifest.json"
+    try:
+        info = path.stat()
+        key = (str(path.resolve()), info.st_ino, info.st_size, info.st_mtime_ns)
+    except OSError:
+        return {}
+    if key not in _MANIFESTS:
+        try:
+            data = read_manifest_data(path)
+        except InputError:
+            return {}
+        _MANIFESTS.clear()  # one folder at a time is enough; a comparison reads a few in turn
+        _MANIFESTS[key] = data
+    return _MANIFESTS[key]
 
 
 _CHECKED: dict[tuple[str, int, int], str] = {}
@@ -64,10 +89,7 @@ def checked_parts(run: Path, name: str) -> list[Path]:
     parts = run / "parts"
     if not parts.is_dir():
         return []
-    try:
-        chunks = read_manifest_data(run / "manifest.json").get("chunks")
-    except InputError:
-        return []
+    chunks = _manifest(run).get("chunks")
     found: list[Path] = []
     for chunk in chunks if isinstance(chunks, list) else []:
         if (
@@ -100,9 +122,19 @@ def _dataset(run: Path, name: str) -> ds.Dataset:
     path = table_path(run, name)
     if path is None:
         raise InputError(f"the run has no {name} table (was it run with --daily none?)", str(run))
-    if path.is_dir():
-        return ds.dataset(checked_parts(run, name), format=PARQUET)
-    return ds.dataset(path, format=PARQUET)
+    with _readable(run, name):
+        if path.is_dir():
+            return ds.dataset(checked_parts(run, name), format=PARQUET)
+        return ds.dataset(path, format=PARQUET)
+
+
+@contextlib.contextmanager
+def _readable(run: Path, name: str) -> Iterator[None]:
+    """Turn a table Arrow cannot read (parts of different columns, a damaged file) into one line."""
+    try:
+        yield
+    except (pa.ArrowException, OSError) as exc:
+        raise InputError(f"cannot read its {name} table ({clip(str(exc), 120)})", str(run)) from None
 
 
 def scan(run: Path, name: str, columns: Sequence[str], filter: Any = None) -> Iterator[pa.RecordBatch]:
@@ -115,16 +147,17 @@ def scan(run: Path, name: str, columns: Sequence[str], filter: Any = None) -> It
     Raises:
         InputError: If the run has no such table.
     """
-    yield from _dataset(run, name).to_batches(
-        columns=list(columns),
-        filter=filter,
-        batch_size=ROW_GROUP_ROWS,
-        batch_readahead=0,
-        fragment_readahead=0,
-        fragment_scan_options=SCAN_OPTIONS,
-        use_threads=False,
-        memory_pool=POOL,
-    )
+    with _readable(run, name):
+        yield from _dataset(run, name).to_batches(
+            columns=list(columns),
+            filter=filter,
+            batch_size=ROW_GROUP_ROWS,
+            batch_readahead=0,
+            fragment_readahead=0,
+            fragment_scan_options=SCAN_OPTIONS,
+            use_threads=False,
+            memory_pool=POOL,
+        )
     POOL.release_unused()
 
 
@@ -134,7 +167,8 @@ def count_rows(run: Path, name: str) -> int:
     Raises:
         InputError: If the run has no such table.
     """
-    return int(_dataset(run, name).count_rows())
+    with _readable(run, name):
+        return int(_dataset(run, name).count_rows())
 
 
 def column_names(run: Path, name: str) -> list[str]:
@@ -174,9 +208,10 @@ def read_table(run: Path, name: str, columns: Sequence[str] | None = None, filte
     Raises:
         InputError: If the run has no such table.
     """
-    return _dataset(run, name).to_table(
-        columns=list(columns) if columns else None, filter=filter, memory_pool=POOL
-    )
+    with _readable(run, name):
+        return _dataset(run, name).to_table(
+            columns=list(columns) if columns else None, filter=filter, memory_pool=POOL
+        )
 
 
 def area_matrix(

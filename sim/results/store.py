@@ -28,7 +28,15 @@ import pyarrow.parquet as pq
 
 from sim.errors import InputError
 from sim.results.columns import DailyMode
-from sim.results.manifest import ChunkRecord, Manifest, PartRecord, read_manifest
+from sim.results.manifest import (
+    SEAL_FILE,
+    ChunkRecord,
+    Manifest,
+    PartRecord,
+    TableRecord,
+    read_manifest,
+    seal_document,
+)
 
 try:
     import fcntl
@@ -254,6 +262,8 @@ class RunStore:
                     field="--out",
                 )
             self.parts.mkdir()
+            # The seal first: a folder whose manifest exists is always sealed.
+            write_json(self.directory / SEAL_FILE, seal_document(manifest))
             self.write_manifest(manifest)
         except OSError as exc:
             self.release()
@@ -315,14 +325,21 @@ class RunStore:
                 return f"its {table} part is missing"
             if file_sha256(path) != record.sha256:
                 return f"its {table} part is damaged or not its own (checksum differs)"
+            rows = pq.read_metadata(path).num_rows
+            if rows != record.rows:
+                return f"its {table} part's record says {record.rows} rows, the part has {rows}"
         return None
 
-    def merge(self, chunks: Sequence[ChunkRecord], tables: Sequence[str]) -> None:
+    def merge(self, chunks: Sequence[ChunkRecord], tables: Sequence[str]) -> dict[str, TableRecord]:
         """Stream every table's parts, in chunk order, into one Parquet file, checking each part.
+
+        Returns:
+            Each merged table's sha256, rows and size, for the manifest of the complete folder.
 
         Raises:
             DamagedPart: If a part is missing or not the one recorded (the merged file is not written).
         """
+        records: dict[str, TableRecord] = {}
         for name in tables:
             parts = []
             for chunk in chunks:
@@ -332,6 +349,12 @@ class RunStore:
                 parts.append((chunk, self.parts / part_name(name, chunk.index), record))
             with atomic_path(self.directory / f"{name}.parquet") as temporary:
                 _concatenate(parts, temporary)
+                records[name] = TableRecord(
+                    sha256=file_sha256(temporary),
+                    rows=sum(record.rows for _, _, record in parts),
+                    bytes=temporary.stat().st_size,
+                )
+        return records
 
     def remove_parts(self, chunks: Sequence[ChunkRecord]) -> None:
         """Remove the part files of these chunks, then ``parts/`` if nothing else is left in it."""
