@@ -23,7 +23,7 @@ from typing import Any, NoReturn
 
 import click
 
-from sim.errors import InputError
+from sim.errors import InputError, one_line
 
 EXIT_INPUT = 2
 EXIT_INTERRUPTED = 130
@@ -89,8 +89,8 @@ if sys.excepthook is sys.__excepthook__:
 
 
 def fail(error: InputError | str) -> NoReturn:
-    """Print one error line and exit with code 2."""
-    click.echo(f"error: {error}", err=True)
+    """Print one error line (at most ``MESSAGE_LIMIT`` characters, whatever it holds); exit with code 2."""
+    click.echo(f"error: {one_line(str(error))}", err=True)
     sys.exit(EXIT_INPUT)
 
 

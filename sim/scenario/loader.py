@@ -74,7 +74,26 @@ def load_raw(
     """
     name = str(path)
     resolved = path.resolve()
-    data, origins, _ = parse(read_text(path), name)
+    if len(_seen) >= limits.EXTENDS_DEPTH:
+        raise InputError(
+            f"'extends' chains more than {limits.EXTENDS_DEPTH} files (a plausible bound); a base's base "
+            "may itself extend another, but not this deep",
+            str(_seen[-1]),
+            field="extends",
+        )
+    top = str(_seen[0] if _seen else resolved)
+    try:
+        data, origins, _ = parse(read_text(path), name)
+    except InputError as error:
+        if error.file == name and error.line is not None and not quotable(name, top):
+            # A base above the scenario's folder, outside the working folder: say where, not what.
+            raise InputError(
+                "malformed YAML (not quoted: the file lies outside the scenario's folder and the working "
+                "folder)",
+                name,
+                error.line,
+            ) from None
+        raise
     if data is None:
         raise InputError("the scenario file is empty", name)
     if not isinstance(data, dict):
@@ -302,12 +321,25 @@ def _to_input_error(
     error: Any, origins: Mapping[PathKey, Origin], name: str, more: int, model: type[BaseModel] = Scenario
 ) -> InputError:
     loc = _data_path(error["loc"])
+    if error["type"] == "missing" and error["loc"] and loc[-1:] != error["loc"][-1:]:
+        # The missing field's own name may look like a union's tag (``date``): keep it.
+        loc = (*loc, error["loc"][-1])
     cause = (error.get("ctx") or {}).get("error")
     if isinstance(cause, FieldValueError):
         loc = (*loc, *cause.path)
     field = dotted(loc)
     file, line = _closest_origin(loc, origins, name)
-    if error["type"] == "extra_forbidden":
+    if not quotable(file, name):
+        # A base file above the scenario's folder, outside the working folder, may be anything:
+        # name the place, never the value written there.
+        message = {
+            "extra_forbidden": f"unknown key {shorten(str(loc[-1]))}",
+            "missing": "required field is missing",
+        }.get(error["type"], "not a valid value here")
+        message += (
+            " (its value is not quoted: the file lies outside the scenario's folder and the working folder)"
+        )
+    elif error["type"] == "extra_forbidden":
         allowed = _allowed_keys(loc[:-1], model)
         key = str(loc[-1])
         message = f"unknown key {shorten(key)}"
@@ -315,7 +347,7 @@ def _to_input_error(
         if guess:
             message += f"; did you mean {guess[0]!r}?"
         elif allowed:
-            message += "; expected one of: " + ", ".join(sorted(allowed))
+            message += "; expected one of: " + ", ".join(sorted(set(allowed)))
     elif error["type"] == "missing":
         message = "required field is missing"
     else:
@@ -326,6 +358,8 @@ def _to_input_error(
             and error["type"] != "value_error"
         ):
             message += f" (got {shorten(error['input'])})"
+            if isinstance(error["input"], bool) and error["type"] == "string_type":
+                message += "; YAML reads an unquoted yes, no, on or off as true or false: quote the name"
     if more:
         message += f" (and {more} more problem{'s' if more > 1 else ''})"
     return InputError(message, file, line, field or None)
@@ -358,6 +392,23 @@ def _data_path(loc: Iterable[Any]) -> PathKey:
             continue
         out.append(part)
     return tuple(out)
+
+
+def quotable(file: str, scenario: str) -> bool:
+    """Return whether an error may quote what ``file`` holds.
+
+    It may for a ``--set``, or a file under the folder of the scenario named (``scenario``) or under the
+    working folder. A base ``extends:`` reaches above the scenario's folder (``../../base.yaml``) may
+    be any YAML file there; its values are never repeated.
+    """
+    if file.startswith("--set") or file == scenario:
+        return True
+    try:
+        target = Path(file).resolve()
+        roots = (Path(scenario).resolve().parent, Path.cwd().resolve())
+    except (OSError, ValueError, RuntimeError):
+        return False
+    return any(target.is_relative_to(root) for root in roots)
 
 
 def _closest_origin(loc: PathKey, origins: Mapping[PathKey, Origin], name: str) -> Origin:
