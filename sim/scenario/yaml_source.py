@@ -90,7 +90,7 @@ class _Loader(yaml.SafeLoader):
             )
         return value
 
-    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:  # type: ignore[override]
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
         """Read an integer, refusing YAML 1.1's base-60 (``1:30``, read as 90) and octal (``0300``, 192)."""
         digits = node.value.replace("_", "").lstrip("+-")
         if ":" in digits:
@@ -99,7 +99,7 @@ class _Loader(yaml.SafeLoader):
             raise _error(_yaml11(node, "an octal number", super().construct_yaml_int(node)), node)
         return super().construct_yaml_int(node)
 
-    def construct_yaml_float(self, node: yaml.ScalarNode) -> float:  # type: ignore[override]
+    def construct_yaml_float(self, node: yaml.ScalarNode) -> float:
         """Read a number, refusing YAML 1.1's base-60 (``1:30.5``)."""
         if ":" in node.value:
             raise _error(_yaml11(node, "a base-60 number", super().construct_yaml_float(node)), node)
