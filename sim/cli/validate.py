@@ -51,13 +51,17 @@ def validate(run_dir: Path, observations_file: Path | None, out_dir: Path | None
     """
     from sim.plots.style import FORMATS
     from sim.results.folder import open_folder
+    from sim.results.outputs import check_output_folder
 
     if fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r} (png or svg)", field="--format")
     run = open_folder(run_dir, "complete")
     out = out_dir if out_dir is not None else run_dir
-    if out.exists() and not out.is_dir():
-        raise InputError("exists and is not a folder", str(out), field="--out")
+    check_output_folder(out, reads=run_dir)
+    if observations_file is not None:
+        from sim.analysis.observed import read_observations
+
+        read_observations(observations_file)  # refused before anything is written
     plots = out / "plots"
     try:
         plots.mkdir(parents=True, exist_ok=True)

@@ -30,6 +30,7 @@ from sim.experiments.calibration.posterior import CalibrationResult
 from sim.experiments.calibration.problem import Settings, load_problem
 from sim.experiments.runs import automatic_chunk_size, run_batch, start_run
 from sim.results.columns import observation_column
+from sim.results.outputs import check_output_folder
 from sim.results.readers import numpy_of, read_table
 from sim.results.store import write_csv, write_json
 from sim.scenario import load_scenario
@@ -133,6 +134,7 @@ def run_backtest(
     checked = check_origins(base, origins, name)
     if (directory / "backtest.json").exists():
         raise InputError("already holds a backtest; choose another --out", str(directory), field="--out")
+    check_output_folder(directory)
     result = BacktestResult(directory, base)
     for origin in checked:
         folder = directory / f"origin-{origin.isoformat()}"

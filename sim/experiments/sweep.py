@@ -18,7 +18,6 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from sim.analysis.summary import median_crossing_day
 from sim.analysis.sweep_stats import per_run_values
@@ -38,7 +37,7 @@ from sim.results.columns import (
 )
 from sim.results.folder import open_folder
 from sim.results.manifest import new_manifest, scenario_document, scenario_hash
-from sim.results.readers import read_table
+from sim.results.readers import read_side_table, read_table
 from sim.results.store import RunStore, write_json, write_table
 from sim.scenario.loader import validate
 from sim.scenario.paths import set_path
@@ -140,12 +139,7 @@ def open_sweep(directory: Path) -> tuple[RunStore, list[Scenario], SweepSpec]:
         manifest = folder.manifest
         spec = SweepSpec.model_validate(manifest.sweep)
         varied = manifest.varied or []
-        try:
-            table = pq.read_table(directory / "points.parquet", columns=varied)
-        except (OSError, pa.ArrowException) as exc:
-            raise InputError(
-                f"cannot read points.parquet ({exc})", str(directory / "points.parquet")
-            ) from None
+        table = read_side_table(directory, "points", varied)
         values = np.column_stack([table[path].to_numpy() for path in varied])
         return store, point_scenarios(folder.scenario, varied, values), spec
     except BaseException:
@@ -258,7 +252,7 @@ def finish_sweep(
     """
     from sim.experiments import sensitivity
 
-    points = pq.read_table(directory / "points.parquet").to_pydict()
+    points = read_side_table(directory, "points").to_pydict()
     varied = list(spec.vary)
     record: dict[str, Any] = {"points": len(points["point"]), "varied": varied, "design": spec.design}
     indices: dict[str, list[dict[str, Any]]] = {}

@@ -163,9 +163,15 @@ def open_folder(directory: Path, purpose: Purpose = "read", kind: FolderKind = "
     if purpose == "read" and status != "complete":
         if table_path(directory, "outcomes") is None:
             raise InputError(f"the {kind} is {status} and has no finished replications yet", name)
-        notes.append(f"the {kind} is {status}: the figures show its finished chunks only")
         done = sum(chunk.status == "done" for chunk in manifest.chunks)
-        left_out = done - len(checked_parts(directory, "outcomes"))
+        trusted = checked_parts(directory, "outcomes")
+        runs = sum(c.stop - c.start for c in manifest.chunks if c.status == "done")
+        total = sum(c.stop - c.start for c in manifest.chunks)
+        notes.append(
+            f"the {kind} is {status}, not complete: only its finished chunks are read (at most {runs:,} of "
+            f"{total:,} replications); sim {kind} --resume {name} finishes it"
+        )
+        left_out = done - len(trusted)
         if left_out > 0:
             notes.append(
                 f"{left_out} finished chunk(s) left out: their parts are missing or damaged "

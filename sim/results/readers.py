@@ -19,9 +19,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 
 from sim.errors import InputError, clip
 from sim.results.columns import area_column, threshold_column
+from sim.results.files import regular_file
 from sim.results.manifest import read_manifest_data
 from sim.results.store import ROW_GROUP_ROWS, file_sha256
 from sim.scenario.schema import Scenario
@@ -432,3 +434,20 @@ def areas_on(run: Path, scenario: Scenario, date: dt.date) -> np.ndarray | None:
             order = np.argsort(np.concatenate(replications), kind="stable")
             return np.concatenate(areas)[order]
     return None
+
+
+def read_side_table(folder: Path, name: str, columns: Sequence[str] | None = None) -> pa.Table:
+    """Read one of a folder's small tables (``points``, ``point_summary``, ``compare``...), as written.
+
+    The file must be a regular file (a pipe or a device is refused before it is opened), and a file
+    Arrow cannot read is one line naming it, not a traceback.
+
+    Raises:
+        InputError: Naming the file.
+    """
+    path = folder / f"{name}.parquet"
+    regular_file(path)
+    try:
+        return pq.read_table(path, columns=list(columns) if columns is not None else None, memory_map=False)
+    except (OSError, pa.ArrowException, KeyError) as exc:
+        raise InputError(f"cannot read {path.name} ({clip(str(exc), 120)})", str(path)) from None

@@ -17,12 +17,14 @@ import contextlib
 import csv
 import hashlib
 import json
+import math
 import os
 import weakref
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -76,19 +78,87 @@ def atomic_path(path: Path) -> Iterator[Path]:
             temporary.unlink()
 
 
-def write_json(path: Path, data: Any) -> None:
-    """Write ``data`` as indented JSON, atomically."""
+NON_FINITE_KEY = "null_for_non_finite"
+"""Where a JSON document lists the fields whose number was not finite, and so is written as null."""
+
+
+def finite_json(data: Any, path: str = "") -> tuple[Any, list[str]]:
+    """Return ``data`` with every number that is not finite (NaN, infinity) replaced by None.
+
+    Returns:
+        The data, and the dotted path of every value replaced.
+    """
+    if isinstance(data, float | np.floating) and not math.isfinite(float(data)):
+        return None, [path or "(value)"]
+    if isinstance(data, dict):
+        out: dict[Any, Any] = {}
+        replaced: list[str] = []
+        for key, value in data.items():
+            out[key], found = finite_json(value, f"{path}.{key}" if path else str(key))
+            replaced += found
+        return out, replaced
+    if isinstance(data, list | tuple):
+        items, replaced = [], []
+        for index, value in enumerate(data):
+            item, found = finite_json(value, f"{path}.{index}" if path else str(index))
+            items.append(item)
+            replaced += found
+        return items, replaced
+    return data, []
+
+
+def write_json(path: Path, data: Any, *, replace_non_finite: bool = True) -> None:
+    """Write ``data`` as indented JSON, atomically: valid JSON, so a number that is not finite is null.
+
+    A document (a mapping) that had such numbers lists their paths under ``null_for_non_finite``.
+
+    Args:
+        path: The file.
+        data: What to write.
+        replace_non_finite: Look for numbers that are not finite (a manifest has none: its numbers are
+            a validated scenario's and counts, and walking a large one on every rewrite would cost time).
+    """
+    if replace_non_finite:
+        data, replaced = finite_json(data)
+        if replaced and isinstance(data, dict):
+            data[NON_FINITE_KEY] = replaced
     with atomic_path(path) as temporary:
-        temporary.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
+        text = json.dumps(data, indent=2, default=str, allow_nan=False)
+        temporary.write_text(text + "\n", encoding="utf-8")
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""How a spreadsheet cell that it would run as a formula begins (``=cmd|' /C calc'!A0``, ``@SUM(1+1)``)."""
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """Return a CSV cell that a spreadsheet shows as text and never runs.
+
+    Text beginning like a formula gets a leading ``'``; numbers, negative ones included, stay as they are.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        try:
+            float(value)
+        except ValueError:
+            return "'" + value
+    return value
 
 
 def write_csv(path: Path, rows: Sequence[dict[str, Any]]) -> None:
-    """Write rows of dicts (the first row's keys as the header) as CSV, atomically; None as empty."""
+    """Write rows of dicts (the first row's keys as the header) as CSV, atomically; None as empty.
+
+    Text that a spreadsheet would run as a formula is escaped (``spreadsheet_safe``).
+    """
     with atomic_path(path) as temporary, temporary.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]) if rows else [])
+        writer = csv.DictWriter(handle, fieldnames=[spreadsheet_safe(key) for key in rows[0]] if rows else [])
         writer.writeheader()
         for row in rows:
-            writer.writerow({key: "" if value is None else value for key, value in row.items()})
+            writer.writerow(
+                {
+                    spreadsheet_safe(key): "" if value is None else spreadsheet_safe(value)
+                    for key, value in row.items()
+                }
+            )
 
 
 def write_table(path: Path, table: pa.Table) -> None:
@@ -297,7 +367,7 @@ class RunStore:
 
     def write_manifest(self, manifest: Manifest) -> None:
         """Replace the manifest, atomically."""
-        write_json(self.manifest_path, manifest.document())
+        write_json(self.manifest_path, manifest.document(), replace_non_finite=False)
 
     def write_chunk(self, index: int, tables: dict[str, pa.Table]) -> dict[str, PartRecord]:
         """Write one finished chunk's tables as parts; return each part's checksum and row count."""
