@@ -12,7 +12,6 @@ from sim.cli.options import allow_outside_option, check_scheduler, executor_opti
 from sim.cli.progress import Progress
 from sim.errors import InputError
 from sim.results.columns import check_summary_outcome
-from sim.results.readers import read_side_table
 
 
 @click.command()
@@ -251,6 +250,7 @@ def _report(directory: Path, scenario: Any, spec: Any, outcomes: list[str], plot
     from sim.experiments import sensitivity
     from sim.experiments.sweep import finish_sweep
     from sim.results.columns import area_column, summary_date
+    from sim.results.readers import read_side_table
 
     points = read_side_table(directory, "points").to_pydict()
     summary = read_side_table(directory, "point_summary").to_pydict()

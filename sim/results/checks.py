@@ -21,15 +21,23 @@ from sim.results.files import file_digest, regular_file
 from sim.results.manifest import Manifest
 from sim.results.store import tables_for
 from sim.results.tables import daily_table, outcomes_table, sectors_table
+from sim.scenario.parameters import distribution_leaves
 from sim.scenario.schema import Scenario
 
 _BUILDERS = {"daily": daily_table, "sectors": sectors_table, "outcomes": outcomes_table}
 
 
 def expected_schema(scenario: Scenario, name: str, sweep: bool = False) -> pa.Schema:
-    """Return the columns and types of a table a run of ``scenario`` writes (a sweep's: ``point`` first)."""
+    """Return the columns and types of a table a run of ``scenario`` writes.
+
+    A sweep's tables have ``point`` first, and of the base scenario's sampled inputs only those its
+    points did not vary (``check_tables`` then lets other columns through).
+    """
     schema = _BUILDERS[name](scenario, [], []).schema
     if sweep:
+        # A point fixes the inputs it varies: the base's sampled columns may not all be there.
+        sampled = {path for path, _ in distribution_leaves(scenario)}
+        schema = pa.schema([field for field in schema if field.name not in sampled])
         schema = schema.insert(0, pa.field("point", pa.int32()))
     return schema
 
@@ -89,7 +97,15 @@ def check_tables(directory: Path, manifest: Manifest, scenario: Scenario) -> Non
             field="status",
         )
     sweep = manifest.kind == "sweep"
-    for name in tables_for(manifest.daily):
+    kept = tables_for(manifest.daily)
+    for name in sorted(kept, key=lambda table: table != "outcomes"):
+        if not (directory / f"{name}.parquet").exists():
+            raise InputError(
+                f"holds no {name} table ({name}.parquet is missing: its Parquet files were not kept, or were "
+                "removed); run the scenario again to have them",
+                str(directory),
+            )
+    for name in kept:
         path = directory / f"{name}.parquet"
         record = records.get(name)
         if record is None:

@@ -50,7 +50,9 @@ def table_path(run: Path, name: str) -> Path | None:
     recorded checksum (``checked_parts``).
     """
     merged = run / f"{name}.parquet"
-    if _manifest(run).get("status") == "complete":
+    manifest = run / "manifest.json"
+    if _manifest(run).get("status") == "complete" or not (manifest.exists() or manifest.is_symlink()):
+        # Without a manifest it is not a folder open_folder opens: only code that built it reads it.
         return merged if merged.is_file() else None
     return run / "parts" if checked_parts(run, name) else None
 
