@@ -29,7 +29,7 @@ from sim.batch.executors import Executor, make_executor
 from sim.batch.runner import BatchResult
 from sim.errors import InputError, require_extra
 from sim.experiments.design import SweepSpec, parse_vary
-from sim.experiments.runs import automatic_chunk_size, default_run_folder, run_batch, start_run
+from sim.experiments.runs import default_run_folder, run_batch, start_timed_run
 from sim.experiments.sweep import default_sweep_folder, finish_sweep, run_sweep, start_sweep
 from sim.results.columns import DailyMode
 from sim.results.files import read_json
@@ -163,9 +163,8 @@ def run(
     loaded = scenario if isinstance(scenario, Scenario) else load(scenario)
     pool = _executor(executor, workers, scheduler)
     try:
-        size = chunk or automatic_chunk_size(loaded, replications, pool.workers)
         directory = Path(out) if out is not None else default_run_folder(loaded, seed, replications)
-        store = start_run(loaded, directory, seed, replications, size, daily)
+        store = start_timed_run(loaded, directory, seed, replications, daily, pool.workers, chunk)
     except BaseException:
         pool.close()
         raise

@@ -71,7 +71,7 @@ def run(
 ) -> None:
     """Run SCENARIO's replications, write the run folder and print a summary."""
     from sim.batch.executors import make_executor
-    from sim.experiments.runs import automatic_chunk_size, default_run_folder, open_run, run_batch, start_run
+    from sim.experiments.runs import default_run_folder, open_run, run_batch, start_timed_run
 
     check_scheduler(executor, scheduler)
     if resume_dir is not None:
@@ -93,9 +93,18 @@ def run(
         scenario = load(scenario_file, overrides)
         pool = make_executor(executor, workers, scheduler)
         try:
-            size = chunk or automatic_chunk_size(scenario, replications, pool.workers)
             directory = out_dir or default_run_folder(scenario, seed, replications)
-            store = start_run(scenario, directory, seed, replications, size, daily, scenario_file)  # type: ignore[arg-type]
+            store = start_timed_run(
+                scenario,
+                directory,
+                seed,
+                replications,
+                daily,  # type: ignore[arg-type]
+                pool.workers,
+                chunk,
+                scenario_file,
+                tell=None if quiet else lambda line: click.echo(line, err=True),
+            )
         except BaseException:
             pool.close()
             raise

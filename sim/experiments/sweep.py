@@ -94,10 +94,11 @@ def start_sweep(
     if chunk_size is not None:
         check_plan(spec.replications, chunk_size, len(values))
     scenarios = point_scenarios(base, paths, values)
+    store = RunStore(directory)
+    store.check_new()  # before the timing replication: a bad --out costs nothing
     size = chunk_size or min(
         spec.replications, automatic_chunk_size(scenarios[0], spec.replications, workers)
     )
-    store = RunStore(directory)
     store.create(
         new_manifest(
             base,

@@ -318,19 +318,7 @@ class RunStore:
             raise InputError(f"cannot create the folder ({exc.strerror})", name, field="--out") from None
         self.lock("create")
         try:
-            if self.manifest_path.exists():
-                raise InputError(
-                    "already holds a run; use --resume to finish it, or choose another --out",
-                    name,
-                    field="--out",
-                )
-            if any(self.directory.iterdir()):
-                raise InputError(
-                    "is not empty and holds no run: sim writes a run only into a new or empty folder; "
-                    "choose another --out",
-                    name,
-                    field="--out",
-                )
+            self._refuse_used()
             self.parts.mkdir()
             # The seal first: a folder whose manifest exists is always sealed.
             write_json(self.directory / SEAL_FILE, seal_document(manifest))
@@ -341,6 +329,35 @@ class RunStore:
         except BaseException:
             self.release()
             raise
+
+    def check_new(self) -> None:
+        """Refuse, before any work, a folder ``create`` would refuse (nothing is made or written).
+
+        Raises:
+            InputError: If the folder is not a folder, already holds a run or anything else, or lies in
+                a place that cannot be written.
+        """
+        from sim.results.outputs import check_writable
+
+        if self.directory.exists() and not self.directory.is_dir():
+            raise InputError("exists and is not a folder", str(self.directory), field="--out")
+        if self.directory.is_dir():
+            self._refuse_used()
+        check_writable(self.directory, "--out")
+
+    def _refuse_used(self) -> None:
+        name = str(self.directory)
+        if self.manifest_path.exists():
+            raise InputError(
+                "already holds a run; use --resume to finish it, or choose another --out", name, field="--out"
+            )
+        if any(self.directory.iterdir()):
+            raise InputError(
+                "is not empty and holds no run: sim writes a run only into a new or empty folder; "
+                "choose another --out",
+                name,
+                field="--out",
+            )
 
     def lock(self, purpose: LockPurpose = "resume") -> None:
         """Take the folder for this process until ``release`` (or the process ends).
