@@ -352,7 +352,9 @@ def check_seal(path: Path, manifest: Manifest) -> None:
         intact = False
     if not intact:
         raise InputError(f"{SEAL_FILE} is damaged (not the seal sim wrote)", str(sidecar))
-    changed = [key for key in sorted(set(part) | set(sealed)) if part.get(key) != sealed.get(key)]
+    # The plan's digest last: a plan changes with the replications, which say more.
+    keys = sorted(set(part) | set(sealed), key=lambda key: (key == "chunk_plan_sha256", key))
+    changed = [key for key in keys if part.get(key) != sealed.get(key)]
     if changed:
         key = changed[0]
         values = (

@@ -330,15 +330,14 @@ def _to_input_error(
     field = dotted(loc)
     file, line = _closest_origin(loc, origins, name)
     if not quotable(file, name):
-        # A base file above the scenario's folder, outside the working folder, may be anything:
-        # name the place, never the value written there.
+        # A base file above the scenario's folder, outside the working folder, may be anything: name
+        # the place (the schema's own field names only), never a key or a value written there.
+        field = dotted(_schema_prefix(loc, model))
         message = {
-            "extra_forbidden": f"unknown key {shorten(str(loc[-1]))}",
-            "missing": "required field is missing",
-        }.get(error["type"], "not a valid value here")
-        message += (
-            " (its value is not quoted: the file lies outside the scenario's folder and the working folder)"
-        )
+            "extra_forbidden": "a key the schema does not know",
+            "missing": "a required field is missing",
+        }.get(error["type"], "not a valid value")
+        message += " (not quoted: the file lies outside the scenario's folder and the working folder)"
     elif error["type"] == "extra_forbidden":
         allowed = _allowed_keys(loc[:-1], model)
         key = str(loc[-1])
@@ -431,6 +430,22 @@ def _allowed_keys(path: PathKey, model: type[BaseModel] = Scenario) -> list[str]
     for model in models:
         keys.extend(info.alias or field for field, info in model.model_fields.items())
     return keys
+
+
+def _schema_prefix(loc: PathKey, model: type[BaseModel] = Scenario) -> PathKey:
+    """Return the start of ``loc`` made of the schema's own field names and list positions.
+
+    It stops at the first key a user chose (a side's or a sector's name) or the schema does not know.
+    """
+    current: Any = model
+    kept: list[str | int] = []
+    for part in loc:
+        known = isinstance(part, int) or any(part in m.model_fields for m in _models_in(current))
+        if not known:
+            break
+        kept.append(part)
+        current = _step(current, part)
+    return tuple(kept)
 
 
 def _step(annotation: Any, part: str | int) -> Any:
