@@ -34,9 +34,10 @@ from sim.experiments.sweep import default_sweep_folder, finish_sweep, run_sweep,
 from sim.results.columns import DailyMode
 from sim.results.files import read_json
 from sim.results.folder import folder_kind, open_folder
+from sim.results.locate import read_side_table
 from sim.results.outputs import check_output_folder
-from sim.results.readers import read_side_table, read_table, table_path
-from sim.results.store import write_json
+from sim.results.readers import read_table, table_path
+from sim.results.writing import write_json
 from sim.scenario import load_scenario
 from sim.scenario.parameters import distribution_leaves
 from sim.scenario.schema import Scenario

@@ -130,7 +130,8 @@ def reseal(directory: Path, status: str | None = None) -> None:
         seal_digest,
         sealed_part,
     )
-    from sim.results.store import tables_for, write_json
+    from sim.results.store import tables_for
+    from sim.results.writing import write_json
 
     manifest = Manifest.model_validate(read_manifest_data(directory / "manifest.json"))
     if status is not None:

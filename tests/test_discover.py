@@ -17,7 +17,7 @@ from sim.batch.runner import chunk_records
 from sim.errors import InputError
 from sim.results.checks import expected_schema
 from sim.results.manifest import new_manifest
-from sim.results.store import write_json
+from sim.results.writing import write_json
 from sim.scenario import load_scenario
 from tests.conftest import SMALL, reseal, run_sim
 

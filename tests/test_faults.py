@@ -1243,7 +1243,7 @@ def test_folder_names_are_text_in_figures(capsys, tmp_path: Path, reference: Pat
 # ---------------------------------------------------------------------------- 11. what is written is valid
 def test_json_is_written_with_finite_numbers_only(tmp_path: Path) -> None:
     """Once: validation.json held "crps": Infinity and "skill": -Infinity (not JSON)."""
-    from sim.results.store import write_json
+    from sim.results.writing import write_json
 
     path = tmp_path / "doc.json"
     write_json(

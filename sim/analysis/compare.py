@@ -57,7 +57,7 @@ from sim.results.columns import threshold_column as day_column
 from sim.results.folder import RunFolder, open_folder
 from sim.results.outputs import check_output_folder
 from sim.results.readers import read_table, table_path
-from sim.results.store import write_json, write_table
+from sim.results.writing import write_json, write_table
 from sim.scenario.schema import Scenario
 from sim.scenario.units import METRIC_NAMES, METRIC_UNITS
 

@@ -28,8 +28,9 @@ import numpy as np
 
 from sim.errors import InputError, missing_extra
 from sim.results.folder import folder_kind, open_folder
-from sim.results.readers import numpy_of, read_side_table, read_table
-from sim.results.store import write_csv, write_json
+from sim.results.locate import read_side_table
+from sim.results.readers import numpy_of, read_table
+from sim.results.writing import write_csv, write_json
 from sim.scenario.parameters import distribution_leaves
 from sim.scenario.schema import Scenario
 

@@ -131,7 +131,7 @@ def run(
 
 def _finish(scenario: Any, directory: Path, plots: bool, seconds: float, quiet: bool) -> None:
     from sim.analysis.summary import summarize
-    from sim.results.store import write_json
+    from sim.results.writing import write_json
 
     summary = summarize(directory, scenario)
     summary["seconds"] = round(seconds, 3)

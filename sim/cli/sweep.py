@@ -250,7 +250,7 @@ def _report(directory: Path, scenario: Any, spec: Any, outcomes: list[str], plot
     from sim.experiments import sensitivity
     from sim.experiments.sweep import finish_sweep
     from sim.results.columns import area_column, summary_date
-    from sim.results.readers import read_side_table
+    from sim.results.locate import read_side_table
 
     points = read_side_table(directory, "points").to_pydict()
     summary = read_side_table(directory, "point_summary").to_pydict()

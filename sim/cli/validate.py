@@ -79,7 +79,7 @@ def _validate_own(run: Any, out: Path, fmt: str) -> list[Path]:
     from sim.analysis.forecast import score_each_observation, summarise_by_quantity
     from sim.plots.run_observations import observation_samples, observations_chart
     from sim.plots.style import save
-    from sim.results.store import write_csv, write_json
+    from sim.results.writing import write_csv, write_json
 
     scenario = run.scenario
     if not scenario.observations:
@@ -123,7 +123,7 @@ def _validate_csv(run: Any, observations_file: Path, out: Path, fmt: str) -> lis
     from sim.analysis.validation import calibration_points, score_run
     from sim.plots.style import save
     from sim.plots.validation import validation_chart
-    from sim.results.store import write_csv, write_json
+    from sim.results.writing import write_csv, write_json
 
     observations = read_observations(observations_file)
     named = scenario_named(observations_file)

@@ -32,7 +32,7 @@ from sim.experiments.runs import run_batch, start_timed_run
 from sim.results.columns import observation_column
 from sim.results.outputs import check_output_folder
 from sim.results.readers import numpy_of, read_table
-from sim.results.store import write_csv, write_json
+from sim.results.writing import write_csv, write_json
 from sim.scenario import load_scenario
 from sim.scenario.schema import Scenario
 

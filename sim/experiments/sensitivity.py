@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from sim.experiments.design import SweepSpec, problem
-from sim.results.store import atomic_path, spreadsheet_safe, write_json
+from sim.results.writing import atomic_path, spreadsheet_safe, write_json
 from sim.scenario.paths import short_path
 
 

@@ -36,9 +36,11 @@ from sim.results.columns import (
     threshold_column,
 )
 from sim.results.folder import open_folder
+from sim.results.locate import read_side_table
 from sim.results.manifest import new_manifest, scenario_document, scenario_hash
-from sim.results.readers import read_side_table, read_table
-from sim.results.store import RunStore, write_json, write_table
+from sim.results.readers import read_table
+from sim.results.store import RunStore
+from sim.results.writing import write_json, write_table
 from sim.scenario.loader import validate
 from sim.scenario.paths import set_path
 from sim.scenario.schema import Scenario

@@ -26,7 +26,7 @@ import sim
 from sim.errors import InputError
 from sim.plots.style import DPI
 from sim.results.files import read_json as read_json_file
-from sim.results.store import atomic_path
+from sim.results.writing import atomic_path
 from sim.scenario.units import METRIC_UNITS, printed
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"

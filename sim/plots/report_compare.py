@@ -13,7 +13,7 @@ from typing import Any
 from sim.analysis.differences import value_text, verdict
 from sim.errors import InputError
 from sim.plots.html import Point, Table, file_figure, pairs, read_json, render
-from sim.results.readers import read_side_table
+from sim.results.locate import read_side_table
 
 FIGURES = (
     (

@@ -32,7 +32,8 @@ from sim.plots.report_run import manifest_parts
 from sim.plots.run import require_outcomes
 from sim.plots.sweep import indices_chart, main_effects, one_input, outcome_title, shown_outcomes, two_inputs
 from sim.results.folder import open_folder
-from sim.results.readers import read_side_table, read_table
+from sim.results.locate import read_side_table
+from sim.results.readers import read_table
 from sim.scenario.schema import Scenario
 
 ROWS_SHOWN = 40

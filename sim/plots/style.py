@@ -26,7 +26,7 @@ from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
-from sim.results.store import atomic_path  # noqa: E402
+from sim.results.writing import atomic_path  # noqa: E402
 from sim.scenario.rules.withdrawal import label_of  # noqa: E402
 from sim.scenario.schema import Scenario  # noqa: E402
 

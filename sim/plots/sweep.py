@@ -21,8 +21,9 @@ from sim.plots.style import save
 from sim.results.columns import area_column, summary_date
 from sim.results.files import read_json
 from sim.results.folder import open_folder
+from sim.results.locate import read_side_table
 from sim.results.outputs import check_output_folder
-from sim.results.readers import read_side_table, read_table
+from sim.results.readers import read_table
 from sim.scenario.paths import short_path
 from sim.scenario.schema import Scenario
 from sim.scenario.units import field_unit, printed

@@ -28,7 +28,7 @@ from sim.experiments.calibration.problem import (
     prior_rv,
 )
 from sim.results.outputs import check_output_folder
-from sim.results.store import atomic_path
+from sim.results.writing import atomic_path
 from sim.scenario.schema import Scenario
 
 
