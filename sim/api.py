@@ -29,7 +29,7 @@ from sim.batch.executors import Executor, make_executor
 from sim.batch.runner import BatchResult
 from sim.errors import InputError, require_extra
 from sim.experiments.design import SweepSpec, parse_vary
-from sim.experiments.runs import default_run_folder, run_batch, start_timed_run
+from sim.experiments.runs import default_run_folder, run_batch, run_dynamics_only, start_timed_run
 from sim.experiments.sweep import default_sweep_folder, finish_sweep, run_sweep, start_sweep
 from sim.results.columns import DailyMode
 from sim.results.files import read_json
@@ -146,6 +146,7 @@ def run(
     scheduler: str | None = None,
     chunk: int | None = None,
     plots: bool = False,
+    dynamics: bool = True,
 ) -> Folder:
     """Run a scenario's replications into a run folder (``sim run``) and return it.
 
@@ -160,6 +161,8 @@ def run(
         scheduler: A Dask scheduler address.
         chunk: Replications per task [default: automatic].
         plots: Draw the run's figures into ``out/plots``.
+        dynamics: Also run the same replications with the holder's withdrawal rules off (into
+            ``out/dynamics_only``), so the summary gives the forecast of the dynamics alone.
     """
     loaded = scenario if isinstance(scenario, Scenario) else load(scenario)
     pool = _executor(executor, workers, scheduler)
@@ -171,6 +174,12 @@ def run(
         raise
     result = run_batch(loaded, store, pool)
     _finished(result, "run")
+    if dynamics:
+        companion = run_dynamics_only(
+            loaded, directory, seed, replications, _executor(executor, workers, scheduler)
+        )
+        if companion is not None:
+            _finished(companion, "run")
     summary = summarize(directory, loaded)
     summary["seconds"] = round(result.seconds, 3)
     write_json(directory / "summary.json", summary)

@@ -13,6 +13,7 @@ from sim.cli.discover import discover
 from sim.cli.plot import plot, report
 from sim.cli.run import run
 from sim.cli.schema import new, schema
+from sim.cli.suite import suite
 from sim.cli.sweep import sweep
 from sim.cli.trace import trace
 from sim.cli.validate import validate
@@ -27,6 +28,7 @@ for _command in (
     calibrate,
     validate,
     backtest,
+    suite,
     discover,
     compare,
     schema,

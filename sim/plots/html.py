@@ -74,7 +74,9 @@ METRICS = {
     "area_km2": "held area",
     "sector_area_km2": "held area of sector",
     "advance_m_per_day": "mean advance",
+    "advance_km": "advance in the window",
     "strength": "strength of",
+    "losses": "losses in the window of",
 }
 
 

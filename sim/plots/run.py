@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
+from sim.analysis.summary import dynamics_only
 from sim.errors import InputError
 from sim.plots.run_area import area_distribution, fan_chart, survival_chart
 from sim.plots.run_forces import forces_chart, sectors_chart, withdrawal_chart
@@ -125,11 +126,17 @@ def run_figures(
     caption = "Held area over time: median and bands of the middle 50/80/95% of runs, with reported figures."
     if has_daily:
         data = daily_matrices(directory, ["area_km2"], run.days)
+        alone = dynamics_only(directory, scenario)
         item = FigureItem(
             "fan_chart",
             caption,
             fan_chart(
-                scenario, data.values["area_km2"], label, total=data.total, sample_ids=data.replications
+                scenario,
+                data.values["area_km2"],
+                label,
+                total=data.total,
+                sample_ids=data.replications,
+                dynamics=alone["by_month"] if alone else None,
             ),
         )
         del data

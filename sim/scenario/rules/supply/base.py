@@ -22,12 +22,18 @@ class SupplyContext:
         area_km2: Total area held (by the holder).
         initial_area_km2: Total area held at the start.
         day: Days since the scenario start.
+        sectors: The sectors' names, in order.
+        sector_area_km2: Each sector's held area now.
+        sector_area0_km2: Each sector's held area at the start.
     """
 
     holds_ground: bool
     area_km2: float
     initial_area_km2: float
     day: float
+    sectors: tuple[str, ...] = ()
+    sector_area_km2: tuple[float, ...] = ()
+    sector_area0_km2: tuple[float, ...] = ()
 
 
 class SupplyEffect(ABC):
