@@ -7,7 +7,7 @@ Signals: while a command runs, Ctrl-C (SIGINT) and SIGTERM both stop it as Ctrl-
 its finished chunks and prints the resume command), with exit code 130 or 143. The SIGINT handler is
 installed explicitly, so a command started from a script whose shell ignores SIGINT can still be
 interrupted. A Ctrl-C while the program is still starting (importing) prints ``interrupted``, not a
-traceback.
+traceback (the hook that says so is installed first thing by ``sim.cli``).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import signal
 import sys
 import threading
 from collections.abc import Iterator
-from types import FrameType, TracebackType
+from types import FrameType
 from typing import Any, NoReturn
 
 import click
@@ -71,21 +71,6 @@ def _stop_signals() -> Iterator[None]:
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
-
-
-def _interrupted_while_starting(
-    kind: type[BaseException], value: BaseException, traceback: TracebackType | None
-) -> None:
-    """Print one line, not a traceback, for a Ctrl-C that arrives before a command runs (imports)."""
-    if issubclass(kind, KeyboardInterrupt):
-        sys.stderr.write("interrupted\n")
-        sys.stderr.flush()
-        return
-    sys.__excepthook__(kind, value, traceback)
-
-
-if sys.excepthook is sys.__excepthook__:
-    sys.excepthook = _interrupted_while_starting
 
 
 def fail(error: InputError | str) -> NoReturn:
