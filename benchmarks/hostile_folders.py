@@ -9,7 +9,7 @@ another run's folder or through a link; observation files that are devices, pipe
 `sim new --schema` with a line break; a 5,000-digit `--seed`.
 
 Each case copies a few base folders (made once per replay by the code under test: a complete run of 20
-replications, another of seed 1, an interrupted one of 2 finished chunks out of 4, two of 1 replication),
+replications, another of seed 1, an interrupted one of 5 finished chunks out of 10, two of 1 replication),
 damages them, and runs its commands in the case folder. Verdicts as in hostile_inputs.py; a case's own
 check may turn a clean-looking result into `wrong` (a file written through a link, a leftover kept).
 """
@@ -134,8 +134,10 @@ def _scenario_with_digest(manifest: dict) -> None:
     manifest["scenario_sha256"] = hashlib.sha256(text.encode()).hexdigest()
 
 
-def _rows_of_a_part(manifest: dict) -> None:
-    manifest["chunks"][0]["parts"]["daily"]["rows"] += 1
+def _rows_of_the_parts(manifest: dict) -> None:
+    for chunk in manifest["chunks"]:
+        if chunk.get("parts"):
+            chunk["parts"]["daily"]["rows"] += 1
 
 
 def merge_leftovers(case: Path) -> None:
@@ -195,8 +197,8 @@ def formula_cells_escaped(case: Path) -> str | None:
 
 
 def mathtext_names(case: Path) -> None:
-    (case / "run").rename(case / "$\\frac{")
-    (case / "other").rename(case / "\\sqrt{2")
+    (case / "run").rename(case / "a$\\frac{b$")
+    (case / "other").rename(case / "c$\\sqrt{2$")
 
 
 def new_not_written(case: Path) -> str | None:
@@ -269,8 +271,8 @@ def folder_cases() -> list[FolderCase]:
             group="manifest",
         ),
         FolderCase(
-            "a part's rows edited",
-            manifest_edit(_rows_of_a_part),
+            "the parts' rows edited",
+            manifest_edit(_rows_of_the_parts),
             (RESUME,),
             base="partial",
             expect="ok",
@@ -312,7 +314,7 @@ def folder_cases() -> list[FolderCase]:
         FolderCase(
             "folder names read as formulas",
             mathtext_names,
-            (("compare", "{case}/$\\frac{", "{case}/\\sqrt{2", "--out", "{case}/c", "-q"),),
+            (("compare", "{case}/a$\\frac{b$", "{case}/c$\\sqrt{2$", "--out", "{case}/c", "-q"),),
             expect="ok",
             group="readers",
         ),
@@ -422,7 +424,7 @@ import sim.results.store as store
 original = store.RunStore.write_chunk
 done = []
 def interrupting(self, *args, **kwargs):
-    if len(done) == 2:
+    if len(done) == 5:
         raise KeyboardInterrupt
     done.append(1)
     return original(self, *args, **kwargs)
@@ -470,7 +472,7 @@ def make_bases(root: Path, env: dict[str, str], python: str) -> Path:
             "-n",
             "20",
             "--chunk",
-            "5",
+            "2",
             *common,
             "--out",
             str(bases / "partial"),

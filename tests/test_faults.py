@@ -1240,8 +1240,8 @@ def test_compare_of_single_replication_runs_is_one_line(capsys, tmp_path: Path, 
 
 
 def test_folder_names_are_text_in_figures(capsys, tmp_path: Path, reference: Path, other: Path) -> None:
-    """Once a known gap: a folder named '$\\frac{' in a comparison's title: ParseSyntaxException."""
-    first, second = _copy(reference, tmp_path, "$\\frac{"), _copy(other, tmp_path, "\\sqrt{2 $x$")
+    """Once a known gap: a folder named 'a$\\frac{b$' in a comparison's title: ParseSyntaxException."""
+    first, second = _copy(reference, tmp_path, "a$\\frac{b$"), _copy(other, tmp_path, "c$\\sqrt{2$")
     result = sim_in_process(capsys, "compare", first, second, "--out", tmp_path / "c", "-q")
     assert result.returncode == 0, result
     assert len(list((tmp_path / "c" / "plots").glob("*.png"))) == 3
