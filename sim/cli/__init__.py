@@ -32,6 +32,7 @@ from sim.cli.discover import discover  # noqa: E402
 from sim.cli.plot import plot, report  # noqa: E402
 from sim.cli.run import run  # noqa: E402
 from sim.cli.schema import new, schema  # noqa: E402
+from sim.cli.serve import serve  # noqa: E402
 from sim.cli.suite import suite  # noqa: E402
 from sim.cli.sweep import sweep  # noqa: E402
 from sim.cli.trace import trace  # noqa: E402
@@ -52,6 +53,7 @@ for _command in (
     compare,
     schema,
     new,
+    serve,
 ):
     cli.add_command(_command)
 
