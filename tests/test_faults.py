@@ -1237,6 +1237,46 @@ def test_compare_of_single_replication_runs_is_one_line(capsys, tmp_path: Path, 
         assert "1 replication" in _one_line(result.stderr)
 
 
+def _forged(run: Path, value) -> None:
+    """Set every float column of every table to ``value(column)`` (and no run below any threshold), and
+    forge the digests to match."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from conftest import reseal
+
+    for name in TABLES:
+        table = pq.read_table(run / f"{name}.parquet")
+        for index, field in enumerate(table.schema):
+            if field.type == pa.float64():
+                table = table.set_column(index, field.name, pa.array([value(field.name)] * table.num_rows))
+            elif field.name.startswith("day_below_"):  # never below
+                table = table.set_column(index, field.name, pa.nulls(table.num_rows, pa.int32()))
+        pq.write_table(table, run / f"{name}.parquet")
+    reseal(run, "complete")
+
+
+def test_an_all_nan_run_is_one_line_even_with_its_digests_forged(
+    capsys, tmp_path: Path, reference: Path, other: Path
+) -> None:
+    """Once tracebacks: 'Axis limits cannot be NaN or Inf' (plot), 'cannot convert float NaN to integer'
+    (report)."""
+    run = _copy(reference, tmp_path)
+    _forged(run, lambda column: float("nan"))
+    _refused_by_every_reader(
+        capsys, run, other, tmp_path / "scratch", "final_area_km2", "not a finite number"
+    )
+
+
+def test_runs_with_no_variance_are_one_line_in_compare(capsys, tmp_path: Path, reference: Path) -> None:
+    """Runs whose every outcome is one number in every replication leave nothing to compare."""
+    first, second = _copy(reference, tmp_path, "first"), _copy(reference, tmp_path, "second")
+    for run in (first, second):
+        _forged(run, lambda column: 0.0 if column.startswith("withdrawal") else 100.0)
+    result = sim_in_process(capsys, "compare", first, second, "--out", tmp_path / "c", "--no-plots")
+    assert result.returncode == 2, result
+    assert "nothing to compare" in _one_line(result.stderr)
+
+
 def test_folder_names_are_text_in_figures(capsys, tmp_path: Path, reference: Path, other: Path) -> None:
     """Once a known gap: a folder named 'a$\\frac{b$' in a comparison's title: ParseSyntaxException."""
     first, second = _copy(reference, tmp_path, "a$\\frac{b$"), _copy(other, tmp_path, "c$\\sqrt{2$")

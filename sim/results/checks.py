@@ -3,10 +3,11 @@
 A complete run's ``daily``, ``sectors`` and ``outcomes.parquet`` are recorded in its manifest when
 they are merged (``tables``: sha256, rows, size). Opening the folder checks, for each table the run
 keeps, that the manifest records it, that the file is a regular file of the recorded size and sha256,
-that its rows are those recorded and those a run of its replications has, and that its columns and
-their types are the ones the run writes. So a table replaced by another run's, emptied, filled with
-NaN, cut short, of other columns, or not Parquet at all is refused in one line naming the file,
-before any figure, score or comparison is made from it.
+that its rows are those recorded and those a run of its replications has, that its columns and their
+types are the ones the run writes, and that every run's final held area is a finite number. So a
+table replaced by another run's, emptied, filled with NaN, cut short, of other columns, or not Parquet
+at all is refused in one line naming the file, before any figure, score or comparison is made from it
+(the last check also holds against a folder whose digests were forged to match).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from sim.errors import InputError
@@ -138,5 +140,17 @@ def check_tables(directory: Path, manifest: Manifest, scenario: Scenario) -> Non
         problem = schema_problem(found, expected_schema(scenario, name, sweep), exact=not sweep)
         if problem is None and metadata.num_rows != rows:
             problem = f"has {metadata.num_rows:,} rows, not {rows:,}"
+        if problem is None and name == "outcomes":
+            problem = _not_finite(path, "final_area_km2")
         if problem is not None:
             raise InputError(f"{problem}: not a table of this run", str(path))
+
+
+def _not_finite(path: Path, column: str) -> str | None:
+    """Say how many runs' ``column`` is not a finite number (a held area always is), or None if none."""
+    try:
+        values = pq.read_table(path, columns=[column]).column(0)
+    except (OSError, pa.ArrowException):  # pragma: no cover - its bytes are the ones written
+        return f"column {column!r} cannot be read"
+    bad = values.null_count + int(pc.sum(pc.invert(pc.is_finite(values.fill_null(0.0)))).as_py() or 0)
+    return f"column {column!r} is not a finite number in {bad:,} of {len(values):,} runs" if bad else None
