@@ -10,6 +10,7 @@ what was written in place.
 from __future__ import annotations
 
 import contextlib
+import errno
 import importlib.util
 import json
 import os
@@ -1221,6 +1222,65 @@ def test_a_read_only_place_is_one_line(capsys, monkeypatch, tmp_path: Path, refe
         result = sim_in_process(capsys, *command)
         assert result.returncode == 2, (command, result)
         assert "read-only file system" in _one_line(result.stderr)
+
+
+@pytest.mark.parametrize("command", ["schema", "report"])
+def test_an_output_file_that_is_a_pipe_is_not_replaced(
+    capsys, tmp_path: Path, reference: Path, command: str
+) -> None:
+    """Once a gap: the file was renamed over the pipe (over /dev/null, for whoever may write /dev)."""
+    pipe = tmp_path / "out.html"
+    os.mkfifo(pipe)
+    args = ["schema"] if command == "schema" else ["report", _copy(reference, tmp_path)]
+    result = sim_in_process(capsys, *args, "--out", pipe)
+    assert result.returncode == 2, result
+    assert "is not a regular file" in _one_line(result.stderr) and str(pipe) in result.stderr
+    assert pipe.is_fifo()
+
+
+@pytest.mark.parametrize(
+    ("code", "said"),
+    [
+        (errno.ENOSPC, "cannot write {path} (no space left on the device)"),
+        (errno.EROFS, "cannot write {path} (a read-only file system)"),
+        (errno.EACCES, "cannot write or read {path} (no permission)"),
+    ],
+)
+def test_a_disk_that_fills_while_drawing_is_one_line(
+    capsys, monkeypatch, tmp_path: Path, reference: Path, code: int, said: str
+) -> None:
+    """A place checked before the work can still fill up half-way: one line, exit 1, not a traceback.
+
+    The error is raised as a write to a full disk raises it, naming no file: the line names the figure,
+    not the temporary file it was being written to, and that temporary file is removed.
+    """
+    from matplotlib.figure import Figure
+
+    def full(figure, fname, **options):
+        Path(fname).write_bytes(b"half a figure")
+        raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr(Figure, "savefig", full)
+    run = _copy(reference, tmp_path)
+    result = sim_in_process(capsys, "plot", run)
+    assert result.returncode == 1, result
+    figure = run / "plots" / "fan_chart.png"
+    assert _one_line(result.stderr) == "error: " + said.format(path=figure), result.stderr
+    assert not [path.name for path in (run / "plots").iterdir() if ".tmp-" in path.name]
+
+
+def test_an_os_error_that_is_not_about_a_file_is_not_hidden(
+    capsys, monkeypatch, tmp_path: Path, reference: Path
+) -> None:
+    """Only the errors of a file are reported as such: any other OSError is a fault, left visible."""
+    import sim.plots.run as run_plots
+
+    def refused(figure, path):
+        raise ConnectionRefusedError(errno.ECONNREFUSED, os.strerror(errno.ECONNREFUSED))
+
+    monkeypatch.setattr(run_plots, "save", refused)
+    with pytest.raises(ConnectionRefusedError):
+        sim_in_process(capsys, "plot", _copy(reference, tmp_path))
 
 
 # ---------------------------------------------------------------------------- 10. readers of degenerate runs

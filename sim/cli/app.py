@@ -13,6 +13,7 @@ traceback (the hook that says so is installed first thing by ``sim.cli``).
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import signal
 import sys
@@ -79,8 +80,20 @@ def fail(error: InputError | str) -> NoReturn:
     sys.exit(EXIT_INPUT)
 
 
+EXIT_FAILED = 1
+WRITE_ERRORS = frozenset({errno.EROFS, errno.ENOSPC, errno.EDQUOT})
+"""Errors only a write gives (a full disk, a read-only one): a command can do nothing but say so."""
+FILE_ERRORS = WRITE_ERRORS | {errno.EACCES, errno.EPERM, errno.EIO}
+"""Errors using a file that a command reports in one line; a read or a write may give the last three."""
+
+
 class _Command(click.Command):
-    """A click command that turns user errors into one line and exit code 2."""
+    """A click command that turns user errors into one line and exit code 2.
+
+    A file that cannot be written half-way through a command (the disk filled up, the file system turned
+    read-only: places are checked before any work, but not against what happens later) is one line and
+    exit code 1.
+    """
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -91,6 +104,8 @@ class _Command(click.Command):
             # Before or after a batch (a batch reports its own interruption with the resume command).
             click.echo(interrupt_word(interrupt), err=True)
             sys.exit(interrupt_exit_code(interrupt))
+        except OSError as error:
+            _cannot_write(error)
 
 
 class _Group(click.Group):
@@ -113,6 +128,24 @@ class _Group(click.Group):
             fail(error.format_message())
         except InputError as error:
             fail(error)
+        except OSError as error:
+            _cannot_write(error)
+
+
+def _cannot_write(error: OSError) -> NoReturn:
+    """Say in one line that a file could not be written or read (exit 1); re-raise any other ``OSError``.
+
+    Readers of files a user names turn their own errors into one line (exit 2) before this is reached,
+    so what arrives here is almost always a write; only the errors a write alone gives say so.
+    """
+    if error.errno not in FILE_ERRORS:
+        raise error
+    from sim.results.outputs import written_reason
+
+    where = error.filename or "a file"
+    verb = "write" if error.errno in WRITE_ERRORS else "write or read"
+    click.echo(f"error: {one_line(f'cannot {verb} {where} ({written_reason(error)})')}", err=True)
+    sys.exit(EXIT_FAILED)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

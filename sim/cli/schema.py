@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from sim.errors import InputError, clip, shorten
+from sim.results.outputs import refuse_special_file
 
 DEFAULT_SCHEMA = Path("scenarios") / "scenario.schema.json"
 """Where ``sim schema`` writes by default (relative to the working folder): the repository's copy."""
@@ -178,11 +179,13 @@ def _write(path: Path, text: str, *, overwrite: bool) -> None:
     """Write ``text`` to ``path``: replacing it atomically, or only if it does not exist yet.
 
     Raises:
-        InputError: Naming the file, if it exists (and ``overwrite`` is false), is a folder, or
-            cannot be written.
+        InputError: Naming the file, if it exists (and ``overwrite`` is false), is a folder, a device
+            or a pipe, or cannot be written.
     """
     if path.is_dir():
         raise InputError("is a folder; give a file path", str(path))
+    if overwrite:
+        refuse_special_file(path, option="--out")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         if not overwrite:

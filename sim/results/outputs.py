@@ -10,7 +10,9 @@ first, with the same rules:
 * the sub-folder it writes into inside the folder it reads (``discovery/``, ``plots/``) is not a
   symbolic link, and neither is the ``plots/`` of the output folder: a write would follow it out;
 * it can be written: a read-only file system, a missing permission or a path through a file is one
-  line naming the place, before any work is done.
+  line naming the place, before any work is done;
+* an output file given by name is a regular file or not there yet: a device or a pipe is never
+  replaced.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import stat
 from pathlib import Path
 
 from sim.errors import InputError, clip
@@ -91,7 +94,29 @@ def check_output_file(out: Path, reads: Path | None = None, option: str = "--out
         )
     if out.is_dir():
         raise InputError("is a folder; give a file path", str(out), field=option)
+    refuse_special_file(out, option)
     check_writable(out.parent, option)
+
+
+def refuse_special_file(out: Path, option: str | None = "--out") -> None:
+    """Refuse to write over anything but a regular file (or a symbolic link, which is replaced itself).
+
+    A file is written under a temporary name and renamed over ``out``: over a device (``/dev/null``, for
+    whoever may write ``/dev``), a pipe or a socket, that would put a regular file in its place.
+
+    Raises:
+        InputError: Naming the file, if it is a device, a pipe or a socket.
+    """
+    try:
+        mode = os.lstat(out).st_mode
+    except OSError:
+        return  # Nothing there (or nothing to see): the write says what is wrong, if anything.
+    if not (stat.S_ISREG(mode) or stat.S_ISLNK(mode) or stat.S_ISDIR(mode)):
+        raise InputError(
+            "is not a regular file (a device, a pipe or a socket); sim replaces only files: give a file path",
+            str(out),
+            field=option,
+        )
 
 
 def check_writable(folder: Path, option: str | None = None) -> None:

@@ -35,9 +35,17 @@ def atomic_path(path: Path) -> Iterator[Path]:
     try:
         yield temporary
         os.replace(temporary, path)
+    except OSError as error:
+        # A full disk's error names no file (a write, not an open) or the temporary one: name the file
+        # the user asked for.
+        if error.filename is None or error.filename == str(temporary):
+            error.filename = str(path)
+        raise
     finally:
-        if temporary.exists() or temporary.is_symlink():
-            temporary.unlink()
+        # On a file system turned read-only the removal fails too: the first error is the one to tell.
+        with contextlib.suppress(OSError):
+            if temporary.exists() or temporary.is_symlink():
+                temporary.unlink()
 
 
 NON_FINITE_KEY = "null_for_non_finite"
