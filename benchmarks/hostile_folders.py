@@ -205,6 +205,20 @@ def new_not_written(case: Path) -> str | None:
     return "wrong" if (case / "fresh.yaml").exists() else None
 
 
+def pipe_at(name: str) -> Callable[[Path], None]:
+    def damage(case: Path) -> None:
+        os.mkfifo(case / name)
+
+    return damage
+
+
+def still_a_pipe(name: str) -> Callable[[Path], str | None]:
+    def check(case: Path) -> str | None:
+        return None if (case / name).is_fifo() else "wrong"
+
+    return check
+
+
 def folder_cases() -> list[FolderCase]:
     out = [
         FolderCase("outcomes.parquet of another run", foreign_outcomes, READERS, group="tables"),
@@ -405,6 +419,22 @@ def folder_cases() -> list[FolderCase]:
             check=new_not_written,
             copies=(),
             group="options",
+        ),
+        FolderCase(
+            "report --out a pipe",
+            pipe_at("page.html"),
+            (("report", "{run}", "--out", "{case}/page.html"),),
+            check=still_a_pipe("page.html"),
+            copies=(),
+            group="out",
+        ),
+        FolderCase(
+            "schema --out a pipe",
+            pipe_at("schema.json"),
+            (("schema", "--out", "{case}/schema.json"),),
+            check=still_a_pipe("schema.json"),
+            copies=(),
+            group="out",
         ),
         FolderCase(
             "a 5,000-digit --seed",
