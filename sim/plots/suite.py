@@ -139,8 +139,10 @@ def validation_markdown(scores: Sequence[EntryScore], figures: dict[str, str]) -
 def ablation_table(scores: Sequence[EntryScore]) -> list[str]:
     """Return the ablation as Markdown: mean skill with every mechanism, and with each one off.
 
-    Campaigns are averaged; each other entry (Kursk) has a column pair of its own. An entry that does not
-    use a mechanism counts with its own score (switching off what is not there changes nothing).
+    Campaigns are averaged; each other entry (Kursk) has a column pair of its own. A campaign that does
+    not use a mechanism counts in the mean with its own score (switching off what is not there changes
+    nothing); an other entry's "with it off" is "–" unless that variant was backtested (it does not use
+    the mechanism, or its ablation was not run).
     """
     base = {score.entry: score for score in scores if score.variant == "all"}
     off = {(score.entry, score.variant.removeprefix("without-")): score for score in scores}
@@ -154,7 +156,10 @@ def ablation_table(scores: Sequence[EntryScore]) -> list[str]:
         campaigns = [score.skill for score in chosen.values() if score.campaign]
         return [
             float(np.mean(campaigns)) if campaigns else math.nan,
-            *(chosen[entry].skill for entry in others),
+            *(
+                chosen[entry].skill if mechanism is None or (entry, mechanism) in off else math.nan
+                for entry in others
+            ),
         ]
 
     header = "| mechanism | used by | campaigns, all on | with it off |"
