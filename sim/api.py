@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,18 +29,15 @@ from sim.batch.executors import Executor, make_executor
 from sim.batch.runner import BatchResult, Progress
 from sim.errors import InputError, require_extra
 from sim.experiments.design import SweepSpec, parse_vary
-from sim.experiments.runs import (
-    automatic_chunk_size,
-    default_run_folder,
-    run_batch,
-    run_dynamics_only,
-    start_run,
-)
+from sim.experiments.runs import default_run_folder, run_batch, run_dynamics_only, start_timed_run
 from sim.experiments.sweep import default_sweep_folder, finish_sweep, run_sweep, start_sweep
 from sim.results.columns import DailyMode
+from sim.results.files import read_json
 from sim.results.folder import folder_kind, open_folder
+from sim.results.locate import read_side_table
+from sim.results.outputs import check_output_folder
 from sim.results.readers import read_table, table_path
-from sim.results.store import write_json
+from sim.results.writing import write_json
 from sim.scenario import load_scenario
 from sim.scenario.mechanisms import without_judgement
 from sim.scenario.parameters import distribution_leaves
@@ -78,19 +76,21 @@ class Folder:
         scenario: The scenario it ran (a sweep's base scenario).
         seconds: Wall time of the batch that wrote it (0 if it was opened).
         summary: The folder's summary (``summary.json``).
+        notes: What to know about the folder as it stands (an unfinished run: its finished chunks only).
     """
 
     path: Path
     scenario: Scenario
     seconds: float = 0.0
     summary: dict[str, Any] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
     _cache: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     def table(self, name: str) -> pd.DataFrame:
         """Return one of the folder's tables (``outcomes``, ``daily``, ``sectors``, ``points``...)."""
         if name not in self._cache:
             if name in ("points", "point_summary"):
-                self._cache[name] = pd.read_parquet(self.path / f"{name}.parquet")
+                self._cache[name] = read_side_table(self.path, name).to_pandas()
             else:
                 self._cache[name] = read_table(self.path, name).to_pandas()
         return self._cache[name]
@@ -185,9 +185,8 @@ def run(
     loaded = scenario if isinstance(scenario, Scenario) else load(scenario)
     pool = _executor(executor, workers, scheduler)
     try:
-        size = chunk or automatic_chunk_size(loaded, replications, pool.workers)
         directory = Path(out) if out is not None else default_run_folder(loaded, seed, replications)
-        store = start_run(loaded, directory, seed, replications, size, daily)
+        store = start_timed_run(loaded, directory, seed, replications, daily, pool.workers, chunk)
     except BaseException:
         pool.close()
         raise
@@ -281,7 +280,7 @@ def sweep(
         from sim.plots.sweep import write_sweep_plots
 
         write_sweep_plots(directory, "png")
-    summary = json.loads((directory / "summary.json").read_text(encoding="utf-8"))
+    summary = read_json(directory / "summary.json")
     return Folder(directory, loaded, result.seconds, {**summary, "indices": finished.indices})
 
 
@@ -290,8 +289,12 @@ def open(path: str | Path) -> Folder:  # noqa: A001
     directory = Path(path)
     folder = open_folder(directory, "read", kind=folder_kind(directory))
     summary_path = directory / "summary.json"
-    summary = json.loads(summary_path.read_text(encoding="utf-8")) if summary_path.is_file() else {}
-    return Folder(directory, folder.scenario, summary=summary)
+    summary = read_json(summary_path) if summary_path.is_file() else {}
+    for note in folder.notes:  # a partial run says so, here as on the command line
+        warnings.warn(note, UserWarning, stacklevel=2)
+    return Folder(
+        directory, folder.scenario, summary=summary if isinstance(summary, dict) else {}, notes=folder.notes
+    )
 
 
 def calibrate(
@@ -448,6 +451,8 @@ def discover(
     sd.library()
     directory = Path(folder)
     cases = sd.read_cases(directory)
+    target = Path(out) if out is not None else directory / "discovery"
+    check_output_folder(target, reads=directory)
     parsed = sd.parse_condition(condition, cases)
     y = parsed.test(sd.outcome_values(cases, parsed.column))
     found = sd.run_prim(cases.inputs, y, parsed, threshold, box, peel_alpha, mass_min)
@@ -456,7 +461,6 @@ def discover(
     if scores:
         outcomes = {str(parsed): y.astype(float), **sd.scored_outcomes(cases)}
         table = (list(cases.inputs), list(outcomes), sd.feature_scores(cases.inputs, outcomes, seed))
-    target = Path(out) if out is not None else directory / "discovery"
     written = sd.save(target, found, cases.scenario, names, table)
     if plots:
         from sim.plots.discovery import write_discovery_plots

@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -354,6 +355,9 @@ def test_a_stopped_suite_reads_the_backtests_it_finished_with_the_same_settings_
     assert finished_rows(tmp_path / "all", reseeded, 40, [origin]) is None
     assert finished_rows(tmp_path / "none", settings, 40, [origin]) is None
     (tmp_path / "all" / "backtest.json").write_text("{not json")
+    assert finished_rows(tmp_path / "all", settings, 40, [origin]) is None
+    (tmp_path / "all" / "backtest.json").unlink()
+    os.mkfifo(tmp_path / "all" / "backtest.json")  # read as a file, it would wait for a writer forever
     assert finished_rows(tmp_path / "all", settings, 40, [origin]) is None
 
 

@@ -14,7 +14,6 @@ for each ablation, with the variant scenario beside it), then ``suite.json`` and
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -29,7 +28,8 @@ from sim.batch.executors import Executor
 from sim.errors import InputError
 from sim.experiments.backtest import BacktestResult, run_backtest
 from sim.experiments.calibration.problem import Settings
-from sim.results.store import write_csv, write_json
+from sim.results.files import read_json
+from sim.results.writing import write_csv, write_json
 from sim.scenario import load_scenario
 from sim.scenario.files import allowing_outside_files
 from sim.scenario.loader import load_raw, validate
@@ -177,10 +177,11 @@ def finished_rows(
 
     A suite stopped part way resumes from its finished backtests: one counts only if its
     ``backtest.json`` reads, has every origin asked for, and was run with the same calibration settings,
-    seed and forecast size (anything else is run again).
+    seed and forecast size (anything else is run again). It is read as every file read back is: a
+    regular file of bounded size (a pipe there would otherwise hang the suite).
     """
     try:
-        document = json.loads((folder / "backtest.json").read_text(encoding="utf-8"))
+        document = read_json(folder / "backtest.json")
         recorded = document["settings"]
         same = (
             recorded["population"] == settings.population
@@ -192,7 +193,7 @@ def finished_rows(
             and [origin["origin"] for origin in document["origins"]] == [d.isoformat() for d in origins]
         )
         rows = document["rows"]
-    except (OSError, ValueError, KeyError, TypeError):
+    except (InputError, KeyError, TypeError):
         return None
     return rows if same and isinstance(rows, list) else None
 

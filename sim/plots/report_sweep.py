@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyarrow.parquet as pq
 from matplotlib.figure import Figure as MplFigure
 
 from sim.analysis.discovery import short_names
@@ -34,6 +33,7 @@ from sim.plots.report_run import manifest_parts
 from sim.plots.run import require_outcomes
 from sim.plots.sweep import indices_chart, main_effects, one_input, outcome_title, shown_outcomes, two_inputs
 from sim.results.folder import open_folder
+from sim.results.locate import read_side_table
 from sim.results.readers import read_table
 from sim.scenario.schema import Scenario
 
@@ -270,7 +270,7 @@ def sweep_page(
     manifest = folder.manifest.document()
     sweep = manifest.get("sweep") or {}
     design = sweep.get("design", "grid")
-    points = pq.read_table(directory / "points.parquet").to_pydict()
+    points = read_side_table(directory, "points").to_pydict()
     paths: list[str] = list(manifest.get("varied") or [])
     names = short_names(paths)
     count = len(points["point"])
