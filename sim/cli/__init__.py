@@ -11,6 +11,7 @@ from sim.cli.check import check
 from sim.cli.compare import compare
 from sim.cli.discover import discover
 from sim.cli.plot import plot, report
+from sim.cli.robust import robust
 from sim.cli.run import run
 from sim.cli.schema import new, schema
 from sim.cli.sweep import sweep
@@ -29,6 +30,7 @@ for _command in (
     backtest,
     discover,
     compare,
+    robust,
     schema,
     new,
 ):
