@@ -1,8 +1,8 @@
-"""``sim report``: one self-contained HTML file describing a run, sweep, calibration, backtest or comparison.
+"""``sim report``: one self-contained HTML file of a run, sweep, study, calibration, backtest or comparison.
 
-The kind of folder is told from what it holds: ``manifest.json`` of kind ``run`` or ``sweep``,
+The kind of folder is told from what it holds: ``manifest.json`` of kind ``run``, ``sweep`` or ``study``,
 ``backtest.json``, ``compare.json``, or ``posterior.parquet`` with ``diagnostics.json`` (a calibration).
-Each kind has its own module (``report_run``, ``report_sweep``, ``report_calibration``,
+Each kind has its own module (``report_run``, ``report_sweep``, ``report_study``, ``report_calibration``,
 ``report_backtest``, ``report_compare``) that gathers
 the numbers and figures, and its own jinja2 template on a shared base (``templates/``); score tables
 (``report_scores``), discovery boxes (``report_discovery``) and the posterior predictive
@@ -24,7 +24,7 @@ from sim.errors import InputError
 from sim.plots.html import write_page
 from sim.results.folder import folder_kind
 
-ReportKind = Literal["run", "sweep", "calibration", "backtest", "comparison"]
+ReportKind = Literal["run", "sweep", "study", "calibration", "backtest", "comparison"]
 
 
 def report_kind(directory: Path) -> ReportKind:
@@ -37,7 +37,8 @@ def report_kind(directory: Path) -> ReportKind:
         raise InputError("no such folder", str(directory))
     if not directory.is_dir():
         raise InputError(
-            "is not a folder (give a run, sweep, calibration, backtest or comparison folder)", str(directory)
+            "is not a folder (give a run, sweep, study, calibration, backtest or comparison folder)",
+            str(directory),
         )
     if (directory / "manifest.json").exists():
         return folder_kind(directory)
@@ -48,7 +49,7 @@ def report_kind(directory: Path) -> ReportKind:
     if (directory / "posterior.parquet").is_file() and (directory / "diagnostics.json").is_file():
         return "calibration"
     raise InputError(
-        "holds no run, sweep, calibration, backtest or comparison (no manifest.json, backtest.json, "
+        "holds no run, sweep, study, calibration, backtest or comparison (no manifest.json, backtest.json, "
         "compare.json, or posterior.parquet with diagnostics.json)",
         str(directory),
     )
@@ -63,7 +64,7 @@ def write_report(
     """Write a folder's HTML report, atomically.
 
     Args:
-        directory: A run, sweep, calibration or backtest folder.
+        directory: A run, sweep, study, calibration, backtest or comparison folder.
         out: The HTML file (default ``directory/report.html``).
         at: Date of a run's held-area distribution figure (runs only).
         thresholds: Areas X for a run's survival and crossing figures (runs only).
@@ -91,6 +92,10 @@ def write_report(
         from sim.plots.report_sweep import sweep_page
 
         page, notes = sweep_page(directory)
+    elif kind == "study":
+        from sim.plots.report_study import study_page
+
+        page, notes = study_page(directory)
     elif kind == "calibration":
         from sim.plots.report_calibration import calibration_page
 
