@@ -42,7 +42,7 @@ ROWS = {
 }
 
 
-def _ready(directory: Path) -> tuple[RunFolder, list[str]]:
+def ready_study(directory: Path) -> tuple[RunFolder, list[str]]:
     """Open a study folder for its report, finishing a complete study whose metrics are missing.
 
     Raises:
@@ -178,7 +178,7 @@ def study_page(directory: Path) -> tuple[str, list[str]]:
     Raises:
         InputError: If the folder is not a complete study folder.
     """
-    folder, notes = _ready(directory)
+    folder, notes = ready_study(directory)
     notes += list(folder.notes)
     summary, robustness, failures = _read(directory)
     if not all((directory / "plots" / f"{name}.png").is_file() for name in FIGURES[:1]):
