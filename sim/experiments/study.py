@@ -132,7 +132,9 @@ class StudySpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    name: Name | None = Field(None, description="Name of the study; names its folder [default: the file's].")
+    name: Name | None = Field(
+        None, description="Name of the study; names its folder [default: the base scenario's name]."
+    )
     description: str | None = Field(None, description="The question the study answers.")
     scenario: str = Field(description="The base scenario file, relative to the study file.")
     levers: dict[Name, LeverSpec] = Field(
