@@ -44,8 +44,9 @@ MAX_SETTINGS = 100
 """Most ``path: value`` changes one lever makes."""
 MAX_POINTS = 20_000
 """Most lever x future combinations a study runs (each is a validated scenario held in memory)."""
-MAX_RUNS = 20_000_000
-"""Most replications a study runs in all (levers x futures x replications)."""
+MAX_RUNS = 2_000_000
+"""Most replications a study runs in all (levers x futures x replications): its outcomes are held in
+memory while its metrics are computed."""
 
 
 def _range_as_uniform(value: Any) -> Any:
@@ -345,7 +346,9 @@ def load_study(
         except InputError as error:
             option = ", ".join(f"--{key} {value}" for key, value in changes.items())
             raise InputError(error.message, option, field=error.field) from None
-    base_data, base_origins = load_raw(path.parent / spec.scenario, allow_outside=allow_outside)
+    base_data, base_origins = _scenario_file(
+        path.parent / spec.scenario, origins, ("scenario",), name, allow_outside
+    )
     base = validate(copy.deepcopy(base_data), base_origins, str(path.parent / spec.scenario))
     try:
         measures, goals, metric = resolve(spec, base.holder)
@@ -357,7 +360,9 @@ def load_study(
         at: PathKey = ("levers", lever_name)
         if lever.scenario is not None:
             files[lever_name] = str(path.parent / lever.scenario)
-            lever_data, lever_origins = load_raw(path.parent / lever.scenario, allow_outside=allow_outside)
+            lever_data, lever_origins = _scenario_file(
+                path.parent / lever.scenario, origins, (*at, "scenario"), name, allow_outside
+            )
         else:
             files[lever_name] = None
             lever_data, lever_origins = copy.deepcopy(base_data), dict(base_origins)
@@ -372,6 +377,18 @@ def load_study(
         _check_uncertainties(spec, lever_data, lever_origins, origins, lever_name, name)
         levers[lever_name] = scenario
     return Study(spec, name, base, levers, files, measures, goals, metric, sample_futures(spec))
+
+
+def _scenario_file(
+    path: Path, origins: Mapping[PathKey, Origin], at: PathKey, name: str, allow_outside: bool | None
+) -> tuple[dict[str, Any], dict[PathKey, Origin]]:
+    """Read a scenario file the study names; a file that cannot be read is reported at the study's line."""
+    try:
+        return load_raw(path, allow_outside=allow_outside)
+    except InputError as error:
+        if error.file == str(path) and error.line is None:
+            raise _refuse(InputError(f"{error.message}: {path}"), origins, at, name) from None
+        raise
 
 
 def _check_lever(
