@@ -30,6 +30,7 @@ from conftest import SMALL, Result  # noqa: E402
 
 from sim.plots.run import FIGURES  # noqa: E402
 
+STUDY = Path(__file__).resolve().parent / "scenarios" / "studies" / "small_study.yaml"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [
     "--headless",
@@ -176,6 +177,14 @@ def comparison(root: Path, run: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
+def study(root: Path) -> Path:
+    """The small study (three levers, eight futures, four replications), run through sim robust."""
+    out = root / "study"
+    ok("robust", STUDY, "--out", out, "--executor", "serial", "-q")
+    return out
+
+
+@pytest.fixture(scope="module")
 def report(run: Path) -> Path:
     return _report(run)
 
@@ -185,7 +194,7 @@ def page(report: Path) -> str:
     return report.read_text(encoding="utf-8")
 
 
-KINDS = ("run", "grid", "sobol", "calibration", "backtest", "comparison")
+KINDS = ("run", "grid", "sobol", "study", "calibration", "backtest", "comparison")
 
 
 @pytest.fixture(scope="module", params=KINDS)
@@ -351,6 +360,23 @@ def test_sobol_sweep_report_warns_of_unconverged_indices(sobol: Path) -> None:
 
 
 # ------------------------------------------------------------------------------------------ calibration
+def test_study_report(study: Path) -> None:
+    """The answer first, the ranking, every outcome's metrics, where each lever fails, the four figures."""
+    page = _report(study).read_text(encoding="utf-8")
+    summary = json.loads((study / "study.json").read_text(encoding="utf-8"))
+    assert html.escape(summary["answer"], quote=True) in page
+    for section in ("levers", "futures", "ranking", "metrics", "failures", "figures", "method", "manifest"):
+        assert f'<section id="{section}">' in page, section
+    for name in ("robust_regret", "robust_tradeoff", "robust_satisficing", "robust_failures"):
+        assert f'id="fig-{name}"' in page, name
+    for failure in summary["failures"]:
+        assert html.escape(failure, quote=True) in page
+    assert "McPhail et al. (2018, doi:10.1029/2017EF000649)" in page
+    assert '"scenario":' not in page.split('id="manifest"')[1], (
+        "the levers' scenarios are left out of the manifest"
+    )
+
+
 def test_calibration_report(calibration: Path) -> None:
     page = _report(calibration).read_text(encoding="utf-8")
     diagnostics = json.loads((calibration / "diagnostics.json").read_text(encoding="utf-8"))

@@ -15,6 +15,7 @@ Everything is read from the study folder's files (``per_future.parquet``, ``robu
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 import textwrap
@@ -24,6 +25,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
@@ -33,6 +35,12 @@ from sim.plots.compare import colour
 from sim.plots.discovery import BOX_COLOUR, unit_of
 from sim.plots.style import OBSERVED_COLOUR, footnote, save
 
+HORIZONTAL: dict[str, Any] = (
+    {"orientation": "horizontal"}
+    if "orientation" in inspect.signature(Axes.boxplot).parameters
+    else {"vert": False}
+)
+"""Horizontal boxes, in the words of the matplotlib installed (``vert`` was deprecated in 3.11)."""
 FIGURES = ("robust_regret", "robust_tradeoff", "robust_satisficing", "robust_failures")
 """The study's figures, in the order the report shows them."""
 MAX_PANELS = 16
