@@ -95,7 +95,7 @@ def regret_figure(summary: dict[str, Any], per_future: pd.DataFrame) -> Figure:
         ]
         positions = np.arange(len(levers))[::-1]
         parts = axis.boxplot(
-            data, positions=positions, vert=False, whis=(0, 100), widths=0.5, patch_artist=True
+            data, positions=positions, whis=(0, 100), widths=0.5, patch_artist=True, **HORIZONTAL
         )
         for index, box in enumerate(parts["boxes"]):
             box.set_facecolor(colour(index))
