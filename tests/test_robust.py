@@ -22,7 +22,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from sim.analysis.robustness import Goal, Measure, Metric, assess, metric_values, parse_metric, regret
+from sim.analysis.robust_intervals import assess
+from sim.analysis.robustness import Goal, Measure, Metric, metric_values, parse_metric, regret
 from sim.experiments.study import load_study
 
 TESTS = Path(__file__).resolve().parent

@@ -170,7 +170,8 @@ def _cell(row: Any, share: bool) -> str:
 
 def report_text(result: Any) -> str:
     """Return what ``sim robust`` prints: the metrics per outcome, satisficing, the ranking, the failures."""
-    from sim.analysis.robustness import Metric, is_share, ranking_rows
+    from sim.analysis.robust_intervals import ranking_rows
+    from sim.analysis.robustness import Metric, is_share
 
     study, assessment = result.study, result.assessment
     table = assessment.table(study.measures)

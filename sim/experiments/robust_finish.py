@@ -23,18 +23,8 @@ from sim.analysis.compare import scenario_changes
 from sim.analysis.differences import BOOTSTRAP_SEED, CONFIDENCE, RESAMPLES
 from sim.analysis.discovery import short_names
 from sim.analysis.robust_failures import Failure, lever_failure
-from sim.analysis.robustness import (
-    Assessment,
-    assess,
-    finite,
-    future_means,
-    goal_met,
-    goal_shares,
-    metric_words,
-    ranking_rows,
-    ranking_sentence,
-    regret,
-)
+from sim.analysis.robust_intervals import Assessment, assess, finite, ranking_rows, ranking_sentence
+from sim.analysis.robustness import future_means, goal_met, goal_shares, metric_words, regret
 from sim.analysis.sweep_stats import per_run_values
 from sim.errors import InputError, missing_extra
 from sim.experiments.robust import study_of
