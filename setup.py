@@ -27,6 +27,7 @@ COMPILED = (
     "command",
     "logistics",
     "withdrawal",
+    "tempo",
     "params",
     "trajectory",
     "replication",

@@ -50,22 +50,27 @@ class Watched(Replication):
     """A replication that notes the holder's line each day and the defender's line at each assault.
 
     ``daily`` holds, per daily record, the day, the holder's units in line per sector, the held area per
-    sector and how many of the holder's units in line are worn below its rotation threshold;
-    ``at_assault`` holds, per assault event, the event and the defender's units in line,
-    line strength and supply in that sector just after it.
+    sector, how many of the holder's units in line are worn below its rotation threshold, and whether
+    the holder had a unit it could send to an empty sector (one in reserve, or a second one in a line);
+    ``at_assault`` holds, per assault event, the event and the defender's units in line, line strength
+    and supply in that sector just after it, and whether the holder had a unit it could send.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.daily: list[tuple[int, list[int], list[float], int]] = []
-        self.at_assault: list[tuple[Event, int, float, float]] = []
+        self.daily: list[tuple[int, list[int], list[float], int, bool]] = []
+        self.at_assault: list[tuple[Event, int, float, float, bool]] = []
+
+    def _spare(self) -> bool:
+        holder = self.holder
+        return any(holder.reserve.values()) or any(len(units) >= 2 for units in holder.line)
 
     def _record(self, day: int) -> None:
         super()._record(day)
         threshold = self.holder.plan.command.rotation_threshold
         line = self.holder.line
         worn = sum(1 for units in line for u in units if u.strength < threshold * u.full_size)
-        self.daily.append((day, [len(units) for units in line], list(self.ground.area), worn))
+        self.daily.append((day, [len(units) for units in line], list(self.ground.area), worn, self._spare()))
 
     def _log(
         self, sector: int | None, kind: str, side: str = "", subject: str = "", **numbers: float
@@ -74,20 +79,26 @@ class Watched(Replication):
         if kind == "assault" and sector is not None:
             defender = self.holder if subject == self.holder.name else self.opponent
             self.at_assault.append(
-                (self.events[-1], len(defender.line[sector]), defender.line_strength[sector], defender.supply)
+                (
+                    self.events[-1],
+                    len(defender.line[sector]),
+                    defender.line_strength[sector],
+                    defender.supply,
+                    self._spare(),
+                )
             )
 
 
 def empty_open_sectors(watched: Watched, trajectory: Trajectory) -> list[tuple[int, int]]:
     """Return (day, sector) for each daily record, before the holder's withdrawal, of an open sector
-    with none of the holder's units in its line."""
+    with none of the holder's units in its line although the holder had one to send there."""
     end = trajectory.withdrawal_day
     return [
         (day, k)
-        for day, counts, area, _ in watched.daily
+        for day, counts, area, _, spare in watched.daily
         if end is None or day <= end  # the record of the withdrawal day is taken before the rules fire
         for k, held in enumerate(area)
-        if held > 0.0 and counts[k] == 0
+        if held > 0.0 and counts[k] == 0 and spare
     ]
 
 
@@ -144,23 +155,29 @@ def test_the_holder_keeps_a_unit_in_every_open_sector_until_it_withdraws() -> No
         assert empty_open_sectors(watched, trajectory) == []
         end = math.inf if trajectory.withdrawal_day is None else trajectory.withdrawal_day
         holder = watched.holder.name
-        for event, units, strength, supply in watched.at_assault:
+        for event, units, strength, supply, spare in watched.at_assault:
             numbers = event.numbers
             if strength > 0.0:  # whoever is there meets the assault (the shares are above 0)
                 assert numbers["defender_present"] > 0.0, event
             if event.subject != holder or event.day >= end:
                 continue
-            # Assaults on the holder before its withdrawal always meet someone, at a finite ratio (unless
-            # the holder has no supply to fight with: 0, or so small the ratio overflows); the sector
-            # still has a unit of the holder after it, unless the assault took the last ground there.
-            assert units >= 1 or numbers["area_km2"] <= 0.0, event
+            if numbers["defender_present"] <= 0.0 and not spare:
+                # Every unit the holder has is worn out or alone in its sector: nobody is left to send, and
+                # the assault walks in (a unit that fell left the line at once, so it does not count).
+                seen["assaults on an undefended sector"] += 1
+                continue
+            # Assaults on the holder before its withdrawal meet someone whenever the holder has anyone to
+            # send, at a finite ratio (unless it has no supply to fight with: 0, or so small the ratio
+            # overflows); the sector still has a unit of the holder after it, unless the assault took the
+            # last ground there or killed the last of its defenders.
+            assert units >= 1 or numbers["area_km2"] <= 0.0 or not spare, event
             assert numbers["defender_present"] > 0.0, event
             assert math.isfinite(numbers["ratio"]) or supply < 1e-200, event
             seen["assaults on the holder"] += 1
         kinds = Counter((e.kind, e.side) for e in trajectory.events)
         seen["examples"] += 1
         seen["with rotation"] += kinds["rotate", holder] > 0
-        seen["with worn units kept in line"] += any(worn for *_, worn in watched.daily)
+        seen["with worn units kept in line"] += any(worn for *_, worn, _ in watched.daily)
         seen["with reserves held back"] += any(watched.holder.reserve.values())
         seen["withdrew"] += trajectory.withdrawal_day is not None
 

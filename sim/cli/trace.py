@@ -9,6 +9,7 @@ import click
 from sim.cli.options import load, set_option
 from sim.errors import InputError
 from sim.model.events import EVENT_KINDS, Event
+from sim.scenario.rules.tempo import RULES as TEMPO_RULES
 from sim.scenario.rules.withdrawal import label_of
 
 
@@ -34,6 +35,11 @@ def describe_event(event: Event) -> str:
         return f"{side}: {subject} ({n['strength']:,.0f}) committed"
     if event.kind == "shift":
         return f"{side}: {subject} ({n['strength']:,.0f}) moved in from another sector to cover this one"
+    if event.kind in TEMPO_RULES:
+        figures = ", ".join(f"{name.replace('_', ' ')} {value:.3g}" for name, value in n.items())
+        return f"{side} {subject} ({figures})"
+    if event.kind == "fallen":
+        return f"{side}: {subject} has fallen ({n['strength']:.1f} left) and leaves the line to rebuild"
     if event.kind == "rotate":
         return f"{side}: {subject} pulled out to refit at {n['share']:.0%} strength"
     if event.kind == "strike":

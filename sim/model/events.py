@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sim.scenario.rules.tempo import RULES as TEMPO_RULES
+
 
 @dataclass(frozen=True)
 class Event:
@@ -12,8 +14,8 @@ class Event:
     Attributes:
         day: Time in days from the scenario start.
         sector: The sector concerned, or "" for theatre-wide events.
-        kind: What happened: assault, arrival, ready, commit, rotate, strike, withdrawal, withdrawn,
-            sector_lost.
+        kind: What happened: assault, arrival, ready, commit, rotate, shift, fallen, strike, withdrawal,
+            withdrawn, sector_lost.
         side: The side that acted (the attacker of an assault, the side whose units arrive, ...).
         subject: What it concerns, by kind: a unit's name (commit, rotate), a contingent (arrival,
             ready), the side struck (strike), the rule that fired and why (withdrawal).
@@ -35,9 +37,11 @@ EVENT_KINDS = (
     "commit",
     "rotate",
     "shift",
+    "fallen",
     "strike",
     "withdrawal",
     "withdrawn",
     "sector_lost",
+    *TEMPO_RULES,
 )
 """Every kind of event, in the order ``sim trace --help`` lists them."""

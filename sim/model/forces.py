@@ -7,10 +7,14 @@ scanning every unit each day.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sim.model.params import SidePlan
 
 EN_ROUTE, TRAINING, RESERVE, LINE, REFIT = range(5)
 STATUS_NAMES = ("en route", "training", "reserve", "in line", "refitting")
+FALLEN = 1.0
+"""A unit in the line with fewer personnel than this has fallen: it leaves the line at once to refit."""
 
 
 class Unit:
@@ -67,6 +71,19 @@ class SideState:
         self.withdrawing = False
         self.withdrawn = False
         self.present = 0.0
+        # Losses and own assaults per sector since the day began (what the tempo rules see).
+        self.sector_losses = [0.0] * sector_count
+        self.sector_assaults = [0] * sector_count
+        # The product of the side's tempo rules' factors in each sector for the day (sim.model.tempo).
+        self.tempo_factor = [1.0] * sector_count
+        # Called with a sector whenever a unit joins the side's line there (its assault rate may rise).
+        self.on_reinforced: Callable[[int], None] | None = None
+
+    def new_day(self) -> None:
+        """Start counting the day's losses and assaults per sector afresh."""
+        for k in range(len(self.sector_losses)):
+            self.sector_losses[k] = 0.0
+            self.sector_assaults[k] = 0
 
     def arrive(self, units: list[Unit]) -> None:
         """Units reach the theatre (they count in its strength from now on)."""
@@ -94,6 +111,8 @@ class SideState:
         self.line[sector].append(unit)
         self.line_strength[sector] += unit.strength
         self.line_power[sector] += unit.strength * unit.quality
+        if self.on_reinforced is not None:
+            self.on_reinforced(sector)
 
     def shift(self, unit: Unit, sector: int) -> None:
         """Move a unit in the line from its sector to another one."""
@@ -104,6 +123,8 @@ class SideState:
         self.line[sector].append(unit)
         self.line_strength[sector] += unit.strength
         self.line_power[sector] += unit.strength * unit.quality
+        if self.on_reinforced is not None:
+            self.on_reinforced(sector)
 
     def pull_out(self, unit: Unit) -> None:
         """Take a worn unit out of the line to refit."""
@@ -133,6 +154,14 @@ class SideState:
         self.line_strength[sector] *= factor
         self.line_power[sector] *= factor
         self.casualties += taken
+        self.sector_losses[sector] += taken
+
+    def fallen(self, sector: int) -> list[Unit]:
+        """Take every unit of a sector's line that has fallen below ``FALLEN`` out to refit; return them."""
+        fallen = [unit for unit in self.line[sector] if unit.strength < FALLEN]
+        for unit in fallen:
+            self.pull_out(unit)
+        return fallen
 
     def add_strength(self, unit: Unit, amount: float) -> None:
         """Add replacements to a unit (and to its sector's sums if it is in the line)."""

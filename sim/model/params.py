@@ -15,6 +15,8 @@ from typing import Any
 from sim.scenario.distributions import is_distribution
 from sim.scenario.rules.allocation import POLICIES, AllocationPolicy
 from sim.scenario.rules.supply import EFFECTS, SupplyEffect
+from sim.scenario.rules.tempo import RULES as TEMPO_RULES
+from sim.scenario.rules.tempo import TempoRule
 from sim.scenario.rules.withdrawal import RULES, WithdrawalRule
 from sim.scenario.schema import Attack, Scenario, Sector, Side
 
@@ -58,6 +60,11 @@ class AttackPlan:
     advance_sigma: float
     depth_density_exponent: float
     fortified_depth_factor: float
+    tempo_rules: tuple[tuple[str, Mapping[str, Any]], ...] = ()
+
+    def rules(self, sectors: int) -> list[TempoRule]:
+        """Return the tempo rules that are on, each new with a state per sector, in order."""
+        return [TEMPO_RULES[name].configure(values, sectors) for name, values in self.tempo_rules]
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,6 +339,17 @@ def _attack(scenario: Scenario, attack: Attack, at: str, read: _Reader) -> Attac
         advance_sigma=read(attack.advance_sigma, f"{at}.advance_sigma"),
         depth_density_exponent=read(attack.depth_density_exponent, f"{at}.depth_density_exponent"),
         fortified_depth_factor=read(attack.fortified_depth_factor, f"{at}.fortified_depth_factor"),
+        tempo_rules=tuple(
+            (
+                name,
+                {
+                    field: _rule_value(getattr(block, field), f"{at}.{rule.block}.{field}", read)
+                    for field in rule.fields
+                },
+            )
+            for name, rule in TEMPO_RULES.items()
+            if (block := getattr(attack, rule.block)) is not None
+        ),
     )
 
 

@@ -16,7 +16,7 @@ assault process and per strike process, so processes do not disturb each other's
 from __future__ import annotations
 
 import math
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any
 
 import numpy as np
@@ -25,13 +25,14 @@ from mypy_extensions import mypyc_attr
 
 from sim.model import laws
 from sim.model.combat import resolve_assault
-from sim.model.command import allocate, daily_command
+from sim.model.command import allocate, cover_empty_sectors, daily_command
 from sim.model.draws import Draws
 from sim.model.events import Event
 from sim.model.forces import TRAINING, SideState, Unit
 from sim.model.ground import Ground
 from sim.model.logistics import update_supply
 from sim.model.params import AttackPlan, ContingentPlan, Parameters, build_parameters
+from sim.model.tempo import update_tempo
 from sim.model.trajectory import Trajectory
 from sim.model.withdrawal import WithdrawalMonitor, fighting_withdrawal, holder_state
 from sim.scenario.parameters import sample_parameters
@@ -73,12 +74,20 @@ class Replication:
         self.ground = Ground(self.params.sectors)
         count = len(self.ground)
         self.sides = [SideState(plan, count) for plan in self.params.sides]
+        self.tempo_rules = [
+            side.plan.attack.rules(count) if side.plan.attack is not None else [] for side in self.sides
+        ]
         self.holder = next(s for s in self.sides if s.plan.holds_ground)
         self.opponent = next(s for s in self.sides if not s.plan.holds_ground)
         withdrawal = self.holder.plan.command.withdrawal
         self.monitor = WithdrawalMonitor(withdrawal) if withdrawal is not None else None
         self.withdrawal_day: float | None = None
         self.withdrawal_reason: str | None = None
+        # Assault processes by side index x sectors + sector, and those waiting (which ``_wake`` may wake).
+        self._assault_processes: dict[int, simpy.Process] = {}
+        self._sleeping: set[int] = set()
+        for side in self.sides:
+            side.on_reinforced = self._reinforced(side.index)
 
         days = self.params.horizon_days + 1
         self._area = np.zeros(days)
@@ -105,7 +114,8 @@ class Replication:
             if plan is not None and plan.max_rate_per_km > 0:
                 for sector in range(len(self.ground)):
                     if self.ground.frontage0[sector] > 0:
-                        env.process(self._assaults(side, sector, plan))
+                        key = side.index * len(self.ground) + sector
+                        self._assault_processes[key] = env.process(self._assaults(side, sector, plan))
             if side.plan.strikes is not None:
                 env.process(self._strikes(side))
         env.process(self._tick())
@@ -149,6 +159,12 @@ class Replication:
             else:
                 self.env.process(self._echelon(side, contingent.name, units, echelon.arrival_day, readiness))
 
+    def _reinforced(self, side_index: int) -> Callable[[int], None]:
+        def wake(sector: int) -> None:
+            self._wake(side_index, sector)
+
+        return wake
+
     def _enemy(self, side: SideState) -> SideState:
         return self.opponent if side is self.holder else self.holder
 
@@ -180,6 +196,11 @@ class Replication:
             self._record(day)
             update_supply(self.sides, self.ground, env.now)
             self.ground.grow_fortification()
+            for side in self.sides:
+                rules = self.tempo_rules[side.index]
+                if rules:
+                    update_tempo(side, rules, self.ground, env.now, log)
+                side.new_day()
             for side in self.sides:
                 daily_command(side, self._enemy(side), self.ground, env.now, log)
             if self.monitor is not None and not self.holder.withdrawing:
@@ -214,55 +235,106 @@ class Replication:
             self._log(None, "ready", side.name, contingent, units=len(units))
         allocate(side, self._enemy(side), self.ground, self._logger())
 
+    def _assault_rate(self, side: SideState, sector: int, plan: AttackPlan) -> float:
+        """Return a side's assault rate on a sector now: ``max_rate_per_km x front x supply x tempo``.
+
+        Zero while the side withdraws, once the sector is lost, and for the holder while it has lost no
+        ground there (counter-attacks win ground back; with none lost there is nothing to attack for).
+        """
+        ground = self.ground
+        if side.withdrawing or ground.area[sector] <= 0.0:
+            return 0.0
+        if side is self.holder and ground.area[sector] >= ground.area0[sector]:
+            return 0.0
+        front = ground.frontage(sector)
+        if front <= 0.0:
+            return 0.0
+        density = side.line_power[sector] / front
+        tempo = laws.tempo(density, plan.half_rate_density) * side.tempo_factor[sector]
+        return plan.max_rate_per_km * front * side.supply * tempo
+
+    def _sleep(self, key: int, delay: float) -> Generator[simpy.Event, Any, bool]:
+        """Wait ``delay`` days; return True if woken early (``_wake``) because the rate may have risen."""
+        self._sleeping.add(key)
+        try:
+            yield self.env.timeout(delay)
+        except simpy.Interrupt:
+            return True
+        finally:
+            self._sleeping.discard(key)
+        return False
+
+    def _wake(self, side_index: int, sector: int) -> None:
+        """Wake a side's assault process on a sector from its wait, so it reads its rate afresh."""
+        key = side_index * len(self.ground) + sector
+        if key in self._sleeping:
+            process = self._assault_processes[key]
+            if process is not self.env.active_process:
+                self._sleeping.discard(key)
+                process.interrupt()
+
     def _assaults(self, side: SideState, sector: int, plan: AttackPlan) -> Process:
         """A side's assaults on one sector: a Poisson process whose rate follows forces and front.
 
-        The rate is ``max_rate_per_km x front x supply x tempo(density)`` (``laws.tempo``), held
-        constant from one of the side's assaults in the sector, or one day's start, to the next: after
-        each, the time to the next assault is drawn afresh at the rate then (a Poisson process forgets
-        its past, so this is exact for a rate that changes only at those moments). Changes elsewhere
-        (losses in other sectors, units committed) reach the rate at the next such moment.
+        The rate (``_assault_rate``) is read afresh at each of the side's assaults in the sector, at each
+        day's start, and whenever it may have risen: a unit joins the side's line there, or the enemy
+        gives back ground (``_wake``). Between those moments it can only fall (losses, a shrinking front),
+        so the next assault is drawn at the rate last read and kept with probability (rate now / rate
+        then) when it comes: thinning, which keeps the process exact for a rate that changes at any time.
         """
         env = self.env
-        ground = self.ground
         draws = self._stream(COMBAT_STREAM, side.index, sector)
         if plan.start > env.now:
             yield env.timeout(plan.start - env.now)
         holder = self.holder
         enemy = self._enemy(side)
-        area = ground.area
-        area0 = ground.area0
+        area = self.ground.area
         engagement = self.params.engagement
-        half, per_km = plan.half_rate_density, plan.max_rate_per_km
+        key = side.index * len(self.ground) + sector
         owed = 0.0  # without noise: the share of an assault accumulated at the rates so far
         while True:
             if holder.withdrawn or max(area) <= 0.0:
                 return
-            front = ground.frontage(sector)
-            rate = 0.0
-            # Counter-attacks win ground back; with none lost there is nothing to attack for.
-            lost = side is not holder or area[sector] < area0[sector]
-            if lost and not side.withdrawing and area[sector] > 0.0 and front > 0.0:
-                rate = per_km * front * side.supply * laws.tempo(side.line_power[sector] / front, half)
+            rate = self._assault_rate(side, sector, plan)
             # Wake just after the day's command has run, so the rate sees the day's supply and units.
             next_day = math.floor(env.now) + 1.0 + DAY_OFFSET
             if rate <= 0.0:
-                yield env.timeout(next_day - env.now)
+                yield from self._sleep(key, next_day - env.now)
                 continue
-            gap = draws.exponential() / rate if draws is not None else (1.0 - owed) / rate
-            if env.now + gap >= next_day:
-                owed += rate * (next_day - env.now)
-                yield env.timeout(next_day - env.now)
+            began = env.now
+            gap = draws.exponential() / rate if draws is not None else max(0.0, 1.0 - owed) / rate
+            if began + gap >= next_day:
+                yield from self._sleep(key, next_day - began)
+                owed += rate * (env.now - began)
                 continue
+            woken = yield from self._sleep(key, gap)
+            if woken:
+                owed += rate * (env.now - began)
+                continue
+            rate_now = self._assault_rate(side, sector, plan)
+            if rate_now < rate:
+                # The rate fell while the assault was coming: keep it with probability rate_now / rate.
+                if draws is not None:
+                    if draws.uniform() * rate >= rate_now:
+                        continue
+                elif rate_now > 0.0:
+                    owed = rate_now / rate
+                    continue
+                else:
+                    continue
             owed = 0.0
-            yield env.timeout(gap)
-            if side.withdrawing or holder.withdrawn or area[sector] <= 0.0:
-                continue  # the ground changed hands (a withdrawal) while the assault was coming
             result = resolve_assault(side, enemy, holder, self.ground, sector, plan, engagement, draws)
             if result is None:
                 continue
-            if result.succeeded and area[sector] <= 0.0:
-                self._sector_lost(sector)
+            side.sector_assaults[sector] += 1
+            self._after_losses(sector)
+            if result.succeeded:
+                if area[sector] <= 0.0:
+                    self._sector_lost(sector)
+                elif result.moved_km2 > 0.0:
+                    self._wake(enemy.index, sector)  # ground won back: the enemy's front grew
+                elif result.moved_km2 < 0.0 and area[sector] - result.moved_km2 >= self.ground.area0[sector]:
+                    self._wake(holder.index, sector)  # the first ground lost: the holder may counter-attack
             if self.trace:
                 self._log(
                     sector,
@@ -279,6 +351,19 @@ class Replication:
                     area_change_km2=result.moved_km2,
                     area_km2=area[sector],
                 )
+
+    def _after_losses(self, sector: int) -> None:
+        """Units that fell in a sector leave its line at once; a line left empty is covered again."""
+        log = self._logger()
+        for side in self.sides:
+            fallen = side.fallen(sector)
+            if not fallen:
+                continue
+            if log is not None:
+                for unit in fallen:
+                    log(sector, "fallen", side.name, unit.name, strength=unit.strength)
+            if not side.line[sector] and not side.withdrawing and not side.withdrawn:
+                cover_empty_sectors(side, self.ground, log)
 
     def _strikes(self, side: SideState) -> Process:
         env = self.env

@@ -35,6 +35,7 @@ from sim.scenario.distributions import (
 from sim.scenario.observations import Calibrate, Date, Frozen, Name, Observation, freeze
 from sim.scenario.rules.allocation import POLICIES as ALLOCATION_POLICIES
 from sim.scenario.rules.supply import EFFECTS as SUPPLY_EFFECTS
+from sim.scenario.rules.tempo import RULES as TEMPO_RULES
 from sim.scenario.rules.withdrawal import RULES as WITHDRAWAL_RULES
 
 
@@ -94,7 +95,7 @@ class Contingent(Frozen):
     )
 
 
-class Attack(Frozen):
+class AttackBase(Frozen):
     """How and when a side launches assaults in each sector (docs/model.md, "Assaults").
 
     A side attacks a sector at ``max_rate_per_km`` x front length x its supply x
@@ -154,6 +155,34 @@ class Attack(Frozen):
     )
     fortified_depth_factor: Fraction = Field(
         1.0, description="Depth against a fortified defence, as a share of the depth against a hasty one."
+    )
+
+
+def _tempo_blocks(rules: Iterable[Any]) -> dict[str, Any]:
+    """One optional block per tempo rule, built from the rule's fields (absent or null: the rule is off)."""
+    blocks: dict[str, Any] = {}
+    for rule in rules:
+        block = create_model(
+            "".join(part.title() for part in rule.block.split("_")),
+            __base__=Frozen,
+            __doc__=rule.description,
+            **rule.fields,
+        )
+        blocks[rule.block] = (block | None, Field(None, description=rule.description))
+    return blocks
+
+
+if TYPE_CHECKING:
+
+    class Attack(AttackBase):
+        """How and when a side launches assaults, with its tempo rules' blocks."""
+
+else:
+    Attack = create_model(
+        "Attack",
+        __base__=AttackBase,
+        __doc__=AttackBase.__doc__,
+        **_tempo_blocks(TEMPO_RULES.values()),
     )
 
 

@@ -1,0 +1,94 @@
+"""What a tempo rule is, what it sees, and the registry of rules.
+
+An attacking side's assault rate in a sector is ``max_rate_per_km x front x supply x tempo(density)``,
+times the factor of every tempo rule the side's ``attack`` block switches on. Each rule is a block of
+that ``attack`` block (named by the rule's ``block``; absent or null: off) and sees, once a day for
+each sector, what the attacker did and suffered there the day before; the factor it returns holds for
+the day. Rules keep their own state from day to day (one rule object per side and replication).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True)
+class TempoContext:
+    """An attacking side's situation in one sector at the start of a day.
+
+    Attributes:
+        day: Days since the scenario start.
+        sector: The sector's index.
+        attacking: Whether the side's attack has begun (its ``start``) and the sector is still open.
+        line_strength: The side's personnel in the sector's line now.
+        losses: The side's losses in the sector over the day before (assaults and fires).
+        assaults: The side's assaults launched in the sector over the day before.
+        strength_share: The side's units in the sector's line, their strength as a share of their full
+            size (1 with nobody there).
+    """
+
+    day: float
+    sector: int
+    attacking: bool
+    line_strength: float
+    losses: float
+    assaults: int
+    strength_share: float
+
+
+class TempoRule(ABC):
+    """A rule that scales an attacking side's assault rate, sector by sector, day by day.
+
+    Class attributes:
+        name: The rule's name (trace events and docs name it).
+        block: The key of its block in a side's ``attack`` block.
+        order: Position among the rules (their factors multiply).
+        fields: Schema fields of its block, as ``name: (type, pydantic Field)``.
+        description: What the block switches on, for the schema and the parameter reference.
+    """
+
+    name: ClassVar[str]
+    block: ClassVar[str]
+    order: ClassVar[int]
+    fields: ClassVar[dict[str, tuple[Any, Any]]]
+    description: ClassVar[str]
+
+    @classmethod
+    @abstractmethod
+    def configure(cls, values: Mapping[str, Any], sectors: int) -> TempoRule:
+        """Return the rule set up for one replication from its block's values, with a state per sector."""
+
+    @classmethod
+    @abstractmethod
+    def summary(cls, values: Mapping[str, Any], show: Callable[[Any], str]) -> str:
+        """Say what the rule is set to, with ``show`` for numbers."""
+
+    @abstractmethod
+    def daily(self, context: TempoContext) -> float:
+        """Take in one sector's day and return the factor on the assault rate there for the coming day."""
+
+    @abstractmethod
+    def explain(self, sector: int) -> tuple[str, dict[str, float]] | None:
+        """Return what changed in a sector on the last ``daily`` call, worth a trace event, or None.
+
+        The event is ``(subject, numbers)``: what happened in words a reader can follow ("pauses: 12
+        days of assault in a row") and the figures behind it.
+        """
+
+
+RULES: dict[str, type[TempoRule]] = {}
+"""Every tempo rule by name, in ``order``."""
+
+
+def register(rule: type[TempoRule]) -> type[TempoRule]:
+    """Add a rule to the registry (a class decorator)."""
+    if rule.name in RULES:
+        raise ValueError(f"two tempo rules are named {rule.name!r}")
+    RULES[rule.name] = rule
+    ordered = sorted(RULES.values(), key=lambda r: r.order)
+    RULES.clear()
+    RULES.update((r.name, r) for r in ordered)
+    return rule
