@@ -204,7 +204,8 @@ def test_study_tables_are_ema_style_and_agree(study: Path) -> None:
 
 
 def test_common_random_numbers_across_levers(study: Path) -> None:
-    """Replication r of future f drew the same inputs whatever the lever: the sampled columns agree."""
+    """Replication r of future f drew the same inputs whatever the lever: the sampled columns agree; each
+    future has replications of its own."""
     experiments = pd.read_parquet(study / "experiments.parquet")
     sampled = [
         c for c in experiments.columns if c.startswith("sides.") and c != "sides.blue.logistics.capacity"
@@ -215,6 +216,9 @@ def test_common_random_numbers_across_levers(study: Path) -> None:
     first = by_lever["no_change"]
     for lever, frame in by_lever.items():
         pd.testing.assert_frame_equal(frame[sampled], first[sampled], obj=lever)
+    # Each future has replications of its own: replication 0 drew other inputs in future 1 than in 0.
+    draws = first.set_index(["future", "replication"])[sampled]
+    assert not np.array_equal(draws.loc[0].to_numpy(), draws.loc[1].to_numpy())
     # The levers see the same futures, and every future its own values of the uncertainties.
     futures = pd.read_parquet(study / "futures.parquet")
     assert len(futures) == 8 and futures["sides.red.attack.advance_km"].between(0.5, 1.5).all()
@@ -502,3 +506,56 @@ def test_futures_and_points_tables(study: Path) -> None:
     points = pq.read_table(study / "points.parquet").to_pandas()
     assert list(points["lever"].unique()) == ["no_change", "more_replacements", "no_strikes"]
     assert len(points) == 24 and list(points["point"]) == list(range(24))
+
+
+def test_shipped_studies_name_their_schema_on_the_first_line() -> None:
+    from sim.scenario.json_schema import MODELINE
+
+    first = KURSK_STUDY.read_text(encoding="utf-8").splitlines()[0]
+    assert first.startswith(MODELINE)
+    assert (KURSK_STUDY.parent / first.removeprefix(MODELINE)).resolve() == STUDY_SCHEMA
+
+
+def test_plot_discover_and_open_read_a_study_folder(capsys, study: Path, tmp_path: Path) -> None:
+    from sim import api
+
+    printed = _ok(capsys, "plot", study)
+    assert [Path(line).name for line in printed.split()] == [
+        "robust_regret.png", "robust_tradeoff.png", "robust_satisficing.png", "robust_failures.png",
+    ]  # fmt: skip
+    result = sim_in_process(capsys, "plot", study, "--at", "2024-10-01")
+    assert result.returncode == 2 and "apply to run folders, not to a study" in result.stderr
+    condition = "final_area_km2 > 150"
+    out = tmp_path / "discovery"
+    found = _ok(
+        capsys, "discover", study, "--outcome", condition, "--no-scores", "--no-plots", "-q", "--out", out
+    )
+    assert "(study, 24 points, 2 varied" in found
+    opened = api.open_study(study)
+    assert opened.answer == json.loads((study / "study.json").read_text(encoding="utf-8"))["answer"]
+    assert len(opened.per_future) == 24 and set(opened.ranking["metric"]) >= {"satisficing", "max_regret"}
+    text = _ok(capsys, "schema", "--study", "--out", "-")
+    assert json.loads(text)["title"] == "conflict-sim study"
+
+
+def test_without_the_discover_extra_the_study_is_finished_with_a_note(
+    monkeypatch: pytest.MonkeyPatch, study: Path, tmp_path: Path
+) -> None:
+    import importlib.util
+    import shutil
+
+    from sim.experiments.robust_finish import finish_study
+
+    copy = tmp_path / "study"
+    shutil.copytree(study, copy)
+    (copy / "study.json").unlink()
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "ema_workbench" else real(name, *a)
+    )
+    result = finish_study(copy)
+    assert result.failures is None
+    assert json.loads((copy / "failures.json").read_text(encoding="utf-8")) is None
+    assert any("pip install 'conflict-sim[discover]'" in note for note in result.notes)
+    summary = json.loads((copy / "study.json").read_text(encoding="utf-8"))
+    assert summary["failures"] is None and summary["answer"]

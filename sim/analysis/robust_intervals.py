@@ -1,9 +1,9 @@
 """Monte Carlo intervals of a study's robustness metrics, the differences between levers, the rankings.
 
 **Monte Carlo intervals.** The futures are the set of conditions the study asks about; what is
-uncertain about a metric is the noise of R replications per future. The replication streams are the
-independent units (replication r shares its random numbers across every lever and future), so the
-intervals resample replication streams, the same ones for every lever and future, which keeps the
+uncertain about a metric is the noise of R replications per future. Replication r of a future drew the
+same random numbers for every lever, and each future's replications are its own, so the intervals
+resample each future's replications independently, the same resample for every lever, which keeps the
 pairing: two levers are compared on the same noise (scipy's bootstrap, 2,000 resamples with a fixed
 seed, as in ``sim.analysis.differences``). A lever's metric gets the *basic* (reverse percentile)
 interval: percentiles, regret and satisficing are not averages, and a maximum of noisy values is biased
@@ -13,10 +13,10 @@ interval is dominated by noise (``noise_dominated``): more replications per futu
 is read. Intervals are clipped to what the metric can take (regret >= 0, shares in [0, 1]).
 
 Two levers are **not distinguishable** on a metric when the 95% interval of their difference contains
-0. The difference of their means across futures is ``differences.mean_difference`` on each stream's
-mean over futures (a paired t-interval, as ``sim compare`` uses); every other difference gets the
-*percentile* interval of its bootstrap distribution, which excludes 0 only when one lever does better
-than the other in more than 97.5% of the resampled replication streams.
+0. The difference of their means across futures is ``differences.mean_difference`` on each replication
+index's mean over the futures (R independent means, paired across levers: the t-interval ``sim compare``
+uses); every other difference gets the *percentile* interval of its bootstrap distribution, which
+excludes 0 only when one lever does better than the other in more than 97.5% of the resamples.
 """
 
 from __future__ import annotations
@@ -103,21 +103,22 @@ def _stream_bootstrap(
     goals: Sequence[Goal],
     levers: int,
 ) -> tuple[list[Metric], np.ndarray, np.ndarray]:
-    """Return every metric's and pairwise difference's percentile interval, resampling replication streams.
+    """Return every metric's and pairwise difference's percentile interval, resampling each future's runs.
 
     Returns:
         The metrics, then ``low`` and ``high`` of shape ``(metrics, levers + pairs)``: each lever's
         value, then each pair's difference (lever a minus lever b, a before b in study order).
     """
     first = next(iter(values.values()))
-    replications = first.shape[-1]
+    futures, replications = first.shape[1:]
     pairs = [(a, b) for a in range(levers) for b in range(a + 1, levers)]
     order: list[Metric] = []
 
-    def statistic(streams: np.ndarray, axis: int = -1) -> np.ndarray:
-        streams = np.asarray(streams, dtype=np.intp)
-        single = streams.ndim == 1
-        found = metric_values(values, measures, goals, np.atleast_2d(streams))
+    def statistic(*samples: np.ndarray, axis: int = -1) -> np.ndarray:
+        # One sample of replication indices per future, resampled independently by scipy.
+        streams = np.stack([np.asarray(sample, dtype=np.intp) for sample in samples])
+        single = streams.ndim == 2
+        found = metric_values(values, measures, goals, streams[:, None, :] if single else streams)
         order[:] = list(found)
         columns = []
         for metric in found.values():  # (resamples, levers)
@@ -131,7 +132,7 @@ def _stream_bootstrap(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a metric equal in every resample (a lever against itself) is fine
         result = stats.bootstrap(
-            (np.arange(replications),),
+            tuple(np.arange(replications) for _ in range(futures)),
             statistic,
             n_resamples=RESAMPLES,
             batch=batch,
@@ -212,7 +213,8 @@ def _pairs(
     count = len(levers)
     pairs = [(a, b) for a in range(count) for b in range(a + 1, count)]
     method = (
-        f"paired bootstrap of replication streams (percentile, {RESAMPLES} resamples, seed {BOOTSTRAP_SEED})"
+        f"paired bootstrap of each future's replications (percentile, {RESAMPLES} resamples, "
+        f"seed {BOOTSTRAP_SEED})"
     )
     rows = []
     for metric in metrics:
@@ -225,7 +227,11 @@ def _pairs(
                 streams = values[metric.outcome].mean(axis=1)  # (levers, replications)
                 if streams.shape[-1] > 1:
                     found = mean_difference(streams[b], streams[a], paired=True)
-                    lo, hi, how = found.low, found.high, "paired t on each replication stream's mean"
+                    lo, hi, how = (
+                        found.low,
+                        found.high,
+                        "paired t on each replication index's mean over futures",
+                    )
             rows.append(
                 {
                     "metric": metric.key,

@@ -1,10 +1,11 @@
-"""Robustness of courses of action across futures: regret, satisficing and their Monte Carlo intervals.
+"""Robustness of courses of action across futures: outcomes, goals, regret, satisficing.
 
 A study runs every lever (course of action) in every future (a draw of the deep uncertainties) for R
 replications with common random numbers: replication r of future f drew the same random numbers
-whatever the lever. Each outcome gives an array ``values[lever, future, replication]`` of per-run
-values (``sim.analysis.sweep_stats.per_run_values``: days until a threshold count a run that never
-crossed at the end date, a withdrawal by a date is 0 or 1). From it:
+whatever the lever (and each future has replications of its own). Each outcome gives an array
+``values[lever, future, replication]`` of per-run values (``sim.analysis.sweep_stats.per_run_values``:
+days until a threshold count a run that never crossed at the end date, a withdrawal by a date is 0 or
+1). From it:
 
 * each lever's **per-future value** of an outcome: the mean over the future's replications (a share for
   a yes/no outcome, a restricted mean for days);
@@ -153,14 +154,16 @@ def future_means(values: np.ndarray, streams: np.ndarray | None = None) -> np.nd
 
     Args:
         values: ``(levers, futures, replications)`` per-run values.
-        streams: ``(resamples, replications)`` replication indices, or None for the study as run.
+        streams: ``(futures, resamples, replications)``: each future's resampled replication indices
+            (the same for every lever), or None for the study as run.
 
     Returns:
         ``(levers, futures)``, or ``(resamples, levers, futures)`` with ``streams``.
     """
     if streams is None:
         return np.asarray(values.mean(axis=-1))
-    gathered = values[:, :, streams]  # (levers, futures, resamples, replications)
+    futures = np.arange(values.shape[1])[:, None, None]
+    gathered = values[:, futures, streams]  # (levers, futures, resamples, replications)
     return np.asarray(np.moveaxis(gathered.mean(axis=-1), -1, 0))
 
 
@@ -216,7 +219,8 @@ def metric_values(
         values: Each outcome's ``(levers, futures, replications)`` per-run values, by measure name.
         measures: The outcomes.
         goals: The goals.
-        streams: ``(resamples, replications)`` replication indices, or None for the study as run.
+        streams: ``(futures, resamples, replications)`` resampled replication indices, or None for the
+            study as run.
 
     Returns:
         Each metric's values: ``(levers,)``, or ``(resamples, levers)`` with ``streams``.

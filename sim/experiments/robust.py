@@ -1,13 +1,16 @@
 """Running a study: every lever in every future, R replications each, with common random numbers.
 
 A study is a sweep over lever x future points: point ``p = lever x futures + future`` runs the lever's
-scenario with the future's values set at the uncertainties' paths. Every point runs replications
-``0 ... R-1`` with the study's root seed, so replication r of future f draws the same random numbers
-whatever the lever (and the other uncertain inputs take the same values): differences between levers
-are the levers', not the noise's. The chunks of all points form one plan, run by the batch layer's
-``execute`` like a run or a sweep, with the same executors, retries, part checks, Ctrl-C handling and
-``--resume``. Levers may differ in which numbers are uncertain (and so in their outcome columns): each
-chunk's tables are given the study's one schema, the missing columns null, so the parts merge.
+scenario with the future's values set at the uncertainties' paths. Replication r of future f draws from
+``SeedSequence(seed, spawn_key=(f, r))`` whatever the lever: the levers are compared on the same random
+numbers (and the scenario's other uncertain inputs take the same values), so differences between levers
+are the levers', not the noise's. Each future has replication streams of its own: a metric across
+futures then averages futures x R independent draws of everything else that is uncertain, not the same
+R draws repeated in every future (as a sweep's common random numbers across points would). The chunks
+of all points form one plan, run by the batch layer's ``execute`` like a run or a sweep, with the same
+executors, retries, part checks, Ctrl-C handling and ``--resume``. Levers may differ in which numbers are
+uncertain (and so in their outcome columns): each chunk's tables are given the study's one schema, the
+missing columns null, so the parts merge.
 
 The folder holds the batch's tables (``outcomes.parquet``, ``daily.parquet`` with ``--daily total``),
 ``futures.parquet`` and ``points.parquet``; ``sim.experiments.robust_finish`` adds the study's own.
@@ -59,6 +62,16 @@ class StudyJob(ReplicationJob):
     """
 
     schemas: Mapping[str, pa.Schema] = field(default_factory=dict)
+
+
+def jobs_of(
+    study: Study, scenarios: Sequence[Scenario], daily: DailyMode, schemas: Mapping[str, pa.Schema]
+) -> list[StudyJob]:
+    """Return each point's job: its scenario, and its future as the prefix of its replications' seeds."""
+    futures = len(study.futures)
+    return [
+        StudyJob(scenario, daily, (index % futures,), schemas) for index, scenario in enumerate(scenarios)
+    ]
 
 
 def simulate_study_chunk(task: ChunkTask) -> dict[str, pa.Table]:
@@ -225,7 +238,7 @@ def start_study(
     )
     write_table(directory / "futures.parquet", futures_table(study))
     write_table(directory / "points.parquet", points_table(study))
-    return store, [StudyJob(scenario, daily, schemas) for scenario in scenarios]
+    return store, jobs_of(study, scenarios, daily, schemas)
 
 
 def study_of(folder: RunFolder) -> Study:
@@ -290,7 +303,7 @@ def open_study(directory: Path) -> tuple[RunStore, Study, list[StudyJob]]:
         scenarios = point_scenarios(study)
         daily = folder.manifest.daily
         schemas = study_schemas(scenarios, daily)
-        return store, study, [StudyJob(scenario, daily, schemas) for scenario in scenarios]
+        return store, study, jobs_of(study, scenarios, daily, schemas)
     except BaseException:
         store.release()
         raise

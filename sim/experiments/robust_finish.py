@@ -11,6 +11,7 @@ interrupted and resumed study, writes the same bytes.
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from sim.analysis.compare import scenario_changes
 from sim.analysis.differences import BOOTSTRAP_SEED, CONFIDENCE, RESAMPLES
@@ -107,17 +109,17 @@ def _experiments(table: pa.Table, study: Study, order: np.ndarray) -> pa.Table:
     }
     for j, path in enumerate(study.paths):
         columns[path] = pa.array(study.futures[point % futures, j], type=pa.float64())
-    for path in _sampled(study, table):
+    for path in _sampled(study, table.column_names):
         columns[path] = table[path].take(pa.array(order))
     return pa.table(columns)
 
 
-def _sampled(study: Study, table: pa.Table) -> list[str]:
+def _sampled(study: Study, columns: Sequence[str]) -> list[str]:
     """Return the sampled inputs of any lever (uncertainties aside), in the first order they are met."""
     found: dict[str, None] = {}
     for scenario in study.levers.values():
         for path, _ in distribution_leaves(scenario):
-            if path not in study.paths and path in table.column_names:
+            if path not in study.paths and path in columns:
                 found.setdefault(path)
     return list(found)
 
@@ -182,9 +184,10 @@ def finish_study(directory: Path) -> StudyResult:
     """
     folder = open_folder(directory, "complete", kind="study")
     study = study_of(folder)
+    stored = pq.read_schema(directory / "outcomes.parquet").names
     needed = {"point", "replication", "withdrawal_day", *(m.column for m in study.measures)}
-    table = read_table(directory, "outcomes")
-    table = table.select([c for c in table.column_names if c in needed or c in _sampled(study, table)])
+    sampled = _sampled(study, stored)
+    table = read_table(directory, "outcomes", [c for c in stored if c in needed or c in sampled])
     values = study_values(table, study)
     try:
         assessment = assess(values, list(study.levers), study.measures, study.goals)
@@ -281,7 +284,7 @@ def _summary(
             "method": "basic",
             "resamples": RESAMPLES,
             "seed": BOOTSTRAP_SEED,
-            "unit": "replication stream",
+            "unit": "each future's replications, the same for every lever",
         },
         "noise_dominated": [
             f"{row['lever']}: {row['metric']}{':' + row['outcome'] if row['outcome'] else ''}"

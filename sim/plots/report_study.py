@@ -223,7 +223,7 @@ def study_page(directory: Path) -> tuple[str, list[str]]:
             ("confidence", f"{summary['confidence']:.0%}"),
             (
                 "bootstrap",
-                f"{summary['bootstrap']['resamples']} resamples of the replication streams, "
+                f"{summary['bootstrap']['resamples']} resamples of each future's replications, "
                 f"seed {summary['bootstrap']['seed']}",
             ),
             ("ranked by", f"{summary['ranked_by_in_words']} ({summary['ranked_by']})"),
