@@ -132,7 +132,12 @@ def failure_sentence(lever: str, futures: int, count: int, box: Box, names: Mapp
     """Return where a lever fails in one sentence, naming the limits that cut at least 10% of a range."""
     share = f"{lever} misses a goal in {count} of {futures} futures ({count / futures:.0%})"
     if not box.limits:
-        return f"{share}; PRIM found no region of the uncertainties where it fails more often."
+        return (
+            f"{share}, across the whole range of the uncertainties: PRIM's box limits none of them "
+            f"(its density, {box.density:.0%}, already reaches the threshold)."
+            if box.density >= DENSITY
+            else f"{share}; PRIM found no region of the uncertainties where it fails more often."
+        )
     main = [limit for limit in box.limits if limit.cut >= MAIN_CUT] or list(box.limits[:1])
     said = [limit.words(names.get(limit.name)) for limit in main]
     listed = said[0] if len(said) == 1 else ", ".join(said[:-1]) + " and " + said[-1]
