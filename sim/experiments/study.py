@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import inspect
 import math
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -359,7 +360,7 @@ def load_study(
     for lever_name, lever in spec.levers.items():
         at: PathKey = ("levers", lever_name)
         if lever.scenario is not None:
-            files[lever_name] = str(path.parent / lever.scenario)
+            files[lever_name] = os.path.normpath(path.parent / lever.scenario)
             lever_data, lever_origins = _scenario_file(
                 path.parent / lever.scenario, origins, (*at, "scenario"), name, allow_outside
             )

@@ -156,7 +156,11 @@ def tradeoff_figure(summary: dict[str, Any], per_future: pd.DataFrame) -> Figure
         for outcome, line in ((x, axis.axvline), (y, axis.axhline)):
             if goal["outcome"] == outcome["name"]:
                 line(
-                    goal["threshold"], color="0.3", linestyle="--", linewidth=1, label=f"goal {goal['name']}"
+                    goal["threshold"],
+                    color="0.3",
+                    linestyle="--",
+                    linewidth=1,
+                    label=f"goal {goal['name']}" + (" (on each run)" if goal.get("in_share") else ""),
                 )
     axis.grid(color="0.92")
     axis.legend(fontsize=9, title="lever (diamond: mean across futures)", title_fontsize=9)
