@@ -301,3 +301,31 @@ def test_unidentified_fits_are_refused() -> None:
         fit_success_curve(no_fd)
     with pytest.raises(ValueError):
         fit_advance([Battle(1, 2000.0, 1000.0, "HD", True, 5.0, 1.0)])
+
+
+# ----------------------------------------------------------------------------------- seasons
+def test_cluster_robust_errors_match_statsmodels() -> None:
+    sm = pytest.importorskip("statsmodels.api")
+    from sim.grounding.seasons import clustered_ols
+
+    rng = np.random.default_rng(3)
+    x = np.column_stack([np.ones(60), rng.normal(size=60), rng.integers(0, 2, 60)])
+    y = x @ [0.5, -1.0, 2.0] + rng.normal(size=60) + np.repeat(rng.normal(size=12), 5)
+    clusters = [str(i // 5) for i in range(60)]
+    beta, errors = clustered_ols(x, y, clusters)
+    fitted = sm.OLS(y, x).fit(cov_type="cluster", cov_kwds={"groups": np.arange(60) // 5})
+    np.testing.assert_allclose(beta, fitted.params)
+    np.testing.assert_allclose(errors, fitted.bse)
+
+
+def test_the_mud_and_winter_factors_the_scenarios_use_are_the_cdb90_fit() -> None:
+    from sim.grounding.campaigns import MUD, WINTER
+    from sim.grounding.seasons import fit_seasons
+
+    fit = fit_seasons()
+    assert fit.battles == 218 and fit.campaigns == 68
+    mud, low, high = fit.factor("mud month")
+    assert (round(mud, 2), round(low, 2), round(high, 2)) == (0.49, 0.28, 0.85)
+    assert MUD["tempo"] * MUD["depth"] == pytest.approx(mud, abs=0.01)
+    assert WINTER["tempo"] * WINTER["depth"] == pytest.approx(fit.factor("winter month")[0], abs=0.01)
+    assert fit.factor("wet")[1] < 1.0 < fit.factor("wet")[2]  # no effect of wet weather to model

@@ -12,13 +12,16 @@ from typing import Any
 
 import numpy as np
 import pytest
-from test_mechanisms import Forces, events, run, scenario
+from test_mechanisms import Forces, date, events, run, scenario
 
 from sim.batch.seeding import replication_seed
+from sim.model import laws
 from sim.model.forces import REFIT
+from sim.model.logistics import update_supply
 from sim.model.params import AttackPlan, build_parameters
 from sim.model.replication import Replication
 from sim.model.tempo import update_tempo
+from sim.scenario.rules.supply.interdiction import corridor_distance, interdiction_factor
 from sim.scenario.rules.tempo.culmination import adapted_tempo, smoothed
 from sim.scenario.schema import Scenario
 
@@ -196,3 +199,187 @@ def test_a_worn_side_pauses_until_replacements_refill_its_units() -> None:
     days = sorted({int(day) for day in assault_days(trajectory)})
     assert days[0] == 3
     assert [e.day for e in events(trajectory, "pauses", "red")] == [0.0, 3.0]
+
+
+# ======================================================================================== fires
+def test_fire_losses_are_a_share_of_the_line_scaled_by_the_firing_density_and_supply() -> None:
+    assert laws.fire_losses(2000.0, 500.0, 0.01, 1000.0, 0.8) == pytest.approx(2000 * 0.01 * 0.5 * 0.8)
+    assert laws.fire_losses(100.0, 1e9, 0.5, 1.0, 1.0) == 100.0  # never more than the line
+    assert laws.fire_losses(0.0, 500.0, 0.01, 1000.0, 1.0) == 0.0
+    assert laws.fire_losses(100.0, 0.0, 0.01, 1000.0, 1.0) == 0.0
+
+
+def test_fires_wear_the_enemys_line_each_day_from_their_start_without_any_assault() -> None:
+    scen = scenario(
+        5, sides__red__fires={"loss_share_per_day": 0.01, "reference_density": 300, "start": date(2)}
+    )
+    _, trajectory = run(scen)
+    # Red: 3,000 x 0.9 quality on 10 km = 270 a km, 0.9 of the reference: blue's 2,000 lose 0.9% a day
+    # from day 2, taken at each day's start (after the day's record).
+    blue = trajectory.strength[0]
+    assert blue[:3].tolist() == [2000.0, 2000.0, 2000.0]
+    assert blue[3] == pytest.approx(2000 * (1 - 0.009))
+    assert blue[5] == pytest.approx(2000 * (1 - 0.009) ** 3)
+    assert trajectory.strength[1].tolist() == [3000.0] * 6  # blue has no fires
+    assert [e.day for e in events(trajectory, "fires", "red")] == [2.0, 3.0, 4.0, 5.0]
+
+
+# ======================================================================================== prepared lines
+def test_an_assault_that_pushes_the_holder_onto_a_prepared_line_gives_it_the_lines_fortification() -> None:
+    forces = Forces(
+        scenario(
+            sectors={
+                "only": {
+                    "area_km2": 200,
+                    "frontage_km": 10,
+                    "fortification": {"initial": 0.2, "kept_on_retreat": 0.5},
+                    "prepared_lines": [{"area_km2": 150, "fortification": 1.0}],
+                }
+            }
+        )
+    )
+    ground = forces.ground
+    ground.lose(0, 40.0)  # 160 left: not yet on the line, and the bonus halves
+    assert ground.fortification == [0.1] and ground.next_line_area(0) == 150.0
+    ground.lose(0, 10.0)  # 150: on the line
+    assert ground.fortification == [1.0] and ground.reached == [(0, 1.0)]
+    assert ground.next_line_area(0) is None
+    ground.lose(0, 10.0)  # pushed off it: the unkept half goes as anywhere
+    assert ground.fortification == [0.5]
+
+
+def test_fortification_growth_keeps_a_prepared_lines_bonus_above_its_maximum() -> None:
+    forces = Forces(
+        scenario(
+            sectors={
+                "only": {
+                    "area_km2": 200,
+                    "frontage_km": 10,
+                    "fortification": {"growth_per_day": 0.1, "maximum": 0.3},
+                    "prepared_lines": [{"area_km2": 200, "fortification": 0.8}],
+                }
+            }
+        )
+    )
+    assert forces.ground.fortification == [0.8]  # a line at the start area: the holder stands on it
+    forces.ground.grow_fortification()
+    assert forces.ground.fortification == [0.8]
+
+
+def test_the_holder_falls_back_to_its_prepared_line_after_days_of_losses_above_what_it_bears() -> None:
+    lines = [{"area_km2": 120, "fortification": 0.9}]
+    scen = scenario(
+        10,
+        sides__red__fires={"loss_share_per_day": 0.03, "reference_density": 270},
+        sides__blue__command__fall_back={"loss_rate_above": 0.02, "days": 2, "duration_days": 2},
+        sectors={"only": {"area_km2": 200, "frontage_km": 10, "prepared_lines": lines}},
+    )
+    _, trajectory = run(scen)
+    # 3% a day under fire from day 0: days 0 and 1 count, the fall back starts on day 1 and takes 2 days,
+    # a step at the start of days 2 and 3, each after that day's record.
+    (went,) = events(trajectory, "fall_back", "blue")
+    assert went.day == 1.0 and went.numbers["to_area_km2"] == 120.0
+    np.testing.assert_allclose(trajectory.area_km2[:6], [200.0, 200.0, 200.0, 160.0, 120.0, 120.0])
+    (stood,) = events(trajectory, "prepared_line", "blue")
+    assert stood.day == 3.0 and stood.numbers["fortification"] == 0.9
+
+
+def test_with_no_line_left_the_holder_gives_the_sector_up_only_if_told_to() -> None:
+    common = {
+        "sides__red__fires": {"loss_share_per_day": 0.03, "reference_density": 270},
+        "sectors": {
+            "only": {"area_km2": 200, "frontage_km": 10},
+            "other": {"area_km2": 50, "frontage_km": 5},
+        },
+    }
+    rule = {"loss_rate_above": 0.02, "days": 2, "duration_days": 1}
+    _, stays = run(scenario(6, sides__blue__command__fall_back=rule, **common))
+    assert events(stays, "fall_back") == [] and stays.area_km2[-1] == 250.0
+    _, goes = run(scenario(6, sides__blue__command__fall_back={**rule, "give_up_sector": True}, **common))
+    assert {e.sector for e in events(goes, "sector_lost")} == {"only", "other"}
+    assert goes.area_km2[-1] == 0.0
+
+
+# ======================================================================================== posture
+def test_fortification_protects_the_holder_by_its_posture_exponent() -> None:
+    assert laws.protected_losses(100.0, 1.0, 0.5) == pytest.approx(100 / np.sqrt(2))
+    assert laws.protected_losses(100.0, 1.0, 0.0) == 100.0
+    assert laws.protected_losses(100.0, 0.0, 2.0) == 100.0
+
+
+def test_an_assault_on_a_fortified_holder_costs_it_less_with_posture_protection() -> None:
+    def defender_losses(protection: float) -> float:
+        scen = scenario(
+            1,
+            sides__red__attack={**ATTACK, "max_rate_per_km": 0.1},
+            sectors={"only": {"area_km2": 200, "frontage_km": 10, "fortification": {"initial": 1.0}}},
+            engagement__posture_protection=protection,
+        )
+        _, trajectory = run(scen)
+        return events(trajectory, "assault", "red")[0].numbers["defender_losses"]
+
+    assert defender_losses(1.0) == pytest.approx(defender_losses(0.0) / 2.0)
+
+
+# ======================================================================================== weather
+def test_a_season_scales_the_assault_rate_and_the_depth_on_its_days_only() -> None:
+    attack = {**ATTACK, "max_rate_per_km": 0.5, "advance_km": 0.1}
+    # START is 1 March: March is mud here, April is not.
+    mud = [{"months": [3], "tempo": 0.4, "depth": 0.5, "label": "thaw"}]
+    _, trajectory = run(scenario(40, sides__red__attack=attack, weather=mud, engagement__kill_rate=0.0))
+    per_day = np.bincount(np.floor(assault_days(trajectory)).astype(int), minlength=41)
+    assert per_day[1:30].sum() == pytest.approx(0.4 * 5 * 29, abs=1)
+    assert per_day[32:40].sum() == pytest.approx(5 * 8, abs=1)
+    moves = {
+        round(e.numbers["area_change_km2"], 9)
+        for e in events(trajectory, "assault")
+        if e.numbers["succeeded"]
+    }
+    assert moves <= {-0.05, -0.1}  # 0.1 km deep x 1 km wide, halved in March
+    assert [(e.day, e.numbers["tempo"]) for e in events(trajectory, "weather")] == [(0.0, 0.4), (31.0, 1.0)]
+
+
+def test_dated_weather_periods_multiply_where_they_overlap() -> None:
+    periods = [
+        {"start": date(1), "end": date(3), "tempo": 0.5},
+        {"start": date(3), "end": date(4), "tempo": 0.5, "depth": 0.2},
+    ]
+    parameters = build_parameters(scenario(5, weather=periods), {})
+    assert parameters.weather_tempo == (1.0, 0.5, 0.5, 0.25, 0.5, 1.0)
+    assert parameters.weather_depth == (1.0, 1.0, 1.0, 0.2, 0.2, 1.0)
+
+
+# ======================================================================================== corridor
+def test_the_corridor_is_cut_only_once_the_road_is_within_reach_then_fast() -> None:
+    assert corridor_distance(20.0, [1.0, 0.25]) == pytest.approx(20.0 * 0.75)
+    assert interdiction_factor(16.0, 15.0, 0.3) == 1.0
+    assert interdiction_factor(15.0, 15.0, 0.3) == 1.0
+    assert interdiction_factor(12.0, 15.0, 0.3) == pytest.approx(1 - 0.7 * 0.4)
+    assert interdiction_factor(7.5, 15.0, 0.3) == pytest.approx(0.3)
+    assert interdiction_factor(0.0, 15.0, 0.3) == pytest.approx(0.3)
+
+
+def test_the_holders_supply_collapses_as_its_flank_sectors_fall() -> None:
+    sectors = {
+        "west": {"area_km2": 100, "frontage_km": 10},
+        "centre": {"area_km2": 100, "frontage_km": 10},
+    }
+    logistics = {
+        "capacity": 1000,
+        "corridor_half_width_km": 20,
+        "corridor_flanks": ["west"],
+        "corridor_fire_reach_km": 15,
+        "interdicted_share": 0.25,
+    }
+    forces = Forces(scenario(sectors=sectors, sides__blue__logistics=logistics))
+    forces.units(forces.blue, 1, sector=0)
+    forces.blue.present = 1000.0
+    sides = [forces.blue, forces.red]
+    update_supply(sides, forces.ground, 0.0)
+    assert forces.blue.supply == 1.0
+    forces.ground.area[1] = 1.0  # the centre's loss does not narrow the corridor
+    update_supply(sides, forces.ground, 0.0)
+    assert forces.blue.supply == 1.0
+    forces.ground.area[0] = 25.0  # the west flank at a quarter: the road 10 km from the enemy
+    update_supply(sides, forces.ground, 0.0)
+    assert forces.blue.supply == pytest.approx(1.0 - 0.75 * (5 / 7.5))

@@ -30,7 +30,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_properties import PROPERTY_SETTINGS, number, scenario_data
 
-import sim.model.replication as replication_module
+import sim.model.assaults as assaults_module
 from sim.batch.seeding import replication_seed
 from sim.model import BUILD
 from sim.model.events import Event
@@ -381,13 +381,13 @@ def test_a_side_with_nobody_in_a_sector_mounts_no_assaults_there(monkeypatch: py
     """Red's one unit holds one of two sectors (nothing to spare for the other): no assault is even tried
     in the empty one, because its tempo there is 0 (not merely because an assault finds nobody to send)."""
     tried: Counter[tuple[str, int]] = Counter()
-    resolve = replication_module.resolve_assault
+    resolve = assaults_module.resolve_assault
 
     def counting(attacker: Any, defender: Any, holder: Any, ground: Any, sector: int, *rest: Any) -> Any:
         tried[attacker.name, sector] += 1
         return resolve(attacker, defender, holder, ground, sector, *rest)
 
-    monkeypatch.setattr(replication_module, "resolve_assault", counting)
+    monkeypatch.setattr(assaults_module, "resolve_assault", counting)
     attack = {"max_rate_per_km": 0.2, "half_rate_density": 0.0, "advance_km": 0.0}
     scenario = one_sector(
         front_km=10.0,

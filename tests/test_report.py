@@ -43,6 +43,14 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
 ]
 IMAGE = re.compile(r'<img\b[^>]*\bsrc="data:image/png;base64,([A-Za-z0-9+/=]+)"')
+SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script>", re.S | re.I)
+CHARTED = {
+    "run": {"fan_chart", "survival", "area_distribution", "forces"},
+    "comparison": {"compare_forest", "compare_fan_chart"},
+    "grid": {"sweep_points"},
+    "sobol": {"sweep_points"},
+}
+"""The figures each kind of report also shows as an interactive chart (with the explorer extra)."""
 QUOTED = re.compile(r"<pre\b[^>]*>.*?</pre>", re.S)
 """The scenario and manifest, quoted as text: the only place a URL may appear (as the user wrote it)."""
 BAND_BLUE = np.array([0x9E, 0xCA, 0xE1]) / 255
@@ -207,11 +215,27 @@ def any_report(request: pytest.FixtureRequest) -> tuple[str, Path]:
 
 
 # ------------------------------------------------------------------------------------------ any kind
+def _without_scripts(page: str) -> str:
+    """The page without its scripts (Plotly.js and the charts' data), after checking each is inline."""
+    for attributes, _ in SCRIPT.findall(page):
+        assert re.fullmatch(r'( type="application/json" id="spec-[a-z_]+")?', attributes), attributes
+    return SCRIPT.sub("", page)
+
+
 def test_every_report_is_one_self_contained_file(any_report: tuple[str, Path]) -> None:
     kind, path = any_report
     page = path.read_text(encoding="utf-8")
     shown = "sweep" if kind in ("grid", "sobol") else kind
     assert page.startswith("<!DOCTYPE html>") and f'<span class="kind">{shown}</span>' in page
+    charted = CHARTED.get(kind, set()) if _has("plotly") else set()
+    specs = set(re.findall(r'<script type="application/json" id="spec-([a-z_]+)">', page))
+    assert specs == charted
+    for name in charted:
+        spec = json.loads(re.search(rf'id="spec-{name}">(.*?)</script>', page, re.S).group(1))
+        assert spec["data"] and spec["layout"]["title"]["text"], name
+    # Plotly.js is inside the page, once, only where there are charts to draw.
+    assert page.count("<script>") == (2 if charted else 0)
+    page = _without_scripts(page)
     lowered = page.lower()
     for needle in ("<script", "<link", "<iframe", "<object", "<embed", "@import", "url(", "@font-face"):
         assert needle not in lowered, needle
@@ -269,12 +293,12 @@ def test_run_report_flags_a_report_outside_the_models_95_band(page: str, run: Pa
     text = html.unescape(page)
     # In the key points, as a warning ...
     warning = re.search(r'<li class="warn">(.*?)</li>', text, re.S).group(1)
-    assert "1 of 2 reported figures lie outside the middle 95% of runs" in warning
-    assert "held area on 20 Oct 2024 (reported 900 km², above every run" in warning
+    assert "1 of 2 reported figures have their whole reported range outside the middle 95% of runs" in warning
+    assert "held area on 20 Oct 2024 (reported 900 km², range above 97.5% of runs" in warning
     # ... and in the table: the row is highlighted, with a marker.
     rows = re.findall(r'<tr class="flagged">(.*?)</tr>', text, re.S)
     observed = [row for row in rows if "more than the start" in row]
-    assert len(observed) == 1 and '<span class="flag">⚠ no: above every run</span>' in observed[0]
+    assert len(observed) == 1 and '<span class="flag">⚠ no: range above 97.5% of runs</span>' in observed[0]
     assert not any("within reach" in row for row in rows)
 
 
@@ -291,6 +315,29 @@ def test_run_report_collapses_the_scenario_and_the_manifest(page: str) -> None:
     for kind in ("quoted", "manifest"):
         assert re.search(rf'<details><summary>[^<]+</summary>\s*<pre class="{kind}">', page), kind
     assert "<details open" not in page
+
+
+def test_static_report_has_no_script(run: Path, tmp_path: Path) -> None:
+    target = tmp_path / "static.html"
+    assert sim("report", run, "--static", "--out", target).returncode == 0
+    page = target.read_text(encoding="utf-8")
+    assert "<script" not in page and len(IMAGE.findall(page)) == len(FIGURES)
+    assert len(page) < 0.5 * len((run / "report.html").read_text(encoding="utf-8")) or not _has("plotly")
+
+
+def test_without_the_explorer_extra_the_report_is_static_and_says_why(
+    run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sim.plots import charts
+
+    monkeypatch.setattr(charts, "has_plotly", lambda: False)
+    target = tmp_path / "plain.html"
+    result = sim("report", run, "--out", target)
+    assert result.returncode == 0 and "<script" not in target.read_text(encoding="utf-8")
+    assert (
+        "note: interactive charts left out: drawing them needs the 'explorer' extra: "
+        "pip install 'conflict-sim[explorer]'"
+    ) in result.stderr
 
 
 def test_report_out_option_and_bad_input(run: Path, grid: Path, tmp_path: Path) -> None:
@@ -436,6 +483,7 @@ PROBE = (
     " for (var i = 0; i < document.images.length; i++) {"
     " if (document.images[i].complete && document.images[i].naturalWidth > 0) n++; }"
     ' document.body.setAttribute("data-decoded", n);'
+    ' document.body.setAttribute("data-charts", document.querySelectorAll("figure.live .main-svg").length);'
     ' var q = document.querySelector("pre.quoted"); if (q) { var d = q.closest("details");'
     ' document.body.setAttribute("data-yaml-shown", String(q.checkVisibility ? q.checkVisibility()'
     " : !d || d.open)); } });</script></body>"
@@ -485,6 +533,9 @@ def test_every_report_shows_in_headless_chromium(any_report: tuple[str, Path], t
     assert f'data-decoded="{count}"' in shown.stdout, shown.stdout[:300]
     if kind == "run":
         assert 'data-yaml-shown="false"' in shown.stdout, "the scenario's YAML is not collapsed"
+    # Each interactive chart was drawn by Plotly.js from inside the file (its SVG is in the DOM).
+    drawn = int(re.search(r'data-charts="(\d+)"', shown.stdout).group(1))
+    assert drawn >= len(CHARTED.get(kind, set()) if _has("plotly") else set()), drawn
     # Nothing was fetched from outside the file.
     assert net_log.exists() and _page_requests(net_log) == []
     # The page as a reader sees it: not blank.

@@ -8,6 +8,12 @@ last known value of the same quantity) and a **straight line** fitted by least s
 known values. For held area (total or per sector) the known values start with the area at the
 scenario's start; for other quantities only their own earlier observations count, and without any
 the naive forecasts are missing.
+
+Windows of advance (``advance_km``: km advanced from ``since`` to ``date``, as engagement records give
+it) are forecast through the front's position: the known windows, summed in date order, give the
+position at each window's end (the front taken to stand still between recorded windows), starting at 0
+at the first window's start. Persistence keeps the front where it is (0 km in any later window); the
+straight line is fitted through those positions and forecasts its slope times the window's length.
 """
 
 from __future__ import annotations
@@ -30,7 +36,10 @@ def what_of(observation: Observation) -> str:
         "area_km2": "held area",
         "sector_area_km2": f"held area of {observation.sector}",
         "advance_m_per_day": "advance" + (f" in {observation.sector}" if observation.sector else ""),
+        "advance_km": "km advanced in a window" + (f" in {observation.sector}" if observation.sector else ""),
         "strength": f"strength of {observation.side}",
+        "losses": f"losses of {observation.side} in a window"
+        + (f" in {observation.sector}" if observation.sector else ""),
     }
     return names[observation.metric]
 
@@ -57,6 +66,47 @@ def known_points(scenario: Scenario, observation: Observation, origin: dt.date) 
     )
     points.extend(CalibrationPoint(obs.date, obs.value, obs.source) for obs in earlier)
     return points
+
+
+WINDOW_METRICS = ("advance_km", "losses")
+"""Quantities reported per window (from ``since`` to ``date``): forecast through their running total."""
+
+
+def window_forecasts(
+    scenario: Scenario, observation: Observation, origin: dt.date
+) -> tuple[float, float, int]:
+    """Return persistence's and the straight line's value for a window (km advanced, losses), and the points.
+
+    The known windows, summed in date order, give the running total at each window's end; persistence
+    adds nothing in a later window, the straight line through the totals its slope times the window's
+    length.
+
+    Args:
+        scenario: The scenario with all its observations.
+        observation: The window forecast.
+        origin: The last date whose observations the forecasts may use.
+
+    Returns:
+        (persistence, line, number of positions the line went through); with no window known, the line
+        is 0 as well.
+    """
+    known = sorted(
+        (obs for obs in scenario.observations if _same_quantity(obs, observation) and obs.date <= origin),
+        key=lambda obs: obs.date,
+    )
+    if not known:
+        return 0.0, 0.0, 0
+    first = known[0].since or scenario.start
+    points = [CalibrationPoint(first, 0.0, "front at the first window's start")]
+    position = 0.0
+    for obs in known:
+        position += obs.value
+        points.append(CalibrationPoint(obs.date, position, obs.source))
+    x = np.array([(point.date - first).days for point in points], dtype=float)
+    y = np.array([point.value for point in points])
+    slope = float(np.polyfit(x, y, 1)[0]) if np.unique(x).size >= 2 else 0.0
+    days = (observation.date - (observation.since or scenario.start)).days
+    return 0.0, max(slope, 0.0) * days, len(points)
 
 
 def observed_range(observation: Observation) -> tuple[float, float]:
@@ -102,7 +152,16 @@ def score_after_origin(
             **ensemble_scores(values, obs.value),
         }
         points = known_points(scenario, obs, origin)
-        if points:
+        if obs.metric in WINDOW_METRICS:
+            persistence, line, count = window_forecasts(scenario, obs, origin)
+            row.update(
+                persistence=persistence,
+                persistence_crps=abs(persistence - obs.value),
+                line_forecast=line,
+                line_crps=abs(line - obs.value),
+                naive_points=count,
+            )
+        elif points:
             persistence = persistence_forecast(points, obs.date)
             line = line_forecast(points, obs.date)
             row.update(

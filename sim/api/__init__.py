@@ -27,16 +27,23 @@ import pandas as pd
 
 from sim.analysis.summary import summarize
 from sim.batch.executors import Executor, make_executor
-from sim.batch.runner import BatchResult
+from sim.batch.runner import BatchResult, Progress
 from sim.errors import InputError, require_extra
 from sim.experiments.design import SweepSpec, parse_vary
-from sim.experiments.runs import automatic_chunk_size, default_run_folder, run_batch, start_run
+from sim.experiments.runs import (
+    automatic_chunk_size,
+    default_run_folder,
+    run_batch,
+    run_dynamics_only,
+    start_run,
+)
 from sim.experiments.sweep import default_sweep_folder, finish_sweep, run_sweep, start_sweep
 from sim.results.columns import DailyMode
 from sim.results.folder import folder_kind, open_folder
 from sim.results.readers import read_table, table_path
 from sim.results.store import write_json
 from sim.scenario import load_scenario
+from sim.scenario.mechanisms import without_judgement
 from sim.scenario.parameters import distribution_leaves
 from sim.scenario.schema import Scenario
 
@@ -122,6 +129,18 @@ def _executor(executor: str | Executor, workers: int | None, scheduler: str | No
     return make_executor(executor, workers, scheduler) if isinstance(executor, str) else executor
 
 
+def _share(progress: Progress | None, index: int, batches: int) -> Progress | None:
+    """Report batch ``index`` of ``batches`` equal batches as its part of the whole."""
+    if progress is None:
+        return None
+    report = progress
+
+    def part(done: int, total: int) -> None:
+        report(index * total + done, batches * total)
+
+    return part
+
+
 def _finished(result: BatchResult, command: str) -> None:
     if result.failed:
         raise InputError(
@@ -142,6 +161,8 @@ def run(
     scheduler: str | None = None,
     chunk: int | None = None,
     plots: bool = False,
+    dynamics: bool = True,
+    progress: Progress | None = None,
 ) -> Folder:
     """Run a scenario's replications into a run folder (``sim run``) and return it.
 
@@ -156,6 +177,12 @@ def run(
         scheduler: A Dask scheduler address.
         chunk: Replications per task [default: automatic].
         plots: Draw the run's figures into ``out/plots``.
+        dynamics: Also run the same replications with the holder's withdrawal rules off (into
+            ``out/dynamics_only``), so the summary gives the forecast of the dynamics alone.
+        progress: Called with (replications done, replications in all) after each chunk, the
+            dynamics-only companion's counted in. An exception it raises stops the batch as Ctrl-C
+            does: the finished chunks stay in ``out``, resumable with ``sim run --resume``, and the
+            exception reaches the caller.
     """
     loaded = scenario if isinstance(scenario, Scenario) else load(scenario)
     pool = _executor(executor, workers, scheduler)
@@ -166,8 +193,20 @@ def run(
     except BaseException:
         pool.close()
         raise
-    result = run_batch(loaded, store, pool)
+    batches = 2 if dynamics and without_judgement(loaded) is not None else 1
+    result = run_batch(loaded, store, pool, _share(progress, 0, batches))
     _finished(result, "run")
+    if dynamics:
+        companion = run_dynamics_only(
+            loaded,
+            directory,
+            seed,
+            replications,
+            _executor(executor, workers, scheduler),
+            _share(progress, 1, batches),
+        )
+        if companion is not None:
+            _finished(companion, "run")
     summary = summarize(directory, loaded)
     summary["seconds"] = round(result.seconds, 3)
     write_json(directory / "summary.json", summary)

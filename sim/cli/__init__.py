@@ -14,6 +14,8 @@ from sim.cli.plot import plot, report
 from sim.cli.robust import robust
 from sim.cli.run import run
 from sim.cli.schema import new, schema
+from sim.cli.serve import serve
+from sim.cli.suite import suite
 from sim.cli.sweep import sweep
 from sim.cli.trace import trace
 from sim.cli.validate import validate
@@ -28,11 +30,13 @@ for _command in (
     calibrate,
     validate,
     backtest,
+    suite,
     discover,
     compare,
     robust,
     schema,
     new,
+    serve,
 ):
     cli.add_command(_command)
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
-from sim.batch.runner import MAX_CHUNK_SIZE, MAX_REPLICATIONS
+from sim.batch.runner import MAX_CHUNK_SIZE, MAX_REPLICATIONS, BatchResult
 from sim.cli.options import check_scheduler, executor_options, finish_batch_or_exit, load, set_option
 from sim.cli.progress import Progress
 from sim.cli.summary_text import format_summary, written_lines
@@ -52,6 +53,13 @@ from sim.errors import InputError
     type=click.Path(file_okay=False, path_type=Path),
     help="Finish an interrupted or partly failed run in this folder.",
 )
+@click.option(
+    "--dynamics/--no-dynamics",
+    default=True,
+    show_default=True,
+    help="Also run the same replications with the holder's withdrawal rules off (into RUN/dynamics_only), "
+    "so the summary shows what the judgement rules decide beside the forecast of the dynamics alone.",
+)
 @click.option("--plots/--no-plots", default=True, show_default=True, help="Write plots.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
 def run(
@@ -66,12 +74,20 @@ def run(
     chunk: int | None,
     daily: str,
     resume_dir: Path | None,
+    dynamics: bool,
     plots: bool,
     quiet: bool,
 ) -> None:
     """Run SCENARIO's replications, write the run folder and print a summary."""
     from sim.batch.executors import make_executor
-    from sim.experiments.runs import automatic_chunk_size, default_run_folder, open_run, run_batch, start_run
+    from sim.experiments.runs import (
+        automatic_chunk_size,
+        default_run_folder,
+        dynamics_pending,
+        open_run,
+        run_batch,
+        start_run,
+    )
 
     check_scheduler(executor, scheduler)
     if resume_dir is not None:
@@ -81,6 +97,15 @@ def run(
                 str(resume_dir),
                 field="--resume",
             )
+        if dynamics_pending(resume_dir):
+            # The run is complete and only its companion without the withdrawal rules is left to finish.
+            from sim.results.folder import open_folder
+            from sim.results.store import RunStore
+
+            scenario, store = open_folder(resume_dir, "read").scenario, RunStore(resume_dir)
+            _companion(scenario, store, lambda: make_executor(executor, workers, scheduler), quiet)
+            _finish(scenario, store.directory, plots, 0.0, quiet)
+            return
         scenario, store = open_run(resume_dir)
         try:
             pool = make_executor(executor, workers, scheduler)
@@ -108,6 +133,9 @@ def run(
         lambda: run_batch(scenario, store, pool, progress, notify=progress.note),
         progress,
     )
+    if dynamics:
+        # The batch closed its pool: the companion gets a new one.
+        _companion(scenario, store, lambda: make_executor(executor, workers, scheduler), quiet)
     try:
         _finish(scenario, store.directory, plots, result.seconds, quiet)
     except OSError as error:
@@ -118,6 +146,27 @@ def run(
             err=True,
         )
         sys.exit(1)
+
+
+def _companion(scenario: Any, store: Any, executor: Callable[[], Any], quiet: bool) -> None:
+    """Run (or finish) the replications without the withdrawal rules; exit as a run does if interrupted."""
+    from sim.experiments.runs import run_dynamics_only
+
+    if scenario.sides[scenario.holder].command.withdrawal is None:
+        return
+    manifest = store.read_manifest()
+    if not quiet:
+        click.echo("the same replications with the withdrawal rules off (the dynamics alone):", err=True)
+    progress = Progress(quiet)
+
+    def work() -> Any:
+        pool = executor()
+        done = run_dynamics_only(
+            scenario, store.directory, manifest.seed, manifest.replications, pool, progress
+        )
+        return done if done is not None else BatchResult(store.directory, 0.0)
+
+    finish_batch_or_exit("run", store.directory, work, progress)
 
 
 def _finish(scenario: Any, directory: Path, plots: bool, seconds: float, quiet: bool) -> None:

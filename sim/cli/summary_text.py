@@ -26,42 +26,60 @@ def _render(*items: Any) -> str:
 
 
 def month_table(summary: dict[str, Any]) -> Table:
-    """Return the month-by-month table: held area across runs and the share withdrawn by each date."""
+    """Return the month-by-month table: held area across runs and the share withdrawn by each date.
+
+    With a dynamics-only companion, two more columns give the same held area with the withdrawal rules off.
+    """
+    dynamics = summary.get("dynamics_only") or {}
+    alone = {row["date"]: row for row in dynamics.get("by_month", [])}
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     table.add_column("date")
     for column in ("held km², p10", "median", "p90"):
         table.add_column(column, justify="right")
     table.add_column("withdrawn by date", justify="right")
+    if alone:
+        table.add_column("no judgement: median", justify="right")
+        table.add_column("(p10-p90)", justify="right")
     for row in summary["by_month"]:
         if "area_p50" in row:
             areas = [f"{row[key]:,.0f}" for key in ("area_p10", "area_p50", "area_p90")]
         else:
             areas = ["-", "-", "-"]
-        table.add_row(row["date"], *areas, f"{row['p_withdrawn']:.1%}")
+        cells = [row["date"], *areas, f"{row['p_withdrawn']:.1%}"]
+        if alone:
+            other = alone.get(row["date"], {})
+            cells += (
+                [f"{other['area_p50']:,.0f}", f"{other['area_p10']:,.0f}-{other['area_p90']:,.0f}"]
+                if "area_p50" in other
+                else ["-", "-"]
+            )
+        table.add_row(*cells)
     return table
 
 
 def observation_line(obs: dict[str, Any]) -> str:
-    """Return one reported figure against the model: whose, where, and whether the runs reach it."""
+    """Return one reported figure against the model: whose, where, and whether the runs reach it.
+
+    A figure is flagged only when the middle 95% of runs misses its whole reported range, not just its
+    point value.
+    """
     whose = f" of {obs['side']}" if obs.get("side") else ""
     where = f" in {obs['sector'].replace('_', ' ')}" if obs.get("sector") else ""
     unit = printed(obs["unit"])
+    # Kilometres of advance are small numbers: one decimal; areas and soldiers: whole numbers.
+    shown = ",.1f" if obs["unit"] == "km" else ",.0f"
+    when = f"from {obs['since']} to {obs['date']}" if obs.get("since") else f"on {obs['date']}"
     line = (
-        f"observed {METRIC_NAMES[obs['metric']]}{whose}{where} on {obs['date']}: "
-        f"{obs['observed']:,.0f} {unit}; "
-        f"model median {obs['predicted_p50']:,.0f} (80% of runs {obs['predicted_p10']:,.0f}-"
-        f"{obs['predicted_p90']:,.0f}), {obs['quantile_of_observed']:.0%} of runs at or below it"
+        f"observed {METRIC_NAMES[obs['metric']]}{whose}{where} {when}: "
+        f"{obs['observed']:{shown}} {unit}; "
+        f"model median {obs['predicted_p50']:{shown}} (80% of runs {obs['predicted_p10']:{shown}}-"
+        f"{obs['predicted_p90']:{shown}}), {obs['quantile_of_observed']:.0%} of runs at or below it"
     )
     if obs.get("outside_95"):
         quantile = obs["quantile_of_observed"]
-        where_runs = (
-            "above every run"
-            if quantile >= 1.0
-            else "below every run"
-            if quantile <= 0.0
-            else "outside the middle 95% of runs"
-        )
-        line += f"  <- {where_runs}: the model does not reach it"
+        side = "above" if quantile >= 0.5 else "below"
+        reported = f"{obs['observed_low']:{shown}}-{obs['observed_high']:{shown}}"
+        line += f"  <- its reported range ({reported}) is {side} the middle 95% of runs"
     return line
 
 
@@ -94,9 +112,36 @@ def format_summary(summary: dict[str, Any]) -> str:
         f"withdrawn by the end: {summary['p_withdrawal_by_end']:.1%} of runs"
         + (f" (why: {reasons})" if reasons else "")
     )
+    lines.extend(judgement_lines(summary))
     casualties = ", ".join(f"{side} {value:,.0f}" for side, value in summary["median_casualties"].items())
     lines.append(f"median casualties by the end: {casualties}")
     return "\n".join([head, "", _render(month_table(summary)), "", *lines])
+
+
+def judgement_lines(summary: dict[str, Any]) -> list[str]:
+    """Say how much of the ending the judgement rules decide: each rule's share of runs, and the dynamics."""
+    shares = summary.get("endings") or {}
+    lines = []
+    if shares:
+        decided = ", ".join(
+            f"{label_of(rule)} {share:.0%}"
+            for rule, share in sorted(shares.items(), key=lambda item: -item[1])
+            if rule != "held"
+        )
+        held = shares.get("held", 0.0)
+        lines.append(
+            f"endings decided by a withdrawal rule (judgement): {decided or 'none'}; "
+            f"held to the end: {held:.0%}"
+        )
+    dynamics = summary.get("dynamics_only")
+    if dynamics:
+        final = dynamics["final_area_km2"]
+        lines.append(
+            f"the dynamics alone (withdrawal rules off, the same {dynamics['replications']:,} replications): "
+            f"held at the end median {final['p50']:,.0f} km² (80% of runs {final['p10']:,.0f}-"
+            f"{final['p90']:,.0f}); all ground lost in {dynamics['share_all_lost']:.0%} of runs"
+        )
+    return lines
 
 
 def written_lines(directory: Path, figures: list[Path]) -> list[str]:

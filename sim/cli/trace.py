@@ -38,6 +38,17 @@ def describe_event(event: Event) -> str:
     if event.kind in TEMPO_RULES:
         figures = ", ".join(f"{name.replace('_', ' ')} {value:.3g}" for name, value in n.items())
         return f"{side} {subject} ({figures})"
+    if event.kind == "fires":
+        return f"{side} fire on {subject}'s line: {n['losses']:,.0f} lost"
+    if event.kind == "fall_back":
+        return (
+            f"{side} {subject}: losses {n['loss_rate']:.1%} of its line a day; area {n['area_km2']:.0f} -> "
+            f"{n['to_area_km2']:.0f} km2 over {n['duration_days']:.0f} days"
+        )
+    if event.kind == "prepared_line":
+        return f"{side} stands on a prepared line (fortification {n['fortification']:.2f})"
+    if event.kind == "weather":
+        return f"weather: assault rates x{n['tempo']:.2f}, depth of a successful assault x{n['depth']:.2f}"
     if event.kind == "fallen":
         return f"{side}: {subject} has fallen ({n['strength']:.1f} left) and leaves the line to rebuild"
     if event.kind == "rotate":

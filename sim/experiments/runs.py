@@ -25,6 +25,7 @@ from sim.results.folder import open_folder
 from sim.results.manifest import new_manifest, scenario_hash
 from sim.results.store import RunStore
 from sim.results.tables import daily_table, outcomes_table, sectors_table
+from sim.scenario.mechanisms import without_judgement
 from sim.scenario.schema import Scenario
 
 
@@ -131,6 +132,52 @@ def open_run(directory: Path) -> tuple[Scenario, RunStore]:
         store.release()
         raise
     return folder.scenario, store
+
+
+DYNAMICS_FOLDER = "dynamics_only"
+"""The companion run, inside a run folder, with the holder's withdrawal rules off (``run_dynamics_only``)."""
+
+
+def run_dynamics_only(
+    scenario: Scenario,
+    directory: Path,
+    seed: int,
+    replications: int,
+    executor: Executor | None = None,
+    progress: Progress | None = None,
+) -> BatchResult | None:
+    """Run the same replications with the holder's withdrawal rules off, into ``directory/dynamics_only``.
+
+    The same seed, so each replication draws the same numbers as in the run itself until the rules
+    would have fired: the difference is what the judgement rules decide. Only the outcomes table is
+    kept. A companion left unfinished is resumed; a finished one is left as it is.
+
+    Returns:
+        The batch's result, or None when the scenario has no withdrawal rules or the companion is done.
+    """
+    variant = without_judgement(scenario)
+    if variant is None:
+        return None
+    folder = directory / DYNAMICS_FOLDER
+    if (folder / "manifest.json").exists():
+        if RunStore(folder).read_manifest().status == "complete":
+            return None
+        variant, store = open_run(folder)
+    else:
+        chunk = automatic_chunk_size(variant, replications, executor.workers if executor else 1)
+        store = start_run(variant, folder, seed, replications, chunk, "none")
+    return run_batch(variant, store, executor, progress)
+
+
+def dynamics_pending(directory: Path) -> bool:
+    """Return whether a complete run's dynamics-only companion is missing or unfinished (``--resume``)."""
+    manifest = directory / "manifest.json"
+    if not manifest.is_file() or RunStore(directory).read_manifest().status != "complete":
+        return False
+    companion = directory / DYNAMICS_FOLDER
+    if not (companion / "manifest.json").is_file():
+        return False  # a run made with --no-dynamics (or before the companion existed) stays as it is
+    return RunStore(companion).read_manifest().status != "complete"
 
 
 def run_batch(

@@ -83,4 +83,14 @@ def measure(scenario: Scenario, trajectory: Trajectory, observation: Observation
         return float(trajectory.strength[side][day])
     since = observation.since or scenario.start
     first = min(max((since - scenario.start).days, 0), scenario.horizon_days)
-    return advance_m_per_day(scenario, trajectory, first, day, observation.sector)
+    if observation.metric == "losses":
+        side = list(scenario.sides).index(str(observation.side))
+        if observation.sector is None:
+            return float(trajectory.casualties[side][day] - trajectory.casualties[side][first])
+        sector = list(scenario.sectors).index(observation.sector)
+        by_sector = trajectory.sector_casualties[side]
+        return float(by_sector[day][sector] - by_sector[first][sector])
+    per_day = advance_m_per_day(scenario, trajectory, first, day, observation.sector)
+    if observation.metric == "advance_km":
+        return per_day * max(day - first, 0) / 1000.0
+    return per_day

@@ -13,7 +13,7 @@ from sim.model import laws
 from sim.model.draws import Draws
 from sim.model.forces import SideState
 from sim.model.ground import Ground
-from sim.model.params import AttackPlan, EngagementPlan
+from sim.model.plans import AttackPlan, EngagementPlan
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +50,7 @@ def resolve_assault(
     plan: AttackPlan,
     engagement: EngagementPlan,
     draws: Draws | None,
+    depth_scale: float = 1.0,
 ) -> AssaultResult | None:
     """Resolve one assault by ``attacker`` on ``defender`` in ``sector``; None if it is not launched.
 
@@ -66,6 +67,7 @@ def resolve_assault(
         plan: The attacker's assault parameters.
         engagement: How assaults resolve.
         draws: The attacker's combat stream in this sector (None without noise).
+        depth_scale: Factor on the depth of a successful assault (the day's weather).
     """
     attacker_line = attacker.line_strength[sector]
     if attacker_line <= 0.0:
@@ -95,6 +97,10 @@ def resolve_assault(
     defender_mean = laws.expected_losses(
         defending, attacking, attacker_eff, kill_rate, exponents, plan.duration
     )
+    if defender is holder:
+        defender_mean = laws.protected_losses(
+            defender_mean, ground.fortification[sector], engagement.posture_protection
+        )
     attacker_losses = laws.draw_losses(attacker_mean, attacking, dispersion, draws)
     defender_losses = laws.draw_losses(defender_mean, defending, dispersion, draws)
     if attacker_losses > 0.0:
@@ -109,7 +115,7 @@ def resolve_assault(
     succeeded = (draws.uniform() < probability) if draws is not None else probability >= 0.5
     moved = 0.0
     if succeeded:
-        depth = plan.advance_km
+        depth = plan.advance_km * depth_scale
         if draws is not None and plan.advance_sigma > 0:
             depth *= math.exp(plan.advance_sigma * draws.normal())
         density = defender_line / front if front > 0.0 else 0.0

@@ -42,6 +42,10 @@ EVENT_KINDS = (
     "withdrawal",
     "withdrawn",
     "sector_lost",
+    "fires",
+    "fall_back",
+    "prepared_line",
+    "weather",
     *TEMPO_RULES,
 )
 """Every kind of event, in the order ``sim trace --help`` lists them."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sim.model.params import SidePlan
+from sim.model.plans import SidePlan
 
 EN_ROUTE, TRAINING, RESERVE, LINE, REFIT = range(5)
 STATUS_NAMES = ("en route", "training", "reserve", "in line", "refitting")
@@ -74,6 +74,8 @@ class SideState:
         # Losses and own assaults per sector since the day began (what the tempo rules see).
         self.sector_losses = [0.0] * sector_count
         self.sector_assaults = [0] * sector_count
+        # Cumulative losses per sector since the start (what per-sector loss records compare with).
+        self.sector_casualties = [0.0] * sector_count
         # The product of the side's tempo rules' factors in each sector for the day (sim.model.tempo).
         self.tempo_factor = [1.0] * sector_count
         # Called with a sector whenever a unit joins the side's line there (its assault rate may rise).
@@ -155,6 +157,7 @@ class SideState:
         self.line_power[sector] *= factor
         self.casualties += taken
         self.sector_losses[sector] += taken
+        self.sector_casualties[sector] += taken
 
     def fallen(self, sector: int) -> list[Unit]:
         """Take every unit of a sector's line that has fallen below ``FALLEN`` out to refit; return them."""

@@ -8,7 +8,7 @@ day it loses no ground, and keeps only a share of itself when the line moves bac
 from __future__ import annotations
 
 from sim.model import laws
-from sim.model.params import SectorPlan
+from sim.model.plans import SectorPlan
 
 
 class Ground:
@@ -31,6 +31,14 @@ class Ground:
         self.fortification_max = [s.fortification_max for s in sectors]
         self.fortification_kept = [s.fortification_kept for s in sectors]
         self.moved_back = [False] * len(sectors)
+        self.lines = [s.prepared_lines for s in sectors]
+        # Index of each sector's next prepared line behind the holder (len(lines) once all are behind it).
+        self.next_line = [0] * len(sectors)
+        # Sectors that reached a prepared line, with its fortification, since last read (for trace events).
+        self.reached: list[tuple[int, float]] = []
+        for k in range(len(sectors)):
+            self._stand_on_lines(k)  # a line at or beyond the start is where the holder stands
+        self.reached.clear()
 
     def __len__(self) -> int:
         return len(self.area)
@@ -50,13 +58,34 @@ class Ground:
         return sum(self.area)
 
     def lose(self, sector: int, km2: float) -> float:
-        """The holder loses up to ``km2`` of a sector (fortification partly lost); return the change."""
+        """The holder loses up to ``km2`` of a sector; return the change.
+
+        Moving back costs the fortification its unkept share, unless the holder is now on a prepared line,
+        whose fortification it takes (if higher).
+        """
         before = self.area[sector]
         self.area[sector] = max(0.0, before - km2)
         if self.area[sector] < before:
             self.moved_back[sector] = True
             self.fortification[sector] *= self.fortification_kept[sector]
+            self._stand_on_lines(sector)
         return self.area[sector] - before
+
+    def _stand_on_lines(self, sector: int) -> None:
+        lines = self.lines[sector]
+        area = self.area[sector]
+        while self.next_line[sector] < len(lines) and area <= lines[self.next_line[sector]][0]:
+            fortification = lines[self.next_line[sector]][1]
+            self.next_line[sector] += 1
+            if area > 0.0 and fortification > self.fortification[sector]:
+                self.fortification[sector] = fortification
+                self.reached.append((sector, fortification))
+
+    def next_line_area(self, sector: int) -> float | None:
+        """Return the area held on the sector's next prepared line behind the holder, or None."""
+        index = self.next_line[sector]
+        lines = self.lines[sector]
+        return lines[index][0] if index < len(lines) else None
 
     def regain(self, sector: int, km2: float) -> float:
         """The holder wins back up to ``km2``, never beyond the sector's original area; return the change."""
@@ -68,7 +97,7 @@ class Ground:
         """Once a day: fortification grows where the line did not move back, up to its maximum."""
         for k in range(len(self.area)):
             if not self.moved_back[k] and self.area[k] > 0:
-                self.fortification[k] = min(
-                    self.fortification_max[k], self.fortification[k] + self.fortification_growth[k]
-                )
+                # Growth stops at the maximum; a prepared line's higher fortification is kept.
+                grown = min(self.fortification_max[k], self.fortification[k] + self.fortification_growth[k])
+                self.fortification[k] = max(self.fortification[k], grown)
             self.moved_back[k] = False

@@ -177,3 +177,29 @@ def supply_factor(capacity: float, demand: float) -> float:
     if demand <= 0.0:
         return 1.0
     return max(0.0, min(1.0, capacity / demand))
+
+
+def fire_losses(
+    enemy_line: float,
+    own_power_per_km: float,
+    loss_share_per_day: float,
+    reference_density: float,
+    supply: float,
+) -> float:
+    """Return the expected daily losses of an enemy line under a side's fires, at most the line itself.
+
+    ``loss_share_per_day x enemy_line x (own_power_per_km / reference_density) x supply``: area fire (the
+    Lanchester linear law in density form) takes a share of whoever stands in the line, in proportion to
+    the firing side's combat power per km of front and its supply.
+    """
+    if enemy_line <= 0.0 or own_power_per_km <= 0.0 or reference_density <= 0.0:
+        return 0.0
+    share = loss_share_per_day * own_power_per_km / reference_density * supply
+    return min(enemy_line, share * enemy_line)
+
+
+def protected_losses(losses: float, fortification: float, protection: float) -> float:
+    """Return a defender's losses behind fortification: ``losses x (1 + fortification) ** -protection``."""
+    if protection <= 0.0 or fortification <= 0.0:
+        return losses
+    return losses * (1.0 + fortification) ** -protection

@@ -28,7 +28,15 @@ def update_supply(sides: list[SideState], ground: Ground, now: float) -> None:
         for _, cut in side.strike_cuts:
             capacity *= 1.0 - cut
         if logistics.effects:
-            context = SupplyContext(side.plan.holds_ground, area, ground.total_area0, now)
+            context = SupplyContext(
+                side.plan.holds_ground,
+                area,
+                ground.total_area0,
+                now,
+                tuple(ground.names),
+                tuple(ground.area),
+                tuple(ground.area0),
+            )
             for effect in logistics.effects:
                 capacity *= effect.factor(context)
         demand = side.present * logistics.demand_per_soldier

@@ -1,181 +1,55 @@
 """The parameters of one replication: every number of the scenario, sampled and read once.
 
 ``build_parameters`` walks the validated scenario once per replication, takes each distribution's
-sampled value (or a fixed number as it is), and returns frozen plain objects. The processes of a
-replication read these, never the scenario, so nothing inside the simulation touches pydantic.
+sampled value (or a fixed number as it is), and returns the frozen plans of ``sim.model.plans``. The
+processes of a replication read these, never the scenario, so nothing inside the simulation touches
+pydantic.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from sim.model.plans import (
+    AttackPlan,
+    CommandPlan,
+    ContingentPlan,
+    EchelonPlan,
+    EngagementPlan,
+    FallBackPlan,
+    FiresPlan,
+    LogisticsPlan,
+    Parameters,
+    SectorPlan,
+    SidePlan,
+    StrikesPlan,
+    WithdrawalPlan,
+)
 from sim.scenario.distributions import is_distribution
-from sim.scenario.rules.allocation import POLICIES, AllocationPolicy
-from sim.scenario.rules.supply import EFFECTS, SupplyEffect
+from sim.scenario.rules.allocation import POLICIES
+from sim.scenario.rules.supply import EFFECTS
 from sim.scenario.rules.tempo import RULES as TEMPO_RULES
-from sim.scenario.rules.tempo import TempoRule
-from sim.scenario.rules.withdrawal import RULES, WithdrawalRule
+from sim.scenario.rules.withdrawal import RULES
 from sim.scenario.schema import Attack, Scenario, Sector, Side
 
-
-@dataclass(frozen=True, slots=True)
-class EchelonPlan:
-    """A wave of units: how many, and the day they arrive (jitter included, never before day 0)."""
-
-    units: int
-    arrival_day: float
-
-
-@dataclass(frozen=True, slots=True)
-class ContingentPlan:
-    """A contingent's numbers for one replication."""
-
-    name: str
-    unit_size: float
-    quality: float
-    readiness_days: float
-    reserve_share: float
-    replacements_per_day: float
-    replacements_from_day: float
-    echelons: tuple[EchelonPlan, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class AttackPlan:
-    """A side's assault parameters (see ``sim.scenario.schema.Attack``)."""
-
-    start: float
-    max_rate_per_km: float
-    half_rate_density: float
-    min_force_ratio: float
-    engaged_share: float
-    defender_engaged_share: float
-    defender_reach_km: float
-    duration: float
-    frontage_km: float
-    advance_km: float
-    advance_sigma: float
-    depth_density_exponent: float
-    fortified_depth_factor: float
-    tempo_rules: tuple[tuple[str, Mapping[str, Any]], ...] = ()
-
-    def rules(self, sectors: int) -> list[TempoRule]:
-        """Return the tempo rules that are on, each new with a state per sector, in order."""
-        return [TEMPO_RULES[name].configure(values, sectors) for name, values in self.tempo_rules]
-
-
-@dataclass(frozen=True, slots=True)
-class WithdrawalPlan:
-    """The holder's withdrawal rules: from when they are checked, their values, the withdrawal's length."""
-
-    not_before_day: float | None
-    duration_days: float
-    rule_values: tuple[tuple[str, Mapping[str, Any]], ...]
-
-    def rules(self) -> list[WithdrawalRule]:
-        """Return the rules that are on, each new (rules that count days start at zero), in order."""
-        configured = (RULES[name].configure(values) for name, values in self.rule_values)
-        return [rule for rule in configured if rule is not None]
-
-
-@dataclass(frozen=True, slots=True)
-class CommandPlan:
-    """A side's daily command: allocation policy, rotation thresholds, withdrawal rules."""
-
-    policy: AllocationPolicy
-    rotation_threshold: float
-    return_threshold: float
-    withdrawal: WithdrawalPlan | None
-
-
-@dataclass(frozen=True, slots=True)
-class LogisticsPlan:
-    """A side's supply capacity, its soldiers' demand, and the supply effects that scale capacity."""
-
-    capacity: float
-    demand_per_soldier: float
-    effects: tuple[SupplyEffect, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class StrikesPlan:
-    """Long-range strikes a side launches on the other side's supply."""
-
-    start_day: float
-    rate: float
-    capacity_cut: float
-    recovery_days: float
-
-
-@dataclass(frozen=True, slots=True)
-class SidePlan:
-    """One side's numbers for one replication."""
-
-    name: str
-    index: int
-    holds_ground: bool
-    contingents: tuple[ContingentPlan, ...]
-    attack: AttackPlan | None
-    command: CommandPlan
-    logistics: LogisticsPlan | None
-    strikes: StrikesPlan | None
-
-
-@dataclass(frozen=True, slots=True)
-class SectorPlan:
-    """A sector's geometry, ground and fortification for one replication."""
-
-    name: str
-    is_line: bool
-    area_km2: float
-    frontage_km: float
-    terrain: float
-    fortification_initial: float
-    fortification_growth: float
-    fortification_max: float
-    fortification_kept: float
-
-
-@dataclass(frozen=True, slots=True)
-class EngagementPlan:
-    """How assaults resolve: attrition law, loss noise, success curve."""
-
-    kill_rate: float
-    exponents: tuple[float, float]
-    dispersion: float | None
-    noise: bool
-    intercept: float
-    slope: float
-    fortified_offset: float
-    fortified_at: float
-
-
-@dataclass(frozen=True, slots=True)
-class Parameters:
-    """Everything one replication reads.
-
-    Attributes:
-        start: The scenario's start date (day 0).
-        horizon_days: Days from start to end.
-        sides: Both sides, in the scenario's order (``index`` is the position).
-        sectors: The sectors, in the scenario's order.
-        engagement: How assaults resolve.
-        sampled: The value of every sampled number, by dotted path.
-    """
-
-    start: dt.date
-    horizon_days: int
-    sides: tuple[SidePlan, ...]
-    sectors: tuple[SectorPlan, ...]
-    engagement: EngagementPlan
-    sampled: Mapping[str, float]
-
-    def day_of(self, date: dt.date) -> float:
-        """Return a date as days after the start."""
-        return float((date - self.start).days)
+__all__ = [
+    "EchelonPlan",
+    "ContingentPlan",
+    "AttackPlan",
+    "WithdrawalPlan",
+    "FallBackPlan",
+    "CommandPlan",
+    "LogisticsPlan",
+    "StrikesPlan",
+    "FiresPlan",
+    "SidePlan",
+    "SectorPlan",
+    "EngagementPlan",
+    "Parameters",
+    "build_parameters",
+]
 
 
 class _Reader:
@@ -221,9 +95,34 @@ def build_parameters(scenario: Scenario, values: Mapping[str, float]) -> Paramet
             slope=engagement.success.slope,
             fortified_offset=engagement.success.fortified_offset,
             fortified_at=engagement.fortified_at,
+            posture_protection=read(engagement.posture_protection, "engagement.posture_protection"),
         ),
         sampled=dict(values),
+        **_weather(scenario, read),
     )
+
+
+def _weather(scenario: Scenario, read: _Reader) -> dict[str, tuple[float, ...]]:
+    """Return the weather's daily factors on tempo and depth (empty tuples without weather)."""
+    if not scenario.weather:
+        return {"weather_tempo": (), "weather_depth": ()}
+    days = scenario.horizon_days + 1
+    tempo, depth = [1.0] * days, [1.0] * days
+    for index, period in enumerate(scenario.weather):
+        at = f"weather.{index}"
+        tempo_factor = read(period.tempo, f"{at}.tempo")
+        depth_factor = read(period.depth, f"{at}.depth")
+        for day in range(days):
+            date = scenario.start + dt.timedelta(days=day)
+            if period.months:
+                inside = date.month in period.months
+            else:
+                assert period.start is not None and period.end is not None
+                inside = period.start <= date <= period.end
+            if inside:
+                tempo[day] *= tempo_factor
+                depth[day] *= depth_factor
+    return {"weather_tempo": tuple(tempo), "weather_depth": tuple(depth)}
 
 
 def _side(scenario: Scenario, name: str, index: int, side: Side, read: _Reader) -> SidePlan:
@@ -252,6 +151,17 @@ def _side(scenario: Scenario, name: str, index: int, side: Side, read: _Reader) 
             )
         )
     command = side.command
+    fall_back = command.fall_back
+    fall_back_plan = (
+        FallBackPlan(
+            loss_rate_above=read(fall_back.loss_rate_above, f"{prefix}.command.fall_back.loss_rate_above"),
+            days=read(fall_back.days, f"{prefix}.command.fall_back.days"),
+            duration_days=read(fall_back.duration_days, f"{prefix}.command.fall_back.duration_days"),
+            give_up_sector=fall_back.give_up_sector,
+        )
+        if fall_back is not None
+        else None
+    )
     withdrawal = command.withdrawal
     withdrawal_plan = None
     if withdrawal is not None:
@@ -311,15 +221,28 @@ def _side(scenario: Scenario, name: str, index: int, side: Side, read: _Reader) 
             rotation_threshold=read(command.rotation_threshold, f"{prefix}.command.rotation_threshold"),
             return_threshold=read(command.return_threshold, f"{prefix}.command.return_threshold"),
             withdrawal=withdrawal_plan,
+            fall_back=fall_back_plan,
         ),
         logistics=logistics_plan,
         strikes=strikes_plan,
+        fires=_fires(scenario, side, prefix, read),
+    )
+
+
+def _fires(scenario: Scenario, side: Side, prefix: str, read: _Reader) -> FiresPlan | None:
+    fires = side.fires
+    if fires is None:
+        return None
+    return FiresPlan(
+        loss_share_per_day=read(fires.loss_share_per_day, f"{prefix}.fires.loss_share_per_day"),
+        reference_density=read(fires.reference_density, f"{prefix}.fires.reference_density"),
+        start_day=scenario.day_of(fires.start) if fires.start else 0.0,
     )
 
 
 def _rule_value(node: Any, path: str, read: _Reader) -> Any:
-    """A rule field's value: numbers (and distributions) as floats, anything else (a day count) as it is."""
-    if node is None or isinstance(node, bool | int):
+    """A rule field's value: numbers and distributions as floats; anything else (day counts, names) as is."""
+    if node is None or isinstance(node, bool | int | str | tuple):
         return node
     return read(node, path)
 
@@ -368,4 +291,11 @@ def _sector(name: str, sector: Sector, read: _Reader) -> SectorPlan:
         # The bonus never falls below where it started just because growth has a lower ceiling.
         fortification_max=max(read(fortification.maximum, f"{at}.fortification.maximum"), initial),
         fortification_kept=read(fortification.kept_on_retreat, f"{at}.fortification.kept_on_retreat"),
+        prepared_lines=tuple(
+            (
+                read(line.area_km2, f"{at}.prepared_lines.{index}.area_km2"),
+                read(line.fortification, f"{at}.prepared_lines.{index}.fortification"),
+            )
+            for index, line in enumerate(sector.prepared_lines)
+        ),
     )

@@ -1,54 +1,40 @@
 """One replication: a SimPy environment with the processes of the model (docs/model.md).
 
 Processes:
-    * ``_tick``: once a day records the state, then updates supply and fortification and runs
-      each side's command (replacements, rotation, allocation) and the holder's withdrawal rules.
-    * ``_assaults``: one per attacking side and sector, a Poisson process (thinned by supply)
-      whose events resolve one assault each (``sim.model.combat``).
+    * ``_tick``: once a day records the state, lays each side's fires, updates supply, fortification and
+      the attackers' tempo rules, lets the holder fall back to prepared lines, and runs each side's
+      command (replacements, rotation, allocation) and the holder's withdrawal rules.
+    * ``_assaults`` (``sim.model.assaults``): one per attacking side and sector, a Poisson process whose
+      events resolve one assault each (``sim.model.combat``).
     * ``_echelon``: one per arrival wave: arrival, training, then readiness.
-    * ``_strikes``: one per side with long-range strikes, a Poisson process from its start date.
-    * the holder's fighting withdrawal (``sim.model.withdrawal``), once a rule fires.
+    * ``_strikes`` (``sim.model.assaults``): one per side with long-range strikes, a Poisson process.
+    * the holder's falls back (``sim.model.lines``) and fighting withdrawal (``sim.model.withdrawal``).
 
 Every random draw comes from a stream spawned from the replication's seed: one stream per
-assault process and per strike process, so processes do not disturb each other's draws.
+assault process, per strike process and per side's fires, so processes do not disturb each other's draws.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Generator
-from typing import Any
-
 import numpy as np
-import simpy
 from mypy_extensions import mypyc_attr
 
-from sim.model import laws
-from sim.model.combat import resolve_assault
-from sim.model.command import allocate, cover_empty_sectors, daily_command
-from sim.model.draws import Draws
-from sim.model.events import Event
+from sim.model.assaults import AssaultProcesses
+from sim.model.command import allocate, daily_command
+from sim.model.fires import lay_fires
 from sim.model.forces import TRAINING, SideState, Unit
-from sim.model.ground import Ground
+from sim.model.lines import fall_back
 from sim.model.logistics import update_supply
-from sim.model.params import AttackPlan, ContingentPlan, Parameters, build_parameters
+from sim.model.plans import ContingentPlan
+from sim.model.state import Process
 from sim.model.tempo import update_tempo
 from sim.model.trajectory import Trajectory
-from sim.model.withdrawal import WithdrawalMonitor, fighting_withdrawal, holder_state
-from sim.scenario.parameters import sample_parameters
+from sim.model.withdrawal import fighting_withdrawal, holder_state
 from sim.scenario.schema import Scenario
 
-COMBAT_STREAM = 1
-STRIKE_STREAM = 2
-DAY_OFFSET = 1e-6
-"""Assault processes re-read their rate this long after each day starts (after the daily command)."""
 
-Process = Generator[simpy.Event, Any, None]
-
-
-# Tests (and analysts) subclass a replication to watch its internals; compiled, that needs leave.
 @mypyc_attr(allow_interpreted_subclasses=True)
-class Replication:
+class Replication(AssaultProcesses):
     """Builds and runs one replication of a scenario.
 
     Args:
@@ -58,45 +44,6 @@ class Replication:
         parameters: Values for the scenario's distributions; sampled from ``seed`` when None.
     """
 
-    def __init__(
-        self,
-        scenario: Scenario,
-        seed: np.random.SeedSequence,
-        trace: bool = False,
-        parameters: dict[str, float] | None = None,
-    ) -> None:
-        values = sample_parameters(scenario, seed) if parameters is None else parameters
-        self.params: Parameters = build_parameters(scenario, values)
-        self.seed = seed
-        self.trace = trace
-        self.env = simpy.Environment()
-        self.events: list[Event] = []
-        self.ground = Ground(self.params.sectors)
-        count = len(self.ground)
-        self.sides = [SideState(plan, count) for plan in self.params.sides]
-        self.tempo_rules = [
-            side.plan.attack.rules(count) if side.plan.attack is not None else [] for side in self.sides
-        ]
-        self.holder = next(s for s in self.sides if s.plan.holds_ground)
-        self.opponent = next(s for s in self.sides if not s.plan.holds_ground)
-        withdrawal = self.holder.plan.command.withdrawal
-        self.monitor = WithdrawalMonitor(withdrawal) if withdrawal is not None else None
-        self.withdrawal_day: float | None = None
-        self.withdrawal_reason: str | None = None
-        # Assault processes by side index x sectors + sector, and those waiting (which ``_wake`` may wake).
-        self._assault_processes: dict[int, simpy.Process] = {}
-        self._sleeping: set[int] = set()
-        for side in self.sides:
-            side.on_reinforced = self._reinforced(side.index)
-
-        days = self.params.horizon_days + 1
-        self._area = np.zeros(days)
-        self._sector_area = np.zeros((days, count))
-        self._strength = np.zeros((2, days))
-        self._casualties = np.zeros((2, days))
-        self._supply = np.ones((2, days))
-
-    # ----------------------------------------------------------------- set-up and run
     def run(self) -> Trajectory:
         """Run to the scenario's end date and return the daily record."""
         env = self.env
@@ -109,15 +56,7 @@ class Replication:
                 side.line_strength[k] / front if front > 0 else 0.0
                 for k, front in enumerate(self.ground.frontage0)
             ]
-        for side in self.sides:
-            plan = side.plan.attack
-            if plan is not None and plan.max_rate_per_km > 0:
-                for sector in range(len(self.ground)):
-                    if self.ground.frontage0[sector] > 0:
-                        key = side.index * len(self.ground) + sector
-                        self._assault_processes[key] = env.process(self._assaults(side, sector, plan))
-            if side.plan.strikes is not None:
-                env.process(self._strikes(side))
+        self._start_attacks()
         env.process(self._tick())
         # The last daily record is taken at time == horizon; run just past it.
         env.run(until=self.params.horizon_days + 1e-9)
@@ -127,6 +66,7 @@ class Replication:
             sector_area_km2=self._sector_area,
             strength=self._strength,
             casualties=self._casualties,
+            sector_casualties=self._sector_casualties,
             supply=self._supply,
             withdrawal_day=self.withdrawal_day,
             withdrawal_reason=self.withdrawal_reason,
@@ -159,34 +99,6 @@ class Replication:
             else:
                 self.env.process(self._echelon(side, contingent.name, units, echelon.arrival_day, readiness))
 
-    def _reinforced(self, side_index: int) -> Callable[[int], None]:
-        def wake(sector: int) -> None:
-            self._wake(side_index, sector)
-
-        return wake
-
-    def _enemy(self, side: SideState) -> SideState:
-        return self.opponent if side is self.holder else self.holder
-
-    def _stream(self, *key: int) -> Draws | None:
-        if not self.params.engagement.noise:
-            return None
-        seed = np.random.SeedSequence(self.seed.entropy, spawn_key=(*self.seed.spawn_key, *key))
-        return Draws(
-            np.random.Generator(np.random.PCG64(seed)), gamma_shape=self.params.engagement.dispersion or None
-        )
-
-    def _log(
-        self, sector: int | None, kind: str, side: str = "", subject: str = "", **numbers: float
-    ) -> None:
-        """Keep an event (callers check ``self.trace`` first, or get the logger only when tracing)."""
-        name = "" if sector is None else self.ground.names[sector]
-        self.events.append(Event(float(self.env.now), name, kind, side, subject, numbers))
-
-    def _logger(self) -> Any:
-        return self._log if self.trace else None
-
-    # ----------------------------------------------------------------- processes
     def _tick(self) -> Process:
         env = self.env
         log = self._logger()
@@ -194,17 +106,70 @@ class Replication:
             if env.now < day:
                 yield env.timeout(day - env.now)
             self._record(day)
+            if self.trace:
+                self._log_weather(day)
+            self._fires(day)
             update_supply(self.sides, self.ground, env.now)
             self.ground.grow_fortification()
             for side in self.sides:
                 rules = self.tempo_rules[side.index]
                 if rules:
                     update_tempo(side, rules, self.ground, env.now, log)
+            if self.fall_back is not None and not self.holder.withdrawing:
+                for sector, rate, target in self.fall_back.check(self.holder, self.ground):
+                    self._start_fall_back(sector, rate, target)
+            for side in self.sides:
                 side.new_day()
             for side in self.sides:
                 daily_command(side, self._enemy(side), self.ground, env.now, log)
             if self.monitor is not None and not self.holder.withdrawing:
                 self._check_withdrawal()
+
+    def _fires(self, day: int) -> None:
+        """Lay each side's fires of the day on the enemy's line (from their start date)."""
+        dispersion = self.params.engagement.dispersion
+        for side in self.sides:
+            fires = side.plan.fires
+            if fires is None or day < fires.start_day or side.withdrawn or self._enemy(side).withdrawn:
+                continue
+            hit = lay_fires(side, self._enemy(side), self.ground, dispersion, self._fire_draws[side.index])
+            for sector, _ in hit:
+                self._after_losses(sector)
+            if self.trace and hit:
+                self._log(None, "fires", side.name, self._enemy(side).name, losses=sum(n for _, n in hit))
+
+    def _log_weather(self, day: int) -> None:
+        factors = self.params.weather_tempo, self.params.weather_depth
+        if not factors[0]:
+            return
+        now = (factors[0][day], factors[1][day])
+        before = (1.0, 1.0) if day == 0 else (factors[0][day - 1], factors[1][day - 1])
+        if now != before:
+            self._log(None, "weather", "", "", tempo=now[0], depth=now[1])
+
+    def _start_fall_back(self, sector: int, loss_rate: float, target: float) -> None:
+        plan = self.fall_back
+        assert plan is not None
+        if self.trace:
+            self._log(
+                sector,
+                "fall_back",
+                self.holder.name,
+                "gives the sector up" if target <= 0.0 else "falls back to its next prepared line",
+                loss_rate=loss_rate,
+                area_km2=self.ground.area[sector],
+                to_area_km2=target,
+                duration_days=plan.plan.duration_days,
+            )
+        self.env.process(self._fall_back(sector, target, plan.plan.duration_days))
+
+    def _fall_back(self, sector: int, target: float, duration: float) -> Process:
+        yield from fall_back(self.env, self.ground, sector, target, duration)
+        self._log_lines()
+        assert self.fall_back is not None
+        self.fall_back.falling_back[sector] = False
+        if self.ground.area[sector] <= 0.0 and not self.holder.withdrawn:
+            self._sector_lost(sector)
 
     def _echelon(
         self, side: SideState, contingent: str, units: list[Unit], arrival: float, readiness: float
@@ -234,175 +199,6 @@ class Replication:
         if self.trace:
             self._log(None, "ready", side.name, contingent, units=len(units))
         allocate(side, self._enemy(side), self.ground, self._logger())
-
-    def _assault_rate(self, side: SideState, sector: int, plan: AttackPlan) -> float:
-        """Return a side's assault rate on a sector now: ``max_rate_per_km x front x supply x tempo``.
-
-        Zero while the side withdraws, once the sector is lost, and for the holder while it has lost no
-        ground there (counter-attacks win ground back; with none lost there is nothing to attack for).
-        """
-        ground = self.ground
-        if side.withdrawing or ground.area[sector] <= 0.0:
-            return 0.0
-        if side is self.holder and ground.area[sector] >= ground.area0[sector]:
-            return 0.0
-        front = ground.frontage(sector)
-        if front <= 0.0:
-            return 0.0
-        density = side.line_power[sector] / front
-        tempo = laws.tempo(density, plan.half_rate_density) * side.tempo_factor[sector]
-        return plan.max_rate_per_km * front * side.supply * tempo
-
-    def _sleep(self, key: int, delay: float) -> Generator[simpy.Event, Any, bool]:
-        """Wait ``delay`` days; return True if woken early (``_wake``) because the rate may have risen."""
-        self._sleeping.add(key)
-        try:
-            yield self.env.timeout(delay)
-        except simpy.Interrupt:
-            return True
-        finally:
-            self._sleeping.discard(key)
-        return False
-
-    def _wake(self, side_index: int, sector: int) -> None:
-        """Wake a side's assault process on a sector from its wait, so it reads its rate afresh."""
-        key = side_index * len(self.ground) + sector
-        if key in self._sleeping:
-            process = self._assault_processes[key]
-            if process is not self.env.active_process:
-                self._sleeping.discard(key)
-                process.interrupt()
-
-    def _assaults(self, side: SideState, sector: int, plan: AttackPlan) -> Process:
-        """A side's assaults on one sector: a Poisson process whose rate follows forces and front.
-
-        The rate (``_assault_rate``) is read afresh at each of the side's assaults in the sector, at each
-        day's start, and whenever it may have risen: a unit joins the side's line there, or the enemy
-        gives back ground (``_wake``). Between those moments it can only fall (losses, a shrinking front),
-        so the next assault is drawn at the rate last read and kept with probability (rate now / rate
-        then) when it comes: thinning, which keeps the process exact for a rate that changes at any time.
-        """
-        env = self.env
-        draws = self._stream(COMBAT_STREAM, side.index, sector)
-        if plan.start > env.now:
-            yield env.timeout(plan.start - env.now)
-        holder = self.holder
-        enemy = self._enemy(side)
-        area = self.ground.area
-        engagement = self.params.engagement
-        key = side.index * len(self.ground) + sector
-        owed = 0.0  # without noise: the share of an assault accumulated at the rates so far
-        while True:
-            if holder.withdrawn or max(area) <= 0.0:
-                return
-            rate = self._assault_rate(side, sector, plan)
-            # Wake just after the day's command has run, so the rate sees the day's supply and units.
-            next_day = math.floor(env.now) + 1.0 + DAY_OFFSET
-            if rate <= 0.0:
-                yield from self._sleep(key, next_day - env.now)
-                continue
-            began = env.now
-            gap = draws.exponential() / rate if draws is not None else max(0.0, 1.0 - owed) / rate
-            if began + gap >= next_day:
-                yield from self._sleep(key, next_day - began)
-                owed += rate * (env.now - began)
-                continue
-            woken = yield from self._sleep(key, gap)
-            if woken:
-                owed += rate * (env.now - began)
-                continue
-            rate_now = self._assault_rate(side, sector, plan)
-            if rate_now < rate:
-                # The rate fell while the assault was coming: keep it with probability rate_now / rate.
-                if draws is not None:
-                    if draws.uniform() * rate >= rate_now:
-                        continue
-                elif rate_now > 0.0:
-                    owed = rate_now / rate
-                    continue
-                else:
-                    continue
-            owed = 0.0
-            result = resolve_assault(side, enemy, holder, self.ground, sector, plan, engagement, draws)
-            if result is None:
-                continue
-            side.sector_assaults[sector] += 1
-            self._after_losses(sector)
-            if result.succeeded:
-                if area[sector] <= 0.0:
-                    self._sector_lost(sector)
-                elif result.moved_km2 > 0.0:
-                    self._wake(enemy.index, sector)  # ground won back: the enemy's front grew
-                elif result.moved_km2 < 0.0 and area[sector] - result.moved_km2 >= self.ground.area0[sector]:
-                    self._wake(holder.index, sector)  # the first ground lost: the holder may counter-attack
-            if self.trace:
-                self._log(
-                    sector,
-                    "assault",
-                    side.name,
-                    enemy.name,
-                    ratio=result.ratio,
-                    success_probability=result.probability,
-                    succeeded=float(result.succeeded),
-                    attacker_losses=result.attacker_losses,
-                    defender_losses=result.defender_losses,
-                    attacker_present=result.attacking,
-                    defender_present=result.defending,
-                    area_change_km2=result.moved_km2,
-                    area_km2=area[sector],
-                )
-
-    def _after_losses(self, sector: int) -> None:
-        """Units that fell in a sector leave its line at once; a line left empty is covered again."""
-        log = self._logger()
-        for side in self.sides:
-            fallen = side.fallen(sector)
-            if not fallen:
-                continue
-            if log is not None:
-                for unit in fallen:
-                    log(sector, "fallen", side.name, unit.name, strength=unit.strength)
-            if not side.line[sector] and not side.withdrawing and not side.withdrawn:
-                cover_empty_sectors(side, self.ground, log)
-
-    def _strikes(self, side: SideState) -> Process:
-        env = self.env
-        strikes = side.plan.strikes
-        assert strikes is not None
-        draws = self._stream(STRIKE_STREAM, side.index)
-        rate = strikes.rate
-        if rate <= 0:
-            return
-        start = strikes.start_day
-        if start > env.now:
-            yield env.timeout(start - env.now)
-        target = self._enemy(side)
-        cut, recovery = strikes.capacity_cut, strikes.recovery_days
-        while True:
-            yield env.timeout(draws.exponential() / rate if draws is not None else 1.0 / rate)
-            target.strike_cuts.append((env.now + recovery, cut))
-            if self.trace:
-                self._log(None, "strike", side.name, target.name, cut=cut, recovery_days=recovery)
-
-    def _sector_lost(self, sector: int) -> None:
-        holder = self.holder
-        holder.clear_sector(sector)
-        self.opponent.clear_sector(sector)
-        if self.trace:
-            self._log(sector, "sector_lost", holder.name)
-        log = self._logger()
-        allocate(holder, self.opponent, self.ground, log)
-        allocate(self.opponent, holder, self.ground, log)
-
-    # ----------------------------------------------------------------- daily record and withdrawal
-    def _record(self, day: int) -> None:
-        self._sector_area[day] = self.ground.area
-        self._area[day] = sum(self.ground.area)
-        for side in self.sides:
-            side.present = side.in_theatre()
-            self._strength[side.index, day] = side.present
-            self._casualties[side.index, day] = side.casualties
-            self._supply[side.index, day] = side.supply
 
     def _check_withdrawal(self) -> None:
         assert self.monitor is not None

@@ -18,6 +18,8 @@ class Trajectory:
         sector_area_km2: Held area per day and sector, shape (days, sectors).
         strength: Personnel in theatre per side and day, shape (sides, days).
         casualties: Cumulative casualties per side and day, shape (sides, days).
+        sector_casualties: Cumulative casualties per side, day and sector, shape (sides, days, sectors)
+            (empty when not recorded).
         supply: Supply factor per side and day, shape (sides, days).
         withdrawal_day: Day a withdrawal began, or None.
         withdrawal_reason: The rule that triggered it, or None.
@@ -40,6 +42,7 @@ class Trajectory:
     sector_area0_km2: np.ndarray = field(default_factory=lambda: np.zeros(0))
     sector_frontage0_km: np.ndarray = field(default_factory=lambda: np.zeros(0))
     sector_is_line: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    sector_casualties: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0)))
 
     def first_day_below(self, threshold_km2: float) -> int | None:
         """Return the first recorded day the held area is below ``threshold_km2``, or None."""

@@ -15,7 +15,7 @@ import simpy
 
 from sim.model.forces import SideState
 from sim.model.ground import Ground
-from sim.model.params import WithdrawalPlan
+from sim.model.plans import WithdrawalPlan
 from sim.scenario.rules.withdrawal import HolderState, WithdrawalRule
 
 

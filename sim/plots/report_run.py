@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.plots.html import (
+    ChartMode,
     Figure,
     Point,
     Table,
@@ -73,17 +74,13 @@ def _summary(run: RunFolder, notes: list[str]) -> dict[str, Any]:
 
 
 def _side(obs: dict[str, Any]) -> str:
-    """Which side of the model's 95% band a report lies on."""
+    """Which side of the model's 95% band a report's whole range lies on."""
     quantile = obs.get("quantile_of_observed")
-    if quantile == 0.0:
-        return "below every run"
-    if quantile == 1.0:
-        return "above every run"
-    return "below 97.5% of runs" if (quantile or 0.0) < 0.5 else "above 97.5% of runs"
+    return "range below 97.5% of runs" if (quantile or 0.0) < 0.5 else "range above 97.5% of runs"
 
 
 def outside(summary: dict[str, Any]) -> list[dict[str, Any]]:
-    """The summarised observations that lie outside the middle 95% of runs."""
+    """The summarised observations whose reported range lies outside the middle 95% of runs."""
     return [obs for obs in summary.get("observations", []) if obs.get("outside_95")]
 
 
@@ -106,6 +103,7 @@ def _key_points(summary: dict[str, Any], run: RunFolder, validation: dict[str, A
                 f"{share_text(summary['p_withdrawal_by_end'])}."
             )
         )
+    points.extend(_judgement_points(summary, scenario.end))
     for crossing in summary.get("crossings", []):
         if crossing.get("is_half_of_start"):
             when = date_text(crossing.get("median_date")) if crossing.get("median_date") else None
@@ -126,8 +124,8 @@ def _key_points(summary: dict[str, Any], run: RunFolder, validation: dict[str, A
         )
         points.append(
             Point(
-                f"{len(missed)} of {len(observations)} reported figures lie outside the middle 95% of runs "
-                f"(the model does not reach them): {listed}.",
+                f"{len(missed)} of {len(observations)} reported figures have their whole reported range "
+                f"outside the middle 95% of runs (the model does not reach them): {listed}.",
                 warn=True,
             )
         )
@@ -147,6 +145,38 @@ def _key_points(summary: dict[str, Any], run: RunFolder, validation: dict[str, A
                     f"{value.get('observations', 0)} inside the 95% band."
                 )
             )
+    return points
+
+
+def _judgement_points(summary: dict[str, Any], end: Any) -> list[Point]:
+    """Say how much of the ending the withdrawal rules decide, and what the dynamics alone forecast."""
+    from sim.scenario.rules.withdrawal import label_of
+
+    points = []
+    shares = summary.get("endings") or {}
+    decided = [(rule, share) for rule, share in shares.items() if rule != "held" and share > 0]
+    if decided:
+        listed = "; ".join(
+            f"{label_of(rule)}: {share_text(share)}" for rule, share in sorted(decided, key=lambda x: -x[1])
+        )
+        points.append(
+            Point(
+                f"Endings decided by a withdrawal rule, that is by judgement rather than by the fighting: "
+                f"{listed}; held to the end: {share_text(shares.get('held'))}."
+            )
+        )
+    alone = summary.get("dynamics_only")
+    if alone:
+        final = alone.get("final_area_km2") or {}
+        points.append(
+            Point(
+                f"The dynamics alone (the same {alone.get('replications', 0):,} runs with the withdrawal "
+                f"rules off): held area on {date_text(end)} median {km2_text(final.get('p50'))} km² (80% of "
+                f"runs {km2_text(final.get('p10'))}-{km2_text(final.get('p90'))}); all ground lost in "
+                f"{share_text(alone.get('share_all_lost'))} of runs. The fan chart's dashed line is its "
+                "median."
+            )
+        )
     return points
 
 
@@ -300,10 +330,36 @@ def _validation(directory: Path, notes: list[str]) -> dict[str, Any] | None:
     return validation
 
 
+def run_charts(run: RunFolder, at: dt.date | None, thresholds: Sequence[float] | None) -> dict[str, str]:
+    """Return a run's interactive charts by figure name (as JSON for the page), those it can draw."""
+    from sim.plots import charts
+    from sim.plots.run import default_date, default_thresholds
+
+    levels = sorted(set(thresholds), reverse=True) if thresholds else default_thresholds(run.scenario)
+    specs = {
+        "fan_chart": charts.fan_chart(run),
+        "survival": charts.survival_chart(run, levels),
+        "area_distribution": charts.distribution_chart(run, at or default_date(run)),
+        "forces": charts.forces_chart(run),
+    }
+    return {name: charts.spec_json(spec) for name, spec in specs.items() if spec is not None}
+
+
 def run_page(
-    directory: Path, at: dt.date | None, thresholds: Sequence[float] | None
+    directory: Path,
+    at: dt.date | None,
+    thresholds: Sequence[float] | None,
+    chart_mode: ChartMode = "static",
+    app_bar: Sequence[tuple[str, str]] | None = None,
 ) -> tuple[str, list[str]]:
     """Return a run folder's report page and the notes to print (figures skipped, warnings).
+
+    Args:
+        directory: The run folder.
+        at: Date of the held-area distribution.
+        thresholds: Areas X of the survival figure.
+        chart_mode: How interactive charts are shown (``html.ChartMode``).
+        app_bar: Links above the page (the explorer's), as (address, label).
 
     Raises:
         InputError: If the folder is not a usable run folder, or an option is out of range.
@@ -316,11 +372,13 @@ def run_page(
     found = discoveries(directory, notes)
     shown = list(notes)
     figures = []
-    for item in run_figures(run, at, thresholds):
+    drawn = run_charts(run, at, thresholds) if chart_mode != "static" else {}
+    skip = set(drawn) if chart_mode == "served" else set()
+    for item in run_figures(run, at, thresholds, skip):
         if item.note:
             notes.append(f"{item.name}: {item.note}")
         uri = png_data_uri(item.figure) if item.figure is not None else None
-        figures.append(Figure(item.name, item.caption, uri, item.note))
+        figures.append(Figure(item.name, item.caption, uri, item.note, drawn.get(item.name)))
     scenario = run.scenario
     manifest = run.manifest.document()
     replications = int(manifest.get("replications") or summary.get("replications") or 0)
@@ -350,6 +408,8 @@ def run_page(
     manifest_table, manifest_rest, manifest_json = manifest_parts(run)
     page = render(
         "run.html.j2",
+        chart_mode,
+        app_bar=app_bar,
         kind="run",
         title=f"{scenario.name}: simulation report ({run.name})",
         heading=f"{scenario.name}: simulation report",

@@ -9,6 +9,7 @@ after the last chunk) is finished first.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -172,8 +173,12 @@ def _read(directory: Path) -> tuple[dict[str, Any], pd.DataFrame, list[dict[str,
     return summary, robustness, failures
 
 
-def study_page(directory: Path) -> tuple[str, list[str]]:
+def study_page(directory: Path, app_bar: Sequence[tuple[str, str]] | None = None) -> tuple[str, list[str]]:
     """Return a study folder's report page and the notes to print.
+
+    Args:
+        directory: The study folder.
+        app_bar: Links above the page (the explorer's), as (address, label).
 
     Raises:
         InputError: If the folder is not a complete study folder.
@@ -288,5 +293,6 @@ def study_page(directory: Path) -> tuple[str, list[str]]:
         manifest_rest=manifest_rest,
         manifest_json=manifest_json,
         directory=str(directory),
+        app_bar=app_bar,
     )
     return page, notes

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -42,6 +43,7 @@ def fan_chart(
     samples: int = 5,
     total: int | None = None,
     sample_ids: Sequence[int] | np.ndarray | None = None,
+    dynamics: Sequence[dict[str, Any]] | None = None,
 ) -> Figure:
     """Return the fan chart of held area over dates: median, 50/80/95% bands, sample runs, observations.
 
@@ -52,6 +54,8 @@ def fan_chart(
         samples: How many single runs to draw.
         total: Runs in the whole run, if ``areas`` holds only a subset.
         sample_ids: Replication numbers of the rows of ``areas`` (for the legend).
+        dynamics: The held area of the same runs without the withdrawal rules, per month's first day
+            (``date``, ``area_p50``), drawn as a dashed median: what the judgement rules change.
     """
     count = len(areas)
     dates = day_dates(scenario, areas.shape[1])
@@ -72,6 +76,17 @@ def fan_chart(
         )
         axis.plot([], [], color="0.25", linewidth=0.7, label=f"{shown} single runs ({which})")
     axis.plot(dates, bands[0.0][0], color=MEDIAN_COLOUR, linewidth=2.2, label="median of runs")
+    months = [row for row in dynamics or [] if "area_p50" in row]
+    if months:
+        axis.plot(
+            [np.datetime64(row["date"], "D") for row in months],
+            [row["area_p50"] for row in months],
+            color=MEDIAN_COLOUR,
+            linestyle="--",
+            marker=".",
+            linewidth=1.4,
+            label="median without the withdrawal rules (the dynamics alone)",
+        )
     top = max(scenario.initial_area_km2, float(np.nanmax(areas)) if areas.size else 0.0)
     for obs in area_observations(scenario):
         low, high, how = observation_range(obs)

@@ -2,7 +2,7 @@
 
 One panel per observation, whatever it measures (total or sector held area, advance rate, a side's
 strength): a histogram of the runs' values (the ``obs<i>_...`` outcome column), the report with its 95%
-range, where it falls among the runs, and a flag when it lies outside the middle 95% of runs.
+range, where it falls among the runs, and a flag when its whole range lies outside the middle 95% of runs.
 """
 
 from __future__ import annotations
@@ -39,6 +39,8 @@ def observation_title(observation: Observation) -> str:
         return f"held area of {readable(str(observation.sector))}"
     if observation.metric == "strength":
         return f"strength of {observation.side}"
+    if observation.metric == "losses":
+        return f"losses of {observation.side}"
     where = f" in {readable(observation.sector)}" if observation.sector else ""
     return f"advance{where}"
 
@@ -83,11 +85,11 @@ def observations_chart(scenario: Scenario, samples: dict[int, np.ndarray], run_l
         share = float(np.mean(values <= obs.value)) if values.size else float("nan")
         band = np.quantile(values, [0.025, 0.975]) if values.size else (math.nan, math.nan)
         flag = ""
-        if values.size and not band[0] <= obs.value <= band[1]:
+        if values.size and (band[1] < low or band[0] > high):
             outside += 1
-            flag = "\noutside the middle 95% of runs"
+            flag = "\nreported range outside the middle 95% of runs"
         when = f"on {fmt_date(obs.date)}"
-        if obs.metric == "advance_m_per_day":
+        if obs.metric in ("advance_m_per_day", "advance_km", "losses"):
             when = f"from {fmt_date(obs.since or scenario.start)} to {fmt_date(obs.date)}"
         axis.set_title(
             f"{observation_title(obs)} {when}{flag}",

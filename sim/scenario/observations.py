@@ -57,22 +57,33 @@ class Observation(Frozen):
 
     Metrics: ``area_km2`` (total held area), ``sector_area_km2`` (one sector's, needs ``sector``),
     ``advance_m_per_day`` (mean advance of the attacker from ``since`` to ``date``, over all
-    sectors or one), ``strength`` (a side's personnel in theatre, needs ``side``). Uncertainty is a
-    standard deviation ``sd`` or an interval ``low``-``high`` (read as a 95% range).
+    sectors or one), ``advance_km`` (the km the attacker advanced in a window, from ``since`` to
+    ``date``: an engagement's record), ``strength`` (a side's personnel in theatre, needs ``side``).
+    Uncertainty is a standard deviation ``sd`` or an interval ``low``-``high`` (read as a 95% range).
     """
 
     date: Date = Field(
         description="Date of the reported figure (YYYY-MM-DD), between the scenario's start and end."
     )
-    metric: Literal["area_km2", "sector_area_km2", "advance_m_per_day", "strength"] = Field(
+    metric: Literal[
+        "area_km2", "sector_area_km2", "advance_m_per_day", "advance_km", "strength", "losses"
+    ] = Field(
         "area_km2",
         description="What was reported: area_km2 (held area, km2), sector_area_km2 (one sector's, km2; "
-        "needs sector), advance_m_per_day (the attacker's mean advance, metres a day), strength (a side's "
-        "personnel in theatre; needs side).",
+        "needs sector), advance_m_per_day (the attacker's mean advance, metres a day), advance_km (km "
+        "the attacker advanced in the window from since to date), strength (a side's personnel in "
+        "theatre; needs side), losses (a side's casualties in the window from since to date, in one "
+        "sector or all; needs side).",
     )
-    sector: Name | None = Field(None, description="The sector, for sector_area_km2 (or advance_m_per_day).")
-    side: Name | None = Field(None, description="The side, for strength.")
-    since: Date | None = Field(None, description="Start of the window of advance_m_per_day (default: start).")
+    sector: Name | None = Field(
+        None, description="The sector, for sector_area_km2 (or advance_m_per_day, advance_km, losses)."
+    )
+    side: Name | None = Field(None, description="The side, for strength and losses.")
+    since: Date | None = Field(
+        None,
+        description="Start of the window of advance_m_per_day, advance_km or losses (default: the scenario "
+        "start); the window runs from the start of this day to the start of date.",
+    )
     value: float = Field(ge=0, le=limits.OBSERVED, description="The reported figure (0 to 1e9).")
     sd: float | None = Field(
         None,
@@ -92,8 +103,8 @@ class Observation(Frozen):
     def _complete(self) -> Observation:
         if self.metric == "sector_area_km2" and self.sector is None:
             raise ValueError("a sector_area_km2 observation needs 'sector'")
-        if self.metric == "strength" and self.side is None:
-            raise ValueError("a strength observation needs 'side'")
+        if self.metric in ("strength", "losses") and self.side is None:
+            raise ValueError(f"a {self.metric} observation needs 'side'")
         if (self.low is None) != (self.high is None):
             raise ValueError("give both 'low' and 'high' for an interval")
         if self.low is not None and self.high is not None and not self.low <= self.value <= self.high:

@@ -32,6 +32,7 @@ from sim.scenario.distributions import (
     limit,
     show,
 )
+from sim.scenario.dynamics import FallBack, Fires, PreparedLine, WeatherPeriod
 from sim.scenario.observations import Calibrate, Date, Frozen, Name, Observation, freeze
 from sim.scenario.rules.allocation import POLICIES as ALLOCATION_POLICIES
 from sim.scenario.rules.supply import EFFECTS as SUPPLY_EFFECTS
@@ -168,6 +169,8 @@ def _tempo_blocks(rules: Iterable[Any]) -> dict[str, Any]:
             __doc__=rule.description,
             **rule.fields,
         )
+        # Module-level, as pickle (process pools, Dask) finds classes by module and name.
+        globals()[block.__name__] = block
         blocks[rule.block] = (block | None, Field(None, description=rule.description))
     return blocks
 
@@ -274,6 +277,11 @@ class Command(Frozen):
         description="Rules by which the side holding ground gives it up; only that side may have them "
         "(absent: it never withdraws).",
     )
+    fall_back: FallBack | None = Field(
+        None,
+        description="When the side holding ground falls back to its next prepared line in a sector; only "
+        "that side may have it (absent: it never falls back by choice).",
+    )
 
     @field_validator("policy")
     @classmethod
@@ -316,6 +324,11 @@ class Side(Frozen):
     )
     strikes: Strikes | None = Field(
         None, description="Long-range strikes on the other side's supply (absent: none)."
+    )
+    fires: Fires | None = Field(
+        None,
+        description="Artillery and drone fire on the enemy's troops in the line, outside assaults "
+        "(absent: none).",
     )
 
 
@@ -388,6 +401,25 @@ class Sector(Frozen):
     fortification: Fortification = Field(
         Fortification(), description="Field fortification the holder builds while its line stands still."
     )
+    prepared_lines: tuple[PreparedLine, ...] = Field(
+        (),
+        max_length=limits.THRESHOLDS,
+        description="Defence lines prepared behind the front, each with the area still held on it and its "
+        "fortification: the holder falls back to them (fall_back) or stands on them when pushed back "
+        "(at most 100).",
+    )
+
+    @field_validator("prepared_lines")
+    @classmethod
+    def _lines_behind_each_other(cls, lines: tuple[PreparedLine, ...]) -> tuple[PreparedLine, ...]:
+        areas = [_range(line.area_km2) for line in lines]
+        for index in range(1, len(areas)):
+            if areas[index][1] >= areas[index - 1][0]:
+                raise FieldValueError(
+                    "each prepared line must hold less area than the one before it (list them front to back)",
+                    (index, "area_km2"),
+                )
+        return lines
 
 
 class Law(Frozen):
@@ -485,6 +517,11 @@ class Engagement(Frozen):
         le=limits.FORTIFICATION,
         description="Fortification bonus from which a defence counts as fortified (at most 10).",
     )
+    posture_protection: Annotated[NonNegative, limit(limits.LAW_EXPONENT)] = Field(
+        0.0,
+        description="The holder's losses in an assault are multiplied by (1 + fortification)^-this: "
+        "prepared ground protects as well as strengthens (Dupuy's posture); 0: no protection (at most 3).",
+    )
 
 
 class Scenario(Frozen):
@@ -507,6 +544,12 @@ class Scenario(Frozen):
     )
     engagement: Engagement = Field(
         description="How assaults resolve: attrition law, kill rate, loss noise, success curve."
+    )
+    weather: tuple[WeatherPeriod, ...] = Field(
+        (),
+        max_length=limits.THRESHOLDS,
+        description="Periods and seasons that change how fast and how deep assaults go (mud, frozen ground, "
+        "rain); absent: none (at most 100).",
     )
     thresholds_km2: tuple[Annotated[float, Field(gt=0, le=limits.AREA_KM2)], ...] = Field(
         default=(),
@@ -537,7 +580,21 @@ class Scenario(Frozen):
         for name, side in sides.items():
             if not side.holds_ground and side.command.withdrawal is not None:
                 raise ValueError(f"withdrawal rules apply to the side holding ground, not {name!r}")
+            if not side.holds_ground and side.command.fall_back is not None:
+                raise ValueError(f"falling back applies to the side holding ground, not {name!r}")
         return sides
+
+    @model_validator(mode="after")
+    def _corridor_flanks(self) -> Scenario:
+        for name, side in self.sides.items():
+            flanks = getattr(side.logistics, "corridor_flanks", ())
+            for index, flank in enumerate(flanks):
+                if flank not in self.sectors:
+                    raise FieldValueError(
+                        f"no sector {flank!r} (sectors: {', '.join(self.sectors)})",
+                        ("sides", name, "logistics", "corridor_flanks", index),
+                    )
+        return self
 
     @model_validator(mode="after")
     def _observation_names(self) -> Scenario:

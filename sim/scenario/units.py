@@ -10,7 +10,9 @@ METRIC_NAMES = {
     "area_km2": "held area",
     "sector_area_km2": "sector area",
     "advance_m_per_day": "advance",
+    "advance_km": "advance in the window",
     "strength": "strength",
+    "losses": "losses in the window",
 }
 """What each observation metric measures, in words."""
 
@@ -18,7 +20,9 @@ METRIC_UNITS = {
     "area_km2": "km2",
     "sector_area_km2": "km2",
     "advance_m_per_day": "m/day",
+    "advance_km": "km",
     "strength": "personnel",
+    "losses": "personnel",
 }
 """The unit of each observation metric, as written in summary.json and compare.parquet."""
 

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from sim.scenario.rules.discovery import add_in_order
+
 
 @dataclass(frozen=True)
 class SupplyContext:
@@ -22,12 +24,18 @@ class SupplyContext:
         area_km2: Total area held (by the holder).
         initial_area_km2: Total area held at the start.
         day: Days since the scenario start.
+        sectors: The sectors' names, in order.
+        sector_area_km2: Each sector's held area now.
+        sector_area0_km2: Each sector's held area at the start.
     """
 
     holds_ground: bool
     area_km2: float
     initial_area_km2: float
     day: float
+    sectors: tuple[str, ...] = ()
+    sector_area_km2: tuple[float, ...] = ()
+    sector_area0_km2: tuple[float, ...] = ()
 
 
 class SupplyEffect(ABC):
@@ -60,10 +68,4 @@ EFFECTS: dict[str, type[SupplyEffect]] = {}
 
 def register(effect: type[SupplyEffect]) -> type[SupplyEffect]:
     """Add an effect to the registry (a class decorator)."""
-    if effect.name in EFFECTS:
-        raise ValueError(f"two supply effects are named {effect.name!r}")
-    EFFECTS[effect.name] = effect
-    ordered = sorted(EFFECTS.values(), key=lambda e: e.order)
-    EFFECTS.clear()
-    EFFECTS.update((e.name, e) for e in ordered)
-    return effect
+    return add_in_order(EFFECTS, effect, "supply effects")

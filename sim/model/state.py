@@ -1,0 +1,147 @@
+"""The state of one replication: its parameters, sides, ground, daily record and event log.
+
+``ReplicationState`` holds what every process of a replication reads and changes, and the steps they
+share (covering a line left empty, losing a sector, recording a day); ``sim.model.assaults`` adds the
+assault and strike processes, and ``sim.model.replication`` the daily tick and the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+import numpy as np
+import simpy
+from mypy_extensions import mypyc_attr
+
+from sim.model.command import allocate, cover_empty_sectors
+from sim.model.draws import Draws
+from sim.model.events import Event
+from sim.model.forces import SideState
+from sim.model.ground import Ground
+from sim.model.lines import FallBackMonitor
+from sim.model.params import build_parameters
+from sim.model.plans import Parameters
+from sim.model.withdrawal import WithdrawalMonitor
+from sim.scenario.parameters import sample_parameters
+from sim.scenario.schema import Scenario
+
+COMBAT_STREAM = 1
+STRIKE_STREAM = 2
+FIRES_STREAM = 3
+
+Process = Generator[simpy.Event, Any, None]
+
+
+# Tests (and analysts) subclass a replication to watch its internals; compiled, that needs leave.
+@mypyc_attr(allow_interpreted_subclasses=True)
+class ReplicationState:
+    """What every process of one replication reads and changes.
+
+    Args:
+        scenario: The validated scenario (distributions are sampled here, once).
+        seed: The replication's seed sequence (child i of the run's root seed).
+        trace: Keep a full event list (slower; for ``sim trace``).
+        parameters: Values for the scenario's distributions; sampled from ``seed`` when None.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        seed: np.random.SeedSequence,
+        trace: bool = False,
+        parameters: dict[str, float] | None = None,
+    ) -> None:
+        values = sample_parameters(scenario, seed) if parameters is None else parameters
+        self.params: Parameters = build_parameters(scenario, values)
+        self.seed = seed
+        self.trace = trace
+        self.env = simpy.Environment()
+        self.events: list[Event] = []
+        self.ground = Ground(self.params.sectors)
+        count = len(self.ground)
+        self.sides = [SideState(plan, count) for plan in self.params.sides]
+        self.tempo_rules = [
+            side.plan.attack.rules(count) if side.plan.attack is not None else [] for side in self.sides
+        ]
+        self.holder = next(s for s in self.sides if s.plan.holds_ground)
+        self.opponent = next(s for s in self.sides if not s.plan.holds_ground)
+        withdrawal = self.holder.plan.command.withdrawal
+        self.monitor = WithdrawalMonitor(withdrawal) if withdrawal is not None else None
+        fall_back_plan = self.holder.plan.command.fall_back
+        self.fall_back = FallBackMonitor(fall_back_plan, count) if fall_back_plan is not None else None
+        self._fire_draws = [
+            self._stream(FIRES_STREAM, side.index) if side.plan.fires is not None else None
+            for side in self.sides
+        ]
+        self.withdrawal_day: float | None = None
+        self.withdrawal_reason: str | None = None
+
+        days = self.params.horizon_days + 1
+        self._area = np.zeros(days)
+        self._sector_area = np.zeros((days, count))
+        self._strength = np.zeros((2, days))
+        self._casualties = np.zeros((2, days))
+        self._sector_casualties = np.zeros((2, days, count))
+        self._supply = np.ones((2, days))
+
+    def _enemy(self, side: SideState) -> SideState:
+        return self.opponent if side is self.holder else self.holder
+
+    def _stream(self, *key: int) -> Draws | None:
+        if not self.params.engagement.noise:
+            return None
+        seed = np.random.SeedSequence(self.seed.entropy, spawn_key=(*self.seed.spawn_key, *key))
+        return Draws(
+            np.random.Generator(np.random.PCG64(seed)), gamma_shape=self.params.engagement.dispersion or None
+        )
+
+    def _log(
+        self, sector: int | None, kind: str, side: str = "", subject: str = "", **numbers: float
+    ) -> None:
+        """Keep an event (callers check ``self.trace`` first, or get the logger only when tracing)."""
+        name = "" if sector is None else self.ground.names[sector]
+        self.events.append(Event(float(self.env.now), name, kind, side, subject, numbers))
+
+    def _logger(self) -> Any:
+        return self._log if self.trace else None
+
+    def _log_lines(self) -> None:
+        """Name each prepared line the holder reached (trace), and forget them."""
+        if self.trace:
+            for sector, fortification in self.ground.reached:
+                self._log(sector, "prepared_line", self.holder.name, fortification=fortification)
+        self.ground.reached.clear()
+
+    def _after_losses(self, sector: int) -> None:
+        """Units that fell in a sector leave its line at once; a line left empty is covered again."""
+        log = self._logger()
+        for side in self.sides:
+            fallen = side.fallen(sector)
+            if not fallen:
+                continue
+            if log is not None:
+                for unit in fallen:
+                    log(sector, "fallen", side.name, unit.name, strength=unit.strength)
+            if not side.line[sector] and not side.withdrawing and not side.withdrawn:
+                cover_empty_sectors(side, self.ground, log)
+
+    def _sector_lost(self, sector: int) -> None:
+        holder = self.holder
+        holder.clear_sector(sector)
+        self.opponent.clear_sector(sector)
+        if self.trace:
+            self._log(sector, "sector_lost", holder.name)
+        log = self._logger()
+        allocate(holder, self.opponent, self.ground, log)
+        allocate(self.opponent, holder, self.ground, log)
+
+    def _record(self, day: int) -> None:
+        self._sector_area[day] = self.ground.area
+        self._area[day] = sum(self.ground.area)
+        for side in self.sides:
+            side.present = side.in_theatre()
+            self._strength[side.index, day] = side.present
+            self._casualties[side.index, day] = side.casualties
+            self._sector_casualties[side.index, day] = side.sector_casualties
+            self._supply[side.index, day] = side.supply
