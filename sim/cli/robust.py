@@ -18,7 +18,9 @@ from sim.cli.progress import Progress
 from sim.errors import InputError
 
 WIDTH = 120
-"""Characters per line of the printed tables, whatever the terminal (stable in logs and tests)."""
+"""Characters per line of the printed sentences, whatever the terminal (stable in logs and tests)."""
+TABLE_WIDTH = 400
+"""Room for a table: each is as wide as its cells, never cut (a table of many levers is wide)."""
 SHOWN = {
     "mean": "mean",
     "p10": "10th percentile",
@@ -203,11 +205,10 @@ def report_text(result: Any) -> str:
         cell = _cell(_plain(table, row, study.ranking), share)
         ranked.add_row(str(row.rank), str(row.lever), cell, str(row.not_distinguishable_from) or "-")
     items += ["", f"ranking by the {summary['ranked_by_in_words']} ({summary['ranked_by']})", ranked]
-    items += ["", *textwrap.wrap(summary["answer"], WIDTH)]
+    items += ["", summary["answer"]]
     if result.failures is not None:
         items += ["", f"where each lever misses a goal (PRIM over the {summary['futures']} futures):"]
-        for failure in result.failures:
-            items += textwrap.wrap(failure.sentence, WIDTH, initial_indent="  ", subsequent_indent="    ")
+        items += [f"  {failure.sentence}" for failure in result.failures]
     if summary["noise_dominated"]:
         items += ["", "!: the estimate lies outside its Monte Carlo interval (noise dominates it): raise -n"]
     return _render(*items)
@@ -223,6 +224,12 @@ def _plain(table: Any, row: Any, metric: Any) -> Any:
     return mine.iloc[0]
 
 
+def _indent(line: str) -> int:
+    """Return how far a wrapped line's continuation is indented: two more than the line itself."""
+    stripped = len(line) - len(line.lstrip(" "))
+    return stripped + 2 if stripped else 0
+
+
 def _table(headers: list[str], numbers: tuple[int, ...] | None = None) -> Table:
     """Return a table whose first column (or all but ``numbers``) is text, the others numbers."""
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
@@ -233,8 +240,12 @@ def _table(headers: list[str], numbers: tuple[int, ...] | None = None) -> Table:
 
 
 def _render(*items: Any) -> str:
-    console = Console(file=io.StringIO(), width=WIDTH, color_system=None, highlight=False, markup=False)
+    """Return the items as text: sentences wrapped at ``WIDTH``, tables as wide as their cells need."""
+    console = Console(file=io.StringIO(), width=TABLE_WIDTH, color_system=None, highlight=False, markup=False)
     for item in items:
-        console.print(item)
+        if isinstance(item, str):
+            console.print("\n".join(textwrap.wrap(item, WIDTH, subsequent_indent=" " * _indent(item))) or "")
+        else:
+            console.print(item)
     text = console.file.getvalue()  # type: ignore[attr-defined]
     return "\n".join(line.rstrip() for line in text.splitlines())
