@@ -32,7 +32,7 @@ from sim.plots.suite import BEGIN, END, validation_markdown, write_markdown
 from sim.results.readers import read_column
 from sim.scenario import load_scenario
 from sim.scenario.mechanisms import MECHANISMS, switch_off, used, without_judgement
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import Observation, Scenario
 
 CAMPAIGNS = Path(__file__).resolve().parent.parent / "scenarios" / "campaigns"
 
@@ -110,7 +110,8 @@ def test_the_shipped_campaign_scenario_is_what_the_builder_writes_from_cdb90(seq
     assert path.read_text(encoding="utf-8") == scenario_text(sequence)
     scen = load_scenario(path)
     assert {obs.metric for obs in scen.observations} == {"advance_km", "losses"}
-    assert {"culmination", "pauses", "fires", "fall_back"} <= set(used(scen))
+    assert {"fires", "fall_back"} <= set(used(scen))  # prepared lines only behind a prepared defence
+    assert not {"pauses", "culmination", "posture"} & set(used(scen))
 
 
 def test_the_okinawa_record_is_cdb90s_and_its_origin_follows_the_first_third() -> None:
@@ -294,3 +295,18 @@ def test_sim_suite_backtests_each_variant_and_writes_the_tables_and_figures(tmp_
     page = docs.read_text()
     assert BEGIN in page and "| campaign_test | km advanced in a window | 4 |" in page
     assert "![campaign_test](figures/validation/campaign_test.png)" in page
+
+
+def test_losses_in_a_window_are_the_casualties_between_its_records_in_a_sector_or_all() -> None:
+    scen = load_scenario(SMALL)
+    trajectory = Replication(scen, replication_seed(0, 1)).run()
+    window = {"since": "2024-09-10", "date": "2024-09-30", "metric": "losses", "side": "blue", "sd": 10.0}
+    total = Observation.model_validate({**window, "value": 1.0})
+    north = Observation.model_validate({**window, "value": 1.0, "sector": "north"})
+    south = Observation.model_validate({**window, "value": 1.0, "sector": "south"})
+    first, last = 9, 29  # 10 and 30 September, from the start on 1 September
+    blue = trajectory.casualties[0]
+    assert measure(scen, trajectory, total) == blue[last] - blue[first] > 0
+    by_sector = measure(scen, trajectory, north) + measure(scen, trajectory, south)
+    assert by_sector == pytest.approx(measure(scen, trajectory, total))
+    assert trajectory.sector_casualties[0][-1].sum() == pytest.approx(trajectory.casualties[0][-1])
