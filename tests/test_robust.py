@@ -433,9 +433,14 @@ def test_a_wrong_study_file_is_one_line_naming_file_line_and_field(
 
 
 def test_a_wrong_command_line_is_one_line(capsys, tmp_path: Path) -> None:
+    (tmp_path / "empty.yaml").write_text("# nothing yet\n", encoding="utf-8")
+    (tmp_path / "list.yaml").write_text("- a\n- b\n", encoding="utf-8")
     for args, message in (
         (("robust",), "missing STUDY"),
-        (("robust", tmp_path / "nope.yaml"), "no such"),
+        (("robust", tmp_path / "nope.yaml"), "nope.yaml: no such study file"),
+        (("robust", tmp_path / "empty.yaml"), "empty.yaml: the study file is empty"),
+        (("robust", tmp_path / "list.yaml"), "list.yaml:1: a study file must be a mapping"),
+        (("robust", tmp_path), "is a folder, not a study file"),
         (("robust", STUDY, "--futures", "1"), "1 is not in the range"),
         (("robust", "--resume", tmp_path), "no manifest.json"),
         (("robust", STUDY, "--resume", tmp_path), "--resume takes everything"),

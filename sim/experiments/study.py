@@ -339,7 +339,7 @@ def load_study(
     """
     path = Path(path)
     name = str(path)
-    data, origins = load_raw(path, allow_outside=allow_outside)
+    data, origins = load_raw(path, allow_outside=allow_outside, what="study file")
     spec = validate(data, origins, name, StudySpec)
     if changes:
         try:
