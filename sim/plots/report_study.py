@@ -84,7 +84,7 @@ def _outcome_tables(summary: dict[str, Any], robustness: pd.DataFrame) -> list[t
         heading = f"{outcome['name']} ({outcome['column']}): {outcome['better']} is better"
         if outcome.get("description"):
             heading += f". {outcome['description']}"
-        tables.append((heading, Table(["across futures", *levers], rows, flagged=flagged)))
+        tables.append((heading, Table(["across futures", *levers], rows, flagged=flagged, wide=True)))
     return tables
 
 
@@ -99,7 +99,7 @@ def _goal_table(summary: dict[str, Any], robustness: pd.DataFrame) -> Table | No
         rows.append(
             [f"{goal['name']}: {goal['in_words']}", *(_cell(cells.loc[lever], True) for lever in levers)]
         )
-    return Table(["share of futures meeting", *levers], rows)
+    return Table(["share of futures meeting", *levers], rows, wide=True, long=(0,))
 
 
 def _ranking(summary: dict[str, Any]) -> Table:
@@ -205,6 +205,7 @@ def study_page(directory: Path, app_bar: Sequence[tuple[str, str]] | None = None
             for lever in summary["levers"]
         ],
         text=(0, 1, 2, 3),
+        wide=True,
         long=(1, 3),
     )
     futures = pd.read_parquet(directory / "futures.parquet")
