@@ -441,6 +441,7 @@ def test_a_wrong_command_line_is_one_line(capsys, tmp_path: Path) -> None:
         (("robust", tmp_path / "empty.yaml"), "empty.yaml: the study file is empty"),
         (("robust", tmp_path / "list.yaml"), "list.yaml:1: a study file must be a mapping"),
         (("robust", tmp_path), "is a folder, not a study file"),
+        (("robust", STUDY.parent.parent / "small.yaml"), "is a scenario file, not a study file"),
         (("robust", STUDY, "--futures", "1"), "1 is not in the range"),
         (("robust", "--resume", tmp_path), "no manifest.json"),
         (("robust", STUDY, "--resume", tmp_path), "--resume takes everything"),

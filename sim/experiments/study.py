@@ -340,6 +340,12 @@ def load_study(
     path = Path(path)
     name = str(path)
     data, origins = load_raw(path, allow_outside=allow_outside, what="study file")
+    if "sides" in data and "levers" not in data:
+        raise InputError(
+            "is a scenario file, not a study file (levers, uncertainties, outcomes: docs/robustness.md); "
+            "sim run takes a scenario",
+            name,
+        )
     spec = validate(data, origins, name, StudySpec)
     if changes:
         try:
