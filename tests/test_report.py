@@ -358,7 +358,7 @@ def test_report_out_option_and_bad_input(run: Path, grid: Path, tmp_path: Path) 
     ):
         assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and bad.stderr.startswith("error: ")
     assert bad.stderr.strip() == (
-        f"error: {tmp_path / 'empty'}: holds no run, sweep, calibration, backtest or comparison (no "
+        f"error: {tmp_path / 'empty'}: holds no run, sweep, study, calibration, backtest or comparison (no "
         "manifest.json, backtest.json, compare.json, or posterior.parquet with diagnostics.json)"
     )
     assert not (tmp_path / "y.html").exists()
