@@ -31,6 +31,7 @@ from conftest import SMALL, Result  # noqa: E402
 
 from sim.plots.run import FIGURES  # noqa: E402
 
+STUDY = Path(__file__).resolve().parent / "scenarios" / "studies" / "small_study.yaml"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [
     "--headless",
@@ -185,6 +186,14 @@ def comparison(root: Path, run: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
+def study(root: Path) -> Path:
+    """The small study (three levers, eight futures, four replications), run through sim robust."""
+    out = root / "study"
+    ok("robust", STUDY, "--out", out, "--executor", "serial", "-q")
+    return out
+
+
+@pytest.fixture(scope="module")
 def report(run: Path) -> Path:
     return _report(run)
 
@@ -194,7 +203,7 @@ def page(report: Path) -> str:
     return report.read_text(encoding="utf-8")
 
 
-KINDS = ("run", "grid", "sobol", "calibration", "backtest", "comparison")
+KINDS = ("run", "grid", "sobol", "study", "calibration", "backtest", "comparison")
 
 
 @pytest.fixture(scope="module", params=KINDS)
@@ -275,7 +284,9 @@ def test_run_report_holds_summary_scenario_and_manifest(page: str, run: Path) ->
     for key in ("scenario_sha256", "started", "finished", "package_version"):
         assert str(manifest[key]) in text, key
     assert 'root seed</td><td class="text">0<' in page
-    assert shlex.join(manifest["command_line"][1:]) in text  # as a shell would take it back
+    # Quoted as a shell would (the report's shlex.join): pytest's own arguments, such as -m "not slow",
+    # are the command line of an in-process run.
+    assert shlex.join(manifest["command_line"][1:]) in text
 
 
 def test_run_report_flags_a_report_outside_the_models_95_band(page: str, run: Path) -> None:
@@ -347,7 +358,7 @@ def test_report_out_option_and_bad_input(run: Path, grid: Path, tmp_path: Path) 
     ):
         assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and bad.stderr.startswith("error: ")
     assert bad.stderr.strip() == (
-        f"error: {tmp_path / 'empty'}: holds no run, sweep, calibration, backtest or comparison (no "
+        f"error: {tmp_path / 'empty'}: holds no run, sweep, study, calibration, backtest or comparison (no "
         "manifest.json, backtest.json, compare.json, or posterior.parquet with diagnostics.json)"
     )
     assert not (tmp_path / "y.html").exists()
@@ -399,6 +410,29 @@ def test_sobol_sweep_report_warns_of_unconverged_indices(sobol: Path) -> None:
 
 
 # ------------------------------------------------------------------------------------------ calibration
+def test_study_report(study: Path) -> None:
+    """The answer first, the ranking, every outcome's metrics, where each lever fails, the four figures."""
+    page = _report(study).read_text(encoding="utf-8")
+    summary = json.loads((study / "study.json").read_text(encoding="utf-8"))
+    # Compared as text: the page escapes quotes as &#39; (markupsafe), html.escape as &#x27;.
+    text = html.unescape(page)
+    assert summary["answer"] in text
+    for section in ("levers", "futures", "ranking", "metrics", "failures", "figures", "method", "manifest"):
+        assert f'<section id="{section}">' in page, section
+    for name in ("robust_regret", "robust_tradeoff", "robust_satisficing", "robust_failures"):
+        assert f'id="fig-{name}"' in page, name
+    for failure in summary["failures"]:
+        assert failure in text
+    # A table with a column per lever (up to 32), or the levers' dotted paths, scrolls by itself.
+    for section in ("levers", "metrics"):
+        part = _section(page, section)
+        assert part.count("<table") == len(re.findall(r'<div class="scroll">\s*<table', part)) > 0, section
+    assert "McPhail et al. (2018, doi:10.1029/2017EF000649)" in page
+    assert '"scenario":' not in page.split('id="manifest"')[1], (
+        "the levers' scenarios are left out of the manifest"
+    )
+
+
 def test_calibration_report(calibration: Path) -> None:
     page = _report(calibration).read_text(encoding="utf-8")
     diagnostics = json.loads((calibration / "diagnostics.json").read_text(encoding="utf-8"))

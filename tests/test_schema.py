@@ -29,16 +29,22 @@ from sim.scenario.template import render
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA_FILE = ROOT / "scenarios" / "scenario.schema.json"
 SCENARIO_FILES = sorted(
-    path for path in (ROOT / "scenarios").rglob("*.yaml") if "sweeps" not in path.relative_to(ROOT).parts
+    path
+    for path in (ROOT / "scenarios").rglob("*.yaml")
+    if not {"sweeps", "studies"} & set(path.relative_to(ROOT).parts)
 ) + sorted((ROOT / "tests" / "scenarios").glob("*.yaml"))
-"""Every scenario the project ships (``scenarios/sweeps/`` holds sweep files, not scenarios)."""
+"""Every scenario the project ships (``scenarios/sweeps/`` and ``scenarios/studies/`` hold sweep and study
+files, not scenarios)."""
 WITH_SCHEMA_LINE = (
     sorted((ROOT / "scenarios").glob("*.yaml"))
     + sorted((ROOT / "scenarios" / "variants").glob("*.yaml"))
     + sorted((ROOT / "tests" / "scenarios").glob("*.yaml"))
 )
 """The scenarios whose first line names the schema."""
-SWEEP_FILES = sorted((ROOT / "scenarios" / "sweeps").glob("*.yaml"))
+SWEEP_FILES = sorted((ROOT / "scenarios" / "sweeps").glob("*.yaml")) + sorted(
+    (ROOT / "scenarios" / "studies").glob("*.yaml")
+)
+"""Sweep and study files: not scenarios."""
 
 
 @pytest.fixture(scope="module")
@@ -189,9 +195,11 @@ def test_every_shipped_scenario_names_the_schema_on_its_first_line(path: Path) -
 
 
 @pytest.mark.parametrize("path", SWEEP_FILES, ids=lambda p: p.name)
-def test_sweep_files_are_not_scenarios(path: Path, validator: jsonschema.Draft7Validator) -> None:
-    assert problems(validator, read(path)), "a sweep file passed as a scenario"
-    assert not path.read_text(encoding="utf-8").startswith(MODELINE)
+def test_sweep_and_study_files_are_not_scenarios(path: Path, validator: jsonschema.Draft7Validator) -> None:
+    assert problems(validator, read(path)), "a sweep or study file passed as a scenario"
+    first = path.read_text(encoding="utf-8").splitlines()[0]
+    named = first.startswith(MODELINE) and (path.parent / first.removeprefix(MODELINE)).resolve()
+    assert named != SCHEMA_FILE, "a sweep or study file names the scenario schema"
 
 
 # --------------------------------------------------------------- refused: by the schema and the loader

@@ -68,9 +68,9 @@ class Cases:
 
     Attributes:
         scenario: The run's (or the sweep's base) scenario.
-        kind: ``run`` or ``sweep``.
+        kind: ``run``, ``sweep`` or ``study``.
         inputs: Input name (dotted path) to its value per case, varied inputs first.
-        varied: The sweep's varied inputs (none in a run).
+        varied: The sweep's varied inputs, or a study's uncertainties (none in a run).
         outcomes: Outcome column to its values per case (numbers only, as stored).
         points: Sweep points (0 in a run).
         notes: Notes about the folder (an unfinished run read as it stands).
@@ -112,7 +112,7 @@ def read_cases(directory: Path) -> Cases:
     inputs: dict[str, np.ndarray] = {}
     varied: list[str] = []
     points = 0
-    if kind == "sweep":
+    if kind in ("sweep", "study"):
         grid = read_side_table(directory, "points")
         where = np.searchsorted(numpy_of(grid["point"]), columns["point"])
         points = grid.num_rows

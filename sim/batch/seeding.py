@@ -10,14 +10,19 @@ from __future__ import annotations
 import numpy as np
 
 
-def replication_seed(root_seed: int, replication: int) -> np.random.SeedSequence:
+def replication_seed(
+    root_seed: int, replication: int, stream: tuple[int, ...] = ()
+) -> np.random.SeedSequence:
     """Return the seed sequence of one replication.
 
     Args:
         root_seed: The run's root seed (``--seed``).
         replication: The replication's index, from 0.
+        stream: A prefix of the spawn key that gives a set of replications streams of their own (a
+            study's future: ``(future,)``); empty for a run or a sweep.
 
     Returns:
-        Child ``replication`` of ``SeedSequence(root_seed)``.
+        ``SeedSequence(root_seed, spawn_key=(*stream, replication))``: child ``replication`` of
+        ``SeedSequence(root_seed)`` when ``stream`` is empty.
     """
-    return np.random.SeedSequence(root_seed, spawn_key=(replication,))
+    return np.random.SeedSequence(root_seed, spawn_key=(*stream, replication))

@@ -30,6 +30,7 @@ from sim.cli.check import check  # noqa: E402
 from sim.cli.compare import compare  # noqa: E402
 from sim.cli.discover import discover  # noqa: E402
 from sim.cli.plot import plot, report  # noqa: E402
+from sim.cli.robust import robust  # noqa: E402
 from sim.cli.run import run  # noqa: E402
 from sim.cli.schema import new, schema  # noqa: E402
 from sim.cli.serve import serve  # noqa: E402
@@ -51,6 +52,7 @@ for _command in (
     suite,
     discover,
     compare,
+    robust,
     schema,
     new,
     serve,

@@ -103,8 +103,9 @@ def discover(
 
 def _header(cases: Any, folder: Path, found: Any, words: str) -> str:
     what = (
-        f"sweep, {cases.points:,} points, {len(cases.varied)} varied and {len(cases.sampled)} sampled inputs"
-        if cases.kind == "sweep"
+        f"{cases.kind}, {cases.points:,} points, {len(cases.varied)} varied and {len(cases.sampled)} sampled "
+        "inputs"
+        if cases.kind in ("sweep", "study")
         else f"run, {len(cases.sampled)} sampled inputs"
     )
     return (

@@ -79,17 +79,27 @@ def plot(run_dir: Path, fmt: str, at: dt.datetime | None, thresholds: tuple[floa
     Fan chart of held area, survival of "not yet below X km2", the distribution of held area on one
     date, each reported figure against the model, withdrawal reasons, forces and losses, and held area
     per sector. Figures that need a table the run did not keep (--daily total or none) are skipped with
-    a note. Given a sweep folder, draws the sweep's figures.
+    a note. Given a sweep folder, draws the sweep's figures; given a study folder (sim robust), the
+    study's.
     """
     from sim.plots.run import write_plots
     from sim.results.folder import folder_kind
 
-    if folder_kind(run_dir) == "sweep":
+    kind = folder_kind(run_dir)
+    if kind != "run":
         if at is not None or thresholds:
-            raise InputError("--at and --threshold apply to run folders, not sweeps", str(run_dir))
-        from sim.plots.sweep import write_sweep_plots
+            raise InputError(f"--at and --threshold apply to run folders, not to a {kind}", str(run_dir))
+        if kind == "sweep":
+            from sim.plots.sweep import write_sweep_plots
 
-        for path in write_sweep_plots(run_dir, fmt):
+            written = write_sweep_plots(run_dir, fmt)
+        else:
+            from sim.plots.report_study import ready_study
+            from sim.plots.robust import write_study_plots
+
+            ready_study(run_dir)
+            written = write_study_plots(run_dir, fmt)
+        for path in written:
             click.echo(str(path))
         return
     opened = _check_thresholds(run_dir, thresholds)
@@ -118,12 +128,14 @@ def plot(run_dir: Path, fmt: str, at: dt.datetime | None, thresholds: tuple[floa
 def report(
     folder: Path, out_file: Path | None, at: dt.datetime | None, thresholds: tuple[float, ...], static: bool
 ) -> None:
-    """Write one self-contained HTML report of FOLDER: a run, sweep, calibration, backtest or comparison.
+    """Write one self-contained HTML report of FOLDER: a run, sweep, study, calibration, backtest, comparison.
 
     A run: key points, figures, summary tables (reports outside the model's 95% band flagged),
     validation (after sim validate), scenario and manifest. A sweep: design, per-point summary,
     figures, sensitivity indices with their intervals and a convergence check, discovery boxes (after
-    sim discover). A calibration: settings, generations, prior against posterior, figures, the
+    sim discover). A study (sim robust): the answer, the levers and futures, the ranking with the
+    levers that cannot be told apart, every robustness metric with its interval, where each lever
+    fails, and the figures. A calibration: settings, generations, prior against posterior, figures, the
     posterior predictive against the observations, the calibrated scenario. A backtest: the
     rolling-origin table, per-origin summaries and the figure. A comparison (sim compare): the runs,
     each variant's differences with their intervals and verdicts, and the figures.

@@ -18,28 +18,35 @@ from sim.results.outputs import refuse_special_file
 
 DEFAULT_SCHEMA = Path("scenarios") / "scenario.schema.json"
 """Where ``sim schema`` writes by default (relative to the working folder): the repository's copy."""
+DEFAULT_STUDY_SCHEMA = Path("scenarios") / "studies" / "study.schema.json"
+"""Where ``sim schema --study`` writes by default: the repository's copy, beside the shipped studies."""
 
 
 @click.command()
 @click.option(
     "--out",
     "out",
-    default=str(DEFAULT_SCHEMA),
-    show_default=True,
     metavar="PATH",
-    help="Where to write the schema ('-': print it).",
+    help=f"Where to write the schema ('-': print it) [default: {DEFAULT_SCHEMA}, or with --study "
+    f"{DEFAULT_STUDY_SCHEMA}].",
 )
-def schema(out: str) -> None:
+@click.option("--study", is_flag=True, help="The schema of study files (sim robust) instead of scenarios.")
+def schema(out: str | None, study: bool) -> None:
     """Write the JSON Schema of scenario files, for editors that complete and check YAML.
 
     A scenario whose first line is "# yaml-language-server: $schema=PATH" (PATH relative to the
     scenario) gets completion, hover help with units, and checks while typed in an editor with a YAML
     language server. The schema comes from the same models the loader validates with; the loader
-    still checks what a schema cannot (docs/scenarios.md).
+    still checks what a schema cannot (docs/scenarios.md). With --study, the schema of study files
+    (docs/robustness.md), whose first line names it the same way.
     """
-    from sim.scenario.json_schema import schema_text
+    if study:
+        from sim.experiments.study_schema import schema_text
+    else:
+        from sim.scenario.json_schema import schema_text
 
     text = schema_text()
+    out = out or str(DEFAULT_STUDY_SCHEMA if study else DEFAULT_SCHEMA)
     if out == "-":
         click.echo(text, nl=False)
         return

@@ -38,10 +38,14 @@ class ReplicationJob:
     Attributes:
         scenario: The validated scenario.
         daily: How much daily state to keep.
+        stream: The prefix of each replication's spawn key (``sim.batch.seeding.replication_seed``):
+            empty for a run or a sweep (replication i of every point draws the same numbers), a study's
+            future for a study (each future has replication streams of its own).
     """
 
     scenario: Scenario
     daily: DailyMode = "full"
+    stream: tuple[int, ...] = ()
 
 
 def simulate_chunk(task: ChunkTask) -> dict[str, pa.Table]:
@@ -57,7 +61,9 @@ def simulate_chunk(task: ChunkTask) -> dict[str, pa.Table]:
     job: ReplicationJob = task.job
     scenario = job.scenario
     replications = list(range(task.start, task.stop))
-    trajectories = [run_replication(scenario, replication_seed(task.root_seed, i)) for i in replications]
+    trajectories = [
+        run_replication(scenario, replication_seed(task.root_seed, i, job.stream)) for i in replications
+    ]
     tables = {"outcomes": outcomes_table(scenario, replications, trajectories)}
     if job.daily in ("full", "total"):
         tables["daily"] = daily_table(scenario, replications, trajectories)

@@ -135,7 +135,7 @@ class Root:
             entry = describe(here, self.relative(here))
             if entry is not None:
                 entries.append(entry)
-                if entry.kind in ("run", "sweep"):
+                if entry.kind in ("run", "sweep", "study"):
                     folders[:] = []  # only parts, plots and discovery below
             for name in sorted(files):
                 if name.endswith((".yaml", ".yml")) and is_scenario(here / name):

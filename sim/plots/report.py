@@ -1,8 +1,8 @@
-"""``sim report``: one self-contained HTML file describing a run, sweep, calibration, backtest or comparison.
+"""``sim report``: one self-contained HTML file of a run, sweep, study, calibration, backtest or comparison.
 
-The kind of folder is told from what it holds: ``manifest.json`` of kind ``run`` or ``sweep``,
+The kind of folder is told from what it holds: ``manifest.json`` of kind ``run``, ``sweep`` or ``study``,
 ``backtest.json``, ``compare.json``, or ``posterior.parquet`` with ``diagnostics.json`` (a calibration).
-Each kind has its own module (``report_run``, ``report_sweep``, ``report_calibration``,
+Each kind has its own module (``report_run``, ``report_sweep``, ``report_study``, ``report_calibration``,
 ``report_backtest``, ``report_compare``) that gathers
 the numbers and figures, and its own jinja2 template on a shared base (``templates/``); score tables
 (``report_scores``), discovery boxes (``report_discovery``) and the posterior predictive
@@ -28,7 +28,7 @@ from sim.plots.html import ChartMode, chart_mode, write_page
 from sim.results.folder import folder_kind
 from sim.results.outputs import check_output_file
 
-ReportKind = Literal["run", "sweep", "calibration", "backtest", "comparison"]
+ReportKind = Literal["run", "sweep", "study", "calibration", "backtest", "comparison"]
 
 
 def report_kind(directory: Path) -> ReportKind:
@@ -41,7 +41,8 @@ def report_kind(directory: Path) -> ReportKind:
         raise InputError("no such folder", str(directory))
     if not directory.is_dir():
         raise InputError(
-            "is not a folder (give a run, sweep, calibration, backtest or comparison folder)", str(directory)
+            "is not a folder (give a run, sweep, study, calibration, backtest or comparison folder)",
+            str(directory),
         )
     if (directory / "manifest.json").exists():
         return folder_kind(directory)
@@ -52,7 +53,7 @@ def report_kind(directory: Path) -> ReportKind:
     if (directory / "posterior.parquet").is_file() and (directory / "diagnostics.json").is_file():
         return "calibration"
     raise InputError(
-        "holds no run, sweep, calibration, backtest or comparison (no manifest.json, backtest.json, "
+        "holds no run, sweep, study, calibration, backtest or comparison (no manifest.json, backtest.json, "
         "compare.json, or posterior.parquet with diagnostics.json)",
         str(directory),
     )
@@ -69,7 +70,7 @@ def report_page(
     """Return a folder's report page and its notes (figures skipped, warnings about the folder).
 
     Args:
-        directory: A run, sweep, calibration, backtest or comparison folder.
+        directory: A run, sweep, study, calibration, backtest or comparison folder.
         chart_mode: How interactive charts are shown (``html.ChartMode``; runs, sweeps and
             comparisons have them).
         at: Date of a run's held-area distribution figure (runs only).
@@ -91,6 +92,10 @@ def report_page(
         from sim.plots.report_sweep import sweep_page
 
         return sweep_page(directory, chart_mode, app_bar)
+    if kind == "study":
+        from sim.plots.report_study import study_page
+
+        return study_page(directory, app_bar)
     if kind == "calibration":
         from sim.plots.report_calibration import calibration_page
 
@@ -114,7 +119,7 @@ def write_report(
     """Write a folder's HTML report, atomically.
 
     Args:
-        directory: A run, sweep, calibration or backtest folder.
+        directory: A run, sweep, study, calibration, backtest or comparison folder.
         out: The HTML file (default ``directory/report.html``).
         at: Date of a run's held-area distribution figure (runs only).
         thresholds: Areas X for a run's survival and crossing figures (runs only).

@@ -39,6 +39,8 @@ from sim.results.store import check_links
 from sim.scenario.schema import Scenario
 
 Purpose = Literal["read", "complete", "resume"]
+COMMANDS: dict[FolderKind, str] = {"run": "run", "sweep": "sweep", "study": "robust"}
+"""The command that writes (and resumes) each kind of folder."""
 
 
 @dataclass(frozen=True)
@@ -83,14 +85,14 @@ class RunFolder:
 
 
 def folder_kind(directory: Path) -> FolderKind:
-    """Return whether a folder holds a run or a sweep.
+    """Return whether a folder holds a run, a sweep or a study.
 
     Raises:
         InputError: If the folder is missing or holds no readable manifest.
     """
     _check_directory(directory)
     kind = read_manifest_data(directory / "manifest.json").get("kind", "run")
-    return "sweep" if kind == "sweep" else "run"
+    return kind if kind in ("sweep", "study") else "run"
 
 
 def _invalid_scenario(error: ValidationError) -> str:
@@ -120,7 +122,7 @@ _BRANCHES |= {"choice", "empirical"}
 
 
 def open_folder(directory: Path, purpose: Purpose = "read", kind: FolderKind = "run") -> RunFolder:
-    """Open a folder that ``sim run`` (or ``sim sweep``) wrote.
+    """Open a folder that ``sim run`` (or ``sim sweep``, or ``sim robust``) wrote.
 
     Args:
         directory: The folder.
@@ -136,8 +138,7 @@ def open_folder(directory: Path, purpose: Purpose = "read", kind: FolderKind = "
     manifest = read_manifest(path)
     name = str(directory)
     if manifest.kind != kind:
-        what = "a sweep folder, not a run folder" if manifest.kind == "sweep" else "a run folder, not a sweep"
-        raise InputError(f"is {what}", name)
+        raise InputError(f"is a {manifest.kind} folder, not a {kind} folder", name)
     if document_hash(manifest.scenario) != manifest.scenario_sha256:
         raise InputError(
             "the scenario in manifest.json does not match its scenario_sha256 (edited by hand or damaged)",
@@ -151,13 +152,15 @@ def open_folder(directory: Path, purpose: Purpose = "read", kind: FolderKind = "
     status = manifest.status
     if status == "complete":
         check_tables(directory, manifest, scenario)
+    command = COMMANDS[kind]
     if purpose == "resume" and status == "complete":
         raise InputError(f"the {kind} is already complete; there is nothing to resume", name)
     if purpose == "resume" and manifest.empirical_files is not None:
         _check_samples(manifest.empirical_files, empirical_files(scenario))
     if purpose == "complete" and status != "complete":
         raise InputError(
-            f"the {kind} is not complete (status {status}); finish it first with sim {kind} --resume {name}",
+            f"the {kind} is not complete (status {status}); finish it first with "
+            f"sim {command} --resume {name}",
             name,
         )
     if purpose == "read" and status != "complete":
@@ -175,7 +178,7 @@ def open_folder(directory: Path, purpose: Purpose = "read", kind: FolderKind = "
         if left_out > 0:
             notes.append(
                 f"{left_out} finished chunk(s) left out: their parts are missing or damaged "
-                f"(sim {kind} --resume {name} runs them again)"
+                f"(sim {command} --resume {name} runs them again)"
             )
     return RunFolder(directory, manifest, scenario, tuple(notes))
 
@@ -197,4 +200,6 @@ def _check_directory(directory: Path) -> None:
     if not directory.exists():
         raise InputError("no such folder", str(directory))
     if not directory.is_dir():
-        raise InputError("is not a folder (give the folder that sim run or sim sweep wrote)", str(directory))
+        raise InputError(
+            "is not a folder (give the folder that sim run, sim sweep or sim robust wrote)", str(directory)
+        )

@@ -33,7 +33,7 @@ from sim.scenario.parameters import distribution_leaves
 from sim.scenario.schema import Scenario
 
 Status = Literal["pending", "done", "failed"]
-FolderKind = Literal["run", "sweep"]
+FolderKind = Literal["run", "sweep", "study"]
 SHA256 = r"^[0-9a-f]{64}$"
 SEAL_FILE = "manifest.seal"
 """The sidecar that keeps a folder's sealed fields and their digest, written once when it is created."""
@@ -104,7 +104,7 @@ class Manifest(BaseModel):
     """What ``manifest.json`` holds (docs/architecture.md, "The results contract").
 
     Attributes:
-        kind: ``run`` or ``sweep``.
+        kind: ``run``, ``sweep`` or ``study``.
         status: ``running``, ``complete`` or ``failed``.
         scenario: The resolved scenario as written (distributions kept).
         scenario_sha256: sha256 of ``scenario``'s canonical JSON.
@@ -135,11 +135,14 @@ class Manifest(BaseModel):
     empirical_files: dict[str, Annotated[str, Field(pattern=SHA256)]] | None = None
     tables: dict[str, TableRecord] | None = None
     seal: str | None = Field(None, pattern=SHA256)
-    # Sweeps only.
+    # Sweeps and studies only.
     sweep: dict[str, Any] | None = None
     sweep_file: str | None = None
     varied: list[str] | None = None
     points: int | None = None
+    # Studies only: the study as validated, with each lever's resolved scenario.
+    study: dict[str, Any] | None = None
+    study_file: str | None = None
 
     @model_validator(mode="after")
     def _chunk_plan(self) -> Manifest:
@@ -155,7 +158,7 @@ class Manifest(BaseModel):
                 )
             if (chunk.point is None) != (self.kind == "run"):
                 raise ValueError(
-                    f"{where}: a {self.kind} chunk {'has no' if self.kind == 'sweep' else 'has a'} point"
+                    f"{where}: a {self.kind} chunk {'has a' if self.kind == 'run' else 'has no'} point"
                 )
             if chunk.point is not None and self.points is not None and chunk.point >= self.points:
                 raise ValueError(f"{where}: point {chunk.point}, but the sweep has {self.points} points")
@@ -166,6 +169,9 @@ class Manifest(BaseModel):
         data = self.model_dump(mode="json")
         if self.kind == "run":
             for key in ("sweep", "sweep_file", "varied", "points"):
+                data.pop(key)
+        if self.kind != "study":
+            for key in ("study", "study_file"):
                 data.pop(key)
         for key in ("empirical_files", "tables", "seal"):
             if data[key] is None:
@@ -226,7 +232,8 @@ def new_manifest(
         daily: How much daily state is kept.
         chunks: The planned chunks.
         scenario_file: The scenario file named on the command line.
-        **sweep: ``kind="sweep"`` and the sweep fields, for a sweep folder.
+        **sweep: ``kind="sweep"`` and the sweep fields, for a sweep folder (``kind="study"`` and the
+            study fields for a study folder).
     """
     manifest = Manifest(
         status="running",

@@ -322,3 +322,29 @@ def _partial(node: Any, blocks: set[str], pending: list[str]) -> Any:
         else:
             out[key] = _partial(value, blocks, pending)
     return out
+
+
+def editor_schema(generated: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Return another file's pydantic schema (a study file's, say) tidied as the scenario's is.
+
+    Distributions become ``$ref``s to one ``Distribution`` entry (numbers written as text allowed beside
+    them), names of mappings are closed, and validating keywords beside a ``$ref`` move into an ``allOf``.
+
+    Args:
+        generated: ``Model.model_json_schema(mode="validation")``, which holds at least one distribution.
+
+    Returns:
+        The root schema (without ``$defs``) and its ``$defs``, ``Distribution`` among them.
+    """
+    generated = copy.deepcopy(generated)
+    defs: dict[str, Any] = generated.pop("$defs", {})
+    distribution = _distribution_union({"root": generated, **defs})
+    tidied = {name: _tidy(schema, distribution) for name, schema in defs.items()}
+    tidied[DISTRIBUTION] = {
+        "title": "Distribution",
+        "description": "An uncertain number: {dist: KIND, ...} with KIND one of "
+        + ", ".join(_kinds(distribution, tidied))
+        + ".",
+        "oneOf": copy.deepcopy(distribution["oneOf"]),
+    }
+    return _tidy(generated, distribution), tidied

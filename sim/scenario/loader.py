@@ -58,13 +58,18 @@ def load_scenario(
 
 
 def load_raw(
-    path: Path, _seen: tuple[Path, ...] = (), *, allow_outside: bool | None = None
+    path: Path,
+    _seen: tuple[Path, ...] = (),
+    *,
+    allow_outside: bool | None = None,
+    what: str = "scenario file",
 ) -> tuple[dict[str, Any], dict[PathKey, Origin]]:
     """Read a scenario file and its ``extends`` chain into plain data and a map of origins.
 
     Args:
         path: The YAML file.
         allow_outside: As for ``load_scenario``.
+        what: What the file is, in the errors about the file itself ("study file" for a study).
 
     Returns:
         The merged mapping and, for each path in it, the file and line it came from.
@@ -83,7 +88,7 @@ def load_raw(
         )
     top = str(_seen[0] if _seen else resolved)
     try:
-        data, origins, _ = parse(read_text(path), name)
+        data, origins, _ = parse(read_text(path, what), name)
     except InputError as error:
         if error.file == name and error.line is not None and not quotable(name, top):
             # A base above the scenario's folder, outside the working folder: say where, not what.
@@ -95,9 +100,9 @@ def load_raw(
             ) from None
         raise
     if data is None:
-        raise InputError("the scenario file is empty", name)
+        raise InputError(f"the {what} is empty", name)
     if not isinstance(data, dict):
-        raise InputError("a scenario must be a mapping of keys to values", name, 1)
+        raise InputError(f"a {what} must be a mapping of keys to values", name, 1)
 
     _anchor_files(data, path.parent, (), origins, name, allow_outside)
     base_ref = data.pop("extends", None)

@@ -10,6 +10,8 @@ functions. Example (docs/api.md has more, run as a test)::
     scenario = api.load("scenarios/kursk_2024.yaml", set={"sides.russia.attack.advance_km": 0.6})
     run = api.run(scenario, replications=200, out="results/example")
     run.outcomes["area_km2_on_2024-11-23"].median()
+
+``api.robust`` (in ``sim/api/robust.py``) runs a study of courses of action against deep uncertainties.
 """
 
 from __future__ import annotations
@@ -521,3 +523,24 @@ def compare(runs: Sequence[str | Path], out: str | Path | None = None, plots: bo
         notes += drawn_notes
     written = sc.save(target, comparison, figures) + figures
     return Compared(target, comparison.table, comparison, written, notes)
+
+
+from sim.api.robust import Robust, open_study, robust  # noqa: E402 - the study functions, beside the rest
+
+__all__ = [
+    "Compared",
+    "Discovered",
+    "Folder",
+    "Robust",
+    "backtest",
+    "calibrate",
+    "compare",
+    "discover",
+    "load",
+    "open",
+    "open_study",
+    "report",
+    "robust",
+    "run",
+    "sweep",
+]

@@ -1,0 +1,162 @@
+"""``api.robust``: a study (``sim robust``) from Python, its tables as pandas DataFrames."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.batch.executors import Executor, make_executor
+from sim.errors import InputError
+from sim.results.columns import DailyMode
+
+
+@dataclass
+class Robust:
+    """A finished study: where it is, its answer and its tables (read on first use).
+
+    Attributes:
+        path: The study folder.
+        result: What finishing it computed (``.study``, ``.assessment``, ``.failures``; None if opened).
+        summary: ``study.json``: the study, the ranking and its answer, where each lever fails.
+        seconds: Wall time of the batch (0 if it was finished before).
+    """
+
+    path: Path
+    result: Any
+    summary: dict[str, Any]
+    seconds: float = 0.0
+    _cache: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+
+    def table(self, name: str) -> pd.DataFrame:
+        """Return one of the study's tables by file name (``experiments``, ``ranking``, ...)."""
+        if name not in self._cache:
+            self._cache[name] = pd.read_parquet(self.path / f"{name}.parquet")
+        return self._cache[name]
+
+    @property
+    def answer(self) -> str:
+        """The most robust lever on the ranking metric, and those it cannot be told from, in a sentence."""
+        return str(self.summary["answer"])
+
+    @property
+    def experiments(self) -> pd.DataFrame:
+        """EMA-style inputs: one row per lever, future and replication (uncertainties, sampled inputs)."""
+        return self.table("experiments")
+
+    @property
+    def outcomes(self) -> pd.DataFrame:
+        """EMA-style outcomes: the same rows, each study outcome's value per run."""
+        return self.table("study_outcomes")
+
+    @property
+    def per_future(self) -> pd.DataFrame:
+        """One row per lever and future: each outcome's mean and regret, each goal met or not."""
+        return self.table("per_future")
+
+    @property
+    def robustness(self) -> pd.DataFrame:
+        """One row per lever and metric: value and 95% Monte Carlo interval."""
+        return self.table("robustness")
+
+    @property
+    def ranking(self) -> pd.DataFrame:
+        """One row per metric and lever, most robust first, with the levers it cannot be told from."""
+        return self.table("ranking")
+
+    @property
+    def pairs(self) -> pd.DataFrame:
+        """One row per metric and pair of levers: the difference with its interval, within noise or not."""
+        return self.table("pairs")
+
+    @property
+    def failures(self) -> list[dict[str, Any]]:
+        """Where each lever misses a goal (PRIM's box and its sentence); empty without goals or the extra."""
+        return json.loads((self.path / "failures.json").read_text(encoding="utf-8")) or []
+
+
+def robust(
+    study: str | Path | None = None,
+    replications: int | None = None,
+    futures: int | None = None,
+    seed: int | None = None,
+    out: str | Path | None = None,
+    daily: DailyMode = "none",
+    executor: str | Executor = "process",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    chunk: int | None = None,
+    plots: bool = False,
+    resume: str | Path | None = None,
+) -> Robust:
+    """Run a study (``sim robust``): every lever in every future, with common random numbers, and rank them.
+
+    Args:
+        study: The study file (YAML; docs/robustness.md).
+        replications: Replications per lever and future [default: the file's].
+        futures: Futures to sample [default: the file's].
+        seed: Root seed [default: the file's].
+        out: The study folder [default: ``results/<scenario>/study-<name>-<time>-<hash>``].
+        daily: ``none`` or ``total``.
+        executor: ``process`` (all cores), ``serial``, ``dask``, or an executor object.
+        workers: Worker processes.
+        scheduler: A Dask scheduler address.
+        chunk: Replications per task [default: automatic].
+        plots: Draw the study's figures into ``out/plots``.
+        resume: Finish an interrupted study in this folder instead (``study`` and the counts not given).
+
+    Raises:
+        InputError: For a wrong study file (naming file, line and field), or chunks that failed.
+    """
+    from sim.experiments.robust import default_study_folder, open_study, run_study, start_study
+    from sim.experiments.robust_finish import finish_study
+    from sim.experiments.study import load_study
+
+    if resume is not None:
+        if study is not None or replications or futures or seed is not None:
+            raise InputError("resume takes everything from the study folder", str(resume), field="resume")
+        store, _, jobs = open_study(Path(resume))
+        try:
+            pool = make_executor(executor, workers, scheduler) if isinstance(executor, str) else executor
+        except BaseException:
+            store.release()
+            raise
+    else:
+        if study is None:
+            raise InputError("give a study file (or resume=FOLDER)", field="study")
+        given = (("replications", replications), ("futures", futures), ("seed", seed))
+        changes = {key: value for key, value in given if value is not None}
+        loaded = load_study(study, changes)
+        pool = make_executor(executor, workers, scheduler) if isinstance(executor, str) else executor
+        try:
+            directory = Path(out) if out is not None else default_study_folder(loaded)
+            store, jobs = start_study(loaded, directory, chunk, daily, pool.workers)
+        except BaseException:
+            pool.close()
+            raise
+    result = run_study(store, jobs, pool)
+    if result.failed:
+        raise InputError(
+            f"{len(result.failed)} chunk(s) failed; after fixing the cause: "
+            f"sim robust --resume {result.directory}",
+            str(result.directory),
+        )
+    finished = finish_study(store.directory)
+    if plots:
+        from sim.plots.robust import write_study_plots
+
+        write_study_plots(store.directory)
+    return Robust(store.directory, finished, finished.summary, result.seconds)
+
+
+def open_study(path: str | Path) -> Robust:
+    """Open a finished study folder (finishing its metrics if the command stopped before them)."""
+    from sim.plots.report_study import ready_study
+
+    directory = Path(path)
+    ready_study(directory)
+    summary = json.loads((directory / "study.json").read_text(encoding="utf-8"))
+    return Robust(directory, None, summary)
