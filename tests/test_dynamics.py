@@ -282,6 +282,8 @@ def test_the_holder_falls_back_to_its_prepared_line_after_days_of_losses_above_w
     np.testing.assert_allclose(trajectory.area_km2[:6], [200.0, 200.0, 200.0, 160.0, 120.0, 120.0])
     (stood,) = events(trajectory, "prepared_line", "blue")
     assert stood.day == 3.0 and stood.numbers["fortification"] == 0.9
+    assert went.subject == "falls back to its next prepared line"
+    assert events(trajectory, "sector_lost") == []  # on its line, the sector is still held
 
 
 def test_with_no_line_left_the_holder_gives_the_sector_up_only_if_told_to() -> None:
@@ -297,6 +299,7 @@ def test_with_no_line_left_the_holder_gives_the_sector_up_only_if_told_to() -> N
     assert events(stays, "fall_back") == [] and stays.area_km2[-1] == 250.0
     _, goes = run(scenario(6, sides__blue__command__fall_back={**rule, "give_up_sector": True}, **common))
     assert {e.sector for e in events(goes, "sector_lost")} == {"only", "other"}
+    assert {e.subject for e in events(goes, "fall_back")} == {"gives the sector up"}
     assert goes.area_km2[-1] == 0.0
 
 

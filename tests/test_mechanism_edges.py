@@ -18,7 +18,7 @@ import pytest
 from test_mechanisms import Forces, events, run, scenario
 
 from sim.batch.seeding import replication_seed
-from sim.model import laws
+from sim.model import BUILD, laws, plans
 from sim.model.combat import resolve_assault
 from sim.model.draws import Draws
 from sim.model.ground import Ground
@@ -172,6 +172,8 @@ class CountingDraws(Draws):
         return super().normal()
 
 
+@pytest.mark.pure_model  # subclasses the stream: compiled classes cannot be subclassed from Python
+@pytest.mark.skipif(BUILD == "compiled", reason="run on the pure build by tests/test_builds.py")
 @pytest.mark.parametrize(("sigma", "normals"), [(0.0, 0), (0.3, 1)])
 def test_depth_noise_draws_only_when_it_has_a_spread(sigma: float, normals: int) -> None:
     """A zero ``advance_sigma`` takes nothing from the stream, so it leaves every later draw as it was."""
@@ -185,3 +187,51 @@ def test_depth_noise_draws_only_when_it_has_a_spread(sigma: float, normals: int)
     )
     assert result is not None and result.succeeded
     assert draws.normals == normals
+
+
+# ------------------------------------------------------------------------------- streams, records, plans
+def test_a_stream_hands_out_its_generators_blocks_in_order_from_the_first_draw() -> None:
+    draws = Draws(np.random.default_rng(9), block=4)
+    reference = np.random.default_rng(9)
+    uniforms = reference.random(4).tolist()
+    exponentials = reference.standard_exponential(4).tolist()
+    normals = reference.standard_normal(4).tolist()
+    assert [draws.uniform() for _ in range(4)] == uniforms
+    assert [draws.exponential() for _ in range(4)] == exponentials
+    assert [draws.normal() for _ in range(4)] == normals
+    assert draws.uniform() == reference.random(4).tolist()[0]  # the next block, once one is used up
+
+
+def test_reaching_a_prepared_line_no_stronger_than_the_fortification_held_is_not_an_event() -> None:
+    lines = [{"area_km2": 150, "fortification": 0.1}, {"area_km2": 100, "fortification": 0.5}]
+    sectors = {"only": {"area_km2": 200, "frontage_km": 10, "prepared_lines": lines}}
+    scen = scenario(5, sectors=sectors, sectors__only__fortification={"initial": 0.1, "kept_on_retreat": 1.0})
+    ground = Ground(Forces(scen).params.sectors)
+    ground.lose(0, 60.0)  # onto the first line, as strong as what it holds
+    assert ground.reached == [] and ground.fortification[0] == pytest.approx(0.1)
+    ground.lose(0, 40.0)  # onto the second, stronger
+    assert ground.reached == [(0, 0.5)] and ground.fortification[0] == pytest.approx(0.5)
+
+
+def test_a_replications_record_has_one_row_per_side_and_one_column_per_day() -> None:
+    _, trajectory = run(steady(10))
+    for record in (trajectory.strength, trajectory.casualties, trajectory.supply):
+        assert record.shape == (2, 11)
+    assert trajectory.area_km2.shape == (11,)
+
+
+def test_the_plans_a_replication_reads_cannot_be_changed_while_it_runs() -> None:
+    plan = Forces(steady(3)).params.sides[1].attack
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        plan.max_rate_per_km = 1.0  # type: ignore[misc]
+    kinds = [
+        kind
+        for kind in vars(plans).values()
+        if dataclasses.is_dataclass(kind) and kind.__module__ == plans.__name__
+    ]
+    assert len(kinds) >= 10
+    assert all(kind.__dataclass_params__.frozen for kind in kinds), [k.__name__ for k in kinds]  # type: ignore[attr-defined]
+
+
+def test_a_force_ratio_against_less_than_one_unit_of_power_is_still_finite() -> None:
+    assert laws.force_ratio(0.5, 1.0, 2.0, 1.0) == pytest.approx(4.0)

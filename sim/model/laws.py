@@ -152,8 +152,7 @@ def frontages_km(
     held = area > 0.0
     with np.errstate(divide="ignore", invalid="ignore"):
         salient = initial_frontage_km * np.sqrt(np.where(initial_area_km2 > 0, area / initial_area_km2, 0.0))
-    front = np.where(is_line, np.where(held, initial_frontage_km, 0.0), salient)
-    return np.where(held, front, 0.0)
+    return np.where(held, np.where(is_line, initial_frontage_km, salient), 0.0)
 
 
 def depth_factor(density: float, start_density: float, exponent: float) -> float:
