@@ -379,7 +379,9 @@ def load_study(
             for stale in [p for p in lever_origins if p[: len(key)] == key]:
                 del lever_origins[stale]
             lever_origins[key] = where
-        scenario = validate(lever_data, lever_origins, files[lever_name] or str(path.parent / spec.scenario))
+        scenario = validate(
+            lever_data, lever_origins, files[lever_name] or str(path.parent / spec.scenario), named=(name,)
+        )
         _check_lever(spec, scenario, base, measures, origins, at, name)
         _check_uncertainties(spec, lever_data, lever_origins, origins, lever_name, name)
         levers[lever_name] = scenario

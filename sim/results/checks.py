@@ -32,7 +32,7 @@ _BUILDERS = {"daily": daily_table, "sectors": sectors_table, "outcomes": outcome
 def expected_schema(scenario: Scenario, name: str, sweep: bool = False) -> pa.Schema:
     """Return the columns and types of a table a run of ``scenario`` writes.
 
-    A sweep's tables have ``point`` first, and of the base scenario's sampled inputs only those its
+    A sweep's (or a study's) tables have ``point`` first, and of the base scenario's sampled inputs only those its
     points did not vary (``check_tables`` then lets other columns through).
     """
     schema = _BUILDERS[name](scenario, [], []).schema
@@ -98,7 +98,10 @@ def check_tables(directory: Path, manifest: Manifest, scenario: Scenario) -> Non
             str(directory / "manifest.json"),
             field="status",
         )
-    sweep = manifest.kind == "sweep"
+    sweep = manifest.kind in (
+        "sweep",
+        "study",
+    )  # points that vary inputs: a study is a sweep of levers x futures
     kept = tables_for(manifest.daily)
     for name in sorted(kept, key=lambda table: table != "outcomes"):
         if not (directory / f"{name}.parquet").exists():

@@ -271,12 +271,19 @@ def check_calibrate(
 
 
 @overload
-def validate(data: dict[str, Any], origins: Mapping[PathKey, Origin], name: str) -> Scenario: ...
+def validate(
+    data: dict[str, Any], origins: Mapping[PathKey, Origin], name: str, *, named: Sequence[str] = ()
+) -> Scenario: ...
 
 
 @overload
 def validate(
-    data: dict[str, Any], origins: Mapping[PathKey, Origin], name: str, model: type[ModelT]
+    data: dict[str, Any],
+    origins: Mapping[PathKey, Origin],
+    name: str,
+    model: type[ModelT],
+    *,
+    named: Sequence[str] = (),
 ) -> ModelT: ...
 
 
@@ -285,6 +292,8 @@ def validate(
     origins: Mapping[PathKey, Origin],
     name: str,
     model: type[BaseModel] = Scenario,
+    *,
+    named: Sequence[str] = (),
 ) -> BaseModel:
     """Validate plain data into a ``Scenario``, turning the first error into an ``InputError``.
 
@@ -293,6 +302,8 @@ def validate(
         origins: Where each path was written.
         name: The scenario file, named when no closer origin is known.
         model: What to validate into (a scenario unless told otherwise, e.g. a sweep file).
+        named: Other files the user named, whose values an error may quote wherever they lie (a
+            study file that sets a lever's values).
 
     Returns:
         The validated object.
@@ -304,7 +315,7 @@ def validate(
         return model.model_validate(data)
     except ValidationError as exc:
         errors = _most_useful_first(exc.errors(include_url=False))
-        raise _to_input_error(errors[0], origins, name, len(errors) - 1, model) from None
+        raise _to_input_error(errors[0], origins, name, len(errors) - 1, model, named) from None
 
 
 def _most_useful_first(errors: list[Any]) -> list[Any]:
@@ -323,7 +334,12 @@ def _most_useful_first(errors: list[Any]) -> list[Any]:
 
 
 def _to_input_error(
-    error: Any, origins: Mapping[PathKey, Origin], name: str, more: int, model: type[BaseModel] = Scenario
+    error: Any,
+    origins: Mapping[PathKey, Origin],
+    name: str,
+    more: int,
+    model: type[BaseModel] = Scenario,
+    named: Sequence[str] = (),
 ) -> InputError:
     loc = _data_path(error["loc"])
     if error["type"] == "missing" and error["loc"] and loc[-1:] != error["loc"][-1:]:
@@ -334,7 +350,7 @@ def _to_input_error(
         loc = (*loc, *cause.path)
     field = dotted(loc)
     file, line = _closest_origin(loc, origins, name)
-    if not quotable(file, name):
+    if file not in named and not quotable(file, name):
         # A base file above the scenario's folder, outside the working folder, may be anything: name
         # the place (the schema's own field names only), never a key or a value written there.
         field = dotted(_schema_prefix(loc, model))
