@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+import sim
 from sim.analysis import discovery as sd
 from sim.batch.runner import chunk_records
 from sim.errors import InputError
@@ -70,7 +71,7 @@ def fake_folder(directory: Path, inputs: dict[str, np.ndarray], outcomes: dict[s
     [
         ("area_km2_on_2024-10-01 > 300", "area_km2_on_2024-10-01", ">", 300.0),
         ("final_area_km2<=12.5", "final_area_km2", "<=", 12.5),
-        ("  withdrawn_by_2024-10-01 == 0 ", "withdrawn_by_2024-10-01", "==", 0.0),
+        ("  withdrawal_began_by_2024-10-01 == 0 ", "withdrawal_began_by_2024-10-01", "==", 0.0),
         ("casualties_blue != -1e3", "casualties_blue", "!=", -1000.0),
         ("day_below_250 >= 40", "day_below_250", ">=", 40.0),
     ],
@@ -112,24 +113,24 @@ def test_an_unknown_column_suggests_the_closest_and_lists_the_outcomes():
         sd.parse_condition("area_km2_on_2024-10-02 > 3", cases)
     message = str(error.value)
     assert "did you mean area_km2_on_2024-10-01" in message
-    assert "final_area_km2" in message and "withdrawn_by_<date>" in message
+    assert "final_area_km2" in message and "withdrawal_began_by_<date>" in message
     assert "\n" not in message
     with pytest.raises(InputError, match="did you mean final_area_km2"):
         sd.parse_condition("final_area > 3", cases)
 
 
-def test_withdrawn_by_a_date_is_one_if_withdrawn_on_or_before_it():
+def test_withdrawal_began_by_a_date_is_one_if_it_began_on_or_before_it():
     start = SCENARIO.start
     cases = cases_of({"withdrawal_day": [np.nan, 10, 20, 30]})
     on_20 = (start + dt.timedelta(days=20)).isoformat()
-    assert sd.outcome_values(cases, f"withdrawn_by_{on_20}").tolist() == [0, 1, 1, 0]
-    assert sd.outcome_values(cases, "withdrawn_by_end").tolist() == [0, 1, 1, 1]
-    condition = sd.parse_condition(f"withdrawn_by_{on_20} == 0", cases)
+    assert sd.outcome_values(cases, f"withdrawal_began_by_{on_20}").tolist() == [0, 1, 1, 0]
+    assert sd.outcome_values(cases, "withdrawal_began_by_end").tolist() == [0, 1, 1, 1]
+    condition = sd.parse_condition(f"withdrawal_began_by_{on_20} == 0", cases)
     assert condition.test(sd.outcome_values(cases, condition.column)).tolist() == [True, False, False, True]
     with pytest.raises(InputError, match="outside the run"):
-        sd.parse_condition("withdrawn_by_2030-01-01 == 0", cases)
-    with pytest.raises(InputError, match="expected withdrawn_by_YYYY-MM-DD"):
-        sd.parse_condition("withdrawn_by_soon == 0", cases)
+        sd.parse_condition("withdrawal_began_by_2030-01-01 == 0", cases)
+    with pytest.raises(InputError, match="expected withdrawal_began_by_YYYY-MM-DD"):
+        sd.parse_condition("withdrawal_began_by_soon == 0", cases)
 
 
 def test_day_below_counts_runs_that_never_cross_at_the_horizon():
@@ -144,8 +145,8 @@ def test_day_below_counts_runs_that_never_cross_at_the_horizon():
 def test_conditions_in_words():
     words = {
         "area_km2_on_2024-10-01 > 300": "Blue holds more than 300 km² on 1 Oct 2024",
-        "withdrawn_by_2024-10-01 == 0": "Blue has not withdrawn by 1 Oct 2024",
-        "withdrawn_by_end >= 1": "Blue has withdrawn by 1 Nov 2024",
+        "withdrawal_began_by_2024-10-01 == 0": "Blue's withdrawal has not begun by 1 Oct 2024",
+        "withdrawal_began_by_end >= 1": "Blue's withdrawal has begun by 1 Nov 2024",
         "day_below_250 > 40": "the held area falls below 250 km² after day 40 (11 Oct 2024) or never",
     }
     for text, said in words.items():
@@ -285,6 +286,7 @@ def test_discover_on_a_sweep_prints_a_box_and_writes_its_files(small_sweep, tmp_
     ):
         assert (out / name).stat().st_size > 0, name
     box = json.loads((out / "box.json").read_text())
+    assert box["package_version"] == sim.__version__  # every folder says which version wrote it
     assert box["condition"] == "area_km2_on_2024-10-15 > 300" and box["runs"] == 96
     assert box["limits"] and 0 < box["coverage"] <= 1 and 0 < box["density"] <= 1
     assert {"input", "lower", "upper", "quasi_p_lower", "quasi_p_upper"} <= set(box["limits"][0])
@@ -292,7 +294,7 @@ def test_discover_on_a_sweep_prints_a_box_and_writes_its_files(small_sweep, tmp_
     assert "Blue holds more than 300 km² on 15 Oct 2024 in" in printed
     assert "advance_km" in printed and "feature scores (extra trees" in printed
     header = (out / "feature_scores.csv").read_text().splitlines()[0].split(",")
-    assert header[:2] == ["input", "area_km2_on_2024-10-15 > 300"] and "withdrawn_by_end" in header
+    assert header[:2] == ["input", "area_km2_on_2024-10-15 > 300"] and "withdrawal_began_by_end" in header
     # Same folder, same condition: the same box and scores.
     again = tmp_path / "again"
     main(["discover", str(small_sweep), *condition, "--out", str(again), "--no-plots", "-q"])

@@ -235,7 +235,7 @@ def test_run_report_holds_summary_scenario_and_manifest(page: str, run: Path) ->
     assert "<title>small_test: simulation report (run)</title>" in page
     for row in summary["by_month"]:
         assert f'<td class="text">{row["date"]}</td>' in page
-        assert f"{row['p_withdrawn']:.1%}" in text
+        assert f"{row['p_withdrawal_began']:.1%}" in text
     for crossing in summary["crossings"]:
         assert f"{crossing['share_crossed']:.1%}" in text
     for obs in summary["observations"]:

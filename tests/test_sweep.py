@@ -249,16 +249,16 @@ def test_samples_scales_a_sweep_file_down_and_is_checked_like_the_file(tmp_path)
             "error: --outcome: unknown outcome 'final_are'; did you mean 'final_area_km2'? (expected one of: "
             "final_area_km2, area_km2_on_2024-10-01, area_km2_on_2024-10-15, area_km2_on_2024-11-01, "
             "advance_m_per_day, day_below_400, day_below_250, day_below_100, casualties_blue, "
-            "casualties_red, withdrawn_by_<date>)",
+            "casualties_red, withdrawal_began_by_<date>)",
         ),
         (
-            "withdrawn_by_2024-13-01",
-            "error: --outcome: 'withdrawn_by_2024-13-01': expected withdrawn_by_YYYY-MM-DD",
+            "withdrawal_began_by_2024-13-01",
+            "error: --outcome: 'withdrawal_began_by_2024-13-01': expected withdrawal_began_by_YYYY-MM-DD",
         ),
         (
-            "withdrawn_by_2030-01-01",
-            "error: --outcome: 'withdrawn_by_2030-01-01': the date is outside the scenario (2024-09-01 to "
-            "2024-11-01)",
+            "withdrawal_began_by_2030-01-01",
+            "error: --outcome: 'withdrawal_began_by_2030-01-01': the date is outside the scenario "
+            "(2024-09-01 to 2024-11-01)",
         ),
     ],
     ids=["typo", "bad-date", "outside"],

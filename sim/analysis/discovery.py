@@ -27,7 +27,9 @@ from typing import Any
 import numpy as np
 import pyarrow.parquet as pq
 
+import sim
 from sim.errors import InputError, missing_extra
+from sim.results.columns import refuse_renamed
 from sim.results.folder import folder_kind, open_folder
 from sim.results.readers import numpy_of, read_table
 from sim.results.store import write_csv, write_json
@@ -153,21 +155,23 @@ def _threshold_of(name: str) -> float | None:
 def outcome_values(cases: Cases, column: str) -> np.ndarray:
     """Return one value per case of an outcome column or a derived one.
 
-    ``withdrawn_by_<date>`` (or ``withdrawn_by_end``) is 1 if the holder withdrew on or before that
-    date, else 0; ``day_below_<X>`` and ``withdrawal_day`` count runs that never got there at the
-    horizon.
+    ``withdrawal_began_by_<date>`` (or ``withdrawal_began_by_end``) is 1 if the holder's withdrawal began
+    on or before that date, else 0; ``day_below_<X>`` and ``withdrawal_day`` count runs that never got
+    there at the horizon.
 
     Raises:
         InputError: For a column the folder does not have, with the closest names and the valid ones.
     """
     scenario = cases.scenario
-    if column.startswith("withdrawn_by_") and "withdrawal_day" in cases.outcomes:
-        when = column.removeprefix("withdrawn_by_")
+    refuse_renamed(column)
+    if column.startswith("withdrawal_began_by_") and "withdrawal_day" in cases.outcomes:
+        when = column.removeprefix("withdrawal_began_by_")
         try:
             date = scenario.end if when == "end" else dt.date.fromisoformat(when)
         except ValueError:
             raise InputError(
-                f"{column!r}: expected withdrawn_by_YYYY-MM-DD or withdrawn_by_end", field="--outcome"
+                f"{column!r}: expected withdrawal_began_by_YYYY-MM-DD or withdrawal_began_by_end",
+                field="--outcome",
             ) from None
         if not scenario.start <= date <= scenario.end:
             raise InputError(
@@ -192,7 +196,7 @@ def outcome_values(cases: Cases, column: str) -> np.ndarray:
 def _unknown(column: str, cases: Cases) -> str:
     names = list(cases.outcomes)
     dates = [c.removeprefix("area_km2_on_") for c in names if c.startswith("area_km2_on_")]
-    derived = ["withdrawn_by_end", *(f"withdrawn_by_{d}" for d in dates)]
+    derived = ["withdrawal_began_by_end", *(f"withdrawal_began_by_{d}" for d in dates)]
     close = difflib.get_close_matches(column, names + derived, n=3, cutoff=0.6)
     hint = f"; did you mean {_either(close)}?" if close else ""
     below = [c.removeprefix("day_below_") for c in names if c.startswith("day_below_")]
@@ -201,7 +205,7 @@ def _unknown(column: str, cases: Cases) -> str:
         *others,
         f"area_km2_on_<date> ({', '.join(dates)})",
         f"day_below_<km2> ({', '.join(below)})",
-        "withdrawn_by_<date> or withdrawn_by_end",
+        "withdrawal_began_by_<date> or withdrawal_began_by_end",
     ]
     return f"unknown outcome {column!r}{hint} (outcomes: {'; '.join(valid)})"
 
@@ -263,17 +267,17 @@ def describe_condition(condition: Condition, scenario: Scenario) -> str:
         return f"{holder} holds {words} km² on {_date_words(date)}"
     if column == "final_area_km2":
         return f"{holder} holds {words} km² at the end ({_date_words(scenario.end)})"
-    if column.startswith("withdrawn_by_"):
-        when = column.removeprefix("withdrawn_by_")
+    if column.startswith("withdrawal_began_by_"):
+        when = column.removeprefix("withdrawal_began_by_")
         date = scenario.end if when == "end" else dt.date.fromisoformat(when)
         yes, no = bool(condition.test(np.array([1.0]))[0]), bool(condition.test(np.array([0.0]))[0])
         if yes != no:
-            return f"{holder} has{'' if yes else ' not'} withdrawn by {_date_words(date)}"
+            return f"{holder}'s withdrawal has{'' if yes else ' not'} begun by {_date_words(date)}"
     if column.startswith("day_below_") or column == "withdrawal_day":
         what = (
             f"the held area falls below {column.removeprefix('day_below_')} km²"
             if column.startswith("day_below_")
-            else f"{holder} withdraws"
+            else f"{holder}'s withdrawal begins"
         )
         day = f"day {value:g} ({_date_words(scenario.start + dt.timedelta(days=value))})"
         timing = {">": f"after {day} or never", ">=": f"on {day} or later, or never", "<": f"before {day}"}
@@ -486,7 +490,7 @@ def scored_outcomes(cases: Cases) -> dict[str, np.ndarray]:
     """Return the outcomes to score that vary: areas, days below, withdrawal by the end, casualties."""
     chosen = [name for name in cases.outcomes if name.startswith(SCORED_PREFIXES)]
     if "withdrawal_day" in cases.outcomes:
-        chosen.insert(len([c for c in chosen if not c.startswith("casualties_")]), "withdrawn_by_end")
+        chosen.insert(len([c for c in chosen if not c.startswith("casualties_")]), "withdrawal_began_by_end")
     values = {name: outcome_values(cases, name) for name in chosen}
     return {name: v for name, v in values.items() if np.nanmax(v) > np.nanmin(v)}
 
@@ -534,6 +538,7 @@ def save(
     write_json(
         written[1],
         {
+            "package_version": sim.__version__,
             "condition": str(discovery.condition),
             "condition_in_words": describe_condition(discovery.condition, scenario),
             "runs": discovery.total,

@@ -17,9 +17,9 @@ import numpy as np
     required=True,
     metavar="EXPR",
     help="The condition to explain: COLUMN OP NUMBER, OP one of < <= > >= == != (for example "
-    "'area_km2_on_2025-02-01 > 300' or 'withdrawn_by_2025-02-01 == 0'). COLUMN is an outcome column, "
-    "withdrawn_by_<date> (1 if withdrawn by then, else 0) or day_below_<km2> (runs that never fall "
-    "below counted at the horizon).",
+    "'area_km2_on_2025-02-01 > 300' or 'withdrawal_began_by_2025-02-01 == 0'). COLUMN is an outcome "
+    "column, withdrawal_began_by_<date> (1 if the withdrawal began by then, else 0) or day_below_<km2> "
+    "(runs that never fall below counted at the horizon).",
 )
 @click.option(
     "--threshold",

@@ -71,7 +71,7 @@ from sim.results.columns import check_summary_outcome
     "outcomes",
     multiple=True,
     help="Outcome for sensitivity indices: final_area_km2, area_km2_on_<date>, day_below_<X>, "
-    "withdrawn_by_<date>, casualties_<side>. Repeatable [default: a standard set].",
+    "withdrawal_began_by_<date>, casualties_<side>. Repeatable [default: a standard set].",
 )
 @executor_options
 @click.option(
@@ -262,7 +262,7 @@ def _report(directory: Path, scenario: Any, spec: Any, outcomes: list[str], plot
     header = "".join(f"{names[p]:>{width}}" for p in varied)
     click.echo(
         f"{'point':>6}{header}{'final km² p50':>16}{(on.removeprefix('area_km2_on_') + ' km² p50'):>20}"
-        f"{'withdrawn by end':>18}"
+        f"{'withdrawal began by end':>18}"
     )
     for i in range(shown):
         values = "".join(f"{points[p][i]:>{width}.4g}" for p in varied)

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+import sim
 from sim.analysis.scoring import LEVELS, level_key
 from sim.cli.text import score_table, summary_lines
 from sim.errors import InputError
@@ -86,6 +87,7 @@ def _validate_own(run: Any, out: Path, fmt: str) -> list[Path]:
     rows = score_each_observation(scenario, samples)
     summary = summarise_by_quantity(rows)
     document = {
+        "package_version": sim.__version__,
         "scenario": scenario.name,
         "run": run.name,
         "run_dir": str(run.directory),
@@ -129,7 +131,7 @@ def _validate_csv(run: Any, observations_file: Path, out: Path, fmt: str) -> lis
             str(observations_file),
             field="scenario",
         )
-    result = score_run(run, observations, str(observations_file))
+    result = {"package_version": sim.__version__, **score_run(run, observations, str(observations_file))}
     written = [out / "validation.json", out / "validation.csv", out / "plots" / f"validation.{fmt}"]
     write_json(written[0], result)
     write_csv(written[1], result["observations"])

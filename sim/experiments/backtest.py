@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+import sim
 from sim.analysis.forecast import score_after_origin, summarise_by_quantity
 from sim.batch.executors import Executor
 from sim.batch.runner import Progress
@@ -172,6 +173,7 @@ def write_backtest(result: BacktestResult, settings: Settings, replications: int
     """Write ``backtest.json`` (settings, per-origin summaries, rows) and ``backtest.csv`` (rows)."""
     rows = [row for origin in result.origins for row in origin.rows]
     document = {
+        "package_version": sim.__version__,
         "scenario": result.scenario.name,
         "settings": {
             "population": settings.population,

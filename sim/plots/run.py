@@ -177,7 +177,9 @@ def run_figures(
     # The reasons stay an Arrow column (counted with pyarrow compute), never a Python list of every run.
     reasons = read_table(directory, "outcomes", ["withdrawal_reason"])["withdrawal_reason"]
     days = read_column(directory, "outcomes", "withdrawal_day")
-    caption = "Which withdrawal rule fired in each run, and the share of runs withdrawing by date."
+    caption = (
+        "Which withdrawal rule fired in each run, and the share of runs whose withdrawal began by each date."
+    )
     yield FigureItem("withdrawal_reasons", caption, withdrawal_chart(scenario, reasons, days, label))
     del reasons, days
 

@@ -43,8 +43,8 @@ def outcome_title(outcome: str) -> str:
         return f"held area on {outcome.removeprefix('area_km2_on_')} (km²)"
     if outcome.startswith("day_below_"):
         return f"days until below {outcome.removeprefix('day_below_')} km²"
-    if outcome.startswith("withdrawn_by_"):
-        return f"withdrawn by {outcome.removeprefix('withdrawn_by_')} (share of runs)"
+    if outcome.startswith("withdrawal_began_by_"):
+        return f"withdrawal began by {outcome.removeprefix('withdrawal_began_by_')} (share of runs)"
     if outcome == "final_area_km2":
         return "held area at the end (km²)"
     if outcome.startswith("casualties_"):
@@ -296,7 +296,11 @@ def shown_outcomes(scenario: Scenario, chosen: list[str]) -> list[str]:
     """The outcomes shown: those asked for, else the area on ``summary_date`` and at the end."""
     if chosen:
         return chosen
-    return [area_column(summary_date(scenario)), "final_area_km2", f"withdrawn_by_{scenario.end.isoformat()}"]
+    return [
+        area_column(summary_date(scenario)),
+        "final_area_km2",
+        f"withdrawal_began_by_{scenario.end.isoformat()}",
+    ]
 
 
 def write_sweep_plots(directory: Path, fmt: str = "png", outcomes: list[str] | None = None) -> list[Path]:
