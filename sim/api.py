@@ -41,7 +41,7 @@ from sim.results.folder import folder_kind, open_folder
 from sim.results.readers import read_table, table_path
 from sim.results.store import write_json
 from sim.scenario import load_scenario
-from sim.scenario.parameters import distribution_leaves
+from sim.scenario.parameters import distribution_leaves, input_names
 from sim.scenario.schema import Scenario
 
 
@@ -120,6 +120,15 @@ class Folder:
                 points, on="point", how="left"
             )
         return frame
+
+    @property
+    def names(self) -> dict[str, str]:
+        """How every table, figure and report names each input of ``experiments`` (dotted path -> name).
+
+        The shortest unambiguous tail of the path, with the side (``russia.north_korea.quality``).
+        """
+        inputs = [column for column in self.experiments.columns if column not in ("point", "replication")]
+        return input_names(self.scenario, inputs)
 
 
 def _executor(executor: str | Executor, workers: int | None, scheduler: str | None) -> Executor:
@@ -427,7 +436,7 @@ def discover(
     parsed = sd.parse_condition(condition, cases)
     y = parsed.test(sd.outcome_values(cases, parsed.column))
     found = sd.run_prim(cases.inputs, y, parsed, threshold, box, peel_alpha, mass_min)
-    names = sd.short_names(list(cases.inputs))
+    names = input_names(cases.scenario, list(cases.inputs))
     table = None
     if scores:
         outcomes = {str(parsed): y.astype(float), **sd.scored_outcomes(cases)}

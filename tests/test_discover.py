@@ -19,6 +19,8 @@ from sim.errors import InputError
 from sim.results.manifest import new_manifest
 from sim.results.store import write_json
 from sim.scenario import load_scenario
+from sim.scenario.parameters import input_names
+from sim.scenario.paths import reader_names
 from tests.conftest import SMALL, run_sim
 
 pytest.importorskip("ema_workbench")
@@ -154,21 +156,29 @@ def test_conditions_in_words():
         assert sd.describe_condition(sd.Condition(column, op, float(value)), SCENARIO) == said
 
 
-def test_short_names_are_the_shortest_unambiguous_tails():
+def test_input_names_are_the_shortest_unambiguous_tails_with_the_side():
     paths = [
         "sides.red.attack.advance_km",
         "sides.red.contingents.regulars.replacements_per_day",
         "sides.blue.contingents.brigades.replacements_per_day",
         "sides.blue.contingents.brigades.echelons.1.jitter_days",
         "sides.red.contingents.regulars.echelons.1.jitter_days",
+        "engagement.kill_rate",
     ]
-    assert list(sd.short_names(paths).values()) == [
-        "advance_km",
-        "regulars.replacements_per_day",
-        "brigades.replacements_per_day",
-        "brigades.echelons.1.jitter_days",
-        "regulars.echelons.1.jitter_days",
+    assert list(reader_names(paths).values()) == [
+        "red.advance_km",
+        "red.replacements_per_day",
+        "blue.replacements_per_day",
+        "blue.jitter_days",
+        "red.jitter_days",
+        "kill_rate",
     ]
+    # Judged against every field of the scenario: red has one contingent with replacements_per_day, but
+    # a jitter in each of its echelons, so the echelon is named.
+    assert input_names(SCENARIO, [paths[4]]) == {paths[4]: "red.regulars.echelons.1.jitter_days"}
+    assert input_names(SCENARIO, paths[:2]) == dict(
+        zip(paths[:2], ["red.advance_km", "red.replacements_per_day"], strict=True)
+    )
 
 
 # --- PRIM and feature scores where the answer is known -------------------------------------------
@@ -198,7 +208,7 @@ def test_prim_recovers_the_box_that_made_the_outcome(known_box):
     assert limits["x1"].qp_high < 1e-6 and limits["x2"].qp_low < 1e-6
     assert "x3" not in limits or limits["x3"].cut < 0.1
     assert found.box.density >= 0.9 and found.box.coverage >= 0.85
-    sentence = sd.box_sentence(found, cases.scenario, sd.short_names(list(cases.inputs)))
+    sentence = sd.box_sentence(found, cases.scenario, input_names(cases.scenario, list(cases.inputs)))
     assert "when x1 at most 0." in sentence and "x2 at least 0." in sentence and "(density)" in sentence
 
 

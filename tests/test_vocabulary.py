@@ -11,7 +11,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import SMALL, sim_in_process
 
 ROOT = Path(__file__).resolve().parents[1]

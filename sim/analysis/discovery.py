@@ -444,21 +444,6 @@ def run_prim(
     return Discovery(condition, trajectory, chosen_box, how, y.size, hits, threshold, peel_alpha, mass_min, y)
 
 
-def short_names(paths: Sequence[str]) -> dict[str, str]:
-    """Return for each dotted path its shortest tail of parts that no other path ends with."""
-    names: dict[str, str] = {}
-    for path in paths:
-        parts = path.split(".")
-        for size in range(1, len(parts) + 1):
-            if size < len(parts) and any(part.isdigit() for part in parts[len(parts) - size :][:2]):
-                continue  # "3.jitter_days" or "echelons.3.jitter_days": name whose list it is
-            tail = ".".join(parts[-size:])
-            if not any(other != path and (other == tail or other.endswith("." + tail)) for other in paths):
-                break
-        names[path] = tail
-    return names
-
-
 def box_sentence(discovery: Discovery, scenario: Scenario, names: dict[str, str]) -> str:
     """Return the chosen box in one sentence, naming the limits that cut at least 10% of a range."""
     box = discovery.box

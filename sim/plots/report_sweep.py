@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow.parquet as pq
-from matplotlib.figure import Figure as MplFigure
 
-from sim.analysis.discovery import short_names
-from sim.analysis.sweep_stats import PointStats, point_stats
+from sim.analysis.sweep_stats import PointStats
 from sim.errors import InputError
 from sim.experiments.sensitivity import convergence_issues, convergence_warning
 from sim.plots.html import (
@@ -31,10 +28,10 @@ from sim.plots.html import (
 from sim.plots.report_discovery import discoveries
 from sim.plots.report_run import manifest_parts
 from sim.plots.run import require_outcomes
-from sim.plots.sweep import indices_chart, main_effects, one_input, outcome_title, shown_outcomes, two_inputs
+from sim.plots.sweep import indices_chart, outcome_title, sweep_figures, sweep_panels
 from sim.results.folder import open_folder
 from sim.results.readers import read_table
-from sim.scenario.schema import Scenario
+from sim.scenario.parameters import input_names
 
 ROWS_SHOWN = 40
 """Sweep points listed in the per-point table (all are in point_summary.parquet)."""
@@ -112,39 +109,6 @@ def _point_table(
         row += [number_text(points[p][index]) for p in paths]
         rows.append(row)
     return Table(headers, rows, text=(), wide=True)
-
-
-def sweep_figures(
-    points: dict[str, list[Any]],
-    paths: list[str],
-    panels: list[tuple[str, PointStats]],
-    scenario: Scenario,
-    title: str,
-    design: str,
-) -> Iterator[tuple[str, str, MplFigure]]:
-    """Yield the sweep's figures (as ``sim plot`` draws them), one at a time: name, caption, figure."""
-    if design == "grid" and len(paths) == 1:
-        caption = (
-            "Each outcome against the varied input: median with the 10–90% of runs and its 95% interval."
-        )
-        yield "sweep_outcomes", caption, one_input(points, paths[0], panels, scenario, title, False)
-    elif design == "grid" and len(paths) == 2:
-        caption = "Each outcome over the grid of the two varied inputs, each cell with its 95% interval."
-        yield "sweep_heatmap", caption, two_inputs(points, paths, panels, scenario, title)
-    elif design == "grid":
-        caption = "Main effects: each input's levels, averaged over the grid's other inputs."
-        yield "sweep_main_effects", caption, main_effects(points, paths, panels, scenario, title)
-    else:
-        for path in paths:
-            caption = (
-                f"Each outcome against {path}, the other inputs varying too: one dot per point and the "
-                "median in each tenth of the input's range."
-            )
-            yield (
-                f"sweep_{path.replace('.', '_')}",
-                caption,
-                one_input(points, path, panels, scenario, title, True),
-            )
 
 
 def _sensitivity(results: dict[str, Any], names: dict[str, str], samples: Any) -> dict[str, Any]:
@@ -269,23 +233,22 @@ def sweep_page(directory: Path) -> tuple[str, list[str]]:
     design = sweep.get("design", "grid")
     points = pq.read_table(directory / "points.parquet").to_pydict()
     paths: list[str] = list(manifest.get("varied") or [])
-    names = short_names(paths)
+    names = input_names(scenario, paths)
     count = len(points["point"])
     replications = int(manifest.get("replications") or 0)
     table = read_table(directory, "outcomes")
-    shown = shown_outcomes(scenario, list(sweep.get("outcomes") or []))
-    panels = [(outcome, point_stats(table, scenario, outcome, count)) for outcome in shown]
+    panels, left_out = sweep_panels(table, scenario, list(sweep.get("outcomes") or []), count)
     del table
     title = f"{scenario.name}: {design} sweep, {count} points × {replications} runs"
     figures = [
         Figure(name, caption, png_data_uri(figure))
-        for name, caption, figure in sweep_figures(points, paths, panels, scenario, title, design)
+        for name, caption, figure in sweep_figures(points, paths, panels, scenario, title, design, left_out)
     ]
     sensitivity = None
     results = read_json(directory / "sensitivity.json", notes)
     if results:
         sensitivity = _sensitivity(results, names, sweep.get("samples"))
-        chart = indices_chart(results, title)
+        chart = indices_chart(results, title, scenario)
         caption = "Sensitivity indices of each outcome with their 95% intervals."
         sensitivity["figure"] = Figure("sensitivity", caption, png_data_uri(chart))
     found = discoveries(directory, notes)
