@@ -37,8 +37,9 @@ from sim.experiments.runs import (
 )
 from sim.experiments.sweep import default_sweep_folder, finish_sweep, run_sweep, start_sweep
 from sim.results.columns import DailyMode
-from sim.results.folder import folder_kind, open_folder
-from sim.results.readers import read_table, table_path
+from sim.results.folder import open_folder as open_folder_of
+from sim.results.kinds import DOCUMENTS, RUN_TABLES, Kind, kind_of, tables_of
+from sim.results.readers import read_table
 from sim.results.store import write_json
 from sim.scenario import load_scenario
 from sim.scenario.parameters import distribution_leaves, input_names
@@ -74,25 +75,59 @@ class Folder:
 
     Attributes:
         path: The folder.
-        scenario: The scenario it ran (a sweep's base scenario).
+        scenario: The scenario it ran (a sweep's base scenario); None for a calibration, backtest or
+            comparison opened with ``open_folder`` (their records name the scenarios they used).
         seconds: Wall time of the batch that wrote it (0 if it was opened).
-        summary: The folder's summary (``summary.json``).
+        summary: The folder's record of what it found: ``summary.json`` of a run or a sweep (a sweep's
+            with its sensitivity indices under ``indices``), ``diagnostics.json`` of a calibration,
+            ``backtest.json``, ``compare.json``.
+        kind: ``run``, ``sweep``, ``calibration``, ``backtest`` or ``comparison``.
     """
 
     path: Path
-    scenario: Scenario
+    scenario: Scenario | None
     seconds: float = 0.0
     summary: dict[str, Any] = field(default_factory=dict)
+    kind: Kind = "run"
     _cache: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
+    @property
+    def tables(self) -> list[str]:
+        """The names of the folder's tables, for ``table(name)``."""
+        return list(tables_of(self.path, self.kind))
+
     def table(self, name: str) -> pd.DataFrame:
-        """Return one of the folder's tables (``outcomes``, ``daily``, ``sectors``, ``points``...)."""
+        """Return one of the folder's tables by name (``tables`` lists them).
+
+        A run has ``outcomes``, ``daily`` and ``sectors`` (as kept), a sweep also ``points``,
+        ``point_summary`` and ``sensitivity``; a calibration ``posterior`` and ``diagnostics``; a backtest
+        ``backtest``; a comparison ``compare``; a folder with a discovery ``prim_trajectory`` and
+        ``feature_scores``.
+
+        Raises:
+            InputError: For a table the folder does not have, naming those it has.
+        """
         if name not in self._cache:
-            if name in ("points", "point_summary"):
-                self._cache[name] = pd.read_parquet(self.path / f"{name}.parquet")
-            else:
+            found = tables_of(self.path, self.kind)
+            where = found.get(name)
+            if where is None:
+                hint = " (a run made with --daily none keeps no daily table)" if name == "daily" else ""
+                raise InputError(
+                    f"the {self.kind} has no {name!r} table{hint}; its tables: {', '.join(found) or 'none'}",
+                    str(self.path),
+                )
+            if name in RUN_TABLES:
                 self._cache[name] = read_table(self.path, name).to_pandas()
+            elif where.suffix == ".csv":
+                self._cache[name] = pd.read_csv(where)
+            else:
+                self._cache[name] = pd.read_parquet(where)
         return self._cache[name]
+
+    def _scenario(self) -> Scenario:
+        if self.scenario is None:
+            raise InputError(f"a {self.kind} folder has no inputs per replication", str(self.path))
+        return self.scenario
 
     @property
     def outcomes(self) -> pd.DataFrame:
@@ -102,15 +137,13 @@ class Folder:
     @property
     def daily(self) -> pd.DataFrame:
         """One row per replication and day (if the run kept it; ``--daily full`` or ``total``)."""
-        if table_path(self.path, "daily") is None:
-            raise InputError("the folder kept no daily table (made with --daily none)", str(self.path))
         return self.table("daily")
 
     @property
     def experiments(self) -> pd.DataFrame:
         """One row per replication: every input that varied (a sweep's point values, each sampled number)."""
         outcomes = self.outcomes
-        sampled = [path for path, _ in distribution_leaves(self.scenario) if path in outcomes.columns]
+        sampled = [path for path, _ in distribution_leaves(self._scenario()) if path in outcomes.columns]
         keys = [column for column in ("point", "replication") if column in outcomes.columns]
         frame = outcomes[keys + sampled].copy()
         if "point" in frame.columns and (self.path / "points.parquet").is_file():
@@ -128,7 +161,7 @@ class Folder:
         The shortest unambiguous tail of the path, with the side (``russia.north_korea.quality``).
         """
         inputs = [column for column in self.experiments.columns if column not in ("point", "replication")]
-        return input_names(self.scenario, inputs)
+        return input_names(self._scenario(), inputs)
 
 
 def _executor(executor: str | Executor, workers: int | None, scheduler: str | None) -> Executor:
@@ -267,16 +300,38 @@ def sweep(
 
         write_sweep_plots(directory, "png")
     summary = json.loads((directory / "summary.json").read_text(encoding="utf-8"))
-    return Folder(directory, loaded, result.seconds, {**summary, "indices": finished.indices})
+    return Folder(directory, loaded, result.seconds, {**summary, "indices": finished.indices}, kind="sweep")
 
 
-def open(path: str | Path) -> Folder:  # noqa: A001
-    """Open a run or sweep folder the simulator wrote (complete or with finished chunks)."""
+def open_folder(path: str | Path) -> Folder:
+    """Open any folder the simulator wrote: a run, sweep, calibration, backtest or comparison.
+
+    A run or a sweep may be complete or have finished chunks. ``Folder.tables`` lists its tables,
+    ``Folder.table(name)`` reads one, ``Folder.summary`` is its record (a sweep's with the sensitivity
+    indices that ``api.sweep`` returns, under ``indices``).
+
+    Raises:
+        InputError: For a missing folder, one of no known kind, or a damaged run or sweep.
+    """
     directory = Path(path)
-    folder = open_folder(directory, "read", kind=folder_kind(directory))
-    summary_path = directory / "summary.json"
-    summary = json.loads(summary_path.read_text(encoding="utf-8")) if summary_path.is_file() else {}
-    return Folder(directory, folder.scenario, summary=summary)
+    kind = kind_of(directory)
+    scenario = None
+    if kind in ("run", "sweep"):
+        scenario = open_folder_of(directory, "read", kind=kind).scenario
+    record = directory / DOCUMENTS[kind]
+    summary = json.loads(record.read_text(encoding="utf-8")) if record.is_file() else {}
+    indices = directory / "sensitivity.json"
+    if kind == "sweep" and indices.is_file():
+        summary["indices"] = json.loads(indices.read_text(encoding="utf-8"))
+    return Folder(directory, scenario, summary=summary, kind=kind)
+
+
+def open(path: str | Path) -> Folder:  # noqa: A001 - kept for scripts written before open_folder
+    """Open a folder: the former name of ``open_folder``, which it calls (deprecated: it shadows ``open``)."""
+    import warnings
+
+    warnings.warn("sim.api.open is now sim.api.open_folder", DeprecationWarning, stacklevel=2)
+    return open_folder(path)
 
 
 def calibrate(

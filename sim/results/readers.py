@@ -99,7 +99,8 @@ def _sha256(path: Path) -> str:
 def _dataset(run: Path, name: str) -> ds.Dataset:
     path = table_path(run, name)
     if path is None:
-        raise InputError(f"the run has no {name} table (was it run with --daily none?)", str(run))
+        hint = " (was it run with --daily none?)" if name in ("daily", "sectors") else ""
+        raise InputError(f"the run has no {name} table{hint}", str(run))
     if path.is_dir():
         return ds.dataset(checked_parts(run, name), format=PARQUET)
     return ds.dataset(path, format=PARQUET)
