@@ -182,7 +182,8 @@ def format_table(result: dict[str, Any]) -> str:
     count = summary["observations"]
     lines = [
         f"{result['scenario']}, run {result['run']} ({result['replications']:,} replications): "
-        f"{_plural(count, 'observation')} of held area (km2) from {result['observations_file']}",
+        f"{_plural(count, 'observation')} of held area from {result['observations_file']}; every number "
+        "in km²",
         "",
     ]
     header = [
@@ -196,8 +197,8 @@ def format_table(result: dict[str, Any]) -> str:
         "PIT",
         "in 50/80/95",
         "CRPS",
-        "persistence",
-        "line",
+        "persistence forecast",
+        "line forecast",
     ]
     body = []
     for row in rows:
@@ -222,7 +223,11 @@ def format_table(result: dict[str, Any]) -> str:
     lines.append("")
     naive = summary["naive"]
     lines.append(
-        f"mean CRPS (km2): model {summary['mean_crps']:,.1f}, persistence "
+        "persistence forecast, line forecast: the naive forecasts' values (persistence: the last known "
+        "area; line: the straight line through the known areas); their errors are in the CRPS line below"
+    )
+    lines.append(
+        f"mean CRPS (km²): model {summary['mean_crps']:,.1f}, persistence "
         f"{naive['persistence']['mean_crps']:,.1f}, straight line {naive['line']['mean_crps']:,.1f} "
         "(a point forecast's CRPS is its absolute error)"
     )
