@@ -38,6 +38,14 @@ from sim.scenario.rules.withdrawal import RULES
 from sim.scenario.schema import Scenario
 
 
+def has_withdrawal_rules(scenario: Scenario) -> bool:
+    """Whether the side holding ground has any withdrawal rule switched on."""
+    rules = scenario.sides[scenario.holder].command.withdrawal
+    return rules is not None and any(
+        getattr(rules, next(iter(rule.fields))) is not None for rule in RULES.values()
+    )
+
+
 def withdrawal_chart(
     scenario: Scenario,
     reasons: pa.Array | pa.ChunkedArray | Sequence[str | None],
