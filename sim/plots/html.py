@@ -17,7 +17,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import jinja2
 import matplotlib.pyplot as plt
@@ -124,7 +124,10 @@ class Table:
         flagged: Indices of rows to highlight.
         wide: Whether the table may scroll sideways (many columns): its cells then do not wrap, except
             those of the ``long`` columns (free text).
-        long: Columns of free text, wrapped in a wide table.
+        long: Columns of free text (or paths), wrapped anywhere.
+        tone: What a highlighted row means, and so its colour in every report: ``problem`` (pink: a
+            report the model does not reach, an unconverged index) or ``notable`` (blue: a difference
+            beyond Monte Carlo noise, which is news, not trouble).
     """
 
     headers: Sequence[str]
@@ -133,6 +136,7 @@ class Table:
     flagged: set[int] = field(default_factory=set)
     wide: bool = False
     long: Sequence[int] = ()
+    tone: Literal["problem", "notable"] = "problem"
 
 
 @dataclass

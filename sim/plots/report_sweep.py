@@ -92,12 +92,32 @@ def _interval(stats: PointStats, index: int) -> str:
     return f"{number_text(centre)} ({number_text(low)}–{number_text(high)})"
 
 
+MOST_INPUTS = 4
+"""Up to this many varied inputs, the points are listed with their values (as ``sim sweep`` prints)."""
+
+
+def _spread_table(panels: list[tuple[str, PointStats]]) -> Table:
+    """Each outcome's spread over the points, for a design of too many inputs to list each point."""
+    rows = []
+    for outcome, stats in panels:
+        values = stats.centre[np.isfinite(stats.centre)]
+        if not values.size:
+            continue
+        shown = share_text if stats.share else number_text
+        cells = [values.min(), *np.percentile(values, [10, 50, 90]), values.max()]
+        what = f"{outcome_title(outcome)}: {'share of runs' if stats.share else 'median'}"
+        rows.append([what, *(shown(float(v)) for v in cells)])
+    return Table(["outcome, each point's", "lowest", "10%", "median", "90%", "highest"], rows)
+
+
 def _point_table(
     points: dict[str, list[Any]],
     paths: list[str],
     names: dict[str, str],
     panels: list[tuple[str, PointStats]],
 ) -> Table:
+    if len(paths) > MOST_INPUTS:
+        return _spread_table(panels)
     headers = ["point"]
     headers += [
         f"{outcome_title(o)}: {'share of runs' if s.share else 'median'} (95% interval)" for o, s in panels
@@ -108,7 +128,7 @@ def _point_table(
         row: list[Any] = [points["point"][index], *(_interval(stats, index) for _, stats in panels)]
         row += [number_text(points[p][index]) for p in paths]
         rows.append(row)
-    return Table(headers, rows, text=(), wide=True)
+    return Table(headers, rows, text=())
 
 
 def _sensitivity(results: dict[str, Any], names: dict[str, str], samples: Any) -> dict[str, Any]:
@@ -252,9 +272,10 @@ def sweep_page(directory: Path) -> tuple[str, list[str]]:
         caption = "Sensitivity indices of each outcome with their 95% intervals."
         sensitivity["figure"] = Figure("sensitivity", caption, png_data_uri(chart))
     found = discoveries(directory, notes)
-    contents = [("design", "Design"), ("points", "Per-point summary"), ("figures", "Figures")]
+    contents = [("design", "Design"), ("points", "Per-point summary")]
     if sensitivity is not None:
         contents.append(("sensitivity", "Sensitivity indices"))
+    contents.append(("figures", "Figures"))
     if found:
         contents.append(("discovery", "Scenario discovery"))
     contents += [("scenario", "Base scenario"), ("manifest", "Manifest")]
@@ -278,7 +299,7 @@ def sweep_page(directory: Path) -> tuple[str, list[str]]:
         contents=contents,
         design=_design(manifest, points, names),
         point_table=_point_table(points, paths, names, panels),
-        shown_rows=min(ROWS_SHOWN, count),
+        shown_rows=min(ROWS_SHOWN, count) if len(paths) <= MOST_INPUTS else 0,
         point_count=count,
         figures=figures,
         sensitivity=sensitivity,
