@@ -164,6 +164,20 @@ class Folder:
         return input_names(self._scenario(), inputs)
 
 
+def _scenario_with(
+    scenario: Scenario | str | Path, overrides: Mapping[str, Any] | Sequence[str] | None
+) -> Scenario:
+    """A scenario from a loaded one or a file, with ``set=`` overrides applied to a file."""
+    if not isinstance(scenario, Scenario):
+        return load(scenario, set=overrides)
+    if overrides:
+        raise InputError(
+            "set= applies to a scenario file; for a loaded scenario, give the overrides to api.load",
+            field="set",
+        )
+    return scenario
+
+
 def _executor(executor: str | Executor, workers: int | None, scheduler: str | None) -> Executor:
     return make_executor(executor, workers, scheduler) if isinstance(executor, str) else executor
 
@@ -189,6 +203,7 @@ def run(
     chunk: int | None = None,
     plots: bool = False,
     dynamics: bool = True,
+    set: Mapping[str, Any] | Sequence[str] | None = None,  # noqa: A002
 ) -> Folder:
     """Run a scenario's replications into a run folder (``sim run``) and return it.
 
@@ -205,8 +220,13 @@ def run(
         plots: Draw the run's figures into ``out/plots``.
         dynamics: Also run the same replications with the holder's withdrawal rules off (into
             ``out/dynamics_only``), so the summary gives the forecast of the dynamics alone.
+        set: Overrides, as for ``load`` and ``--set`` (with a scenario file; a loaded scenario takes them
+            from ``load``).
+
+    Raises:
+        InputError: For a bad scenario or override, or overrides given with a loaded scenario.
     """
-    loaded = scenario if isinstance(scenario, Scenario) else load(scenario)
+    loaded = _scenario_with(scenario, set)
     pool = _executor(executor, workers, scheduler)
     try:
         size = chunk or automatic_chunk_size(loaded, replications, pool.workers)
@@ -386,15 +406,20 @@ def backtest(
     seed: int = 0,
     executor: str = "process",
     workers: int | None = None,
+    set: Mapping[str, Any] | Sequence[str] | None = None,  # noqa: A002
 ) -> Any:
-    """Backtest a scenario at each origin (``sim backtest``); the result's ``rows`` are a DataFrame."""
+    """Backtest a scenario at each origin (``sim backtest``); the result's ``rows`` are a DataFrame.
+
+    ``set`` takes overrides as ``load`` does (``--set``); each origin's calibrated scenario carries them.
+    """
     require_extra("pyabc", "calibrate", "backtest()")
     from sim.experiments.backtest import check_origins, default_backtest_folder, run_backtest
     from sim.experiments.calibration.problem import Settings, load_problem
 
     dates = [dt.date.fromisoformat(o) if isinstance(o, str) else o for o in origins]
-    dates = check_origins(load(scenario_file), dates, str(scenario_file))
-    problem = load_problem(scenario_file, up_to=max(dates))
+    overrides = _overrides(set)
+    dates = check_origins(load(scenario_file, set=overrides), dates, str(scenario_file))
+    problem = load_problem(scenario_file, up_to=max(dates), overrides=overrides)
     settings = Settings.from_block(
         problem.block,
         population=population,
@@ -412,6 +437,7 @@ def backtest(
         replications,
         directory,
         lambda: make_executor(executor, workers, None),
+        overrides=overrides,
     )
     result.rows = pd.DataFrame([row for origin in result.origins for row in origin.rows])  # type: ignore[attr-defined]
     return result
@@ -457,7 +483,7 @@ class Discovered:
 def discover(
     folder: str | Path,
     condition: str,
-    threshold: float = 0.8,
+    min_density: float = 0.8,
     box: int | None = None,
     peel_alpha: float = 0.05,
     mass_min: float = 0.05,
@@ -465,13 +491,14 @@ def discover(
     out: str | Path | None = None,
     scores: bool = True,
     plots: bool = True,
+    threshold: float | None = None,
 ) -> Discovered:
     """Find the ranges of a folder's inputs in which a condition on an outcome holds (``sim discover``).
 
     Args:
         folder: A sweep folder, or a run folder of a scenario with distributions.
         condition: ``COLUMN OP NUMBER``, e.g. ``area_km2_on_2025-02-01 > 300``.
-        threshold: The least density of the chosen box.
+        min_density: The least density of the chosen box (``--min-density``).
         box: Choose this box of PRIM's trajectory instead.
         peel_alpha: PRIM's peeling share.
         mass_min: PRIM's least box mass.
@@ -479,18 +506,25 @@ def discover(
         out: Folder of the outputs [default: ``FOLDER/discovery``].
         scores: Compute feature scores for every outcome.
         plots: Draw the trade-off, box and score figures.
+        threshold: The former name of ``min_density`` (deprecated).
 
     Raises:
         InputError: For a folder without varied or sampled inputs, a bad condition, or a missing extra.
     """
     from sim.analysis import discovery as sd
 
+    if threshold is not None:
+        import warnings
+
+        warnings.warn("discover(threshold=) is now discover(min_density=)", DeprecationWarning, stacklevel=2)
+        min_density = threshold
+
     sd.library()
     directory = Path(folder)
     cases = sd.read_cases(directory)
     parsed = sd.parse_condition(condition, cases)
     y = parsed.test(sd.outcome_values(cases, parsed.column))
-    found = sd.run_prim(cases.inputs, y, parsed, threshold, box, peel_alpha, mass_min)
+    found = sd.run_prim(cases.inputs, y, parsed, min_density, box, peel_alpha, mass_min)
     names = input_names(cases.scenario, list(cases.inputs))
     table = None
     if scores:

@@ -282,7 +282,7 @@ def small_sweep(tmp_path_factory):
 def test_discover_on_a_sweep_prints_a_box_and_writes_its_files(small_sweep, tmp_path, capsys):
     from sim.cli import main
 
-    condition = ["--outcome", "area_km2_on_2024-10-15 > 300", "--threshold", "0.7"]
+    condition = ["--condition", "area_km2_on_2024-10-15 > 300", "--min-density", "0.7"]
     main(["discover", str(small_sweep), *condition])
     printed = capsys.readouterr().out
     out = small_sweep / "discovery"
@@ -316,10 +316,13 @@ def test_discover_on_a_sweep_prints_a_box_and_writes_its_files(small_sweep, tmp_
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--outcome", "final_area_km2 >> 3"], "is not a condition"),
-        (["--outcome", "area_km2_on_2024-10-16 > 3"], "did you mean area_km2_on_2024-10-15"),
-        (["--outcome", "final_area_km2 >= 0"], "holds in all of the 96 runs"),
-        (["--outcome", "final_area_km2 > 1", "--box", "999"], "the trajectory has boxes 0 to"),
+        (["--condition", "final_area_km2 >> 3"], "is not a condition"),
+        (["--condition", "area_km2_on_2024-10-16 > 3"], "did you mean area_km2_on_2024-10-15"),
+        (["--condition", "final_area_km2 >= 0"], "holds in all of the 96 runs"),
+        (["--condition", "final_area_km2 > 1", "--box", "999"], "the trajectory has boxes 0 to"),
+        # Renamed so that each option name means one thing in every command.
+        (["--outcome", "final_area_km2 > 3"], "--outcome is now --condition"),
+        (["--condition", "final_area_km2 > 3", "--threshold", "0.7"], "--threshold is now --min-density"),
     ],
 )
 def test_bad_input_is_one_line_exit_2(small_sweep, tmp_path, args, message, capsys):
@@ -336,7 +339,7 @@ def test_a_missing_folder_is_one_line(tmp_path, capsys):
     from sim.cli import main
 
     with pytest.raises(SystemExit) as exit_:
-        main(["discover", str(tmp_path / "nowhere"), "--outcome", "final_area_km2 > 3"])
+        main(["discover", str(tmp_path / "nowhere"), "--condition", "final_area_km2 > 3"])
     assert exit_.value.code == 2
     assert capsys.readouterr().err == f"error: {tmp_path / 'nowhere'}: no such folder\n"
 
@@ -347,7 +350,7 @@ def test_without_the_extra_the_command_names_it(small_sweep, monkeypatch, capsys
     for name in ("ema_workbench", "ema_workbench.analysis"):
         monkeypatch.setitem(sys.modules, name, None)
     with pytest.raises(SystemExit) as exit_:
-        main(["discover", str(small_sweep), "--outcome", "final_area_km2 > 3"])
+        main(["discover", str(small_sweep), "--condition", "final_area_km2 > 3"])
     assert exit_.value.code == 2
     assert capsys.readouterr().err == (
         "error: sim discover needs the 'discover' extra: pip install 'conflict-sim[discover]'\n"

@@ -324,7 +324,7 @@ def test_a_threshold_at_or_above_the_start_area_is_refused_before_anything_is_dr
     result = sim_in_process(capsys, command, full_run, "--threshold", "500")
     assert result.returncode == 2, result
     assert result.stderr.strip() == (
-        f"error: {full_run}: --threshold: 500 km2 is not below the 500 km2 held at the start: every run "
+        f"error: {full_run}: --threshold: 500 km² is not below the 500 km² held at the start: every run "
         "is below it from the first day"
     )
     assert sorted((p.name, p.stat().st_mtime_ns) for p in full_run.rglob("*")) == before

@@ -124,7 +124,7 @@ def sobol(root: Path) -> Path:
         "sobol", "--samples", "8", "-n", "2", "--out", out, "--executor", "serial", "-q",
     )  # fmt: skip
     if _has("ema_workbench"):
-        ok("discover", out, "--outcome", "final_area_km2 > 200", "--no-scores", "-q")
+        ok("discover", out, "--condition", "final_area_km2 > 200", "--no-scores", "-q")
     return out
 
 

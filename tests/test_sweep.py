@@ -294,7 +294,11 @@ def test_sweep_file_with_a_typo_names_file_line_and_field(tmp_path):
     "args,message",
     [
         (["--vary", "nonsense"], "expected path=values"),
-        (["--vary", f"{ADVANCE}=1:2", "--design", "grid"], "a grid needs values or low/high/n"),
+        (
+            ["--vary", f"{ADVANCE}=1:2", "--design", "grid"],
+            "a grid needs lo:hi:n (n evenly spaced values) or a list",
+        ),
+        (["--vary", f"{ADVANCE}=2:1:3"], "a range needs low < high (got low=2.0, high=1.0)"),
         (["--vary", f"{ADVANCE}=1,2", "--design", "lhs"], "needs a range"),
         (["--vary", f"{ADVANCE}=0:1", "--design", "sobol", "--samples", "10"], "power of 2"),
         (["--vary", "sides.red.attack.advance_kmm=1,2"], "unknown"),

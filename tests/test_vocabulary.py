@@ -90,7 +90,7 @@ def test_the_old_outcome_name_is_refused_with_the_new_one(
             sim_in_process(capsys, "run", SMALL, "-n", "4", "--executor", "serial", "--out", run).returncode
             == 0
         )
-        args = ["discover", run, "--outcome", "withdrawn_by_2024-10-01 == 0", "--no-scores"]
+        args = ["discover", run, "--condition", "withdrawn_by_2024-10-01 == 0", "--no-scores"]
     result = sim_in_process(capsys, *args)
     assert result.returncode == 2
     assert "'withdrawn_by_2024-10-01' is now called 'withdrawal_began_by_2024-10-01'" in result.stderr

@@ -163,7 +163,7 @@ def outcome_values(cases: Cases, column: str) -> np.ndarray:
         InputError: For a column the folder does not have, with the closest names and the valid ones.
     """
     scenario = cases.scenario
-    refuse_renamed(column)
+    refuse_renamed(column, "--condition")
     if column.startswith("withdrawal_began_by_") and "withdrawal_day" in cases.outcomes:
         when = column.removeprefix("withdrawal_began_by_")
         try:
@@ -171,12 +171,12 @@ def outcome_values(cases: Cases, column: str) -> np.ndarray:
         except ValueError:
             raise InputError(
                 f"{column!r}: expected withdrawal_began_by_YYYY-MM-DD or withdrawal_began_by_end",
-                field="--outcome",
+                field="--condition",
             ) from None
         if not scenario.start <= date <= scenario.end:
             raise InputError(
                 f"{column!r}: the date is outside the run ({scenario.start} to {scenario.end})",
-                field="--outcome",
+                field="--condition",
             )
         withdrawal = cases.outcomes["withdrawal_day"]
         return np.where(np.isnan(withdrawal), 0.0, (withdrawal <= (date - scenario.start).days) * 1.0)
@@ -186,7 +186,7 @@ def outcome_values(cases: Cases, column: str) -> np.ndarray:
         stored = {_threshold_of(c): c for c in cases.outcomes if c.startswith("day_below_")}
         name = stored.get(threshold, column) if threshold is not None else column
     if name not in cases.outcomes:
-        raise InputError(_unknown(column, cases), field="--outcome")
+        raise InputError(_unknown(column, cases), field="--condition")
     values = cases.outcomes[name]
     if name.startswith("day_below_") or name == "withdrawal_day":
         values = np.where(np.isnan(values), float(scenario.horizon_days), values)
@@ -241,7 +241,7 @@ def parse_condition(text: str, cases: Cases) -> Condition:
         raise InputError(
             f"{text!r} is not a condition: expected COLUMN OP NUMBER with OP one of < <= > >= == != "
             "(for example 'area_km2_on_2025-02-01 > 300')",
-            field="--outcome",
+            field="--condition",
         )
     condition = Condition(match["column"], match["op"], float(match["value"]))
     outcome_values(cases, condition.column)
@@ -380,7 +380,7 @@ def run_prim(
         raise InputError(
             f"{condition} holds in {'none' if hits == 0 else 'all'} of the {y.size:,} runs: nothing to "
             "discover (choose a value inside the outcome's range)",
-            field="--outcome",
+            field="--condition",
         )
     x = pd.DataFrame({name: np.asarray(values, dtype=np.float64) for name, values in inputs.items()})
     options: dict[str, Any] = {"peel_alpha": peel_alpha, "mass_min": mass_min}

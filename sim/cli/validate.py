@@ -21,7 +21,7 @@ from sim.errors import InputError
     "observations_file",
     type=click.Path(path_type=Path),
     metavar="FILE.csv",
-    help="Observed held areas: columns date (YYYY-MM-DD) and value (km2), optionally low and high (a 95% "
+    help="Observed held areas: columns date (YYYY-MM-DD) and value (km²), optionally low and high (a 95% "
     "range) and scenario (the scenario they belong to, checked); other columns, such as source, are "
     "ignored [default: the scenario's own observations, every kind].",
 )
