@@ -19,7 +19,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -441,6 +441,39 @@ def backtest(
     )
     result.rows = pd.DataFrame([row for origin in result.origins for row in origin.rows])  # type: ignore[attr-defined]
     return result
+
+
+def export(
+    path: str | Path,
+    format: Literal["csv", "netcdf"] = "csv",  # noqa: A002
+    out: str | Path | None = None,
+    first: int | None = None,
+) -> list[Path]:
+    """Write a run's tables for other tools (``sim export``) and return the files written.
+
+    Args:
+        path: A run folder (complete, or with finished chunks).
+        format: ``csv`` (one file per table and the summary's month table, for spreadsheets) or
+            ``netcdf`` (one file: the replication x day x sector cube and the outcomes; the ``netcdf``
+            extra).
+        out: A folder for CSV [default: ``RUN/export``], a file for netCDF
+            [default: ``RUN/export/<scenario>.nc``].
+        first: netCDF only: the first this many replications.
+
+    Raises:
+        InputError: For a folder that is not a run, a netCDF cube too big for memory, or a missing extra.
+    """
+    from sim.results.export import export_csv, export_netcdf
+
+    directory = Path(path)
+    run = open_folder_of(directory, "read", kind="run")
+    if format == "csv":
+        if first is not None:
+            raise InputError("--first applies to --format netcdf", field="--first")
+        return export_csv(run, Path(out) if out is not None else directory / "export")
+    target = Path(out) if out is not None else directory / "export" / f"{run.scenario.name}.nc"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return [export_netcdf(run, target, first)]
 
 
 def report(path: str | Path, out: str | Path | None = None) -> Path:

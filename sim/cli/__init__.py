@@ -10,6 +10,7 @@ from sim.cli.calibrate import calibrate
 from sim.cli.check import check
 from sim.cli.compare import compare
 from sim.cli.discover import discover
+from sim.cli.export import export
 from sim.cli.plot import plot, report
 from sim.cli.run import run
 from sim.cli.schema import new, schema
@@ -31,6 +32,7 @@ for _command in (
     suite,
     discover,
     compare,
+    export,
     schema,
     new,
 ):
