@@ -25,7 +25,7 @@ import pandas as pd
 
 from sim.analysis.summary import summarize
 from sim.batch.executors import Executor, make_executor
-from sim.batch.runner import BatchResult
+from sim.batch.runner import BatchResult, Progress
 from sim.errors import InputError, require_extra
 from sim.experiments.design import SweepSpec, parse_vary
 from sim.experiments.runs import (
@@ -42,6 +42,7 @@ from sim.results.kinds import DOCUMENTS, RUN_TABLES, Kind, kind_of, tables_of
 from sim.results.readers import read_table
 from sim.results.store import write_json
 from sim.scenario import load_scenario
+from sim.scenario.mechanisms import without_judgement
 from sim.scenario.parameters import distribution_leaves, input_names
 from sim.scenario.schema import Scenario
 
@@ -182,6 +183,18 @@ def _executor(executor: str | Executor, workers: int | None, scheduler: str | No
     return make_executor(executor, workers, scheduler) if isinstance(executor, str) else executor
 
 
+def _share(progress: Progress | None, index: int, batches: int) -> Progress | None:
+    """Report batch ``index`` of ``batches`` equal batches as its part of the whole."""
+    if progress is None:
+        return None
+    report = progress
+
+    def part(done: int, total: int) -> None:
+        report(index * total + done, batches * total)
+
+    return part
+
+
 def _finished(result: BatchResult, command: str) -> None:
     if result.failed:
         raise InputError(
@@ -203,6 +216,7 @@ def run(
     chunk: int | None = None,
     plots: bool = False,
     dynamics: bool = True,
+    progress: Progress | None = None,
     set: Mapping[str, Any] | Sequence[str] | None = None,  # noqa: A002
 ) -> Folder:
     """Run a scenario's replications into a run folder (``sim run``) and return it.
@@ -220,6 +234,10 @@ def run(
         plots: Draw the run's figures into ``out/plots``.
         dynamics: Also run the same replications with the holder's withdrawal rules off (into
             ``out/dynamics_only``), so the summary gives the forecast of the dynamics alone.
+        progress: Called with (replications done, replications in all) after each chunk, the
+            dynamics-only companion's counted in. An exception it raises stops the batch as Ctrl-C
+            does: the finished chunks stay in ``out``, resumable with ``sim run --resume``, and the
+            exception reaches the caller.
         set: Overrides, as for ``load`` and ``--set`` (with a scenario file; a loaded scenario takes them
             from ``load``).
 
@@ -235,11 +253,17 @@ def run(
     except BaseException:
         pool.close()
         raise
-    result = run_batch(loaded, store, pool)
+    batches = 2 if dynamics and without_judgement(loaded) is not None else 1
+    result = run_batch(loaded, store, pool, _share(progress, 0, batches))
     _finished(result, "run")
     if dynamics:
         companion = run_dynamics_only(
-            loaded, directory, seed, replications, _executor(executor, workers, scheduler)
+            loaded,
+            directory,
+            seed,
+            replications,
+            _executor(executor, workers, scheduler),
+            _share(progress, 1, batches),
         )
         if companion is not None:
             _finished(companion, "run")

@@ -42,6 +42,14 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
 ]
 IMAGE = re.compile(r'<img\b[^>]*\bsrc="data:image/png;base64,([A-Za-z0-9+/=]+)"')
+SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script>", re.S | re.I)
+CHARTED = {
+    "run": {"fan_chart", "survival", "area_distribution", "forces"},
+    "comparison": {"compare_forest", "compare_fan_chart"},
+    "grid": {"sweep_points"},
+    "sobol": {"sweep_points"},
+}
+"""The figures each kind of report also shows as an interactive chart (with the explorer extra)."""
 QUOTED = re.compile(r"<pre\b[^>]*>.*?</pre>", re.S)
 """The scenario and manifest, quoted as text: the only place a URL may appear (as the user wrote it)."""
 BAND_BLUE = np.array([0x9E, 0xCA, 0xE1]) / 255
@@ -198,11 +206,27 @@ def any_report(request: pytest.FixtureRequest) -> tuple[str, Path]:
 
 
 # ------------------------------------------------------------------------------------------ any kind
+def _without_scripts(page: str) -> str:
+    """The page without its scripts (Plotly.js and the charts' data), after checking each is inline."""
+    for attributes, _ in SCRIPT.findall(page):
+        assert re.fullmatch(r'( type="application/json" id="spec-[a-z_]+")?', attributes), attributes
+    return SCRIPT.sub("", page)
+
+
 def test_every_report_is_one_self_contained_file(any_report: tuple[str, Path]) -> None:
     kind, path = any_report
     page = path.read_text(encoding="utf-8")
     shown = "sweep" if kind in ("grid", "sobol") else kind
     assert page.startswith("<!DOCTYPE html>") and f'<span class="kind">{shown}</span>' in page
+    charted = CHARTED.get(kind, set()) if _has("plotly") else set()
+    specs = set(re.findall(r'<script type="application/json" id="spec-([a-z_]+)">', page))
+    assert specs == charted
+    for name in charted:
+        spec = json.loads(re.search(rf'id="spec-{name}">(.*?)</script>', page, re.S).group(1))
+        assert spec["data"] and spec["layout"]["title"]["text"], name
+    # Plotly.js is inside the page, once, only where there are charts to draw.
+    assert page.count("<script>") == (2 if charted else 0)
+    page = _without_scripts(page)
     lowered = page.lower()
     for needle in ("<script", "<link", "<iframe", "<object", "<embed", "@import", "url(", "@font-face"):
         assert needle not in lowered, needle
@@ -282,6 +306,29 @@ def test_run_report_collapses_the_scenario_and_the_manifest(page: str) -> None:
     for kind in ("quoted", "manifest"):
         assert re.search(rf'<details><summary>[^<]+</summary>\s*<pre class="{kind}">', page), kind
     assert "<details open" not in page
+
+
+def test_static_report_has_no_script(run: Path, tmp_path: Path) -> None:
+    target = tmp_path / "static.html"
+    assert sim("report", run, "--static", "--out", target).returncode == 0
+    page = target.read_text(encoding="utf-8")
+    assert "<script" not in page and len(IMAGE.findall(page)) == len(FIGURES)
+    assert len(page) < 0.5 * len((run / "report.html").read_text(encoding="utf-8")) or not _has("plotly")
+
+
+def test_without_the_explorer_extra_the_report_is_static_and_says_why(
+    run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sim.plots import charts
+
+    monkeypatch.setattr(charts, "has_plotly", lambda: False)
+    target = tmp_path / "plain.html"
+    result = sim("report", run, "--out", target)
+    assert result.returncode == 0 and "<script" not in target.read_text(encoding="utf-8")
+    assert (
+        "note: interactive charts left out: drawing them needs the 'explorer' extra: "
+        "pip install 'conflict-sim[explorer]'"
+    ) in result.stderr
 
 
 def test_report_out_option_and_bad_input(run: Path, grid: Path, tmp_path: Path) -> None:
@@ -413,6 +460,7 @@ PROBE = (
     " for (var i = 0; i < document.images.length; i++) {"
     " if (document.images[i].complete && document.images[i].naturalWidth > 0) n++; }"
     ' document.body.setAttribute("data-decoded", n);'
+    ' document.body.setAttribute("data-charts", document.querySelectorAll("figure.live .main-svg").length);'
     ' var q = document.querySelector("pre.quoted"); if (q) { var d = q.closest("details");'
     ' document.body.setAttribute("data-yaml-shown", String(q.checkVisibility ? q.checkVisibility()'
     " : !d || d.open)); }"
@@ -471,6 +519,9 @@ def test_every_report_shows_in_headless_chromium(any_report: tuple[str, Path], t
     # At 1,400 px no table needs sideways scrolling (once: the runs compared, a sweep's points).
     wide = re.search(r'data-wide="([^"]*)"', shown.stdout)
     assert wide is not None and wide.group(1) == "", f"tables wider than the page in sections: {wide}"
+    # Each interactive chart was drawn by Plotly.js from inside the file (its SVG is in the DOM).
+    drawn = int(re.search(r'data-charts="(\d+)"', shown.stdout).group(1))
+    assert drawn >= len(CHARTED.get(kind, set()) if _has("plotly") else set()), drawn
     # Nothing was fetched from outside the file.
     assert net_log.exists() and _page_requests(net_log) == []
     # The page as a reader sees it: not blank.

@@ -49,6 +49,11 @@ def chopped(run: RunFolder, tmp_path_factory: pytest.TempPathFactory) -> Path:
         table = pq.read_table(run.directory / f"{name}.parquet")
         pq.write_table(table, out / f"{name}.parquet", row_group_size=rows)
         assert pq.ParquetFile(out / f"{name}.parquet").metadata.num_row_groups > 3
+    # The companion without the withdrawal rules, whose forecast the summary gives too.
+    companion = out / "dynamics_only"
+    companion.mkdir()
+    table = pq.read_table(run.directory / "dynamics_only" / "outcomes.parquet")
+    pq.write_table(table, companion / "outcomes.parquet", row_group_size=7)
     return out
 
 

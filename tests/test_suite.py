@@ -33,7 +33,7 @@ from sim.plots.suite import BEGIN, END, validation_markdown, write_markdown
 from sim.results.readers import read_column
 from sim.scenario import load_scenario
 from sim.scenario.mechanisms import MECHANISMS, switch_off, used, without_judgement
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import Observation, Scenario
 
 CAMPAIGNS = Path(__file__).resolve().parent.parent / "scenarios" / "campaigns"
 
@@ -110,14 +110,21 @@ def test_the_shipped_campaign_scenario_is_what_the_builder_writes_from_cdb90(seq
     path = CAMPAIGNS / f"{sequence.name}.yaml"
     assert path.read_text(encoding="utf-8") == scenario_text(sequence)
     scen = load_scenario(path)
-    assert all(obs.metric == "advance_km" for obs in scen.observations)
-    assert {"culmination", "pauses", "fires", "fall_back"} <= set(used(scen))
+    assert {obs.metric for obs in scen.observations} == {"advance_km", "losses"}
+    assert {"fires", "fall_back"} <= set(used(scen))  # prepared lines only behind a prepared defence
+    assert not {"pauses", "culmination", "posture"} & set(used(scen))
 
 
 def test_the_okinawa_record_is_cdb90s_and_its_origin_follows_the_first_third() -> None:
     scen = load_scenario(CAMPAIGNS / "okinawa_7th.yaml")
-    km = [obs.value for obs in scen.observations]
+    km = [obs.value for obs in scen.observations if obs.metric == "advance_km"]
     assert len(km) == 15 and km[:3] == [10.2, 3.2, 0.3] and sum(km) == pytest.approx(23.5)
+    first = [obs for obs in scen.observations if obs.date == scen.observations[0].date]
+    assert [(obs.metric, obs.side, obs.value) for obs in first] == [
+        ("advance_km", None, 10.2),
+        ("losses", "attacker", 158.0),
+        ("losses", "defender", 628.0),
+    ]
     assert auto_origin(scen) == dt.date(1945, 4, 28)  # the 5th of 15 windows to end
     # The defence the attacker meets after the delaying screen is fortified: lines every 3 km behind.
     (sector,) = scen.sectors.values()
@@ -128,7 +135,7 @@ def test_the_okinawa_record_is_cdb90s_and_its_origin_follows_the_first_third() -
 def test_each_mechanism_is_switched_off_by_its_own_changes_only(tmp_path: Path) -> None:
     kursk = load_scenario(Path(__file__).resolve().parent.parent / "scenarios" / "kursk_2024.yaml")
     on = used(kursk)
-    assert {"culmination", "fires", "interdiction", "weather"} <= set(on)
+    assert {"culmination", "pauses", "interdiction"} <= set(on)
     for name in on:
         path = variant_file(Path("scenarios/kursk_2024.yaml"), kursk, name, tmp_path / name)
         variant = load_scenario(path)
@@ -200,12 +207,14 @@ def test_no_dynamics_runs_nothing_more_and_resume_finishes_an_unfinished_compani
 
 
 # ======================================================================================== the suite
-def score(entry: str, variant: str, crps: list[float], line: list[float], inside: list[bool]) -> EntryScore:
+def score(
+    entry: str, variant: str, crps: list[float], line: list[float], inside: list[bool], campaign: bool = True
+) -> EntryScore:
     rows = [
         {"origin": "2024-01-01", "crps": model, "line_crps": naive, "persistence_crps": 1.0, "inside80": hit}
         for model, naive, hit in zip(crps, line, inside, strict=True)
     ]
-    return EntryScore(entry, variant, "km advanced in a window", rows)
+    return EntryScore(entry, variant, "km advanced in a window", rows, campaign)
 
 
 def test_skill_and_the_ablation_table_are_worked_from_the_scored_rows() -> None:
@@ -213,11 +222,11 @@ def test_skill_and_the_ablation_table_are_worked_from_the_scored_rows() -> None:
         score("a", "all", [0.5, 0.3], [1.0, 0.6], [True, True]),  # skill 1 - 0.4 / 0.8 = 0.5
         score("a", "without-fires", [0.8, 0.8], [1.0, 0.6], [True, False]),  # 1 - 0.8 / 0.8 = 0
         score("b", "all", [0.9], [0.6], [False]),  # -0.5
-        score("kursk", "all", [30.0], [40.0], [True]),  # 0.25
-        score("kursk", "without-weather", [50.0], [40.0], [True]),  # -0.25
+        score("kursk", "all", [30.0], [40.0], [True], campaign=False),  # 0.25
+        score("kursk", "without-weather", [50.0], [40.0], [True], campaign=False),  # -0.25
     ]
     assert scores[0].skill == pytest.approx(0.5) and scores[2].skill == pytest.approx(-0.5)
-    table = validation_markdown(scores, "kursk", {"a": "figures/a.png"})
+    table = validation_markdown(scores, {"a": "figures/a.png"})
     assert "mean CRPS skill against the straight line +0.00 over 2 campaigns; 1 of 2 above 0" in table
     assert "inside the model's 80% band in 67% of 3 scored windows" in table
     assert "| 2024-01-01 | 30.0 | 40.0 | 1.0 | yes |" in table
@@ -288,3 +297,18 @@ def test_sim_suite_backtests_each_variant_and_writes_the_tables_and_figures(tmp_
     page = docs.read_text()
     assert BEGIN in page and "| campaign_test | km advanced in a window | 4 |" in page
     assert "![campaign_test](figures/validation/campaign_test.png)" in page
+
+
+def test_losses_in_a_window_are_the_casualties_between_its_records_in_a_sector_or_all() -> None:
+    scen = load_scenario(SMALL)
+    trajectory = Replication(scen, replication_seed(0, 1)).run()
+    window = {"since": "2024-09-10", "date": "2024-09-30", "metric": "losses", "side": "blue", "sd": 10.0}
+    total = Observation.model_validate({**window, "value": 1.0})
+    north = Observation.model_validate({**window, "value": 1.0, "sector": "north"})
+    south = Observation.model_validate({**window, "value": 1.0, "sector": "south"})
+    first, last = 9, 29  # 10 and 30 September, from the start on 1 September
+    blue = trajectory.casualties[0]
+    assert measure(scen, trajectory, total) == blue[last] - blue[first] > 0
+    by_sector = measure(scen, trajectory, north) + measure(scen, trajectory, south)
+    assert by_sector == pytest.approx(measure(scen, trajectory, total))
+    assert trajectory.sector_casualties[0][-1].sum() == pytest.approx(trajectory.casualties[0][-1])

@@ -19,8 +19,8 @@ def _observation(**changes: Any) -> dict[str, Any]:
         "sector": None,
         "unit": "personnel",
         "observed": 50_500.0,
-        "observed_low": 48_000.0,
-        "observed_high": 53_000.0,
+        "observed_low": 35_800.0,
+        "observed_high": 65_200.0,
         "predicted_p10": 40_000.0,
         "predicted_p50": 45_000.0,
         "predicted_p90": 49_000.0,
@@ -82,14 +82,40 @@ def test_an_observation_says_whose_and_where() -> None:
     assert sector.startswith("observed sector area in bolshoe soldatskoe on 2024-11-23: 50,500 km²"), sector
 
 
-@pytest.mark.parametrize(
-    "quantile,words",
-    [(1.0, "above"), (0.0, "below"), (0.99, "above")],
-)
-def test_an_observation_the_model_does_not_reach_is_flagged(quantile: float, words: str) -> None:
+@pytest.mark.parametrize("quantile,side", [(1.0, "above"), (0.0, "below"), (0.99, "above"), (0.01, "below")])
+def test_an_observation_the_model_does_not_reach_is_flagged_with_its_range(
+    quantile: float, side: str
+) -> None:
     line = observation_line(_observation(quantile_of_observed=quantile, outside_95=True))
-    assert line.endswith(f"<- its reported range (48,000-53,000) is {words} the middle 95% of runs"), line
+    assert line.endswith(f"<- its reported range (35,800-65,200) is {side} the middle 95% of runs"), line
     assert "<-" not in observation_line(_observation(quantile_of_observed=quantile, outside_95=False))
+
+
+def test_a_window_says_from_when_to_when_and_km_have_a_decimal() -> None:
+    window = _observation(
+        metric="advance_km", side=None, unit="km", since="1945-04-02", date="1945-04-05", observed=10.2
+    )
+    assert observation_line(window).startswith(
+        "observed advance in the window from 1945-04-02 to 1945-04-05: 10.2 km;"
+    )
+
+
+def test_the_judgement_lines_give_each_rules_share_and_the_dynamics_alone() -> None:
+    summary = _summary(
+        endings={"force_ratio_above": 0.5, "area_below": 0.2, "no_withdrawal": 0.3},
+        dynamics_only={
+            "replications": 1000,
+            "final_area_km2": {"p10": 10.0, "p50": 120.0, "p90": 400.0},
+            "share_all_lost": 0.25,
+            "by_month": [],
+        },
+    )
+    text = format_summary(summary)
+    assert (
+        "withdrawals begun by a withdrawal rule (judgement, not the fighting): the enemy's force ratio "
+        "stayed above its limit 50%, held area fell below its limit 20%; no withdrawal began in 30% of runs"
+    ) in text
+    assert "held at the end median 120 km² (80% of runs 10-400); all ground lost in 25% of runs" in text
 
 
 def test_withdrawal_reasons_are_words_most_frequent_first() -> None:

@@ -14,6 +14,7 @@ from sim.cli.export import export
 from sim.cli.plot import plot, report
 from sim.cli.run import run
 from sim.cli.schema import new, schema
+from sim.cli.serve import serve
 from sim.cli.suite import suite
 from sim.cli.sweep import sweep
 from sim.cli.trace import trace
@@ -35,6 +36,7 @@ for _command in (
     export,
     schema,
     new,
+    serve,
 ):
     cli.add_command(_command)
 

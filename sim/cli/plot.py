@@ -110,8 +110,13 @@ def plot(run_dir: Path, fmt: str, at: dt.datetime | None, thresholds: tuple[floa
 )
 @_date_option
 @_threshold_option
+@click.option(
+    "--static",
+    is_flag=True,
+    help="PNG figures only, no interactive charts (a smaller file, about 5 MB less).",
+)
 def report(
-    folder: Path, out_file: Path | None, at: dt.datetime | None, thresholds: tuple[float, ...]
+    folder: Path, out_file: Path | None, at: dt.datetime | None, thresholds: tuple[float, ...], static: bool
 ) -> None:
     """Write one self-contained HTML report of FOLDER: a run, sweep, calibration, backtest or comparison.
 
@@ -123,15 +128,16 @@ def report(
     rolling-origin table, per-origin summaries and the figure. A comparison (sim compare): the runs,
     each variant's differences with their intervals and verdicts, and the figures.
 
-    The file embeds everything (images as data URIs, no scripts, no links out), so it opens in any
-    browser with no server and no network. --at and --threshold apply to runs only.
+    The file embeds everything (images as data URIs; with the explorer extra, the main figures of a
+    run or a comparison also as interactive charts, Plotly.js included; no links out), so it opens in
+    any browser with no server and no network. --at and --threshold apply to runs only.
     """
     from sim.plots.report import write_report
     from sim.results.folder import folder_kind
 
     if thresholds and folder_kind(folder) == "run":
         _check_thresholds(folder, thresholds)
-    path, notes = write_report(folder, out_file, _day(at), thresholds or None)
+    path, notes = write_report(folder, out_file, _day(at), thresholds or None, static)
     for note in notes:
         click.echo(f"note: {note}", err=True)
     click.echo(str(path))

@@ -81,8 +81,6 @@ def suite(
     from sim.experiments.calibration.problem import Settings
     from sim.experiments.suite import read_suite, run_suite
     from sim.plots.suite import scored_figures, validation_markdown, write_markdown
-    from sim.scenario import load_scenario
-    from sim.scenario.files import allowing_outside_files
 
     check_scheduler(executor, scheduler)
     spec = read_suite(suite_file)
@@ -120,19 +118,11 @@ def suite(
         ablation,
         announce=say,
     )
-    with allowing_outside_files():
-        scenarios = {
-            score.entry: load_scenario((suite_file.parent / entry.scenario).resolve())
-            for entry, score in zip(
-                spec.entries, [s for s in result.scores if s.variant == "all"], strict=True
-            )
-        }
     figures_folder = directory / "plots" if docs_file is None else docs_file.parent / "figures" / "validation"
-    figures = scored_figures(result.scores, scenarios, figures_folder)
-    kursk = next((name for name in scenarios if name.startswith("kursk")), "")
-    click.echo(validation_markdown(result.scores, kursk, {}))
+    figures = scored_figures(result.scores, result.scenarios, figures_folder)
+    click.echo(validation_markdown(result.scores, {}))
     if docs_file is not None:
         relative = {name: os.path.relpath(path, docs_file.parent) for name, path in figures.items()}
-        write_markdown(docs_file, validation_markdown(result.scores, kursk, relative))
+        write_markdown(docs_file, validation_markdown(result.scores, relative))
         click.echo(f"tables in {docs_file}, figures in {figures_folder}")
     click.echo(f"suite folder: {directory}")

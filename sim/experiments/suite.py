@@ -74,12 +74,15 @@ class EntryScore:
         variant: ``all``, or ``without-<mechanism>``.
         what: The quantity judged ("held area", "km advanced in a window").
         rows: The scored rows of that quantity, every origin.
+        campaign: Whether the entry is a campaign of the suite (its origin ``auto``); the others (Kursk)
+            are scored origin by origin and not counted in the campaigns' mean.
     """
 
     entry: str
     variant: str
     what: str
     rows: list[dict[str, Any]]
+    campaign: bool = True
 
     def mean(self, column: str) -> float:
         """Return a column's mean over the rows (NaN without rows)."""
@@ -114,6 +117,7 @@ class SuiteResult:
 
     directory: Path
     scores: list[EntryScore] = field(default_factory=list)
+    scenarios: dict[str, Scenario] = field(default_factory=dict)
     written: list[Path] = field(default_factory=list)
 
 
@@ -193,6 +197,7 @@ def run_suite(
         for entry in suite.entries:
             entry_file = (suite_file.parent / entry.scenario).resolve()
             scenario = load_scenario(entry_file)
+            result.scenarios[scenario.name] = scenario
             origins = [auto_origin(scenario)] if entry.origins == "auto" else list(entry.origins)
             variants: list[str | None] = [None]
             if ablation:
@@ -210,7 +215,7 @@ def run_suite(
                     scenario_file, origins, settings, suite.replications, folder, make_executor
                 )
                 what, rows = _main_rows(backtest)
-                result.scores.append(EntryScore(scenario.name, label, what, rows))
+                result.scores.append(EntryScore(scenario.name, label, what, rows, entry.origins == "auto"))
     result.written.extend(write_suite(result, suite))
     return result
 
@@ -221,6 +226,7 @@ def summary_rows(scores: Sequence[EntryScore]) -> list[dict[str, Any]]:
         {
             "entry": score.entry,
             "variant": score.variant,
+            "campaign": score.campaign,
             "what": score.what,
             "scored": len(score.rows),
             "crps": score.mean("crps"),

@@ -9,6 +9,14 @@ attacks as an ``advance_km`` observation from its start to its end. What the sce
 campaign before it starts is all it uses; the windows are the record it is scored on (``sim suite``
 calibrates each on the first third of its windows and forecasts the rest).
 
+The campaign dynamics the scenarios use are those that did not make these forecasts worse in a first
+ablation on four of the campaigns (Okinawa's two sectors, Rome, the British Volturno; docs/validation.md):
+fires (the attacker's firepower edge, calibrated on the defender's recorded losses), prepared lines and
+falling back to them, and the season. Left out: operational pauses (a window is an engagement, so a pause
+inside one cannot be right; every campaign forecast better without them), culmination (its tempo fell to
+nothing under the losses the record implies; three of four forecast better without it) and posture's
+protection (CDB90 shows none; slightly worse with it).
+
 Run ``python -m sim.grounding.campaigns --write scenarios/campaigns`` to write the files again.
 
 Data: CDB90, tidied by Jeffrey B. Arnold (github.com/jrnold/CDB90), ODC-BY.
@@ -148,6 +156,17 @@ TERRAIN = {
 
 DEPTH_KM = 60.0
 """Depth of ground behind each sector's front: more than any sequence advances."""
+
+DEPTH_PRIOR = {"dist": "triangular", "low": 0.05, "mode": 0.3, "high": 5.0}
+"""Depth of a successful assault, km: from a bite of 100 m into a fortified line to a breakthrough of a few
+km, most likely a few hundred metres; wide, since campaigns differ by orders of magnitude (CDB90's
+sequences advance 0.3 to 16 km a day per window)."""
+
+RATE_PRIOR = {"dist": "triangular", "low": 0.2, "mode": 1.0, "high": 6.0}
+"""Assaults per km of front a day."""
+
+KILL_PRIOR = {"dist": "triangular", "low": 0.0001, "mode": 0.001, "high": 0.01}
+"""Attrition coefficient of the general law (1, 0.5) per day."""
 
 LINE_SPACING_KM = 3.0
 """Distance between the successive positions of a prepared or fortified defence in depth [judgement:
@@ -386,20 +405,15 @@ def scenario_document(sequence: CampaignSequence) -> dict[str, Any]:
                 "holds_ground": False,
                 "contingents": attackers,
                 "attack": {
-                    "max_rate_per_km": {"dist": "uniform", "low": 0.2, "high": 3.0},
+                    "max_rate_per_km": RATE_PRIOR,
                     "half_rate_density": 0.0,
                     "engaged_share": 0.5,
                     "defender_engaged_share": 0.5,
                     "defender_reach_km": 1.0,
                     "frontage_km": 1.0,
-                    "advance_km": {"dist": "uniform", "low": 0.02, "high": 1.5},
+                    "advance_km": DEPTH_PRIOR,
                     "advance_sigma": 0.5,
                     "fortified_depth_factor": 0.75,
-                    # CDB90 sequences: the attacker lost 0.5-2% of its strength a day (medians).
-                    "culmination": {"tolerable_loss_rate": 0.01, "adaptation": 0.2, "memory_days": 3.0},
-                    # Dupuy's QJM ends an engagement after five days; an operational pause lasts "several
-                    # days to two weeks" (Soviet military encyclopaedic dictionary, 1986).
-                    "pauses": {"after_days": 5, "length_days": 7},
                 },
                 "command": {"policy": "proportional_frontage", "rotation_threshold": 0.6},
                 # The attacker's artillery, naval gunfire and air, its firepower edge: calibrated on the
@@ -426,19 +440,16 @@ def scenario_document(sequence: CampaignSequence) -> dict[str, Any]:
         "sectors": sectors,
         "engagement": {
             "law": {"type": "general", "own_exponent": 1.0, "enemy_exponent": 0.5},
-            "kill_rate": {"dist": "uniform", "low": 0.0001, "high": 0.004},
+            "kill_rate": KILL_PRIOR,
             "dispersion": 2.0,
-            # Dupuy's vulnerability factors (hasty 0.7, prepared 0.6, fortified 0.5) are (1 + bonus)^-1.36;
-            # CDB90 shows no protection at all (fortified x1.11 on the defender's daily loss rate): halfway.
-            "posture_protection": 0.68,
         },
         **({"weather": list(sequence.seasons)} if sequence.seasons else {}),
         "observations": observations,
         "calibrate": {
             "parameters": {
-                "sides.attacker.attack.advance_km": {"dist": "uniform", "low": 0.02, "high": 1.5},
-                "sides.attacker.attack.max_rate_per_km": {"dist": "uniform", "low": 0.2, "high": 3.0},
-                "engagement.kill_rate": {"dist": "uniform", "low": 0.0001, "high": 0.004},
+                "sides.attacker.attack.advance_km": DEPTH_PRIOR,
+                "sides.attacker.attack.max_rate_per_km": RATE_PRIOR,
+                "engagement.kill_rate": KILL_PRIOR,
                 "sides.attacker.fires.loss_share_per_day": {"dist": "uniform", "low": 0.0, "high": 0.2},
             },
             "population": 400,

@@ -14,6 +14,7 @@ import html
 import io
 import json
 import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,7 @@ import matplotlib.pyplot as plt
 from markupsafe import Markup
 
 import sim
-from sim.errors import InputError
+from sim.errors import InputError, missing_extra
 from sim.plots.style import DPI
 from sim.results.store import atomic_path
 from sim.scenario.units import METRIC_UNITS, printed
@@ -141,12 +142,18 @@ class Table:
 
 @dataclass
 class Figure:
-    """A figure for the templates: a PNG data URI, or the note saying why it is missing."""
+    """A figure for the templates: a PNG data URI, or the note saying why it is missing.
+
+    ``chart`` is the figure as an interactive chart (a Plotly spec as JSON, ``charts.spec_json``),
+    drawn in place of the PNG where scripts run; the PNG, if any, stays for printing and for readers
+    without scripts.
+    """
 
     name: str
     caption: str
     uri: str | None = None
     note: str | None = None
+    chart: str | None = None
 
 
 def png_data_uri(figure: Any) -> str:
@@ -185,10 +192,68 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def render(template: str, **context: Any) -> str:
-    """Render one kind's template with the footer's stamp added."""
+ChartMode = Literal["static", "inline", "served"]
+"""How a page shows its charts: ``static``, PNG figures only; ``inline``, interactive charts with
+Plotly.js inside the page (a report file: one file, no request to any server); ``served``, interactive
+charts with Plotly.js from the explorer's server, and no PNG for a figure that has a chart."""
+SERVED_PLOTLY = "/static/plotly.min.js"
+"""Where the explorer serves Plotly.js."""
+
+
+def chart_mode(static: bool) -> tuple[ChartMode, str | None]:
+    """Return how a report file shows its charts, and a note when interactive charts cannot be had.
+
+    Args:
+        static: Whether PNG figures only were asked for (``sim report --static``).
+    """
+    from sim.plots.charts import has_plotly
+
+    if static:
+        return "static", None
+    if not has_plotly():
+        return "static", f"interactive charts left out: {missing_extra('drawing them', 'explorer')}"
+    return "inline", None
+
+
+def _chart_scripts(mode: ChartMode, figures: Iterable[Any]) -> tuple[Markup, Markup]:
+    """Return what loads Plotly.js (in the head) and what draws the charts (at the end of the body)."""
+    if mode == "static" or not any(getattr(f, "chart", None) for f in figures):
+        return Markup(""), Markup("")
+    from sim.plots.charts import CONFIG, plotly_js
+
+    if mode == "inline":
+        code = re.sub(r"</(script)", r"<\\/\1", plotly_js(), flags=re.I)
+        loader = Markup("<script>") + Markup(code) + Markup("</script>")
+    else:
+        loader = Markup('<script src="{}"></script>').format(SERVED_PLOTLY)
+    draw = (
+        "(function () { if (!window.Plotly) { return; } var config = " + json.dumps(CONFIG) + ";"
+        ' document.querySelectorAll("div.chart[data-spec]").forEach(function (box) {'
+        ' var spec = JSON.parse(document.getElementById(box.getAttribute("data-spec")).textContent);'
+        ' box.closest("figure").classList.add("live");'
+        " Plotly.newPlot(box, spec.data, spec.layout, config); }); })();"
+    )
+    return loader, Markup("<script>") + Markup(draw) + Markup("</script>")
+
+
+def render(template: str, chart_mode: ChartMode = "static", **context: Any) -> str:
+    """Render one kind's template with the footer's stamp and, if it has charts, their scripts.
+
+    Args:
+        template: The kind's template.
+        chart_mode: How interactive charts are shown (``ChartMode``).
+        context: The template's values; ``figures``, if given, may hold charts.
+    """
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
-    return environment().get_template(template).render(version=sim.__version__, stamp=stamp, **context)
+    figures = list(context.get("figures") or [])
+    figures += list(context.get("extra_figures") or [])
+    loader, draw = _chart_scripts(chart_mode, figures)
+    context.setdefault("app_bar", None)
+    return (
+        environment()
+        .get_template(template)
+        .render(version=sim.__version__, stamp=stamp, plotly=loader, draw_charts=draw, **context)
+    )
 
 
 def write_page(out: Path, page: str) -> Path:

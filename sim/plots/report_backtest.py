@@ -7,6 +7,7 @@ later observation) and ``plots/backtest.png``; each origin's calibration and for
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -81,7 +82,7 @@ def _key_points(document: dict[str, Any], rows: list[dict[str, Any]], overall: d
     return points
 
 
-def backtest_page(directory: Path) -> tuple[str, list[str]]:
+def backtest_page(directory: Path, app_bar: Sequence[tuple[str, str]] | None = None) -> tuple[str, list[str]]:
     """Return a backtest folder's report page and the notes to print.
 
     Raises:
@@ -130,6 +131,7 @@ def backtest_page(directory: Path) -> tuple[str, list[str]]:
         notes.append(f"backtest figure: {figure.note}")
     page = render(
         "backtest.html.j2",
+        app_bar=app_bar,
         kind="backtest",
         title=f"{name}: backtest report ({directory.resolve().name})",
         heading=f"{name}: backtest report",

@@ -11,6 +11,7 @@ particle's simulated statistics and weight.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -128,7 +129,9 @@ def _names(paths: list[str], scenario_file: Any) -> dict[str, str]:
     return reader_names(paths)
 
 
-def calibration_page(directory: Path) -> tuple[str, list[str]]:
+def calibration_page(
+    directory: Path, app_bar: Sequence[tuple[str, str]] | None = None
+) -> tuple[str, list[str]]:
     """Return a calibration folder's report page and the notes to print."""
     notes: list[str] = []
     diagnostics = read_json(directory / "diagnostics.json", notes) or {}
@@ -262,6 +265,7 @@ def calibration_page(directory: Path) -> tuple[str, list[str]]:
     count = len(diagnostics.get("generations") or [])
     page = render(
         "calibration.html.j2",
+        app_bar=app_bar,
         kind="calibration",
         title=f"{name}: calibration report ({directory.resolve().name})",
         heading=f"{name}: calibration report",

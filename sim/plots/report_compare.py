@@ -7,6 +7,7 @@ figures in ``plots/``; the runs themselves stay in their own folders and have re
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ import pyarrow.parquet as pq
 
 from sim.analysis.differences import value_text, verdict
 from sim.errors import InputError
-from sim.plots.html import Point, Table, file_figure, pairs, read_json, render
+from sim.plots.html import ChartMode, Point, Table, file_figure, pairs, read_json, render
 
 FIGURES = (
     (
@@ -106,8 +107,42 @@ def _key_points(runs: list[dict[str, Any]], rows: list[dict[str, Any]]) -> list[
     return points
 
 
-def compare_page(directory: Path) -> tuple[str, list[str]]:
+def compare_charts(
+    directory: Path, runs: list[dict[str, Any]], rows: list[dict[str, Any]], within: Path | None = None
+) -> dict[str, str]:
+    """Return a comparison's interactive charts by figure name (as JSON for the page).
+
+    The fan chart reads the runs' folders where compare.json says they are, if they are still there
+    (and, when ``within`` is given, lie under it: a run elsewhere is left out of the chart).
+    """
+    from sim.plots.charts import spec_json
+    from sim.plots.charts_compare import compare_fan_chart, forest_chart
+
+    places = []
+    for run in runs:
+        path = Path(str(run.get("path")))
+        if not path.is_absolute() and not path.is_dir():
+            path = directory / path
+        if within is not None and not path.resolve().is_relative_to(within.resolve()):
+            continue
+        places.append((str(run.get("label")), path))
+    specs = {"compare_forest": forest_chart(rows), "compare_fan_chart": compare_fan_chart(places)}
+    return {name: spec_json(spec) for name, spec in specs.items() if spec is not None}
+
+
+def compare_page(
+    directory: Path,
+    chart_mode: ChartMode = "static",
+    app_bar: Sequence[tuple[str, str]] | None = None,
+    within: Path | None = None,
+) -> tuple[str, list[str]]:
     """Return a comparison folder's report page and the notes to print.
+
+    Args:
+        directory: The comparison folder.
+        chart_mode: How interactive charts are shown (``html.ChartMode``).
+        app_bar: Links above the page (the explorer's), as (address, label).
+        within: Read the compared runs' folders only if they lie under this folder.
 
     Raises:
         InputError: If ``compare.json`` or ``compare.parquet`` is unreadable or holds no comparison.
@@ -159,11 +194,20 @@ def compare_page(directory: Path) -> tuple[str, list[str]]:
             ("left out (one number everywhere)", ", ".join(document.get("dropped") or []) or "none"),
         ]
     )
-    figures = [file_figure(directory / "plots" / f"{name}.png", name, caption) for name, caption in FIGURES]
-    notes += [f"{figure.name}: {figure.note}" for figure in figures if figure.uri is None]
+    drawn = compare_charts(directory, runs, rows, within) if chart_mode != "static" else {}
+    figures = []
+    for name, caption in FIGURES:
+        figure = file_figure(directory / "plots" / f"{name}.png", name, caption)
+        figure.chart = drawn.get(name)
+        if figure.chart is not None and figure.uri is None:
+            figure.note = None  # the chart shows it
+        figures.append(figure)
+    notes += [f"{figure.name}: {figure.note}" for figure in figures if figure.uri is None and figure.note]
     title = f"{', '.join(str(r.get('label')) for r in runs[1:])} against {base.get('label')}"
     page = render(
         "compare.html.j2",
+        chart_mode,
+        app_bar=app_bar,
         kind="comparison",
         title=f"Comparison: {title}",
         heading=f"Comparison: {title}",

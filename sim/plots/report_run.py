@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.plots.html import (
+    ChartMode,
     Figure,
     Point,
     Table,
@@ -335,10 +336,36 @@ def _validation(directory: Path, notes: list[str]) -> dict[str, Any] | None:
     return validation
 
 
+def run_charts(run: RunFolder, at: dt.date | None, thresholds: Sequence[float] | None) -> dict[str, str]:
+    """Return a run's interactive charts by figure name (as JSON for the page), those it can draw."""
+    from sim.plots import charts
+    from sim.plots.run import default_date, default_thresholds
+
+    levels = sorted(set(thresholds), reverse=True) if thresholds else default_thresholds(run.scenario)
+    specs = {
+        "fan_chart": charts.fan_chart(run),
+        "survival": charts.survival_chart(run, levels),
+        "area_distribution": charts.distribution_chart(run, at or default_date(run)),
+        "forces": charts.forces_chart(run),
+    }
+    return {name: charts.spec_json(spec) for name, spec in specs.items() if spec is not None}
+
+
 def run_page(
-    directory: Path, at: dt.date | None, thresholds: Sequence[float] | None
+    directory: Path,
+    at: dt.date | None,
+    thresholds: Sequence[float] | None,
+    chart_mode: ChartMode = "static",
+    app_bar: Sequence[tuple[str, str]] | None = None,
 ) -> tuple[str, list[str]]:
     """Return a run folder's report page and the notes to print (figures skipped, warnings).
+
+    Args:
+        directory: The run folder.
+        at: Date of the held-area distribution.
+        thresholds: Areas X of the survival figure.
+        chart_mode: How interactive charts are shown (``html.ChartMode``).
+        app_bar: Links above the page (the explorer's), as (address, label).
 
     Raises:
         InputError: If the folder is not a usable run folder, or an option is out of range.
@@ -351,11 +378,13 @@ def run_page(
     found = discoveries(directory, notes)
     shown = list(notes)
     figures = []
-    for item in run_figures(run, at, thresholds):
+    drawn = run_charts(run, at, thresholds) if chart_mode != "static" else {}
+    skip = set(drawn) if chart_mode == "served" else set()
+    for item in run_figures(run, at, thresholds, skip):
         if item.note:
             notes.append(f"{item.name}: {item.note}")
         uri = png_data_uri(item.figure) if item.figure is not None else None
-        figures.append(Figure(item.name, item.caption, uri, item.note))
+        figures.append(Figure(item.name, item.caption, uri, item.note, drawn.get(item.name)))
     scenario = run.scenario
     manifest = run.manifest.document()
     replications = int(manifest.get("replications") or summary.get("replications") or 0)
@@ -385,6 +414,8 @@ def run_page(
     manifest_table, manifest_rest, manifest_json = manifest_parts(run)
     page = render(
         "run.html.j2",
+        chart_mode,
+        app_bar=app_bar,
         kind="run",
         title=f"{scenario.name}: simulation report ({run.name})",
         heading=f"{scenario.name}: simulation report",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from sim.analysis.sweep_stats import PointStats
 from sim.errors import InputError
 from sim.experiments.sensitivity import convergence_issues, convergence_warning
 from sim.plots.html import (
+    ChartMode,
     Figure,
     Point,
     Table,
@@ -236,7 +238,9 @@ def _key_points(
     return points
 
 
-def sweep_page(directory: Path) -> tuple[str, list[str]]:
+def sweep_page(
+    directory: Path, chart_mode: ChartMode = "static", app_bar: Sequence[tuple[str, str]] | None = None
+) -> tuple[str, list[str]]:
     """Return a sweep folder's report page and the notes to print.
 
     Raises:
@@ -260,7 +264,16 @@ def sweep_page(directory: Path) -> tuple[str, list[str]]:
     panels, left_out = sweep_panels(table, scenario, list(sweep.get("outcomes") or []), count)
     del table
     title = f"{scenario.name}: {design} sweep, {count} points × {replications} runs"
-    figures = [
+    figures = []
+    if chart_mode != "static":
+        from sim.plots.charts import spec_json
+        from sim.plots.charts_sweep import sweep_chart
+
+        spec = sweep_chart(points, paths, panels)
+        if spec is not None:
+            caption = "Each outcome per point against the varied inputs (choose the outcome above the chart)."
+            figures.append(Figure("sweep_points", caption, chart=spec_json(spec)))
+    figures += [
         Figure(name, caption, png_data_uri(figure))
         for name, caption, figure in sweep_figures(points, paths, panels, scenario, title, design, left_out)
     ]
@@ -284,6 +297,8 @@ def sweep_page(directory: Path) -> tuple[str, list[str]]:
     notes.extend(f"the outcome {o} has no value at any point" for o in outcomes_missing)
     page = render(
         "sweep.html.j2",
+        chart_mode,
+        app_bar=app_bar,
         kind="sweep",
         title=f"{scenario.name}: sweep report ({folder.name})",
         heading=f"{scenario.name}: sweep report",

@@ -13,7 +13,7 @@ run, read a column at a time).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -100,7 +100,10 @@ def default_thresholds(scenario: Scenario) -> list[float]:
 
 
 def run_figures(
-    run: RunFolder, at: dt.date | None = None, thresholds: Sequence[float] | None = None
+    run: RunFolder,
+    at: dt.date | None = None,
+    thresholds: Sequence[float] | None = None,
+    skip: Collection[str] = (),
 ) -> Iterator[FigureItem]:
     """Yield a run's figures one at a time, each as soon as it is drawn (the caller closes it).
 
@@ -108,6 +111,8 @@ def run_figures(
         run: The opened run folder.
         at: Date of the held-area distribution (default ``default_date``).
         thresholds: Areas X for the survival and crossing figures (default ``default_thresholds``).
+        skip: Figures not to draw (yielded with neither figure nor note): ``fan_chart``, ``survival``,
+            ``area_distribution`` or ``forces``, shown another way (interactive charts).
 
     Raises:
         InputError: If ``at`` is outside the run's dates.
@@ -123,7 +128,9 @@ def run_figures(
     no_daily = "skipped: the run has no daily.parquet (made with --daily none)"
 
     caption = "Held area over time: median and bands of the middle 50/80/95% of runs, with reported figures."
-    if has_daily:
+    if "fan_chart" in skip:
+        yield FigureItem("fan_chart", caption)
+    elif has_daily:
         data = daily_matrices(directory, ["area_km2"], run.days)
         alone = dynamics_only(directory, scenario)
         item = FigureItem(
@@ -144,18 +151,22 @@ def run_figures(
     else:
         yield FigureItem("fan_chart", caption, note=no_daily)
 
-    crossings, notes = crossing_days(directory, scenario, levels)
-    partly = "; ".join(notes) or None
     caption = "Kaplan–Meier probability that the held area has not yet fallen below each threshold, by date."
-    if crossings:
+    crossings, notes = ({}, []) if "survival" in skip else crossing_days(directory, scenario, levels)
+    partly = "; ".join(notes) or None
+    if "survival" in skip:
+        yield FigureItem("survival", caption)
+    elif crossings:
         yield FigureItem("survival", caption, survival_chart(scenario, crossings, label), partly)
     else:
         yield FigureItem("survival", caption, note=f"skipped: {partly}")
     del crossings
 
     caption = f"Distribution of the held area across runs on {fmt_date(at)}, with its cumulative share."
-    values = areas_on(run.directory, run.scenario, at)
-    if values is not None:
+    values = None if "area_distribution" in skip else areas_on(run.directory, run.scenario, at)
+    if "area_distribution" in skip:
+        yield FigureItem("area_distribution", caption)
+    elif values is not None:
         yield FigureItem("area_distribution", caption, area_distribution(scenario, values, at, label))
         del values
     else:
@@ -188,7 +199,9 @@ def run_figures(
         yield FigureItem("withdrawal_reasons", caption, note=note)
 
     caption = "Strength in theatre and cumulative casualties of each side: median and middle 80% of runs."
-    if has_daily:
+    if "forces" in skip:
+        yield FigureItem("forces", caption)
+    elif has_daily:
         columns = [f"{what}_{side}" for side in scenario.sides for what in ("strength", "casualties")]
         data = daily_matrices(directory, columns, run.days)
         yield FigureItem("forces", caption, forces_chart(scenario, data.values, label, total=data.total))

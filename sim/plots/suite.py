@@ -87,16 +87,15 @@ def _percent(value: float) -> str:
     return "–" if math.isnan(value) else f"{value:.0%}"
 
 
-def validation_markdown(scores: Sequence[EntryScore], kursk: str, figures: dict[str, str]) -> str:
-    """Return the suite's tables as Markdown: scores per entry, Kursk per origin, the ablation.
+def validation_markdown(scores: Sequence[EntryScore], figures: dict[str, str]) -> str:
+    """Return the suite's tables as Markdown: scores per entry, non-campaigns per origin, the ablation.
 
     Args:
         scores: Every entry's score, as written and with each mechanism off.
-        kursk: The name of the entry scored per origin (the Kursk scenario).
         figures: Entry name -> figure path, relative to the document.
     """
     base = [score for score in scores if score.variant == "all"]
-    campaigns = [score for score in base if score.entry != kursk]
+    campaigns = [score for score in base if score.campaign]
     lines = [
         "| scenario | judged on | scored | CRPS | line | persistence | skill vs line | inside 80% |",
         "|---|---|---:|---:|---:|---:|---:|---:|",
@@ -123,7 +122,7 @@ def validation_markdown(scores: Sequence[EntryScore], kursk: str, figures: dict[
         "|---|---:|---:|---:|---|",
     ]
     for score in base:
-        if score.entry != kursk:
+        if score.campaign:
             continue
         for origin in score.by_origin():
             chosen = [row for row in score.rows if row["origin"] == origin["origin"]]
@@ -132,43 +131,43 @@ def validation_markdown(scores: Sequence[EntryScore], kursk: str, figures: dict[
                 f"| {origin['origin']} | {origin['crps']:.1f} | {origin['line_crps']:.1f} | "
                 f"{persistence:.1f} | {'yes' if origin['crps'] < origin['line_crps'] else 'no'} |"
             )
-    ablation = ["", *ablation_table(scores, kursk)]
+    ablation = ["", *ablation_table(scores)]
     pictures = ["", *(f"![{name}]({path})" for name, path in figures.items())]
     return "\n".join(lines + summary + origin_lines + ablation + pictures) + "\n"
 
 
-def ablation_table(scores: Sequence[EntryScore], kursk: str) -> list[str]:
+def ablation_table(scores: Sequence[EntryScore]) -> list[str]:
     """Return the ablation as Markdown: mean skill with every mechanism, and with each one off.
 
-    An entry that does not use a mechanism counts with its own score (switching off what is not there
-    changes nothing).
+    Campaigns are averaged; each other entry (Kursk) has a column pair of its own. An entry that does not
+    use a mechanism counts with its own score (switching off what is not there changes nothing).
     """
     base = {score.entry: score for score in scores if score.variant == "all"}
     off = {(score.entry, score.variant.removeprefix("without-")): score for score in scores}
     names = [name for name in MECHANISMS if any((entry, name) in off for entry in base)]
+    others = [entry for entry, score in base.items() if not score.campaign]
 
-    def skills(mechanism: str | None) -> tuple[float, float]:
-        campaign, kursk_skill = [], math.nan
-        for entry, score in base.items():
-            chosen = off.get((entry, mechanism), score) if mechanism else score
-            if entry == kursk:
-                kursk_skill = chosen.skill
-            else:
-                campaign.append(chosen.skill)
-        return float(np.mean(campaign)) if campaign else math.nan, kursk_skill
+    def skills(mechanism: str | None) -> list[float]:
+        chosen = {
+            entry: off.get((entry, mechanism), score) if mechanism else score for entry, score in base.items()
+        }
+        campaigns = [score.skill for score in chosen.values() if score.campaign]
+        return [
+            float(np.mean(campaigns)) if campaigns else math.nan,
+            *(chosen[entry].skill for entry in others),
+        ]
 
-    all_suite, all_kursk = skills(None)
-    rows = [
-        "| mechanism | used by | suite skill, all on | with it off | Kursk skill, all on | with it off |",
-        "|---|---:|---:|---:|---:|---:|",
-    ]
+    header = "| mechanism | used by | campaigns, all on | with it off |"
+    header += "".join(f" {entry}, all on | with it off |" for entry in others)
+    rows = [header, "|---|---:|" + "---:|---:|" * (1 + len(others))]
+    everything = skills(None)
     for name in names:
-        suite_off, kursk_off = skills(name)
+        without = skills(name)
         users = sum((entry, name) in off for entry in base)
-        rows.append(
-            f"| {name} ({MECHANISMS[name].label}) | {users} | {_number(all_suite)} | {_number(suite_off)} | "
-            f"{_number(all_kursk)} | {_number(kursk_off)} |"
+        cells = "".join(
+            f" {_number(on)} | {_number(gone)} |" for on, gone in zip(everything, without, strict=True)
         )
+        rows.append(f"| {name} ({MECHANISMS[name].label}) | {users} |{cells}")
     return rows
 
 

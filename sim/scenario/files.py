@@ -12,6 +12,9 @@ scenarios ``sim calibrate`` and ``sim backtest`` write into their output folders
 scenario they calibrated. The user can allow other files explicitly: ``--allow-outside-files`` on
 the command line, or the environment variable ``SIM_ALLOW_OUTSIDE_FILES=1`` (for scripts, and for
 worker processes).
+
+A program serving one folder (``sim serve``) confines every file a scenario refers to to that folder,
+whatever the rules above would allow (``confined_to``).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ ALLOW_OUTSIDE_ENV = "SIM_ALLOW_OUTSIDE_FILES"
 """Set to 1 to let scenarios refer to files outside their folder and the working folder."""
 
 _ALLOW_OUTSIDE: ContextVar[bool] = ContextVar("allow_outside_files", default=False)
+_CONFINED: ContextVar[Path | None] = ContextVar("confined_to", default=None)
 
 
 class FileProblem(ValueError):
@@ -52,6 +56,20 @@ def allowing_outside_files(allow: bool = True) -> Iterator[None]:
         yield
     finally:
         _ALLOW_OUTSIDE.reset(token)
+
+
+@contextlib.contextmanager
+def confined_to(root: Path) -> Iterator[None]:
+    """Within a ``with`` block, refuse every file a scenario refers to that does not lie under ``root``.
+
+    This replaces the usual rules (the referring file's folder, the working folder, an allowance for
+    files outside): only ``root`` counts.
+    """
+    token = _CONFINED.set(root.resolve())
+    try:
+        yield
+    finally:
+        _CONFINED.reset(token)
 
 
 def set_outside_allowed(allow: bool) -> object:
@@ -82,6 +100,15 @@ def check_reach(
     Raises:
         FileProblem: If the file is out of reach.
     """
+    confined = _CONFINED.get()
+    if confined is not None:
+        try:
+            inside = target.resolve().is_relative_to(confined)
+        except (OSError, ValueError, RuntimeError):
+            inside = False
+        if inside:
+            return
+        raise FileProblem(f"{shorten(str(target), 200)} is outside the folder served ({confined})")
     if outside_allowed() if allow_outside is None else allow_outside:
         return
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Iterable
+from typing import ClassVar, Protocol, TypeVar
 
 
 def import_all(package: str, path: Iterable[str], skip: Iterable[str] = ("base",)) -> None:
@@ -13,3 +14,30 @@ def import_all(package: str, path: Iterable[str], skip: Iterable[str] = ("base",
     for module in sorted(pkgutil.iter_modules(list(path)), key=lambda found: found.name):
         if module.name not in skipped and not module.name.startswith("_"):
             importlib.import_module(f"{package}.{module.name}")
+
+
+class Ordered(Protocol):
+    """A registered rule class: a name, and a position among the others."""
+
+    name: ClassVar[str]
+    order: ClassVar[int]
+
+
+RuleT = TypeVar("RuleT", bound=Ordered)
+
+
+def add_in_order(registry: dict[str, type[RuleT]], rule: type[RuleT], kind: str) -> type[RuleT]:
+    """Add a rule class to its registry, keeping the registry in ``order``; refuse a second of one name.
+
+    Args:
+        registry: The registry (name -> class).
+        rule: The class to add.
+        kind: What the rules are, for the error ("supply effects").
+    """
+    if rule.name in registry:
+        raise ValueError(f"two {kind} are named {rule.name!r}")
+    registry[rule.name] = rule
+    ordered = sorted(registry.values(), key=lambda item: item.order)
+    registry.clear()
+    registry.update((item.name, item) for item in ordered)
+    return rule

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from sim.scenario.rules.discovery import add_in_order
+
 
 @dataclass(frozen=True)
 class SupplyContext:
@@ -66,10 +68,4 @@ EFFECTS: dict[str, type[SupplyEffect]] = {}
 
 def register(effect: type[SupplyEffect]) -> type[SupplyEffect]:
     """Add an effect to the registry (a class decorator)."""
-    if effect.name in EFFECTS:
-        raise ValueError(f"two supply effects are named {effect.name!r}")
-    EFFECTS[effect.name] = effect
-    ordered = sorted(EFFECTS.values(), key=lambda e: e.order)
-    EFFECTS.clear()
-    EFFECTS.update((e.name, e) for e in ordered)
-    return effect
+    return add_in_order(EFFECTS, effect, "supply effects")

@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from sim.scenario.rules.discovery import add_in_order
+
 
 @dataclass(frozen=True)
 class TempoContext:
@@ -85,10 +87,4 @@ RULES: dict[str, type[TempoRule]] = {}
 
 def register(rule: type[TempoRule]) -> type[TempoRule]:
     """Add a rule to the registry (a class decorator)."""
-    if rule.name in RULES:
-        raise ValueError(f"two tempo rules are named {rule.name!r}")
-    RULES[rule.name] = rule
-    ordered = sorted(RULES.values(), key=lambda r: r.order)
-    RULES.clear()
-    RULES.update((r.name, r) for r in ordered)
-    return rule
+    return add_in_order(RULES, rule, "tempo rules")

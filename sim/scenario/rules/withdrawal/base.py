@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from sim.scenario.rules.discovery import add_in_order
+
 
 @dataclass(frozen=True)
 class HolderState:
@@ -78,13 +80,7 @@ RULES: dict[str, type[WithdrawalRule]] = {}
 
 def register(rule: type[WithdrawalRule]) -> type[WithdrawalRule]:
     """Add a rule to the registry (a class decorator)."""
-    if rule.name in RULES:
-        raise ValueError(f"two withdrawal rules are named {rule.name!r}")
-    RULES[rule.name] = rule
-    ordered = sorted(RULES.values(), key=lambda r: r.order)
-    RULES.clear()
-    RULES.update((r.name, r) for r in ordered)
-    return rule
+    return add_in_order(RULES, rule, "withdrawal rules")
 
 
 def label_of(reason: str) -> str:
