@@ -16,7 +16,8 @@ from conftest import SMALL, sim_in_process
 ROOT = Path(__file__).resolve().parents[1]
 WORDING = [
     *sorted((ROOT / "sim").rglob("*.py")),
-    *sorted((ROOT / "sim" / "plots" / "templates").glob("*.j2")),
+    *sorted((ROOT / "sim").rglob("*.j2")),
+    *sorted((ROOT / "sim").rglob("*.js")),
     *sorted((ROOT / "docs").rglob("*.md")),
     *sorted((ROOT / "docs").rglob("*.ipynb")),
     ROOT / "README.md",

@@ -269,7 +269,7 @@ def sweep_page(
         from sim.plots.charts import spec_json
         from sim.plots.charts_sweep import sweep_chart
 
-        spec = sweep_chart(points, paths, panels)
+        spec = sweep_chart(points, paths, panels, names)
         if spec is not None:
             caption = "Each outcome per point against the varied inputs (choose the outcome above the chart)."
             figures.append(Figure("sweep_points", caption, chart=spec_json(spec)))
