@@ -33,13 +33,15 @@ def test_one_version_everywhere(capsys: pytest.CaptureFixture[str]) -> None:
 def test_the_licence_matches_pyproject_and_the_citation_credits_the_data() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     licence = (ROOT / "LICENSE").read_text(encoding="utf-8")
-    assert project["license"] == {"text": "MIT"} and licence.startswith("MIT License")
+    # An SPDX expression: the code is MIT, the CDB90 data the wheel ships are ODC-BY.
+    assert project["license"] == "MIT AND ODC-By-1.0" and project["license-files"] == ["LICENSE"]
+    assert licence.startswith("MIT License")
     assert "ODC-BY" in licence and CREDIT in licence  # the data are not under the code's licence
     citation = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
     assert citation["cff-version"] == "1.2.0" and citation["license"] == "MIT"
     assert citation["title"] and citation["authors"] and citation["message"]
     (data,) = [ref for ref in citation["references"] if ref["type"] == "data"]
-    assert data["title"] == CREDIT and data["license"] == "ODC-BY-1.0"
+    assert data["title"] == CREDIT and data["license"] == "ODC-By-1.0"  # the SPDX identifier
     assert data["repository"] == "https://github.com/jrnold/CDB90"
     assert CREDIT in (ROOT / "sim" / "data" / "cdb90" / "README.md").read_text(encoding="utf-8")
 
