@@ -78,6 +78,20 @@ def test_check_lists_every_problem_and_other_commands_point_to_it(
     assert run.stderr.strip().endswith("(and 1 more problem; sim check lists them)")
 
 
+def test_check_lists_at_most_fifty_problems_and_says_how_many_more(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    sectors = "".join(f"  s{number}:\n    terrain: 1.0\n" for number in range(40))  # each lacks two fields
+    bad.write_text(f"extends: {SMALL}\nsectors:\n{sectors}", encoding="utf-8")
+    checked = sim_in_process(capsys, "check", bad)
+    lines = checked.stderr.strip().splitlines()
+    assert checked.returncode == 2 and len(lines) == 51, checked.stderr
+    assert all(line.startswith(f"error: {bad}:") for line in lines[:50])
+    more = int(lines[50].removeprefix("error: ... and ").removesuffix(" more problems not listed"))
+    assert more >= 80 - 50, lines[50]
+
+
 def test_the_benchmark_table_names_targets_not_issue_numbers() -> None:
     text = (TESTS.parent / "benchmarks" / "run.py").read_text(encoding="utf-8")
     assert "issue " not in text.lower()
