@@ -3,8 +3,10 @@
 
 Usage: python benchmarks/hostile_inputs.py [--src DIR] [--jobs N] [--out report.json] [--only TEXT]
 
-Takes about half an hour on 2 cores (416 inputs, one subprocess or two each); docs/reliability.md
-records the counts.
+Takes about half an hour on 2 cores (the inputs, one subprocess or two each, then the folder cases of
+hostile_folders.py: damaged run folders, hand-edited manifests, output places, observation files, each
+through the commands that read them); docs/reliability.md records the counts. `--only folders` replays
+the folder cases alone; `--only GROUP` one group (strict, tables, manifest, readers, out, observations...).
 
 --src puts DIR first on PYTHONPATH (e.g. an exported copy of the code before a change).
 Each input is run through `sim check` and `sim run -n 20 --executor serial -q --no-plots` in a fresh
@@ -14,7 +16,8 @@ folder, with a timeout. Outcomes per input (worst over the commands):
   wrong      exit 0 where the input is invalid (wrong acceptance), or a refusal of a valid input
   misleading exit 2 with one line, but it blames the wrong place (file/line expected)
   messy      exit 2 but more than one line on stderr
-  traceback  a traceback or an exit code other than 0/2
+  failed     an exit code other than 0/2, without a traceback (a run that gave up)
+  traceback  a traceback, or a process killed by a signal
   hang       no exit within the timeout
 For the NaN/inf/huge-number-per-field cases `sim run` is run for '.nan' always and for the others only
 when `sim check` did not refuse cleanly (a clean refusal by check is the same loader path as run's).
@@ -36,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from hostile_folders import execute_folder_case, folder_cases, make_bases
 
 REPO = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
@@ -56,6 +60,7 @@ class Case:
     run: bool = True
     group: str = "misc"
     run_if_check_not_clean: bool = False
+    repeats: bool = True  # False: an error line that lists a choice twice is messy
 
 
 def numeric_paths() -> list[str]:
@@ -395,6 +400,83 @@ def cases() -> list[Case]:
             group="smaller",
         )
     )
+
+    # 8. Strict types and YAML 1.1 (issue 23).
+    def replacements(value: str) -> str:
+        return edit("replacements_per_day: 50", f"replacements_per_day: {value}")
+
+    obs_line = [line for line in SMALL_TEXT.splitlines() if "2024-10-15" in line][0]
+    for name, text in [
+        ("force_ratio_days 1.5", edit("force_ratio_days: 10", "force_ratio_days: 1.5")),
+        ("sexagesimal 1:30", replacements("1:30")),
+        ("octal 0300", replacements("0300")),
+        (
+            "!!binary value",
+            edit("description: Two-sector salient for tests.", "description: !!binary aGVsbG8="),
+        ),
+        ("!!set value", edit("description: Two-sector salient for tests.", "description: !!set {a: null}")),
+        (
+            "dates with time zones 3,661 days apart",
+            edit(
+                "end: 2024-11-01",
+                "end: 2034-09-09T00:00:00-10:00",
+                edit("start: 2024-09-01", "start: 2024-09-01T00:00:00+14:00"),
+            ),
+        ),
+        (
+            "side on a held-area observation",
+            edit(obs_line, obs_line.replace("sd: 30,", "sd: 30, side: red,")),
+        ),
+        (
+            "since on a held-area observation",
+            edit(obs_line, obs_line.replace("sd: 30,", "sd: 30, since: 2024-09-10,")),
+        ),
+    ]:
+        out.append(Case(name, {"s.yaml": text}, group="strict", prefix="s.yaml:"))
+    out.append(Case("a sector named on", {"s.yaml": edit("  south:", "  on:")}, expect="ok", group="strict"))
+    out.append(
+        Case(
+            "an observation's sector: no",
+            {"s.yaml": SMALL_TEXT},
+            overrides=(
+                "observations.0={date: 2024-10-01, metric: sector_area_km2, sector: no, value: 100, sd: 10}",
+            ),
+            group="strict",
+            prefix="--set observations.0={date: 2024-10-01, metric: sector_area_km2, sector: no, value: 100, sd: 10}: observations.0.sector: ",
+        )
+    )
+    out.append(
+        Case(
+            "an observation without its date",
+            {"s.yaml": SMALL_TEXT},
+            overrides=("observations.0={value: 300, sd: 30}",),
+            group="strict",
+            prefix="--set observations.0={value: 300, sd: 30}: observations.0.date: ",
+        )
+    )
+    out.append(
+        Case(
+            "an unknown key of a distribution",
+            {"s.yaml": SMALL_TEXT},
+            overrides=("engagement.kill_rate={dist: uniform, low: 0.01, zzzz: 2}",),
+            group="strict",
+            prefix="--set ",
+            repeats=False,
+        )
+    )
+    chain = {"f0.yaml": SMALL_TEXT, **{f"f{i}.yaml": f"extends: f{i - 1}.yaml\n" for i in range(1, 1_100)}}
+    out.append(
+        Case("extends chain of 1,100 files", {**chain, "s.yaml": "extends: f1099.yaml\n"}, group="strict")
+    )
+    out.append(
+        Case(
+            "extends a base above the folder, not a scenario",
+            {"s.yaml": "extends: ../../secret.yaml\n", "../../secret.yaml": f"name: x\nstart: {SECRET}\n"},
+            cwd="elsewhere",
+            scenario="../scen/s.yaml",
+            group="strict",
+        )
+    )
     out.append(Case("valid small", {"s.yaml": SMALL_TEXT}, expect="ok", group="valid"))
     return out
 
@@ -403,14 +485,16 @@ def classify(result, expect: str, prefix: str | None, scen_dir: Path) -> str:
     if result is None:
         return "hang"
     code, err = result.returncode, result.stderr
-    if "Traceback" in err or "Traceback" in result.stdout or code not in (0, 2):
+    if "Traceback" in err or "Traceback" in result.stdout or code < 0:
         return "traceback"
+    if code not in (0, 2):
+        return "failed"
     if SECRET in err or SECRET in result.stdout:
         return "leak"
     if code == 0:
         return "wrong" if expect == "bad" else "valid"
     lines = err.splitlines()
-    if len(lines) != 1 or not lines[0].startswith("error: "):
+    if len(lines) != 1 or not lines[0].startswith("error: ") or len(lines[0]) > MESSAGE_CHARS:
         return "messy"
     if expect == "ok":
         return "wrong"
@@ -419,7 +503,9 @@ def classify(result, expect: str, prefix: str | None, scen_dir: Path) -> str:
     return "clean"
 
 
-SEVERITY = ["hang", "traceback", "leak", "wrong", "messy", "misleading", "clean", "valid"]
+SEVERITY = ["hang", "traceback", "failed", "leak", "wrong", "messy", "misleading", "clean", "valid"]
+MESSAGE_CHARS = 410
+"""Longest error line: ``error: `` and at most 400 characters (docs/reliability.md)."""
 
 
 def _limit_memory() -> None:
@@ -472,6 +558,10 @@ def execute(case: Case, src: str | None, root: Path) -> dict:
 
     r, seconds = go(commands["check"])
     verdicts = {"check": classify(r, case.expect, case.prefix, scen)}
+    if not case.repeats and r is not None and verdicts["check"] == "clean":
+        listed = r.stderr.split("expected one of: ")[-1].split(" (")[0].split(", ")
+        if len(listed) != len(set(listed)):
+            verdicts["check"] = "messy"
     outcome["results"]["check"] = {
         "verdict": verdicts["check"],
         "seconds": round(seconds, 1),
@@ -522,10 +612,26 @@ def main() -> None:
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="fuzz_inputs_"))
     todo = [c for c in cases() if not args.only or args.only in c.name or args.only == c.group]
-    print(f"{len(todo)} inputs", flush=True)
+    folders = [
+        c for c in folder_cases() if not args.only or args.only in c.name or args.only in (c.group, "folders")
+    ]
+    if args.only == "folders":
+        todo = []
+    print(f"{len(todo)} inputs, {len(folders)} folder cases", flush=True)
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    env.pop("SIM_ALLOW_OUTSIDE_FILES", None)
+    if args.src:
+        env["PYTHONPATH"] = args.src
+    bases = make_bases(root, env, PYTHON) if folders else root
+
+    def one(item):
+        if isinstance(item, Case):
+            return execute(item, args.src, root)
+        return execute_folder_case(item, bases, root, env, PYTHON, classify, TIMEOUT)
+
     results = []
     with ThreadPoolExecutor(args.jobs) as pool:
-        for i, outcome in enumerate(pool.map(lambda c: execute(c, args.src, root), todo)):
+        for i, outcome in enumerate(pool.map(one, [*todo, *folders])):
             results.append(outcome)
             if outcome["verdict"] not in ("clean", "valid"):
                 print(
@@ -542,7 +648,7 @@ def main() -> None:
     for o in results:
         by_group[o["group"]][o["verdict"]] += 1
     runs = sum(len(o["results"]) for o in results)
-    print(f"\n{len(results)} inputs, {runs} command runs")
+    print(f"\n{len(results)} inputs and folder cases, {runs} command runs")
     for verdict in SEVERITY:
         print(f"  {verdict:10} {counts.get(verdict, 0)}")
     for group, c in sorted(by_group.items()):

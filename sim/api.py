@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,19 +29,16 @@ from sim.batch.executors import Executor, make_executor
 from sim.batch.runner import BatchResult, Progress
 from sim.errors import InputError, require_extra
 from sim.experiments.design import SweepSpec, parse_vary
-from sim.experiments.runs import (
-    automatic_chunk_size,
-    default_run_folder,
-    run_batch,
-    run_dynamics_only,
-    start_run,
-)
+from sim.experiments.runs import default_run_folder, run_batch, run_dynamics_only, start_timed_run
 from sim.experiments.sweep import default_sweep_folder, finish_sweep, run_sweep, start_sweep
 from sim.results.columns import DailyMode
+from sim.results.files import read_json
 from sim.results.folder import open_folder as open_folder_of
 from sim.results.kinds import DOCUMENTS, RUN_TABLES, Kind, kind_of, tables_of
+from sim.results.locate import read_side_table
+from sim.results.outputs import check_output_folder
 from sim.results.readers import read_table
-from sim.results.store import write_json
+from sim.results.writing import write_json
 from sim.scenario import load_scenario
 from sim.scenario.mechanisms import without_judgement
 from sim.scenario.parameters import distribution_leaves, input_names
@@ -83,6 +81,7 @@ class Folder:
             with its sensitivity indices under ``indices``), ``diagnostics.json`` of a calibration,
             ``backtest.json``, ``compare.json``.
         kind: ``run``, ``sweep``, ``calibration``, ``backtest`` or ``comparison``.
+        notes: What to know about the folder as it stands (an unfinished run: its finished chunks only).
     """
 
     path: Path
@@ -90,6 +89,7 @@ class Folder:
     seconds: float = 0.0
     summary: dict[str, Any] = field(default_factory=dict)
     kind: Kind = "run"
+    notes: tuple[str, ...] = ()
     _cache: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     @property
@@ -122,7 +122,7 @@ class Folder:
             elif where.suffix == ".csv":
                 self._cache[name] = pd.read_csv(where)
             else:
-                self._cache[name] = pd.read_parquet(where)
+                self._cache[name] = read_side_table(where.parent, where.stem).to_pandas()
         return self._cache[name]
 
     def _scenario(self) -> Scenario:
@@ -247,9 +247,8 @@ def run(
     loaded = _scenario_with(scenario, set)
     pool = _executor(executor, workers, scheduler)
     try:
-        size = chunk or automatic_chunk_size(loaded, replications, pool.workers)
         directory = Path(out) if out is not None else default_run_folder(loaded, seed, replications)
-        store = start_run(loaded, directory, seed, replications, size, daily)
+        store = start_timed_run(loaded, directory, seed, replications, daily, pool.workers, chunk)
     except BaseException:
         pool.close()
         raise
@@ -343,7 +342,7 @@ def sweep(
         from sim.plots.sweep import write_sweep_plots
 
         write_sweep_plots(directory, "png")
-    summary = json.loads((directory / "summary.json").read_text(encoding="utf-8"))
+    summary = read_json(directory / "summary.json")
     return Folder(directory, loaded, result.seconds, {**summary, "indices": finished.indices}, kind="sweep")
 
 
@@ -359,21 +358,24 @@ def open_folder(path: str | Path) -> Folder:
     """
     directory = Path(path)
     kind = kind_of(directory)
-    scenario = None
+    scenario: Scenario | None = None
+    notes: tuple[str, ...] = ()
     if kind in ("run", "sweep"):
-        scenario = open_folder_of(directory, "read", kind=kind).scenario
+        opened = open_folder_of(directory, "read", kind=kind)
+        scenario, notes = opened.scenario, opened.notes
+        for note in notes:  # a partial run says so, here as on the command line
+            warnings.warn(note, UserWarning, stacklevel=2)
     record = directory / DOCUMENTS[kind]
-    summary = json.loads(record.read_text(encoding="utf-8")) if record.is_file() else {}
+    summary = read_json(record) if record.is_file() else {}
+    summary = summary if isinstance(summary, dict) else {}
     indices = directory / "sensitivity.json"
     if kind == "sweep" and indices.is_file():
-        summary["indices"] = json.loads(indices.read_text(encoding="utf-8"))
-    return Folder(directory, scenario, summary=summary, kind=kind)
+        summary["indices"] = read_json(indices)
+    return Folder(directory, scenario, summary=summary, kind=kind, notes=notes)
 
 
 def open(path: str | Path) -> Folder:  # noqa: A001 - kept for scripts written before open_folder
     """Open a folder: the former name of ``open_folder``, which it calls (deprecated: it shadows ``open``)."""
-    import warnings
-
     warnings.warn("sim.api.open is now sim.api.open_folder", DeprecationWarning, stacklevel=2)
     return open_folder(path)
 
@@ -571,14 +573,14 @@ def discover(
     from sim.analysis import discovery as sd
 
     if threshold is not None:
-        import warnings
-
         warnings.warn("discover(threshold=) is now discover(min_density=)", DeprecationWarning, stacklevel=2)
         min_density = threshold
 
     sd.library()
     directory = Path(folder)
     cases = sd.read_cases(directory)
+    target = Path(out) if out is not None else directory / "discovery"
+    check_output_folder(target, reads=directory)
     parsed = sd.parse_condition(condition, cases)
     y = parsed.test(sd.outcome_values(cases, parsed.column))
     found = sd.run_prim(cases.inputs, y, parsed, min_density, box, peel_alpha, mass_min)
@@ -587,7 +589,6 @@ def discover(
     if scores:
         outcomes = {str(parsed): y.astype(float), **sd.scored_outcomes(cases)}
         table = (list(cases.inputs), list(outcomes), sd.feature_scores(cases.inputs, outcomes, seed))
-    target = Path(out) if out is not None else directory / "discovery"
     written = sd.save(target, found, cases.scenario, names, table)
     if plots:
         from sim.plots.discovery import write_discovery_plots

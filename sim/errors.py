@@ -48,10 +48,10 @@ class InputError(Exception):
         if self.file:
             where = self.file + (f":{self.line}" if self.line else "") + ": "
         field = f"{self.field}: " if self.field else ""
-        return _one_line(f"{where}{field}{self.message}")
+        return one_line(f"{where}{field}{self.message}")
 
 
-def _one_line(text: str) -> str:
+def one_line(text: str) -> str:
     """Return ``text`` on one line (control characters and line breaks as spaces), capped in length."""
     cleaned = "".join(ch if ch.isprintable() else " " for ch in text)
     if len(cleaned) > MESSAGE_LIMIT:

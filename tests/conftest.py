@@ -108,3 +108,46 @@ def sim_in_process(capsys: pytest.CaptureFixture[str], *args: str | Path) -> Res
         code = int(exit_.code or 0)
     captured = capsys.readouterr()
     return Result(code, captured.out, captured.err)
+
+
+def reseal(directory: Path, status: str | None = None) -> None:
+    """Seal a folder's manifest as it now stands, as sim seals the folders it writes.
+
+    For tests that build a folder by hand, or edit one as a forger would (recomputing every digest): its
+    ``manifest.seal`` is rewritten from ``manifest.json`` and, for a complete folder, the merged tables
+    are recorded with their sha256, rows and size.
+
+    Args:
+        directory: The folder.
+        status: A status to set first (``complete`` records the tables).
+    """
+    from sim.results.files import file_digest
+    from sim.results.manifest import (
+        SEAL_FILE,
+        Manifest,
+        TableRecord,
+        read_manifest_data,
+        seal_digest,
+        sealed_part,
+    )
+    from sim.results.store import tables_for
+    from sim.results.writing import write_json
+
+    manifest = Manifest.model_validate(read_manifest_data(directory / "manifest.json"))
+    if status is not None:
+        manifest.status = status  # type: ignore[assignment]
+    if manifest.status == "complete":
+        for chunk in manifest.chunks:
+            chunk.status = "done"
+        manifest.tables = {
+            name: TableRecord(
+                sha256=file_digest(directory / f"{name}.parquet"),
+                rows=pq.read_metadata(directory / f"{name}.parquet").num_rows,
+                bytes=(directory / f"{name}.parquet").stat().st_size,
+            )
+            for name in tables_for(manifest.daily)
+        }
+    part = sealed_part(manifest)
+    manifest.seal = seal_digest(part)
+    write_json(directory / SEAL_FILE, {"sha256": manifest.seal, "sealed": part})
+    write_json(directory / "manifest.json", manifest.document())

@@ -8,20 +8,17 @@ for bit: daily records, parameters, withdrawal and the full event trace.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 import sim.model
-from sim.batch.seeding import replication_seed
 from sim.model import _build
-from sim.model.replication import Replication
-from sim.scenario.loader import load_scenario
 
 REPO = Path(__file__).resolve().parent.parent
 CASES = (
@@ -30,39 +27,18 @@ CASES = (
     (REPO / "tests" / "scenarios" / "small.yaml", 6),
 )
 COMPILED = sim.model.BUILD == "compiled"
+spec = importlib.util.spec_from_file_location("regenerate", REPO / "tests" / "golden" / "regenerate.py")
+assert spec is not None and spec.loader is not None
+regenerate = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(regenerate)
 needs_compiled = pytest.mark.skipif(not COMPILED, reason="this install runs the pure-Python model only")
 
 
 def fingerprint() -> str:
     """Return a digest of every output of a few replications (every second one traced)."""
-    digest = hashlib.sha256()
-    for path, count in CASES:
-        scenario = load_scenario(path)
-        for index in range(count):
-            trajectory = Replication(scenario, replication_seed(11, index), trace=index % 2 == 0).run()
-            for array in (
-                trajectory.area_km2,
-                trajectory.sector_area_km2,
-                trajectory.strength,
-                trajectory.casualties,
-                trajectory.supply,
-            ):
-                digest.update(np.ascontiguousarray(array).tobytes())
-            digest.update(repr((trajectory.withdrawal_day, trajectory.withdrawal_reason)).encode())
-            digest.update(repr(sorted(trajectory.parameters.items())).encode())
-            events = [
-                (
-                    event.day,
-                    event.sector,
-                    event.kind,
-                    event.side,
-                    event.subject,
-                    sorted(event.numbers.items()),
-                )
-                for event in trajectory.events
-            ]
-            digest.update(repr(events).encode())
-    return digest.hexdigest()
+    return hashlib.sha256(
+        "".join(regenerate.digest(path, count) for path, count in CASES).encode()
+    ).hexdigest()
 
 
 def run_pure(code: str, cwd: Path = REPO) -> str:

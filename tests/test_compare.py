@@ -298,3 +298,21 @@ def test_sim_report_on_a_comparison_folder(runs, tmp_path):
     (out / "compare.parquet").write_bytes(b"not parquet")
     broken = invoke("report", out)
     assert broken.exit_code == 2 and "compare.parquet is missing or damaged" in broken.stderr
+
+
+def test_the_paired_newcombe_interval_reproduces_the_published_example():
+    """Cavo et al. (2012), complete response before and after consolidation: 59 both, 6 before only,
+    16 after only, 80 neither; Newcombe's square-and-add interval for after - before is 0.0621 (0.0046 to
+    0.1186) (Fagerland, Lydersen and Laake, Statistical Analysis of Contingency Tables, 2017, ch. 8)."""
+    before = np.array([1.0] * 59 + [1.0] * 6 + [0.0] * 16 + [0.0] * 80)
+    after = np.array([1.0] * 59 + [0.0] * 6 + [1.0] * 16 + [0.0] * 80)
+    result = differences.share_difference(before, after, paired=True)
+    assert result.difference == pytest.approx(0.0621, abs=5e-5)
+    assert (result.low, result.high) == pytest.approx((0.0046, 0.1186), abs=5e-5)
+    swapped = differences.share_difference(after, before, paired=True)
+    assert (swapped.low, swapped.high) == pytest.approx((-0.1186, -0.0046), abs=5e-5)
+    # The correction: A = 59 x 80 - 6 x 16 = 4,624 is above n/2 = 80.5, so phi uses A - n/2.
+    margins = 65 * 96 * 75 * 86
+    assert differences.newcombe_phi(59, 6, 16, 80) == pytest.approx((4624 - 80.5) / math.sqrt(margins))
+    assert differences.newcombe_phi(2, 5, 5, 13) == 0.0  # A = 1, between 0 and n/2 = 12.5
+    assert differences.newcombe_phi(1, 8, 8, 1) == pytest.approx(-63 / 81)  # A = -63 < 0: uncorrected

@@ -16,12 +16,13 @@ import sim
 from sim.analysis import discovery as sd
 from sim.batch.runner import chunk_records
 from sim.errors import InputError
+from sim.results.checks import expected_schema
 from sim.results.manifest import new_manifest
-from sim.results.store import write_json
+from sim.results.writing import write_json
 from sim.scenario import load_scenario
 from sim.scenario.parameters import input_names
 from sim.scenario.paths import reader_names
-from tests.conftest import SMALL, run_sim
+from tests.conftest import SMALL, reseal, run_sim
 
 pytest.importorskip("ema_workbench")
 
@@ -50,7 +51,6 @@ def fake_folder(directory: Path, inputs: dict[str, np.ndarray], outcomes: dict[s
     manifest = new_manifest(
         SCENARIO, 0, 1 if sweep else count, 1 if sweep else count, "none", chunks, **extra
     )
-    manifest = manifest.model_copy(update={"status": "complete"})
     write_json(directory / "manifest.json", manifest.document())
     table: dict[str, np.ndarray] = {}
     if sweep:
@@ -61,7 +61,18 @@ def fake_folder(directory: Path, inputs: dict[str, np.ndarray], outcomes: dict[s
     else:
         table["replication"] = np.arange(count, dtype=np.int64)
         table |= inputs
-    pq.write_table(pa.table(table | outcomes), directory / "outcomes.parquet")
+    given = table | outcomes
+    columns = {}
+    for field in expected_schema(SCENARIO, "outcomes", sweep):  # every column a real folder has
+        values = given.pop(field.name, None)
+        columns[field.name] = (
+            pa.array(np.zeros(count) if values is None else values, type=field.type)
+            if field.type != pa.string()
+            else pa.nulls(count, pa.string())
+        )
+    columns |= {name: pa.array(values) for name, values in given.items()}
+    pq.write_table(pa.table(columns), directory / "outcomes.parquet")
+    reseal(directory, "complete")
     return directory
 
 

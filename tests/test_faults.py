@@ -10,6 +10,8 @@ what was written in place.
 from __future__ import annotations
 
 import contextlib
+import errno
+import importlib.util
 import json
 import os
 import re
@@ -760,3 +762,726 @@ def test_a_dask_scheduler_that_dies_ends_the_run_with_the_resume_command(tmp_pat
     run_sim(*_options(whole, replications=replications, chunk=4))
     for name in TABLES:
         assert (out / f"{name}.parquet").read_bytes() == (whole / f"{name}.parquet").read_bytes(), name
+
+
+# ---------------------------------------------------------------------------- 8. finished folders are checked
+class _Hung(BaseException):
+    """Raised by the alarm of ``_within``: not an ``OSError`` (a read interrupted by a ``TimeoutError`` would
+    be reported by the code under test as a file it could not read, and the hang go unseen)."""
+
+
+@contextlib.contextmanager
+def _within(seconds: int):
+    """Fail, instead of hanging, if the block takes longer than ``seconds`` (a pipe waits forever)."""
+
+    def expire(signum, frame):
+        raise _Hung(f"still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(seconds)
+    try:
+        yield
+    except _Hung as hung:
+        pytest.fail(str(hung))
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.fixture(scope="module")
+def other(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Another complete run of the same scenario (seed 4)."""
+    out = tmp_path_factory.mktemp("faults") / "other"
+    options = _options(out)
+    options[options.index("--seed") + 1] = "4"
+    run_sim(*options)
+    return out
+
+
+def _copy(run: Path, tmp_path: Path, name: str = "run") -> Path:
+    copy = tmp_path / name
+    shutil.copytree(run, copy)
+    return copy
+
+
+def _readers(run: Path, other: Path, scratch: Path) -> list[list[str | Path]]:
+    """Every command that reads a complete run folder, writing (if at all) into ``scratch``."""
+    scratch.mkdir(exist_ok=True)
+    commands: list[list[str | Path]] = [
+        ["plot", run],
+        ["report", run, "--out", scratch / "report.html"],
+        ["validate", run, "--out", scratch / "validation"],
+        ["compare", other, run, "--out", scratch / "compare", "--no-plots", "-q"],
+    ]
+    try:
+        import ema_workbench  # noqa: F401
+    except ImportError:
+        return commands
+    return [*commands, ["discover", run, "--outcome", "final_area_km2 > 100", "--out", scratch / "d", "-q"]]
+
+
+def _refused_by_every_reader(capsys, run: Path, other: Path, scratch: Path, *words: str) -> None:
+    for command in _readers(run, other, scratch):
+        with _within(60):
+            result = sim_in_process(capsys, *command)
+        assert result.returncode == 2, (command, result)
+        line = _one_line(result.stderr)
+        assert all(word in line for word in words), (command, line)
+    from sim import api
+    from sim.errors import InputError
+
+    with pytest.raises(InputError):
+        api.open(run)
+
+
+def _foreign(run: Path, other: Path) -> str:
+    shutil.copyfile(other / "outcomes.parquet", run / "outcomes.parquet")
+    return "outcomes.parquet"
+
+
+def _emptied(run: Path, other: Path) -> str:
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(run / "outcomes.parquet")
+    pq.write_table(table.slice(0, 0), run / "outcomes.parquet")
+    return "outcomes.parquet"
+
+
+def _nan_filled(run: Path, other: Path) -> str:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(run / "daily.parquet")
+    nan = pa.array([float("nan")] * table.num_rows)
+    pq.write_table(
+        table.set_column(table.schema.get_field_index("area_km2"), "area_km2", nan), run / "daily.parquet"
+    )
+    assert pc.all(pc.is_nan(pq.read_table(run / "daily.parquet")["area_km2"])).as_py()
+    return "daily.parquet"
+
+
+def _wrong_columns(run: Path, other: Path) -> str:
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(run / "daily.parquet")
+    pq.write_table(table.rename_columns([f"x{i}" for i in range(table.num_columns)]), run / "daily.parquet")
+    return "daily.parquet"
+
+
+def _not_parquet(run: Path, other: Path) -> str:
+    (run / "sectors.parquet").write_bytes(os.urandom(4000))
+    return "sectors.parquet"
+
+
+def _string_column(run: Path, other: Path) -> str:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(run / "outcomes.parquet")
+    index = table.schema.get_field_index("final_area_km2")
+    text = pa.array(["None"] * table.num_rows)
+    pq.write_table(table.set_column(index, "final_area_km2", text), run / "outcomes.parquet")
+    return "outcomes.parquet"
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [_foreign, _emptied, _nan_filled, _wrong_columns, _not_parquet, _string_column],
+    ids=["another-runs-outcomes", "emptied", "nan-filled", "wrong-columns", "not-parquet", "string-column"],
+)
+def test_a_merged_table_that_is_not_the_runs_own_is_refused_by_every_reader(
+    capsys, tmp_path: Path, reference: Path, other: Path, damage
+) -> None:
+    """Once known gaps: another run's numbers under this run's name (exit 0), and tracebacks (no runs to
+    estimate a survival curve from, broadcast (0,) vs (20,), axis limits cannot be NaN, ArrowInvalid)."""
+    run = _copy(reference, tmp_path)
+    table = damage(run, other)
+    _refused_by_every_reader(capsys, run, other, tmp_path / "scratch", table)
+
+
+def test_the_merged_tables_are_recorded_in_the_manifest(reference: Path) -> None:
+    import hashlib
+
+    import pyarrow.parquet as pq
+
+    manifest = json.loads((reference / "manifest.json").read_text())
+    assert set(manifest["tables"]) == set(TABLES)
+    for name, record in manifest["tables"].items():
+        path = reference / f"{name}.parquet"
+        assert record == {
+            "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+            "rows": pq.read_metadata(path).num_rows,
+            "bytes": path.stat().st_size,
+        }
+    seal = json.loads((reference / "manifest.seal").read_text())
+    assert seal["sha256"] == manifest["seal"]
+    assert seal["sealed"]["seed"] == SEED and seal["sealed"]["scenario"] == manifest["scenario"]
+
+
+def _edit_seed(m: dict) -> str:
+    m["seed"] = SEED + 1
+    return "seed"
+
+
+def _edit_daily(m: dict) -> str:
+    m["daily"] = "none"
+    return "daily"
+
+
+def _drop_a_chunk(m: dict) -> str:
+    m["chunks"].pop()
+    return "chunks"
+
+
+def _edit_replications(m: dict) -> str:
+    m["replications"] = 4
+    m["chunks"].pop()
+    return "replications"
+
+
+def _edit_scenario_and_its_digest(m: dict) -> str:
+    from sim.results.manifest import document_hash
+
+    m["scenario"]["engagement"]["kill_rate"] = 0.5
+    m["scenario_sha256"] = document_hash(m["scenario"])
+    return "scenario"
+
+
+def _drop_the_seal(m: dict) -> str:
+    m.pop("seal")
+    return "seal"
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        _edit_seed,
+        _edit_daily,
+        _drop_a_chunk,
+        _edit_replications,
+        _edit_scenario_and_its_digest,
+        _drop_the_seal,
+    ],
+    ids=["seed", "daily", "chunk-dropped", "replications", "scenario-with-its-digest", "seal-removed"],
+)
+def test_a_hand_edited_manifest_is_refused_by_resume_and_every_reader(
+    capsys, monkeypatch, tmp_path: Path, edit
+) -> None:
+    """Once known gaps: a resume after the edit exited 0 with two seeds' replications in one folder, the
+    daily and sector tables gone, 2,460 daily rows missing, or other dynamics for the remaining chunks."""
+    out = tmp_path / "run"
+    _interrupted(capsys, monkeypatch, out)
+    manifest = json.loads((out / "manifest.json").read_text())
+    field = edit(manifest)
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    before = sorted((str(p), p.read_bytes()) for p in out.rglob("*") if p.is_file())
+    for command in (
+        _resume(out),
+        ["plot", str(out)],
+        ["report", str(out), "--out", str(tmp_path / "r.html")],
+    ):
+        result = sim_in_process(capsys, *command)
+        assert result.returncode == 2, (command, result)
+        line = _one_line(result.stderr)
+        assert "manifest.json" in line and f": {field}" in line, line
+    assert sorted((str(p), p.read_bytes()) for p in out.rglob("*") if p.is_file()) == before
+
+
+@pytest.mark.parametrize("how", ["deleted", "damaged", "edited-with-the-manifest"])
+def test_a_missing_or_damaged_seal_is_refused(capsys, monkeypatch, tmp_path: Path, how: str) -> None:
+    out = tmp_path / "run"
+    _interrupted(capsys, monkeypatch, out)
+    seal = out / "manifest.seal"
+    if how == "deleted":
+        seal.unlink()
+    elif how == "damaged":
+        seal.write_text(seal.read_text().replace('"seed": 3', '"seed": 4'))
+    else:  # both files say seed 4, but the seal's own digest was not recomputed
+        manifest = json.loads((out / "manifest.json").read_text())
+        manifest["seed"] = 4
+        (out / "manifest.json").write_text(json.dumps(manifest))
+        seal.write_text(seal.read_text().replace('"seed": 3', '"seed": 4'))
+    result = sim_in_process(capsys, *_resume(out))
+    assert result.returncode == 2, result
+    assert "manifest.seal" in _one_line(result.stderr)
+
+
+def test_status_forced_to_complete_on_an_unfinished_run_is_refused(
+    capsys, monkeypatch, tmp_path: Path, reference: Path
+) -> None:
+    """Once known gaps: resume refused as 'already complete', report drew the partial run, discover and
+    validate scored it without a note, compare crashed (ValueError)."""
+    out = tmp_path / "run"
+    _interrupted(capsys, monkeypatch, out)
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["status"] = "complete"
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    result = sim_in_process(capsys, *_resume(out))
+    assert result.returncode == 2 and "complete, but chunk 2" in _one_line(result.stderr), result
+    _refused_by_every_reader(capsys, out, reference, tmp_path / "scratch", "complete")
+
+
+def test_a_part_whose_record_has_other_rows_is_run_again(capsys, monkeypatch, tmp_path, reference) -> None:
+    """Once a known gap: --resume ran 3 chunks again and exited 1 ('again after being run again')."""
+    out = tmp_path / "run"
+    _interrupted(capsys, monkeypatch, out, 5, "--chunk", "1")  # more chunks than merges are tried
+    manifest = json.loads((out / "manifest.json").read_text())
+    for chunk in manifest["chunks"][:5]:
+        chunk["parts"]["daily"]["rows"] += 1  # its checksum still holds
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    result = sim_in_process(capsys, *_resume(out))
+    assert result.returncode == 0, result
+    assert "chunk 4" in result.stderr and "rows" in result.stderr, result.stderr
+    _assert_identical(out, reference)
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero", "too-large"])
+def test_a_manifest_that_is_not_a_regular_file_of_bounded_size_is_one_line(
+    capsys, monkeypatch, tmp_path: Path, reference: Path, kind: str
+) -> None:
+    """Once known gaps: a FIFO hung resume, report and compare; a link to /dev/zero: MemoryError."""
+    out = tmp_path / "run"
+    _interrupted(capsys, monkeypatch, out)
+    manifest = out / "manifest.json"
+    if kind == "fifo":
+        manifest.unlink()
+        os.mkfifo(manifest)
+    elif kind == "dev-zero":
+        manifest.unlink()
+        manifest.symlink_to("/dev/zero")
+    else:
+        monkeypatch.setattr("sim.results.manifest.MANIFEST_BYTES", 1000)
+    commands = [_resume(out), ["plot", str(out)], ["report", str(out), "--out", str(tmp_path / "r.html")]]
+    commands.append(["compare", str(reference), str(out), "--out", str(tmp_path / "c"), "--no-plots"])
+    for command in commands:
+        with _within(30):
+            result = sim_in_process(capsys, *command)
+        assert result.returncode == 2, (command, result)
+        assert "manifest.json" in _one_line(result.stderr)
+
+
+def test_a_merged_table_that_is_a_pipe_is_one_line(capsys, tmp_path: Path, reference: Path) -> None:
+    run = _copy(reference, tmp_path)
+    (run / "daily.parquet").unlink()
+    os.mkfifo(run / "daily.parquet")
+    with _within(30):
+        result = sim_in_process(capsys, "plot", run)
+    assert result.returncode == 2 and "daily.parquet" in _one_line(result.stderr), result
+
+
+KILLED_WHILE_MERGING = """
+import os, signal, sys
+import sim.results.store as store
+original = store._concatenate
+def dying(parts, target):
+    original(parts, target)  # the merged table is written under its temporary name...
+    os.kill(os.getpid(), signal.SIGKILL)  # ...and the process killed before it is renamed
+store._concatenate = dying
+from sim.cli import main
+main(sys.argv[1:])
+"""
+
+
+def test_a_merge_killed_half_way_leaves_nothing_behind_after_the_resume(capsys, tmp_path, reference) -> None:
+    """Once a known gap: .daily.parquet.tmp-PID stayed in the folder after a successful resume."""
+    out = tmp_path / "run"
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED_WHILE_MERGING, *_options(out)],
+        capture_output=True,
+        text=True,
+        cwd=TESTS.parent,
+        timeout=120,
+    )
+    assert killed.returncode == -signal.SIGKILL, killed
+    assert list(out.glob(".daily.parquet.tmp-*")), sorted(p.name for p in out.iterdir())
+    (out / ".notes.txt.tmp-1").write_text("not sim's\n")
+    result = sim_in_process(capsys, *_resume(out))
+    assert result.returncode == 0, result
+    _assert_identical(out, reference)
+    assert sorted(p.name for p in out.glob(".*")) == [".notes.txt.tmp-1"]
+
+
+def test_the_timing_replication_is_the_runs_first(capsys, monkeypatch, tmp_path, reference) -> None:
+    """Once a cost: a run without --chunk simulated one replication to time it, then threw it away."""
+    import sim.experiments.runs as runs
+
+    calls: list[int] = []
+    original = runs.run_replication
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(runs, "run_replication", counted)
+    monkeypatch.setattr(runs, "ESTIMATE_SAID", 0.0, raising=False)  # every run "long": it says how long
+    out = tmp_path / "run"
+    options = _options(out)
+    chunk = options.index("--chunk")
+    del options[chunk : chunk + 2]
+    options.remove("-q")
+    result = sim_in_process(capsys, *options, "--no-dynamics")  # the run's own replications only
+    assert result.returncode == 0, result
+    assert len(calls) == COUNT
+    assert "one replication took" in result.stderr and "should take about" in result.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert (manifest["chunks"][0]["start"], manifest["chunks"][0]["stop"]) == (0, 1)
+    _assert_identical(out, reference)
+
+
+def test_a_partial_run_is_said_to_be_partial_by_every_reader(
+    capsys, monkeypatch, tmp_path: Path, reference: Path
+) -> None:
+    """Once: discover read a running run's finished chunks and said nothing of it."""
+    out = tmp_path / "run"
+    _interrupted(capsys, monkeypatch, out)
+    readers = _readers(out, reference, tmp_path / "scratch")
+    for command in readers:
+        result = sim_in_process(capsys, *command)
+        if command[0] in ("validate", "compare"):
+            assert result.returncode == 2 and "not complete" in _one_line(result.stderr), result
+        else:
+            assert result.returncode == 0, (command, result)
+            assert "note: the run is running, not complete" in result.stderr, (command, result.stderr)
+    from sim import api
+
+    with pytest.warns(UserWarning, match="not complete"):
+        folder = api.open(out)
+    assert folder.notes and len(folder.outcomes) == 4
+
+
+# ---------------------------------------------------------------------------- 9. where commands write
+def _discover_into(run: Path, out: Path) -> list[str | Path]:
+    return ["discover", run, "--outcome", "final_area_km2 > 100", "--out", out, "-q"]
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "discover-into-another-runs-plots",
+        "discover-into-a-run-folder",
+        "validate-into-another-runs-plots",
+        "compare-into-another-runs-plots",
+        "report-into-another-run",
+        "discover-through-a-linked-discovery",
+        "validate-through-a-linked-plots",
+        "plot-into-a-linked-plots",
+    ],
+)
+def test_out_is_never_another_runs_folder_or_through_a_link(
+    capsys, tmp_path: Path, reference: Path, other: Path, case: str
+) -> None:
+    """Once known gaps: discover and validate wrote into another run's plots/, into a run folder, and
+    through a linked discovery/ or plots/."""
+    if case.startswith("discover"):
+        pytest.importorskip("ema_workbench")
+    run, victim = _copy(reference, tmp_path), _copy(other, tmp_path, "victim")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    command: list[str | Path] = {
+        "discover-into-another-runs-plots": _discover_into(run, victim / "plots" / "d"),
+        "discover-into-a-run-folder": _discover_into(run, victim),
+        "validate-into-another-runs-plots": ["validate", run, "--out", victim / "plots"],
+        "compare-into-another-runs-plots": ["compare", run, other, "--out", victim / "plots" / "c"],
+        "report-into-another-run": ["report", run, "--out", victim / "report.html"],
+        "discover-through-a-linked-discovery": ["discover", run, "--outcome", "final_area_km2 > 100", "-q"],
+        "validate-through-a-linked-plots": ["validate", run, "--out", tmp_path / "v"],
+        "plot-into-a-linked-plots": ["plot", run],
+    }[case]
+    if case == "discover-through-a-linked-discovery":
+        (run / "discovery").symlink_to(elsewhere, target_is_directory=True)
+    elif case == "validate-through-a-linked-plots":
+        (tmp_path / "v").mkdir()
+        (tmp_path / "v" / "plots").symlink_to(elsewhere, target_is_directory=True)
+    elif case == "plot-into-a-linked-plots":
+        (run / "plots").symlink_to(elsewhere, target_is_directory=True)
+    before = sorted((str(p), p.read_bytes()) for p in tmp_path.rglob("*") if p.is_file())
+    result = sim_in_process(capsys, *command)
+    assert result.returncode == 2, result
+    line = _one_line(result.stderr)
+    assert ("link" in line) if "link" in case else ("inside the run or sweep folder" in line), line
+    assert sorted((str(p), p.read_bytes()) for p in tmp_path.rglob("*") if p.is_file()) == before
+
+
+def test_a_read_only_place_is_one_line(capsys, monkeypatch, tmp_path: Path, reference: Path) -> None:
+    """Once a known gap: sim plot on a read-only file system was an OSError traceback (errno 30)."""
+    import errno
+
+    real_open = os.open
+
+    def read_only(path, flags, *args):  # the test's folder is on a read-only file system
+        if flags & os.O_CREAT and str(path).startswith(str(tmp_path)):
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(path))
+        return real_open(path, flags, *args)
+
+    run = _copy(reference, tmp_path)
+    monkeypatch.setattr(os, "open", read_only)  # what sim makes with os.open (its write probe) fails
+    for command in (["plot", run], ["validate", run], ["report", run], _discover_into(run, tmp_path / "d")):
+        if command[0] == "discover" and importlib.util.find_spec("ema_workbench") is None:
+            continue
+        result = sim_in_process(capsys, *command)
+        assert result.returncode == 2, (command, result)
+        assert "read-only file system" in _one_line(result.stderr)
+
+
+@pytest.mark.parametrize("command", ["schema", "report"])
+def test_an_output_file_that_is_a_pipe_is_not_replaced(
+    capsys, tmp_path: Path, reference: Path, command: str
+) -> None:
+    """Once a gap: the file was renamed over the pipe (over /dev/null, for whoever may write /dev)."""
+    pipe = tmp_path / "out.html"
+    os.mkfifo(pipe)
+    args = ["schema"] if command == "schema" else ["report", _copy(reference, tmp_path)]
+    result = sim_in_process(capsys, *args, "--out", pipe)
+    assert result.returncode == 2, result
+    assert "is not a regular file" in _one_line(result.stderr) and str(pipe) in result.stderr
+    assert pipe.is_fifo()
+
+
+@pytest.mark.parametrize(
+    ("code", "said"),
+    [
+        (errno.ENOSPC, "cannot write {path} (no space left on the device)"),
+        (errno.EROFS, "cannot write {path} (a read-only file system)"),
+        (errno.EACCES, "cannot write or read {path} (no permission)"),
+    ],
+)
+def test_a_disk_that_fills_while_drawing_is_one_line(
+    capsys, monkeypatch, tmp_path: Path, reference: Path, code: int, said: str
+) -> None:
+    """A place checked before the work can still fill up half-way: one line, exit 1, not a traceback.
+
+    The error is raised as a write to a full disk raises it, naming no file: the line names the figure,
+    not the temporary file it was being written to, and that temporary file is removed.
+    """
+    from matplotlib.figure import Figure
+
+    def full(figure, fname, **options):
+        Path(fname).write_bytes(b"half a figure")
+        raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr(Figure, "savefig", full)
+    run = _copy(reference, tmp_path)
+    result = sim_in_process(capsys, "plot", run)
+    assert result.returncode == 1, result
+    figure = run / "plots" / "fan_chart.png"
+    assert _one_line(result.stderr) == "error: " + said.format(path=figure), result.stderr
+    assert not [path.name for path in (run / "plots").iterdir() if ".tmp-" in path.name]
+
+
+def test_an_os_error_that_is_not_about_a_file_is_not_hidden(
+    capsys, monkeypatch, tmp_path: Path, reference: Path
+) -> None:
+    """Only the errors of a file are reported as such: any other OSError is a fault, left visible."""
+    import sim.plots.run as run_plots
+
+    def refused(figure, path):
+        raise ConnectionRefusedError(errno.ECONNREFUSED, os.strerror(errno.ECONNREFUSED))
+
+    monkeypatch.setattr(run_plots, "save", refused)
+    with pytest.raises(ConnectionRefusedError):
+        sim_in_process(capsys, "plot", _copy(reference, tmp_path))
+
+
+# ---------------------------------------------------------------------------- 10. readers of degenerate runs
+def test_compare_of_single_replication_runs_is_one_line(capsys, tmp_path: Path, reference: Path) -> None:
+    """Once known gaps: a traceback (scipy's bootstrap needs two), and KeyError: 'variant' for 1 vs 1."""
+    one, two = tmp_path / "one", tmp_path / "two"
+    for out, seed in ((one, "3"), (two, "4")):
+        options = _options(out, replications=1)
+        options[options.index("--seed") + 1] = seed
+        assert sim_in_process(capsys, *options).returncode == 0
+    for runs in ((reference, one), (one, two)):
+        result = sim_in_process(capsys, "compare", *runs, "--out", tmp_path / "c", "--no-plots")
+        assert result.returncode == 2, result
+        assert "1 replication" in _one_line(result.stderr)
+
+
+def _forged(run: Path, value) -> None:
+    """Set every float column of every table to ``value(column)`` (and no run below any threshold), and
+    forge the digests to match."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from conftest import reseal
+
+    for name in TABLES:
+        table = pq.read_table(run / f"{name}.parquet")
+        for index, field in enumerate(table.schema):
+            if field.type == pa.float64():
+                table = table.set_column(index, field.name, pa.array([value(field.name)] * table.num_rows))
+            elif field.name.startswith("day_below_"):  # never below
+                table = table.set_column(index, field.name, pa.nulls(table.num_rows, pa.int32()))
+        pq.write_table(table, run / f"{name}.parquet")
+    reseal(run, "complete")
+
+
+def test_an_all_nan_run_is_one_line_even_with_its_digests_forged(
+    capsys, tmp_path: Path, reference: Path, other: Path
+) -> None:
+    """Once tracebacks: 'Axis limits cannot be NaN or Inf' (plot), 'cannot convert float NaN to integer'
+    (report)."""
+    run = _copy(reference, tmp_path)
+    _forged(run, lambda column: float("nan"))
+    _refused_by_every_reader(
+        capsys, run, other, tmp_path / "scratch", "final_area_km2", "not a finite number"
+    )
+
+
+def test_runs_with_no_variance_are_one_line_in_compare(capsys, tmp_path: Path, reference: Path) -> None:
+    """Runs whose every outcome is one number in every replication leave nothing to compare."""
+    first, second = _copy(reference, tmp_path, "first"), _copy(reference, tmp_path, "second")
+    for run in (first, second):
+        _forged(run, lambda column: 0.0 if column.startswith("withdrawal") else 100.0)
+    result = sim_in_process(capsys, "compare", first, second, "--out", tmp_path / "c", "--no-plots")
+    assert result.returncode == 2, result
+    assert "nothing to compare" in _one_line(result.stderr)
+
+
+def test_folder_names_are_text_in_figures(capsys, tmp_path: Path, reference: Path, other: Path) -> None:
+    """Once a known gap: a folder named 'a$\\frac{b$' in a comparison's title: ParseSyntaxException."""
+    first, second = _copy(reference, tmp_path, "a$\\frac{b$"), _copy(other, tmp_path, "c$\\sqrt{2$")
+    result = sim_in_process(capsys, "compare", first, second, "--out", tmp_path / "c", "-q")
+    assert result.returncode == 0, result
+    assert len(list((tmp_path / "c" / "plots").glob("*.png"))) == 3
+    assert sim_in_process(capsys, "plot", first).returncode == 0
+
+
+# ---------------------------------------------------------------------------- 11. what is written is valid
+def test_json_is_written_with_finite_numbers_only(tmp_path: Path) -> None:
+    """Once: validation.json held "crps": Infinity and "skill": -Infinity (not JSON)."""
+    from sim.results.writing import write_json
+
+    path = tmp_path / "doc.json"
+    write_json(
+        path, {"crps": float("inf"), "rows": [{"skill": float("-inf"), "pit": 0.5}], "x": float("nan")}
+    )
+    document = json.loads(path.read_text(), parse_constant=lambda name: pytest.fail(f"{name} in JSON"))
+    assert document["crps"] is None and document["rows"][0] == {"skill": None, "pit": 0.5}
+    assert document["null_for_non_finite"] == ["crps", "rows.0.skill", "x"]
+
+
+def test_csv_cells_that_begin_like_a_formula_are_escaped(capsys, tmp_path: Path, reference: Path) -> None:
+    """Once: source cells '=cmd|' /C calc'!A0' and '@SUM(1+1)' were copied verbatim into validation.csv."""
+    import csv
+
+    observations = tmp_path / "obs.csv"
+    observations.write_text(
+        "date,value,source\n2024-10-01,300,=cmd|' /C calc'!A0\n2024-10-15,250,@SUM(1+1)\n"
+        "2024-10-20,200,-1+1\n2024-10-25,150,+1\n"
+    )
+    run = _copy(reference, tmp_path)
+    result = sim_in_process(capsys, "validate", run, "--observations", observations)
+    assert result.returncode == 0, result
+    with (run / "validation.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["source"] for row in rows] == ["'=cmd|' /C calc'!A0", "'@SUM(1+1)", "'-1+1", "+1"]
+    assert float(rows[0]["observed"]) == 300
+
+
+@pytest.mark.parametrize("kind", ["dev-zero", "dev-urandom", "fifo", "too-large", "1e308", "too-many-rows"])
+def test_an_observations_file_is_a_bounded_regular_file(
+    capsys, tmp_path: Path, reference: Path, kind: str
+) -> None:
+    """Once known gaps: /dev/zero and /dev/urandom were a MemoryError traceback, a FIFO or a 200 MB CSV a
+    hang, and a value of 1e308 was accepted (and the figure failed to draw)."""
+    path = tmp_path / "obs.csv"
+    if kind == "dev-zero":
+        path = Path("/dev/zero")
+    elif kind == "dev-urandom":
+        path = Path("/dev/urandom")
+    elif kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "too-large":
+        path.write_text("date,value\n" + "2024-10-01,300\n" * 80_000)
+    elif kind == "1e308":
+        path.write_text("date,value\n2024-10-01,1e308\n")
+    else:
+        path.write_text("date,value\n" + "2024-10-01,300\n" * 1_001)
+    run = _copy(reference, tmp_path)
+    with _within(30):
+        result = sim_in_process(capsys, "validate", run, "--observations", path)
+    assert result.returncode == 2, result
+    assert str(path) in _one_line(result.stderr)
+    assert not (run / "validation.json").exists()
+
+
+@pytest.mark.parametrize(
+    "reference_text", ["http://x.org/s.json\nextends: /etc/passwd", "a\rb", "s.json\x00"]
+)
+def test_a_schema_reference_is_a_url_or_a_path(capsys, tmp_path: Path, reference_text: str) -> None:
+    """Once a known gap: a newline in --schema wrote another YAML line (extends: /etc/passwd) in the file."""
+    result = sim_in_process(capsys, "new", "fresh", "--out", tmp_path, "--schema", reference_text)
+    assert result.returncode == 2, result
+    assert "--schema" in _one_line(result.stderr)
+    assert not (tmp_path / "fresh.yaml").exists()
+
+
+# ------------------------------------------------------------------------ 12. processes that stop answering
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_a_stopped_worker_does_not_stall_sigterm(tmp_path: Path) -> None:
+    """Once a known gap: a pool worker stopped (SIGSTOP), then SIGTERM to sim run: exit -9 after 120 s."""
+    out = tmp_path / "run"
+    process = _start(out, "--workers", "2")
+    _wait_for_parts(out, process)
+    workers = sorted(_children(process.pid))
+    assert workers, "no worker processes found"
+    os.kill(workers[0], signal.SIGSTOP)
+    time.sleep(0.3)
+    began = time.monotonic()
+    process.terminate()
+    try:
+        _, stderr = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise AssertionError("sim run still running 60 s after SIGTERM") from None
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(workers[0], signal.SIGKILL)
+    assert time.monotonic() - began < 15
+    assert process.returncode == 143, stderr
+    assert f"sim run --resume {out}" in _one_line(stderr)
+
+
+def test_a_dask_scheduler_that_loses_every_worker_ends_the_run(tmp_path: Path) -> None:
+    """Once a known gap: with its only worker gone, sim run waited silently for ever."""
+    pytest.importorskip("dask.distributed")
+    dask = Path(sys.executable).parent / "dask"
+    if not dask.exists():
+        pytest.skip("no dask command beside the interpreter")
+    preload = tmp_path / "slow_preload.py"
+    preload.write_text(PRELOAD)
+    scheduler, address = _scheduler()
+    worker = _popen(
+        [
+            str(dask),
+            "worker",
+            address,
+            "--nthreads",
+            "1",
+            "--nworkers",
+            "1",
+            "--no-dashboard",
+            "--preload",
+            str(preload),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=TESTS.parent,
+    )
+    out = tmp_path / "run"
+    try:
+        process = _start(out, "--executor", "dask", "--scheduler", address, replications=400)
+        _wait_for_parts(out, process)
+        worker.kill()
+        worker.wait()
+        try:
+            _, stderr = process.communicate(timeout=90)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise AssertionError("the run waited for a worker without end") from None
+    finally:
+        scheduler.kill()
+        worker.kill()
+    assert process.returncode == 1, stderr
+    line = _one_line(stderr)
+    assert "no workers" in line and f"sim run --resume {out}" in line, line

@@ -652,3 +652,122 @@ def test_an_error_message_is_one_line_of_bounded_length() -> None:
     text = str(error)
     assert "\n" not in text and "\r" not in text and "\x00" not in text
     assert len(text) <= 400
+
+
+# ------------------------------------------------------------------------ strict types and YAML 1.1
+@pytest.mark.parametrize("value", ["1.5", "{dist: fixed, value: 2.5}"])
+def test_a_count_of_days_is_a_whole_number(value: str) -> None:
+    """Once accepted: force_ratio_days 1.5 (a rule counts whole days in a row: it meant 2)."""
+    error = refused(SMALL, f"sides.blue.command.withdrawal.force_ratio_days={value}")
+    assert error.field == "sides.blue.command.withdrawal.force_ratio_days"
+    assert "whole number" in error.message
+
+
+def test_whole_day_counts_and_distributions_of_them_still_load() -> None:
+    for value in ("2", "2.0", "{dist: uniform, low: 2, high: 5}"):
+        load_scenario(SMALL, [f"sides.blue.command.withdrawal.supply_days={value}"])
+
+
+@pytest.mark.parametrize(
+    ("written", "words"),
+    [
+        ("1:30", "base-60 number in YAML 1.1 (read as 90)"),
+        ("1:30.5", "base-60 number in YAML 1.1 (read as 90.5)"),
+        ("0300", "octal number in YAML 1.1 (read as 192)"),
+        ("!!binary aGVsbG8=", "!!binary value has no place"),
+        ("!!set {a: null}", "!!set value has no place"),
+    ],
+)
+def test_yaml_11_surprises_are_refused_at_their_line(folder: Path, written: str, words: str) -> None:
+    """Once accepted: 1:30 read as 90 replacements a day, 0300 as 192, a !!binary value as bytes."""
+    (folder / "s.yaml").write_text(edit("replacements_per_day: 50", f"replacements_per_day: {written}"))
+    error = refused("s.yaml")
+    assert error.line == line_of(SMALL_TEXT, "replacements_per_day: 50")
+    assert words in error.message
+    assert words in refused(SMALL, f"sides.red.contingents.regulars.replacements_per_day={written}").message
+
+
+def test_dates_with_a_time_zone_are_refused(folder: Path) -> None:
+    """Once accepted: start +14:00 and end -10:00, 3,660 days apart as dates but 3,661 as instants."""
+    text = edit("start: 2024-09-01", "start: 2024-09-01T00:00:00+14:00")
+    (folder / "s.yaml").write_text(edit("end: 2024-11-01", "end: 2034-09-09T00:00:00-10:00", text))
+    error = refused("s.yaml")
+    assert error.line == line_of(SMALL_TEXT, "start: 2024-09-01") and "time zone" in error.message
+    assert "time zone" in refused(SMALL, "end=2024-11-01T00:00:00+02:00").message
+    from sim.scenario.schema import Scenario
+
+    document = load_scenario(SMALL).model_dump(mode="json", by_alias=True)
+    document["end"] = "2024-11-01T00:00:00+02:00"  # the JSON route (a manifest, the API) too
+    with pytest.raises(ValueError, match="time zone"):
+        Scenario.model_validate(document)
+
+
+def test_names_yaml_reads_as_true_or_false(folder: Path) -> None:
+    """Once: a sector named on was 'Input should be a valid string (got True)'."""
+    (folder / "s.yaml").write_text(edit("  south:", "  on:"))
+    assert "on" in load_scenario("s.yaml").sectors
+    setting = "observations.0={date: 2024-10-01, metric: sector_area_km2, sector: no, value: 100, sd: 10}"
+    error = refused(SMALL, setting)
+    assert error.field == "observations.0.sector" and "quote the name" in error.message
+
+
+@pytest.mark.parametrize(
+    ("setting", "field"),
+    [
+        ("{date: 2024-10-01, value: 300, sd: 30, side: red}", "side"),
+        ("{date: 2024-10-01, value: 300, sd: 30, since: 2024-09-10}", "since"),
+        ("{date: 2024-10-01, value: 300, sd: 30, sector: north}", "sector"),
+        ("{date: 2024-10-01, metric: strength, side: red, sector: north, value: 3, sd: 1}", "sector"),
+    ],
+)
+def test_observation_fields_the_metric_does_not_read_are_refused(setting: str, field: str) -> None:
+    """Once silently ignored: side and since on a held-area observation."""
+    error = refused(SMALL, f"observations.0={setting}")
+    assert error.field == f"observations.0.{field}" and "means nothing" in error.message
+
+
+def test_messages_name_the_missing_field_and_list_each_choice_once(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Once: 'observations.0: required field is missing'; 'expected one of: ... dist, dist, dist'."""
+    assert refused(SMALL, "observations.0={value: 300, sd: 30}").field == "observations.0.date"
+    message = refused(SMALL, "engagement.kill_rate={dist: uniform, low: 1, zzzz: 2}").message
+    choices = message.split("expected one of: ")[1].split(" (")[0].split(", ")
+    assert len(choices) == len(set(choices)) and "high" in choices
+    line = one_line(capsys, "run", SMALL, "--seed", "9" * 5000, "--out", "never")
+    assert len(line) <= 410 and "--seed" in line
+
+
+def test_an_extends_chain_is_bounded(folder: Path) -> None:
+    """Once: a chain of 1,100 files was a RecursionError traceback."""
+    (folder / "f0.yaml").write_text(SMALL_TEXT)
+    for index in range(1, 1_100):
+        (folder / f"f{index}.yaml").write_text(f"extends: f{index - 1}.yaml\n")
+    error = refused("f1099.yaml")
+    assert error.field == "extends" and f"more than {limits.EXTENDS_DEPTH} files" in error.message
+    assert load_scenario(f"f{limits.EXTENDS_DEPTH - 1}.yaml").name == "small_test"
+
+
+@pytest.mark.parametrize(
+    "base",
+    [
+        f"name: x\nstart: {SECRET}\n",
+        f"name: {SECRET}\n",
+        f"{SECRET}: 1\n",
+        f"name: [{SECRET}\n",
+        f"name: x\nsides: {{a: {{holds_ground: {SECRET}}}}}\n",
+        f"name: x\nsectors: {{{SECRET}: {{area_km2: 1, frontage_km: x}}}}\n",
+    ],
+)
+def test_a_base_above_the_scenario_is_never_quoted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, base: str
+) -> None:
+    """Once: extends: ../../secret.yaml (in reach: a folder above) quoted its first value in the error."""
+    monkeypatch.delenv(ALLOW_OUTSIDE_ENV, raising=False)
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "secret.yaml").write_text(base)
+    (tmp_path / "a" / "b" / "s.yaml").write_text("extends: ../../secret.yaml\n")
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    error = refused("../a/b/s.yaml")
+    assert SECRET not in str(error)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import shutil
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +24,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 import pytest  # noqa: E402
-from conftest import SMALL, Result, run_sim, run_small, sim_in_process  # noqa: E402
+from conftest import SMALL, Result, reseal, run_sim, run_small, sim_in_process  # noqa: E402
 
 from sim.analysis.survival import kaplan_meier  # noqa: E402
 from sim.plots import run as plots  # noqa: E402
@@ -396,11 +397,15 @@ def test_bad_run_folders_are_one_line_errors(
     (tmp_path / "manifest.json").write_text(json.dumps({"status": "complete", "scenario": {"name": 3}}))
     assert "scenario_name: not a manifest" in _one_error_line(sim_in_process(capsys, "plot", tmp_path))
     manifest = json.loads((full_run / "manifest.json").read_text(encoding="utf-8"))
-    manifest["scenario"]["name"] = 3  # hand-edited: the hash no longer matches
+    shutil.copyfile(full_run / "manifest.seal", tmp_path / "manifest.seal")
+    manifest["scenario"]["name"] = 3  # hand-edited: the seal no longer matches
     (tmp_path / "manifest.json").write_text(json.dumps(manifest))
-    assert "does not match its scenario_sha256" in _one_error_line(sim_in_process(capsys, "plot", tmp_path))
+    line = _one_error_line(sim_in_process(capsys, "plot", tmp_path))
+    assert "scenario: differs from what the folder was started with" in line
     manifest["scenario_sha256"] = document_hash(manifest["scenario"])  # edited with its hash
     (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    assert "scenario: differs from" in _one_error_line(sim_in_process(capsys, "plot", tmp_path))
+    reseal(tmp_path, "running")  # ... and its seal forged too: the scenario itself is refused
     assert "does not validate" in _one_error_line(sim_in_process(capsys, "plot", tmp_path))
 
 

@@ -170,10 +170,12 @@ def withdrawal(draw: st.DrawFn, horizon: int, total_area: float) -> dict[str, An
         block["area_below_km2"] = draw(number(0, total_area))
     if draw(st.booleans()):
         block["force_ratio_above"] = draw(number(0.5, 10))
-        block["force_ratio_days"] = draw(st.one_of(st.integers(1, 10), number(1, 10, lognormal=False)))
+        block["force_ratio_days"] = whole_days(
+            draw(st.one_of(st.integers(1, 10), number(1, 10, lognormal=False)))
+        )
     if draw(st.booleans()):
         block["supply_below"] = draw(number(0, 1, fraction=True))
-        block["supply_days"] = draw(st.one_of(st.integers(1, 10), number(1, 10, lognormal=False)))
+        block["supply_days"] = whole_days(draw(st.one_of(st.integers(1, 10), number(1, 10, lognormal=False))))
     if draw(st.booleans()):
         block["losses_above"] = draw(number(0, 5000))
     if draw(st.booleans()):
@@ -289,6 +291,13 @@ def scenario_data(draw: st.DrawFn) -> dict[str, Any]:
 def scenarios() -> st.SearchStrategy[Scenario]:
     """Random valid scenarios (``scenario_data``, validated)."""
     return scenario_data().map(Scenario.model_validate)
+
+
+def whole_days(value: float | dict[str, Any]) -> float | dict[str, Any]:
+    """A count of days as the schema takes it: a plain or fixed number whole, a distribution as drawn."""
+    if isinstance(value, dict) and value.get("dist") == "fixed":
+        return {**value, "value": float(round(value["value"]))}
+    return float(round(value)) if isinstance(value, int | float) else value
 
 
 def number_paths(node: Any, prefix: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:

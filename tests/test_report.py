@@ -15,6 +15,7 @@ import importlib.util
 import io
 import json
 import re
+import shlex
 import subprocess
 from pathlib import Path
 
@@ -274,7 +275,7 @@ def test_run_report_holds_summary_scenario_and_manifest(page: str, run: Path) ->
     for key in ("scenario_sha256", "started", "finished", "package_version"):
         assert str(manifest[key]) in text, key
     assert 'root seed</td><td class="text">0<' in page
-    assert " ".join(manifest["command_line"][1:]) in text
+    assert shlex.join(manifest["command_line"][1:]) in text  # as a shell would take it back
 
 
 def test_run_report_flags_a_report_outside_the_models_95_band(page: str, run: Path) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -230,9 +231,9 @@ def test_skill_and_the_ablation_table_are_worked_from_the_scored_rows() -> None:
     assert "mean CRPS skill against the straight line +0.00 over 2 campaigns; 1 of 2 above 0" in table
     assert "inside the model's 80% band in 67% of 3 scored windows" in table
     assert "| 2024-01-01 | 30.0 | 40.0 | 1.0 | yes |" in table
-    # Fires off: campaign a's skill 0, b's (no fires) unchanged: mean (0 - 0.5) / 2; Kursk unchanged.
-    assert "| fires (fires outside assaults) | 1 | 0.00 | -0.25 | 0.25 | 0.25 |" in table
-    assert "| weather (weather and season) | 1 | 0.00 | 0.00 | 0.25 | -0.25 |" in table
+    # Fires off: campaign a's skill 0, b's (no fires) unchanged: mean (0 - 0.5) / 2; Kursk not measured.
+    assert "| fires (fires outside assaults) | 1 | 0.00 | -0.25 | 0.25 | – |" in table
+    assert "| weather (weather and season) | 1 | 0.00 | – | 0.25 | -0.25 |" in table  # no campaign has it
     assert "![a](figures/a.png)" in table
 
 
@@ -312,3 +313,67 @@ def test_losses_in_a_window_are_the_casualties_between_its_records_in_a_sector_o
     by_sector = measure(scen, trajectory, north) + measure(scen, trajectory, south)
     assert by_sector == pytest.approx(measure(scen, trajectory, total))
     assert trajectory.sector_casualties[0][-1].sum() == pytest.approx(trajectory.casualties[0][-1])
+
+
+def finished_backtest(
+    folder: Path, settings: Any, replications: int, origins: list[str]
+) -> list[dict[str, Any]]:
+    rows = [
+        {
+            "metric": "advance_km",
+            "what": "km advanced in a window",
+            "origin": origins[0],
+            "crps": 0.5,
+            "line_crps": 1.0,
+            "inside80": 1.0,
+        }
+    ]
+    folder.mkdir(parents=True)
+    recorded = {
+        "population": settings.population,
+        "generations": settings.generations,
+        "min_epsilon": settings.min_epsilon,
+        "max_minutes": settings.max_minutes,
+        "replications_per_particle": settings.replications,
+        "seed": settings.seed,
+        "forecast_replications": replications,
+    }
+    document = {"settings": recorded, "origins": [{"origin": o} for o in origins], "rows": rows}
+    (folder / "backtest.json").write_text(json.dumps(document))
+    return rows
+
+
+def test_a_stopped_suite_reads_the_backtests_it_finished_with_the_same_settings_only(tmp_path: Path) -> None:
+    from sim.experiments.calibration.problem import Settings
+    from sim.experiments.suite import finished_rows
+
+    settings = Settings(20, 2, "auto", 5.0, 1, seed=3)
+    origin = dt.date(1945, 4, 28)
+    rows = finished_backtest(tmp_path / "all", settings, 40, [origin.isoformat()])
+    assert finished_rows(tmp_path / "all", settings, 40, [origin]) == rows
+    assert finished_rows(tmp_path / "all", settings, 41, [origin]) is None  # another forecast size
+    assert finished_rows(tmp_path / "all", settings, 40, [dt.date(1945, 5, 1)]) is None  # another origin
+    reseeded = Settings(20, 2, "auto", 5.0, 1, seed=4)
+    assert finished_rows(tmp_path / "all", reseeded, 40, [origin]) is None
+    assert finished_rows(tmp_path / "none", settings, 40, [origin]) is None
+    (tmp_path / "all" / "backtest.json").write_text("{not json")
+    assert finished_rows(tmp_path / "all", settings, 40, [origin]) is None
+    (tmp_path / "all" / "backtest.json").unlink()
+    os.mkfifo(tmp_path / "all" / "backtest.json")  # read as a file, it would wait for a writer forever
+    assert finished_rows(tmp_path / "all", settings, 40, [origin]) is None
+
+
+def test_an_unfinished_backtest_is_set_aside_not_deleted(tmp_path: Path) -> None:
+    from sim.experiments.suite import set_aside
+
+    folder = tmp_path / "without-fires"
+    (folder / "origin-1945-04-28" / "calibration").mkdir(parents=True)
+    (folder / "origin-1945-04-28" / "calibration" / "abc.db").write_text("partial")
+    moved = set_aside(folder)
+    assert moved == tmp_path / "without-fires.unfinished" and not folder.exists()
+    assert (moved / "origin-1945-04-28" / "calibration" / "abc.db").read_text() == "partial"
+    (folder / "origin-1945-04-28").mkdir(parents=True)
+    assert set_aside(folder) == tmp_path / "without-fires.unfinished-2"
+    (folder / "variant.yaml").parent.mkdir(parents=True)
+    (folder / "variant.yaml").write_text("x")  # a variant file alone: nothing begun, nothing moved
+    assert set_aside(folder) is None and folder.is_dir()

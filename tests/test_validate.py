@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import math
 import re
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -530,6 +531,7 @@ def test_incomplete_run_is_refused(
     manifest = json.loads((small_run / "manifest.json").read_text(encoding="utf-8"))
     manifest["status"] = "running"
     (run / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    shutil.copyfile(small_run / "manifest.seal", run / "manifest.seal")
     assert "the run is not complete (status running)" in _main(
         capsys, "validate", run, "--observations", observations_csv
     )

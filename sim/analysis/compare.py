@@ -55,8 +55,9 @@ from sim.errors import InputError
 from sim.results.columns import area_column, month_starts, observation_column, outcome_thresholds
 from sim.results.columns import threshold_column as day_column
 from sim.results.folder import RunFolder, open_folder
+from sim.results.outputs import check_output_folder
 from sim.results.readers import read_table, table_path
-from sim.results.store import write_json, write_table
+from sim.results.writing import write_json, write_table
 from sim.scenario.schema import Scenario
 from sim.scenario.units import METRIC_NAMES, METRIC_UNITS
 
@@ -295,6 +296,12 @@ def open_runs(directories: Sequence[Path]) -> list[ComparedRun]:
         folder = open_folder(Path(directory), "complete", kind="run")
         if table_path(folder.directory, "outcomes") is None:
             raise InputError("holds no outcomes table (its Parquet files were not kept)", str(directory))
+        if folder.replications < 2:
+            raise InputError(
+                f"has {folder.replications} replication: a difference's interval needs at least 2 in every "
+                "run compared (run it with -n 2 or more)",
+                str(directory),
+            )
         outcomes, values = run_outcomes(folder.scenario, read_table(folder.directory, "outcomes"))
         label = name if names.count(name) == 1 else str(directory)
         runs.append(ComparedRun(folder, label, outcomes, values))
@@ -363,6 +370,12 @@ def compare_runs(directories: Sequence[Path]) -> Comparison:
     base = runs[0]
     shared = [o for o in base.outcomes if all(o.key in run.values for run in runs[1:])]
     kept, dropped = informative(shared, [run.values for run in runs])
+    if not kept:
+        raise InputError(
+            "the runs share no outcome that is not one number in every run and replication: nothing to "
+            "compare",
+            str(directories[0]),
+        )
     missing = [o.key for o in base.outcomes if o not in shared]
     notes = [f"not in every run, left out: {', '.join(missing)}"] if missing else []
     notes += [f"one number in every run and replication, left out: {', '.join(dropped)}"] if dropped else []
@@ -406,6 +419,7 @@ def check_out(out: Path) -> None:
             str(out),
             field="--out",
         )
+    check_output_folder(out)
 
 
 def save(out: Path, comparison: Comparison, figures: Sequence[Path] = ()) -> list[Path]:

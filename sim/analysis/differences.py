@@ -143,11 +143,32 @@ def km_median_difference(base: np.ndarray, variant: np.ndarray, paired: bool) ->
     return Difference(a, b, b - a, low, high, "Kaplan-Meier median, " + _resampling(paired))
 
 
+def newcombe_phi(both: float, only_first: float, only_second: float, neither: float) -> float:
+    """Return Newcombe's correlation of a paired 2x2 table, with his continuity correction (method 10).
+
+    ``A = both x neither - only_first x only_second``; phi is ``(A - n/2) / sqrt(margins)`` when A > n/2,
+    0 when 0 <= A <= n/2, and ``A / sqrt(margins)`` when A < 0 (Newcombe, Statistics in Medicine 17,
+    2635-2650, 1998, doi:10.1002/(SICI)1097-0258(19981130)17:22<2635::AID-SIM954>3.0.CO;2-C); 0 when a
+    margin is empty.
+    """
+    n = both + only_first + only_second + neither
+    margins = (both + only_first) * (only_second + neither) * (both + only_second) * (only_first + neither)
+    if margins <= 0:
+        return 0.0
+    product = both * neither - only_first * only_second
+    if product > n / 2:
+        return (product - n / 2) / math.sqrt(margins)
+    if product >= 0:
+        return 0.0
+    return product / math.sqrt(margins)
+
+
 def share_difference(base: np.ndarray, variant: np.ndarray, paired: bool) -> Difference:
     """Return the difference of two shares (0/1 per run) with Newcombe's interval.
 
-    Paired: Newcombe's method 10 (1998), Wilson intervals of both shares combined with the phi
-    correlation of the 2x2 table; unpaired: the same with phi = 0 (the hybrid score interval).
+    Paired: Newcombe's method 10 (1998), Wilson intervals of both shares combined with the corrected phi
+    correlation of the 2x2 table (``newcombe_phi``); unpaired: the same with phi = 0 (the hybrid score
+    interval).
     """
     n_b, n_v = base.size, variant.size
     p_b, p_v = float(base.mean()), float(variant.mean())
@@ -158,8 +179,7 @@ def share_difference(base: np.ndarray, variant: np.ndarray, paired: bool) -> Dif
         both, only_b, only_v, neither = (
             float(np.sum((base == b) & (variant == v))) for b, v in ((1, 1), (1, 0), (0, 1), (0, 0))
         )
-        margins = (both + only_b) * (only_v + neither) * (both + only_v) * (only_b + neither)
-        phi = (both * neither - only_b * only_v) / math.sqrt(margins) if margins > 0 else 0.0
+        phi = newcombe_phi(both, only_b, only_v, neither)
     below = (p_v - l_v) ** 2 - 2 * phi * (p_v - l_v) * (u_b - p_b) + (u_b - p_b) ** 2
     above = (u_v - p_v) ** 2 - 2 * phi * (u_v - p_v) * (p_b - l_b) + (p_b - l_b) ** 2
     diff = p_v - p_b

@@ -25,14 +25,14 @@ from types import ModuleType
 from typing import Any
 
 import numpy as np
-import pyarrow.parquet as pq
 
 import sim
 from sim.errors import InputError, missing_extra
 from sim.results.columns import refuse_renamed
 from sim.results.folder import folder_kind, open_folder
+from sim.results.locate import read_side_table
 from sim.results.readers import numpy_of, read_table
-from sim.results.store import write_csv, write_json
+from sim.results.writing import write_csv, write_json
 from sim.scenario.parameters import distribution_leaves
 from sim.scenario.schema import Scenario
 
@@ -115,7 +115,7 @@ def read_cases(directory: Path) -> Cases:
     varied: list[str] = []
     points = 0
     if kind == "sweep":
-        grid = pq.read_table(directory / "points.parquet")
+        grid = read_side_table(directory, "points")
         where = np.searchsorted(numpy_of(grid["point"]), columns["point"])
         points = grid.num_rows
         for name in folder.manifest.varied or []:

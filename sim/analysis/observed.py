@@ -10,7 +10,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from sim.errors import InputError
+from sim.errors import InputError, clip, shorten
+from sim.scenario import limits
+from sim.scenario.files import FileProblem, read_limited
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -36,16 +38,51 @@ class ObservedArea:
     source: str
 
 
+OBSERVATIONS_BYTES = limits.SCENARIO_BYTES
+"""Largest observations CSV: 1 MB (a thousand observations take about 60 kB)."""
+
+
 def _number(text: str, name: str, where: tuple[str, int]) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise InputError(f"{text!r} is not a number", where[0], where[1], name) from None
+        raise InputError(f"{shorten(text)} is not a number", where[0], where[1], name) from None
     if not math.isfinite(value):
-        raise InputError(f"{text!r} is not a finite number", where[0], where[1], name)
+        raise InputError(f"{shorten(text)} is not a finite number", where[0], where[1], name)
     if value < 0:
-        raise InputError(f"must be >= 0 (a held area), got {text}", where[0], where[1], name)
+        raise InputError(f"must be >= 0 (a held area), got {shorten(text)}", where[0], where[1], name)
+    if value > limits.AREA_KM2:
+        raise InputError(
+            f"{shorten(text)} km2 is more than {limits.AREA_KM2:,.0f} km2, a plausible bound on a held area",
+            where[0],
+            where[1],
+            name,
+        )
     return value
+
+
+def _text(path: Path) -> str:
+    """Return an observations file's text: a regular file of at most ``OBSERVATIONS_BYTES``, in UTF-8.
+
+    Raises:
+        InputError: If it is missing, a folder, a device, a pipe or a socket, too large, unreadable or
+            not UTF-8 (a pipe or ``/dev/zero`` is refused before it is opened).
+    """
+    name = str(path)
+    try:
+        raw = read_limited(path, OBSERVATIONS_BYTES)
+    except FileNotFoundError:
+        raise InputError("no such file", name) from None
+    except IsADirectoryError:
+        raise InputError("is a folder, not a CSV file", name) from None
+    except FileProblem as exc:
+        raise InputError(f"{exc}; give a CSV file of observations", name) from None
+    except OSError as exc:
+        raise InputError(f"cannot read ({clip(exc.strerror or type(exc).__name__)})", name) from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError("is not UTF-8 text (save the CSV as UTF-8)", name) from None
 
 
 def _date(text: str, where: tuple[str, int]) -> dt.date:
@@ -69,17 +106,7 @@ def read_observations(path: Path) -> list[ObservedArea]:
             non-negative number (naming the line and column).
     """
     name = str(path)
-    if not path.exists():
-        raise InputError("no such file", name)
-    if path.is_dir():
-        raise InputError("is a folder, not a CSV file", name)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError("is not UTF-8 text (save the CSV as UTF-8)", name) from None
-    except OSError as exc:
-        raise InputError(f"cannot read ({exc.strerror})", name) from None
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(_text(path), newline=""))
     try:
         header = next(reader, None)
         while header is not None and not any(cell.strip() for cell in header):
@@ -131,6 +158,8 @@ def read_observations(path: Path) -> list[ObservedArea]:
                     "low",
                 )
             rows.append(ObservedArea(line, date, value, low, high, get.get("source", "")))
+            if len(rows) > limits.OBSERVATIONS:
+                raise InputError(f"has more than {limits.OBSERVATIONS:,} observations", name, line)
     except csv.Error as exc:
         raise InputError(f"is not valid CSV ({exc})", name, reader.line_num) from None
     if not rows:
@@ -144,8 +173,7 @@ def scenario_named(path: Path) -> str | None:
     Raises:
         InputError: If the column names more than one scenario.
     """
-    text = path.read_text(encoding="utf-8-sig")
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    reader = csv.DictReader(io.StringIO(_text(path), newline=""))
     if reader.fieldnames is None:
         return None
     columns = {name.strip().lower(): name for name in reader.fieldnames}

@@ -36,6 +36,8 @@ DASK_RESUBMISSIONS = 3
 """How often a task cancelled by a lost connection is submitted again before it counts as failed."""
 WATCHDOG_SECONDS = 0.5
 """How often a pool worker checks that its parent is alive."""
+STOP_SECONDS = 2.0
+"""How long closing a pool waits for its workers to end on SIGTERM before it kills them."""
 
 
 _LOST = object()
@@ -213,8 +215,15 @@ class ProcessExecutor:
         for process in processes:
             if process.is_alive():
                 process.terminate()
+        deadline = time.monotonic() + STOP_SECONDS
         for process in processes:
-            process.join(timeout=5)
+            process.join(timeout=max(0.0, deadline - time.monotonic()))
+        # A worker that did not end is stopped (SIGSTOP, a debugger) or stuck in the kernel: SIGTERM waits
+        # until it runs again, SIGKILL does not.
+        for process in processes:
+            if process.is_alive():
+                process.kill()
+                process.join(timeout=STOP_SECONDS)
         # A worker ended while sending its result leaves half a message in the result pipe, and the
         # pool's manager thread (which the interpreter joins at exit) waiting for the rest. With every
         # worker gone, closing this process's end of the pipe turns that wait into an end-of-file.
@@ -317,10 +326,12 @@ class DaskExecutor:
         submissions: dict[int, int] = {}
         exhausted = False
         unreachable_since: float | None = None
+        workers = _WorkerWatch(self._client, self.scheduler, self.lost_after)
         while pending or again or not exhausted:
             status = self._client.status
             if status == "running":
                 unreachable_since = None
+                workers.check()
                 while len(pending) < limit and (again or not exhausted):
                     if again:
                         task = again.pop(0)
@@ -374,6 +385,48 @@ class DaskExecutor:
             self._client.close(timeout=10)
         if self._cluster is not None:
             self._cluster.close()
+
+
+class _WorkerWatch:
+    """Ends a batch whose Dask scheduler has had no workers for ``lost_after`` seconds.
+
+    The scheduler itself may be fine while every worker is gone (killed, its machine down): tasks would
+    wait for a worker without end, and the command with them.
+    """
+
+    EVERY = 2.0
+    """Seconds between two questions to the scheduler."""
+
+    def __init__(self, client: Any, scheduler: str, lost_after: float) -> None:
+        self.client = client
+        self.scheduler = scheduler
+        self.lost_after = lost_after
+        self.asked = 0.0
+        self.none_since: float | None = None
+
+    def check(self) -> None:
+        """Ask the scheduler how many workers it has (at most every ``EVERY`` seconds).
+
+        Raises:
+            ExecutorLost: If it has had none for ``lost_after`` seconds.
+        """
+        now = time.monotonic()
+        if now - self.asked < self.EVERY:
+            return
+        self.asked = now
+        try:
+            count = len(self.client.scheduler_info(n_workers=-1).get("workers", {}))
+        except Exception:  # noqa: BLE001 - an unreachable scheduler is handled by the caller
+            return
+        if count:
+            self.none_since = None
+            return
+        self.none_since = self.none_since or now
+        if now - self.none_since > self.lost_after:
+            raise ExecutorLost(
+                f"the Dask scheduler {self.scheduler} has had no workers for {now - self.none_since:.0f} s "
+                "(start workers for it, then resume)"
+            )
 
 
 def make_executor(kind: str, workers: int | None = None, scheduler: str | None = None) -> Executor:

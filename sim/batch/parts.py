@@ -31,6 +31,9 @@ PART = re.compile(rf"^({'|'.join(TABLES)})-\d{{6}}\.parquet$")
 """A part's file name (``daily-000003.parquet``)."""
 TEMPORARY = re.compile(rf"^\.({'|'.join(TABLES)})-\d{{6}}\.parquet\.tmp-\d+$")
 """A part being written (``.daily-000003.parquet.tmp-PID``): a worker ended mid-write leaves it behind."""
+MERGING = re.compile(rf"^\.({'|'.join(TABLES)}|manifest|summary)\.(parquet|json|seal)\.tmp-\d+$")
+"""A merged table or a manifest being written (``.daily.parquet.tmp-PID``): a process killed while merging or
+rewriting the manifest leaves it behind in the folder."""
 
 
 def chosen_tables(result: dict[str, pa.Table], tables: tuple[str, ...] | list[str]) -> dict[str, pa.Table]:
@@ -124,19 +127,26 @@ def move_in(store: RunStore, index: int, records: dict[str, PartRecord]) -> dict
     return records
 
 
-def remove_leftovers(store: RunStore) -> None:
-    """Remove what workers ended mid-write left behind, then ``parts/.incoming`` and ``parts/`` if empty.
+def remove_leftovers(store: RunStore, folders: bool = True) -> None:
+    """Remove what processes ended mid-write left behind, then ``parts/.incoming`` and ``parts/`` if empty.
 
     In ``parts/.incoming``: parts and parts being written (their chunks were simulated again); in
-    ``parts/``: parts being written. Nothing else is touched.
+    ``parts/``: parts being written; in the folder: merged tables and manifests being written (a merge
+    killed half-way). Nothing else is touched. The folder is held by this process (its lock), so no
+    other process is writing them.
+
+    Args:
+        store: The folder.
+        folders: Also remove ``parts/.incoming`` and ``parts/`` if they are left empty.
     """
     incoming = store.parts / INCOMING
-    for folder, patterns in ((incoming, (PART, TEMPORARY)), (store.parts, (TEMPORARY,))):
+    places = ((incoming, (PART, TEMPORARY)), (store.parts, (TEMPORARY,)), (store.directory, (MERGING,)))
+    for folder, patterns in places:
         if not folder.is_dir() or folder.is_symlink():
             continue
         for path in folder.iterdir():
             if any(pattern.match(path.name) for pattern in patterns) and path.is_file():
                 path.unlink(missing_ok=True)
-    for folder in (incoming, store.parts):
+    for folder in (incoming, store.parts) if folders else ():
         with contextlib.suppress(OSError):
             folder.rmdir()

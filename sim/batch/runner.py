@@ -88,14 +88,28 @@ def check_plan(replications: int, chunk_size: int, points: int | None = None) ->
     return count
 
 
-def chunk_records(replications: int, chunk_size: int, points: int | None = None) -> list[ChunkRecord]:
+def chunk_records(
+    replications: int, chunk_size: int, points: int | None = None, lead: int = 0
+) -> list[ChunkRecord]:
     """Return the planned chunks of a run (``points`` None) or of a sweep (each point's replications).
+
+    Args:
+        replications: Replications (per point, in a sweep).
+        chunk_size: Replications per chunk.
+        points: Sweep points, or None for a run.
+        lead: A first chunk of this many replications before the others (a run's timing probe, kept);
+            0 for none.
 
     Raises:
         InputError: If the plan has more than ``MAX_CHUNKS`` chunks.
     """
     check_plan(replications, chunk_size, points)
     ranges = plan_chunks(replications, chunk_size)
+    if 0 < lead < replications:
+        ranges = [
+            (0, lead),
+            *((start + lead, stop + lead) for start, stop in plan_chunks(replications - lead, chunk_size)),
+        ]
     if points is None:
         return [ChunkRecord(index=i, start=a, stop=b) for i, (a, b) in enumerate(ranges)]
     records: list[ChunkRecord] = []
@@ -190,6 +204,9 @@ def execute(
     tables = tables_for(manifest.daily)
     complete = ended = False
     manifest.status = "running"
+    manifest.tables = None
+    # What a merge or a worker killed mid-write left behind (its temporary files) goes now.
+    remove_leftovers(store, folders=False)
     try:
         for record in chunks:
             if record.status == "done":
@@ -207,7 +224,7 @@ def execute(
             if failed:
                 break
             try:
-                store.merge(chunks, tables)
+                manifest.tables = store.merge(chunks, tables)
             except DamagedPart as damaged:
                 if round_ == MAX_MERGE_ROUNDS:
                     raise

@@ -7,23 +7,24 @@ Signals: while a command runs, Ctrl-C (SIGINT) and SIGTERM both stop it as Ctrl-
 its finished chunks and prints the resume command), with exit code 130 or 143. The SIGINT handler is
 installed explicitly, so a command started from a script whose shell ignores SIGINT can still be
 interrupted. A Ctrl-C while the program is still starting (importing) prints ``interrupted``, not a
-traceback.
+traceback (the hook that says so is installed first thing by ``sim.cli``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import signal
 import sys
 import threading
 from collections.abc import Iterator
-from types import FrameType, TracebackType
+from types import FrameType
 from typing import Any, NoReturn
 
 import click
 
-from sim.errors import InputError
+from sim.errors import InputError, one_line
 
 EXIT_INPUT = 2
 EXIT_INTERRUPTED = 130
@@ -73,29 +74,26 @@ def _stop_signals() -> Iterator[None]:
             signal.signal(signum, handler)
 
 
-def _interrupted_while_starting(
-    kind: type[BaseException], value: BaseException, traceback: TracebackType | None
-) -> None:
-    """Print one line, not a traceback, for a Ctrl-C that arrives before a command runs (imports)."""
-    if issubclass(kind, KeyboardInterrupt):
-        sys.stderr.write("interrupted\n")
-        sys.stderr.flush()
-        return
-    sys.__excepthook__(kind, value, traceback)
-
-
-if sys.excepthook is sys.__excepthook__:
-    sys.excepthook = _interrupted_while_starting
-
-
 def fail(error: InputError | str) -> NoReturn:
-    """Print one error line and exit with code 2."""
-    click.echo(f"error: {error}", err=True)
+    """Print one error line (at most ``MESSAGE_LIMIT`` characters, whatever it holds); exit with code 2."""
+    click.echo(f"error: {one_line(str(error))}", err=True)
     sys.exit(EXIT_INPUT)
 
 
+EXIT_FAILED = 1
+WRITE_ERRORS = frozenset({errno.EROFS, errno.ENOSPC, errno.EDQUOT})
+"""Errors only a write gives (a full disk, a read-only one): a command can do nothing but say so."""
+FILE_ERRORS = WRITE_ERRORS | {errno.EACCES, errno.EPERM, errno.EIO}
+"""Errors using a file that a command reports in one line; a read or a write may give the last three."""
+
+
 class _Command(click.Command):
-    """A click command that turns user errors into one line and exit code 2."""
+    """A click command that turns user errors into one line and exit code 2.
+
+    A file that cannot be written half-way through a command (the disk filled up, the file system turned
+    read-only: places are checked before any work, but not against what happens later) is one line and
+    exit code 1.
+    """
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -106,6 +104,8 @@ class _Command(click.Command):
             # Before or after a batch (a batch reports its own interruption with the resume command).
             click.echo(interrupt_word(interrupt), err=True)
             sys.exit(interrupt_exit_code(interrupt))
+        except OSError as error:
+            _cannot_write(error)
 
 
 class _Group(click.Group):
@@ -128,6 +128,24 @@ class _Group(click.Group):
             fail(error.format_message())
         except InputError as error:
             fail(error)
+        except OSError as error:
+            _cannot_write(error)
+
+
+def _cannot_write(error: OSError) -> NoReturn:
+    """Say in one line that a file could not be written or read (exit 1); re-raise any other ``OSError``.
+
+    Readers of files a user names turn their own errors into one line (exit 2) before this is reached,
+    so what arrives here is almost always a write; only the errors a write alone gives say so.
+    """
+    if error.errno not in FILE_ERRORS:
+        raise error
+    from sim.results.outputs import written_reason
+
+    where = error.filename or "a file"
+    verb = "write" if error.errno in WRITE_ERRORS else "write or read"
+    click.echo(f"error: {one_line(f'cannot {verb} {where} ({written_reason(error)})')}", err=True)
+    sys.exit(EXIT_FAILED)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

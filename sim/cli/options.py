@@ -11,7 +11,7 @@ import click
 
 from sim.batch.executors import ExecutorLost, check_scheduler, check_workers
 from sim.batch.runner import BatchResult
-from sim.cli.app import interrupt_exit_code, interrupt_word
+from sim.cli.app import EXIT_FAILED, interrupt_exit_code, interrupt_word
 from sim.cli.progress import Progress
 from sim.errors import InputError
 from sim.results.store import DamagedPart
@@ -24,8 +24,6 @@ __all__ = [
     "load",
     "set_option",
 ]
-
-EXIT_FAILED = 1
 
 
 def _workers(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:

@@ -81,12 +81,11 @@ def run(
     """Run SCENARIO's replications, write the run folder and print a summary."""
     from sim.batch.executors import make_executor
     from sim.experiments.runs import (
-        automatic_chunk_size,
         default_run_folder,
         dynamics_pending,
         open_run,
         run_batch,
-        start_run,
+        start_timed_run,
     )
 
     check_scheduler(executor, scheduler)
@@ -118,9 +117,18 @@ def run(
         scenario = load(scenario_file, overrides)
         pool = make_executor(executor, workers, scheduler)
         try:
-            size = chunk or automatic_chunk_size(scenario, replications, pool.workers)
             directory = out_dir or default_run_folder(scenario, seed, replications)
-            store = start_run(scenario, directory, seed, replications, size, daily, scenario_file)  # type: ignore[arg-type]
+            store = start_timed_run(
+                scenario,
+                directory,
+                seed,
+                replications,
+                daily,  # type: ignore[arg-type]
+                pool.workers,
+                chunk,
+                scenario_file,
+                tell=None if quiet else lambda line: click.echo(line, err=True),
+            )
         except BaseException:
             pool.close()
             raise
@@ -171,7 +179,7 @@ def _companion(scenario: Any, store: Any, executor: Callable[[], Any], quiet: bo
 
 def _finish(scenario: Any, directory: Path, plots: bool, seconds: float, quiet: bool) -> None:
     from sim.analysis.summary import summarize
-    from sim.results.store import write_json
+    from sim.results.writing import write_json
 
     summary = summarize(directory, scenario)
     summary["seconds"] = round(seconds, 3)

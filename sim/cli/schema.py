@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from sim.errors import InputError, clip, shorten
+from sim.results.outputs import refuse_special_file
 
 DEFAULT_SCHEMA = Path("scenarios") / "scenario.schema.json"
 """Where ``sim schema`` writes by default (relative to the working folder): the repository's copy."""
@@ -82,6 +83,8 @@ def new(name: str, out_dir: str, schema_ref: str | None) -> None:
             f"NAME {shorten(name)} is not a simple name: a letter, then letters, digits or underscores "
             f"(at most 64); {hint}"
         )
+    if schema_ref is not None:
+        _check_schema_reference(schema_ref)
     folder = Path(out_dir)
     if folder.exists() and not folder.is_dir():
         raise InputError("is not a folder; --out names the folder to write into", str(folder))
@@ -120,6 +123,32 @@ def new(name: str, out_dir: str, schema_ref: str | None) -> None:
     click.echo(f"next: edit it, then  sim check {target}  and  sim run {target}")
 
 
+SCHEMES = ("http", "https", "file")
+"""URL schemes a new scenario's first line may name its schema by."""
+
+
+def _check_schema_reference(reference: str) -> None:
+    """Refuse a ``--schema`` that is neither a URL nor a path: it is written into the new file's first line.
+
+    Raises:
+        InputError: For a control character or a line break (it would start another line of YAML),
+            white space in a URL, a URL of another scheme or without a host, or one over 2,000 characters.
+    """
+    if any(not character.isprintable() for character in reference):
+        raise InputError("holds a line break or a control character: give a URL or a path", field="--schema")
+    if len(reference) > 2_000:
+        raise InputError("is longer than 2,000 characters: give a URL or a path", field="--schema")
+    if "://" in reference:
+        import urllib.parse
+
+        parts = urllib.parse.urlsplit(reference)
+        if parts.scheme not in SCHEMES or (parts.scheme != "file" and not parts.netloc) or " " in reference:
+            raise InputError(
+                f"{shorten(reference)} is not a URL sim can name (http, https or file, with no spaces)",
+                field="--schema",
+            )
+
+
 def _find_schema(folder: Path, file_name: str) -> Path | None:
     """Return the schema file the new scenario should name, if there is one.
 
@@ -150,11 +179,13 @@ def _write(path: Path, text: str, *, overwrite: bool) -> None:
     """Write ``text`` to ``path``: replacing it atomically, or only if it does not exist yet.
 
     Raises:
-        InputError: Naming the file, if it exists (and ``overwrite`` is false), is a folder, or
-            cannot be written.
+        InputError: Naming the file, if it exists (and ``overwrite`` is false), is a folder, a device
+            or a pipe, or cannot be written.
     """
     if path.is_dir():
         raise InputError("is a folder; give a file path", str(path))
+    if overwrite:
+        refuse_special_file(path, option="--out")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         if not overwrite:

@@ -73,6 +73,9 @@ def suite(
     third of its windows) and its forecast of everything later is scored (CRPS, 80% band) against a straight
     line and persistence. With --ablation, each mechanism an entry uses is switched off in turn and the
     backtest repeated with the same seed. Writes suite.json, suite.csv and a figure per entry.
+
+    A suite that stopped part way resumes when run again with the same --out: each backtest it finished
+    with the same settings is read, one it began and did not finish is set aside as <variant>.unfinished.
     """
     from sim.errors import require_extra
 

@@ -245,16 +245,16 @@ def _spec(
 
 
 def _report(directory: Path, scenario: Any, spec: Any, outcomes: list[str], plots: bool, quiet: bool) -> None:
-    import pyarrow.parquet as pq
 
     from sim.cli.sweep_text import point_lines
     from sim.experiments import sensitivity
     from sim.experiments.sweep import finish_sweep
     from sim.results.columns import area_column, summary_date
+    from sim.results.locate import read_side_table
     from sim.scenario.parameters import input_names
 
-    points = pq.read_table(directory / "points.parquet").to_pydict()
-    summary = pq.read_table(directory / "point_summary.parquet").to_pydict()
+    points = read_side_table(directory, "points").to_pydict()
+    summary = read_side_table(directory, "point_summary").to_pydict()
     varied = list(spec.vary)
     names = input_names(scenario, varied)
     on = area_column(summary_date(scenario))

@@ -52,13 +52,17 @@ def validate(run_dir: Path, observations_file: Path | None, out_dir: Path | None
     """
     from sim.plots.style import FORMATS
     from sim.results.folder import open_folder
+    from sim.results.outputs import check_output_folder
 
     if fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r} (png or svg)", field="--format")
     run = open_folder(run_dir, "complete")
     out = out_dir if out_dir is not None else run_dir
-    if out.exists() and not out.is_dir():
-        raise InputError("exists and is not a folder", str(out), field="--out")
+    check_output_folder(out, reads=run_dir)
+    if observations_file is not None:
+        from sim.analysis.observed import read_observations
+
+        read_observations(observations_file)  # refused before anything is written
     plots = out / "plots"
     try:
         plots.mkdir(parents=True, exist_ok=True)
@@ -76,7 +80,7 @@ def _validate_own(run: Any, out: Path, fmt: str) -> list[Path]:
     from sim.analysis.forecast import score_each_observation, summarise_by_quantity
     from sim.plots.run_observations import observation_samples, observations_chart
     from sim.plots.style import save
-    from sim.results.store import write_csv, write_json
+    from sim.results.writing import write_csv, write_json
 
     scenario = run.scenario
     if not scenario.observations:
@@ -121,7 +125,7 @@ def _validate_csv(run: Any, observations_file: Path, out: Path, fmt: str) -> lis
     from sim.analysis.validation import calibration_points, score_run
     from sim.plots.style import save
     from sim.plots.validation import validation_chart
-    from sim.results.store import write_csv, write_json
+    from sim.results.writing import write_csv, write_json
 
     observations = read_observations(observations_file)
     named = scenario_named(observations_file)

@@ -29,10 +29,11 @@ from sim.errors import InputError
 from sim.experiments.calibration.abc import ProgressHook, run_calibration
 from sim.experiments.calibration.posterior import CalibrationResult
 from sim.experiments.calibration.problem import Settings, load_problem
-from sim.experiments.runs import automatic_chunk_size, run_batch, start_run
+from sim.experiments.runs import run_batch, start_timed_run
 from sim.results.columns import observation_column
+from sim.results.outputs import check_output_folder
 from sim.results.readers import numpy_of, read_table
-from sim.results.store import write_csv, write_json
+from sim.results.writing import write_csv, write_json
 from sim.scenario import load_scenario
 from sim.scenario.schema import Scenario
 
@@ -137,6 +138,7 @@ def run_backtest(
     checked = check_origins(base, origins, name)
     if (directory / "backtest.json").exists():
         raise InputError("already holds a backtest; choose another --out", str(directory), field="--out")
+    check_output_folder(directory)
     result = BacktestResult(directory, base)
     for origin in checked:
         folder = directory / f"origin-{origin.isoformat()}"
@@ -145,10 +147,19 @@ def run_backtest(
         calibrated_file = folder / "calibration" / f"{problem.scenario.name}_calibrated.yaml"
         scenario = load_scenario(calibrated_file)
         executor = make_executor()
-        chunk = automatic_chunk_size(scenario, replications, executor.workers)
-        store = start_run(
-            scenario, folder / "run", settings.seed, replications, chunk, "total", str(calibrated_file)
-        )
+        try:
+            store = start_timed_run(
+                scenario,
+                folder / "run",
+                settings.seed,
+                replications,
+                "total",
+                executor.workers,
+                scenario_file=str(calibrated_file),
+            )
+        except BaseException:
+            executor.close()
+            raise
         progress = run_progress(origin) if run_progress is not None else None
         batch = run_batch(scenario, store, executor, progress)
         if batch.failed:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,13 +18,14 @@ import pyarrow as pa
 
 from sim.batch.chunks import ChunkFunction, ChunkTask
 from sim.batch.executors import Executor
+from sim.batch.parts import chosen_tables
 from sim.batch.runner import BatchResult, Notify, Progress, choose_chunk_size, chunk_records, execute
 from sim.batch.seeding import replication_seed
 from sim.model.replication import run_replication
 from sim.results.columns import DailyMode
 from sim.results.folder import open_folder
 from sim.results.manifest import new_manifest, scenario_hash
-from sim.results.store import RunStore
+from sim.results.store import RunStore, tables_for
 from sim.results.tables import daily_table, outcomes_table, sectors_table
 from sim.scenario.mechanisms import without_judgement
 from sim.scenario.schema import Scenario
@@ -98,16 +100,106 @@ def start_run(
     chunk_size: int,
     daily: DailyMode,
     scenario_file: str | None = None,
+    first: Probe | None = None,
 ) -> RunStore:
     """Create a run folder and its manifest.
+
+    Args:
+        scenario: The scenario.
+        directory: The run folder (new or empty).
+        seed: The root seed.
+        replications: Replications.
+        chunk_size: Replications per chunk.
+        daily: How much daily state to keep.
+        scenario_file: The scenario file named on the command line.
+        first: The run's replication 0, already simulated (``first_replication``): kept as the first
+            chunk, so the time it took is not spent twice.
 
     Raises:
         InputError: If the folder already holds a run.
     """
     store = RunStore(directory)
-    chunks = chunk_records(replications, chunk_size)
-    store.create(new_manifest(scenario, seed, replications, chunk_size, daily, chunks, scenario_file))
+    chunks = chunk_records(replications, chunk_size, lead=1 if first is not None else 0)
+    manifest = new_manifest(scenario, seed, replications, chunk_size, daily, chunks, scenario_file)
+    store.create(manifest)
+    if first is not None:
+        try:
+            record = manifest.chunks[0]
+            record.parts = store.write_chunk(0, chosen_tables(first.tables, tables_for(daily)))
+            record.status = "done"
+            store.write_manifest(manifest)
+        except BaseException:
+            store.release()
+            raise
     return store
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A run's replication 0, simulated before its folder is made to time it.
+
+    Attributes:
+        tables: Its tables, as its chunk would have written them.
+        seconds: How long it took.
+    """
+
+    tables: dict[str, pa.Table]
+    seconds: float
+
+
+ESTIMATE_SAID = 60.0
+"""A run expected to take longer than this many seconds says so before it starts."""
+
+
+def first_replication(scenario: Scenario, seed: int, daily: DailyMode) -> Probe:
+    """Simulate and time a run's replication 0 (what its first chunk computes, bit for bit)."""
+    began = time.perf_counter()
+    tables = simulate_chunk(ChunkTask(0, 0, 1, seed, ReplicationJob(scenario, daily)))
+    return Probe(tables, time.perf_counter() - began)
+
+
+def start_timed_run(
+    scenario: Scenario,
+    directory: Path,
+    seed: int,
+    replications: int,
+    daily: DailyMode,
+    workers: int,
+    chunk_size: int | None = None,
+    scenario_file: str | None = None,
+    tell: Callable[[str], None] | None = None,
+) -> RunStore:
+    """Create a run folder, choosing its chunk size from the time its first replication takes.
+
+    Without ``chunk_size``, replication 0 of the run is simulated first and timed; it becomes the run's
+    first chunk (nothing is simulated twice), the rest is cut into chunks of the size the timing
+    gives, and, if the whole run should take more than ``ESTIMATE_SAID`` seconds, ``tell`` is told
+    how long before any other replication starts. The folder is checked before the replication runs,
+    so a bad ``--out`` costs nothing.
+
+    Raises:
+        InputError: If the folder cannot take a new run.
+    """
+    if chunk_size is not None:
+        return start_run(scenario, directory, seed, replications, chunk_size, daily, scenario_file)
+    RunStore(directory).check_new()
+    probe = first_replication(scenario, seed, daily)
+    size = choose_chunk_size(probe.seconds, replications, workers)
+    expected = probe.seconds * max(replications - 1, 0) / max(workers, 1)
+    if tell is not None and expected > ESTIMATE_SAID:
+        tell(
+            f"note: one replication took {probe.seconds:,.1f} s here; the other {replications - 1:,} on "
+            f"{workers} worker(s) should take about {_duration(expected)}"
+        )
+    return start_run(scenario, directory, seed, replications, size, daily, scenario_file, first=probe)
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 def open_run(directory: Path) -> tuple[Scenario, RunStore]:
@@ -158,8 +250,9 @@ def run_dynamics_only(
             return None
         variant, store = open_run(folder)
     else:
-        chunk = automatic_chunk_size(variant, replications, executor.workers if executor else 1)
-        store = start_run(variant, folder, seed, replications, chunk, "none")
+        store = start_timed_run(
+            variant, folder, seed, replications, "none", executor.workers if executor else 1
+        )
     return run_batch(variant, store, executor, progress)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from sim.experiments.design import SweepSpec, problem
-from sim.results.store import atomic_path, write_json
+from sim.results.writing import atomic_path, spreadsheet_safe, write_json
 from sim.scenario.paths import reader_names
 
 
@@ -70,7 +70,8 @@ def save(directory: Path, results: dict[str, list[dict[str, Any]]]) -> list[Path
         writer.writerow(["outcome", "input", *fields])
         for outcome, rows in results.items():
             for row in rows:
-                writer.writerow([outcome, row["input"], *(row.get(f, "") for f in fields)])
+                cells = [outcome, row["input"], *(row.get(f, "") for f in fields)]
+                writer.writerow([spreadsheet_safe(cell) for cell in cells])
     return [csv_path, json_path]
 
 

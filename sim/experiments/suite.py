@@ -29,7 +29,8 @@ from sim.batch.executors import Executor
 from sim.errors import InputError
 from sim.experiments.backtest import BacktestResult, run_backtest
 from sim.experiments.calibration.problem import Settings
-from sim.results.store import write_csv, write_json
+from sim.results.files import read_json
+from sim.results.writing import write_csv, write_json
 from sim.scenario import load_scenario
 from sim.scenario.files import allowing_outside_files
 from sim.scenario.loader import load_raw, validate
@@ -49,6 +50,11 @@ class SuiteEntry(Frozen):
     origins: Literal["auto"] | Annotated[list[dt.date], Field(min_length=1, max_length=20)] = Field(
         "auto",
         description="Backtest origins; auto: after the first third of the scenario's advance_km windows.",
+    )
+    ablate: list[str] | None = Field(
+        None,
+        max_length=50,
+        description="Mechanisms the ablation switches off for this entry ([]: none; absent: the suite's).",
     )
 
 
@@ -162,7 +168,53 @@ def variant_file(entry_file: Path, scenario: Scenario, mechanism: str, folder: P
 
 
 def _main_rows(result: BacktestResult) -> tuple[str, list[dict[str, Any]]]:
-    rows = [row for origin in result.origins for row in origin.rows]
+    return _rows_of([row for origin in result.origins for row in origin.rows])
+
+
+def finished_rows(
+    folder: Path, settings: Settings, replications: int, origins: Sequence[dt.date]
+) -> list[dict[str, Any]] | None:
+    """Return the rows of a backtest already finished in ``folder`` with these settings, else None.
+
+    A suite stopped part way resumes from its finished backtests: one counts only if its
+    ``backtest.json`` reads, has every origin asked for, and was run with the same calibration settings,
+    seed and forecast size (anything else is run again). It is read as every file read back is: a
+    regular file of bounded size (a pipe there would otherwise hang the suite).
+    """
+    try:
+        document = read_json(folder / "backtest.json")
+        recorded = document["settings"]
+        same = (
+            recorded["population"] == settings.population
+            and recorded["generations"] == settings.generations
+            and recorded["max_minutes"] == settings.max_minutes
+            and recorded["replications_per_particle"] == settings.replications
+            and recorded["seed"] == settings.seed
+            and recorded["forecast_replications"] == replications
+            and [origin["origin"] for origin in document["origins"]] == [d.isoformat() for d in origins]
+        )
+        rows = document["rows"]
+    except (InputError, KeyError, TypeError):
+        return None
+    return rows if same and isinstance(rows, list) else None
+
+
+def set_aside(folder: Path) -> Path | None:
+    """Rename a backtest folder that did not finish to ``<name>.unfinished[-n]``; return the new path.
+
+    Its calibration would refuse the folder, and what it holds is kept rather than deleted.
+    """
+    if not folder.is_dir() or not any(folder.glob("origin-*")):
+        return None
+    target = folder.with_name(f"{folder.name}.unfinished")
+    number = 1
+    while target.exists():
+        number += 1
+        target = folder.with_name(f"{folder.name}.unfinished-{number}")
+    return folder.rename(target)
+
+
+def _rows_of(rows: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
     for metric in MAIN_METRICS:
         chosen = [row for row in rows if row["metric"] == metric and row.get("line_crps") is not None]
         if chosen:
@@ -180,6 +232,9 @@ def run_suite(
     announce: Callable[[str], None] | None = None,
 ) -> SuiteResult:
     """Backtest every entry of the suite (and, with ``ablation``, every variant) and write the tables.
+
+    A backtest already finished in its folder with the same settings (``finished_rows``) is read, not
+    run again, so a suite stopped part way resumes with the same ``--out``.
 
     Args:
         suite: The validated suite file.
@@ -201,20 +256,27 @@ def run_suite(
             origins = [auto_origin(scenario)] if entry.origins == "auto" else list(entry.origins)
             variants: list[str | None] = [None]
             if ablation:
-                chosen = used(scenario)
-                variants += [name for name in chosen if suite.ablate is None or name in suite.ablate]
+                ablate = entry.ablate if entry.ablate is not None else suite.ablate
+                variants += [name for name in used(scenario) if ablate is None or name in ablate]
             for mechanism in variants:
                 label = "all" if mechanism is None else f"without-{mechanism}"
                 folder = directory / scenario.name / label
+                done = finished_rows(folder, settings, suite.replications, origins)
+                if done is None:
+                    set_aside(folder)
                 scenario_file = (
                     entry_file if mechanism is None else variant_file(entry_file, scenario, mechanism, folder)
                 )
                 if announce is not None:
-                    announce(f"{scenario.name}, {label}: origins {', '.join(map(str, origins))}")
-                backtest = run_backtest(
-                    scenario_file, origins, settings, suite.replications, folder, make_executor
-                )
-                what, rows = _main_rows(backtest)
+                    state = "read (finished before): origins" if done is not None else "origins"
+                    announce(f"{scenario.name}, {label}: {state} {', '.join(map(str, origins))}")
+                if done is not None:
+                    what, rows = _rows_of(done)
+                else:
+                    backtest = run_backtest(
+                        scenario_file, origins, settings, suite.replications, folder, make_executor
+                    )
+                    what, rows = _main_rows(backtest)
                 result.scores.append(EntryScore(scenario.name, label, what, rows, entry.origins == "auto"))
     result.written.extend(write_suite(result, suite))
     return result

@@ -18,7 +18,6 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from sim.analysis.summary import median_crossing_day
 from sim.analysis.sweep_stats import per_run_values
@@ -37,9 +36,11 @@ from sim.results.columns import (
     threshold_column,
 )
 from sim.results.folder import open_folder
+from sim.results.locate import read_side_table
 from sim.results.manifest import new_manifest, scenario_document, scenario_hash
 from sim.results.readers import read_table
-from sim.results.store import RunStore, write_json, write_table
+from sim.results.store import RunStore
+from sim.results.writing import write_json, write_table
 from sim.scenario.loader import validate
 from sim.scenario.paths import set_path
 from sim.scenario.schema import Scenario
@@ -95,10 +96,11 @@ def start_sweep(
     if chunk_size is not None:
         check_plan(spec.replications, chunk_size, len(values))
     scenarios = point_scenarios(base, paths, values)
+    store = RunStore(directory)
+    store.check_new()  # before the timing replication: a bad --out costs nothing
     size = chunk_size or min(
         spec.replications, automatic_chunk_size(scenarios[0], spec.replications, workers)
     )
-    store = RunStore(directory)
     store.create(
         new_manifest(
             base,
@@ -140,12 +142,7 @@ def open_sweep(directory: Path) -> tuple[RunStore, list[Scenario], SweepSpec]:
         manifest = folder.manifest
         spec = SweepSpec.model_validate(manifest.sweep)
         varied = manifest.varied or []
-        try:
-            table = pq.read_table(directory / "points.parquet", columns=varied)
-        except (OSError, pa.ArrowException) as exc:
-            raise InputError(
-                f"cannot read points.parquet ({exc})", str(directory / "points.parquet")
-            ) from None
+        table = read_side_table(directory, "points", varied)
         values = np.column_stack([table[path].to_numpy() for path in varied])
         return store, point_scenarios(folder.scenario, varied, values), spec
     except BaseException:
@@ -258,7 +255,7 @@ def finish_sweep(
     """
     from sim.experiments import sensitivity
 
-    points = pq.read_table(directory / "points.parquet").to_pydict()
+    points = read_side_table(directory, "points").to_pydict()
     varied = list(spec.vary)
     record: dict[str, Any] = {"points": len(points["point"]), "varied": varied, "design": spec.design}
     indices: dict[str, list[dict[str, Any]]] = {}

@@ -83,7 +83,7 @@ class AssaultProcesses(ReplicationState):
         weather = self.params.weather_tempo
         if weather:
             tempo *= weather[min(int(self.env.now), len(weather) - 1)]
-        return plan.max_rate_per_km * front * side.supply * tempo
+        return laws.assault_rate(plan.max_rate_per_km, front, side.supply, tempo)
 
     def _sleep(self, key: int, delay: float) -> Generator[simpy.Event, Any, bool]:
         """Wait ``delay`` days; return True if woken early (``_wake``) because the rate may have risen."""

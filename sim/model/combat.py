@@ -88,7 +88,7 @@ def resolve_assault(
     attacker_power = attacking * attacker_eff
     defender_power = defending * defender_eff
     ratio = attacker_power / defender_power if defender_power > 0 else math.inf
-    if ratio < plan.min_force_ratio:
+    if not laws.launched(ratio, plan.min_force_ratio):
         return None
     kill_rate, exponents, dispersion = engagement.kill_rate, engagement.exponents, engagement.dispersion
     attacker_mean = laws.expected_losses(

@@ -90,7 +90,7 @@ class Ground:
     def regain(self, sector: int, km2: float) -> float:
         """The holder wins back up to ``km2``, never beyond the sector's original area; return the change."""
         before = self.area[sector]
-        self.area[sector] = min(self.area0[sector], before + km2)
+        self.area[sector] = laws.regained_area(before, km2, self.area0[sector])
         return self.area[sector] - before
 
     def grow_fortification(self) -> None:

@@ -203,3 +203,33 @@ def protected_losses(losses: float, fortification: float, protection: float) -> 
     if protection <= 0.0 or fortification <= 0.0:
         return losses
     return losses * (1.0 + fortification) ** -protection
+
+
+def assault_rate(max_rate_per_km: float, front_km: float, supply: float, tempo_share: float) -> float:
+    """Return a side's assaults a day on a sector: ``max_rate_per_km x front x supply x tempo_share``.
+
+    ``tempo_share`` is what ``tempo`` gives for the side's density there, times its culmination, pause
+    and weather factors: a side at full supply and full tempo launches ``max_rate_per_km`` assaults a
+    day on each km of front.
+    """
+    return max_rate_per_km * front_km * supply * tempo_share
+
+
+def launched(force_ratio: float, min_force_ratio: float) -> bool:
+    """Return whether an assault is launched: the local force ratio is at least the attacker's minimum."""
+    return not force_ratio < min_force_ratio
+
+
+def force_ratio(power: float, supply: float, enemy_power: float, enemy_supply: float) -> float:
+    """Return the enemy's combat power over a side's, each at its supply (inf when the side has none).
+
+    What the holder's withdrawal rules read: ``(enemy_power x enemy_supply) / (power x supply)``.
+    """
+    own = power * supply
+    hostile = enemy_power * enemy_supply
+    return hostile / own if own > 0 else math.inf
+
+
+def regained_area(area_km2: float, gained_km2: float, original_km2: float) -> float:
+    """Return a sector's area after the holder wins back ``gained_km2``: never beyond its original."""
+    return min(original_km2, area_km2 + gained_km2)

@@ -13,6 +13,7 @@ from typing import Any
 
 import simpy
 
+from sim.model import laws
 from sim.model.forces import SideState
 from sim.model.ground import Ground
 from sim.model.plans import WithdrawalPlan
@@ -45,9 +46,7 @@ class WithdrawalMonitor:
 
 def holder_state(holder: SideState, opponent: SideState, ground: Ground, day: float) -> HolderState:
     """Return the holder's situation: area, overall force ratio, supply, casualties, strength."""
-    own = sum(holder.line_power) * holder.supply
-    hostile = sum(opponent.line_power) * opponent.supply
-    ratio = hostile / own if own > 0 else math.inf
+    ratio = laws.force_ratio(sum(holder.line_power), holder.supply, sum(opponent.line_power), opponent.supply)
     return HolderState(
         day=day,
         area_km2=ground.total_area(),

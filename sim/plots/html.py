@@ -27,7 +27,8 @@ from markupsafe import Markup
 import sim
 from sim.errors import InputError, missing_extra
 from sim.plots.style import DPI
-from sim.results.store import atomic_path
+from sim.results.files import read_json as read_json_file
+from sim.results.writing import atomic_path
 from sim.scenario.units import METRIC_UNITS, printed
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -295,9 +296,9 @@ def read_json(path: Path, notes: list[str]) -> dict[str, Any] | None:
     if not path.is_file():
         return None
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError, UnicodeDecodeError):
-        notes.append(f"{path.name} is not valid JSON; left out")
+        document = read_json_file(path)
+    except InputError:
+        notes.append(f"{path.name} is not valid JSON, too large or unreadable; left out")
         return None
     if not isinstance(document, dict):
         notes.append(f"{path.name} does not hold a JSON object; left out")

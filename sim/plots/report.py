@@ -26,6 +26,7 @@ from typing import Literal
 from sim.errors import InputError
 from sim.plots.html import ChartMode, chart_mode, write_page
 from sim.results.kinds import kind_of
+from sim.results.outputs import check_output_file
 
 ReportKind = Literal["run", "sweep", "calibration", "backtest", "comparison"]
 
@@ -117,6 +118,7 @@ def write_report(
         raise InputError("is a folder; give a file name for the report", str(out), field="--out")
     if not out.parent.is_dir():
         raise InputError("the folder for the report does not exist", str(out.parent), field="--out")
+    check_output_file(out, reads=directory)
     mode, missing = chart_mode(static)
     page, notes = report_page(directory, mode, at, thresholds)
     if missing and kind in ("run", "comparison", "sweep"):

@@ -11,12 +11,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 from sim.analysis.differences import value_text, verdict
 from sim.errors import InputError
 from sim.plots.html import ChartMode, Point, Table, file_figure, pairs, read_json, render
+from sim.results.locate import read_side_table
 
 FIGURES = (
     (
@@ -33,8 +31,8 @@ KEY_POINTS_PER_VARIANT = 3
 def _rows(directory: Path) -> list[dict[str, Any]]:
     path = directory / "compare.parquet"
     try:
-        table = pq.read_table(path)
-    except (OSError, pa.ArrowException):
+        table = read_side_table(directory, "compare")
+    except InputError:
         raise InputError("compare.parquet is missing or damaged; run sim compare again", str(path)) from None
     return table.to_pylist()
 

@@ -8,10 +8,13 @@
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 from typing import Any
 
+from sim.errors import InputError
 from sim.plots.html import Table, file_figure, number_text, pairs, read_json, share_text
+from sim.results.files import JSON_BYTES, read_back
 
 FIGURES = (
     (
@@ -57,9 +60,9 @@ def _limits(box: dict[str, Any]) -> Table:
 def _scores(path: Path, condition: str) -> Table | None:
     """The inputs that matter most for the condition itself (its column of the feature scores)."""
     try:
-        with path.open(encoding="utf-8", newline="") as handle:
-            rows = list(csv.DictReader(handle))
-    except (OSError, UnicodeDecodeError, csv.Error):
+        text = read_back(path, JSON_BYTES).decode("utf-8")
+        rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    except (InputError, FileNotFoundError, UnicodeDecodeError, csv.Error):
         return None
     if not rows or condition not in rows[0]:
         return None

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyarrow.parquet as pq
 
 from sim.analysis.sweep_stats import PointStats
 from sim.errors import InputError
@@ -32,6 +31,7 @@ from sim.plots.report_run import manifest_parts
 from sim.plots.run import require_outcomes
 from sim.plots.sweep import indices_chart, outcome_title, sweep_figures, sweep_panels
 from sim.results.folder import open_folder
+from sim.results.locate import read_side_table
 from sim.results.readers import read_table
 from sim.scenario.parameters import input_names
 
@@ -255,7 +255,7 @@ def sweep_page(
     manifest = folder.manifest.document()
     sweep = manifest.get("sweep") or {}
     design = sweep.get("design", "grid")
-    points = pq.read_table(directory / "points.parquet").to_pydict()
+    points = read_side_table(directory, "points").to_pydict()
     paths: list[str] = list(manifest.get("varied") or [])
     names = input_names(scenario, paths)
     count = len(points["point"])

@@ -28,6 +28,7 @@ from sim.plots.run_observations import observation_samples, observations_chart
 from sim.plots.style import FORMATS, area_observations, fmt_date, save
 from sim.results.columns import outcome_dates, outcome_thresholds
 from sim.results.folder import RunFolder, open_folder
+from sim.results.outputs import check_output_folder
 from sim.results.readers import (
     areas_on,
     crossing_days,
@@ -259,6 +260,7 @@ def write_plots(
     require_outcomes(run)
     result = PlotResult(notes=list(run.notes))
     out = directory / "plots"
+    check_output_folder(out, reads=directory, option="RUN_DIR")
     out.mkdir(exist_ok=True)
     skipped: list[tuple[Path, str]] = []
     for item in run_figures(run, at, thresholds):

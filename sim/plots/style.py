@@ -1,7 +1,9 @@
 """The look shared by every figure: colours, bands, calendar axes, legends, notes, observations, saving.
 
 Importing this module switches matplotlib to its file-only backend, once, for every figure module;
-``save`` is the one way a figure reaches the disk (atomically, then closed).
+``save`` is the one way a figure reaches the disk (atomically, then closed). It also switches off
+matplotlib's mathtext: no figure writes formulas, and a folder, scenario or sector name holding ``$``
+(``$x$``) is text to show, not a formula to parse.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
+matplotlib.rcParams["text.parse_math"] = False
 
 import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
@@ -23,7 +26,7 @@ from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
-from sim.results.store import atomic_path  # noqa: E402
+from sim.results.writing import atomic_path  # noqa: E402
 from sim.scenario.rules.withdrawal import label_of  # noqa: E402
 from sim.scenario.schema import Scenario  # noqa: E402
 

@@ -139,8 +139,11 @@ def validation_markdown(scores: Sequence[EntryScore], figures: dict[str, str]) -
 def ablation_table(scores: Sequence[EntryScore]) -> list[str]:
     """Return the ablation as Markdown: mean skill with every mechanism, and with each one off.
 
-    Campaigns are averaged; each other entry (Kursk) has a column pair of its own. An entry that does not
-    use a mechanism counts with its own score (switching off what is not there changes nothing).
+    Campaigns are averaged; each other entry (Kursk) has a column pair of its own. A campaign that does
+    not use a mechanism counts in the mean with its own score (switching off what is not there changes
+    nothing), and the campaigns' "with it off" is "–" when none uses it; an other entry's "with it off"
+    is "–" unless that variant was backtested (it does not use the mechanism, or its ablation was not
+    run).
     """
     base = {score.entry: score for score in scores if score.variant == "all"}
     off = {(score.entry, score.variant.removeprefix("without-")): score for score in scores}
@@ -152,9 +155,15 @@ def ablation_table(scores: Sequence[EntryScore]) -> list[str]:
             entry: off.get((entry, mechanism), score) if mechanism else score for entry, score in base.items()
         }
         campaigns = [score.skill for score in chosen.values() if score.campaign]
+        ablated = mechanism is None or any(
+            (entry, mechanism) in off for entry, score in base.items() if score.campaign
+        )
         return [
-            float(np.mean(campaigns)) if campaigns else math.nan,
-            *(chosen[entry].skill for entry in others),
+            float(np.mean(campaigns)) if campaigns and ablated else math.nan,
+            *(
+                chosen[entry].skill if mechanism is None or (entry, mechanism) in off else math.nan
+                for entry in others
+            ),
         ]
 
     header = "| mechanism | used by | campaigns, all on | with it off |"

@@ -9,7 +9,6 @@ every point (the held area at the end, when every run loses everything) is left 
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -17,14 +16,16 @@ from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
-import pyarrow.parquet as pq
 from matplotlib.figure import Figure
 
 from sim.analysis.sweep_stats import PointStats, point_stats
 from sim.experiments.sensitivity import WIDE_INTERVAL, convergence_issues
 from sim.plots.style import save
 from sim.results.columns import area_column, summary_date
+from sim.results.files import read_json
 from sim.results.folder import open_folder
+from sim.results.locate import read_side_table
+from sim.results.outputs import check_output_folder
 from sim.results.readers import read_table
 from sim.scenario.parameters import input_names
 from sim.scenario.paths import reader_names
@@ -422,7 +423,7 @@ def write_sweep_plots(directory: Path, fmt: str = "png", outcomes: list[str] | N
     """
     folder = open_folder(directory, "read", kind="sweep")
     manifest, scenario = folder.manifest, folder.scenario
-    points = pq.read_table(directory / "points.parquet").to_pydict()
+    points = read_side_table(directory, "points").to_pydict()
     paths: list[str] = manifest.varied or []
     sweep = manifest.sweep or {}
     design = sweep.get("design", "grid")
@@ -431,6 +432,7 @@ def write_sweep_plots(directory: Path, fmt: str = "png", outcomes: list[str] | N
     panels, left_out = sweep_panels(table, scenario, list(outcomes or sweep.get("outcomes") or []), count)
     del table
     out = directory / "plots"
+    check_output_folder(out, reads=directory, option="FOLDER")
     out.mkdir(exist_ok=True)
     title = f"{scenario.name}: {design} sweep, {count} points × {manifest.replications} runs"
     written = [
@@ -439,6 +441,6 @@ def write_sweep_plots(directory: Path, fmt: str = "png", outcomes: list[str] | N
     ]
     sensitivity = directory / "sensitivity.json"
     if sensitivity.exists():
-        results = json.loads(sensitivity.read_text(encoding="utf-8"))
+        results = read_json(sensitivity)
         written.append(save(indices_chart(results, title, scenario), out / f"sensitivity.{fmt}"))
     return written

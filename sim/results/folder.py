@@ -11,7 +11,9 @@ on the purpose:
   have the content they had when it started (else its replications would mix two distributions).
 
 Whatever the purpose, ``parts/`` and ``plots/`` must not be symbolic links: sim reads and writes only
-inside the folder.
+inside the folder. The manifest's sealed fields must be those the folder was started with
+(``sim.results.manifest.check_seal``), and a complete folder's merged tables must be those its manifest
+records (``sim.results.checks.check_tables``): checked on every open, for every purpose.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Literal
 from pydantic import ValidationError
 
 from sim.errors import InputError
+from sim.results.checks import check_tables
 from sim.results.manifest import (
     FolderKind,
     Manifest,
@@ -146,6 +149,8 @@ def open_folder(directory: Path, purpose: Purpose = "read", kind: FolderKind = "
         raise InputError(_invalid_scenario(exc), str(path)) from None
     notes: list[str] = []
     status = manifest.status
+    if status == "complete":
+        check_tables(directory, manifest, scenario)
     if purpose == "resume" and status == "complete":
         raise InputError(f"the {kind} is already complete; there is nothing to resume", name)
     if purpose == "resume" and manifest.empirical_files is not None:
@@ -158,9 +163,15 @@ def open_folder(directory: Path, purpose: Purpose = "read", kind: FolderKind = "
     if purpose == "read" and status != "complete":
         if table_path(directory, "outcomes") is None:
             raise InputError(f"the {kind} is {status} and has no finished replications yet", name)
-        notes.append(f"the {kind} is {status}: the figures show its finished chunks only")
         done = sum(chunk.status == "done" for chunk in manifest.chunks)
-        left_out = done - len(checked_parts(directory, "outcomes"))
+        trusted = checked_parts(directory, "outcomes")
+        runs = sum(c.stop - c.start for c in manifest.chunks if c.status == "done")
+        total = sum(c.stop - c.start for c in manifest.chunks)
+        notes.append(
+            f"the {kind} is {status}, not complete: only its finished chunks are read (at most {runs:,} of "
+            f"{total:,} replications); sim {kind} --resume {name} finishes it"
+        )
+        left_out = done - len(trusted)
         if left_out > 0:
             notes.append(
                 f"{left_out} finished chunk(s) left out: their parts are missing or damaged "

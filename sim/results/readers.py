@@ -8,6 +8,7 @@ Parquet's whole-column pre-buffering or read-ahead (``scan``), columns are read 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -19,10 +20,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
-from sim.errors import InputError
+from sim.errors import InputError, clip
 from sim.results.columns import area_column, threshold_column
-from sim.results.manifest import read_manifest_data
-from sim.results.store import ROW_GROUP_ROWS, file_sha256
+from sim.results.locate import checked_parts, table_path
+from sim.results.store import ROW_GROUP_ROWS
 from sim.scenario.schema import Scenario
 
 MAX_BAND_RUNS = 2_000
@@ -38,72 +39,24 @@ POOL = pa.system_memory_pool()
 so each column read would leave its pages behind under the next figure."""
 
 
-def table_path(run: Path, name: str) -> Path | None:
-    """Return where a run's table lives: the merged file, else its parts, else None.
-
-    Parts count only if the manifest records their chunk as done and their bytes still have the
-    recorded checksum (``checked_parts``).
-    """
-    merged = run / f"{name}.parquet"
-    if merged.exists():
-        return merged
-    return run / "parts" if checked_parts(run, name) else None
-
-
-_CHECKED: dict[tuple[str, int, int], str] = {}
-"""sha256 of part files already hashed, by (path, size, modification time)."""
-
-
-def checked_parts(run: Path, name: str) -> list[Path]:
-    """Return the parts of a table of an unfinished run that can be trusted, in chunk order.
-
-    A part is trusted if the manifest records its chunk as done with the part's sha256, and the file
-    still has it; a damaged, missing, swapped or unrecorded part is left out (``--resume`` runs its
-    chunk again).
-    """
-    parts = run / "parts"
-    if not parts.is_dir():
-        return []
-    try:
-        chunks = read_manifest_data(run / "manifest.json").get("chunks")
-    except InputError:
-        return []
-    found: list[Path] = []
-    for chunk in chunks if isinstance(chunks, list) else []:
-        if (
-            not isinstance(chunk, dict)
-            or chunk.get("status") != "done"
-            or not isinstance(chunk.get("index"), int)
-        ):
-            continue
-        records = chunk.get("parts")
-        record = records.get(name) if isinstance(records, dict) else None
-        if not isinstance(record, dict):
-            continue
-        path = parts / f"{name}-{chunk['index']:06d}.parquet"
-        if path.is_file() and not path.is_symlink() and _sha256(path) == record.get("sha256"):
-            found.append(path)
-    return found
-
-
-def _sha256(path: Path) -> str:
-    stat = path.stat()
-    key = (str(path), stat.st_size, stat.st_mtime_ns)
-    if key not in _CHECKED:
-        if len(_CHECKED) > 100_000:
-            _CHECKED.clear()
-        _CHECKED[key] = file_sha256(path)
-    return _CHECKED[key]
-
-
 def _dataset(run: Path, name: str) -> ds.Dataset:
     path = table_path(run, name)
     if path is None:
         hint = " (was it run with --daily none?)" if name in ("daily", "sectors") else ""
         raise InputError(f"the run has no {name} table{hint}", str(run))
-    if path.is_dir():
-        return ds.dataset(checked_parts(run, name), format=PARQUET)
-    return ds.dataset(path, format=PARQUET)
+    with _readable(run, name):
+        if path.is_dir():
+            return ds.dataset(checked_parts(run, name), format=PARQUET)
+        return ds.dataset(path, format=PARQUET)
+
+
+@contextlib.contextmanager
+def _readable(run: Path, name: str) -> Iterator[None]:
+    """Turn a table Arrow cannot read (parts of different columns, a damaged file) into one line."""
+    try:
+        yield
+    except (pa.ArrowException, OSError) as exc:
+        raise InputError(f"cannot read its {name} table ({clip(str(exc), 120)})", str(run)) from None
 
 
 def scan(run: Path, name: str, columns: Sequence[str], filter: Any = None) -> Iterator[pa.RecordBatch]:
@@ -116,16 +69,17 @@ def scan(run: Path, name: str, columns: Sequence[str], filter: Any = None) -> It
     Raises:
         InputError: If the run has no such table.
     """
-    yield from _dataset(run, name).to_batches(
-        columns=list(columns),
-        filter=filter,
-        batch_size=ROW_GROUP_ROWS,
-        batch_readahead=0,
-        fragment_readahead=0,
-        fragment_scan_options=SCAN_OPTIONS,
-        use_threads=False,
-        memory_pool=POOL,
-    )
+    with _readable(run, name):
+        yield from _dataset(run, name).to_batches(
+            columns=list(columns),
+            filter=filter,
+            batch_size=ROW_GROUP_ROWS,
+            batch_readahead=0,
+            fragment_readahead=0,
+            fragment_scan_options=SCAN_OPTIONS,
+            use_threads=False,
+            memory_pool=POOL,
+        )
     POOL.release_unused()
 
 
@@ -135,7 +89,8 @@ def count_rows(run: Path, name: str) -> int:
     Raises:
         InputError: If the run has no such table.
     """
-    return int(_dataset(run, name).count_rows())
+    with _readable(run, name):
+        return int(_dataset(run, name).count_rows())
 
 
 def column_names(run: Path, name: str) -> list[str]:
@@ -175,9 +130,10 @@ def read_table(run: Path, name: str, columns: Sequence[str] | None = None, filte
     Raises:
         InputError: If the run has no such table.
     """
-    return _dataset(run, name).to_table(
-        columns=list(columns) if columns else None, filter=filter, memory_pool=POOL
-    )
+    with _readable(run, name):
+        return _dataset(run, name).to_table(
+            columns=list(columns) if columns else None, filter=filter, memory_pool=POOL
+        )
 
 
 def area_matrix(

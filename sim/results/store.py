@@ -14,21 +14,28 @@ A folder is written by one process at a time: creating or resuming it takes an e
 from __future__ import annotations
 
 import contextlib
-import csv
 import hashlib
-import json
 import os
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.errors import InputError
 from sim.results.columns import DailyMode
-from sim.results.manifest import ChunkRecord, Manifest, PartRecord, read_manifest
+from sim.results.manifest import (
+    SEAL_FILE,
+    ChunkRecord,
+    Manifest,
+    PartRecord,
+    TableRecord,
+    read_manifest,
+    seal_document,
+)
+from sim.results.writing import atomic_path, file_sha256, write_json, write_table
 
 try:
     import fcntl
@@ -49,53 +56,6 @@ def tables_for(daily: DailyMode) -> tuple[str, ...]:
 def part_name(table: str, index: int) -> str:
     """Return the file name of a chunk's part of a table: ``daily-000003.parquet``."""
     return f"{table}-{index:06d}.parquet"
-
-
-@contextlib.contextmanager
-def atomic_path(path: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; on success rename it over ``path``, else remove it.
-
-    A stale entry under the temporary name (even a symbolic link) is removed first, so writing never
-    follows a link planted there.
-    """
-    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    temporary.unlink(missing_ok=True)
-    try:
-        yield temporary
-        os.replace(temporary, path)
-    finally:
-        if temporary.exists() or temporary.is_symlink():
-            temporary.unlink()
-
-
-def write_json(path: Path, data: Any) -> None:
-    """Write ``data`` as indented JSON, atomically."""
-    with atomic_path(path) as temporary:
-        temporary.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
-
-
-def write_csv(path: Path, rows: Sequence[dict[str, Any]]) -> None:
-    """Write rows of dicts (the first row's keys as the header) as CSV, atomically; None as empty."""
-    with atomic_path(path) as temporary, temporary.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]) if rows else [])
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({key: "" if value is None else value for key, value in row.items()})
-
-
-def write_table(path: Path, table: pa.Table) -> None:
-    """Write an Arrow table as Parquet, atomically."""
-    with atomic_path(path) as temporary:
-        pq.write_table(table, temporary, compression="zstd")
-
-
-def file_sha256(path: Path) -> str:
-    """Return the sha256 of a file's bytes, read in blocks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 class DamagedPart(Exception):
@@ -240,20 +200,10 @@ class RunStore:
             raise InputError(f"cannot create the folder ({exc.strerror})", name, field="--out") from None
         self.lock("create")
         try:
-            if self.manifest_path.exists():
-                raise InputError(
-                    "already holds a run; use --resume to finish it, or choose another --out",
-                    name,
-                    field="--out",
-                )
-            if any(self.directory.iterdir()):
-                raise InputError(
-                    "is not empty and holds no run: sim writes a run only into a new or empty folder; "
-                    "choose another --out",
-                    name,
-                    field="--out",
-                )
+            self._refuse_used()
             self.parts.mkdir()
+            # The seal first: a folder whose manifest exists is always sealed.
+            write_json(self.directory / SEAL_FILE, seal_document(manifest))
             self.write_manifest(manifest)
         except OSError as exc:
             self.release()
@@ -261,6 +211,35 @@ class RunStore:
         except BaseException:
             self.release()
             raise
+
+    def check_new(self) -> None:
+        """Refuse, before any work, a folder ``create`` would refuse (nothing is made or written).
+
+        Raises:
+            InputError: If the folder is not a folder, already holds a run or anything else, or lies in
+                a place that cannot be written.
+        """
+        from sim.results.outputs import check_writable
+
+        if self.directory.exists() and not self.directory.is_dir():
+            raise InputError("exists and is not a folder", str(self.directory), field="--out")
+        if self.directory.is_dir():
+            self._refuse_used()
+        check_writable(self.directory, "--out")
+
+    def _refuse_used(self) -> None:
+        name = str(self.directory)
+        if self.manifest_path.exists():
+            raise InputError(
+                "already holds a run; use --resume to finish it, or choose another --out", name, field="--out"
+            )
+        if any(self.directory.iterdir()):
+            raise InputError(
+                "is not empty and holds no run: sim writes a run only into a new or empty folder; "
+                "choose another --out",
+                name,
+                field="--out",
+            )
 
     def lock(self, purpose: LockPurpose = "resume") -> None:
         """Take the folder for this process until ``release`` (or the process ends).
@@ -287,7 +266,7 @@ class RunStore:
 
     def write_manifest(self, manifest: Manifest) -> None:
         """Replace the manifest, atomically."""
-        write_json(self.manifest_path, manifest.document())
+        write_json(self.manifest_path, manifest.document(), replace_non_finite=False)
 
     def write_chunk(self, index: int, tables: dict[str, pa.Table]) -> dict[str, PartRecord]:
         """Write one finished chunk's tables as parts; return each part's checksum and row count."""
@@ -315,14 +294,21 @@ class RunStore:
                 return f"its {table} part is missing"
             if file_sha256(path) != record.sha256:
                 return f"its {table} part is damaged or not its own (checksum differs)"
+            rows = pq.read_metadata(path).num_rows
+            if rows != record.rows:
+                return f"its {table} part's record says {record.rows} rows, the part has {rows}"
         return None
 
-    def merge(self, chunks: Sequence[ChunkRecord], tables: Sequence[str]) -> None:
+    def merge(self, chunks: Sequence[ChunkRecord], tables: Sequence[str]) -> dict[str, TableRecord]:
         """Stream every table's parts, in chunk order, into one Parquet file, checking each part.
+
+        Returns:
+            Each merged table's sha256, rows and size, for the manifest of the complete folder.
 
         Raises:
             DamagedPart: If a part is missing or not the one recorded (the merged file is not written).
         """
+        records: dict[str, TableRecord] = {}
         for name in tables:
             parts = []
             for chunk in chunks:
@@ -332,6 +318,12 @@ class RunStore:
                 parts.append((chunk, self.parts / part_name(name, chunk.index), record))
             with atomic_path(self.directory / f"{name}.parquet") as temporary:
                 _concatenate(parts, temporary)
+                records[name] = TableRecord(
+                    sha256=file_sha256(temporary),
+                    rows=sum(record.rows for _, _, record in parts),
+                    bytes=temporary.stat().st_size,
+                )
+        return records
 
     def remove_parts(self, chunks: Sequence[ChunkRecord]) -> None:
         """Remove the part files of these chunks, then ``parts/`` if nothing else is left in it."""

@@ -545,6 +545,21 @@ Fraction = Annotated[Param, AfterValidator(_within(0.0, 1.0))]
 """A number or distribution within [0, 1]."""
 Days = Annotated[Param, AfterValidator(_within(1.0, None)), limit(limits.DAYS)]
 """A number of days (or a distribution of them), at least 1 and at most ten years."""
+
+
+def _whole_days(value: float | _Distribution) -> float | _Distribution:
+    """Refuse a fixed count of days that is not a whole number (a rule counts whole days)."""
+    number = value.value if isinstance(value, Fixed) else value
+    if isinstance(number, float) and not number.is_integer():
+        raise ValueError(
+            f"a count of days is a whole number (got {number:g}); a distribution's draws count as the next "
+            "whole day"
+        )
+    return value
+
+
+DayCount = Annotated[Days, AfterValidator(_whole_days)]
+"""A count of whole days (or a distribution of them, whose draws count as the next whole day), 1-3,660."""
 Duration = Annotated[NonNegative, limit(limits.DAYS)]
 """A non-negative number of days, at most ten years."""
 

@@ -11,7 +11,7 @@ from typing import Annotated
 from pydantic import Field, field_validator, model_validator
 
 from sim.scenario import limits
-from sim.scenario.distributions import Days, Duration, Fraction, NonNegative, Positive, limit
+from sim.scenario.distributions import DayCount, Duration, Fraction, NonNegative, Positive, limit
 from sim.scenario.observations import Date, Frozen
 
 
@@ -61,7 +61,11 @@ class FallBack(Frozen):
         description="Daily losses in a sector, as a share of the holder's line there, above which it counts "
         "a day toward falling back."
     )
-    days: Days = Field(3.0, description="... on this many days in a row (1-3,660).")
+    days: DayCount = Field(
+        3.0,
+        description="... on this many days in a row (a whole number, 1-3,660; a distribution's draws count "
+        "as the next whole day).",
+    )
     duration_days: Duration = Field(
         2.0, description="Days the fall back takes, giving the ground up evenly (at most 3,660)."
     )

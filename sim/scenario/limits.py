@@ -27,6 +27,8 @@ YAML_DEPTH = 50
 """Deepest nesting of mappings and lists (a scenario needs about 8)."""
 OVERRIDE_CHARS = 100_000
 """Longest ``--set`` value."""
+EXTENDS_DEPTH = 20
+"""Longest chain of ``extends:`` (a scenario, its base, the base's base...); a calibrated scenario needs 2."""
 
 # Counts ---------------------------------------------------------------------------------------------
 SECTORS = 64

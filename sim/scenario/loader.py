@@ -74,7 +74,26 @@ def load_raw(
     """
     name = str(path)
     resolved = path.resolve()
-    data, origins, _ = parse(read_text(path), name)
+    if len(_seen) >= limits.EXTENDS_DEPTH:
+        raise InputError(
+            f"'extends' chains more than {limits.EXTENDS_DEPTH} files (a plausible bound); a base's base "
+            "may itself extend another, but not this deep",
+            str(_seen[-1]),
+            field="extends",
+        )
+    top = str(_seen[0] if _seen else resolved)
+    try:
+        data, origins, _ = parse(read_text(path), name)
+    except InputError as error:
+        if error.file == name and error.line is not None and not quotable(name, top):
+            # A base above the scenario's folder, outside the working folder: say where, not what.
+            raise InputError(
+                "malformed YAML (not quoted: the file lies outside the scenario's folder and the working "
+                "folder)",
+                name,
+                error.line,
+            ) from None
+        raise
     if data is None:
         raise InputError("the scenario file is empty", name)
     if not isinstance(data, dict):
@@ -312,12 +331,24 @@ def _to_input_error(
     error: Any, origins: Mapping[PathKey, Origin], name: str, more: int, model: type[BaseModel] = Scenario
 ) -> InputError:
     loc = _data_path(error["loc"])
+    if error["type"] == "missing" and error["loc"] and loc[-1:] != error["loc"][-1:]:
+        # The missing field's own name may look like a union's tag (``date``): keep it.
+        loc = (*loc, error["loc"][-1])
     cause = (error.get("ctx") or {}).get("error")
     if isinstance(cause, FieldValueError):
         loc = (*loc, *cause.path)
     field = dotted(loc)
     file, line = _closest_origin(loc, origins, name)
-    if error["type"] == "extra_forbidden":
+    if not quotable(file, name):
+        # A base file above the scenario's folder, outside the working folder, may be anything: name
+        # the place (the schema's own field names only), never a key or a value written there.
+        field = dotted(_schema_prefix(loc, model))
+        message = {
+            "extra_forbidden": "a key the schema does not know",
+            "missing": "a required field is missing",
+        }.get(error["type"], "not a valid value")
+        message += " (not quoted: the file lies outside the scenario's folder and the working folder)"
+    elif error["type"] == "extra_forbidden":
         allowed = _allowed_keys(loc[:-1], model)
         key = str(loc[-1])
         message = f"unknown key {shorten(key)}"
@@ -325,7 +356,7 @@ def _to_input_error(
         if guess:
             message += f"; did you mean {guess[0]!r}?"
         elif allowed:
-            message += "; expected one of: " + ", ".join(sorted(allowed))
+            message += "; expected one of: " + ", ".join(sorted(set(allowed)))
     elif error["type"] == "missing":
         message = "required field is missing"
     else:
@@ -336,6 +367,8 @@ def _to_input_error(
             and error["type"] != "value_error"
         ):
             message += f" (got {shorten(error['input'])})"
+            if isinstance(error["input"], bool) and error["type"] == "string_type":
+                message += "; YAML reads an unquoted yes, no, on or off as true or false: quote the name"
     message += more_problems(more, model)
     return InputError(message, file, line, field or None)
 
@@ -369,6 +402,23 @@ def _data_path(loc: Iterable[Any]) -> PathKey:
     return tuple(out)
 
 
+def quotable(file: str, scenario: str) -> bool:
+    """Return whether an error may quote what ``file`` holds.
+
+    It may for a ``--set``, or a file under the folder of the scenario named (``scenario``) or under the
+    working folder. A base ``extends:`` reaches above the scenario's folder (``../../base.yaml``) may
+    be any YAML file there; its values are never repeated.
+    """
+    if file.startswith("--set") or file == scenario:
+        return True
+    try:
+        target = Path(file).resolve()
+        roots = (Path(scenario).resolve().parent, Path.cwd().resolve())
+    except (OSError, ValueError, RuntimeError):
+        return False
+    return any(target.is_relative_to(root) for root in roots)
+
+
 def _closest_origin(loc: PathKey, origins: Mapping[PathKey, Origin], name: str) -> Origin:
     for length in range(len(loc), -1, -1):
         origin = origins.get(loc[:length])
@@ -389,6 +439,22 @@ def _allowed_keys(path: PathKey, model: type[BaseModel] = Scenario) -> list[str]
     for model in models:
         keys.extend(info.alias or field for field, info in model.model_fields.items())
     return keys
+
+
+def _schema_prefix(loc: PathKey, model: type[BaseModel] = Scenario) -> PathKey:
+    """Return the start of ``loc`` made of the schema's own field names and list positions.
+
+    It stops at the first key a user chose (a side's or a sector's name) or the schema does not know.
+    """
+    current: Any = model
+    kept: list[str | int] = []
+    for part in loc:
+        known = isinstance(part, int) or any(part in m.model_fields for m in _models_in(current))
+        if not known:
+            break
+        kept.append(part)
+        current = _step(current, part)
+    return tuple(kept)
 
 
 def _step(annotation: Any, part: str | int) -> Any:

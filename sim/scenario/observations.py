@@ -5,8 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
+from sim.errors import FieldValueError
 from sim.scenario import limits
 from sim.scenario.distributions import Distribution
 
@@ -22,8 +31,21 @@ def _plausible_date(value: dt.date) -> dt.date:
     return value
 
 
-Date = Annotated[dt.date, AfterValidator(_plausible_date)]
-"""A calendar date between 1700-01-01 and 2200-12-31."""
+def _no_time_zone(value: Any) -> Any:
+    """Refuse a date written with a time zone: two of them could be a day further apart than their dates."""
+    moment = value
+    if isinstance(value, str):
+        try:
+            moment = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(moment, dt.datetime) and moment.tzinfo is not None:
+        raise ValueError("a date with a time zone; write the calendar date alone (YYYY-MM-DD)")
+    return value
+
+
+Date = Annotated[dt.date, BeforeValidator(_no_time_zone), AfterValidator(_plausible_date)]
+"""A calendar date between 1700-01-01 and 2200-12-31 (without a time zone)."""
 Observed = Annotated[float, Field(ge=-limits.OBSERVED, le=limits.OBSERVED)]
 """An observed figure: finite, at most 1e9 in size."""
 
@@ -50,6 +72,17 @@ class Frozen(BaseModel):
     """Base of every scenario block: unknown keys rejected, immutable after validation."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+_MEANINGFUL: dict[str, tuple[str, ...]] = {
+    "area_km2": (),
+    "sector_area_km2": ("sector",),
+    "advance_m_per_day": ("sector", "since"),
+    "advance_km": ("sector", "since"),
+    "strength": ("side",),
+    "losses": ("side", "sector", "since"),
+}
+"""Of an observation's sector, side and since, those its metric reads."""
 
 
 class Observation(Frozen):
@@ -101,6 +134,13 @@ class Observation(Frozen):
 
     @model_validator(mode="after")
     def _complete(self) -> Observation:
+        for key in ("sector", "side", "since"):
+            if getattr(self, key) is not None and key not in _MEANINGFUL[self.metric]:
+                raise FieldValueError(
+                    f"{key!r} means nothing for an observation of {self.metric} (only "
+                    f"{', '.join(m for m, keys in _MEANINGFUL.items() if key in keys)} read it); remove it",
+                    (key,),
+                )
         if self.metric == "sector_area_km2" and self.sector is None:
             raise ValueError("a sector_area_km2 observation needs 'sector'")
         if self.metric in ("strength", "losses") and self.side is None:

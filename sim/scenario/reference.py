@@ -54,6 +54,7 @@ LEGEND = (
 _POSITIVE = distributions._positive
 _WITHIN = distributions._within(0.0, None).__code__
 _LIMIT = distributions.limit(1.0).func.__code__
+_WHOLE = distributions._whole_days
 
 
 @dataclass(frozen=True)
@@ -199,6 +200,8 @@ def _bounds(metadata: Sequence[Any], where: str, param: bool) -> _Bounds:
                     upper(cells["high"])
             elif code is _LIMIT:
                 bounds.plausible_low, bounds.plausible_high = cells["low"], cells["high"]
+            elif func is _WHOLE:
+                continue  # whole numbers of days: the description says so; it sets no range
             elif param:
                 raise ValueError(f"{where}: cannot tell the range a validator {func!r} allows")
         elif param:  # a parameter's range is its validators' alone

@@ -5,10 +5,16 @@ at most ``limits.YAML_DEPTH`` levels of nesting and ``limits.YAML_NODES`` values
 of an alias in full (so a "billion laughs" of nested aliases is refused before it is expanded); an
 alias that contains itself is refused. Characters YAML does not allow (a NUL byte, say) are reported
 at their line; so are duplicate keys, impossible dates and numbers too long to read.
+
+YAML 1.1's surprises are refused at their line too: base-60 numbers (``1:30``, which it reads as 90),
+octal ones (``0300``, read as 192), dates with a time zone, and ``!!binary``, ``!!set``, ``!!omap``
+and ``!!pairs`` values. A plain key is always read as text, so a sector named ``on`` or ``no`` is that
+name, not true or false.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -71,14 +77,54 @@ class _Loader(yaml.SafeLoader):
             ) from None
 
     def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> object:  # type: ignore[override]
-        """Read a date, reporting an impossible one (2024-02-30) at its line."""
+        """Read a date, reporting an impossible one (2024-02-30) or one with a time zone at its line."""
         try:
-            return super().construct_yaml_timestamp(node)
+            value = super().construct_yaml_timestamp(node)
         except ValueError as exc:
             raise _error(f"{shorten(node.value)} is not a valid date ({exc})", node) from None
+        if isinstance(value, dt.datetime) and value.tzinfo is not None:
+            raise _error(
+                f"{shorten(node.value)} has a time zone: a scenario's dates are calendar days; write "
+                "the date alone (YYYY-MM-DD)",
+                node,
+            )
+        return value
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
+        """Read an integer, refusing YAML 1.1's base-60 (``1:30``, read as 90) and octal (``0300``, 192)."""
+        digits = node.value.replace("_", "").lstrip("+-")
+        if ":" in digits:
+            raise _error(_yaml11(node, "a base-60 number", super().construct_yaml_int(node)), node)
+        if len(digits) > 1 and digits[0] == "0" and digits[1] not in "xXbBoO":
+            raise _error(_yaml11(node, "an octal number", super().construct_yaml_int(node)), node)
+        return super().construct_yaml_int(node)
+
+    def construct_yaml_float(self, node: yaml.ScalarNode) -> float:
+        """Read a number, refusing YAML 1.1's base-60 (``1:30.5``)."""
+        if ":" in node.value:
+            raise _error(_yaml11(node, "a base-60 number", super().construct_yaml_float(node)), node)
+        return super().construct_yaml_float(node)
+
+    def construct_refused(self, node: yaml.Node) -> object:
+        """Refuse values a scenario has no use for (``!!binary``, ``!!set``, ``!!omap``, ``!!pairs``)."""
+        raise _error(f"a !!{node.tag.rsplit(':', 1)[-1]} value has no place in a scenario", node)
+
+
+def _yaml11(node: yaml.ScalarNode, what: str, value: object) -> str:
+    return (
+        f"{shorten(node.value)} is {what} in YAML 1.1 (read as {value}); write the number in base 10, or "
+        "quote it if it is text"
+    )
 
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
+_Loader.add_constructor("tag:yaml.org,2002:float", _Loader.construct_yaml_float)
+for _tag in ("binary", "set", "omap", "pairs"):
+    _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _Loader.construct_refused)
+
+_KEY_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("bool", "int", "float", "null", "timestamp")}
+"""Tags a plain key may resolve to (``on``, ``no``, ``2024``): keys are names, so they are read as text."""
 
 
 def read_text(path: Path, what: str = "scenario file") -> str:
@@ -204,6 +250,9 @@ def _collect_origins(
             if not isinstance(key_node, yaml.ScalarNode):
                 raise _error("a key must be a plain name, not a list or a mapping", key_node)
             key = key_node.value
+            if key_node.tag in _KEY_TAGS and key_node.style is None:
+                # YAML 1.1 reads a sector named on or no as true or false; a key is always a name.
+                key_node.tag = "tag:yaml.org,2002:str"
             if key in seen:
                 raise InputError(
                     f"duplicate key {shorten(key)}",

@@ -27,7 +27,8 @@ from sim.experiments.calibration.problem import (
     Settings,
     prior_rv,
 )
-from sim.results.store import atomic_path
+from sim.results.outputs import check_output_folder
+from sim.results.writing import atomic_path
 from sim.scenario.schema import Scenario
 
 
@@ -112,6 +113,7 @@ def run_calibration(
         raise InputError("exists and is not a folder", str(directory), field="--out")
     if (directory / POSTERIOR_FILE).exists() or (directory / HISTORY_FILE).exists():
         raise InputError("already holds a calibration; choose another --out", str(directory), field="--out")
+    check_output_folder(directory)
 
     began = time.perf_counter()
     priors = pyabc.Distribution(

@@ -24,7 +24,7 @@ from sim.experiments.calibration.problem import (
     Settings,
     statistic_name,
 )
-from sim.results.store import atomic_path, write_json, write_table
+from sim.results.writing import atomic_path, write_json, write_table
 from sim.scenario.json_schema import MODELINE
 from sim.scenario.loader import deep_merge, load_raw
 from sim.scenario.paths import overlay

@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import Field
 
-from sim.scenario.distributions import Days, Duration, Fraction
+from sim.scenario.distributions import DayCount, Duration, Fraction
 from sim.scenario.rules.tempo.base import TempoContext, TempoRule, register
 
 
@@ -33,11 +33,11 @@ class Pauses(TempoRule):
     )
     fields = {
         "after_days": (
-            Days | None,
+            DayCount | None,
             Field(
                 None,
-                description="Pause after assaulting the sector on this many days in a row (1-3,660; "
-                "absent: no limit).",
+                description="Pause after assaulting the sector on this many days in a row (a whole number, "
+                "1-3,660; a distribution's draws count as the next whole day; absent: no limit).",
             ),
         ),
         "below_strength_share": (

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from sim.scenario import limits
-from sim.scenario.distributions import Days, NonNegative, limit
+from sim.scenario.distributions import DayCount, NonNegative, limit
 from sim.scenario.rules.withdrawal.base import HolderState, WithdrawalRule, register
 
 
@@ -27,7 +27,14 @@ class ForceRatioAbove(WithdrawalRule):
                 "(at most 1,000; absent: off) ...",
             ),
         ),
-        "force_ratio_days": (Days, Field(14.0, description="... for this many consecutive days (1-3,660).")),
+        "force_ratio_days": (
+            DayCount,
+            Field(
+                14.0,
+                description="... for this many consecutive days (a whole number, 1-3,660; a distribution's "
+                "draws count as the next whole day).",
+            ),
+        ),
     }
     label = "the enemy's force ratio stayed above its limit"
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import Field
 
-from sim.scenario.distributions import Days, Fraction
+from sim.scenario.distributions import DayCount, Fraction
 from sim.scenario.rules.withdrawal.base import HolderState, WithdrawalRule, register
 
 
@@ -24,7 +24,14 @@ class SupplyBelow(WithdrawalRule):
                 None, description="Withdraw once the supply factor stays below this (0-1; absent: off) ..."
             ),
         ),
-        "supply_days": (Days, Field(7.0, description="... for this many consecutive days (1-3,660).")),
+        "supply_days": (
+            DayCount,
+            Field(
+                7.0,
+                description="... for this many consecutive days (a whole number, 1-3,660; a distribution's "
+                "draws count as the next whole day).",
+            ),
+        ),
     }
     label = "supply stayed below its limit"
 

@@ -1,0 +1,187 @@
+"""Behaviour tests for the edges of the mechanisms that only the golden files used to notice.
+
+Each test names the mechanism and holds a number worked by hand, so a one-line change to it (a flipped
+comparison, a factor left out) fails here with the mechanism's name rather than as "stored X, now Y":
+the assault rate's supply factor, the minimum force ratio at which an assault is still launched, the
+attacker's supply in the force ratio, the holder's supply in the ratio its withdrawal rules read, the
+holder's counter-attacks only where it has lost ground, the cap on ground won back, the first day
+*below* a threshold, and the replication seeds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+import pytest
+from test_mechanisms import Forces, events, run, scenario
+
+from sim.batch.seeding import replication_seed
+from sim.model import laws
+from sim.model.combat import resolve_assault
+from sim.model.draws import Draws
+from sim.model.ground import Ground
+from sim.model.trajectory import Trajectory
+from sim.model.withdrawal import holder_state
+
+# Red attacks on a 10 km line at 0.1 assault a km a day (1 a day), tempo 1 (half_rate_density 0), taking
+# no ground and killing nobody, so its line, demand and supply never change.
+STEADY = {"max_rate_per_km": 0.1, "half_rate_density": 0.0, "advance_km": 0.0}
+
+
+def steady(horizon: int, **paths: Any) -> Any:
+    return scenario(
+        horizon,
+        sides__red__attack=STEADY,
+        sectors__only__shape="line",
+        engagement__kill_rate=0.0,
+        **paths,
+    )
+
+
+# ------------------------------------------------------------------------------- laws with worked numbers
+def test_assault_rate_is_max_rate_times_front_supply_and_tempo() -> None:
+    assert laws.assault_rate(0.5, 12.0, 0.8, 0.25) == pytest.approx(1.2)  # 0.5 x 12 x 0.8 x 0.25
+    assert laws.assault_rate(0.5, 12.0, 0.0, 1.0) == 0.0
+
+
+def test_an_assault_is_launched_at_exactly_the_minimum_force_ratio_and_not_below() -> None:
+    assert laws.launched(1.5, 1.5)
+    assert laws.launched(2.0, 1.5)
+    assert not laws.launched(1.4999, 1.5)
+
+
+def test_the_force_ratio_puts_each_side_at_its_supply() -> None:
+    # Enemy 6,000 at supply 0.5 against 2,000 at supply 0.75: 3,000 / 1,500 = 2.
+    assert laws.force_ratio(2000.0, 0.75, 6000.0, 0.5) == pytest.approx(2.0)
+    assert laws.force_ratio(0.0, 1.0, 10.0, 1.0) == float("inf")
+
+
+def test_ground_won_back_never_exceeds_the_original_area() -> None:
+    assert laws.regained_area(150.0, 30.0, 200.0) == pytest.approx(180.0)
+    assert laws.regained_area(190.0, 30.0, 200.0) == pytest.approx(200.0)
+
+
+# ------------------------------------------------------------------------------------- the assault rate
+def test_assault_rate_halves_with_the_attackers_supply() -> None:
+    """Red's 3,000 need 3,000 a day; a capacity of 1,500 gives supply 0.5 and half the assaults."""
+    full = events(run(steady(10))[1], "assault", "red")
+    halved = events(run(steady(10, sides__red__logistics={"capacity": 1500}))[1], "assault", "red")
+    assert len(full) == 10  # 1 a day, the first after a whole day's share has accumulated
+    assert len(halved) == 5
+
+
+def test_the_holder_counter_attacks_only_where_it_has_lost_ground() -> None:
+    """Blue (the holder) has an attack but has lost nothing: it launches no assault at all."""
+    counter = {**STEADY, "max_rate_per_km": 0.3}
+    _, trajectory = run(scenario(10, sides__blue__attack=counter, sectors__only__shape="line"))
+    assert events(trajectory, "assault", "blue") == []
+    # Red's assaults (0.75 a day, so never at a day's start) succeed (intercept 3) and take ground: now
+    # blue counter-attacks.
+    taking = {**STEADY, "max_rate_per_km": 0.075, "advance_km": 0.1}
+    _, trajectory = run(
+        scenario(
+            10,
+            sides__blue__attack=counter,
+            sides__red__attack=taking,
+            sectors__only__shape="line",
+            engagement__success={"intercept": 3.0, "slope": 0.358},
+        )
+    )
+    first_loss = events(trajectory, "assault", "red")[0].day
+    counters = events(trajectory, "assault", "blue")
+    assert counters and all(event.day > first_loss for event in counters)
+    # Woken by the first ground lost, not at the next day's start: 3 counter-attacks a day (0.3 a km on
+    # 10 km), so the first comes a third of a day after the loss.
+    assert counters[0].day == pytest.approx(first_loss + 1 / 3)
+
+
+# ------------------------------------------------------------------------------ force ratios and supply
+def _one_on_one(attacker_supply: float, min_force_ratio: float = 0.0) -> Any:
+    forces = Forces(scenario(5, sides__red__attack=STEADY))
+    forces.units(forces.red, 2, sector=0)
+    forces.units(forces.blue, 2, sector=0)
+    forces.red.supply = attacker_supply
+    plan = dataclasses.replace(forces.params.sides[1].attack, min_force_ratio=min_force_ratio)
+    engagement = forces.params.engagement
+    return resolve_assault(forces.red, forces.blue, forces.blue, forces.ground, 0, plan, engagement, None)
+
+
+def test_the_attackers_supply_scales_its_force_ratio_and_what_it_inflicts() -> None:
+    """Red at supply 0.5 fights at half its effectiveness: half the ratio, half the defender's losses."""
+    full, half = _one_on_one(1.0), _one_on_one(0.5)
+    assert half.ratio == pytest.approx(full.ratio / 2, rel=1e-12)
+    assert half.defender_losses == pytest.approx(full.defender_losses / 2, rel=1e-12)
+    assert half.attacker_losses == pytest.approx(full.attacker_losses, rel=1e-12)
+
+
+def test_an_assault_at_exactly_its_minimum_force_ratio_is_launched() -> None:
+    ratio = _one_on_one(1.0).ratio
+    assert _one_on_one(1.0, min_force_ratio=ratio) is not None
+    assert _one_on_one(1.0, min_force_ratio=ratio * (1 + 1e-9)) is None
+
+
+def test_the_withdrawal_rules_read_the_holders_force_ratio_at_both_sides_supply() -> None:
+    forces = Forces(scenario(5))
+    forces.units(forces.red, 2, sector=0)  # 2 x 1,500 at quality 0.9: power 2,700
+    forces.units(forces.blue, 2, sector=0)  # 2 x 1,000 at quality 1.2: power 2,400
+    forces.blue.supply, forces.red.supply = 0.5, 0.8
+    state = holder_state(forces.blue, forces.red, forces.ground, 3.0)
+    assert state.force_ratio == pytest.approx(2700 * 0.8 / (2400 * 0.5))  # 1.8
+    assert state.supply == 0.5
+
+
+# ---------------------------------------------------------------------------------------- ground, days
+def test_ground_regained_by_the_holder_stops_at_the_sectors_original_area() -> None:
+    ground = Ground(Forces(scenario(5)).params.sectors)
+    ground.lose(0, 30.0)
+    assert ground.regain(0, 20.0) == pytest.approx(20.0)
+    assert ground.regain(0, 50.0) == pytest.approx(10.0)  # only the 10 km2 still missing
+    assert ground.area[0] == pytest.approx(200.0)
+
+
+def test_the_first_day_below_a_threshold_does_not_count_a_day_exactly_on_it() -> None:
+    area = np.array([300.0, 250.0, 250.0, 249.9, 100.0])
+    flat = np.zeros((2, area.size))
+    trajectory = Trajectory(area, area[None, :], flat, flat, flat)
+    assert trajectory.first_day_below(250.0) == 3
+    assert trajectory.first_day_below(100.0) is None
+
+
+def test_replication_i_is_child_i_of_the_root_seed() -> None:
+    """Any worker can make replication i's seed directly: the i-th child SeedSequence(root).spawn gives."""
+    children = np.random.SeedSequence(2024).spawn(4)
+    for i, child in enumerate(children):
+        mine = replication_seed(2024, i)
+        assert mine.spawn_key == child.spawn_key == (i,)
+        assert mine.generate_state(4).tolist() == child.generate_state(4).tolist()
+    assert replication_seed(2024, 1).generate_state(2).tolist() != children[0].generate_state(2).tolist()
+
+
+# ------------------------------------------------------------------------------------------ depth noise
+class CountingDraws(Draws):
+    """A combat stream that counts its normal draws (the depth noise of a successful assault)."""
+
+    def __init__(self) -> None:
+        super().__init__(np.random.default_rng(5))
+        self.normals = 0
+
+    def normal(self) -> float:
+        self.normals += 1
+        return super().normal()
+
+
+@pytest.mark.parametrize(("sigma", "normals"), [(0.0, 0), (0.3, 1)])
+def test_depth_noise_draws_only_when_it_has_a_spread(sigma: float, normals: int) -> None:
+    """A zero ``advance_sigma`` takes nothing from the stream, so it leaves every later draw as it was."""
+    forces = Forces(scenario(5, sides__red__attack=STEADY, engagement__success={"intercept": 50.0}))
+    forces.units(forces.red, 2, sector=0)
+    forces.units(forces.blue, 2, sector=0)
+    plan = dataclasses.replace(forces.params.sides[1].attack, advance_sigma=sigma, advance_km=0.5)
+    draws = CountingDraws()
+    result = resolve_assault(
+        forces.red, forces.blue, forces.blue, forces.ground, 0, plan, forces.params.engagement, draws
+    )
+    assert result is not None and result.succeeded
+    assert draws.normals == normals
