@@ -12,9 +12,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
+import time
 from pathlib import Path
 
 from setuptools import setup
+from setuptools.command.build_ext import build_ext
 
 HERE = Path(__file__).resolve().parent
 COMPILED = (
@@ -42,6 +45,37 @@ COMPILED = (
 RECORD = HERE / "sim" / "model" / "_compiled_sources.json"
 
 
+def say(message: str) -> None:
+    """Tell the person installing what the build is doing, even under ``pip install -q``.
+
+    pip shows a build's own output only with ``-v``; a compile of a minute or more in silence looks like a
+    hang, so the message goes to the terminal when there is one (standard error otherwise).
+    """
+    line = f"conflict-sim: {message}\n"
+    try:
+        with open("/dev/tty", "w", encoding="utf-8") as terminal:
+            terminal.write(line)
+            return
+    except OSError:
+        pass
+    sys.stderr.write(line)
+    sys.stderr.flush()
+
+
+class TimedBuildExt(build_ext):
+    """build_ext that says when the C compiler starts on the model and how long it took."""
+
+    def run(self) -> None:
+        """Build the extensions, saying so before and after."""
+        if not self.extensions:
+            super().run()
+            return
+        started = time.monotonic()
+        say("compiling the generated C (one to three minutes on two cores)...")
+        super().run()
+        say(f"compiled model built in {time.monotonic() - started:.0f} s")
+
+
 def compiled_extensions() -> list:
     """Return the mypyc extensions of the model modules, or none (pure Python) if they cannot be built."""
     if os.environ.get("CONFLICT_SIM_PURE"):
@@ -51,6 +85,10 @@ def compiled_extensions() -> list:
     except ImportError:
         return []
     paths = [f"sim/model/{name}.py" for name in COMPILED]
+    say(
+        "compiling the model with mypyc for speed (two to four minutes in all; "
+        "CONFLICT_SIM_PURE=1 installs the pure-Python model at once)..."
+    )
     # The digest of each source compiled: the import-time check compares it with the files present.
     RECORD.write_text(
         json.dumps(
@@ -73,7 +111,7 @@ def compiled_extensions() -> list:
             group_name="sim_model_compiled",
         )
     except Exception as error:  # a mypyc that cannot compile these sources: fall back, say why
-        print(f"conflict-sim: building the pure-Python model ({error})")
+        say(f"building the pure-Python model ({error})")
         return []
     for extension in extensions:
         # No C compiler, or a failed compile, leaves the pure-Python modules in place.
@@ -81,4 +119,4 @@ def compiled_extensions() -> list:
     return extensions
 
 
-setup(ext_modules=compiled_extensions())
+setup(ext_modules=compiled_extensions(), cmdclass={"build_ext": TimedBuildExt})

@@ -108,7 +108,7 @@ def throughput(scenario: Scenario, serial_n: int, pool_n: int, cores: int) -> li
             f"{pool:,.1f} replications/s",
             f"{pool_n:,} replications, chunk {chunk}; CPU {pool_ms:.1f} ms per replication, of which "
             f"the main process {main_ms:.2f} ({cores} cores fully ours: {cores * 1e3 / pool_ms:,.0f}/s); "
-            "issue 11's target: >= 350/s on 2 cores",
+            "target: >= 350/s on 2 cores",
         ),
         ("parallel efficiency", f"{pool / (serial * cores):.0%}", "pool rate / (serial rate x workers)"),
     ]
@@ -183,7 +183,7 @@ def event_costs(scenario: Scenario, replications: int, rounds: int) -> list[Row]
             f"{events / replications:,.0f} SimPy events per replication; {note}",
         ),
         ("bare SimPy timeout loop", f"{bare_us:.2f} µs/event", "10 processes yielding timeouts, same events"),
-        ("model event / bare SimPy event", f"{model_us / bare_us:.1f}x", "issue 11's target: <= 5x"),
+        ("model event / bare SimPy event", f"{model_us / bare_us:.1f}x", "target: <= 5x"),
         (
             "peer model (benchmarks/peer.py)",
             f"{peer_ms:.1f} ms/replication, {peer_us:.2f} µs/event",
@@ -266,7 +266,7 @@ def memory(counts: list[int]) -> list[Row]:
             (
                 f"main process peak, {counts[-1]:,} / {counts[0]:,} replications",
                 f"{peaks[-1].main / peaks[0].main:.2f}x",
-                "issue 11's target: <= 1.1x",
+                "target: <= 1.1x",
             )
         )
     return rows

@@ -39,6 +39,9 @@ class InputError(Exception):
     file: str | None = None
     line: int | None = None
     field: str | None = None
+    others: tuple[InputError, ...] = ()
+    """The other problems found with the same input (a scenario's validation finds them all at once);
+    ``sim check`` lists them, every other command says how many there are."""
 
     def __str__(self) -> str:
         where = ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -54,7 +55,7 @@ def test_run_folder_tables_agree_with_each_other(tmp_path: Path) -> None:
     assert list(run.experiments["replication"]) == list(range(6))
     sampled = [column for column in run.experiments.columns if column != "replication"]
     assert sampled, "a run with sampled inputs should list them"
-    reopened = api.open(run.path)
+    reopened = api.open_folder(run.path)
     pd.testing.assert_frame_equal(reopened.outcomes, run.outcomes)
     again = api.run(scenario, replications=6, seed=3, out=tmp_path / "again", executor="serial", plots=False)
     pd.testing.assert_frame_equal(again.outcomes, run.outcomes)
@@ -62,8 +63,41 @@ def test_run_folder_tables_agree_with_each_other(tmp_path: Path) -> None:
 
 def test_open_refuses_a_folder_that_is_not_a_result(tmp_path: Path) -> None:
     """Opening an empty folder is bad input, not a traceback."""
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match="holds no run, sweep, calibration, backtest or comparison"):
+        api.open_folder(tmp_path)
+
+
+def test_open_is_open_folder_under_its_old_name_and_says_so(tmp_path: Path) -> None:
+    """``open`` shadowed the builtin: it is now ``open_folder``; the old name still works, with a warning."""
+    with pytest.warns(DeprecationWarning, match="open_folder"), pytest.raises(InputError):
         api.open(tmp_path)
+
+
+def test_every_kind_of_folder_opens_with_its_tables_and_record(tmp_path: Path) -> None:
+    """Once refused: calibration, comparison and backtest folders. Each opens with its tables by name."""
+    frame = pd.DataFrame({"a": [1.0, 2.0]})
+    made = {
+        "calibration": ({"diagnostics.json": {"scenario": "x"}}, ["posterior.parquet", "diagnostics.csv"]),
+        "backtest": ({"backtest.json": {"scenario": "x", "rows": []}}, ["backtest.csv"]),
+        "comparison": ({"compare.json": {"kind": "compare"}}, ["compare.parquet"]),
+    }
+    for kind, (records, tables) in made.items():
+        folder = tmp_path / kind
+        folder.mkdir()
+        for name, record in records.items():
+            (folder / name).write_text(json.dumps(record), encoding="utf-8")
+        for name in tables:
+            frame.to_parquet(folder / name) if name.endswith(".parquet") else frame.to_csv(
+                folder / name, index=False
+            )
+        opened = api.open_folder(folder)
+        assert opened.kind == kind and opened.scenario is None
+        assert opened.summary == next(iter(records.values()))
+        assert opened.tables == [name.split(".")[0] for name in tables]
+        for name in opened.tables:
+            pd.testing.assert_frame_equal(opened.table(name), frame)
+        with pytest.raises(InputError, match=f"the {kind} has no 'outcomes' table; its tables: "):
+            opened.table("outcomes")
 
 
 def test_a_sobol_sweep_through_the_api_writes_what_the_command_writes(tmp_path: Path) -> None:
@@ -78,3 +112,12 @@ def test_a_sobol_sweep_through_the_api_writes_what_the_command_writes(tmp_path: 
     assert sweep.summary["design"] == "sobol" and sweep.summary["points"] == 2 * (2 + 2)
     indices = sweep.summary["indices"]["final_area_km2"]
     assert {row["input"] for row in indices} == set(vary)
+    # Reopened, the sweep has what api.sweep returned: its indices, and the sensitivity table by name.
+    reopened = api.open_folder(sweep.path)
+    assert reopened.kind == "sweep" and reopened.summary["indices"] == sweep.summary["indices"]
+    assert reopened.tables == ["outcomes", "points", "point_summary", "sensitivity"]
+    sensitivity = reopened.table("sensitivity")
+    assert set(sensitivity["input"]) == set(vary)
+    assert len(sensitivity) == sum(len(rows) for rows in reopened.summary["indices"].values())
+    with pytest.raises(InputError, match="no 'daily' table .*--daily none.*its tables: outcomes, points"):
+        reopened.table("daily")

@@ -11,6 +11,7 @@ import pytest
 import yaml
 from conftest import SMALL, run_sim, sim_in_process
 
+import sim
 from sim.analysis.forecast import known_points, score_after_origin, summarise_by_quantity
 from sim.analysis.scoring import crps_ensemble
 from sim.experiments.calibration.problem import load_problem
@@ -99,6 +100,7 @@ def test_a_backtest_through_the_command(tmp_path: Path) -> None:
         "-n", "12", "--executor", "serial", "--out", out, "-q", timeout=300,
     )  # fmt: skip
     document = json.loads((out / "backtest.json").read_text(encoding="utf-8"))
+    assert document["package_version"] == sim.__version__  # every folder says which version wrote it
     assert [origin["origin"] for origin in document["origins"]] == ["2024-09-25", "2024-10-10"]
     assert document["origins"][0]["calibrated_on"] == ["2024-09-20"]
     assert document["origins"][1]["calibrated_on"] == ["2024-09-20", "2024-10-05"]

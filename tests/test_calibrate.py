@@ -14,6 +14,7 @@ import pytest
 import yaml
 from conftest import SMALL, run_sim
 
+import sim
 from sim.errors import InputError
 from sim.experiments.calibration import abc as cal_abc
 from sim.experiments.calibration import posterior as cal_posterior
@@ -88,6 +89,7 @@ def test_tiny_calibration_writes_every_output(tiny: Path) -> None:
     assert np.all((advance >= 0.4) & (advance <= 2.0))
 
     diagnostics = json.loads((tiny / "diagnostics.json").read_text())
+    assert diagnostics["package_version"] == sim.__version__  # every folder says which version wrote it
     generations = diagnostics["generations"]
     assert [g["generation"] for g in generations] == [0, 1]  # --generations overrides the block's 5
     assert diagnostics["stop_reason"] == "generations"

@@ -253,7 +253,7 @@ def test_printed_summary_has_month_rows(small_run: Run) -> None:
         row = [line for line in lines if line.startswith(month)]
         assert len(row) == 1, f"no summary row for {month} in:\n{small_run.result.stdout}"
         numbers = re.findall(r"\d[\d,]*(?:\.\d+)?%?", row[0].removeprefix(month))
-        assert len(numbers) >= 4, row[0]  # area p10, median, p90 and the share withdrawn
+        assert len(numbers) >= 4, row[0]  # area p10, median, p90 and the share whose withdrawal began
 
 
 def test_run_into_an_existing_run_folder_changes_nothing(small_run: Run, tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ import pyarrow as pa
 import pytest
 from click.testing import CliRunner, Result
 
+import sim
 from sim import api
 from sim.analysis import compare as sc
 from sim.analysis import differences
@@ -161,8 +162,8 @@ def test_outcomes_are_read_from_a_table_in_replication_order():
     assert keys[:2] == ["area_km2_on_2024-10-01", "day_below_250"]
     assert list(values["area_km2_on_2024-10-01"]) == [400.0, 300.0]
     assert np.isnan(values["day_below_250"][0]) and values["day_below_250"][1] == 40
-    assert list(values["withdrawn_by_2024-10-01"]) == [0.0, 0.0]  # day 30: not yet
-    assert list(values["withdrawn_by_2024-11-01"]) == [0.0, 1.0]  # day 61: the second run has
+    assert list(values["withdrawal_began_by_2024-10-01"]) == [0.0, 0.0]  # day 30: not yet
+    assert list(values["withdrawal_began_by_2024-11-01"]) == [0.0, 1.0]  # day 61: the second run has
     assert "obs0_area_km2_2024-10-15" not in keys  # it repeats area_km2_on_2024-10-15
 
 
@@ -234,6 +235,7 @@ def test_the_command_prints_a_table_and_writes_the_folder(runs, tmp_path):
     assert set(table.columns) >= COLUMNS
     assert set(table["variant"]) == {"deeper", "deeper_nodaily"}
     record = json.loads((out / "compare.json").read_text())
+    assert record["package_version"] == sim.__version__  # every folder says which version wrote it
     assert record["kind"] == "compare" and [r["role"] for r in record["runs"]] == [
         "baseline",
         "variant",
@@ -285,7 +287,9 @@ def test_sim_report_on_a_comparison_folder(runs, tmp_path):
     assert result.exit_code == 0, result.output
     page = (out / "report.html").read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and "Comparison: deeper against base" in page
-    assert "deeper minus base" in page and "lower, beyond noise" in page and 'class="flagged"' in page
+    assert "deeper minus base" in page and "lower, beyond noise" in page
+    # Beyond noise is news, not a problem: blue rows, not the pink of a report the model misses.
+    assert 'class="notable"' in page and 'class="flagged"' not in page
     # Plotly.js and the charts' data are inline scripts; outside them, the page holds only itself.
     assert 'id="spec-compare_forest"' in page or importlib.util.find_spec("plotly") is None
     text = re.sub(r"<script\b[^>]*>.*?</script>", "", page, flags=re.S)

@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+import sim
 from sim.analysis import discovery as sd
 from sim.batch.runner import chunk_records
 from sim.errors import InputError
@@ -19,6 +20,8 @@ from sim.results.checks import expected_schema
 from sim.results.manifest import new_manifest
 from sim.results.writing import write_json
 from sim.scenario import load_scenario
+from sim.scenario.parameters import input_names
+from sim.scenario.paths import reader_names
 from tests.conftest import SMALL, reseal, run_sim
 
 pytest.importorskip("ema_workbench")
@@ -81,7 +84,7 @@ def fake_folder(directory: Path, inputs: dict[str, np.ndarray], outcomes: dict[s
     [
         ("area_km2_on_2024-10-01 > 300", "area_km2_on_2024-10-01", ">", 300.0),
         ("final_area_km2<=12.5", "final_area_km2", "<=", 12.5),
-        ("  withdrawn_by_2024-10-01 == 0 ", "withdrawn_by_2024-10-01", "==", 0.0),
+        ("  withdrawal_began_by_2024-10-01 == 0 ", "withdrawal_began_by_2024-10-01", "==", 0.0),
         ("casualties_blue != -1e3", "casualties_blue", "!=", -1000.0),
         ("day_below_250 >= 40", "day_below_250", ">=", 40.0),
     ],
@@ -123,24 +126,24 @@ def test_an_unknown_column_suggests_the_closest_and_lists_the_outcomes():
         sd.parse_condition("area_km2_on_2024-10-02 > 3", cases)
     message = str(error.value)
     assert "did you mean area_km2_on_2024-10-01" in message
-    assert "final_area_km2" in message and "withdrawn_by_<date>" in message
+    assert "final_area_km2" in message and "withdrawal_began_by_<date>" in message
     assert "\n" not in message
     with pytest.raises(InputError, match="did you mean final_area_km2"):
         sd.parse_condition("final_area > 3", cases)
 
 
-def test_withdrawn_by_a_date_is_one_if_withdrawn_on_or_before_it():
+def test_withdrawal_began_by_a_date_is_one_if_it_began_on_or_before_it():
     start = SCENARIO.start
     cases = cases_of({"withdrawal_day": [np.nan, 10, 20, 30]})
     on_20 = (start + dt.timedelta(days=20)).isoformat()
-    assert sd.outcome_values(cases, f"withdrawn_by_{on_20}").tolist() == [0, 1, 1, 0]
-    assert sd.outcome_values(cases, "withdrawn_by_end").tolist() == [0, 1, 1, 1]
-    condition = sd.parse_condition(f"withdrawn_by_{on_20} == 0", cases)
+    assert sd.outcome_values(cases, f"withdrawal_began_by_{on_20}").tolist() == [0, 1, 1, 0]
+    assert sd.outcome_values(cases, "withdrawal_began_by_end").tolist() == [0, 1, 1, 1]
+    condition = sd.parse_condition(f"withdrawal_began_by_{on_20} == 0", cases)
     assert condition.test(sd.outcome_values(cases, condition.column)).tolist() == [True, False, False, True]
     with pytest.raises(InputError, match="outside the run"):
-        sd.parse_condition("withdrawn_by_2030-01-01 == 0", cases)
-    with pytest.raises(InputError, match="expected withdrawn_by_YYYY-MM-DD"):
-        sd.parse_condition("withdrawn_by_soon == 0", cases)
+        sd.parse_condition("withdrawal_began_by_2030-01-01 == 0", cases)
+    with pytest.raises(InputError, match="expected withdrawal_began_by_YYYY-MM-DD"):
+        sd.parse_condition("withdrawal_began_by_soon == 0", cases)
 
 
 def test_day_below_counts_runs_that_never_cross_at_the_horizon():
@@ -155,8 +158,8 @@ def test_day_below_counts_runs_that_never_cross_at_the_horizon():
 def test_conditions_in_words():
     words = {
         "area_km2_on_2024-10-01 > 300": "Blue holds more than 300 km² on 1 Oct 2024",
-        "withdrawn_by_2024-10-01 == 0": "Blue has not withdrawn by 1 Oct 2024",
-        "withdrawn_by_end >= 1": "Blue has withdrawn by 1 Nov 2024",
+        "withdrawal_began_by_2024-10-01 == 0": "Blue's withdrawal has not begun by 1 Oct 2024",
+        "withdrawal_began_by_end >= 1": "Blue's withdrawal has begun by 1 Nov 2024",
         "day_below_250 > 40": "the held area falls below 250 km² after day 40 (11 Oct 2024) or never",
     }
     for text, said in words.items():
@@ -164,21 +167,29 @@ def test_conditions_in_words():
         assert sd.describe_condition(sd.Condition(column, op, float(value)), SCENARIO) == said
 
 
-def test_short_names_are_the_shortest_unambiguous_tails():
+def test_input_names_are_the_shortest_unambiguous_tails_with_the_side():
     paths = [
         "sides.red.attack.advance_km",
         "sides.red.contingents.regulars.replacements_per_day",
         "sides.blue.contingents.brigades.replacements_per_day",
         "sides.blue.contingents.brigades.echelons.1.jitter_days",
         "sides.red.contingents.regulars.echelons.1.jitter_days",
+        "engagement.kill_rate",
     ]
-    assert list(sd.short_names(paths).values()) == [
-        "advance_km",
-        "regulars.replacements_per_day",
-        "brigades.replacements_per_day",
-        "brigades.echelons.1.jitter_days",
-        "regulars.echelons.1.jitter_days",
+    assert list(reader_names(paths).values()) == [
+        "red.advance_km",
+        "red.replacements_per_day",
+        "blue.replacements_per_day",
+        "blue.jitter_days",
+        "red.jitter_days",
+        "kill_rate",
     ]
+    # Judged against every field of the scenario: red has one contingent with replacements_per_day, but
+    # a jitter in each of its echelons, so the echelon is named.
+    assert input_names(SCENARIO, [paths[4]]) == {paths[4]: "red.regulars.echelons.1.jitter_days"}
+    assert input_names(SCENARIO, paths[:2]) == dict(
+        zip(paths[:2], ["red.advance_km", "red.replacements_per_day"], strict=True)
+    )
 
 
 # --- PRIM and feature scores where the answer is known -------------------------------------------
@@ -208,7 +219,7 @@ def test_prim_recovers_the_box_that_made_the_outcome(known_box):
     assert limits["x1"].qp_high < 1e-6 and limits["x2"].qp_low < 1e-6
     assert "x3" not in limits or limits["x3"].cut < 0.1
     assert found.box.density >= 0.9 and found.box.coverage >= 0.85
-    sentence = sd.box_sentence(found, cases.scenario, sd.short_names(list(cases.inputs)))
+    sentence = sd.box_sentence(found, cases.scenario, input_names(cases.scenario, list(cases.inputs)))
     assert "when x1 at most 0." in sentence and "x2 at least 0." in sentence and "(density)" in sentence
 
 
@@ -282,7 +293,7 @@ def small_sweep(tmp_path_factory):
 def test_discover_on_a_sweep_prints_a_box_and_writes_its_files(small_sweep, tmp_path, capsys):
     from sim.cli import main
 
-    condition = ["--outcome", "area_km2_on_2024-10-15 > 300", "--threshold", "0.7"]
+    condition = ["--condition", "area_km2_on_2024-10-15 > 300", "--min-density", "0.7"]
     main(["discover", str(small_sweep), *condition])
     printed = capsys.readouterr().out
     out = small_sweep / "discovery"
@@ -296,6 +307,7 @@ def test_discover_on_a_sweep_prints_a_box_and_writes_its_files(small_sweep, tmp_
     ):
         assert (out / name).stat().st_size > 0, name
     box = json.loads((out / "box.json").read_text())
+    assert box["package_version"] == sim.__version__  # every folder says which version wrote it
     assert box["condition"] == "area_km2_on_2024-10-15 > 300" and box["runs"] == 96
     assert box["limits"] and 0 < box["coverage"] <= 1 and 0 < box["density"] <= 1
     assert {"input", "lower", "upper", "quasi_p_lower", "quasi_p_upper"} <= set(box["limits"][0])
@@ -303,7 +315,7 @@ def test_discover_on_a_sweep_prints_a_box_and_writes_its_files(small_sweep, tmp_
     assert "Blue holds more than 300 km² on 15 Oct 2024 in" in printed
     assert "advance_km" in printed and "feature scores (extra trees" in printed
     header = (out / "feature_scores.csv").read_text().splitlines()[0].split(",")
-    assert header[:2] == ["input", "area_km2_on_2024-10-15 > 300"] and "withdrawn_by_end" in header
+    assert header[:2] == ["input", "area_km2_on_2024-10-15 > 300"] and "withdrawal_began_by_end" in header
     # Same folder, same condition: the same box and scores.
     again = tmp_path / "again"
     main(["discover", str(small_sweep), *condition, "--out", str(again), "--no-plots", "-q"])
@@ -315,10 +327,13 @@ def test_discover_on_a_sweep_prints_a_box_and_writes_its_files(small_sweep, tmp_
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--outcome", "final_area_km2 >> 3"], "is not a condition"),
-        (["--outcome", "area_km2_on_2024-10-16 > 3"], "did you mean area_km2_on_2024-10-15"),
-        (["--outcome", "final_area_km2 >= 0"], "holds in all of the 96 runs"),
-        (["--outcome", "final_area_km2 > 1", "--box", "999"], "the trajectory has boxes 0 to"),
+        (["--condition", "final_area_km2 >> 3"], "is not a condition"),
+        (["--condition", "area_km2_on_2024-10-16 > 3"], "did you mean area_km2_on_2024-10-15"),
+        (["--condition", "final_area_km2 >= 0"], "holds in all of the 96 runs"),
+        (["--condition", "final_area_km2 > 1", "--box", "999"], "the trajectory has boxes 0 to"),
+        # Renamed so that each option name means one thing in every command.
+        (["--outcome", "final_area_km2 > 3"], "--outcome is now --condition"),
+        (["--condition", "final_area_km2 > 3", "--threshold", "0.7"], "--threshold is now --min-density"),
     ],
 )
 def test_bad_input_is_one_line_exit_2(small_sweep, tmp_path, args, message, capsys):
@@ -335,7 +350,7 @@ def test_a_missing_folder_is_one_line(tmp_path, capsys):
     from sim.cli import main
 
     with pytest.raises(SystemExit) as exit_:
-        main(["discover", str(tmp_path / "nowhere"), "--outcome", "final_area_km2 > 3"])
+        main(["discover", str(tmp_path / "nowhere"), "--condition", "final_area_km2 > 3"])
     assert exit_.value.code == 2
     assert capsys.readouterr().err == f"error: {tmp_path / 'nowhere'}: no such folder\n"
 
@@ -346,7 +361,7 @@ def test_without_the_extra_the_command_names_it(small_sweep, monkeypatch, capsys
     for name in ("ema_workbench", "ema_workbench.analysis"):
         monkeypatch.setitem(sys.modules, name, None)
     with pytest.raises(SystemExit) as exit_:
-        main(["discover", str(small_sweep), "--outcome", "final_area_km2 > 3"])
+        main(["discover", str(small_sweep), "--condition", "final_area_km2 > 3"])
     assert exit_.value.code == 2
     assert capsys.readouterr().err == (
         "error: sim discover needs the 'discover' extra: pip install 'conflict-sim[discover]'\n"

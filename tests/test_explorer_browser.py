@@ -198,7 +198,7 @@ def test_what_if_from_the_form_to_a_hovered_value(server: str, served: Path, pag
     assert compare["runs"][1]["changes"] == [READINESS]
     from sim import api
 
-    opened = api.open(variant)
+    opened = api.open_folder(variant)
     assert len(opened.outcomes) == 50
     assert opened.scenario.sides["russia"].contingents["north_korea"].readiness_days == 10
 

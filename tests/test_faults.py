@@ -817,7 +817,7 @@ def _readers(run: Path, other: Path, scratch: Path) -> list[list[str | Path]]:
         import ema_workbench  # noqa: F401
     except ImportError:
         return commands
-    return [*commands, ["discover", run, "--outcome", "final_area_km2 > 100", "--out", scratch / "d", "-q"]]
+    return [*commands, ["discover", run, "--condition", "final_area_km2 > 100", "--out", scratch / "d", "-q"]]
 
 
 def _refused_by_every_reader(capsys, run: Path, other: Path, scratch: Path, *words: str) -> None:
@@ -831,7 +831,7 @@ def _refused_by_every_reader(capsys, run: Path, other: Path, scratch: Path, *wor
     from sim.errors import InputError
 
     with pytest.raises(InputError):
-        api.open(run)
+        api.open_folder(run)
 
 
 def _foreign(run: Path, other: Path) -> str:
@@ -1146,13 +1146,13 @@ def test_a_partial_run_is_said_to_be_partial_by_every_reader(
     from sim import api
 
     with pytest.warns(UserWarning, match="not complete"):
-        folder = api.open(out)
+        folder = api.open_folder(out)
     assert folder.notes and len(folder.outcomes) == 4
 
 
 # ---------------------------------------------------------------------------- 9. where commands write
 def _discover_into(run: Path, out: Path) -> list[str | Path]:
-    return ["discover", run, "--outcome", "final_area_km2 > 100", "--out", out, "-q"]
+    return ["discover", run, "--condition", "final_area_km2 > 100", "--out", out, "-q"]
 
 
 @pytest.mark.parametrize(
@@ -1184,7 +1184,7 @@ def test_out_is_never_another_runs_folder_or_through_a_link(
         "validate-into-another-runs-plots": ["validate", run, "--out", victim / "plots"],
         "compare-into-another-runs-plots": ["compare", run, other, "--out", victim / "plots" / "c"],
         "report-into-another-run": ["report", run, "--out", victim / "report.html"],
-        "discover-through-a-linked-discovery": ["discover", run, "--outcome", "final_area_km2 > 100", "-q"],
+        "discover-through-a-linked-discovery": ["discover", run, "--condition", "final_area_km2 > 100", "-q"],
         "validate-through-a-linked-plots": ["validate", run, "--out", tmp_path / "v"],
         "plot-into-a-linked-plots": ["plot", run],
     }[case]

@@ -205,12 +205,17 @@ def test_axis_labels_carry_units_and_time_axes_show_dates(
 def test_fan_chart_shows_bands_median_samples_and_observation(
     figures: dict[str, plots.FigureItem], areas: np.ndarray
 ) -> None:
-    axis = figures["fan_chart"].figure.axes[0]
-    labels = [text.get_text() for text in axis.get_legend().get_texts()]
+    figure = figures["fan_chart"].figure
+    axis = figure.axes[0]
+    # The legend stands under the axes, where it hides no band.
+    assert axis.get_legend() is None and len(figure.legends) == 1
+    labels = [text.get_text() for text in figure.legends[0].get_texts()]
     for expected in ("middle 95% of runs", "middle 80% of runs", "middle 50% of runs", "median of runs"):
         assert expected in labels, labels
     assert any(label.startswith("5 single runs") for label in labels), labels
-    assert any("reported 300 km²" in label and "±1.96 × sd 30" in label for label in labels), labels
+    assert [label for label in labels if "reported" in label] == [
+        "reported held area (1); bar: its 95% range (±1.96 × sd)"
+    ]
     median = next(line for line in axis.get_lines() if line.get_label() == "median of runs")
     np.testing.assert_allclose(median.get_ydata(), np.median(areas, axis=0), rtol=1e-6)
     bar = next(c for c in axis.containers if "reported" in c.get_label())
@@ -320,7 +325,7 @@ def test_a_threshold_at_or_above_the_start_area_is_refused_before_anything_is_dr
     result = sim_in_process(capsys, command, full_run, "--threshold", "500")
     assert result.returncode == 2, result
     assert result.stderr.strip() == (
-        f"error: {full_run}: --threshold: 500 km2 is not below the 500 km2 held at the start: every run "
+        f"error: {full_run}: --threshold: 500 km² is not below the 500 km² held at the start: every run "
         "is below it from the first day"
     )
     assert sorted((p.name, p.stat().st_mtime_ns) for p in full_run.rglob("*")) == before

@@ -134,7 +134,7 @@ def sobol(root: Path) -> Path:
         "sobol", "--samples", "8", "-n", "2", "--out", out, "--executor", "serial", "-q",
     )  # fmt: skip
     if _has("ema_workbench"):
-        ok("discover", out, "--outcome", "final_area_km2 > 200", "--no-scores", "-q")
+        ok("discover", out, "--condition", "final_area_km2 > 200", "--no-scores", "-q")
     return out
 
 
@@ -269,7 +269,7 @@ def test_run_report_holds_summary_scenario_and_manifest(page: str, run: Path) ->
     assert "<title>small_test: simulation report (run)</title>" in page
     for row in summary["by_month"]:
         assert f'<td class="text">{row["date"]}</td>' in page
-        assert f"{row['p_withdrawn']:.1%}" in text
+        assert f"{row['p_withdrawal_began']:.1%}" in text
     for crossing in summary["crossings"]:
         assert f"{crossing['share_crossed']:.1%}" in text
     for obs in summary["observations"]:
@@ -487,6 +487,9 @@ def _chromium(profile: Path, *args: str) -> subprocess.CompletedProcess:
     )
 
 
+WIDTH = 1400
+"""The browser window's width: a laptop's screen."""
+
 PROBE = (
     '<script>window.addEventListener("load", function () { var n = 0;'
     " for (var i = 0; i < document.images.length; i++) {"
@@ -495,10 +498,16 @@ PROBE = (
     ' document.body.setAttribute("data-charts", document.querySelectorAll("figure.live .main-svg").length);'
     ' var q = document.querySelector("pre.quoted"); if (q) { var d = q.closest("details");'
     ' document.body.setAttribute("data-yaml-shown", String(q.checkVisibility ? q.checkVisibility()'
-    " : !d || d.open)); } });</script></body>"
+    " : !d || d.open)); }"
+    " var wide = [], limit = document.body.getBoundingClientRect().right + 1;"
+    ' document.querySelectorAll("table").forEach(function (t) { var box = t.closest(".scroll");'
+    " var over = box ? box.scrollWidth > box.clientWidth + 1 : t.getBoundingClientRect().right > limit;"
+    ' if (over) { var s = t.closest("section"); wide.push(s ? s.id : "?"); } });'
+    ' document.body.setAttribute("data-wide", wide.join(" ")); });</script></body>'
 )
-"""One line of script added by the test (the report has none): counts the images the browser decoded and
-whether the quoted YAML is shown (not while its <details> is closed)."""
+"""One line of script added by the test (the report has none): counts the images the browser decoded,
+whether the quoted YAML is shown (not while its <details> is closed), and which sections hold a table
+wider than the page (scrolled sideways)."""
 
 
 def _page_requests(net_log: Path) -> list[str]:
@@ -531,7 +540,7 @@ def test_every_report_shows_in_headless_chromium(any_report: tuple[str, Path], t
             tmp_path / "profile",
             "--dump-dom",
             f"--screenshot={shot}",
-            "--window-size=1200,3000",
+            f"--window-size={WIDTH},3000",
             f"--log-net-log={net_log}",
             probe.as_uri(),
         )
@@ -542,6 +551,9 @@ def test_every_report_shows_in_headless_chromium(any_report: tuple[str, Path], t
     assert f'data-decoded="{count}"' in shown.stdout, shown.stdout[:300]
     if kind == "run":
         assert 'data-yaml-shown="false"' in shown.stdout, "the scenario's YAML is not collapsed"
+    # At 1,400 px no table needs sideways scrolling (once: the runs compared, a sweep's points).
+    wide = re.search(r'data-wide="([^"]*)"', shown.stdout)
+    assert wide is not None and wide.group(1) == "", f"tables wider than the page in sections: {wide}"
     # Each interactive chart was drawn by Plotly.js from inside the file (its SVG is in the DOM).
     drawn = int(re.search(r'data-charts="(\d+)"', shown.stdout).group(1))
     assert drawn >= len(CHARTED.get(kind, set()) if _has("plotly") else set()), drawn
@@ -550,7 +562,7 @@ def test_every_report_shows_in_headless_chromium(any_report: tuple[str, Path], t
     # The page as a reader sees it: not blank.
     assert shot.exists(), shown.stderr[-500:]
     pixels = mpimg.imread(shot)[..., :3]
-    assert pixels.shape[:2] == (3000, 1200)
+    assert pixels.shape[:2] == (3000, WIDTH)
     assert float(pixels.std()) > 0.1, "the screenshot is nearly blank"
     assert float(np.mean(pixels.min(axis=2) < 0.9)) > 0.03, "too little is drawn on the page"
     if kind == "run":

@@ -169,7 +169,7 @@ def test_forty_replications_give_the_same_bytes_on_every_executor(
     assert read(other, "outcomes").num_rows == ACROSS
 
 
-END_LINE = re.compile(r"^end (?P<date>\d{4}-\d{2}-\d{2}): (?P<area>[\d,]+\.\d) km2 held; (?P<rest>.*)$")
+END_LINE = re.compile(r"^end (?P<date>\d{4}-\d{2}-\d{2}): (?P<area>[\d,]+\.\d) km² held; (?P<rest>.*)$")
 WITHDRAWAL = re.compile(r"withdrawal began (?P<date>\d{4}-\d{2}-\d{2}) \((?P<reason>[a-z_]+): [^)]+\)")
 
 

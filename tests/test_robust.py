@@ -534,7 +534,7 @@ def test_plot_discover_and_open_read_a_study_folder(capsys, study: Path, tmp_pat
     condition = "final_area_km2 > 150"
     out = tmp_path / "discovery"
     found = _ok(
-        capsys, "discover", study, "--outcome", condition, "--no-scores", "--no-plots", "-q", "--out", out
+        capsys, "discover", study, "--condition", condition, "--no-scores", "--no-plots", "-q", "--out", out
     )
     assert "(study, 24 points, 2 varied" in found
     opened = api.open_study(study)

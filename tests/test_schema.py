@@ -143,7 +143,7 @@ def test_every_field_says_what_it_is(schema: dict[str, Any]) -> None:
     assert all(block.get("title") for block in schema["$defs"].values())
     defs = schema["$defs"]
     # Units survive from the models' descriptions.
-    assert "km2" in defs["Sector"]["properties"]["area_km2"]["description"]
+    assert "km²" in defs["Sector"]["properties"]["area_km2"]["description"]
     assert " km" in defs["Attack"]["properties"]["frontage_km"]["description"]
     assert "per day" in defs["Engagement"]["properties"]["kill_rate"]["description"]
     assert "soldier-days" in defs["Logistics"]["properties"]["capacity"]["description"]

@@ -23,6 +23,7 @@ import yaml
 from conftest import SMALL
 from test_mechanisms import BASE, scenario
 
+import sim
 from sim.analysis.forecast import score_after_origin, window_forecasts
 from sim.batch.seeding import replication_seed
 from sim.experiments.suite import EntryScore, auto_origin, variant_file
@@ -166,13 +167,13 @@ def test_sim_run_also_runs_the_dynamics_alone_with_the_same_numbers(tmp_path: Pa
     out = tmp_path / "run"
     result = CliRunner().invoke(cli, ["run", str(SMALL), "-n", "30", "--out", str(out), "-q", "--no-plots"])
     assert result.exit_code == 0, result.output
-    assert "endings decided by a withdrawal rule (judgement)" in result.output
+    assert "withdrawals begun by a withdrawal rule (judgement, not the fighting)" in result.output
     assert "the dynamics alone (withdrawal rules off, the same 30 replications)" in result.output
     summary = yaml.safe_load((out / "summary.json").read_text())
     shares = summary["endings"]
     assert sum(shares.values()) == pytest.approx(1.0)
     withdrawn = read_column(out, "outcomes", "withdrawal_day")
-    assert shares["held"] == pytest.approx(np.mean(np.isnan(withdrawn)))
+    assert shares["no_withdrawal"] == pytest.approx(np.mean(np.isnan(withdrawn)))
     # Replications in which no rule fired are the same replications, draw for draw, without the rules.
     final = read_column(out, "outcomes", "final_area_km2")
     alone = read_column(out / "dynamics_only", "outcomes", "final_area_km2")
@@ -287,6 +288,7 @@ def test_sim_suite_backtests_each_variant_and_writes_the_tables_and_figures(tmp_
     result = CliRunner().invoke(cli, [*args, "-q"])
     assert result.exit_code == 0, result.output
     document = json.loads((out / "suite.json").read_text())
+    assert document["package_version"] == sim.__version__  # every folder says which version wrote it
     variants = [row["variant"] for row in document["scores"]]
     expected = ["all", *(f"without-{name}" for name in used(load_scenario(campaign)))]
     assert variants == expected

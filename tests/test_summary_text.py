@@ -43,9 +43,9 @@ def _summary(**changes: Any) -> dict[str, Any]:
                 "area_p10": 1300.0,
                 "area_p50": 1350.0,
                 "area_p90": 1370.0,
-                "p_withdrawn": 0.0,
+                "p_withdrawal_began": 0.0,
             },
-            {"date": "2024-10-01", "p_withdrawn": 0.125},
+            {"date": "2024-10-01", "p_withdrawal_began": 0.125},
         ],
         "crossings": [
             {"threshold_km2": 688.0, "is_half_of_start": True, "share_crossed": 0.4, "median_date": None}
@@ -61,7 +61,7 @@ def _summary(**changes: Any) -> dict[str, Any]:
 def test_the_month_table_names_its_unit_and_starts_each_row_with_the_date() -> None:
     lines = format_summary(_summary()).splitlines()
     header = next(line for line in lines if line.startswith("date"))
-    assert "km²" in header and "withdrawn by date" in header
+    assert "km²" in header and "withdrawal began by date" in header
     row = next(line for line in lines if line.startswith("2024-09-01"))
     assert row.split() == ["2024-09-01", "1,300", "1,350", "1,370", "0.0%"]
     assert next(line for line in lines if line.startswith("2024-10-01")).split() == [
@@ -102,7 +102,7 @@ def test_a_window_says_from_when_to_when_and_km_have_a_decimal() -> None:
 
 def test_the_judgement_lines_give_each_rules_share_and_the_dynamics_alone() -> None:
     summary = _summary(
-        endings={"force_ratio_above": 0.5, "area_below": 0.2, "held": 0.3},
+        endings={"force_ratio_above": 0.5, "area_below": 0.2, "no_withdrawal": 0.3},
         dynamics_only={
             "replications": 1000,
             "final_area_km2": {"p10": 10.0, "p50": 120.0, "p90": 400.0},
@@ -112,15 +112,15 @@ def test_the_judgement_lines_give_each_rules_share_and_the_dynamics_alone() -> N
     )
     text = format_summary(summary)
     assert (
-        "endings decided by a withdrawal rule (judgement): the enemy's force ratio stayed above its limit "
-        "50%, held area fell below its limit 20%; held to the end: 30%"
+        "withdrawals begun by a withdrawal rule (judgement, not the fighting): the enemy's force ratio "
+        "stayed above its limit 50%, held area fell below its limit 20%; no withdrawal began in 30% of runs"
     ) in text
     assert "held at the end median 120 km² (80% of runs 10-400); all ground lost in 25% of runs" in text
 
 
 def test_withdrawal_reasons_are_words_most_frequent_first() -> None:
     text = format_summary(_summary())
-    line = next(line for line in text.splitlines() if line.startswith("withdrawn by the end"))
+    line = next(line for line in text.splitlines() if line.startswith("withdrawal began by the end"))
     assert "force_ratio_above" not in line and "area_below" not in line
     assert line.index("force ratio") < line.index("held area"), line
     assert "7 runs" in line and "3 runs" in line

@@ -249,16 +249,16 @@ def test_samples_scales_a_sweep_file_down_and_is_checked_like_the_file(tmp_path)
             "error: --outcome: unknown outcome 'final_are'; did you mean 'final_area_km2'? (expected one of: "
             "final_area_km2, area_km2_on_2024-10-01, area_km2_on_2024-10-15, area_km2_on_2024-11-01, "
             "advance_m_per_day, day_below_400, day_below_250, day_below_100, casualties_blue, "
-            "casualties_red, withdrawn_by_<date>)",
+            "casualties_red, withdrawal_began_by_<date>)",
         ),
         (
-            "withdrawn_by_2024-13-01",
-            "error: --outcome: 'withdrawn_by_2024-13-01': expected withdrawn_by_YYYY-MM-DD",
+            "withdrawal_began_by_2024-13-01",
+            "error: --outcome: 'withdrawal_began_by_2024-13-01': expected withdrawal_began_by_YYYY-MM-DD",
         ),
         (
-            "withdrawn_by_2030-01-01",
-            "error: --outcome: 'withdrawn_by_2030-01-01': the date is outside the scenario (2024-09-01 to "
-            "2024-11-01)",
+            "withdrawal_began_by_2030-01-01",
+            "error: --outcome: 'withdrawal_began_by_2030-01-01': the date is outside the scenario "
+            "(2024-09-01 to 2024-11-01)",
         ),
     ],
     ids=["typo", "bad-date", "outside"],
@@ -294,7 +294,11 @@ def test_sweep_file_with_a_typo_names_file_line_and_field(tmp_path):
     "args,message",
     [
         (["--vary", "nonsense"], "expected path=values"),
-        (["--vary", f"{ADVANCE}=1:2", "--design", "grid"], "a grid needs values or low/high/n"),
+        (
+            ["--vary", f"{ADVANCE}=1:2", "--design", "grid"],
+            "a grid needs lo:hi:n (n evenly spaced values) or a list",
+        ),
+        (["--vary", f"{ADVANCE}=2:1:3"], "a range needs low < high (got low=2.0, high=1.0)"),
         (["--vary", f"{ADVANCE}=1,2", "--design", "lhs"], "needs a range"),
         (["--vary", f"{ADVANCE}=0:1", "--design", "sobol", "--samples", "10"], "power of 2"),
         (["--vary", "sides.red.attack.advance_kmm=1,2"], "unknown"),

@@ -40,13 +40,13 @@ def test_per_run_values_and_point_stats() -> None:
             "final_area_km2": [10.0, 20.0, 30.0, 1.0, 2.0, 3.0],
         }
     )
-    withdrawn = per_run_values(table, scenario, "withdrawn_by_2024-09-20")  # day 19
+    withdrawn = per_run_values(table, scenario, "withdrawal_began_by_2024-09-20")  # day 19
     assert withdrawn.tolist() == [1.0, 0.0, 0.0, 0.0, 0.0, 1.0]
     below = per_run_values(table, scenario, "day_below_100")
     assert below.tolist() == [3.0, 61.0, 7.0, 1.0, 2.0, 61.0]  # never below: censored at the horizon
     summary = point_stats(table, scenario, "final_area_km2", 2)
     assert summary.centre.tolist() == [20.0, 2.0] and not summary.share
-    shares = point_stats(table, scenario, "withdrawn_by_2024-09-20", 2)
+    shares = point_stats(table, scenario, "withdrawal_began_by_2024-09-20", 2)
     assert shares.share and shares.centre.tolist() == pytest.approx([1 / 3, 1 / 3])
     assert shares.ci_low[0] == pytest.approx(wilson(1, 3)[0])
     with pytest.raises(InputError, match="unknown outcome 'final_area'"):

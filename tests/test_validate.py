@@ -24,6 +24,7 @@ import pytest
 from conftest import SMALL, TESTS, run_sim
 from scipy.stats import norm
 
+import sim
 from sim.analysis.observed import read_observations
 from sim.analysis.scoring import central_band, crps_ensemble, pit
 from sim.analysis.validation import (
@@ -368,6 +369,7 @@ def test_outcomes_only_run_uses_the_dated_outcome_columns(
     kept.write_text("date,value\n2024-10-15,300\n2024-11-01,100\n", encoding="utf-8")
     run_sim("validate", run, "--observations", kept)
     doc = json.loads((run / "validation.json").read_text(encoding="utf-8"))
+    assert doc["package_version"] == sim.__version__  # every folder says which version wrote it
     full = {row["date"]: row for row in validated.json["observations"]}
     for row in doc["observations"]:  # same seed, same runs: the same scores as from daily.parquet
         for key in ("observed", "crps", "pit", "median", "band95_low", "band95_high"):
@@ -557,6 +559,7 @@ def test_without_a_csv_the_scenarios_own_observations_are_scored(small_run: Path
     out = tmp_path / "own"
     result = run_sim("validate", small_run, "--out", out)
     doc = json.loads((out / "validation.json").read_text(encoding="utf-8"))
+    assert doc["package_version"] == sim.__version__  # every folder says which version wrote it
     assert doc["observations_file"] is None and "in-sample" in doc["source"]
     (row,) = doc["observations"]  # the small scenario has one observation: 300 km2 on 2024-10-15
     values = pq.read_table(small_run / "outcomes.parquet")["obs0_area_km2_2024-10-15"].to_numpy()

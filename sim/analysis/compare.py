@@ -14,7 +14,7 @@ Per kind of outcome (one row of ``compare.parquet`` per variant and outcome):
 * days until the held area first falls below X, runs that never do censored at the end date: the
   difference of restricted mean times (Kaplan-Meier area up to the end date) and of Kaplan-Meier
   medians, both with a bootstrap interval;
-* withdrawn by a date (yes/no): the difference of shares with Newcombe's interval (paired: method 10,
+* withdrawal began by a date (yes/no): the difference of shares with Newcombe's interval (paired: method 10,
   1998; unpaired: the hybrid score interval), from Wilson intervals of each share.
 
 For paired runs, the share of replications the variant changes at all, and in each direction. A
@@ -73,7 +73,7 @@ class Outcome:
     """One outcome compared across runs.
 
     Attributes:
-        key: Its name (the outcome column, or ``withdrawn_by_<date>``).
+        key: Its name (the outcome column, or ``withdrawal_began_by_<date>``).
         group: What it measures, with its unit (one block of the table and one panel of the forest plot).
         label: Which one of the group (a date, a threshold, a side).
         unit: ``km2``, ``days``, ``share``, ``personnel`` or ``m/day``.
@@ -105,7 +105,7 @@ def candidate_outcomes(scenario: Scenario) -> list[tuple[Outcome, str]]:
     """Return every outcome a run of the scenario may hold, with the outcomes column it is read from.
 
     The held area on each kept date (first of each month, observation dates) and on the end date;
-    days until each threshold; withdrawal begun by each first of the month and by the end date;
+    days until each threshold; withdrawal began by each first of the month and by the end date;
     casualties per side; the advance rate; every observation's model value except the held area's,
     which repeats ``area_km2_on_<date>``.
     """
@@ -125,10 +125,10 @@ def candidate_outcomes(scenario: Scenario) -> list[tuple[Outcome, str]]:
         crossing = Outcome(day_column(x), days, f"below {x:,.6g} km2", "days", "days", None, x)
         found.append((crossing, day_column(x)))
     for d in dict.fromkeys([*months, end]):
-        withdrawn = Outcome(
-            f"withdrawn_by_{d}", "withdrawal begun by (share of runs)", words(d), "share", "binary", d
+        began = Outcome(
+            f"withdrawal_began_by_{d}", "withdrawal began by (share of runs)", words(d), "share", "binary", d
         )
-        found.append((withdrawn, "withdrawal_day"))
+        found.append((began, "withdrawal_day"))
     for side in scenario.sides:
         lost = Outcome(
             f"casualties_{side}", "casualties by the end (personnel)", side, "personnel", "continuous"
@@ -151,7 +151,7 @@ def run_outcomes(scenario: Scenario, table: pa.Table) -> tuple[list[Outcome], di
     """Return the outcomes a run's ``outcomes`` table holds, with each replication's value.
 
     Days outcomes keep NaN for runs that never fell below X (censored at the end date);
-    ``withdrawn_by_<date>`` is 1 if the withdrawal began on or before the date, else 0.
+    ``withdrawal_began_by_<date>`` is 1 if the withdrawal began on or before the date, else 0.
 
     Args:
         scenario: The run's scenario (dates, thresholds, sides, observations).

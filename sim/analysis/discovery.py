@@ -26,7 +26,9 @@ from typing import Any
 
 import numpy as np
 
+import sim
 from sim.errors import InputError, missing_extra
+from sim.results.columns import refuse_renamed
 from sim.results.folder import folder_kind, open_folder
 from sim.results.locate import read_side_table
 from sim.results.readers import numpy_of, read_table
@@ -153,26 +155,28 @@ def _threshold_of(name: str) -> float | None:
 def outcome_values(cases: Cases, column: str) -> np.ndarray:
     """Return one value per case of an outcome column or a derived one.
 
-    ``withdrawn_by_<date>`` (or ``withdrawn_by_end``) is 1 if the holder withdrew on or before that
-    date, else 0; ``day_below_<X>`` and ``withdrawal_day`` count runs that never got there at the
-    horizon.
+    ``withdrawal_began_by_<date>`` (or ``withdrawal_began_by_end``) is 1 if the holder's withdrawal began
+    on or before that date, else 0; ``day_below_<X>`` and ``withdrawal_day`` count runs that never got
+    there at the horizon.
 
     Raises:
         InputError: For a column the folder does not have, with the closest names and the valid ones.
     """
     scenario = cases.scenario
-    if column.startswith("withdrawn_by_") and "withdrawal_day" in cases.outcomes:
-        when = column.removeprefix("withdrawn_by_")
+    refuse_renamed(column, "--condition")
+    if column.startswith("withdrawal_began_by_") and "withdrawal_day" in cases.outcomes:
+        when = column.removeprefix("withdrawal_began_by_")
         try:
             date = scenario.end if when == "end" else dt.date.fromisoformat(when)
         except ValueError:
             raise InputError(
-                f"{column!r}: expected withdrawn_by_YYYY-MM-DD or withdrawn_by_end", field="--outcome"
+                f"{column!r}: expected withdrawal_began_by_YYYY-MM-DD or withdrawal_began_by_end",
+                field="--condition",
             ) from None
         if not scenario.start <= date <= scenario.end:
             raise InputError(
                 f"{column!r}: the date is outside the run ({scenario.start} to {scenario.end})",
-                field="--outcome",
+                field="--condition",
             )
         withdrawal = cases.outcomes["withdrawal_day"]
         return np.where(np.isnan(withdrawal), 0.0, (withdrawal <= (date - scenario.start).days) * 1.0)
@@ -182,7 +186,7 @@ def outcome_values(cases: Cases, column: str) -> np.ndarray:
         stored = {_threshold_of(c): c for c in cases.outcomes if c.startswith("day_below_")}
         name = stored.get(threshold, column) if threshold is not None else column
     if name not in cases.outcomes:
-        raise InputError(_unknown(column, cases), field="--outcome")
+        raise InputError(_unknown(column, cases), field="--condition")
     values = cases.outcomes[name]
     if name.startswith("day_below_") or name == "withdrawal_day":
         values = np.where(np.isnan(values), float(scenario.horizon_days), values)
@@ -192,7 +196,7 @@ def outcome_values(cases: Cases, column: str) -> np.ndarray:
 def _unknown(column: str, cases: Cases) -> str:
     names = list(cases.outcomes)
     dates = [c.removeprefix("area_km2_on_") for c in names if c.startswith("area_km2_on_")]
-    derived = ["withdrawn_by_end", *(f"withdrawn_by_{d}" for d in dates)]
+    derived = ["withdrawal_began_by_end", *(f"withdrawal_began_by_{d}" for d in dates)]
     close = difflib.get_close_matches(column, names + derived, n=3, cutoff=0.6)
     hint = f"; did you mean {_either(close)}?" if close else ""
     below = [c.removeprefix("day_below_") for c in names if c.startswith("day_below_")]
@@ -201,7 +205,7 @@ def _unknown(column: str, cases: Cases) -> str:
         *others,
         f"area_km2_on_<date> ({', '.join(dates)})",
         f"day_below_<km2> ({', '.join(below)})",
-        "withdrawn_by_<date> or withdrawn_by_end",
+        "withdrawal_began_by_<date> or withdrawal_began_by_end",
     ]
     return f"unknown outcome {column!r}{hint} (outcomes: {'; '.join(valid)})"
 
@@ -237,7 +241,7 @@ def parse_condition(text: str, cases: Cases) -> Condition:
         raise InputError(
             f"{text!r} is not a condition: expected COLUMN OP NUMBER with OP one of < <= > >= == != "
             "(for example 'area_km2_on_2025-02-01 > 300')",
-            field="--outcome",
+            field="--condition",
         )
     condition = Condition(match["column"], match["op"], float(match["value"]))
     outcome_values(cases, condition.column)
@@ -263,17 +267,17 @@ def describe_condition(condition: Condition, scenario: Scenario) -> str:
         return f"{holder} holds {words} km² on {_date_words(date)}"
     if column == "final_area_km2":
         return f"{holder} holds {words} km² at the end ({_date_words(scenario.end)})"
-    if column.startswith("withdrawn_by_"):
-        when = column.removeprefix("withdrawn_by_")
+    if column.startswith("withdrawal_began_by_"):
+        when = column.removeprefix("withdrawal_began_by_")
         date = scenario.end if when == "end" else dt.date.fromisoformat(when)
         yes, no = bool(condition.test(np.array([1.0]))[0]), bool(condition.test(np.array([0.0]))[0])
         if yes != no:
-            return f"{holder} has{'' if yes else ' not'} withdrawn by {_date_words(date)}"
+            return f"{holder}'s withdrawal has{'' if yes else ' not'} begun by {_date_words(date)}"
     if column.startswith("day_below_") or column == "withdrawal_day":
         what = (
             f"the held area falls below {column.removeprefix('day_below_')} km²"
             if column.startswith("day_below_")
-            else f"{holder} withdraws"
+            else f"{holder}'s withdrawal begins"
         )
         day = f"day {value:g} ({_date_words(scenario.start + dt.timedelta(days=value))})"
         timing = {">": f"after {day} or never", ">=": f"on {day} or later, or never", "<": f"before {day}"}
@@ -376,7 +380,7 @@ def run_prim(
         raise InputError(
             f"{condition} holds in {'none' if hits == 0 else 'all'} of the {y.size:,} runs: nothing to "
             "discover (choose a value inside the outcome's range)",
-            field="--outcome",
+            field="--condition",
         )
     x = pd.DataFrame({name: np.asarray(values, dtype=np.float64) for name, values in inputs.items()})
     options: dict[str, Any] = {"peel_alpha": peel_alpha, "mass_min": mass_min}
@@ -440,21 +444,6 @@ def run_prim(
     return Discovery(condition, trajectory, chosen_box, how, y.size, hits, threshold, peel_alpha, mass_min, y)
 
 
-def short_names(paths: Sequence[str]) -> dict[str, str]:
-    """Return for each dotted path its shortest tail of parts that no other path ends with."""
-    names: dict[str, str] = {}
-    for path in paths:
-        parts = path.split(".")
-        for size in range(1, len(parts) + 1):
-            if size < len(parts) and any(part.isdigit() for part in parts[len(parts) - size :][:2]):
-                continue  # "3.jitter_days" or "echelons.3.jitter_days": name whose list it is
-            tail = ".".join(parts[-size:])
-            if not any(other != path and (other == tail or other.endswith("." + tail)) for other in paths):
-                break
-        names[path] = tail
-    return names
-
-
 def box_sentence(discovery: Discovery, scenario: Scenario, names: dict[str, str]) -> str:
     """Return the chosen box in one sentence, naming the limits that cut at least 10% of a range."""
     box = discovery.box
@@ -486,7 +475,7 @@ def scored_outcomes(cases: Cases) -> dict[str, np.ndarray]:
     """Return the outcomes to score that vary: areas, days below, withdrawal by the end, casualties."""
     chosen = [name for name in cases.outcomes if name.startswith(SCORED_PREFIXES)]
     if "withdrawal_day" in cases.outcomes:
-        chosen.insert(len([c for c in chosen if not c.startswith("casualties_")]), "withdrawn_by_end")
+        chosen.insert(len([c for c in chosen if not c.startswith("casualties_")]), "withdrawal_began_by_end")
     values = {name: outcome_values(cases, name) for name in chosen}
     return {name: v for name, v in values.items() if np.nanmax(v) > np.nanmin(v)}
 
@@ -534,6 +523,7 @@ def save(
     write_json(
         written[1],
         {
+            "package_version": sim.__version__,
             "condition": str(discovery.condition),
             "condition_in_words": describe_condition(discovery.condition, scenario),
             "runs": discovery.total,

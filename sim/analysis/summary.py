@@ -76,11 +76,11 @@ def _area_quantiles(outcomes: _Columns, scenario: Scenario, date: dt.date) -> di
 
 
 def endings(reasons: dict[str, int], count: int) -> dict[str, float]:
-    """Return the share of runs each withdrawal rule ended, and the share held to the end (``held``)."""
+    """Return the share of runs whose withdrawal each rule began, and with none (``no_withdrawal``)."""
     if count <= 0:
         return {}
     shares = {reason: runs / count for reason, runs in reasons.items()}
-    shares["held"] = 1.0 - sum(reasons.values()) / count
+    shares["no_withdrawal"] = 1.0 - sum(reasons.values()) / count
     return shares
 
 
@@ -134,7 +134,7 @@ def summarize(run: Path, scenario: Scenario) -> dict[str, Any]:
             "day": day,
             **_area_quantiles(outcomes, scenario, date),
         }
-        row["p_withdrawn"] = float(np.mean(withdrawal <= day)) if count else 0.0
+        row["p_withdrawal_began"] = float(np.mean(withdrawal <= day)) if count else 0.0
         by_month.append(row)
 
     crossings = []

@@ -2,7 +2,7 @@
 
 A sweep point's outcome is summarised over its replications: the median with the 10-90% range of runs
 and a 95% confidence interval of the median (from order statistics), or, for a yes/no outcome such as
-``withdrawn_by_<date>``, the share of runs with a 95% Wilson interval. With 30 runs a share carries
+``withdrawal_began_by_<date>``, the share of runs with a 95% Wilson interval. With 30 runs a share carries
 about ±15 points, which a figure must show before two points are compared.
 """
 
@@ -17,13 +17,14 @@ import pyarrow as pa
 from scipy import stats
 
 from sim.errors import InputError
+from sim.results.columns import refuse_renamed
 from sim.scenario.schema import Scenario
 
 OUTCOME_PREFIXES = (
     "final_area_km2",
     "area_km2_on_",
     "day_below_",
-    "withdrawn_by_",
+    "withdrawal_began_by_",
     "casualties_",
     "advance_m_per_day",
 )
@@ -32,24 +33,27 @@ OUTCOME_PREFIXES = (
 
 def is_share(outcome: str) -> bool:
     """Whether an outcome is yes/no per run (summarised as a share of runs)."""
-    return outcome.startswith("withdrawn_by_")
+    return outcome.startswith("withdrawal_began_by_")
 
 
 def per_run_values(outcomes: pa.Table, scenario: Scenario, outcome: str) -> np.ndarray:
     """Return each run's value of an outcome.
 
-    ``withdrawn_by_<date>`` is 1 if the run's withdrawal began on or before the date, else 0;
+    ``withdrawal_began_by_<date>`` is 1 if the run's withdrawal began on or before the date, else 0;
     ``day_below_<X>`` counts runs that never fell below X at the horizon (censored); any other outcome
     is its column.
 
     Raises:
         InputError: For an outcome the table does not have.
     """
-    if outcome.startswith("withdrawn_by_"):
+    refuse_renamed(outcome)
+    if outcome.startswith("withdrawal_began_by_"):
         try:
-            date = dt.date.fromisoformat(outcome.removeprefix("withdrawn_by_"))
+            date = dt.date.fromisoformat(outcome.removeprefix("withdrawal_began_by_"))
         except ValueError:
-            raise InputError(f"{outcome!r}: expected withdrawn_by_YYYY-MM-DD", field="--outcome") from None
+            raise InputError(
+                f"{outcome!r}: expected withdrawal_began_by_YYYY-MM-DD", field="--outcome"
+            ) from None
         day = (date - scenario.start).days
         withdrawal = outcomes["withdrawal_day"].to_numpy(zero_copy_only=False).astype(float)
         return np.where(np.isnan(withdrawal), 0.0, (withdrawal <= day).astype(float))
@@ -60,7 +64,7 @@ def per_run_values(outcomes: pa.Table, scenario: Scenario, outcome: str) -> np.n
         return values
     known = [c for c in outcomes.column_names if c.startswith(OUTCOME_PREFIXES)]
     raise InputError(
-        f"unknown outcome {outcome!r}; expected one of: {', '.join(known)}, withdrawn_by_<date>",
+        f"unknown outcome {outcome!r}; expected one of: {', '.join(known)}, withdrawal_began_by_<date>",
         field="--outcome",
     )
 

@@ -22,7 +22,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -35,14 +35,15 @@ from sim.experiments.runs import default_run_folder, run_batch, run_dynamics_onl
 from sim.experiments.sweep import default_sweep_folder, finish_sweep, run_sweep, start_sweep
 from sim.results.columns import DailyMode
 from sim.results.files import read_json
-from sim.results.folder import folder_kind, open_folder
+from sim.results.folder import open_folder as open_folder_of
+from sim.results.kinds import DOCUMENTS, RUN_TABLES, Kind, kind_of, tables_of
 from sim.results.locate import read_side_table
 from sim.results.outputs import check_output_folder
-from sim.results.readers import read_table, table_path
+from sim.results.readers import read_table
 from sim.results.writing import write_json
 from sim.scenario import load_scenario
 from sim.scenario.mechanisms import without_judgement
-from sim.scenario.parameters import distribution_leaves
+from sim.scenario.parameters import distribution_leaves, input_names
 from sim.scenario.schema import Scenario
 
 
@@ -75,27 +76,61 @@ class Folder:
 
     Attributes:
         path: The folder.
-        scenario: The scenario it ran (a sweep's base scenario).
+        scenario: The scenario it ran (a sweep's base scenario); None for a calibration, backtest or
+            comparison opened with ``open_folder`` (their records name the scenarios they used).
         seconds: Wall time of the batch that wrote it (0 if it was opened).
-        summary: The folder's summary (``summary.json``).
+        summary: The folder's record of what it found: ``summary.json`` of a run or a sweep (a sweep's
+            with its sensitivity indices under ``indices``), ``diagnostics.json`` of a calibration,
+            ``backtest.json``, ``compare.json``.
+        kind: ``run``, ``sweep``, ``calibration``, ``backtest`` or ``comparison``.
         notes: What to know about the folder as it stands (an unfinished run: its finished chunks only).
     """
 
     path: Path
-    scenario: Scenario
+    scenario: Scenario | None
     seconds: float = 0.0
     summary: dict[str, Any] = field(default_factory=dict)
+    kind: Kind = "run"
     notes: tuple[str, ...] = ()
     _cache: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
+    @property
+    def tables(self) -> list[str]:
+        """The names of the folder's tables, for ``table(name)``."""
+        return list(tables_of(self.path, self.kind))
+
     def table(self, name: str) -> pd.DataFrame:
-        """Return one of the folder's tables (``outcomes``, ``daily``, ``sectors``, ``points``...)."""
+        """Return one of the folder's tables by name (``tables`` lists them).
+
+        A run has ``outcomes``, ``daily`` and ``sectors`` (as kept), a sweep also ``points``,
+        ``point_summary`` and ``sensitivity``; a calibration ``posterior`` and ``diagnostics``; a backtest
+        ``backtest``; a comparison ``compare``; a folder with a discovery ``prim_trajectory`` and
+        ``feature_scores``.
+
+        Raises:
+            InputError: For a table the folder does not have, naming those it has.
+        """
         if name not in self._cache:
-            if name in ("points", "point_summary"):
-                self._cache[name] = read_side_table(self.path, name).to_pandas()
-            else:
+            found = tables_of(self.path, self.kind)
+            where = found.get(name)
+            if where is None:
+                hint = " (a run made with --daily none keeps no daily table)" if name == "daily" else ""
+                raise InputError(
+                    f"the {self.kind} has no {name!r} table{hint}; its tables: {', '.join(found) or 'none'}",
+                    str(self.path),
+                )
+            if name in RUN_TABLES:
                 self._cache[name] = read_table(self.path, name).to_pandas()
+            elif where.suffix == ".csv":
+                self._cache[name] = pd.read_csv(where)
+            else:
+                self._cache[name] = read_side_table(where.parent, where.stem).to_pandas()
         return self._cache[name]
+
+    def _scenario(self) -> Scenario:
+        if self.scenario is None:
+            raise InputError(f"a {self.kind} folder has no inputs per replication", str(self.path))
+        return self.scenario
 
     @property
     def outcomes(self) -> pd.DataFrame:
@@ -105,15 +140,13 @@ class Folder:
     @property
     def daily(self) -> pd.DataFrame:
         """One row per replication and day (if the run kept it; ``--daily full`` or ``total``)."""
-        if table_path(self.path, "daily") is None:
-            raise InputError("the folder kept no daily table (made with --daily none)", str(self.path))
         return self.table("daily")
 
     @property
     def experiments(self) -> pd.DataFrame:
         """One row per replication: every input that varied (a sweep's point values, each sampled number)."""
         outcomes = self.outcomes
-        sampled = [path for path, _ in distribution_leaves(self.scenario) if path in outcomes.columns]
+        sampled = [path for path, _ in distribution_leaves(self._scenario()) if path in outcomes.columns]
         keys = [column for column in ("point", "replication") if column in outcomes.columns]
         frame = outcomes[keys + sampled].copy()
         if "point" in frame.columns and (self.path / "points.parquet").is_file():
@@ -123,6 +156,29 @@ class Folder:
                 points, on="point", how="left"
             )
         return frame
+
+    @property
+    def names(self) -> dict[str, str]:
+        """How every table, figure and report names each input of ``experiments`` (dotted path -> name).
+
+        The shortest unambiguous tail of the path, with the side (``russia.north_korea.quality``).
+        """
+        inputs = [column for column in self.experiments.columns if column not in ("point", "replication")]
+        return input_names(self._scenario(), inputs)
+
+
+def _scenario_with(
+    scenario: Scenario | str | Path, overrides: Mapping[str, Any] | Sequence[str] | None
+) -> Scenario:
+    """A scenario from a loaded one or a file, with ``set=`` overrides applied to a file."""
+    if not isinstance(scenario, Scenario):
+        return load(scenario, set=overrides)
+    if overrides:
+        raise InputError(
+            "set= applies to a scenario file; for a loaded scenario, give the overrides to api.load",
+            field="set",
+        )
+    return scenario
 
 
 def _executor(executor: str | Executor, workers: int | None, scheduler: str | None) -> Executor:
@@ -163,6 +219,7 @@ def run(
     plots: bool = False,
     dynamics: bool = True,
     progress: Progress | None = None,
+    set: Mapping[str, Any] | Sequence[str] | None = None,  # noqa: A002
 ) -> Folder:
     """Run a scenario's replications into a run folder (``sim run``) and return it.
 
@@ -183,8 +240,13 @@ def run(
             dynamics-only companion's counted in. An exception it raises stops the batch as Ctrl-C
             does: the finished chunks stay in ``out``, resumable with ``sim run --resume``, and the
             exception reaches the caller.
+        set: Overrides, as for ``load`` and ``--set`` (with a scenario file; a loaded scenario takes them
+            from ``load``).
+
+    Raises:
+        InputError: For a bad scenario or override, or overrides given with a loaded scenario.
     """
-    loaded = scenario if isinstance(scenario, Scenario) else load(scenario)
+    loaded = _scenario_with(scenario, set)
     pool = _executor(executor, workers, scheduler)
     try:
         directory = Path(out) if out is not None else default_run_folder(loaded, seed, replications)
@@ -283,20 +345,41 @@ def sweep(
 
         write_sweep_plots(directory, "png")
     summary = read_json(directory / "summary.json")
-    return Folder(directory, loaded, result.seconds, {**summary, "indices": finished.indices})
+    return Folder(directory, loaded, result.seconds, {**summary, "indices": finished.indices}, kind="sweep")
 
 
-def open(path: str | Path) -> Folder:  # noqa: A001
-    """Open a run or sweep folder the simulator wrote (complete or with finished chunks)."""
+def open_folder(path: str | Path) -> Folder:
+    """Open any folder the simulator wrote: a run, sweep, study, calibration, backtest or comparison.
+
+    A run or a sweep may be complete or have finished chunks. ``Folder.tables`` lists its tables,
+    ``Folder.table(name)`` reads one, ``Folder.summary`` is its record (a sweep's with the sensitivity
+    indices that ``api.sweep`` returns, under ``indices``).
+
+    Raises:
+        InputError: For a missing folder, one of no known kind, or a damaged run or sweep.
+    """
     directory = Path(path)
-    folder = open_folder(directory, "read", kind=folder_kind(directory))
-    summary_path = directory / "summary.json"
-    summary = read_json(summary_path) if summary_path.is_file() else {}
-    for note in folder.notes:  # a partial run says so, here as on the command line
-        warnings.warn(note, UserWarning, stacklevel=2)
-    return Folder(
-        directory, folder.scenario, summary=summary if isinstance(summary, dict) else {}, notes=folder.notes
-    )
+    kind = kind_of(directory)
+    scenario: Scenario | None = None
+    notes: tuple[str, ...] = ()
+    if kind in ("run", "sweep", "study"):
+        opened = open_folder_of(directory, "read", kind=kind)
+        scenario, notes = opened.scenario, opened.notes
+        for note in notes:  # a partial run says so, here as on the command line
+            warnings.warn(note, UserWarning, stacklevel=2)
+    record = directory / DOCUMENTS[kind]
+    summary = read_json(record) if record.is_file() else {}
+    summary = summary if isinstance(summary, dict) else {}
+    indices = directory / "sensitivity.json"
+    if kind == "sweep" and indices.is_file():
+        summary["indices"] = read_json(indices)
+    return Folder(directory, scenario, summary=summary, kind=kind, notes=notes)
+
+
+def open(path: str | Path) -> Folder:  # noqa: A001 - kept for scripts written before open_folder
+    """Open a folder: the former name of ``open_folder``, which it calls (deprecated: it shadows ``open``)."""
+    warnings.warn("sim.api.open is now sim.api.open_folder", DeprecationWarning, stacklevel=2)
+    return open_folder(path)
 
 
 def calibrate(
@@ -351,15 +434,20 @@ def backtest(
     seed: int = 0,
     executor: str = "process",
     workers: int | None = None,
+    set: Mapping[str, Any] | Sequence[str] | None = None,  # noqa: A002
 ) -> Any:
-    """Backtest a scenario at each origin (``sim backtest``); the result's ``rows`` are a DataFrame."""
+    """Backtest a scenario at each origin (``sim backtest``); the result's ``rows`` are a DataFrame.
+
+    ``set`` takes overrides as ``load`` does (``--set``); each origin's calibrated scenario carries them.
+    """
     require_extra("pyabc", "calibrate", "backtest()")
     from sim.experiments.backtest import check_origins, default_backtest_folder, run_backtest
     from sim.experiments.calibration.problem import Settings, load_problem
 
     dates = [dt.date.fromisoformat(o) if isinstance(o, str) else o for o in origins]
-    dates = check_origins(load(scenario_file), dates, str(scenario_file))
-    problem = load_problem(scenario_file, up_to=max(dates))
+    overrides = _overrides(set)
+    dates = check_origins(load(scenario_file, set=overrides), dates, str(scenario_file))
+    problem = load_problem(scenario_file, up_to=max(dates), overrides=overrides)
     settings = Settings.from_block(
         problem.block,
         population=population,
@@ -377,9 +465,43 @@ def backtest(
         replications,
         directory,
         lambda: make_executor(executor, workers, None),
+        overrides=overrides,
     )
     result.rows = pd.DataFrame([row for origin in result.origins for row in origin.rows])  # type: ignore[attr-defined]
     return result
+
+
+def export(
+    path: str | Path,
+    format: Literal["csv", "netcdf"] = "csv",  # noqa: A002
+    out: str | Path | None = None,
+    first: int | None = None,
+) -> list[Path]:
+    """Write a run's tables for other tools (``sim export``) and return the files written.
+
+    Args:
+        path: A run folder (complete, or with finished chunks).
+        format: ``csv`` (one file per table and the summary's month table, for spreadsheets) or
+            ``netcdf`` (one file: the replication x day x sector cube and the outcomes; the ``netcdf``
+            extra).
+        out: A folder for CSV [default: ``RUN/export``], a file for netCDF
+            [default: ``RUN/export/<scenario>.nc``].
+        first: netCDF only: the first this many replications.
+
+    Raises:
+        InputError: For a folder that is not a run, a netCDF cube too big for memory, or a missing extra.
+    """
+    from sim.results.export import export_csv, export_netcdf
+
+    directory = Path(path)
+    run = open_folder_of(directory, "read", kind="run")
+    if format == "csv":
+        if first is not None:
+            raise InputError("--first applies to --format netcdf", field="--first")
+        return export_csv(run, Path(out) if out is not None else directory / "export")
+    target = Path(out) if out is not None else directory / "export" / f"{run.scenario.name}.nc"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return [export_netcdf(run, target, first)]
 
 
 def report(path: str | Path, out: str | Path | None = None) -> Path:
@@ -422,7 +544,7 @@ class Discovered:
 def discover(
     folder: str | Path,
     condition: str,
-    threshold: float = 0.8,
+    min_density: float = 0.8,
     box: int | None = None,
     peel_alpha: float = 0.05,
     mass_min: float = 0.05,
@@ -430,13 +552,14 @@ def discover(
     out: str | Path | None = None,
     scores: bool = True,
     plots: bool = True,
+    threshold: float | None = None,
 ) -> Discovered:
     """Find the ranges of a folder's inputs in which a condition on an outcome holds (``sim discover``).
 
     Args:
         folder: A sweep folder, or a run folder of a scenario with distributions.
         condition: ``COLUMN OP NUMBER``, e.g. ``area_km2_on_2025-02-01 > 300``.
-        threshold: The least density of the chosen box.
+        min_density: The least density of the chosen box (``--min-density``).
         box: Choose this box of PRIM's trajectory instead.
         peel_alpha: PRIM's peeling share.
         mass_min: PRIM's least box mass.
@@ -444,11 +567,16 @@ def discover(
         out: Folder of the outputs [default: ``FOLDER/discovery``].
         scores: Compute feature scores for every outcome.
         plots: Draw the trade-off, box and score figures.
+        threshold: The former name of ``min_density`` (deprecated).
 
     Raises:
         InputError: For a folder without varied or sampled inputs, a bad condition, or a missing extra.
     """
     from sim.analysis import discovery as sd
+
+    if threshold is not None:
+        warnings.warn("discover(threshold=) is now discover(min_density=)", DeprecationWarning, stacklevel=2)
+        min_density = threshold
 
     sd.library()
     directory = Path(folder)
@@ -457,8 +585,8 @@ def discover(
     check_output_folder(target, reads=directory)
     parsed = sd.parse_condition(condition, cases)
     y = parsed.test(sd.outcome_values(cases, parsed.column))
-    found = sd.run_prim(cases.inputs, y, parsed, threshold, box, peel_alpha, mass_min)
-    names = sd.short_names(list(cases.inputs))
+    found = sd.run_prim(cases.inputs, y, parsed, min_density, box, peel_alpha, mass_min)
+    names = input_names(cases.scenario, list(cases.inputs))
     table = None
     if scores:
         outcomes = {str(parsed): y.astype(float), **sd.scored_outcomes(cases)}

@@ -29,6 +29,7 @@ from sim.cli.calibrate import calibrate  # noqa: E402
 from sim.cli.check import check  # noqa: E402
 from sim.cli.compare import compare  # noqa: E402
 from sim.cli.discover import discover  # noqa: E402
+from sim.cli.export import export  # noqa: E402
 from sim.cli.plot import plot, report  # noqa: E402
 from sim.cli.robust import robust  # noqa: E402
 from sim.cli.run import run  # noqa: E402
@@ -53,6 +54,7 @@ for _command in (
     discover,
     compare,
     robust,
+    export,
     schema,
     new,
     serve,

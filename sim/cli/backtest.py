@@ -8,14 +8,14 @@ from typing import Any
 
 import click
 
-from sim.cli.options import allow_outside_option, check_scheduler, executor_options
+from sim.cli.options import check_scheduler, executor_options, set_option
 from sim.cli.progress import Progress
 from sim.cli.text import score_table, summary_lines
 
 
 @click.command()
 @click.argument("scenario_file", metavar="SCENARIO")
-@allow_outside_option
+@set_option
 @click.option(
     "--origin",
     "origins",
@@ -63,6 +63,7 @@ from sim.cli.text import score_table, summary_lines
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
 def backtest(
     scenario_file: str,
+    overrides: tuple[str, ...],
     origins: tuple[dt.datetime, ...],
     replications: int,
     population: int | None,
@@ -93,8 +94,9 @@ def backtest(
     from sim.scenario import load_scenario
 
     check_scheduler(executor, scheduler)
-    dates = check_origins(load_scenario(scenario_file), [origin.date() for origin in origins], scenario_file)
-    problem = load_problem(scenario_file, up_to=max(dates))
+    base = load_scenario(scenario_file, list(overrides))
+    dates = check_origins(base, [origin.date() for origin in origins], scenario_file)
+    problem = load_problem(scenario_file, up_to=max(dates), overrides=overrides)
     settings = Settings.from_block(
         problem.block,
         population=population,
@@ -132,6 +134,7 @@ def backtest(
         lambda: make_executor(executor, workers, scheduler),
         generation,
         run_progress,
+        overrides=overrides,
     )
     result.written.append(write_backtest_plot(result))
     click.echo(format_backtest(result))

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from sim.cli.options import check_scheduler, executor_options, set_option
-from sim.scenario.paths import short_path
+from sim.scenario.parameters import input_names
 
 
 @click.command()
@@ -126,6 +126,15 @@ def calibrate(
         click.echo("written: " + ", ".join(str(p) for p in result.written), err=True)
 
 
+def row_format(values: list[float], digits: int = 3) -> str:
+    """Return one fixed-point format for a row of numbers: ``digits`` significant digits of its largest."""
+    finite = [abs(v) for v in values if math.isfinite(v) and v != 0.0]
+    if not finite:
+        return ",.0f"
+    decimals = max(0, digits - 1 - math.floor(math.log10(max(finite))))
+    return f",.{decimals}f"
+
+
 def format_summary(problem: Any, result: Any) -> str:
     """Return the text printed at the end of ``sim calibrate``."""
     lines = [
@@ -142,17 +151,23 @@ def format_summary(problem: Any, result: Any) -> str:
     # Here, not at the top: pyabc takes seconds to import, and every sim command imports this module.
     from sim.experiments.calibration.posterior import correlations, parameter_summary
 
-    header = f"{'parameter':<52} {'prior median (10% to 90%)':>30} {'posterior median (10% to 90%)':>32}"
+    summary = parameter_summary(problem, result.posterior)
+    names = input_names(problem.scenario, list(summary))
+    width = max([24, *(len(name) + 2 for name in names.values())])
+    header = f"{'parameter':<{width}} {'prior median (10% to 90%)':>30} {'posterior median (10% to 90%)':>32}"
     lines += ["", header]
-    for path, s in parameter_summary(problem, result.posterior).items():
-        prior = f"{s['prior_median']:.4g} ({s['prior_p10']:.4g} to {s['prior_p90']:.4g})"
-        post = f"{s['posterior_median']:.4g} ({s['posterior_p10']:.4g} to {s['posterior_p90']:.4g})"
-        lines.append(f"{short_path(path):<52} {prior:>30} {post:>32}")
+    for path, s in summary.items():
+        prior_values = (s["prior_median"], s["prior_p10"], s["prior_p90"])
+        posterior_values = (s["posterior_median"], s["posterior_p10"], s["posterior_p90"])
+        # One precision per row: the prior and the posterior of an input read against each other.
+        shown = row_format([*prior_values, *posterior_values])
+        prior = "{} ({} to {})".format(*(format(v, shown) for v in prior_values))
+        post = "{} ({} to {})".format(*(format(v, shown) for v in posterior_values))
+        lines.append(f"{names[path]:<{width}} {prior:>30} {post:>32}")
     pairs = correlations(problem, result.posterior)
     if pairs:
         strongest = max(pairs.items(), key=lambda item: abs(item[1]) if math.isfinite(item[1]) else -1.0)
         a, b = strongest[0].split(" | ")
-        lines.append(
-            f"\nstrongest posterior correlation: {short_path(a)} ~ {short_path(b)}: {strongest[1]:+.2f}"
-        )
+        named = input_names(problem.scenario, [a, b])
+        lines.append(f"\nstrongest posterior correlation: {named[a]} ~ {named[b]}: {strongest[1]:+.2f}")
     return "\n".join(lines)

@@ -8,25 +8,31 @@ from typing import Any
 import click
 import numpy as np
 
+from sim.cli.options import renamed_option
+
 
 @click.command()
 @click.argument("folder", type=click.Path(path_type=Path))
+@renamed_option("--outcome", "--condition")
+@renamed_option("--threshold", "--min-density")
 @click.option(
-    "--outcome",
+    "--condition",
     "expression",
     required=True,
     metavar="EXPR",
     help="The condition to explain: COLUMN OP NUMBER, OP one of < <= > >= == != (for example "
-    "'area_km2_on_2025-02-01 > 300' or 'withdrawn_by_2025-02-01 == 0'). COLUMN is an outcome column, "
-    "withdrawn_by_<date> (1 if withdrawn by then, else 0) or day_below_<km2> (runs that never fall "
-    "below counted at the horizon).",
+    "'area_km2_on_2025-02-01 > 300' or 'withdrawal_began_by_2025-02-01 == 0'). COLUMN is an outcome "
+    "column, withdrawal_began_by_<date> (1 if the withdrawal began by then, else 0) or day_below_<km2> "
+    "(runs that never fall below counted at the horizon).",
 )
 @click.option(
-    "--threshold",
+    "--min-density",
+    "min_density",
     type=click.FloatRange(0, 1, min_open=True),
     default=0.8,
     show_default=True,
-    help="Choose the box with the most coverage whose density reaches this.",
+    help="Choose the box with the most coverage whose density (share of its runs meeting the condition) "
+    "reaches this.",
 )
 @click.option("--box", type=click.IntRange(min=0), help="Choose this box of the trajectory instead.")
 @click.option(
@@ -62,7 +68,7 @@ import numpy as np
 def discover(
     folder: Path,
     expression: str,
-    threshold: float,
+    min_density: float,
     box: int | None,
     peel_alpha: float,
     mass_min: float,
@@ -84,7 +90,16 @@ def discover(
     from sim.analysis import discovery as sd
 
     result = api.discover(
-        folder, expression, threshold, box, peel_alpha, mass_min, seed, out_dir, scores, plots
+        folder,
+        expression,
+        min_density=min_density,
+        box=box,
+        peel_alpha=peel_alpha,
+        mass_min=mass_min,
+        seed=seed,
+        out=out_dir,
+        scores=scores,
+        plots=plots,
     )
     cases, found, names = result.cases, result.discovery, result.names
     for note in cases.notes:

@@ -112,6 +112,20 @@ def finish_batch_or_exit(
     return result
 
 
+def renamed_option(old: str, new: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Refuse an option under a name it no longer has, giving the new one (the old name is hidden).
+
+    ``sim discover`` once had ``--outcome`` and ``--threshold``, which other commands use for an outcome
+    column and an area; each option name now has one meaning.
+    """
+
+    def refuse(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+        if value is not None:
+            raise InputError(f"{old} is now {new} (one meaning per option name across commands)", field=old)
+
+    return click.option(old, hidden=True, expose_value=False, is_eager=True, callback=refuse)
+
+
 def set_option(function: Callable[..., Any]) -> Callable[..., Any]:
     """Add ``--set PATH=VALUE`` (repeatable) and ``--allow-outside-files`` to a command."""
     function = allow_outside_option(function)

@@ -29,7 +29,7 @@ def _threshold_option(function: Callable[..., Any]) -> Callable[..., Any]:
         multiple=True,
         type=click.FloatRange(min=0, min_open=True),
         metavar="KM2",
-        help="Area X for the survival and crossing figures, in km2. Repeatable "
+        help="Area X for the survival and crossing figures, in km². Repeatable "
         "[default: the scenario's thresholds_km2 and half the start].",
     )(function)
 
@@ -53,7 +53,7 @@ def _check_thresholds(folder: Path, thresholds: tuple[float, ...]) -> Any:
     for threshold in thresholds:
         if threshold >= start:
             raise InputError(
-                f"{threshold:,g} km2 is not below the {start:,g} km2 held at the start: every run is "
+                f"{threshold:,g} km² is not below the {start:,g} km² held at the start: every run is "
                 "below it from the first day",
                 str(folder),
                 field="--threshold",
@@ -76,7 +76,7 @@ def _check_thresholds(folder: Path, thresholds: tuple[float, ...]) -> Any:
 def plot(run_dir: Path, fmt: str, at: dt.datetime | None, thresholds: tuple[float, ...]) -> None:
     """Draw the figures of RUN_DIR (a folder made by sim run) into RUN_DIR/plots.
 
-    Fan chart of held area, survival of "not yet below X km2", the distribution of held area on one
+    Fan chart of held area, survival of "not yet below X km²", the distribution of held area on one
     date, each reported figure against the model, withdrawal reasons, forces and losses, and held area
     per sector. Figures that need a table the run did not keep (--daily total or none) are skipped with
     a note. Given a sweep folder, draws the sweep's figures; given a study folder (sim robust), the

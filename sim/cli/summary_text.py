@@ -26,7 +26,7 @@ def _render(*items: Any) -> str:
 
 
 def month_table(summary: dict[str, Any]) -> Table:
-    """Return the month-by-month table: held area across runs and the share withdrawn by each date.
+    """Return the month-by-month table: held area across runs, and the share whose withdrawal began by then.
 
     With a dynamics-only companion, two more columns give the same held area with the withdrawal rules off.
     """
@@ -36,7 +36,7 @@ def month_table(summary: dict[str, Any]) -> Table:
     table.add_column("date")
     for column in ("held km², p10", "median", "p90"):
         table.add_column(column, justify="right")
-    table.add_column("withdrawn by date", justify="right")
+    table.add_column("withdrawal began by date", justify="right")
     if alone:
         table.add_column("no judgement: median", justify="right")
         table.add_column("(p10-p90)", justify="right")
@@ -45,7 +45,7 @@ def month_table(summary: dict[str, Any]) -> Table:
             areas = [f"{row[key]:,.0f}" for key in ("area_p10", "area_p50", "area_p90")]
         else:
             areas = ["-", "-", "-"]
-        cells = [row["date"], *areas, f"{row['p_withdrawn']:.1%}"]
+        cells = [row["date"], *areas, f"{row['p_withdrawal_began']:.1%}"]
         if alone:
             other = alone.get(row["date"], {})
             cells += (
@@ -109,7 +109,7 @@ def format_summary(summary: dict[str, Any]) -> str:
         for k, v in sorted(summary["withdrawal_reasons"].items(), key=lambda item: -item[1])
     )
     lines.append(
-        f"withdrawn by the end: {summary['p_withdrawal_by_end']:.1%} of runs"
+        f"withdrawal began by the end: {summary['p_withdrawal_by_end']:.1%} of runs"
         + (f" (why: {reasons})" if reasons else "")
     )
     lines.extend(judgement_lines(summary))
@@ -119,19 +119,19 @@ def format_summary(summary: dict[str, Any]) -> str:
 
 
 def judgement_lines(summary: dict[str, Any]) -> list[str]:
-    """Say how much of the ending the judgement rules decide: each rule's share of runs, and the dynamics."""
+    """Say in how many runs each withdrawal rule (judgement) began the withdrawal; what the dynamics do."""
     shares = summary.get("endings") or {}
     lines = []
     if shares:
         decided = ", ".join(
             f"{label_of(rule)} {share:.0%}"
             for rule, share in sorted(shares.items(), key=lambda item: -item[1])
-            if rule != "held"
+            if rule != "no_withdrawal"
         )
-        held = shares.get("held", 0.0)
+        never = shares.get("no_withdrawal", 0.0)
         lines.append(
-            f"endings decided by a withdrawal rule (judgement): {decided or 'none'}; "
-            f"held to the end: {held:.0%}"
+            f"withdrawals begun by a withdrawal rule (judgement, not the fighting): {decided or 'none'}; "
+            f"no withdrawal began in {never:.0%} of runs"
         )
     dynamics = summary.get("dynamics_only")
     if dynamics:

@@ -71,7 +71,7 @@ from sim.results.columns import check_summary_outcome
     "outcomes",
     multiple=True,
     help="Outcome for sensitivity indices: final_area_km2, area_km2_on_<date>, day_below_<X>, "
-    "withdrawn_by_<date>, casualties_<side>. Repeatable [default: a standard set].",
+    "withdrawal_began_by_<date>, casualties_<side>. Repeatable [default: a standard set].",
 )
 @executor_options
 @click.option(
@@ -246,35 +246,23 @@ def _spec(
 
 def _report(directory: Path, scenario: Any, spec: Any, outcomes: list[str], plots: bool, quiet: bool) -> None:
 
-    from sim.analysis.discovery import short_names
+    from sim.cli.sweep_text import point_lines
     from sim.experiments import sensitivity
     from sim.experiments.sweep import finish_sweep
     from sim.results.columns import area_column, summary_date
     from sim.results.locate import read_side_table
+    from sim.scenario.parameters import input_names
 
     points = read_side_table(directory, "points").to_pydict()
     summary = read_side_table(directory, "point_summary").to_pydict()
     varied = list(spec.vary)
+    names = input_names(scenario, varied)
     on = area_column(summary_date(scenario))
-    shown = len(points["point"]) if len(points["point"]) <= 40 else 20
-    names = short_names(varied)
-    width = max(12, *(len(names[p]) + 2 for p in varied))
-    header = "".join(f"{names[p]:>{width}}" for p in varied)
-    click.echo(
-        f"{'point':>6}{header}{'final km² p50':>16}{(on.removeprefix('area_km2_on_') + ' km² p50'):>20}"
-        f"{'withdrawn by end':>18}"
-    )
-    for i in range(shown):
-        values = "".join(f"{points[p][i]:>{width}.4g}" for p in varied)
-        click.echo(
-            f"{i:>6}{values}{summary['final_area_km2_p50'][i]:>16,.0f}{summary[on + '_p50'][i]:>20,.0f}"
-            f"{summary['p_withdrawal'][i]:>18.1%}"
-        )
-    if shown < len(points["point"]):
-        click.echo(f"... {len(points['point']) - shown} more points in {directory / 'point_summary.parquet'}")
+    more_in = str(directory / "point_summary.parquet")
+    click.echo("\n".join(point_lines(points, summary, varied, names, on, more_in)))
     finished = finish_sweep(directory, scenario, spec, outcomes)
     if finished.indices:
-        click.echo(sensitivity.format_table(finished.indices, samples=spec.samples))
+        click.echo(sensitivity.format_table(finished.indices, names=names, samples=spec.samples))
         if not quiet:
             click.echo("indices: " + ", ".join(str(p) for p in finished.written[:-1]), err=True)
     if plots:

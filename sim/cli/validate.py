@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+import sim
 from sim.analysis.scoring import LEVELS, level_key
 from sim.cli.text import score_table, summary_lines
 from sim.errors import InputError
@@ -20,7 +21,7 @@ from sim.errors import InputError
     "observations_file",
     type=click.Path(path_type=Path),
     metavar="FILE.csv",
-    help="Observed held areas: columns date (YYYY-MM-DD) and value (km2), optionally low and high (a 95% "
+    help="Observed held areas: columns date (YYYY-MM-DD) and value (km²), optionally low and high (a 95% "
     "range) and scenario (the scenario they belong to, checked); other columns, such as source, are "
     "ignored [default: the scenario's own observations, every kind].",
 )
@@ -90,6 +91,7 @@ def _validate_own(run: Any, out: Path, fmt: str) -> list[Path]:
     rows = score_each_observation(scenario, samples)
     summary = summarise_by_quantity(rows)
     document = {
+        "package_version": sim.__version__,
         "scenario": scenario.name,
         "run": run.name,
         "run_dir": str(run.directory),
@@ -133,7 +135,7 @@ def _validate_csv(run: Any, observations_file: Path, out: Path, fmt: str) -> lis
             str(observations_file),
             field="scenario",
         )
-    result = score_run(run, observations, str(observations_file))
+    result = {"package_version": sim.__version__, **score_run(run, observations, str(observations_file))}
     written = [out / "validation.json", out / "validation.csv", out / "plots" / f"validation.{fmt}"]
     write_json(written[0], result)
     write_csv(written[1], result["observations"])
@@ -184,7 +186,8 @@ def format_table(result: dict[str, Any]) -> str:
     count = summary["observations"]
     lines = [
         f"{result['scenario']}, run {result['run']} ({result['replications']:,} replications): "
-        f"{_plural(count, 'observation')} of held area (km2) from {result['observations_file']}",
+        f"{_plural(count, 'observation')} of held area from {result['observations_file']}; every number "
+        "in km²",
         "",
     ]
     header = [
@@ -198,8 +201,8 @@ def format_table(result: dict[str, Any]) -> str:
         "PIT",
         "in 50/80/95",
         "CRPS",
-        "persistence",
-        "line",
+        "persistence forecast",
+        "line forecast",
     ]
     body = []
     for row in rows:
@@ -224,7 +227,11 @@ def format_table(result: dict[str, Any]) -> str:
     lines.append("")
     naive = summary["naive"]
     lines.append(
-        f"mean CRPS (km2): model {summary['mean_crps']:,.1f}, persistence "
+        "persistence forecast, line forecast: the naive forecasts' values (persistence: the last known "
+        "area; line: the straight line through the known areas); their errors are in the CRPS line below"
+    )
+    lines.append(
+        f"mean CRPS (km²): model {summary['mean_crps']:,.1f}, persistence "
         f"{naive['persistence']['mean_crps']:,.1f}, straight line {naive['line']['mean_crps']:,.1f} "
         "(a point forecast's CRPS is its absolute error)"
     )

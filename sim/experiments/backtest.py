@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+import sim
 from sim.analysis.forecast import score_after_origin, summarise_by_quantity
 from sim.batch.executors import Executor
 from sim.batch.runner import Progress
@@ -113,6 +114,7 @@ def run_backtest(
     make_executor: Callable[[], Executor],
     calibration_progress: ProgressHook | None = None,
     run_progress: Callable[[dt.date], Progress | None] | None = None,
+    overrides: Sequence[str] = (),
 ) -> BacktestResult:
     """Run a backtest at each origin and write the rolling-origin table.
 
@@ -125,12 +127,14 @@ def run_backtest(
         make_executor: Returns the executor for a forecast run.
         calibration_progress: Called once per calibration generation.
         run_progress: Returns the progress callback of an origin's forecast run.
+        overrides: ``--set path=value`` changes applied to the scenario first (carried into each
+            origin's calibrated scenario).
 
     Raises:
         InputError: For bad origins, a folder already used, or a calibration problem.
     """
     name = str(scenario_file)
-    base = load_scenario(scenario_file)
+    base = load_scenario(scenario_file, list(overrides))
     checked = check_origins(base, origins, name)
     if (directory / "backtest.json").exists():
         raise InputError("already holds a backtest; choose another --out", str(directory), field="--out")
@@ -138,7 +142,7 @@ def run_backtest(
     result = BacktestResult(directory, base)
     for origin in checked:
         folder = directory / f"origin-{origin.isoformat()}"
-        problem = load_problem(scenario_file, up_to=origin)
+        problem = load_problem(scenario_file, up_to=origin, overrides=overrides)
         calibration = run_calibration(problem, settings, folder / "calibration", calibration_progress)
         calibrated_file = folder / "calibration" / f"{problem.scenario.name}_calibrated.yaml"
         scenario = load_scenario(calibrated_file)
@@ -183,6 +187,7 @@ def write_backtest(result: BacktestResult, settings: Settings, replications: int
     """Write ``backtest.json`` (settings, per-origin summaries, rows) and ``backtest.csv`` (rows)."""
     rows = [row for origin in result.origins for row in origin.rows]
     document = {
+        "package_version": sim.__version__,
         "scenario": result.scenario.name,
         "settings": {
             "population": settings.population,

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sim.errors import InputError, require_extra
 
@@ -101,9 +101,19 @@ def parse_vary(option: str, design: Design) -> tuple[str, list[float] | Range]:
                     raise InputError("lo:hi:n needs a whole number n", where, field=path)
                 return path, Range(low=parts[0], high=parts[1], n=int(parts[2]))
             if len(parts) == 2:
+                if design == "grid":
+                    raise InputError(
+                        "a grid needs lo:hi:n (n evenly spaced values) or a list v1,v2,...; lo:hi alone is "
+                        "a range for --design lhs, sobol or morris",
+                        where,
+                        field=path,
+                    )
                 return path, Range(low=parts[0], high=parts[1])
             raise InputError("expected lo:hi or lo:hi:n", where, field=path)
         values = [float(v) for v in text.split(",") if v.strip()]
+    except ValidationError as exc:
+        message = exc.errors(include_url=False)[0]["msg"].removeprefix("Value error, ")
+        raise InputError(message, where, field=path) from None
     except ValueError as exc:
         raise InputError(f"cannot read the values ({exc})", where, field=path) from None
     if design != "grid":

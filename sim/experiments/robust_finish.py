@@ -23,7 +23,6 @@ import pyarrow.parquet as pq
 
 from sim.analysis.compare import scenario_changes
 from sim.analysis.differences import BOOTSTRAP_SEED, CONFIDENCE, RESAMPLES
-from sim.analysis.discovery import short_names
 from sim.analysis.robust_failures import Failure, lever_failure
 from sim.analysis.robust_intervals import Assessment, assess, finite, ranking_rows, ranking_sentence
 from sim.analysis.robustness import future_means, goal_met, goal_shares, metric_words, regret
@@ -35,6 +34,7 @@ from sim.results.folder import open_folder
 from sim.results.readers import read_table
 from sim.results.store import write_json, write_table
 from sim.scenario.parameters import distribution_leaves
+from sim.scenario.paths import reader_names
 
 FILES = (
     "experiments.parquet",
@@ -170,7 +170,7 @@ def _failures(study: Study, per_future: pd.DataFrame, notes: list[str]) -> list[
     if importlib.util.find_spec("ema_workbench") is None:
         notes.append(f"where each lever fails: skipped; {missing_extra('PRIM', 'discover').message}")
         return None
-    names = short_names(study.paths)
+    names = reader_names(study.paths)
     inputs = {path: study.futures[:, j] for j, path in enumerate(study.paths)}
     failed = ~per_future["all_goals_met"].to_numpy().reshape(len(study.levers), -1)
     return [lever_failure(lever, inputs, failed[i], names) for i, lever in enumerate(study.levers)]
@@ -204,7 +204,7 @@ def finish_study(directory: Path) -> StudyResult:
     write_table(written[3], pa.Table.from_pandas(assessment.table(study.measures), preserve_index=False))
     write_table(written[4], pa.Table.from_pandas(assessment.pairs, preserve_index=False))
     write_table(written[5], pa.Table.from_pandas(assessment.ranking, preserve_index=False))
-    names = short_names(study.paths)
+    names = reader_names(study.paths)
     write_json(written[6], [f.record(names) for f in failures] if failures is not None else None)
     summary = _summary(folder.manifest.model_dump(mode="json"), study, assessment, failures, notes)
     write_json(written[7], summary)
@@ -233,7 +233,7 @@ def _summary(
                 "changes": changes,
             }
         )
-    names = short_names(study.paths)
+    names = reader_names(study.paths)
     return {
         "kind": "study",
         "name": study.name,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +11,7 @@ import numpy as np
 
 from sim.experiments.design import SweepSpec, problem
 from sim.results.writing import atomic_path, spreadsheet_safe, write_json
-from sim.scenario.paths import short_path
+from sim.scenario.paths import reader_names
 
 
 def indices(spec: SweepSpec, values: np.ndarray, outputs: np.ndarray, seed: int = 0) -> list[dict[str, Any]]:
@@ -116,33 +116,40 @@ def convergence_warning(results: dict[str, list[dict[str, Any]]], samples: int |
 
 
 def format_table(
-    results: dict[str, list[dict[str, Any]]], shorten: Sequence[str] = (), samples: int | None = None
+    results: dict[str, list[dict[str, Any]]],
+    names: Mapping[str, str] | None = None,
+    samples: int | None = None,
 ) -> str:
     """Return the indices as a terminal table, inputs sorted by total (or mu*) index.
 
+    Args:
+        results: The indices per outcome.
+        names: Each input's name (``sim.scenario.parameters.input_names``) [default: ``reader_names``].
+        samples: The design's base sample size, for the convergence warning.
+
     Sobol' rows that have not converged are marked, and a warning closes the table (``convergence_warning``).
     """
+    paths = list(dict.fromkeys(row["input"] for rows in results.values() for row in rows))
+    named = dict(names) if names is not None else reader_names(paths)
+    width = max([24, *(len(named.get(path, path)) + 2 for path in paths)])
     lines = []
     for outcome, rows in results.items():
         lines.append(f"\n{outcome}")
         sobol = rows and "S1" in rows[0]
         key = "ST" if sobol else "mu_star"
         if sobol:
-            lines.append(f"  {'input':<58}{'S1':>8}{'±95%':>8}{'ST':>8}{'±95%':>8}")
+            lines.append(f"  {'input':<{width}}{'S1':>8}{'±95%':>8}{'ST':>8}{'±95%':>8}")
         else:
-            lines.append(f"  {'input':<58}{'mu*':>10}{'±95%':>10}{'sigma':>10}")
+            lines.append(f"  {'input':<{width}}{'mu*':>10}{'±95%':>10}{'sigma':>10}")
         for row in sorted(rows, key=lambda r: -r[key]):
-            name = short_path(row["input"])
-            for prefix in shorten:
-                name = name.removeprefix(prefix)
+            name = named.get(row["input"], row["input"])
             if sobol:
                 numbers = "".join(f"{row[k]:>8.3f}" for k in ("S1", "S1_conf", "ST", "ST_conf"))
                 issues = convergence_issues(row)
-                lines.append(f"  {name:<58}{numbers}" + (f"  ! {'; '.join(issues)}" if issues else ""))
+                lines.append(f"  {name:<{width}}{numbers}" + (f"  ! {'; '.join(issues)}" if issues else ""))
             else:
-                lines.append(
-                    f"  {name:<58}{row['mu_star']:>10.3g}{row['mu_star_conf']:>10.3g}{row['sigma']:>10.3g}"
-                )
+                numbers = "".join(f"{row[k]:>10.3g}" for k in ("mu_star", "mu_star_conf", "sigma"))
+                lines.append(f"  {name:<{width}}{numbers}")
     warning = convergence_warning(results, samples)
     if warning:
         lines.extend(["", f"warning: {warning}"])

@@ -24,6 +24,7 @@ import numpy as np
 import yaml
 from pydantic import Field
 
+import sim
 from sim.batch.executors import Executor
 from sim.errors import InputError
 from sim.experiments.backtest import BacktestResult, run_backtest
@@ -304,6 +305,7 @@ def write_suite(result: SuiteResult, suite: SuiteFile) -> list[Path]:
     """Write ``suite.json`` (settings, per-entry scores, per-origin scores, rows) and ``suite.csv``."""
     rows = summary_rows(result.scores)
     document = {
+        "package_version": sim.__version__,
         "settings": suite.model_dump(mode="json"),
         "scores": rows,
         "by_origin": {f"{s.entry}/{s.variant}": s.by_origin() for s in result.scores},

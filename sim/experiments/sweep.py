@@ -190,8 +190,8 @@ def point_summary(directory: Path, scenario: Scenario) -> pa.Table:
     quantiles("final_area_km2", "final_area_km2")
     for date in outcome_dates(scenario):
         quantiles(area_column(date), area_column(date))
-    withdrawn = ~np.isnan(outcomes["withdrawal_day"].to_numpy(zero_copy_only=False).astype(float))
-    rows["p_withdrawal"] = [float(withdrawn[g].mean()) for g in groups]
+    began = ~np.isnan(outcomes["withdrawal_day"].to_numpy(zero_copy_only=False).astype(float))
+    rows["p_withdrawal"] = [float(began[g].mean()) for g in groups]
     for threshold in outcome_thresholds(scenario):
         column = threshold_column(threshold)
         days = outcomes[column].to_numpy(zero_copy_only=False).astype(float)
@@ -203,7 +203,7 @@ def outcome_per_point(directory: Path, scenario: Scenario, outcome: str) -> np.n
     """Return one number per point for a sensitivity outcome.
 
     Outcomes: ``final_area_km2``, ``area_km2_on_<date>`` (mean held area), ``day_below_<X>`` (mean days
-    until below X, runs that never cross counted at the horizon), ``withdrawn_by_<date>`` (probability
+    until below X, runs that never cross counted at the horizon), ``withdrawal_began_by_<date>`` (probability
     of a withdrawal by that date), ``casualties_<side>`` (mean).
 
     Raises:
@@ -226,7 +226,7 @@ def default_outcomes(scenario: Scenario) -> list[str]:
     """
     date = summary_date(scenario)
     half = threshold_column(scenario.initial_area_km2 / 2.0)
-    return ["final_area_km2", area_column(date), half, f"withdrawn_by_{scenario.end.isoformat()}"]
+    return ["final_area_km2", area_column(date), half, f"withdrawal_began_by_{scenario.end.isoformat()}"]
 
 
 @dataclass(frozen=True)

@@ -218,7 +218,7 @@ class Runner:
             candidates.insert(0, request.baseline_run)
         for candidate in candidates:
             try:
-                opened = api.open(candidate)
+                opened = api.open_folder(candidate)
             except InputError:
                 continue
             manifest = opened_manifest(candidate)

@@ -204,5 +204,7 @@ class AssaultProcesses(ReplicationState):
         while True:
             yield env.timeout(draws.exponential() / rate if draws is not None else 1.0 / rate)
             target.strike_cuts.append((env.now + recovery, cut))
-            if self.trace:
+            # The supply cut goes on as before (the numbers do not change), but once the holder has no
+            # ground the contest is over and the trace no longer lists strikes that decide nothing.
+            if self.trace and not self.holder.withdrawn and max(self.ground.area) > 0.0:
                 self._log(None, "strike", side.name, target.name, cut=cut, recovery_days=recovery)

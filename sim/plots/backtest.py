@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -20,6 +21,7 @@ from sim.plots.style import (
     PERSISTENCE_COLOUR,
     date_number,
     day_dates,
+    figure_legend,
     fmt_date,
     footnote,
     quantile_bands,
@@ -27,24 +29,52 @@ from sim.plots.style import (
     style_time_axis,
 )
 from sim.results.readers import daily_matrices
+from sim.scenario.schema import Scenario
 
 KNOWN_COLOUR = "black"
 
 
-def _panel(axis: plt.Axes, origin: OriginResult, show_legend: bool) -> None:
+IN_SAMPLE = ("0.88", "0.78", "0.66")
+"""Greys of the 95/80/50% bands before the origin: the runs there replay the dates calibrated on."""
+
+
+def _panel(axis: plt.Axes, origin: OriginResult) -> None:
     scenario = origin.scenario
     days = scenario.horizon_days + 1
     areas = daily_matrices(origin.run_directory, ["area_km2"], days).values["area_km2"]
-    dates = day_dates(scenario, days)
+    forecast_panel(axis, scenario, origin.origin, areas, origin.summary)
+
+
+def forecast_panel(
+    axis: plt.Axes, scenario: Scenario, origin: dt.date, areas: np.ndarray, summary: dict[str, Any]
+) -> None:
+    """Draw one origin's panel: its runs, what was known, what came after, the naive forecasts.
+
+    The runs are grey up to the origin (in-sample: they replay the dates calibrated on) and blue after it
+    (the forecast).
+
+    Args:
+        axis: The axes.
+        scenario: The scenario as calibrated at this origin.
+        origin: The origin date.
+        areas: Held area of the origin's runs, shape (runs, days).
+        summary: The origin's scores by quantity (``held area``: mean CRPS and the naive forecasts').
+    """
+    dates = day_dates(scenario, areas.shape[1])
     bands = quantile_bands(areas, [level for level, _ in BANDS])
-    for level, colour in BANDS:
-        axis.fill_between(
-            dates, *bands[level], color=colour, linewidth=0, label=f"forecast: middle {level:.0%}"
-        )
-    axis.plot(dates, bands[0.0][0], color=MEDIAN_COLOUR, linewidth=2, label="forecast: median")
+    split = int(min(max(scenario.day_of(origin), 0), areas.shape[1] - 1))
+    before, after = slice(0, split + 1), slice(split, None)
+    for (level, colour), grey in zip(BANDS, IN_SAMPLE, strict=True):
+        lower, upper = bands[level]
+        axis.fill_between(dates[before], lower[before], upper[before], color=grey, linewidth=0)
+        label = f"forecast: middle {level:.0%}"
+        axis.fill_between(dates[after], lower[after], upper[after], color=colour, linewidth=0, label=label)
+    median = bands[0.0][0]
+    axis.plot(dates[before], median[before], color="0.35", linewidth=2, label="before the origin: in-sample")
+    axis.plot(dates[after], median[after], color=MEDIAN_COLOUR, linewidth=2, label="forecast: median")
     area_observations = [obs for obs in scenario.observations if obs.metric == "area_km2"]
-    later = [obs for obs in area_observations if obs.date > origin.origin]
-    known = [obs for obs in area_observations if obs.date <= origin.origin]
+    later = [obs for obs in area_observations if obs.date > origin]
+    known = [obs for obs in area_observations if obs.date <= origin]
     for group, colour, face, label in (
         (known, KNOWN_COLOUR, KNOWN_COLOUR, "known at the origin (calibrated on)"),
         (later, OBSERVED_COLOUR, "white", "reported after the origin (scored)"),
@@ -64,10 +94,8 @@ def _panel(axis: plt.Axes, origin: OriginResult, show_legend: bool) -> None:
                 label=label if index == 0 else None,
             )
     if later:
-        points = known_points(scenario, later[0], origin.origin)
-        naive_days = [
-            origin.origin + dt.timedelta(days=d) for d in range(0, (scenario.end - origin.origin).days + 1)
-        ]
+        points = known_points(scenario, later[0], origin)
+        naive_days = [origin + dt.timedelta(days=d) for d in range(0, (scenario.end - origin).days + 1)]
         naive_dates = [np.datetime64(day, "D") for day in naive_days]
         axis.plot(
             naive_dates,
@@ -85,32 +113,28 @@ def _panel(axis: plt.Axes, origin: OriginResult, show_legend: bool) -> None:
             linewidth=1.4,
             label="naive: straight line through known values",
         )
-    at = date_number(scenario, scenario.day_of(origin.origin))
+    at = date_number(scenario, scenario.day_of(origin))
     axis.axvline(at, color="0.2", linewidth=1.2, linestyle=":")
     top = max(float(np.nanmax(areas)) if areas.size else 0.0, scenario.initial_area_km2)
-    axis.text(
-        at,
-        top * 1.02,
-        f" origin {fmt_date(origin.origin)}",
-        fontsize=9,
-        va="bottom",
-    )
+    axis.text(at, top * 1.02, f" origin {fmt_date(origin)}", fontsize=9, va="bottom")
     axis.set_ylim(0, top * 1.12)
     axis.set_ylabel("held area (km²)")
-    area_summary = origin.summary.get("held area")
+    area_summary = summary.get("held area")
     if area_summary:
         naive = area_summary["naive"]
         line = naive["line"]["mean_crps"]
         persistence = naive["persistence"]["mean_crps"]
         axis.set_title(
-            f"origin {fmt_date(origin.origin)}: mean CRPS of later held area "
+            f"origin {fmt_date(origin)}: mean CRPS of later held area "
             f"{area_summary['mean_crps']:,.0f} km² "
-            f"(persistence {persistence:,.0f}, straight line {line:,.0f})",
+            f"(persistence {_km2(persistence)}, straight line {_km2(line)})",
             fontsize=10,
         )
     style_time_axis(axis, scenario)
-    if show_legend:
-        axis.legend(loc="upper right", fontsize=8, framealpha=0.95)
+
+
+def _km2(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:,.0f}"
 
 
 def backtest_chart(result: BacktestResult) -> Figure:
@@ -119,8 +143,10 @@ def backtest_chart(result: BacktestResult) -> Figure:
     figure, axes = plt.subplots(
         count, 1, figsize=(11, 4.2 * count + 0.8), layout="constrained", squeeze=False
     )
-    for index, (axis, origin) in enumerate(zip(axes[:, 0], result.origins, strict=True)):
-        _panel(axis, origin, show_legend=index == 0)
+    for axis, origin in zip(axes[:, 0], result.origins, strict=True):
+        _panel(axis, origin)
+    # Under the panels, so that it hides none of the forecasts or the naive lines.
+    figure_legend(figure, [axes[0, 0]], columns=3)
     figure.suptitle(
         f"{result.scenario.name}: backtest — calibrated on what was known at each origin, "
         "scored on what came after",
@@ -129,8 +155,10 @@ def backtest_chart(result: BacktestResult) -> Figure:
     footnote(
         figure,
         "Each forecast is a run of the scenario with its calibrate: inputs drawn from the posterior "
-        "fitted to the observations on or before the origin. Bars: each report's 95% range. Naive "
+        "fitted to the observations on or before the origin; before the origin (grey) the runs replay "
+        "the dates calibrated on, in-sample. Bars: each report's 95% range. Naive "
         "forecasts use only values known at the origin (the start area and earlier reports).",
+        under=axes[-1, 0],
     )
     return figure
 

@@ -17,15 +17,17 @@ from sim.experiments.calibration.posterior import (
 )
 from sim.experiments.calibration.problem import WEIGHT_COLUMN, Problem, prior_rv
 from sim.plots.style import save
-from sim.scenario.paths import short_path as short_label
+from sim.scenario.parameters import input_names
+from sim.scenario.schema import Scenario
 from sim.scenario.units import field_unit, printed
 
 
-def axis_label(path: str) -> str:
-    """Return an axis label: the shortened path and its unit."""
+def axis_label(path: str, scenario: Scenario) -> str:
+    """Return an axis label: the input's name (``input_names``) and its unit."""
     unit = field_unit(path)
     unit = None if unit is None else printed(unit)
-    return f"{short_label(path)}\n({unit})" if unit else short_label(path)
+    name = input_names(scenario, [path])[path]
+    return f"{name}\n({unit})" if unit else name
 
 
 def _prior_curve(dist: Any, low: float, high: float) -> tuple[np.ndarray, np.ndarray]:
@@ -93,7 +95,7 @@ def marginals_figure(problem: Problem, result: CalibrationResult) -> Any:
             s["posterior_p10"], s["posterior_p90"], color="#08306b", alpha=0.08, label="posterior 10–90%"
         )
         axis.set_xlim(low, high)
-        axis.set_xlabel(axis_label(path))
+        axis.set_xlabel(axis_label(path, problem.scenario))
         axis.set_ylabel("density")
         axis.set_title(
             f"median {s['posterior_median']:.4g} (prior {s['prior_median']:.4g}); "
@@ -165,11 +167,11 @@ def pairs_figure(problem: Problem, result: CalibrationResult) -> Any:
                 axis.set_ylim(*ranges[row_path])
             axis.set_xlim(*ranges[col_path])
             if i == n - 1:
-                axis.set_xlabel(axis_label(col_path), fontsize=8)
+                axis.set_xlabel(axis_label(col_path, problem.scenario), fontsize=8)
             else:
                 axis.set_xticklabels([])
             if j == 0 and i > 0:
-                axis.set_ylabel(axis_label(row_path), fontsize=8)
+                axis.set_ylabel(axis_label(row_path, problem.scenario), fontsize=8)
             elif j > 0:
                 axis.set_yticklabels([])
             axis.tick_params(labelsize=7)

@@ -16,10 +16,14 @@ import numpy as np
 from sim.analysis.sweep_stats import PointStats
 from sim.plots.charts import FONT, Spec, numbers
 from sim.plots.sweep import _label, outcome_title
+from sim.scenario.paths import reader_names
 
 
 def sweep_chart(
-    points: Mapping[str, Sequence[Any]], paths: Sequence[str], panels: Sequence[tuple[str, PointStats]]
+    points: Mapping[str, Sequence[Any]],
+    paths: Sequence[str],
+    panels: Sequence[tuple[str, PointStats]],
+    names: Mapping[str, str] | None = None,
 ) -> Spec | None:
     """Return the sweep's outcomes per point (None without varied inputs or outcomes).
 
@@ -27,13 +31,15 @@ def sweep_chart(
         points: ``points.parquet`` as columns (``point`` and each varied path).
         paths: The varied inputs, in design order.
         panels: Each outcome with its per-point statistics.
+        names: Each input's name (``sim.scenario.parameters.input_names``) [default: ``reader_names``].
     """
+    named = dict(names) if names is not None else reader_names(paths)
     if not paths or not panels:
         return None
     x = np.asarray(points[paths[0]], dtype=float)
     colour = np.asarray(points[paths[1]], dtype=float) if len(paths) > 1 else None
     inputs = [
-        "<br>".join(f"{_label(path)} = {float(points[path][i]):,.4g}" for path in paths)
+        "<br>".join(f"{_label(path, named)} = {float(points[path][i]):,.4g}" for path in paths)
         for i in range(len(x))
     ]
     traces: list[dict[str, Any]] = []
@@ -44,7 +50,7 @@ def sweep_chart(
         marker: dict[str, Any] = {"size": 9, "line": {"color": "#303030", "width": 0.6}}
         if colour is not None:
             marker.update(color=numbers(colour, 6), colorscale="Viridis", showscale=True,
-                          colorbar={"title": {"text": _label(paths[1])}})  # fmt: skip
+                          colorbar={"title": {"text": _label(paths[1], named)}})  # fmt: skip
         traces.append(
             {
                 "type": "scatter",
@@ -93,7 +99,7 @@ def sweep_chart(
         "hovermode": "closest",
         "height": 520,
         "margin": {"l": 80, "r": 30, "t": 90, "b": 60},
-        "xaxis": {"title": {"text": _label(paths[0])}, "showgrid": True},
+        "xaxis": {"title": {"text": _label(paths[0], named)}, "showgrid": True},
         "yaxis": {
             "title": {"text": f"{outcome_title(first)}: {'share of runs' if stats.share else 'median'}"},
             "separatethousands": True,

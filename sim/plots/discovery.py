@@ -187,7 +187,10 @@ def outcome_label(outcome: str) -> str:
         return f"days until below {outcome.removeprefix('day_below_')} km²"
     if outcome.startswith("casualties_"):
         return f"casualties, {outcome.removeprefix('casualties_')}"
-    words = {"final_area_km2": "area held at the end (km²)", "withdrawn_by_end": "withdrawn by the end (0/1)"}
+    words = {
+        "final_area_km2": "area held at the end (km²)",
+        "withdrawal_began_by_end": "withdrawal began by the end (0/1)",
+    }
     return words.get(outcome, outcome)
 
 

@@ -126,7 +126,10 @@ class Table:
         flagged: Indices of rows to highlight.
         wide: Whether the table may scroll sideways (many columns): its cells then do not wrap, except
             those of the ``long`` columns (free text).
-        long: Columns of free text, wrapped in a wide table.
+        long: Columns of free text (or paths), wrapped anywhere.
+        tone: What a highlighted row means, and so its colour in every report: ``problem`` (pink: a
+            report the model does not reach, an unconverged index) or ``notable`` (blue: a difference
+            beyond Monte Carlo noise, which is news, not trouble).
     """
 
     headers: Sequence[str]
@@ -135,6 +138,7 @@ class Table:
     flagged: set[int] = field(default_factory=set)
     wide: bool = False
     long: Sequence[int] = ()
+    tone: Literal["problem", "notable"] = "problem"
 
 
 @dataclass

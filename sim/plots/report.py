@@ -25,38 +25,19 @@ from typing import Literal
 
 from sim.errors import InputError
 from sim.plots.html import ChartMode, chart_mode, write_page
-from sim.results.folder import folder_kind
+from sim.results.kinds import kind_of
 from sim.results.outputs import check_output_file
 
 ReportKind = Literal["run", "sweep", "study", "calibration", "backtest", "comparison"]
 
 
 def report_kind(directory: Path) -> ReportKind:
-    """Return the kind of folder a report is asked for.
+    """Return the kind of folder a report is asked for (``sim.results.kinds.kind_of``).
 
     Raises:
-        InputError: If the folder is missing, not a folder, or holds none of the four kinds.
+        InputError: If the folder is missing, not a folder, or holds none of the six kinds.
     """
-    if not directory.exists():
-        raise InputError("no such folder", str(directory))
-    if not directory.is_dir():
-        raise InputError(
-            "is not a folder (give a run, sweep, study, calibration, backtest or comparison folder)",
-            str(directory),
-        )
-    if (directory / "manifest.json").exists():
-        return folder_kind(directory)
-    if (directory / "backtest.json").is_file():
-        return "backtest"
-    if (directory / "compare.json").is_file():
-        return "comparison"
-    if (directory / "posterior.parquet").is_file() and (directory / "diagnostics.json").is_file():
-        return "calibration"
-    raise InputError(
-        "holds no run, sweep, study, calibration, backtest or comparison (no manifest.json, backtest.json, "
-        "compare.json, or posterior.parquet with diagnostics.json)",
-        str(directory),
-    )
+    return kind_of(directory)
 
 
 def report_page(

@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sim.analysis.discovery import short_names
 from sim.plots.html import (
     Figure,
     Point,
@@ -115,6 +114,21 @@ def _key_points(
     return points
 
 
+def _names(paths: list[str], scenario_file: Any) -> dict[str, str]:
+    """The inputs' names as every output gives them: judged against the scenario's fields, if it loads."""
+    from sim.errors import InputError
+    from sim.scenario import load_scenario
+    from sim.scenario.parameters import input_names
+    from sim.scenario.paths import reader_names
+
+    if scenario_file:
+        try:
+            return input_names(load_scenario(scenario_file), paths)
+        except InputError:
+            pass  # moved or changed since: the names are judged among the calibrated inputs alone
+    return reader_names(paths)
+
+
 def calibration_page(
     directory: Path, app_bar: Sequence[tuple[str, str]] | None = None
 ) -> tuple[str, list[str]]:
@@ -123,7 +137,7 @@ def calibration_page(
     diagnostics = read_json(directory / "diagnostics.json", notes) or {}
     name = str(diagnostics.get("scenario", "?"))
     priors = diagnostics.get("priors") or {}
-    names = short_names(list(priors))
+    names = _names(list(priors), diagnostics.get("scenario_file"))
     settings = diagnostics.get("settings") or {}
     generations = Table(
         [

@@ -74,7 +74,7 @@ def _tables(rows: list[dict[str, Any]]) -> list[tuple[str, Table]]:
             )
         headers = ["", "baseline", "variant", "difference", "95% interval", "runs changed", "verdict"]
         heading = f"{group}: {members[0]['statistic']}"
-        tables.append((heading, Table(headers, cells, text=(0, 5, 6), flagged=flagged)))
+        tables.append((heading, Table(headers, cells, text=(0, 5, 6), flagged=flagged, tone="notable")))
     return tables
 
 
@@ -178,7 +178,7 @@ def compare_page(
             for r in runs
         ],
         text=(0, 1, 2, 3, 6),
-        wide=True,
+        long=(1, 3),
     )
     bootstrap = document.get("bootstrap") or {}
     settings = pairs(

@@ -99,7 +99,7 @@ def _key_points(summary: dict[str, Any], run: RunFolder, validation: dict[str, A
     if summary.get("p_withdrawal_by_end") is not None:
         points.append(
             Point(
-                f"Share of runs in which the defender began to withdraw by {date_text(scenario.end)}: "
+                f"Share of runs whose withdrawal began by {date_text(scenario.end)}: "
                 f"{share_text(summary['p_withdrawal_by_end'])}."
             )
         )
@@ -149,20 +149,20 @@ def _key_points(summary: dict[str, Any], run: RunFolder, validation: dict[str, A
 
 
 def _judgement_points(summary: dict[str, Any], end: Any) -> list[Point]:
-    """Say how much of the ending the withdrawal rules decide, and what the dynamics alone forecast."""
+    """Say in how many runs a withdrawal rule began the withdrawal, and what the dynamics alone forecast."""
     from sim.scenario.rules.withdrawal import label_of
 
     points = []
     shares = summary.get("endings") or {}
-    decided = [(rule, share) for rule, share in shares.items() if rule != "held" and share > 0]
+    decided = [(rule, share) for rule, share in shares.items() if rule != "no_withdrawal" and share > 0]
     if decided:
         listed = "; ".join(
             f"{label_of(rule)}: {share_text(share)}" for rule, share in sorted(decided, key=lambda x: -x[1])
         )
         points.append(
             Point(
-                f"Endings decided by a withdrawal rule, that is by judgement rather than by the fighting: "
-                f"{listed}; held to the end: {share_text(shares.get('held'))}."
+                f"Withdrawals begun by a withdrawal rule, that is by judgement rather than by the fighting: "
+                f"{listed}; no withdrawal began in {share_text(shares.get('no_withdrawal'))} of runs."
             )
         )
     alone = summary.get("dynamics_only")
@@ -231,14 +231,20 @@ def _observation_table(summary: dict[str, Any], run: RunFolder) -> Table:
 def _tables(summary: dict[str, Any], run: RunFolder) -> dict[str, Table]:
     scenario = run.scenario
     by_month = Table(
-        ["date", "held area p10 (km²)", "median (km²)", "p90 (km²)", "withdrawn by date (share of runs)"],
+        [
+            "date",
+            "held area p10 (km²)",
+            "median (km²)",
+            "p90 (km²)",
+            "withdrawal began by date (share of runs)",
+        ],
         [
             [
                 row["date"],
                 km2_text(row.get("area_p10")),
                 km2_text(row.get("area_p50")),
                 km2_text(row.get("area_p90")),
-                share_text(row.get("p_withdrawn")),
+                share_text(row.get("p_withdrawal_began")),
             ]
             for row in summary.get("by_month", [])
         ],

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from matplotlib.figure import Figure as MplFigure
 
-from sim.analysis.discovery import short_names
-from sim.analysis.sweep_stats import PointStats, point_stats
+from sim.analysis.sweep_stats import PointStats
 from sim.errors import InputError
 from sim.experiments.sensitivity import convergence_issues, convergence_warning
 from sim.plots.html import (
@@ -31,11 +29,11 @@ from sim.plots.html import (
 from sim.plots.report_discovery import discoveries
 from sim.plots.report_run import manifest_parts
 from sim.plots.run import require_outcomes
-from sim.plots.sweep import indices_chart, main_effects, one_input, outcome_title, shown_outcomes, two_inputs
+from sim.plots.sweep import indices_chart, outcome_title, sweep_figures, sweep_panels
 from sim.results.folder import open_folder
 from sim.results.locate import read_side_table
 from sim.results.readers import read_table
-from sim.scenario.schema import Scenario
+from sim.scenario.parameters import input_names
 
 ROWS_SHOWN = 40
 """Sweep points listed in the per-point table (all are in point_summary.parquet)."""
@@ -96,12 +94,32 @@ def _interval(stats: PointStats, index: int) -> str:
     return f"{number_text(centre)} ({number_text(low)}–{number_text(high)})"
 
 
+MOST_INPUTS = 4
+"""Up to this many varied inputs, the points are listed with their values (as ``sim sweep`` prints)."""
+
+
+def _spread_table(panels: list[tuple[str, PointStats]]) -> Table:
+    """Each outcome's spread over the points, for a design of too many inputs to list each point."""
+    rows = []
+    for outcome, stats in panels:
+        values = stats.centre[np.isfinite(stats.centre)]
+        if not values.size:
+            continue
+        shown = share_text if stats.share else number_text
+        cells = [values.min(), *np.percentile(values, [10, 50, 90]), values.max()]
+        what = f"{outcome_title(outcome)}: {'share of runs' if stats.share else 'median'}"
+        rows.append([what, *(shown(float(v)) for v in cells)])
+    return Table(["outcome, each point's", "lowest", "10%", "median", "90%", "highest"], rows)
+
+
 def _point_table(
     points: dict[str, list[Any]],
     paths: list[str],
     names: dict[str, str],
     panels: list[tuple[str, PointStats]],
 ) -> Table:
+    if len(paths) > MOST_INPUTS:
+        return _spread_table(panels)
     headers = ["point"]
     headers += [
         f"{outcome_title(o)}: {'share of runs' if s.share else 'median'} (95% interval)" for o, s in panels
@@ -112,40 +130,7 @@ def _point_table(
         row: list[Any] = [points["point"][index], *(_interval(stats, index) for _, stats in panels)]
         row += [number_text(points[p][index]) for p in paths]
         rows.append(row)
-    return Table(headers, rows, text=(), wide=True)
-
-
-def sweep_figures(
-    points: dict[str, list[Any]],
-    paths: list[str],
-    panels: list[tuple[str, PointStats]],
-    scenario: Scenario,
-    title: str,
-    design: str,
-) -> Iterator[tuple[str, str, MplFigure]]:
-    """Yield the sweep's figures (as ``sim plot`` draws them), one at a time: name, caption, figure."""
-    if design == "grid" and len(paths) == 1:
-        caption = (
-            "Each outcome against the varied input: median with the 10–90% of runs and its 95% interval."
-        )
-        yield "sweep_outcomes", caption, one_input(points, paths[0], panels, scenario, title, False)
-    elif design == "grid" and len(paths) == 2:
-        caption = "Each outcome over the grid of the two varied inputs, each cell with its 95% interval."
-        yield "sweep_heatmap", caption, two_inputs(points, paths, panels, scenario, title)
-    elif design == "grid":
-        caption = "Main effects: each input's levels, averaged over the grid's other inputs."
-        yield "sweep_main_effects", caption, main_effects(points, paths, panels, scenario, title)
-    else:
-        for path in paths:
-            caption = (
-                f"Each outcome against {path}, the other inputs varying too: one dot per point and the "
-                "median in each tenth of the input's range."
-            )
-            yield (
-                f"sweep_{path.replace('.', '_')}",
-                caption,
-                one_input(points, path, panels, scenario, title, True),
-            )
+    return Table(headers, rows, text=())
 
 
 def _sensitivity(results: dict[str, Any], names: dict[str, str], samples: Any) -> dict[str, Any]:
@@ -272,12 +257,11 @@ def sweep_page(
     design = sweep.get("design", "grid")
     points = read_side_table(directory, "points").to_pydict()
     paths: list[str] = list(manifest.get("varied") or [])
-    names = short_names(paths)
+    names = input_names(scenario, paths)
     count = len(points["point"])
     replications = int(manifest.get("replications") or 0)
     table = read_table(directory, "outcomes")
-    shown = shown_outcomes(scenario, list(sweep.get("outcomes") or []))
-    panels = [(outcome, point_stats(table, scenario, outcome, count)) for outcome in shown]
+    panels, left_out = sweep_panels(table, scenario, list(sweep.get("outcomes") or []), count)
     del table
     title = f"{scenario.name}: {design} sweep, {count} points × {replications} runs"
     figures = []
@@ -285,25 +269,26 @@ def sweep_page(
         from sim.plots.charts import spec_json
         from sim.plots.charts_sweep import sweep_chart
 
-        spec = sweep_chart(points, paths, panels)
+        spec = sweep_chart(points, paths, panels, names)
         if spec is not None:
             caption = "Each outcome per point against the varied inputs (choose the outcome above the chart)."
             figures.append(Figure("sweep_points", caption, chart=spec_json(spec)))
     figures += [
         Figure(name, caption, png_data_uri(figure))
-        for name, caption, figure in sweep_figures(points, paths, panels, scenario, title, design)
+        for name, caption, figure in sweep_figures(points, paths, panels, scenario, title, design, left_out)
     ]
     sensitivity = None
     results = read_json(directory / "sensitivity.json", notes)
     if results:
         sensitivity = _sensitivity(results, names, sweep.get("samples"))
-        chart = indices_chart(results, title)
+        chart = indices_chart(results, title, scenario)
         caption = "Sensitivity indices of each outcome with their 95% intervals."
         sensitivity["figure"] = Figure("sensitivity", caption, png_data_uri(chart))
     found = discoveries(directory, notes)
-    contents = [("design", "Design"), ("points", "Per-point summary"), ("figures", "Figures")]
+    contents = [("design", "Design"), ("points", "Per-point summary")]
     if sensitivity is not None:
         contents.append(("sensitivity", "Sensitivity indices"))
+    contents.append(("figures", "Figures"))
     if found:
         contents.append(("discovery", "Scenario discovery"))
     contents += [("scenario", "Base scenario"), ("manifest", "Manifest")]
@@ -329,7 +314,7 @@ def sweep_page(
         contents=contents,
         design=_design(manifest, points, names),
         point_table=_point_table(points, paths, names, panels),
-        shown_rows=min(ROWS_SHOWN, count),
+        shown_rows=min(ROWS_SHOWN, count) if len(paths) <= MOST_INPUTS else 0,
         point_count=count,
         figures=figures,
         sensitivity=sensitivity,

@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 from sim.analysis.summary import dynamics_only
 from sim.errors import InputError
 from sim.plots.run_area import area_distribution, fan_chart, survival_chart
-from sim.plots.run_forces import forces_chart, sectors_chart, withdrawal_chart
+from sim.plots.run_forces import forces_chart, has_withdrawal_rules, sectors_chart, withdrawal_chart
 from sim.plots.run_observations import observation_samples, observations_chart
 from sim.plots.style import FORMATS, area_observations, fmt_date, save
 from sim.results.columns import outcome_dates, outcome_thresholds
@@ -186,12 +186,18 @@ def run_figures(
     else:
         yield FigureItem("observations", caption, note="skipped: the scenario has no observations")
 
-    # The reasons stay an Arrow column (counted with pyarrow compute), never a Python list of every run.
-    reasons = read_table(directory, "outcomes", ["withdrawal_reason"])["withdrawal_reason"]
-    days = read_column(directory, "outcomes", "withdrawal_day")
-    caption = "Which withdrawal rule fired in each run, and the share of runs withdrawing by date."
-    yield FigureItem("withdrawal_reasons", caption, withdrawal_chart(scenario, reasons, days, label))
-    del reasons, days
+    caption = (
+        "Which withdrawal rule fired in each run, and the share of runs whose withdrawal began by each date."
+    )
+    if has_withdrawal_rules(scenario):
+        # The reasons stay an Arrow column (counted with pyarrow compute), never a Python list of every run.
+        reasons = read_table(directory, "outcomes", ["withdrawal_reason"])["withdrawal_reason"]
+        days = read_column(directory, "outcomes", "withdrawal_day")
+        yield FigureItem("withdrawal_reasons", caption, withdrawal_chart(scenario, reasons, days, label))
+        del reasons, days
+    else:
+        note = f"skipped: {scenario.holder} has no withdrawal rules, so no run's withdrawal began"
+        yield FigureItem("withdrawal_reasons", caption, note=note)
 
     caption = "Strength in theatre and cumulative casualties of each side: median and middle 80% of runs."
     if "forces" in skip:

@@ -23,11 +23,11 @@ from sim.plots.style import (
     area_observations,
     date_number,
     day_dates,
+    figure_legend,
     fmt_date,
     footnote,
     n_runs,
     observation_range,
-    place_legend,
     quantile_bands,
     runs_text,
     style_time_axis,
@@ -59,9 +59,8 @@ def fan_chart(
     """
     count = len(areas)
     dates = day_dates(scenario, areas.shape[1])
-    figure, axis = plt.subplots(figsize=(10, 5.8), layout="constrained")
+    figure, axis = plt.subplots(figsize=(10, 6.8), layout="constrained")
     bands = quantile_bands(areas, [level for level, _ in BANDS])
-    widest = bands[BANDS[0][0]] if count else None
     for level, colour in BANDS:
         axis.fill_between(
             dates, *bands[level], color=colour, linewidth=0, label=f"middle {level:.0%} of runs"
@@ -88,8 +87,13 @@ def fan_chart(
             label="median without the withdrawal rules (the dynamics alone)",
         )
     top = max(scenario.initial_area_km2, float(np.nanmax(areas)) if areas.size else 0.0)
-    for obs in area_observations(scenario):
-        low, high, how = observation_range(obs)
+    reported = area_observations(scenario)
+    # One legend entry for every report (each range said once): the markers show each date and value.
+    kinds = dict.fromkeys(
+        "±1.96 × sd" if obs.sd is not None else observation_range(obs)[2] for obs in reported
+    )
+    for index, obs in enumerate(reported):
+        low, high, _ = observation_range(obs)
         top = max(top, high)
         axis.errorbar(
             [np.datetime64(obs.date, "D")],
@@ -101,18 +105,21 @@ def fan_chart(
             capsize=5,
             elinewidth=1.8,
             zorder=5,
-            label=f"reported {obs.value:,.0f} km² on {fmt_date(obs.date)}; bar: 95% range, {how}",
+            label=f"reported held area ({len(reported)}); bar: its 95% range ({', '.join(kinds)})"
+            if index == 0
+            else "_nolegend_",
         )
     axis.set_ylim(0, top * 1.05)
     axis.set_ylabel("held area (km²)")
     style_time_axis(axis, scenario)
     suptitle(figure, "area held by the defender", scenario, run_label, runs_text(total or count, count))
-    if widest is not None:
-        place_legend(axis, dates, *widest, fontsize=9, framealpha=0.95)
+    # Under the axes, not on them: no corner of a fan chart is free of its bands for long.
+    figure_legend(figure, [axis], columns=2)
     footnote(
         figure,
         "Bands: on each day, the range holding the middle 50/80/95% of runs' held area; the median is "
         "taken day by day, so it is not itself one run.",
+        under=axis,
     )
     return figure
 

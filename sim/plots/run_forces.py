@@ -38,13 +38,21 @@ from sim.scenario.rules.withdrawal import RULES
 from sim.scenario.schema import Scenario
 
 
+def has_withdrawal_rules(scenario: Scenario) -> bool:
+    """Whether the side holding ground has any withdrawal rule switched on."""
+    rules = scenario.sides[scenario.holder].command.withdrawal
+    return rules is not None and any(
+        getattr(rules, next(iter(rule.fields))) is not None for rule in RULES.values()
+    )
+
+
 def withdrawal_chart(
     scenario: Scenario,
     reasons: pa.Array | pa.ChunkedArray | Sequence[str | None],
     withdrawal_days: np.ndarray,
     run_label: str,
 ) -> Figure:
-    """Return a bar chart of the rule that started each run's withdrawal, and the share withdrawn by date.
+    """Return a bar chart of the rule that began each run's withdrawal, and the share begun by each date.
 
     Args:
         scenario: The run's scenario (which rules it has, dates).
@@ -105,7 +113,7 @@ def withdrawal_chart(
     cumulative.set_ylabel("share of runs whose withdrawal has begun (0–1)")
     share_by_end = float(np.mean(~np.isnan(days))) if count else 0.0
     cumulative.set_title(
-        f"withdrawal begun by date ({share_by_end:.0%} of runs by {fmt_date(scenario.end)})", fontsize=10
+        f"withdrawal began by date ({share_by_end:.0%} of runs by {fmt_date(scenario.end)})", fontsize=10
     )
     style_time_axis(cumulative, scenario)
     suptitle(figure, "the defender's withdrawal", scenario, run_label, f"{count:,} runs")

@@ -58,7 +58,11 @@ def date_number(scenario: Scenario, day: float) -> float:
 
 
 def style_time_axis(axis: Axes, scenario: Scenario, label: bool = True) -> None:
-    """Calendar dates on the x axis: month and year on each tick, spaced for the scenario's length."""
+    """Calendar dates on the x axis: month and year on each tick, spaced for the scenario's length.
+
+    Every figure's time axis runs from two days before the scenario's start to two days after its end,
+    so the figures of a run line up.
+    """
     span = scenario.horizon_days
     if span <= 100:
         axis.xaxis.set_major_locator(mdates.WeekdayLocator(byweekday=mdates.MO, interval=2))
@@ -96,10 +100,29 @@ def runs_text(total: int, used: int | None = None) -> str:
     return f"{total:,} runs"
 
 
-def footnote(figure: Figure, text: str) -> None:
-    """Add a note under the axes (as the figure's x label, so the layout keeps room for it)."""
+def footnote(figure: Figure, text: str, under: Axes | None = None) -> None:
+    """Add a note under the axes (as the figure's x label, so the layout keeps room for it).
+
+    With ``under``, the note is attached below that axes' label instead, so that a legend under the
+    axes (``figure_legend``) goes below the note rather than over it.
+    """
     width = int(figure.get_figwidth() * 17)
-    figure.supxlabel(textwrap.fill(text, width), fontsize=8, color="0.3", x=0.01, ha="left")
+    wrapped = textwrap.fill(text, width)
+    if under is None:
+        figure.supxlabel(wrapped, fontsize=8, color="0.3", x=0.01, ha="left")
+        return
+    under.annotate(
+        wrapped,
+        xy=(0.0, 0.0),
+        xycoords=("axes fraction", under.xaxis.label),
+        xytext=(0.0, -6.0),
+        textcoords="offset points",
+        va="top",
+        ha="left",
+        fontsize=8,
+        color="0.3",
+        annotation_clip=False,
+    )
 
 
 def figure_legend(figure: Figure, axes: Iterable[Axes], columns: int, groups: Sequence[str] = ()) -> None:

@@ -1,15 +1,18 @@
 """Figures of a sweep folder: outcomes against varied inputs, heatmaps, main effects and sensitivity indices.
 
 Every number a figure shows carries its Monte Carlo uncertainty (``sim.analysis.sweep_stats``): a 95%
-interval of each point's median or share, as error bars or in the heatmap cells. Colour scales are fixed
-to the outcome's natural range (0 to the area at the start; 0 to 1 for a share), so small differences
-between points are not blown up.
+interval of each point's median or share, as error bars or in the heatmap cells. A share is drawn on 0 to
+1 (its colour scale too); any other outcome on the range its points span, so that differences between
+points show, and each heatmap cell prints its value. An outcome left to its default that is the same at
+every point (the held area at the end, when every run loses everything) is left out and said so.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -24,7 +27,8 @@ from sim.results.folder import open_folder
 from sim.results.locate import read_side_table
 from sim.results.outputs import check_output_folder
 from sim.results.readers import read_table
-from sim.scenario.paths import short_path
+from sim.scenario.parameters import input_names
+from sim.scenario.paths import reader_names
 from sim.scenario.schema import Scenario
 from sim.scenario.units import field_unit, printed
 
@@ -32,10 +36,15 @@ MEDIAN = "#08306b"
 SHARE = "#a50f15"
 
 
-def _label(path: str) -> str:
-    """A readable axis label for a dotted scenario path: the short path and its unit."""
+SHARE_LIMITS = (-0.03, 1.03)
+"""A share's axis: 0 to 1 with room for markers and error bars at either end."""
+
+
+def _label(path: str, names: dict[str, str]) -> str:
+    """A readable axis label for a dotted scenario path: its name (``reader_names``) and its unit."""
     unit = field_unit(path)
-    return f"{short_path(path)} ({printed(unit)})" if unit else short_path(path)
+    name = names.get(path, path)
+    return f"{name} ({printed(unit)})" if unit else name
 
 
 def outcome_title(outcome: str) -> str:
@@ -44,8 +53,8 @@ def outcome_title(outcome: str) -> str:
         return f"held area on {outcome.removeprefix('area_km2_on_')} (km²)"
     if outcome.startswith("day_below_"):
         return f"days until below {outcome.removeprefix('day_below_')} km²"
-    if outcome.startswith("withdrawn_by_"):
-        return f"withdrawn by {outcome.removeprefix('withdrawn_by_')} (share of runs)"
+    if outcome.startswith("withdrawal_began_by_"):
+        return f"withdrawal began by {outcome.removeprefix('withdrawal_began_by_')} (share of runs)"
     if outcome == "final_area_km2":
         return "held area at the end (km²)"
     if outcome.startswith("casualties_"):
@@ -55,17 +64,41 @@ def outcome_title(outcome: str) -> str:
     return outcome.replace("_", " ")
 
 
-def _statistic(stats: PointStats) -> str:
+def _statistic(stats: PointStats, scatter: bool) -> str:
+    """What the y axis shows: on a sampled design only each point's median (or share) is drawn."""
+    if scatter:
+        return "share of each point's runs" if stats.share else "median of each point's runs"
     return "share of runs, 95% interval" if stats.share else "median, 10–90% of runs"
 
 
-def _limits(scenario: Scenario, outcome: str, stats: PointStats) -> tuple[float, float]:
-    if stats.share:
+def colour_range(values: np.ndarray, share: bool) -> tuple[float, float]:
+    """The colour scale of a heatmap: 0 to 1 for a share, else the range the cells span (never empty)."""
+    if share:
         return 0.0, 1.0
-    if "area_km2" in outcome:
-        return 0.0, scenario.initial_area_km2
-    top = float(np.nanmax(stats.high)) if np.isfinite(stats.high).any() else 1.0
-    return 0.0, max(top, 1.0)
+    finite = values[np.isfinite(values)]
+    if not finite.size:
+        return 0.0, 1.0
+    low, high = float(finite.min()), float(finite.max())
+    if high - low < 1e-9:
+        return low - 1.0, high + 1.0
+    return low, high
+
+
+def informative(panels: list[tuple[str, PointStats]]) -> tuple[list[tuple[str, PointStats]], list[str]]:
+    """Split panels into those that differ between points and the outcomes equal at every point."""
+    kept, same = [], []
+    for outcome, stats in panels:
+        finite = stats.centre[np.isfinite(stats.centre)]
+        if finite.size and np.ptp(finite) == 0.0:
+            same.append(f"{outcome_title(outcome)}: {finite[0]:,.3g} at every point")
+        else:
+            kept.append((outcome, stats))
+    return kept, same
+
+
+def _share_axis(axis: Any, stats: PointStats) -> None:
+    if stats.share:
+        axis.set_ylim(*SHARE_LIMITS)
 
 
 def one_input(
@@ -121,9 +154,9 @@ def one_input(
                 capsize=3,
                 label=("share of runs" if stats.share else "median") + " (bars: 95% interval)",
             )
-        axis.set_xlabel(_label(path))
-        axis.set_ylabel(f"{outcome_title(outcome)}:\n{_statistic(stats)}")
-        axis.set_ylim(*_limits(scenario, outcome, stats))
+        axis.set_xlabel(_label(path, input_names(scenario, [path])))
+        axis.set_ylabel(f"{outcome_title(outcome)}:\n{_statistic(stats, scatter)}")
+        _share_axis(axis, stats)
         axis.grid(alpha=0.3)
         if index == 0:
             axis.legend(fontsize=8)
@@ -140,6 +173,9 @@ def two_inputs(
     figure, axes = plt.subplots(
         1, len(panels), figsize=(6.4 * len(panels), 5.4), layout="constrained", squeeze=False
     )
+    names = input_names(scenario, paths)
+    cells = x_values.size * y_values.size
+    size = 10.0 if cells <= 30 else 9.0 if cells <= 60 else 8.0
     for axis, (outcome, stats) in zip(axes[0], panels, strict=True):
         data = np.full((y_values.size, x_values.size), np.nan)
         half = np.full_like(data, np.nan)
@@ -148,7 +184,7 @@ def two_inputs(
             row = int(np.searchsorted(y_values, points[paths[1]][i]))
             data[row, col] = stats.centre[i]
             half[row, col] = (stats.ci_high[i] - stats.ci_low[i]) / 2
-        low, high = _limits(scenario, outcome, stats)
+        low, high = colour_range(data, stats.share)
         image = axis.imshow(
             data,
             origin="lower",
@@ -159,8 +195,8 @@ def two_inputs(
         )
         axis.set_xticks(range(x_values.size), [f"{v:.3g}" for v in x_values])
         axis.set_yticks(range(y_values.size), [f"{v:.3g}" for v in y_values])
-        axis.set_xlabel(_label(paths[0]))
-        axis.set_ylabel(_label(paths[1]))
+        axis.set_xlabel(_label(paths[0], names))
+        axis.set_ylabel(_label(paths[1], names))
         fmt = "{:.0%}\n±{:.0%}" if stats.share else "{:,.0f}\n±{:,.0f}"
         for (row, col), value in np.ndenumerate(data):
             if not np.isnan(value):
@@ -173,11 +209,11 @@ def two_inputs(
                     fmt.format(value, half[row, col]),
                     ha="center",
                     va="center",
-                    fontsize=7.5,
+                    fontsize=size,
                     color=shade,
                 )
-        title = outcome_title(outcome)
-        figure.colorbar(image, ax=axis, label=title if stats.share else f"{title}: median")
+        what = outcome_title(outcome)
+        figure.colorbar(image, ax=axis, label=what if stats.share else f"{what}: median")
         axis.set_title(
             f"{outcome_title(outcome)} (± 95% interval of the {'share' if stats.share else 'median'})",
             fontsize=9.5,
@@ -195,6 +231,7 @@ def main_effects(
     with the spread of those points as a band; levels joined in order of the input, so there are no
     zig-zags from joining points in the order they were run.
     """
+    names = input_names(scenario, paths)
     figure, axes = plt.subplots(
         len(panels),
         len(paths),
@@ -215,8 +252,8 @@ def main_effects(
                 levels, lows, highs, color=colour, alpha=0.15, label="range over the other inputs"
             )
             axis.plot(levels, means, "o-", color=colour, label="mean over the other inputs")
-            axis.set_ylim(*_limits(scenario, outcome, stats))
-            axis.set_xlabel(_label(path))
+            _share_axis(axis, stats)
+            axis.set_xlabel(_label(path, names))
             if col == 0:
                 axis.set_ylabel(f"{outcome_title(outcome)}:\n{'share' if stats.share else 'median'} of runs")
             axis.grid(alpha=0.3)
@@ -228,12 +265,17 @@ def main_effects(
     return figure
 
 
-def indices_chart(results: dict, title: str) -> Figure:
-    """Return bar charts of sensitivity indices (Sobol' S1/ST or Morris mu*), two outcomes per row."""
+def indices_chart(results: dict, title: str, scenario: Scenario | None = None) -> Figure:
+    """Return bar charts of sensitivity indices (Sobol' S1/ST or Morris mu*), two outcomes per row.
+
+    Inputs are named by ``input_names`` of the scenario (``reader_names`` of the inputs without one).
+    """
     outcomes = list(results)
     columns = min(2, len(outcomes))
     rows = math.ceil(len(outcomes) / columns)
     inputs = len(results[outcomes[0]])
+    paths = [entry["input"] for entry in results[outcomes[0]]]
+    names = input_names(scenario, paths) if scenario is not None else reader_names(paths)
     figure, axes = plt.subplots(
         rows,
         columns,
@@ -246,7 +288,7 @@ def indices_chart(results: dict, title: str) -> Figure:
         sobol = "ST" in entries[0]
         key = "ST" if sobol else "mu_star"
         entries = sorted(entries, key=lambda r: r[key])
-        names = [_label(r["input"]) for r in entries]
+        labels = [_label(r["input"], names) for r in entries]
         y = np.arange(len(entries))
         if sobol:
             axis.barh(
@@ -276,7 +318,7 @@ def indices_chart(results: dict, title: str) -> Figure:
                 label="mu* (mean |elementary effect|)",
             )
             axis.set_xlabel("Morris mu*, in the outcome's unit, 95% CI")
-        axis.set_yticks(y, names, fontsize=8)
+        axis.set_yticks(y, labels, fontsize=8)
         axis.set_title(outcome_title(outcome), fontsize=10)
         axis.grid(axis="x", alpha=0.3)
         axis.legend(fontsize=8, loc="lower right")
@@ -297,7 +339,77 @@ def shown_outcomes(scenario: Scenario, chosen: list[str]) -> list[str]:
     """The outcomes shown: those asked for, else the area on ``summary_date`` and at the end."""
     if chosen:
         return chosen
-    return [area_column(summary_date(scenario)), "final_area_km2", f"withdrawn_by_{scenario.end.isoformat()}"]
+    return [
+        area_column(summary_date(scenario)),
+        "final_area_km2",
+        f"withdrawal_began_by_{scenario.end.isoformat()}",
+    ]
+
+
+def sweep_panels(
+    table: Any, scenario: Scenario, chosen: list[str], count: int
+) -> tuple[list[tuple[str, PointStats]], list[str]]:
+    """Return the outcomes to draw with their per-point statistics, and what was left out, in words.
+
+    Outcomes asked for are all drawn; of the default ones (``shown_outcomes``), those equal at every point
+    are left out.
+    """
+    panels = [
+        (outcome, point_stats(table, scenario, outcome, count))
+        for outcome in shown_outcomes(scenario, chosen)
+    ]
+    return (panels, []) if chosen else informative(panels)
+
+
+def sweep_figures(
+    points: dict[str, list[Any]],
+    paths: list[str],
+    panels: list[tuple[str, PointStats]],
+    scenario: Scenario,
+    title: str,
+    design: str,
+    left_out: Sequence[str] = (),
+) -> Iterator[tuple[str, str, Figure]]:
+    """Yield a sweep's figures, one at a time: file name (without suffix), caption, figure.
+
+    Args:
+        points: The design's points (``points.parquet``).
+        paths: The varied inputs.
+        panels: The outcomes drawn, with their per-point statistics (``sweep_panels``).
+        scenario: The sweep's base scenario.
+        title: The figures' title.
+        design: ``grid``, ``lhs``, ``sobol`` or ``morris``.
+        left_out: Outcomes not drawn, in words, said under each figure.
+    """
+    if not panels:
+        return
+    names = input_names(scenario, paths)
+    drawn: Iterable[tuple[str, str, Figure]]
+    if design == "grid" and len(paths) == 1:
+        caption = (
+            "Each outcome against the varied input: median with the 10–90% of runs and its 95% interval."
+        )
+        drawn = [("sweep_outcomes", caption, one_input(points, paths[0], panels, scenario, title, False))]
+    elif design == "grid" and len(paths) == 2:
+        caption = "Each outcome over the grid of the two varied inputs, each cell with its 95% interval."
+        drawn = [("sweep_heatmap", caption, two_inputs(points, paths, panels, scenario, title))]
+    elif design == "grid":
+        caption = "Main effects: each input's levels, averaged over the grid's other inputs."
+        drawn = [("sweep_main_effects", caption, main_effects(points, paths, panels, scenario, title))]
+    else:
+        drawn = (
+            (
+                f"sweep_{path.replace('.', '_')}",
+                f"Each outcome against {names[path]}, the other inputs varying too: one dot per point "
+                "(the median or share of its runs) and the median in each tenth of the input's range.",
+                one_input(points, path, panels, scenario, title, True),
+            )
+            for path in paths
+        )
+    for name, caption, figure in drawn:
+        if left_out:
+            figure.supxlabel("not drawn, the same at every point: " + "; ".join(left_out), fontsize=8.5)
+        yield name, caption, figure
 
 
 def write_sweep_plots(directory: Path, fmt: str = "png", outcomes: list[str] | None = None) -> list[Path]:
@@ -306,7 +418,8 @@ def write_sweep_plots(directory: Path, fmt: str = "png", outcomes: list[str] | N
     Args:
         directory: The sweep folder.
         fmt: ``png`` or ``svg``.
-        outcomes: The outcomes to show (default: those the sweep was run with, else a standard set).
+        outcomes: The outcomes to show (default: those the sweep was run with, else a standard set less
+            those equal at every point).
     """
     folder = open_folder(directory, "read", kind="sweep")
     manifest, scenario = folder.manifest, folder.scenario
@@ -316,29 +429,18 @@ def write_sweep_plots(directory: Path, fmt: str = "png", outcomes: list[str] | N
     design = sweep.get("design", "grid")
     count = len(points["point"])
     table = read_table(directory, "outcomes")
-    shown = shown_outcomes(scenario, list(outcomes or sweep.get("outcomes") or []))
-    panels = [(outcome, point_stats(table, scenario, outcome, count)) for outcome in shown]
+    panels, left_out = sweep_panels(table, scenario, list(outcomes or sweep.get("outcomes") or []), count)
+    del table
     out = directory / "plots"
     check_output_folder(out, reads=directory, option="FOLDER")
     out.mkdir(exist_ok=True)
     title = f"{scenario.name}: {design} sweep, {count} points × {manifest.replications} runs"
-    written = []
-    if design == "grid" and len(paths) == 1:
-        written.append(
-            save(one_input(points, paths[0], panels, scenario, title, False), out / f"sweep_outcomes.{fmt}")
-        )
-    elif design == "grid" and len(paths) == 2:
-        written.append(save(two_inputs(points, paths, panels, scenario, title), out / f"sweep_heatmap.{fmt}"))
-    elif design == "grid":
-        written.append(
-            save(main_effects(points, paths, panels, scenario, title), out / f"sweep_main_effects.{fmt}")
-        )
-    else:
-        for path in paths:
-            figure = one_input(points, path, panels, scenario, title, True)
-            written.append(save(figure, out / f"sweep_{path.replace('.', '_')}.{fmt}"))
+    written = [
+        save(figure, out / f"{name}.{fmt}")
+        for name, _, figure in sweep_figures(points, paths, panels, scenario, title, design, left_out)
+    ]
     sensitivity = directory / "sensitivity.json"
     if sensitivity.exists():
         results = read_json(sensitivity)
-        written.append(save(indices_chart(results, title), out / f"sensitivity.{fmt}"))
+        written.append(save(indices_chart(results, title, scenario), out / f"sensitivity.{fmt}"))
     return written

@@ -32,8 +32,8 @@ _BUILDERS = {"daily": daily_table, "sectors": sectors_table, "outcomes": outcome
 def expected_schema(scenario: Scenario, name: str, sweep: bool = False) -> pa.Schema:
     """Return the columns and types of a table a run of ``scenario`` writes.
 
-    A sweep's (or a study's) tables have ``point`` first, and of the base scenario's sampled inputs only those its
-    points did not vary (``check_tables`` then lets other columns through).
+    A sweep's (or a study's) tables have ``point`` first, and of the base scenario's sampled inputs only
+    those its points did not vary (``check_tables`` then lets other columns through).
     """
     schema = _BUILDERS[name](scenario, [], []).schema
     if sweep:

@@ -76,11 +76,32 @@ def observation_column(index: int, scenario: Scenario) -> str:
     return f"obs{index}_{obs.metric}{where}_{obs.date.isoformat()}"
 
 
+RENAMED_OUTCOMES = {"withdrawn_by_": "withdrawal_began_by_"}
+"""Outcome names of earlier versions and their names now: "withdrawn" means the withdrawal is complete,
+and these outcomes say whether it had *begun* (the day a withdrawal rule fired, ``withdrawal_day``)."""
+
+
+def refuse_renamed(outcome: str, option: str = "--outcome") -> None:
+    """Refuse an outcome under its earlier name, giving the name it has now.
+
+    Raises:
+        InputError: If ``outcome`` starts with a renamed prefix.
+    """
+    for old, new in RENAMED_OUTCOMES.items():
+        if outcome.startswith(old):
+            renamed = new + outcome.removeprefix(old)
+            raise InputError(
+                f"{outcome!r} is now called {renamed!r} (the share of runs whose withdrawal began by then; "
+                "'withdrawn' means the withdrawal is complete)",
+                field=option,
+            )
+
+
 def summary_outcomes(scenario: Scenario) -> list[str]:
     """Return the outcomes a sweep can be summarised by, as known before anything runs.
 
     The outcome columns of the scenario's runs (final area, area on each kept date, advance rate, days
-    until below each threshold, casualties per side); ``withdrawn_by_<date>`` is computed from the
+    until below each threshold, casualties per side); ``withdrawal_began_by_<date>`` is computed from the
     withdrawal day and checked by ``check_summary_outcome``.
     """
     return [
@@ -98,12 +119,13 @@ def check_summary_outcome(scenario: Scenario, outcome: str, option: str = "--out
     Raises:
         InputError: Naming the closest outcomes and listing every valid one.
     """
-    if outcome.startswith("withdrawn_by_"):
-        text = outcome.removeprefix("withdrawn_by_")
+    refuse_renamed(outcome, option)
+    if outcome.startswith("withdrawal_began_by_"):
+        text = outcome.removeprefix("withdrawal_began_by_")
         try:
             date = dt.date.fromisoformat(text)
         except ValueError:
-            raise InputError(f"{outcome!r}: expected withdrawn_by_YYYY-MM-DD", field=option) from None
+            raise InputError(f"{outcome!r}: expected withdrawal_began_by_YYYY-MM-DD", field=option) from None
         if not scenario.start <= date <= scenario.end:
             raise InputError(
                 f"{outcome!r}: the date is outside the scenario ({scenario.start} to {scenario.end})",
@@ -116,6 +138,7 @@ def check_summary_outcome(scenario: Scenario, outcome: str, option: str = "--out
     close = difflib.get_close_matches(outcome, known, n=2)
     hint = f"; did you mean {' or '.join(repr(name) for name in close)}?" if close else ""
     raise InputError(
-        f"unknown outcome {outcome!r}{hint} (expected one of: {', '.join(known)}, withdrawn_by_<date>)",
+        f"unknown outcome {outcome!r}{hint} "
+        f"(expected one of: {', '.join(known)}, withdrawal_began_by_<date>)",
         field=option,
     )

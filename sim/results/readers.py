@@ -42,7 +42,8 @@ so each column read would leave its pages behind under the next figure."""
 def _dataset(run: Path, name: str) -> ds.Dataset:
     path = table_path(run, name)
     if path is None:
-        raise InputError(f"the run has no {name} table (was it run with --daily none?)", str(run))
+        hint = " (was it run with --daily none?)" if name in ("daily", "sectors") else ""
+        raise InputError(f"the run has no {name} table{hint}", str(run))
     with _readable(run, name):
         if path.is_dir():
             return ds.dataset(checked_parts(run, name), format=PARQUET)

@@ -40,7 +40,7 @@ class PreparedLine(Frozen):
 
     area_km2: Annotated[NonNegative, limit(limits.AREA_KM2)] = Field(
         description="Area the holder still holds in the sector when it stands on the line (at most "
-        "1,000,000 km2; for a line sector, front x the depth left behind it)."
+        "1,000,000 km²; for a line sector, front x the depth left behind it)."
     )
     fortification: Annotated[NonNegative, limit(limits.FORTIFICATION)] = Field(
         description="Fortification bonus of the line once the holder stands on it (at most 10)."

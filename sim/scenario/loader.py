@@ -315,7 +315,9 @@ def validate(
         return model.model_validate(data)
     except ValidationError as exc:
         errors = _most_useful_first(exc.errors(include_url=False))
-        raise _to_input_error(errors[0], origins, name, len(errors) - 1, model, named) from None
+        first = _to_input_error(errors[0], origins, name, len(errors) - 1, model, named)
+        first.others = tuple(_to_input_error(error, origins, name, 0, model, named) for error in errors[1:])
+        raise first from None
 
 
 def _most_useful_first(errors: list[Any]) -> list[Any]:
@@ -331,6 +333,14 @@ def _most_useful_first(errors: list[Any]) -> list[Any]:
         if not (e["type"] in ("float_type", "float_parsing") and isinstance(e.get("input"), dict))
     ] or errors
     return sorted(useful, key=lambda e: (e["type"] != "extra_forbidden", -len(e["loc"])))
+
+
+def more_problems(more: int, model: type[BaseModel] = Scenario) -> str:
+    """Return what an error line adds when validation found ``more`` other problems ("" for none)."""
+    if not more:
+        return ""
+    listed = "; sim check lists them" if model is Scenario else ""
+    return f" (and {more} more problem{'s' if more > 1 else ''}{listed})"
 
 
 def _to_input_error(
@@ -380,8 +390,7 @@ def _to_input_error(
             message += f" (got {shorten(error['input'])})"
             if isinstance(error["input"], bool) and error["type"] == "string_type":
                 message += "; YAML reads an unquoted yes, no, on or off as true or false: quote the name"
-    if more:
-        message += f" (and {more} more problem{'s' if more > 1 else ''})"
+    message += more_problems(more, model)
     return InputError(message, file, line, field or None)
 
 

@@ -8,12 +8,14 @@ leaves the draws of all the others unchanged (common random numbers).
 from __future__ import annotations
 
 import zlib
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from pydantic import BaseModel
 
 from sim.scenario.distributions import U_HIGHEST, _Distribution
+from sim.scenario.paths import reader_names
 from sim.scenario.schema import Scenario
 
 PARAMS_STREAM = 0
@@ -43,6 +45,38 @@ def distribution_leaves(scenario: Scenario) -> tuple[tuple[str, _Distribution], 
         _LEAVES.clear()
     _LEAVES[id(scenario)] = (scenario, tuple(found))
     return tuple(found)
+
+
+def field_paths(scenario: Scenario) -> list[str]:
+    """Return the dotted path of every value of the scenario's model (not its observations or priors)."""
+    found: list[str] = []
+
+    def walk(node: Any, prefix: str) -> None:
+        if isinstance(node, BaseModel) and not isinstance(node, _Distribution):
+            for name in type(node).model_fields:
+                if not prefix and name in ("calibrate", "observations"):
+                    continue
+                walk(getattr(node, name), f"{prefix}.{name}" if prefix else name)
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                walk(value, f"{prefix}.{key}")
+        elif isinstance(node, list | tuple):
+            for index, value in enumerate(node):
+                walk(value, f"{prefix}.{index}")
+        else:
+            found.append(prefix)
+
+    walk(scenario, "")
+    return found
+
+
+def input_names(scenario: Scenario, paths: Sequence[str]) -> dict[str, str]:
+    """Return how every output names each input of a scenario (``sim.scenario.paths.reader_names``).
+
+    Ambiguity is judged against every field of the scenario, not only the paths named, so an input has
+    the same name in a sweep's table, its sensitivity indices, a discovery and a calibration.
+    """
+    return reader_names(paths, field_paths(scenario))
 
 
 def _walk(node: Any, prefix: str, found: list[tuple[str, _Distribution]]) -> None:

@@ -8,7 +8,7 @@ overlay for ``extends:`` (a calibrated scenario).
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from sim.errors import InputError
@@ -24,6 +24,54 @@ def short_path(path: str) -> str:
     in every table and figure (calibration, sweeps, sensitivity).
     """
     return path.removeprefix("sides.").replace(".contingents.", ".")
+
+
+def _side_and_rest(path: str) -> tuple[str | None, tuple[str, ...]]:
+    """Split ``sides.<side>.[contingents.]...`` into the side and the rest; other paths have no side."""
+    parts = tuple(path.split("."))
+    if len(parts) > 2 and parts[0] == "sides":
+        rest = parts[2:]
+        return parts[1], rest[1:] if rest[0] == "contingents" and len(rest) > 1 else rest
+    return None, parts
+
+
+def reader_names(paths: Sequence[str], known: Iterable[str] = ()) -> dict[str, str]:
+    """Name each dotted path for readers: its shortest unambiguous tail, with the side.
+
+    The one naming rule of every table, figure and report that names an input. A path under
+    ``sides.<side>`` is named ``<side>.<tail>`` (``contingents.`` dropped); of the rest, the tail is
+    the shortest run of final parts that no other path of the same side (among ``paths`` and
+    ``known``, typically every field of the scenario) ends with. A tail never starts at a list index or
+    at the list's name, so an echelon's field says whose echelon it is. For example, in the Kursk
+    scenario (two Russian contingents, each with a ``quality``):
+    ``sides.russia.contingents.north_korea.quality`` -> ``russia.north_korea.quality``,
+    ``sides.russia.attack.advance_km`` -> ``russia.advance_km``, ``engagement.kill_rate`` ->
+    ``kill_rate``.
+
+    Args:
+        paths: The dotted paths to name.
+        known: Other paths a name must not be confused with.
+
+    Returns:
+        Each path's name.
+    """
+    groups: dict[str | None, set[tuple[str, ...]]] = {}
+    for path in (*paths, *known):
+        side, rest = _side_and_rest(path)
+        groups.setdefault(side, set()).add(rest)
+    names: dict[str, str] = {}
+    for path in paths:
+        side, rest = _side_and_rest(path)
+        others = [other for other in groups[side] if other != rest]
+        tail = rest
+        for size in range(1, len(rest) + 1):
+            tail = rest[len(rest) - size :]
+            if size < len(rest) and any(part.isdigit() for part in tail[:2]):
+                continue  # "3.jitter_days" or "echelons.3.jitter_days": name whose list it is
+            if not any(other[len(other) - size :] == tail for other in others if len(other) >= size):
+                break
+        names[path] = ".".join((side, *tail) if side else tail)
+    return names
 
 
 def dotted(path: Sequence[str | int]) -> str:

@@ -389,7 +389,7 @@ class Sector(Frozen):
     )
     area_km2: Annotated[NonNegative, limit(limits.AREA_KM2)] = Field(
         description="Area held at the start (for a line: front x depth held), also the most that "
-        "counter-attacks win back (at most 1,000,000 km2)."
+        "counter-attacks win back (at most 1,000,000 km²)."
     )
     frontage_km: Annotated[NonNegative, limit(limits.FRONTAGE_KM)] = Field(
         description="Front length at the start; a salient's scales with sqrt(area), a line's stays "
@@ -555,7 +555,7 @@ class Scenario(Frozen):
         default=(),
         max_length=limits.THRESHOLDS,
         description="Areas whose first crossing day is an outcome; half the initial area is always added "
-        "(at most 100, each at most 1,000,000 km2).",
+        "(at most 100, each at most 1,000,000 km²).",
     )
     observations: tuple[Observation, ...] = Field(
         (),

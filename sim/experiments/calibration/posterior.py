@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 import yaml
 
+import sim
 from sim.experiments.calibration.problem import (
     POSTERIOR_FILE,
     WEIGHT_COLUMN,
@@ -258,6 +259,7 @@ def write_outputs(problem: Problem, settings: Settings, result: CalibrationResul
     written.append(posterior_path)
     summary = parameter_summary(problem, result.posterior)
     record = {
+        "package_version": sim.__version__,
         "scenario": problem.scenario.name,
         "scenario_file": str(problem.scenario_file),
         "settings": {

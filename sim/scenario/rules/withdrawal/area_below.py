@@ -23,7 +23,7 @@ class AreaBelow(WithdrawalRule):
             Annotated[NonNegative, limit(limits.AREA_KM2)] | None,
             Field(
                 None,
-                description="Withdraw once total held area is below this (at most 1,000,000 km2; "
+                description="Withdraw once total held area is below this (at most 1,000,000 km²; "
                 "absent: off).",
             ),
         ),

@@ -1,0 +1,8 @@
+// MathJax reads the formulas that pymdownx.arithmatex leaves as \( ... \) and \[ ... \].
+window.MathJax = {
+  tex: { inlineMath: [["\\(", "\\)"]], displayMath: [["\\[", "\\]"]], processEscapes: true, processEnvironments: true },
+  options: { ignoreHtmlClass: ".*|", processHtmlClass: "arithmatex" },
+};
+document$.subscribe(() => {
+  MathJax.typesetPromise();
+});
