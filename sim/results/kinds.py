@@ -2,9 +2,9 @@
 
 A run, a sweep or a study has ``manifest.json``; a backtest ``backtest.json``; a comparison
 ``compare.json``; a calibration ``posterior.parquet`` with ``diagnostics.json``. ``sim report`` and
-``sim.api.open_folder`` tell the kind the same way (``kind_of``), and list a folder's tables by name (``tables_of``): a table is a
-Parquet or CSV file of the folder (a run's own tables may still be parts of an unfinished run), and those
-of the discovery and validation it holds.
+``sim.api.open_folder`` tell the kind the same way (``kind_of``), and list a folder's tables by name
+(``tables_of``): a table is a Parquet or CSV file of the folder (a run's own tables may still be parts
+of an unfinished run), and those of the discovery and validation it holds.
 """
 
 from __future__ import annotations
