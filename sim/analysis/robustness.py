@@ -59,7 +59,7 @@ class Measure:
 
     Attributes:
         name: The study's name for it (``held_feb``).
-        column: The outcome it reads (``area_km2_on_2025-02-01``, ``withdrawn_by_2025-02-01``, ...).
+        column: The outcome it reads (``area_km2_on_2025-02-01``, ``withdrawal_began_by_2025-02-01``, ...).
         better: Whether higher or lower values are better (regret is measured against the best).
     """
 
@@ -260,7 +260,7 @@ def is_share(metric: Metric, measures: Sequence[Measure]) -> bool:
     if metric.outcome is None:
         return True
     column = next(m.column for m in measures if m.name == metric.outcome)
-    return column.startswith("withdrawn_by_")
+    return column.startswith("withdrawal_began_by_")
 
 
 def value_words(value: float, share: bool, signed: bool = False) -> str:

@@ -141,7 +141,7 @@ def check_outcomes(study: Study, scenarios: Sequence[Scenario]) -> None:
         InputError: Naming the outcome, lever and future.
     """
     futures = len(study.futures)
-    wanted = [m for m in study.measures if not m.column.startswith("withdrawn_by_")]
+    wanted = [m for m in study.measures if not m.column.startswith("withdrawal_began_by_")]
     for index, scenario in enumerate(scenarios):
         names = set(outcomes_table(scenario, [], []).schema.names)
         for measure in wanted:

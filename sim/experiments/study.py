@@ -93,9 +93,9 @@ class OutcomeSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     column: str = Field(
-        description="final_area_km2, area_km2_on_<date>, day_below_<km2>, withdrawn_by_<date>, "
+        description="final_area_km2, area_km2_on_<date>, day_below_<km2>, withdrawal_began_by_<date>, "
         "casualties_<side> or advance_m_per_day; a future's value is the mean over its replications "
-        "(the share for withdrawn_by, days counting a run that never falls below as the end date)."
+        "(the share for withdrawal_began_by, days counting a run that never falls below as the end date)."
     )
     better: Literal["higher", "lower"] | None = Field(
         None,
@@ -209,7 +209,7 @@ def default_better(column: str, holder: str) -> Better | None:
     """Return whether higher or lower is better for an outcome, from the holding side's view, or None."""
     if column.startswith(("final_area_km2", "area_km2_on_", "day_below_")):
         return "higher"
-    if column.startswith("withdrawn_by_") or column == "advance_m_per_day":
+    if column.startswith("withdrawal_began_by_") or column == "advance_m_per_day":
         return "lower"
     if column.startswith("casualties_"):
         return "lower" if column == f"casualties_{holder}" else "higher"

@@ -73,7 +73,7 @@ def _outcome_tables(summary: dict[str, Any], robustness: pd.DataFrame) -> list[t
     levers = [lever["name"] for lever in summary["levers"]]
     tables = []
     for outcome in summary["outcomes"]:
-        share = outcome["column"].startswith("withdrawn_by_")
+        share = outcome["column"].startswith("withdrawal_began_by_")
         mine = robustness[robustness["outcome"] == outcome["name"]]
         rows, flagged = [], set()
         for index, (key, label) in enumerate(ROWS.items()):

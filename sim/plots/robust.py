@@ -128,7 +128,7 @@ def _unit(outcome: dict[str, Any]) -> str:
         return "km²"
     if column.startswith("day_below_"):
         return "days"
-    if column.startswith("withdrawn_by_"):
+    if column.startswith("withdrawal_began_by_"):
         return "share of runs"
     if column.startswith("casualties_"):
         return "personnel"
