@@ -63,7 +63,7 @@ def test_run_folder_tables_agree_with_each_other(tmp_path: Path) -> None:
 
 def test_open_refuses_a_folder_that_is_not_a_result(tmp_path: Path) -> None:
     """Opening an empty folder is bad input, not a traceback."""
-    with pytest.raises(InputError, match="holds no run, sweep, calibration, backtest or comparison"):
+    with pytest.raises(InputError, match="holds no run, sweep, study, calibration, backtest or comparison"):
         api.open_folder(tmp_path)
 
 

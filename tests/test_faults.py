@@ -550,7 +550,15 @@ def _no_process_left_behind():
                     os.kill(pid, signal.SIGKILL)
 
 
+def _default_sigint() -> None:
+    # A test runner's worker may ignore SIGINT (pytest-xdist's do), and an ignored signal stays ignored
+    # across exec: Python then installs no KeyboardInterrupt handler and Ctrl-C would do nothing. A user's
+    # shell starts the command with SIGINT at its default.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _popen(command: list[str], **options) -> subprocess.Popen:
+    options.setdefault("preexec_fn", _default_sigint)
     process = subprocess.Popen(command, **options)
     _STARTED.append(process)
     return process
