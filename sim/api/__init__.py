@@ -16,8 +16,6 @@ functions. Example (docs/api.md has more, run as a test)::
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -27,9 +25,10 @@ from typing import Any, Literal
 import pandas as pd
 
 from sim.analysis.summary import summarize
+from sim.api.inputs import load
 from sim.batch.executors import Executor, make_executor
 from sim.batch.runner import BatchResult, Progress
-from sim.errors import InputError, require_extra
+from sim.errors import InputError
 from sim.experiments.design import SweepSpec, parse_vary
 from sim.experiments.runs import default_run_folder, run_batch, run_dynamics_only, start_timed_run
 from sim.experiments.sweep import default_sweep_folder, finish_sweep, run_sweep, start_sweep
@@ -41,33 +40,9 @@ from sim.results.locate import read_side_table
 from sim.results.outputs import check_output_folder
 from sim.results.readers import read_table
 from sim.results.writing import write_json
-from sim.scenario import load_scenario
 from sim.scenario.mechanisms import without_judgement
 from sim.scenario.parameters import distribution_leaves, input_names
 from sim.scenario.schema import Scenario
-
-
-def _overrides(values: Mapping[str, Any] | Sequence[str] | None) -> list[str]:
-    """``--set`` strings from a mapping of dotted path to value (or a list of ``path=value`` strings)."""
-    if values is None:
-        return []
-    if isinstance(values, Mapping):
-        return [f"{path}={json.dumps(value)}" for path, value in values.items()]
-    return list(values)
-
-
-def load(path: str | Path, set: Mapping[str, Any] | Sequence[str] | None = None) -> Scenario:  # noqa: A002
-    """Load and validate a scenario, with overrides like ``--set``.
-
-    Args:
-        path: The scenario YAML.
-        set: Overrides: a mapping of dotted path to value (``{"sides.russia.attack.advance_km": 0.6}``;
-            a value may be a distribution as a dict) or ``path=value`` strings.
-
-    Raises:
-        InputError: For any problem with the file or an override (the message names file, line, field).
-    """
-    return load_scenario(path, _overrides(set))
 
 
 @dataclass
@@ -382,95 +357,6 @@ def open(path: str | Path) -> Folder:  # noqa: A001 - kept for scripts written b
     return open_folder(path)
 
 
-def calibrate(
-    scenario_file: str | Path,
-    out: str | Path | None = None,
-    set: Mapping[str, Any] | Sequence[str] | None = None,  # noqa: A002
-    population: int | None = None,
-    generations: int | None = None,
-    max_minutes: float | None = None,
-    seed: int = 0,
-    executor: str = "process",
-    workers: int | None = None,
-    plots: bool = True,
-) -> Any:
-    """Calibrate a scenario's ``calibrate:`` inputs to its observations (``sim calibrate``).
-
-    Returns the calibration result: ``directory``, ``posterior`` (a DataFrame of weighted particles via
-    ``.posterior_frame``), ``generations`` and ``written``.
-    """
-    require_extra("pyabc", "calibrate", "calibrate()")
-    from sim.experiments.calibration.abc import default_calibration_folder, run_calibration
-    from sim.experiments.calibration.problem import Settings, load_problem
-
-    problem = load_problem(scenario_file, overrides=_overrides(set))
-    settings = Settings.from_block(
-        problem.block,
-        population=population,
-        generations=generations,
-        max_minutes=max_minutes,
-        seed=seed,
-        executor=executor,
-        workers=workers,
-    )
-    directory = Path(out) if out is not None else default_calibration_folder(problem.scenario)
-    result = run_calibration(problem, settings, directory)
-    if plots:
-        from sim.plots.calibration import write_calibration_plots
-
-        result.written.extend(write_calibration_plots(problem, result))
-    result.posterior_frame = pd.DataFrame(result.posterior)  # type: ignore[attr-defined]
-    return result
-
-
-def backtest(
-    scenario_file: str | Path,
-    origins: Sequence[str | dt.date],
-    replications: int = 1000,
-    out: str | Path | None = None,
-    population: int | None = None,
-    generations: int | None = None,
-    max_minutes: float | None = None,
-    seed: int = 0,
-    executor: str = "process",
-    workers: int | None = None,
-    set: Mapping[str, Any] | Sequence[str] | None = None,  # noqa: A002
-) -> Any:
-    """Backtest a scenario at each origin (``sim backtest``); the result's ``rows`` are a DataFrame.
-
-    ``set`` takes overrides as ``load`` does (``--set``); each origin's calibrated scenario carries them.
-    """
-    require_extra("pyabc", "calibrate", "backtest()")
-    from sim.experiments.backtest import check_origins, default_backtest_folder, run_backtest
-    from sim.experiments.calibration.problem import Settings, load_problem
-
-    dates = [dt.date.fromisoformat(o) if isinstance(o, str) else o for o in origins]
-    overrides = _overrides(set)
-    dates = check_origins(load(scenario_file, set=overrides), dates, str(scenario_file))
-    problem = load_problem(scenario_file, up_to=max(dates), overrides=overrides)
-    settings = Settings.from_block(
-        problem.block,
-        population=population,
-        generations=generations,
-        max_minutes=max_minutes,
-        seed=seed,
-        executor=executor,
-        workers=workers,
-    )
-    directory = Path(out) if out is not None else default_backtest_folder(problem.scenario)
-    result = run_backtest(
-        scenario_file,
-        dates,
-        settings,
-        replications,
-        directory,
-        lambda: make_executor(executor, workers, None),
-        overrides=overrides,
-    )
-    result.rows = pd.DataFrame([row for origin in result.origins for row in origin.rows])  # type: ignore[attr-defined]
-    return result
-
-
 def export(
     path: str | Path,
     format: Literal["csv", "netcdf"] = "csv",  # noqa: A002
@@ -653,9 +539,12 @@ def compare(runs: Sequence[str | Path], out: str | Path | None = None, plots: bo
     return Compared(target, comparison.table, comparison, written, notes)
 
 
+from sim.api.calibration import Backtest, Calibration, backtest, calibrate  # noqa: E402
 from sim.api.robust import Robust, open_study, robust  # noqa: E402 - the study functions, beside the rest
 
 __all__ = [
+    "Backtest",
+    "Calibration",
     "Compared",
     "Discovered",
     "Folder",

@@ -1,0 +1,159 @@
+"""Calibration and backtests from Python (``sim calibrate``, ``sim backtest``), with typed results."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from sim.api.inputs import load, overrides
+from sim.batch.executors import make_executor
+from sim.errors import require_extra
+
+if TYPE_CHECKING:
+    from sim.experiments.backtest import BacktestResult, OriginResult
+    from sim.experiments.calibration.posterior import CalibrationResult, Generation
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """What ``calibrate`` found and wrote.
+
+    Attributes:
+        directory: The calibration folder.
+        posterior_frame: The last generation's particles, one column per input, and ``weight``.
+        generations: Per-generation diagnostics (threshold, acceptance, effective sample size).
+        stop_reason: Why it stopped: ``generations``, ``min_epsilon`` or ``time``.
+        written: Files written.
+        result: Everything the calibration returned (``sim.experiments.calibration``).
+    """
+
+    directory: Path
+    posterior_frame: pd.DataFrame
+    generations: list[Generation]
+    stop_reason: str
+    written: list[Path]
+    result: CalibrationResult
+
+    @property
+    def posterior(self) -> dict[str, Any]:
+        """The last generation as arrays by input (and ``weight``)."""
+        return self.result.posterior
+
+
+@dataclass(frozen=True)
+class Backtest:
+    """What ``backtest`` scored and wrote.
+
+    Attributes:
+        directory: The backtest folder.
+        rows: One row per scored observation after each origin (CRPS, PIT, bands, naive forecasts).
+        origins: Each origin's calibration, calibrated scenario, forecast run and summary.
+        written: Files written.
+        result: Everything the backtest returned (``sim.experiments.backtest``).
+    """
+
+    directory: Path
+    rows: pd.DataFrame
+    origins: list[OriginResult] = field(default_factory=list)
+    written: list[Path] = field(default_factory=list)
+    result: BacktestResult | None = None
+
+
+def calibrate(
+    scenario_file: str | Path,
+    out: str | Path | None = None,
+    set: Mapping[str, Any] | Sequence[str] | None = None,  # noqa: A002
+    population: int | None = None,
+    generations: int | None = None,
+    max_minutes: float | None = None,
+    seed: int = 0,
+    executor: str = "process",
+    workers: int | None = None,
+    plots: bool = True,
+) -> Calibration:
+    """Calibrate a scenario's ``calibrate:`` inputs to its observations (``sim calibrate``).
+
+    Returns a ``Calibration``: the folder, the posterior as a DataFrame of weighted particles
+    (``posterior_frame``), the generations, why it stopped, and the files written.
+    """
+    require_extra("pyabc", "calibrate", "calibrate()")
+    from sim.experiments.calibration.abc import default_calibration_folder, run_calibration
+    from sim.experiments.calibration.problem import Settings, load_problem
+
+    problem = load_problem(scenario_file, overrides=overrides(set))
+    settings = Settings.from_block(
+        problem.block,
+        population=population,
+        generations=generations,
+        max_minutes=max_minutes,
+        seed=seed,
+        executor=executor,
+        workers=workers,
+    )
+    directory = Path(out) if out is not None else default_calibration_folder(problem.scenario)
+    result = run_calibration(problem, settings, directory)
+    if plots:
+        from sim.plots.calibration import write_calibration_plots
+
+        result.written.extend(write_calibration_plots(problem, result))
+    return Calibration(
+        result.directory,
+        pd.DataFrame(result.posterior),
+        result.generations,
+        result.stop_reason,
+        result.written,
+        result,
+    )
+
+
+def backtest(
+    scenario_file: str | Path,
+    origins: Sequence[str | dt.date],
+    replications: int = 1000,
+    out: str | Path | None = None,
+    population: int | None = None,
+    generations: int | None = None,
+    max_minutes: float | None = None,
+    seed: int = 0,
+    executor: str = "process",
+    workers: int | None = None,
+    set: Mapping[str, Any] | Sequence[str] | None = None,  # noqa: A002
+) -> Backtest:
+    """Backtest a scenario at each origin (``sim backtest``); the ``Backtest``'s ``rows`` are a DataFrame.
+
+    ``set`` takes overrides as ``load`` does (``--set``); each origin's calibrated scenario carries them.
+    """
+    require_extra("pyabc", "calibrate", "backtest()")
+    from sim.experiments.backtest import check_origins, default_backtest_folder, run_backtest
+    from sim.experiments.calibration.problem import Settings, load_problem
+
+    dates = [dt.date.fromisoformat(o) if isinstance(o, str) else o for o in origins]
+    changes = overrides(set)
+    dates = check_origins(load(scenario_file, set=changes), dates, str(scenario_file))
+    problem = load_problem(scenario_file, up_to=max(dates), overrides=changes)
+    settings = Settings.from_block(
+        problem.block,
+        population=population,
+        generations=generations,
+        max_minutes=max_minutes,
+        seed=seed,
+        executor=executor,
+        workers=workers,
+    )
+    directory = Path(out) if out is not None else default_backtest_folder(problem.scenario)
+    result = run_backtest(
+        scenario_file,
+        dates,
+        settings,
+        replications,
+        directory,
+        lambda: make_executor(executor, workers, None),
+        overrides=changes,
+    )
+    rows = pd.DataFrame([row for origin in result.origins for row in origin.rows])
+    return Backtest(result.directory, rows, result.origins, result.written, result)
