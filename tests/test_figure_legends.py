@@ -42,7 +42,7 @@ def _time_axis(scenario) -> tuple[float, float]:
 
 
 def test_the_fan_charts_legend_is_beside_the_axes_and_names_the_reports_once() -> None:
-    figure = fan_chart(KURSK, _areas(KURSK), "run")
+    figure = fan_chart(KURSK, _areas(KURSK))
     try:
         figure.canvas.draw()
         axis = figure.axes[0]
@@ -90,7 +90,7 @@ def test_no_withdrawal_figure_for_a_side_without_withdrawal_rules(tmp_path: Path
 
 def test_the_withdrawal_figures_time_axis_is_the_scenarios() -> None:
     scenario = load_scenario(SMALL)
-    figure = withdrawal_chart(scenario, ["area_below", None, None], np.array([20.0, np.nan, np.nan]), "run")
+    figure = withdrawal_chart(scenario, ["area_below", None, None], np.array([20.0, np.nan, np.nan]))
     try:
         cumulative = figure.axes[1]
         assert cumulative.get_xlim() == _time_axis(scenario)

@@ -311,7 +311,7 @@ def test_other_thresholds_are_computed_from_the_daily_table(
         capsys, "plot", full_run, "--threshold", "333", "--threshold", "150", "--at", "2024-10-01"
     )
     assert (result.returncode, result.stderr) == (0, "")
-    figure = survival_chart(opened.scenario, crossings, "x")
+    figure = survival_chart(opened.scenario, crossings)
     assert [line.get_label().split(" km²")[0] for line in figure.axes[0].get_lines()[:2]] == ["333", "400"]
     plt.close(figure)
 
@@ -373,7 +373,7 @@ def test_bands_use_an_even_subset_beyond_the_memory_limit(opened: RunFolder) -> 
     assert data.total == 30 and data.subset
     np.testing.assert_array_equal(data.replications, np.unique(np.linspace(0, 29, 10).round().astype(int)))
     assert data.values["area_km2"].shape == (10, opened.days) and data.values["area_km2"].dtype == np.float32
-    figure = fan_chart(opened.scenario, data.values["area_km2"], "x", total=data.total)
+    figure = fan_chart(opened.scenario, data.values["area_km2"], total=data.total)
     assert "bands from 10 evenly spaced runs" in figure.get_suptitle()
     plt.close(figure)
 

@@ -170,7 +170,7 @@ def test_the_withdrawal_chart_counts_an_arrow_column_as_a_list(run: RunFolder) -
     days = readers.read_column(run.directory, "outcomes", "withdrawal_day")
     widths = []
     for reasons in (column, column.to_pylist()):
-        figure = withdrawal_chart(run.scenario, reasons, days, "x")
+        figure = withdrawal_chart(run.scenario, reasons, days)
         widths.append([patch.get_width() for patch in figure.axes[0].patches])
         plt.close(figure)
     assert widths[0] == widths[1] and sum(widths[0]) == RUNS

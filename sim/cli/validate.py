@@ -105,7 +105,7 @@ def _validate_own(run: Any, out: Path, fmt: str) -> list[Path]:
     written = [out / "validation.json", out / "validation.csv", out / "plots" / f"validation.{fmt}"]
     write_json(written[0], document)
     write_csv(written[1], rows)
-    save(observations_chart(scenario, samples, run.label), written[2])
+    save(observations_chart(scenario, samples), written[2])
     lines = [
         f"{scenario.name}, run {run.name} ({run.replications:,} replications): the scenario's own "
         f"{len(rows)} observation(s), every kind",

@@ -118,7 +118,7 @@ def run_figures(
     Raises:
         InputError: If ``at`` is outside the run's dates.
     """
-    scenario, directory, label = run.scenario, run.directory, run.label
+    scenario, directory = run.scenario, run.directory
     at = at or default_date(run)
     if not scenario.start <= at <= scenario.end:
         raise InputError(
@@ -140,7 +140,6 @@ def run_figures(
             fan_chart(
                 scenario,
                 data.values["area_km2"],
-                label,
                 total=data.total,
                 sample_ids=data.replications,
                 dynamics=alone["by_month"] if alone else None,
@@ -158,7 +157,7 @@ def run_figures(
     if "survival" in skip:
         yield FigureItem("survival", caption)
     elif crossings:
-        yield FigureItem("survival", caption, survival_chart(scenario, crossings, label), partly)
+        yield FigureItem("survival", caption, survival_chart(scenario, crossings), partly)
     else:
         yield FigureItem("survival", caption, note=f"skipped: {partly}")
     del crossings
@@ -168,7 +167,7 @@ def run_figures(
     if "area_distribution" in skip:
         yield FigureItem("area_distribution", caption)
     elif values is not None:
-        yield FigureItem("area_distribution", caption, area_distribution(scenario, values, at, label))
+        yield FigureItem("area_distribution", caption, area_distribution(scenario, values, at))
         del values
     else:
         yield FigureItem(
@@ -181,7 +180,7 @@ def run_figures(
     caption = "Each reported figure against the model's distribution of the same quantity on its date."
     if scenario.observations:
         samples = observation_samples(directory, scenario)
-        yield FigureItem("observations", caption, observations_chart(scenario, samples, label))
+        yield FigureItem("observations", caption, observations_chart(scenario, samples))
         del samples
     else:
         yield FigureItem("observations", caption, note="skipped: the scenario has no observations")
@@ -193,7 +192,7 @@ def run_figures(
         # The reasons stay an Arrow column (counted with pyarrow compute), never a Python list of every run.
         reasons = read_table(directory, "outcomes", ["withdrawal_reason"])["withdrawal_reason"]
         days = read_column(directory, "outcomes", "withdrawal_day")
-        yield FigureItem("withdrawal_reasons", caption, withdrawal_chart(scenario, reasons, days, label))
+        yield FigureItem("withdrawal_reasons", caption, withdrawal_chart(scenario, reasons, days))
         del reasons, days
     else:
         note = f"skipped: {scenario.holder} has no withdrawal rules, so no run's withdrawal began"
@@ -205,7 +204,7 @@ def run_figures(
     elif has_daily:
         columns = [f"{what}_{side}" for side in scenario.sides for what in ("strength", "casualties")]
         data = daily_matrices(directory, columns, run.days)
-        yield FigureItem("forces", caption, forces_chart(scenario, data.values, label, total=data.total))
+        yield FigureItem("forces", caption, forces_chart(scenario, data.values, total=data.total))
         del data
     else:
         yield FigureItem("forces", caption, note=no_daily)
@@ -213,7 +212,7 @@ def run_figures(
     caption = "Held area in each sector: median and middle 50/80/95% of runs."
     if run.has("sectors"):
         data = sector_matrices(directory, list(scenario.sectors), run.days)
-        yield FigureItem("sectors", caption, sectors_chart(scenario, data.values, label, total=data.total))
+        yield FigureItem("sectors", caption, sectors_chart(scenario, data.values, total=data.total))
         del data
     else:
         mode = "--daily none" if not has_daily else "--daily total"

@@ -39,7 +39,6 @@ from sim.scenario.schema import Scenario
 def fan_chart(
     scenario: Scenario,
     areas: np.ndarray,
-    run_label: str,
     samples: int = 5,
     total: int | None = None,
     sample_ids: Sequence[int] | np.ndarray | None = None,
@@ -50,7 +49,6 @@ def fan_chart(
     Args:
         scenario: The run's scenario (dates, observations).
         areas: Held area, shape (runs, days).
-        run_label: Names the run in the title.
         samples: How many single runs to draw.
         total: Runs in the whole run, if ``areas`` holds only a subset.
         sample_ids: Replication numbers of the rows of ``areas`` (for the legend).
@@ -112,7 +110,7 @@ def fan_chart(
     axis.set_ylim(0, top * 1.05)
     axis.set_ylabel("held area (km²)")
     style_time_axis(axis, scenario)
-    suptitle(figure, "area held by the defender", scenario, run_label, runs_text(total or count, count))
+    suptitle(figure, "area held by the defender", scenario, runs_text(total or count, count))
     # Under the axes, not on them: no corner of a fan chart is free of its bands for long.
     figure_legend(figure, [axis], columns=2)
     footnote(
@@ -125,14 +123,13 @@ def fan_chart(
 
 
 def survival_chart(
-    scenario: Scenario, crossings: dict[float, np.ndarray], run_label: str, confidence: float = 0.95
+    scenario: Scenario, crossings: dict[float, np.ndarray], confidence: float = 0.95
 ) -> Figure:
     """Return the Kaplan-Meier probability that the held area has not yet fallen below each X, by date.
 
     Args:
         scenario: The run's scenario (dates, horizon).
         crossings: Threshold X to every run's first day below X (NaN if never: censored at the horizon).
-        run_label: Names the run in the title.
         confidence: Level of the Greenwood confidence band.
     """
     figure, axis = plt.subplots(figsize=(12, 5.8), layout="constrained")
@@ -162,9 +159,7 @@ def survival_chart(
     axis.set_ylim(0, 1.02)
     axis.set_ylabel("probability held area not yet below X (0–1)")
     style_time_axis(axis, scenario)
-    suptitle(
-        figure, "chance the held area has not yet fallen below X km²", scenario, run_label, f"{runs:,} runs"
-    )
+    suptitle(figure, "chance the held area has not yet fallen below X km²", scenario, f"{runs:,} runs")
     figure.legend(
         loc="outside right upper",
         fontsize=9,
@@ -181,14 +176,13 @@ def survival_chart(
     return figure
 
 
-def area_distribution(scenario: Scenario, values: np.ndarray, date: dt.date, run_label: str) -> Figure:
+def area_distribution(scenario: Scenario, values: np.ndarray, date: dt.date) -> Figure:
     """Return a histogram of the held area on ``date`` across runs, with the ECDF on a second axis.
 
     Args:
         scenario: The run's scenario (observations on that date are drawn).
         values: Each run's held area on that date.
         date: The date.
-        run_label: Names the run in the title.
     """
     figure, axis = plt.subplots(figsize=(10, 5.8), layout="constrained")
     values = np.asarray(values, dtype=float)
@@ -241,5 +235,5 @@ def area_distribution(scenario: Scenario, values: np.ndarray, date: dt.date, run
         handles.append(Patch(color=OBSERVED_COLOUR, alpha=0.12, label=f"its 95% range ({how})"))
     axis.set_xlim(0, top * 1.03)
     figure.legend(handles=handles, loc="outside lower center", ncols=2, fontsize=9, frameon=False)
-    suptitle(figure, f"held area on {fmt_date(date)}", scenario, run_label, f"{values.size:,} runs")
+    suptitle(figure, f"held area on {fmt_date(date)}", scenario, f"{values.size:,} runs")
     return figure

@@ -50,7 +50,6 @@ def withdrawal_chart(
     scenario: Scenario,
     reasons: pa.Array | pa.ChunkedArray | Sequence[str | None],
     withdrawal_days: np.ndarray,
-    run_label: str,
 ) -> Figure:
     """Return a bar chart of the rule that began each run's withdrawal, and the share begun by each date.
 
@@ -59,7 +58,6 @@ def withdrawal_chart(
         reasons: Each run's ``withdrawal_reason`` (None: no withdrawal), best as the Arrow column: it is
             counted with pyarrow compute, never turned into a Python object per run.
         withdrawal_days: Each run's ``withdrawal_day`` (NaN: none).
-        run_label: Names the run in the title.
     """
     if not isinstance(reasons, pa.Array | pa.ChunkedArray):
         reasons = pa.array(list(reasons), type=pa.string())
@@ -116,7 +114,7 @@ def withdrawal_chart(
         f"withdrawal began by date ({share_by_end:.0%} of runs by {fmt_date(scenario.end)})", fontsize=10
     )
     style_time_axis(cumulative, scenario)
-    suptitle(figure, "the defender's withdrawal", scenario, run_label, f"{count:,} runs")
+    suptitle(figure, "the defender's withdrawal", scenario, f"{count:,} runs")
     if rules is not None:
         since = f" from {fmt_date(rules.not_before)}" if rules.not_before else ""
         footnote(
@@ -127,15 +125,12 @@ def withdrawal_chart(
     return figure
 
 
-def forces_chart(
-    scenario: Scenario, values: dict[str, np.ndarray], run_label: str, total: int | None = None
-) -> Figure:
+def forces_chart(scenario: Scenario, values: dict[str, np.ndarray], total: int | None = None) -> Figure:
     """Return strength in theatre and cumulative casualties of each side over time: median and 80% band.
 
     Args:
         scenario: The run's scenario (sides, dates).
         values: ``strength_<side>`` and ``casualties_<side>`` arrays, shape (runs, days).
-        run_label: Names the run in the title.
         total: Runs in the whole run, if the arrays hold only a subset.
     """
     figure, (strength, casualties) = plt.subplots(2, 1, figsize=(10, 8), layout="constrained", sharex=True)
@@ -183,19 +178,16 @@ def forces_chart(
         axis.yaxis.set_major_formatter(mticker.StrMethodFormatter("{x:,.0f}"))
         style_time_axis(axis, scenario, label=axis is casualties)
     figure_legend(figure, [strength], columns=len(sides), groups=sides)
-    suptitle(figure, "forces and losses of each side", scenario, run_label, runs_text(total or used, used))
+    suptitle(figure, "forces and losses of each side", scenario, runs_text(total or used, used))
     return figure
 
 
-def sectors_chart(
-    scenario: Scenario, values: dict[str, np.ndarray], run_label: str, total: int | None = None
-) -> Figure:
+def sectors_chart(scenario: Scenario, values: dict[str, np.ndarray], total: int | None = None) -> Figure:
     """Return small multiples of the held area per sector: median and 50/80/95% bands (as the fan chart).
 
     Args:
         scenario: The run's scenario (sectors, dates).
         values: Sector name to held area, shape (runs, days).
-        run_label: Names the run in the title.
         total: Runs in the whole run, if the arrays hold only a subset.
     """
     count = max(len(values), 1)
@@ -224,5 +216,5 @@ def sectors_chart(
         style_time_axis(axis, scenario, label=False)
     hide_unused(axes, len(values))
     figure_legend(figure, axes.flat, columns=4)
-    suptitle(figure, "held area per sector", scenario, run_label, runs_text(total or used, used))
+    suptitle(figure, "held area per sector", scenario, runs_text(total or used, used))
     return figure

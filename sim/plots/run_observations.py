@@ -54,7 +54,7 @@ def observation_samples(run: Path, scenario: Scenario) -> dict[int, np.ndarray]:
     return {i: read_column(run, "outcomes", column) for i, column in enumerate(columns)}
 
 
-def observations_chart(scenario: Scenario, samples: dict[int, np.ndarray], run_label: str) -> Figure:
+def observations_chart(scenario: Scenario, samples: dict[int, np.ndarray]) -> Figure:
     """Return one panel per observation: the runs' values, the report with its range, and where it falls."""
     count = len(scenario.observations)
     columns = min(3, count)
@@ -121,5 +121,5 @@ def observations_chart(scenario: Scenario, samples: dict[int, np.ndarray], run_l
         handles=handles, loc="outside lower center", ncols=min(4, 2 * columns), fontsize=9, frameon=False
     )
     what = f"reported figures against the runs ({outside} of {count} outside the middle 95%)"
-    suptitle(figure, what, scenario, run_label, f"{runs:,} runs")
+    suptitle(figure, what, scenario, f"{runs:,} runs")
     return figure

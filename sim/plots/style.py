@@ -83,7 +83,7 @@ def style_time_axis(axis: Axes, scenario: Scenario, label: bool = True) -> None:
     axis.grid(True, alpha=0.3)
 
 
-def suptitle(figure: Figure, what: str, scenario: Scenario, run_label: str, runs: str) -> None:
+def suptitle(figure: Figure, what: str, scenario: Scenario, runs: str) -> None:
     """Title a figure with what it shows, the scenario and how many runs (not the folder's name: noise)."""
     figure.suptitle(f"{scenario.name}: {what}\n{runs}", fontsize=11)
 
