@@ -183,21 +183,26 @@ def _observation_samples(run: Path, scenario: Scenario) -> dict[int, np.ndarray]
     return {i: numpy_of(table[column]).astype(float) for i, column in enumerate(columns)}
 
 
+def recorded_settings(settings: Settings, replications: int) -> dict[str, Any]:
+    """Return the settings ``backtest.json`` records: what a backtest with the same ones would repeat."""
+    return {
+        "population": settings.population,
+        "generations": settings.generations,
+        "min_epsilon": settings.min_epsilon,
+        "max_minutes": settings.max_minutes,
+        "replications_per_particle": settings.replications,
+        "seed": settings.seed,
+        "forecast_replications": replications,
+    }
+
+
 def write_backtest(result: BacktestResult, settings: Settings, replications: int) -> list[Path]:
     """Write ``backtest.json`` (settings, per-origin summaries, rows) and ``backtest.csv`` (rows)."""
     rows = [row for origin in result.origins for row in origin.rows]
     document = {
         "package_version": sim.__version__,
         "scenario": result.scenario.name,
-        "settings": {
-            "population": settings.population,
-            "generations": settings.generations,
-            "min_epsilon": settings.min_epsilon,
-            "max_minutes": settings.max_minutes,
-            "replications_per_particle": settings.replications,
-            "seed": settings.seed,
-            "forecast_replications": replications,
-        },
+        "settings": recorded_settings(settings, replications),
         "origins": [
             {
                 "origin": origin.origin.isoformat(),

@@ -27,7 +27,7 @@ from pydantic import Field
 import sim
 from sim.batch.executors import Executor
 from sim.errors import InputError
-from sim.experiments.backtest import BacktestResult, run_backtest
+from sim.experiments.backtest import BacktestResult, recorded_settings, run_backtest
 from sim.experiments.calibration.problem import Settings
 from sim.results.files import read_json
 from sim.results.writing import write_csv, write_json
@@ -177,22 +177,15 @@ def finished_rows(
     """Return the rows of a backtest already finished in ``folder`` with these settings, else None.
 
     A suite stopped part way resumes from its finished backtests: one counts only if its
-    ``backtest.json`` reads, has every origin asked for, and was run with the same calibration settings,
-    seed and forecast size (anything else is run again). It is read as every file read back is: a
+    ``backtest.json`` reads, has every origin asked for, and records the same settings (``recorded_settings``:
+    calibration, seed and forecast size; anything else is run again). It is read as every file read back is: a
     regular file of bounded size (a pipe there would otherwise hang the suite).
     """
     try:
         document = read_json(folder / "backtest.json")
-        recorded = document["settings"]
-        same = (
-            recorded["population"] == settings.population
-            and recorded["generations"] == settings.generations
-            and recorded["max_minutes"] == settings.max_minutes
-            and recorded["replications_per_particle"] == settings.replications
-            and recorded["seed"] == settings.seed
-            and recorded["forecast_replications"] == replications
-            and [origin["origin"] for origin in document["origins"]] == [d.isoformat() for d in origins]
-        )
+        same = document["settings"] == recorded_settings(settings, replications) and [
+            origin["origin"] for origin in document["origins"]
+        ] == [d.isoformat() for d in origins]
         rows = document["rows"]
     except (InputError, KeyError, TypeError):
         return None

@@ -360,7 +360,7 @@ def _to_input_error(
         loc = (*loc, *cause.path)
     field = dotted(loc)
     file, line = _closest_origin(loc, origins, name)
-    if file not in named and not quotable(file, name):
+    if not quotable(file, name, named):
         # A base file above the scenario's folder, outside the working folder, may be anything: name
         # the place (the schema's own field names only), never a key or a value written there.
         field = dotted(_schema_prefix(loc, model))
@@ -423,14 +423,15 @@ def _data_path(loc: Iterable[Any]) -> PathKey:
     return tuple(out)
 
 
-def quotable(file: str, scenario: str) -> bool:
+def quotable(file: str, scenario: str, named: Sequence[str] = ()) -> bool:
     """Return whether an error may quote what ``file`` holds.
 
-    It may for a ``--set``, or a file under the folder of the scenario named (``scenario``) or under the
-    working folder. A base ``extends:`` reaches above the scenario's folder (``../../base.yaml``) may
+    It may for a ``--set``, a file the user named (``scenario``, or one of ``named``, such as the study
+    file that sets a lever's values), or a file under the scenario's folder or under the working
+    folder. A base ``extends:`` reaches above the scenario's folder (``../../base.yaml``) may
     be any YAML file there; its values are never repeated.
     """
-    if file.startswith("--set") or file == scenario:
+    if file.startswith("--set") or file == scenario or file in named:
         return True
     try:
         target = Path(file).resolve()
