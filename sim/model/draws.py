@@ -131,8 +131,11 @@ class Draws:
     )
 
     def __init__(self, rng: np.random.Generator, block: int = 128, gamma_shape: float | None = None) -> None:
+        bit_generator = rng.bit_generator
+        if not isinstance(bit_generator, np.random.PCG64):
+            raise TypeError("the model's streams are PCG64 generators (Poisson draws step them back)")
         self._rng = rng
-        self._bit_generator = rng.bit_generator
+        self._bit_generator: np.random.PCG64 = bit_generator
         self._block = block
         self._shape = gamma_shape
         # Doubles read ahead for Poisson draws, and how many of them are used; none outstanding at first.
