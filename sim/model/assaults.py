@@ -9,15 +9,16 @@ risen (``_wake``), and thinned when it fell in between; each event resolves one 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Generator
-from typing import Any
+from collections.abc import Callable
 
 import numpy as np
 import simpy
 from mypy_extensions import mypyc_attr
+from simpy.events import URGENT
 
 from sim.model import laws
 from sim.model.combat import resolve_assault
+from sim.model.draws import Draws
 from sim.model.forces import SideState
 from sim.model.plans import AttackPlan
 from sim.model.state import COMBAT_STREAM, STRIKE_STREAM, Process, ReplicationState
@@ -25,6 +26,157 @@ from sim.scenario.schema import Scenario
 
 DAY_OFFSET = 1e-6
 """Assault processes re-read their rate this long after each day starts (after the daily command)."""
+
+
+IDLE, DAY, GAP, START = range(4)
+"""What an assault loop waits for: a day at rate 0, the next day's start, its next assault, its start."""
+
+
+def _soon(env: simpy.Environment, callback: Callable[[simpy.Event], None]) -> simpy.Event:
+    """Schedule ``callback`` now, before the events due at this time (as SimPy starts and interrupts)."""
+    event = simpy.Event(env)
+    event._ok = True
+    event._value = None
+    event.callbacks.append(callback)
+    env.schedule(event, URGENT)
+    return event
+
+
+class AssaultLoop:
+    """A side's assaults on one sector: a Poisson process whose rate follows forces and front.
+
+    The rate (``AssaultProcesses._assault_rate``) is read afresh at each of the side's assaults in the
+    sector, at each day's start, and whenever it may have risen: a unit joins the side's line there, or
+    the enemy gives back ground (``wake``). Between those moments it can only fall (losses, a shrinking
+    front), so the next assault is drawn at the rate last read and kept with probability (rate now /
+    rate then) when it comes: thinning, which keeps the process exact for a rate that changes at any time.
+
+    It runs on SimPy's events directly, as a chain of callbacks rather than a generator process: each
+    wait is one timeout whose callback takes the next step, and a wake replaces the wait with an event
+    due at once (a replaced timeout still comes, and is ignored), which is what SimPy's interrupt of a
+    process does, without resuming a generator at every event.
+
+    Args:
+        model: The replication.
+        side: The attacking side.
+        sector: The sector attacked.
+        plan: The side's assault parameters.
+    """
+
+    __slots__ = (
+        "model",
+        "env",
+        "side",
+        "enemy",
+        "sector",
+        "plan",
+        "draws",
+        "pending",
+        "waiting",
+        "interruptible",
+        "began",
+        "rate",
+        "owed",
+    )
+
+    def __init__(self, model: AssaultProcesses, side: SideState, sector: int, plan: AttackPlan) -> None:
+        self.model = model
+        self.env = model.env
+        self.side = side
+        self.enemy = model._enemy(side)
+        self.sector = sector
+        self.plan = plan
+        self.draws = model._stream(COMBAT_STREAM, side.index, sector)
+        self.waiting = START
+        self.interruptible = False
+        self.began = 0.0
+        self.rate = 0.0
+        self.owed = 0.0  # without noise: the share of an assault accumulated at the rates so far
+        self.pending: simpy.Event | None = _soon(self.env, self._started)
+
+    def _started(self, event: simpy.Event) -> None:
+        now = self.env.now
+        if self.plan.start > now:
+            self._wait(self.plan.start - now, START, False)
+        else:
+            self._step()
+
+    def _wait(self, delay: float, waiting: int, interruptible: bool = True) -> None:
+        timeout = simpy.Timeout(self.env, delay)
+        timeout.callbacks.append(self._due)
+        self.pending = timeout
+        self.waiting = waiting
+        self.interruptible = interruptible
+
+    def wake(self) -> None:
+        """End the current wait now (if it may be ended): the rate may have risen."""
+        if self.interruptible:
+            self.interruptible = False
+            self.pending = _soon(self.env, self._woken)
+
+    def _due(self, event: simpy.Event) -> None:
+        if event is not self.pending:
+            return  # a wait a wake replaced
+        self.pending = None
+        self.interruptible = False
+        waiting = self.waiting
+        if waiting == GAP:
+            self._assault()
+            return
+        if waiting == DAY:
+            self.owed += self.rate * (self.env.now - self.began)
+        self._step()
+
+    def _woken(self, event: simpy.Event) -> None:
+        if event is not self.pending:
+            return
+        self.pending = None
+        if self.waiting != IDLE:
+            self.owed += self.rate * (self.env.now - self.began)
+        self._step()
+
+    def _step(self) -> None:
+        """Read the rate and wait for the next assault, or to the next day's start if it comes later."""
+        model = self.model
+        env = self.env
+        if model.holder.withdrawn or max(model.ground.area) <= 0.0:
+            return
+        rate = model._assault_rate(self.side, self.sector, self.plan)
+        now = env.now
+        # Wake just after the day's command has run, so the rate sees the day's supply and units.
+        next_day = math.floor(now) + 1.0 + DAY_OFFSET
+        if rate <= 0.0:
+            self._wait(next_day - now, IDLE)
+            return
+        self.began = now
+        self.rate = rate
+        draws = self.draws
+        gap = draws.exponential() / rate if draws is not None else max(0.0, 1.0 - self.owed) / rate
+        if now + gap >= next_day:
+            self._wait(next_day - now, DAY)
+        else:
+            self._wait(gap, GAP)
+
+    def _assault(self) -> None:
+        """The drawn assault is due: thin it if the rate fell meanwhile, else resolve it."""
+        model = self.model
+        rate = self.rate
+        rate_now = model._assault_rate(self.side, self.sector, self.plan)
+        if rate_now < rate:
+            # The rate fell while the assault was coming: keep it with probability rate_now / rate.
+            draws = self.draws
+            if draws is not None:
+                if draws.uniform() * rate >= rate_now:
+                    self._step()
+                    return
+            else:
+                if rate_now > 0.0:
+                    self.owed = rate_now / rate
+                self._step()
+                return
+        self.owed = 0.0
+        model._assault(self.side, self.enemy, self.sector, self.plan, self.draws)
+        self._step()
 
 
 @mypyc_attr(allow_interpreted_subclasses=True)
@@ -39,9 +191,8 @@ class AssaultProcesses(ReplicationState):
         parameters: dict[str, float] | None = None,
     ) -> None:
         super().__init__(scenario, seed, trace, parameters)
-        # Assault processes by side index x sectors + sector, and those waiting (which ``_wake`` may wake).
-        self._assault_processes: dict[int, simpy.Process] = {}
-        self._sleeping: set[int] = set()
+        # Assault loops by side index x sectors + sector.
+        self._assault_loops: dict[int, AssaultLoop] = {}
         for side in self.sides:
             side.on_reinforced = self._reinforced(side.index)
 
@@ -54,7 +205,7 @@ class AssaultProcesses(ReplicationState):
                 for sector in range(len(self.ground)):
                     if self.ground.frontage0[sector] > 0:
                         key = side.index * len(self.ground) + sector
-                        self._assault_processes[key] = env.process(self._assaults(side, sector, plan))
+                        self._assault_loops[key] = AssaultLoop(self, side, sector, plan)
             if side.plan.strikes is not None:
                 env.process(self._strikes(side))
 
@@ -85,108 +236,53 @@ class AssaultProcesses(ReplicationState):
             tempo *= weather[min(int(self.env.now), len(weather) - 1)]
         return laws.assault_rate(plan.max_rate_per_km, front, side.supply, tempo)
 
-    def _sleep(self, key: int, delay: float) -> Generator[simpy.Event, Any, bool]:
-        """Wait ``delay`` days; return True if woken early (``_wake``) because the rate may have risen."""
-        self._sleeping.add(key)
-        try:
-            yield self.env.timeout(delay)
-        except simpy.Interrupt:
-            return True
-        finally:
-            self._sleeping.discard(key)
-        return False
-
     def _wake(self, side_index: int, sector: int) -> None:
-        """Wake a side's assault process on a sector from its wait, so it reads its rate afresh."""
-        key = side_index * len(self.ground) + sector
-        if key in self._sleeping:
-            process = self._assault_processes[key]
-            if process is not self.env.active_process:
-                self._sleeping.discard(key)
-                process.interrupt()
+        """Wake a side's assault loop on a sector from its wait, so it reads its rate afresh."""
+        loop = self._assault_loops.get(side_index * len(self.ground) + sector)
+        if loop is not None:
+            loop.wake()
 
-    def _assaults(self, side: SideState, sector: int, plan: AttackPlan) -> Process:
-        """A side's assaults on one sector: a Poisson process whose rate follows forces and front.
-
-        The rate (``_assault_rate``) is read afresh at each of the side's assaults in the sector, at each
-        day's start, and whenever it may have risen: a unit joins the side's line there, or the enemy
-        gives back ground (``_wake``). Between those moments it can only fall (losses, a shrinking front),
-        so the next assault is drawn at the rate last read and kept with probability (rate now / rate
-        then) when it comes: thinning, which keeps the process exact for a rate that changes at any time.
-        """
+    def _assault(
+        self, side: SideState, enemy: SideState, sector: int, plan: AttackPlan, draws: Draws | None
+    ) -> None:
+        """Resolve one assault that went in, and what follows from it (losses, lost sectors, wakes)."""
         env = self.env
-        draws = self._stream(COMBAT_STREAM, side.index, sector)
-        if plan.start > env.now:
-            yield env.timeout(plan.start - env.now)
-        holder = self.holder
-        enemy = self._enemy(side)
         area = self.ground.area
-        engagement = self.params.engagement
-        key = side.index * len(self.ground) + sector
-        owed = 0.0  # without noise: the share of an assault accumulated at the rates so far
-        while True:
-            if holder.withdrawn or max(area) <= 0.0:
-                return
-            rate = self._assault_rate(side, sector, plan)
-            # Wake just after the day's command has run, so the rate sees the day's supply and units.
-            next_day = math.floor(env.now) + 1.0 + DAY_OFFSET
-            if rate <= 0.0:
-                yield from self._sleep(key, next_day - env.now)
-                continue
-            began = env.now
-            gap = draws.exponential() / rate if draws is not None else max(0.0, 1.0 - owed) / rate
-            if began + gap >= next_day:
-                yield from self._sleep(key, next_day - began)
-                owed += rate * (env.now - began)
-                continue
-            woken = yield from self._sleep(key, gap)
-            if woken:
-                owed += rate * (env.now - began)
-                continue
-            rate_now = self._assault_rate(side, sector, plan)
-            if rate_now < rate:
-                # The rate fell while the assault was coming: keep it with probability rate_now / rate.
-                if draws is not None:
-                    if draws.uniform() * rate >= rate_now:
-                        continue
-                elif rate_now > 0.0:
-                    owed = rate_now / rate
-                    continue
-                else:
-                    continue
-            owed = 0.0
-            depth = self.params.weather_depth
-            scale = depth[min(int(env.now), len(depth) - 1)] if depth else 1.0
-            result = resolve_assault(side, enemy, holder, self.ground, sector, plan, engagement, draws, scale)
-            if result is None:
-                continue
-            side.sector_assaults[sector] += 1
-            self._after_losses(sector)
-            if self.ground.reached:
-                self._log_lines()
-            if result.succeeded:
-                if area[sector] <= 0.0:
-                    self._sector_lost(sector)
-                elif result.moved_km2 > 0.0:
-                    self._wake(enemy.index, sector)  # ground won back: the enemy's front grew
-                elif result.moved_km2 < 0.0 and area[sector] - result.moved_km2 >= self.ground.area0[sector]:
-                    self._wake(holder.index, sector)  # the first ground lost: the holder may counter-attack
-            if self.trace:
-                self._log(
-                    sector,
-                    "assault",
-                    side.name,
-                    enemy.name,
-                    ratio=result.ratio,
-                    success_probability=result.probability,
-                    succeeded=float(result.succeeded),
-                    attacker_losses=result.attacker_losses,
-                    defender_losses=result.defender_losses,
-                    attacker_present=result.attacking,
-                    defender_present=result.defending,
-                    area_change_km2=result.moved_km2,
-                    area_km2=area[sector],
-                )
+        holder = self.holder
+        depth = self.params.weather_depth
+        scale = depth[min(int(env.now), len(depth) - 1)] if depth else 1.0
+        result = resolve_assault(
+            side, enemy, holder, self.ground, sector, plan, self.params.engagement, draws, scale
+        )
+        if result is None:
+            return
+        side.sector_assaults[sector] += 1
+        self._after_losses(sector)
+        if self.ground.reached:
+            self._log_lines()
+        if result.succeeded:
+            if area[sector] <= 0.0:
+                self._sector_lost(sector)
+            elif result.moved_km2 > 0.0:
+                self._wake(enemy.index, sector)  # ground won back: the enemy's front grew
+            elif result.moved_km2 < 0.0 and area[sector] - result.moved_km2 >= self.ground.area0[sector]:
+                self._wake(holder.index, sector)  # the first ground lost: the holder may counter-attack
+        if self.trace:
+            self._log(
+                sector,
+                "assault",
+                side.name,
+                enemy.name,
+                ratio=result.ratio,
+                success_probability=result.probability,
+                succeeded=float(result.succeeded),
+                attacker_losses=result.attacker_losses,
+                defender_losses=result.defender_losses,
+                attacker_present=result.attacking,
+                defender_present=result.defending,
+                area_change_km2=result.moved_km2,
+                area_km2=area[sector],
+            )
 
     def _strikes(self, side: SideState) -> Process:
         env = self.env

@@ -7,7 +7,6 @@ The laws themselves (attrition, loss noise, success curve, area gained) are the 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 from sim.model import laws
 from sim.model.draws import Draws
@@ -16,7 +15,6 @@ from sim.model.ground import Ground
 from sim.model.plans import AttackPlan, EngagementPlan
 
 
-@dataclass(frozen=True, slots=True)
 class AssaultResult:
     """What one assault did.
 
@@ -31,14 +29,38 @@ class AssaultResult:
         moved_km2: The change of the sector's held area (negative when the holder loses ground).
     """
 
-    ratio: float
-    probability: float
-    succeeded: bool
-    attacker_losses: float
-    defender_losses: float
-    attacking: float
-    defending: float
-    moved_km2: float
+    # A plain class rather than a frozen dataclass: one is made per assault, and a frozen dataclass sets
+    # each field through object.__setattr__ (compiled, a plain class sets them natively).
+    __slots__ = (
+        "ratio",
+        "probability",
+        "succeeded",
+        "attacker_losses",
+        "defender_losses",
+        "attacking",
+        "defending",
+        "moved_km2",
+    )
+
+    def __init__(
+        self,
+        ratio: float,
+        probability: float,
+        succeeded: bool,
+        attacker_losses: float,
+        defender_losses: float,
+        attacking: float,
+        defending: float,
+        moved_km2: float,
+    ) -> None:
+        self.ratio = ratio
+        self.probability = probability
+        self.succeeded = succeeded
+        self.attacker_losses = attacker_losses
+        self.defender_losses = defender_losses
+        self.attacking = attacking
+        self.defending = defending
+        self.moved_km2 = moved_km2
 
 
 def resolve_assault(
