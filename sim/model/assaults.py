@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import cast
 
 import numpy as np
 import simpy
@@ -51,10 +52,11 @@ class AssaultLoop:
     front), so the next assault is drawn at the rate last read and kept with probability (rate now /
     rate then) when it comes: thinning, which keeps the process exact for a rate that changes at any time.
 
-    It runs on SimPy's events directly, as a chain of callbacks rather than a generator process: each
-    wait is one timeout whose callback takes the next step, and a wake replaces the wait with an event
-    due at once (a replaced timeout still comes, and is ignored), which is what SimPy's interrupt of a
-    process does, without resuming a generator at every event.
+    It runs on SimPy's events directly, as a chain of callbacks rather than a generator process: a wait
+    for the next assault is one timeout whose callback takes the next step; a wait for the next day's
+    start joins that day's list, which one event serves for every loop (``AssaultProcesses._day_starts``),
+    each at the time its own timeout would have come; a wake replaces the wait with an event due at once
+    (a replaced timeout still comes, and is ignored), which is what SimPy's interrupt of a process does.
 
     Args:
         model: The replication.
@@ -73,6 +75,7 @@ class AssaultLoop:
         "draws",
         "pending",
         "waiting",
+        "waits",
         "interruptible",
         "began",
         "rate",
@@ -88,6 +91,7 @@ class AssaultLoop:
         self.plan = plan
         self.draws = model._stream(COMBAT_STREAM, side.index, sector)
         self.waiting = START
+        self.waits = 0  # counts waits, so a day's list can tell a wait since ended by a wake
         self.interruptible = False
         self.began = 0.0
         self.rate = 0.0
@@ -99,19 +103,21 @@ class AssaultLoop:
         if self.plan.start > now:
             self._wait(self.plan.start - now, START, False)
         else:
-            self._step()
+            self._step(now)
 
     def _wait(self, delay: float, waiting: int, interruptible: bool = True) -> None:
         timeout = simpy.Timeout(self.env, delay)
         timeout.callbacks.append(self._due)
         self.pending = timeout
         self.waiting = waiting
+        self.waits += 1
         self.interruptible = interruptible
 
     def wake(self) -> None:
         """End the current wait now (if it may be ended): the rate may have risen."""
         if self.interruptible:
             self.interruptible = False
+            self.waits += 1
             self.pending = _soon(self.env, self._woken)
 
     def _due(self, event: simpy.Event) -> None:
@@ -119,47 +125,64 @@ class AssaultLoop:
             return  # a wait a wake replaced
         self.pending = None
         self.interruptible = False
-        waiting = self.waiting
-        if waiting == GAP:
+        if self.waiting == GAP:
             self._assault()
-            return
-        if waiting == DAY:
-            self.owed += self.rate * (self.env.now - self.began)
-        self._step()
+        else:
+            self._step(self.env.now)
+
+    def day_started(self, now: float) -> None:
+        """The next day's start, at the time ``now`` this loop's own timeout to it would have come."""
+        self.interruptible = False
+        if self.waiting == DAY:
+            self.owed += self.rate * (now - self.began)
+        self._step(now)
 
     def _woken(self, event: simpy.Event) -> None:
         if event is not self.pending:
             return
         self.pending = None
+        now = self.env.now
         if self.waiting != IDLE:
-            self.owed += self.rate * (self.env.now - self.began)
-        self._step()
+            self.owed += self.rate * (now - self.began)
+        self._step(now)
 
-    def _step(self) -> None:
-        """Read the rate and wait for the next assault, or to the next day's start if it comes later."""
+    def _step(self, now: float) -> None:
+        """Read the rate and wait for the next assault, or to the next day's start if it comes later.
+
+        Args:
+            now: The time of this step: the clock's, or (at a day's start) the time this loop's own
+                timeout would have come, which may differ from the clock in the last bit.
+        """
         model = self.model
-        env = self.env
         if model.holder.withdrawn or max(model.ground.area) <= 0.0:
             return
         rate = model._assault_rate(self.side, self.sector, self.plan)
-        now = env.now
         # Wake just after the day's command has run, so the rate sees the day's supply and units.
-        next_day = math.floor(now) + 1.0 + DAY_OFFSET
-        if rate <= 0.0:
-            self._wait(next_day - now, IDLE)
-            return
-        self.began = now
-        self.rate = rate
-        draws = self.draws
-        gap = draws.exponential() / rate if draws is not None else max(0.0, 1.0 - self.owed) / rate
-        if now + gap >= next_day:
-            self._wait(next_day - now, DAY)
-        else:
-            self._wait(gap, GAP)
+        day = math.floor(now) + 1
+        next_day = day + DAY_OFFSET
+        waiting = IDLE
+        if rate > 0.0:
+            self.began = now
+            self.rate = rate
+            draws = self.draws
+            gap = draws.exponential() / rate if draws is not None else max(0.0, 1.0 - self.owed) / rate
+            if now + gap < next_day:
+                clock = self.env.now
+                # From a day's start the clock may stand a bit away from ``now``; both are past one day,
+                # so the difference is exact and the timeout comes at now + gap to the bit.
+                self._wait(gap if clock == now else (now + gap) - clock, GAP)
+                return
+            waiting = DAY
+        self.pending = None
+        self.waiting = waiting
+        self.waits += 1
+        self.interruptible = True
+        model._wait_for_day(self, day, now + (next_day - now))
 
     def _assault(self) -> None:
         """The drawn assault is due: thin it if the rate fell meanwhile, else resolve it."""
         model = self.model
+        now = self.env.now
         rate = self.rate
         rate_now = model._assault_rate(self.side, self.sector, self.plan)
         if rate_now < rate:
@@ -167,16 +190,16 @@ class AssaultLoop:
             draws = self.draws
             if draws is not None:
                 if draws.uniform() * rate >= rate_now:
-                    self._step()
+                    self._step(now)
                     return
             else:
                 if rate_now > 0.0:
                     self.owed = rate_now / rate
-                self._step()
+                self._step(now)
                 return
         self.owed = 0.0
         model._assault(self.side, self.enemy, self.sector, self.plan, self.draws)
-        self._step()
+        self._step(now)
 
 
 @mypyc_attr(allow_interpreted_subclasses=True)
@@ -193,6 +216,8 @@ class AssaultProcesses(ReplicationState):
         super().__init__(scenario, seed, trace, parameters)
         # Assault loops by side index x sectors + sector.
         self._assault_loops: dict[int, AssaultLoop] = {}
+        # Loops waiting for a day's start, by day: (loop, its wait's number, when its timeout would come).
+        self._day_starts: dict[int, list[tuple[AssaultLoop, int, float]]] = {}
         for side in self.sides:
             side.on_reinforced = self._reinforced(side.index)
 
@@ -235,6 +260,22 @@ class AssaultProcesses(ReplicationState):
         if weather:
             tempo *= weather[min(int(self.env.now), len(weather) - 1)]
         return laws.assault_rate(plan.max_rate_per_km, front, side.supply, tempo)
+
+    def _wait_for_day(self, loop: AssaultLoop, day: int, at: float) -> None:
+        """Put a loop on the list of those woken at a day's start (one event per day serves them all)."""
+        waiting = self._day_starts.get(day)
+        if waiting is None:
+            waiting = self._day_starts[day] = []
+            start = simpy.Timeout(self.env, at - self.env.now, day)
+            start.callbacks.append(self._day_started)
+        waiting.append((loop, loop.waits, at))
+
+    def _day_started(self, event: simpy.Event) -> None:
+        """Wake every loop still waiting for this day's start, each at its own timeout's time."""
+        day = cast(int, event.value)
+        for loop, wait, at in self._day_starts.pop(day):
+            if loop.waits == wait:
+                loop.day_started(at)
 
     def _wake(self, side_index: int, sector: int) -> None:
         """Wake a side's assault loop on a sector from its wait, so it reads its rate afresh."""
