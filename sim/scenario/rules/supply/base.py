@@ -9,14 +9,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from sim.scenario.rules.discovery import add_in_order
 
 
-@dataclass(frozen=True)
-class SupplyContext:
+class SupplyContext(NamedTuple):
     """A side's situation when its supply capacity is worked out for the day.
 
     Attributes:
@@ -28,6 +26,9 @@ class SupplyContext:
         sector_area_km2: Each sector's held area now.
         sector_area0_km2: Each sector's held area at the start.
     """
+
+    # A named tuple, not a frozen dataclass: one is made per sector and day, and a frozen dataclass
+    # sets each field through object.__setattr__.
 
     holds_ground: bool
     area_km2: float

@@ -11,14 +11,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from sim.scenario.rules.discovery import add_in_order
 
 
-@dataclass(frozen=True)
-class TempoContext:
+class TempoContext(NamedTuple):
     """An attacking side's situation in one sector at the start of a day.
 
     Attributes:
@@ -31,6 +29,9 @@ class TempoContext:
         strength_share: The side's units in the sector's line, their strength as a share of their full
             size (1 with nobody there).
     """
+
+    # A named tuple, not a frozen dataclass: one is made per sector and day, and a frozen dataclass
+    # sets each field through object.__setattr__.
 
     day: float
     sector: int
