@@ -92,14 +92,17 @@ def model_draw(draws: Draws, kind: str, value: float) -> float:
     return float(getattr(draws, kind)())
 
 
+@pytest.mark.parametrize("read_ahead", [True, False])
 @pytest.mark.parametrize("seed", range(6))
-def test_interleaved_draws_are_the_numpy_calls_draw_for_draw(seed: int) -> None:
+def test_interleaved_draws_are_the_numpy_calls_draw_for_draw(seed: int, read_ahead: bool) -> None:
     """Poisson draws between blocks of every other kind (and unbuffered gammas) leave the stream in step."""
     script = np.random.default_rng(1_000 + seed)
     kinds = ["uniform", "exponential", "normal", "gamma", "odd_gamma", "poisson"]
     # Long runs of Poisson draws cross the read-ahead block; short ones leave most of it unused.
     weights = [0.1, 0.1, 0.05, 0.2, 0.05, 0.5]
-    draws = Draws(np.random.Generator(np.random.PCG64(seed)), block=16, gamma_shape=2.5)
+    draws = Draws(
+        np.random.Generator(np.random.PCG64(seed)), block=16, gamma_shape=2.5, read_ahead=read_ahead
+    )
     reference = NumpyCalls(np.random.Generator(np.random.PCG64(seed)), block=16, gamma_shape=2.5)
     for _ in range(3_000):
         kind = kinds[int(script.choice(len(kinds), p=weights))]
@@ -108,7 +111,7 @@ def test_interleaved_draws_are_the_numpy_calls_draw_for_draw(seed: int) -> None:
 
 
 def test_a_run_of_poisson_draws_longer_than_the_read_ahead_continues_the_stream() -> None:
-    draws = Draws(np.random.Generator(np.random.PCG64(3)), block=4)
+    draws = Draws(np.random.Generator(np.random.PCG64(3)), block=4, read_ahead=True)
     generator = np.random.Generator(np.random.PCG64(3))
     first_uniforms = generator.random(4).tolist()
     generator.standard_exponential(4), generator.standard_normal(4)  # the other blocks at the start
@@ -120,7 +123,8 @@ def test_a_run_of_poisson_draws_longer_than_the_read_ahead_continues_the_stream(
     assert draws.uniform() == float(generator.random(4)[0])
 
 
-def test_a_bad_mean_gets_numpys_own_error() -> None:
-    draws = Draws(np.random.default_rng(1))
+@pytest.mark.parametrize("read_ahead", [True, False])
+def test_a_bad_mean_gets_numpys_own_error(read_ahead: bool) -> None:
+    draws = Draws(np.random.default_rng(1), read_ahead=read_ahead)
     with pytest.raises(ValueError):
         draws.poisson(-1.0)

@@ -17,6 +17,9 @@ from collections.abc import Callable
 
 import numpy as np
 
+COMPILED = not __file__.endswith(".py")
+"""Whether this module runs compiled: only then is numpy's Poisson algorithm faster here than its call."""
+
 RAW_BLOCK = 64
 """Uniform doubles read ahead for Poisson draws (most take two; a mean below ten takes mean + 1)."""
 
@@ -111,6 +114,8 @@ class Draws:
         rng: The stream's generator (a PCG64 one: Poisson draws step it back, see the module).
         block: Draws generated per refill.
         gamma_shape: The gamma shape to buffer (the loss dispersion), if any.
+        read_ahead: Make Poisson draws from doubles read ahead (compiled, several times cheaper than a
+            numpy call) rather than by numpy's call (cheaper in pure Python); the numbers are the same.
     """
 
     __slots__ = (
@@ -128,9 +133,16 @@ class Draws:
         "_g",
         "_raw",
         "_r",
+        "_read_ahead",
     )
 
-    def __init__(self, rng: np.random.Generator, block: int = 128, gamma_shape: float | None = None) -> None:
+    def __init__(
+        self,
+        rng: np.random.Generator,
+        block: int = 128,
+        gamma_shape: float | None = None,
+        read_ahead: bool = COMPILED,
+    ) -> None:
         bit_generator = rng.bit_generator
         if not isinstance(bit_generator, np.random.PCG64):
             raise TypeError("the model's streams are PCG64 generators (Poisson draws step them back)")
@@ -141,6 +153,7 @@ class Draws:
         # Doubles read ahead for Poisson draws, and how many of them are used; none outstanding at first.
         self._raw: list[float] = []
         self._r = 0
+        self._read_ahead = read_ahead
         self._gamma: list[float] = rng.standard_gamma(gamma_shape, block).tolist() if gamma_shape else []
         self._g = 0
         self._uniform: list[float] = rng.random(block).tolist()
@@ -207,8 +220,8 @@ class Draws:
 
     def poisson(self, mean: float) -> float:
         """Return a Poisson draw: numpy's, from doubles read ahead (the module says why and how)."""
-        if not 0.0 <= mean < 1e12:
-            # Out of the algorithm's range (or NaN): numpy's own call, with its own error for bad means.
+        if not (self._read_ahead and 0.0 <= mean < 1e12):
+            # numpy's own call: in pure Python, or outside the algorithm's range (numpy's error).
             self._rewind()
             return float(self._rng.poisson(mean))
         return float(poisson_from_doubles(mean, self._next_double))
