@@ -61,13 +61,14 @@ class Replication(AssaultProcesses):
         # The last daily record is taken at time == horizon; run just past it.
         env.run(until=self.params.horizon_days + 1e-9)
         ground = self.ground
+        record = self.daily_record()
         return Trajectory(
-            area_km2=self._area,
-            sector_area_km2=self._sector_area,
-            strength=self._strength,
-            casualties=self._casualties,
-            sector_casualties=self._sector_casualties,
-            supply=self._supply,
+            area_km2=record["area_km2"],
+            sector_area_km2=record["sector_area_km2"],
+            strength=record["strength"],
+            casualties=record["casualties"],
+            sector_casualties=record["sector_casualties"],
+            supply=record["supply"],
             withdrawal_day=self.withdrawal_day,
             withdrawal_reason=self.withdrawal_reason,
             events=self.events,

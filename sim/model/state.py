@@ -77,13 +77,10 @@ class ReplicationState:
         self.withdrawal_day: float | None = None
         self.withdrawal_reason: str | None = None
 
-        days = self.params.horizon_days + 1
-        self._area = np.zeros(days)
-        self._sector_area = np.zeros((days, count))
-        self._strength = np.zeros((2, days))
-        self._casualties = np.zeros((2, days))
-        self._sector_casualties = np.zeros((2, days, count))
-        self._supply = np.ones((2, days))
+        # The daily record, a row of Python floats a day (numpy arrays at the end: ``daily_record``),
+        # since assigning Python lists into numpy rows day by day costs a numpy call per value set.
+        self._recorded_days: list[int] = []
+        self._rows: list[list[float]] = []
 
     def _enemy(self, side: SideState) -> SideState:
         return self.opponent if side is self.holder else self.holder
@@ -137,11 +134,48 @@ class ReplicationState:
         allocate(self.opponent, holder, self.ground, log)
 
     def _record(self, day: int) -> None:
-        self._sector_area[day] = self.ground.area
-        self._area[day] = sum(self.ground.area)
+        """Keep the day's row: total and sector areas, then each side's strength, casualties and supply."""
+        area = self.ground.area
+        row = [sum(area), *area]
         for side in self.sides:
             side.present = side.in_theatre()
-            self._strength[side.index, day] = side.present
-            self._casualties[side.index, day] = side.casualties
-            self._sector_casualties[side.index, day] = side.sector_casualties
-            self._supply[side.index, day] = side.supply
+            row.append(side.present)
+            row.append(side.casualties)
+            row.append(side.supply)
+            row.extend(side.sector_casualties)
+        self._recorded_days.append(day)
+        self._rows.append(row)
+
+    def daily_record(self) -> dict[str, np.ndarray]:
+        """Return the daily record as arrays: the trajectory's ``area_km2`` to ``supply``.
+
+        A day not recorded (a replication stopped early) keeps zeros, and a supply of 1.
+        """
+        days = self.params.horizon_days + 1
+        count = len(self.ground)
+        area = np.zeros(days)
+        sector_area = np.zeros((days, count))
+        strength = np.zeros((2, days))
+        casualties = np.zeros((2, days))
+        sector_casualties = np.zeros((2, days, count))
+        supply = np.ones((2, days))
+        if self._rows:
+            rows = np.array(self._rows, dtype=float)
+            recorded = np.array(self._recorded_days, dtype=np.intp)
+            area[recorded] = rows[:, 0]
+            sector_area[recorded] = rows[:, 1 : 1 + count]
+            width = 3 + count
+            for position, side in enumerate(self.sides):
+                first = 1 + count + position * width
+                strength[side.index, recorded] = rows[:, first]
+                casualties[side.index, recorded] = rows[:, first + 1]
+                supply[side.index, recorded] = rows[:, first + 2]
+                sector_casualties[side.index, recorded] = rows[:, first + 3 : first + width]
+        return {
+            "area_km2": area,
+            "sector_area_km2": sector_area,
+            "strength": strength,
+            "casualties": casualties,
+            "sector_casualties": sector_casualties,
+            "supply": supply,
+        }
