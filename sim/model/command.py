@@ -26,15 +26,18 @@ def replace(side: SideState, contingent: str, per_day: float) -> None:
     """Send the day's replacements to the contingent's weakest units first."""
     pool = side.replacement_pool[contingent] + per_day
     units = side.arrived_by_contingent[contingent]
+    # A list of shares and C-level min/index: far cheaper than min() with a key function. Only the unit
+    # just filled changes, so only its share is worked out again.
+    shares = [unit.strength / unit.full_size for unit in units] if pool > 0.0 else []
     while pool > 0.0 and units:
-        # A list of shares and C-level min/index: far cheaper than min() with a key function.
-        shares = [unit.strength / unit.full_size for unit in units]
         lowest = min(shares)
         if lowest >= 1.0:
             break
-        weakest = units[shares.index(lowest)]
+        index = shares.index(lowest)
+        weakest = units[index]
         added = min(pool, weakest.full_size - weakest.strength)
         side.add_strength(weakest, added)
+        shares[index] = weakest.strength / weakest.full_size
         pool -= added
     # Replacements that find no gap wait, but no more than a day's worth piles up.
     side.replacement_pool[contingent] = min(pool, per_day)

@@ -4,16 +4,15 @@ Each block is kept as a list of Python floats: indexing a list is several times 
 numpy scalar out of an array, and the numbers are the same doubles.
 
 Poisson draws, whose mean changes with every call, cannot be generated ahead as a block; instead the
-stream's uniform doubles are read ahead and numpy's own Poisson algorithm (``poisson_from_doubles``)
-runs on them. Before any other draw from the generator, the generator is stepped back to just after the
-doubles used (``_rewind``), so every numpy call sees the stream at the same place as if each Poisson
-draw had been a numpy call: the draws are the same numbers, in the same order.
+stream's uniform doubles are read ahead and numpy's own Poisson algorithm runs on them
+(``Draws.poisson``). Before any other draw from the generator, the generator is stepped back to just
+after the doubles used (``_rewind``), so every numpy call sees the stream at the same place as if each
+Poisson draw had been a numpy call: the draws are the same numbers, in the same order.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 
 import numpy as np
 
@@ -61,50 +60,6 @@ def log_gamma(x: float) -> float:
         value -= math.log(x0 - 1.0)
         x0 -= 1.0
     return value
-
-
-def poisson_from_doubles(mean: float, next_double: Callable[[], float]) -> int:
-    """Return a Poisson draw of ``mean`` from uniform doubles, as numpy's ``Generator.poisson`` makes it.
-
-    Below a mean of ten, the multiplication method (uniforms multiplied until the product falls to
-    exp(-mean)); from ten, Hoermann's transformed rejection with squeeze (PTRS): W. Hoermann, "The
-    transformed rejection method for generating Poisson random variables", Insurance: Mathematics and
-    Economics 12 (1993) 39-45, doi:10.1016/0167-6687(93)90997-4, with the constants numpy uses. Fed the
-    doubles numpy's generator would have used, it returns the same draw (``tests/test_draws.py``).
-    """
-    if mean == 0.0:
-        return 0
-    if mean < 10.0:
-        threshold = math.exp(-mean)
-        count = 0
-        product = 1.0
-        while True:
-            product *= next_double()
-            if product > threshold:
-                count += 1
-            else:
-                return count
-    root = math.sqrt(mean)
-    log_mean = math.log(mean)
-    b = 0.931 + 2.53 * root
-    a = -0.059 + 0.02483 * b
-    inverse_alpha = 1.1239 + 1.1328 / (b - 3.4)
-    v_r = 0.9277 - 3.6224 / (b - 2)
-    while True:
-        u = next_double() - 0.5
-        v = next_double()
-        u_s = 0.5 - abs(u)
-        if u_s <= 0.0:
-            continue  # a zero double: numpy's k is then negative and the pair is rejected
-        k = math.floor((2 * a / u_s + b) * u + mean + 0.43)
-        if u_s >= 0.07 and v <= v_r:
-            return k
-        if k < 0 or (u_s < 0.013 and v > u_s):
-            continue
-        if math.log(v) + math.log(inverse_alpha) - math.log(a / (u_s * u_s) + b) <= (
-            -mean + k * log_mean - log_gamma(k + 1)
-        ):
-            return k
 
 
 class Draws:
@@ -171,14 +126,6 @@ class Draws:
         self._raw = []
         self._r = 0
 
-    def _next_double(self) -> float:
-        if self._r == len(self._raw):
-            # The generator stands just after the last block read ahead: the next block follows on.
-            self._raw = self._rng.random(RAW_BLOCK).tolist()
-            self._r = 0
-        self._r += 1
-        return self._raw[self._r - 1]
-
     def uniform(self) -> float:
         """Return a uniform draw in [0, 1)."""
         if self._u == self._block:
@@ -224,4 +171,56 @@ class Draws:
             # numpy's own call: in pure Python, or outside the algorithm's range (numpy's error).
             self._rewind()
             return float(self._rng.poisson(mean))
-        return float(poisson_from_doubles(mean, self._next_double))
+        if mean == 0.0:
+            return 0.0
+        if mean < 10.0:
+            return float(self._multiplied(mean))
+        return float(self._transformed_rejection(mean))
+
+    def _double(self) -> float:
+        """Return the next uniform double read ahead, reading another block when these are used up."""
+        if self._r == len(self._raw):
+            # The generator stands just after the last block read ahead: the next block follows on.
+            self._raw = self._rng.random(RAW_BLOCK).tolist()
+            self._r = 0
+        self._r += 1
+        return self._raw[self._r - 1]
+
+    def _multiplied(self, mean: float) -> int:
+        """Poisson by multiplication: uniforms multiplied until the product falls to exp(-mean)."""
+        threshold = math.exp(-mean)
+        count = 0
+        product = self._double()
+        while product > threshold:
+            count += 1
+            product *= self._double()
+        return count
+
+    def _transformed_rejection(self, mean: float) -> int:
+        """Poisson of a mean of ten or more by Hoermann's transformed rejection with squeeze (PTRS).
+
+        W. Hoermann, "The transformed rejection method for generating Poisson random variables",
+        Insurance: Mathematics and Economics 12 (1993) 39-45, doi:10.1016/0167-6687(93)90997-4; with the
+        constants and the order of operations numpy uses, so the same doubles give the same draw.
+        """
+        root = math.sqrt(mean)
+        log_mean = math.log(mean)
+        b = 0.931 + 2.53 * root
+        a = -0.059 + 0.02483 * b
+        inverse_alpha = 1.1239 + 1.1328 / (b - 3.4)
+        v_r = 0.9277 - 3.6224 / (b - 2)
+        while True:
+            u = self._double() - 0.5
+            v = self._double()
+            u_s = 0.5 - abs(u)
+            if u_s <= 0.0:
+                continue  # a zero double: numpy's k is then negative and the pair is rejected
+            k = math.floor((2 * a / u_s + b) * u + mean + 0.43)
+            if u_s >= 0.07 and v <= v_r:
+                return k
+            if k < 0 or (u_s < 0.013 and v > u_s):
+                continue
+            if math.log(v) + math.log(inverse_alpha) - math.log(a / (u_s * u_s) + b) <= (
+                -mean + k * log_mean - log_gamma(k + 1)
+            ):
+                return k
