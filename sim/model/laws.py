@@ -15,6 +15,8 @@ from typing import Protocol
 
 import numpy as np
 
+from sim.model.draws import Draws
+
 
 def expected_losses(
     own: float,
@@ -75,6 +77,11 @@ def draw_losses(mean: float, present: float, dispersion: float | None, rng: Loss
         return 0.0
     if dispersion is None or rng is None:
         return min(mean, present)
+    if isinstance(rng, Draws):
+        # The model's own stream, named so the compiled build calls it directly; the same two draws.
+        draws: Draws = rng
+        rate = draws.gamma(dispersion, mean / dispersion) if dispersion > 0 else mean
+        return min(draws.poisson(rate), present)
     rate = rng.gamma(dispersion, mean / dispersion) if dispersion > 0 else mean
     return min(float(rng.poisson(rate)), present)
 
