@@ -59,6 +59,7 @@ __all__ = [
     "_Distribution",
     "is_distribution",
     "limit",
+    "reach_of",
     "show",
     "value_of",
 ]
@@ -199,6 +200,11 @@ def value_of(value: float | _Distribution) -> float:
     if isinstance(value, float):
         return value
     return value.median()
+
+
+def reach_of(value: float | _Distribution) -> tuple[float, float]:
+    """Return the smallest and largest value a number or a distribution's draws can take (``reach``)."""
+    return (value, value) if isinstance(value, float) else value.reach()
 
 
 def is_distribution(value: object) -> bool:
