@@ -154,6 +154,16 @@ def test_a_cell_the_csv_module_cannot_read_is_refused(tmp_path: Path) -> None:
     assert error.line == 3 and "not a readable CSV file" in error.message
 
 
+def test_a_long_cell_of_a_column_not_read_is_named_by_position_where_nothing_may_be_quoted(
+    tmp_path: Path,
+) -> None:
+    path = _write(tmp_path, f"a,SECRET\n1,{'1' * (limits.CSV_FIELD_CHARS + 1)}\n")
+    table = read_table(path, ("a",), max_bytes=10_000, max_rows=10, quote=False)
+    with pytest.raises(InputError) as info:
+        list(table.rows())
+    assert (info.value.line, info.value.field) == (2, "#2") and "SECRET" not in str(info.value)
+
+
 def test_quoted_cells_are_read_by_the_csv_module(tmp_path: Path) -> None:
     table = _read(_write(tmp_path, 'a,note\n"1","x, ""y"""\n'), ("a",), ("note",))
     assert [row.cells for row in table.rows()] == [{"a": "1", "note": 'x, "y"'}]

@@ -148,10 +148,11 @@ class Table:
     def _check_lengths(self, cells: Sequence[str], line: int) -> None:
         longest = max(range(len(cells)), key=lambda at: len(cells[at]))
         if len(cells[longest]) > limits.CSV_FIELD_CHARS:
+            # A column asked for goes by the name asked; another by its header only where quoting is fine.
+            asked = [name for name, at in self.positions.items() if at == longest]
+            column = asked[0] if asked else self.header[longest].strip() if self.quote else f"#{longest + 1}"
             raise self.error(
-                f"the cell is too long (more than {limits.CSV_FIELD_CHARS:,} characters)",
-                line,
-                self.header[longest].strip(),
+                f"the cell is too long (more than {limits.CSV_FIELD_CHARS:,} characters)", line, column
             )
 
     def number(self, row: Row, column: str) -> float:
