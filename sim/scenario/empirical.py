@@ -51,6 +51,9 @@ class Empirical(_Distribution):
             else:
                 data = _parquet_columns(str(path), content, wanted)
         except InputError as error:
+            if error.message == "no such file":
+                # Worded so, a folder that cannot be reopened says to put the file back (sim.results.folder).
+                raise ValueError(f"no such file {shorten(self.file, 200)}") from None
             raise ValueError(in_words(error)) from None
         self._hash = hashlib.sha256(content).hexdigest()
         values = data[self.column]
