@@ -408,9 +408,9 @@ def _parquet(table: pa.Table) -> bytes:
     [
         ("k.csv", "k\n0.1\n" + "1" * 140_000 + "\n", "k", "not a readable CSV file"),
         ("k.csv", "k\n0.1\n" + "1" * 2_000 + "\n", "k", "the cell is too long"),
-        ("k.csv", "k,w\n0.1,1\n0.2\n", "w", "line 3 has 1 cells but the header has 2"),
-        ("k.csv", "k\n0.1\nnan\n", "k", "not a finite number (row 2)"),
-        ("k.csv", "k\n0.1\n-inf\n", "k", "not a finite number (row 2)"),
+        ("k.csv", "k,w\n0.1,1\n0.2\n", "w", "line 3: has 1 cells but the header has 2"),
+        ("k.csv", "k\n0.1\nnan\n", "k", "line 3, column 'k': not a finite number"),
+        ("k.csv", "k\n0.1\n-inf\n", "k", "line 3, column 'k': not a finite number"),
         ("k.csv", f"k\n0.1\n{SECRET}\n", "k", "line 3, column 'k': not a number"),
         ("k.csv", b"k\n0.1\n\xff\n", "k", "not UTF-8"),
         ("k.csv", "k\n", "k", "has no rows"),

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import pytest
 from pydantic import AfterValidator, BaseModel, Field, create_model
 
-from sim.scenario import reference
+from sim.scenario import kinds, reference
 from sim.scenario.distributions import Days, Fraction, Param, Positive, _Distribution, limit
 from sim.scenario.reference import BEGIN, END, blocks, replace_section, section
 from sim.scenario.schema import Scenario
@@ -196,12 +196,12 @@ def test_ranges_follow_the_validators_not_the_names() -> None:
         odd=(Annotated[Param, AfterValidator(odd)], Field(0.0)),
     )
     fields = probe.model_fields
-    assert reference._type_of(fields["positive"], "positive") == "P >0"
-    assert reference._type_of(fields["fraction"], "fraction") == "P [0,1]"
-    assert reference._type_of(fields["days"], "days") == "P ≥1 (at most 3,660)"
-    assert reference._type_of(fields["signed"], "signed") == "P any sign (-7 to 7)"
+    assert kinds.type_of(fields["positive"], "positive") == "P >0"
+    assert kinds.type_of(fields["fraction"], "fraction") == "P [0,1]"
+    assert kinds.type_of(fields["days"], "days") == "P ≥1 (at most 3,660)"
+    assert kinds.type_of(fields["signed"], "signed") == "P any sign (-7 to 7)"
     with pytest.raises(ValueError, match="cannot tell the range"):
-        reference._type_of(fields["odd"], "odd")  # a range it cannot read is refused, not guessed
+        kinds.type_of(fields["odd"], "odd")  # a range it cannot read is refused, not guessed
 
 
 def test_blocks_are_in_the_order_a_scenario_nests_them() -> None:

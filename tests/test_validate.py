@@ -457,7 +457,7 @@ def _main(capsys: pytest.CaptureFixture[str], *args: str | Path) -> str:
 
 
 BAD_CSV = {
-    "no_columns": ("when,area\n2024-10-01,300\n", "bad.csv:1: needs columns 'date' and 'value'"),
+    "no_columns": ("when,area\n2024-10-01,300\n", "bad.csv:1: has no columns 'date', 'value' (needs"),
     "bad_date": (
         "date,value\n2024-10-01,300\n2024-13-01,200\n",
         "bad.csv:3: date: '2024-13-01' is not a date",

@@ -18,7 +18,9 @@ SAMPLES_BYTES = 64_000_000
 SAMPLES_ROWS = 1_000_000
 """Most rows of an empirical distribution's samples file."""
 CSV_FIELD_CHARS = 1_000
-"""Longest cell of a samples CSV (a number needs a few dozen characters)."""
+"""Longest cell of any CSV a user gives (a number needs a few dozen characters, a source a few hundred)."""
+OBSERVATIONS_BYTES = 1_000_000
+"""Largest observations CSV (``sim validate --observations``): 1 MB; a thousand observations take 60 kB."""
 
 # YAML -----------------------------------------------------------------------------------------------
 YAML_NODES = 100_000
@@ -40,6 +42,7 @@ UNITS_PER_ECHELON = 10_000
 UNITS = 20_000
 """Units in all echelons of all contingents of the scenario."""
 OBSERVATIONS = 1_000
+"""Observations of a scenario, and rows of an observations CSV."""
 THRESHOLDS = 100
 CALIBRATED_PARAMETERS = 64
 CHOICE_VALUES = 10_000

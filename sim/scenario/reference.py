@@ -10,26 +10,22 @@ not blocks: a number that may be uncertain reads ``P`` with the range its own va
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import inspect
 import re
 import sys
-import types
 import typing
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any
 
-import annotated_types
-from pydantic import AfterValidator, BaseModel, BeforeValidator
+from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from sim.scenario import distributions
-from sim.scenario.distributions import _Distribution, show
+from sim.scenario.distributions import _Distribution
 from sim.scenario.json_schema import FULL, scenario_json_schema
-from sim.scenario.observations import NAME_PATTERN
+from sim.scenario.kinds import default_of, strip, type_of, unwrap
 from sim.scenario.schema import Scenario
 from sim.scenario.units import field_unit, printed
 
@@ -47,14 +43,6 @@ LEGEND = (
     'given. "Or absent": the key may be left out (or written `null`); "or `null`": the key has a '
     "default, and writing `null` switches it off. Keys are listed in the order the schema declares them."
 )
-
-# The validators that give a parameter its range. ``_within`` and ``limit`` are factories: each call
-# returns a new closure, but every closure shares its factory's code object, and its bounds sit in
-# the closure's cells under the factory's argument names (``low``, ``high``).
-_POSITIVE = distributions._positive
-_WITHIN = distributions._within(0.0, None).__code__
-_LIMIT = distributions.limit(1.0).func.__code__
-_WHOLE = distributions._whole_days
 
 
 @dataclass(frozen=True)
@@ -77,208 +65,6 @@ class Block:
     rows: tuple[Row, ...]
 
 
-@dataclass
-class _Bounds:
-    low: float | None = None
-    low_strict: bool = False
-    high: float | None = None
-    plausible_low: float | None = None
-    plausible_high: float | None = None
-
-    def text(self) -> str:
-        """Return the range as the tables write it: ``>0``, ``[0,1]``, ``≥1 (at most 3,660)``..."""
-        fraction = self.low == 0.0 and not self.low_strict and self.high == 1.0
-        if fraction:
-            sign = "[0,1]"
-        elif self.low is None or self.low < 0.0:
-            sign = "any sign"
-        else:
-            sign = (">" if self.low_strict else "≥") + show(self.low)
-        highs = [h for h in (None if fraction else self.high, self.plausible_high) if h is not None]
-        negative = self.low if self.low is not None and self.low < 0.0 else None
-        lows = [low for low in (negative, self.plausible_low) if low is not None]
-        if not highs:
-            return sign
-        if lows:
-            return f"{sign} ({show(max(lows))} to {show(min(highs))})"
-        return f"{sign} (at most {show(min(highs))})"
-
-
-def _flatten(metadata: Sequence[Any]) -> list[Any]:
-    """Return metadata with each ``Field(...)`` inside an ``Annotated`` replaced by its constraints."""
-    flat: list[Any] = []
-    for item in metadata:
-        flat.extend(item.metadata if isinstance(item, FieldInfo) else [item])
-    return flat
-
-
-def _strip(annotation: Any) -> tuple[Any, list[Any]]:
-    """Return an annotation without its ``Annotated`` layers, and their metadata."""
-    metadata: list[Any] = []
-    while typing.get_origin(annotation) is Annotated:
-        annotation, *extra = typing.get_args(annotation)
-        metadata.extend(_flatten(extra))
-    return annotation, metadata
-
-
-def _is_union(annotation: Any) -> bool:
-    return typing.get_origin(annotation) in (typing.Union, types.UnionType)
-
-
-def _unwrap(annotation: Any, metadata: Sequence[Any]) -> tuple[Any, list[Any], bool]:
-    """Return (the type, all its metadata, whether it may be null) of a field's annotation.
-
-    Pydantic moves a required field's ``Annotated`` metadata to the field, but leaves it inside an
-    optional field's ``X | None``, so both places are read.
-    """
-    base, found = _strip(annotation)
-    found = _flatten(metadata) + found
-    optional = _is_union(base) and type(None) in typing.get_args(base)
-    if optional:
-        rest = [arg for arg in typing.get_args(base) if arg is not type(None)]
-        if len(rest) == 1:
-            base, more = _strip(rest[0])
-            found.extend(more)
-        else:
-            base = typing.Union[tuple(rest)]  # noqa: UP007 (a union built from a list)
-    return base, found, optional
-
-
-def _distributions(annotation: Any) -> list[type[_Distribution]]:
-    """Return the distribution classes an annotation allows (through ``Annotated`` and unions)."""
-    annotation, _ = _strip(annotation)
-    if isinstance(annotation, type):
-        return [annotation] if issubclass(annotation, _Distribution) else []
-    if _is_union(annotation):
-        return [found for arg in typing.get_args(annotation) for found in _distributions(arg)]
-    return []
-
-
-def _is_param(annotation: Any) -> bool:
-    """Whether an annotation is ``Param``: a plain number or a distribution."""
-    members = [_strip(arg)[0] for arg in typing.get_args(annotation)] if _is_union(annotation) else []
-    return float in members and bool(_distributions(annotation))
-
-
-def _bounds(metadata: Sequence[Any], where: str, param: bool) -> _Bounds:
-    """Return the bounds the validators and constraints in ``metadata`` put on a number.
-
-    Raises:
-        ValueError: A parameter has a validator this module cannot read: its range would be guessed.
-    """
-    bounds = _Bounds()
-
-    def lower(value: float, strict: bool) -> None:
-        if bounds.low is None or value > bounds.low:
-            bounds.low, bounds.low_strict = value, strict
-
-    def upper(value: float) -> None:
-        bounds.high = value if bounds.high is None else min(bounds.high, value)
-
-    for item in metadata:
-        if isinstance(item, annotated_types.Gt):
-            lower(float(typing.cast(float, item.gt)), strict=True)
-        elif isinstance(item, annotated_types.Ge):
-            lower(float(typing.cast(float, item.ge)), strict=False)
-        elif isinstance(item, annotated_types.Lt):
-            upper(float(typing.cast(float, item.lt)))
-        elif isinstance(item, annotated_types.Le):
-            upper(float(typing.cast(float, item.le)))
-        elif isinstance(item, BeforeValidator):
-            continue  # reads numbers written as text; it sets no range
-        elif isinstance(item, AfterValidator):
-            func = item.func
-            code = getattr(func, "__code__", None)
-            closure = [cell.cell_contents for cell in getattr(func, "__closure__", None) or ()]
-            cells = dict(zip(getattr(code, "co_freevars", ()), closure, strict=True))
-            if func is _POSITIVE:
-                lower(0.0, strict=True)
-            elif code is _WITHIN:
-                if cells["low"] is not None:
-                    lower(cells["low"], strict=False)
-                if cells["high"] is not None:
-                    upper(cells["high"])
-            elif code is _LIMIT:
-                bounds.plausible_low, bounds.plausible_high = cells["low"], cells["high"]
-            elif func is _WHOLE:
-                continue  # whole numbers of days: the description says so; it sets no range
-            elif param:
-                raise ValueError(f"{where}: cannot tell the range a validator {func!r} allows")
-        elif param:  # a parameter's range is its validators' alone
-            raise ValueError(f"{where}: cannot tell what {item!r} allows")
-    return bounds
-
-
-def _kind(annotation: Any, metadata: Sequence[Any], where: str) -> str:
-    """Return the reader's name of a type: ``P ≥0``, ``date``, ``block``, ``list of blocks``..."""
-    base, found = _strip(annotation)
-    metadata = [*metadata, *found]
-    origin = typing.get_origin(base)
-    if _is_param(base):
-        return "P " + _bounds(metadata, where, param=True).text()
-    if _distributions(base):
-        return "distribution"
-    if base is bool:
-        return "true or false"
-    if base in (int, float):
-        name = "integer" if base is int else "number"
-        bounds = _bounds(metadata, where, param=False)
-        return name if bounds == _Bounds() else f"{name} {bounds.text()}"
-    if base is dt.date:
-        return "date"
-    if base is str:
-        patterns = {getattr(item, "pattern", None) for item in metadata}
-        return "name" if NAME_PATTERN in patterns else "text"
-    if origin is Literal:
-        return ", ".join(f"`{value}`" for value in typing.get_args(base))
-    if isinstance(base, type) and issubclass(base, BaseModel):
-        return "block"
-    if origin is tuple:
-        item = _kind(typing.get_args(base)[0], [], where)
-        first, _, rest = item.partition(" ")
-        return f"list of {first}s {rest}".rstrip()
-    if origin is dict:
-        key, value = (_kind(arg, [], where) for arg in typing.get_args(base))
-        return f"mapping {key} → {value}"
-    if _is_union(base):
-        return " or ".join(_kind(arg, [], where) for arg in typing.get_args(base))
-    raise ValueError(f"{where}: no reader's name for the type {base!r}")
-
-
-def _type_of(info: FieldInfo, where: str) -> str:
-    """Return the type column of a field: its kind, and how it may be null."""
-    base, metadata, optional = _unwrap(info.annotation, info.metadata)
-    extra = info.json_schema_extra
-    enum = extra.get("enum") if isinstance(extra, dict) else None
-    if isinstance(enum, list):
-        kind = ", ".join(f"`{value}`" for value in enum)  # a name checked against a registry
-    else:
-        kind = _kind(base, metadata, where)
-    if not optional:
-        return kind
-    # Null is the default (leave the key out) or a choice of its own (dispersion: null, no noise).
-    return f"{kind} or absent" if info.default is None else f"{kind} or `null`"
-
-
-def _default_of(info: FieldInfo) -> str:
-    if info.is_required():
-        return "required"
-    value = info.get_default(call_default_factory=True)
-    if value is None:
-        return "absent"
-    if isinstance(value, BaseModel):
-        return "all defaults"
-    if isinstance(value, bool):
-        return f"`{str(value).lower()}`"
-    if isinstance(value, str):
-        return f"`{value}`" if value else '`""`'
-    if isinstance(value, tuple | list) and not value:
-        return "`[]`"
-    if isinstance(value, int | float):
-        return show(float(value))
-    return f"`{value}`"
-
-
 def _cell(text: str) -> str:
     """Return text safe inside a Markdown table cell."""
     return " ".join(text.split()).replace("|", "\\|")
@@ -293,7 +79,7 @@ def _doc(model: type[BaseModel]) -> str:
 
 def _blocks_in(annotation: Any) -> list[type[BaseModel]]:
     """Return the blocks an annotation holds (itself, in a union, a list or a mapping's values)."""
-    annotation, _ = _strip(annotation)
+    annotation, _ = strip(annotation)
     if isinstance(annotation, type):
         is_block = issubclass(annotation, BaseModel) and not issubclass(annotation, _Distribution)
         return [annotation] if is_block else []
@@ -305,7 +91,7 @@ def _blocks_in(annotation: Any) -> list[type[BaseModel]]:
 
 def _step(name: str, annotation: Any) -> str:
     """Return how a path goes into a field: ``sides.<side>``, ``echelons[i]`` or ``attack``."""
-    origin = typing.get_origin(_unwrap(annotation, [])[0])
+    origin = typing.get_origin(unwrap(annotation, [])[0])
     if origin is dict:
         return f"{name}.<{name.removesuffix('s')}>"
     if origin is tuple:
@@ -349,7 +135,7 @@ def blocks() -> list[Block]:
             key = info.alias or name
             where = f"{path}.{key}" if path else key
             unit = field_unit(where)
-            kind, default, meaning = _type_of(info, where), _default_of(info), _meaning(model, key, info)
+            kind, default, meaning = type_of(info, where), default_of(info), _meaning(model, key, info)
             rows.append(Row(key, kind, default, printed(unit) if unit else "—", meaning))
         found.append(Block(path, _doc(model), tuple(rows)))
     return found
