@@ -51,6 +51,7 @@ from sim.analysis.differences import (
     rmst_difference,
     share_difference,
 )
+from sim.analysis.outcomes import TableColumns, outcome_values
 from sim.errors import InputError
 from sim.results.columns import area_column, month_starts, observation_column, outcome_thresholds
 from sim.results.columns import threshold_column as day_column
@@ -150,22 +151,21 @@ def candidate_outcomes(scenario: Scenario) -> list[tuple[Outcome, str]]:
 def run_outcomes(scenario: Scenario, table: pa.Table) -> tuple[list[Outcome], dict[str, np.ndarray]]:
     """Return the outcomes a run's ``outcomes`` table holds, with each replication's value.
 
-    Days outcomes keep NaN for runs that never fell below X (censored at the end date);
-    ``withdrawal_began_by_<date>`` is 1 if the withdrawal began on or before the date, else 0.
+    Each is ``sim.analysis.outcomes.outcome_values`` of the table, censored: days outcomes keep NaN for
+    runs that never fell below X (censored at the end date); ``withdrawal_began_by_<date>`` is 1 if the
+    withdrawal began on or before the date, else 0.
 
     Args:
         scenario: The run's scenario (dates, thresholds, sides, observations).
         table: Its outcomes table (any row order; values come out in replication order).
     """
     order = np.argsort(_number(table["replication"]), kind="stable")
+    columns = TableColumns(table)
     outcomes, values = [], {}
     for outcome, column in candidate_outcomes(scenario):
-        if column in table.column_names:
-            raw = _number(table[column])[order]
-            if outcome.kind == "binary" and outcome.date is not None:
-                raw = (raw <= (outcome.date - scenario.start).days).astype(float)  # never (NaN) -> 0
+        if column in columns:
             outcomes.append(outcome)
-            values[outcome.key] = raw
+            values[outcome.key] = outcome_values(columns, scenario, outcome.key, censored=True)[order]
     return outcomes, values
 
 

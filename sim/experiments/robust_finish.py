@@ -23,10 +23,10 @@ import pyarrow.parquet as pq
 
 from sim.analysis.compare import scenario_changes
 from sim.analysis.differences import BOOTSTRAP_SEED, CONFIDENCE, RESAMPLES
+from sim.analysis.outcomes import outcome_values
 from sim.analysis.robust_failures import Failure, lever_failure
 from sim.analysis.robust_intervals import Assessment, assess, finite, ranking_rows, ranking_sentence
 from sim.analysis.robustness import future_means, goal_met, goal_shares, metric_words, regret
-from sim.analysis.sweep_stats import per_run_values
 from sim.errors import InputError, missing_extra
 from sim.experiments.robust import study_of
 from sim.experiments.study import Study
@@ -94,7 +94,7 @@ def study_values(table: pa.Table, study: Study) -> dict[str, np.ndarray]:
     ):
         raise InputError("outcomes.parquet does not hold every lever, future and replication once")
     shape = (levers, futures, replications)
-    return {m.name: per_run_values(table, study.base, m.column)[order].reshape(shape) for m in study.measures}
+    return {m.name: outcome_values(table, study.base, m.column)[order].reshape(shape) for m in study.measures}
 
 
 def _experiments(table: pa.Table, study: Study, order: np.ndarray) -> pa.Table:
