@@ -12,8 +12,8 @@ import pyarrow as pa
 import pytest
 from conftest import SMALL
 
-from sim.analysis import compare as sc
 from sim.analysis import discovery as sd
+from sim.analysis.compare_outcomes import run_outcomes
 from sim.analysis.outcomes import TableColumns, outcome_values
 from sim.analysis.sweep_stats import point_stats
 from sim.errors import InputError
@@ -65,7 +65,7 @@ def test_discovery_and_sweep_statistics_read_the_same_values(outcome: str) -> No
 
 
 def test_compare_reads_the_same_values_with_days_never_reached_left_censored() -> None:
-    outcomes, values = sc.run_outcomes(SCENARIO, TABLE)
+    outcomes, values = run_outcomes(SCENARIO, TABLE)
     keys = [o.key for o in outcomes]
     for key in ("withdrawal_began_by_2024-10-01", "withdrawal_began_by_2024-11-01", "area_km2_on_2024-10-01"):
         assert key in keys
