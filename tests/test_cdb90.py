@@ -10,18 +10,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.grounding.cdb90 import (
+from sim.grounding.cdb90 import fit_advance, fit_success_curve, main
+from sim.grounding.cdb90_curves import AdvanceFit, SuccessCurveFit
+from sim.grounding.cdb90_data import (
     CREDIT,
     FITTED_POSTURES,
-    AdvanceFit,
     Battle,
-    SuccessCurveFit,
     calendar_days,
     default_directory,
-    fit_advance,
-    fit_success_curve,
     load_battles,
-    main,
 )
 
 # Values reported in docs/cdb90_fit.md, rounded to 3 decimals; a refit must reproduce them.

@@ -18,6 +18,7 @@ import sim
 from sim import api
 from sim.analysis import compare as sc
 from sim.analysis import differences
+from sim.analysis.compare_outcomes import run_outcomes
 from sim.cli import cli
 from sim.scenario import load_scenario
 from tests.conftest import SMALL
@@ -157,7 +158,7 @@ def test_outcomes_are_read_from_a_table_in_replication_order():
             "casualties_blue": [10.0, 20.0],
         }
     )
-    outcomes, values = sc.run_outcomes(SCENARIO, table)
+    outcomes, values = run_outcomes(SCENARIO, table)
     keys = [o.key for o in outcomes]
     assert keys[:2] == ["area_km2_on_2024-10-01", "day_below_250"]
     assert list(values["area_km2_on_2024-10-01"]) == [400.0, 300.0]

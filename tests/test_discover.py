@@ -136,10 +136,10 @@ def test_withdrawal_began_by_a_date_is_one_if_it_began_on_or_before_it():
     start = SCENARIO.start
     cases = cases_of({"withdrawal_day": [np.nan, 10, 20, 30]})
     on_20 = (start + dt.timedelta(days=20)).isoformat()
-    assert sd.outcome_values(cases, f"withdrawal_began_by_{on_20}").tolist() == [0, 1, 1, 0]
-    assert sd.outcome_values(cases, "withdrawal_began_by_end").tolist() == [0, 1, 1, 1]
+    assert cases.values(f"withdrawal_began_by_{on_20}").tolist() == [0, 1, 1, 0]
+    assert cases.values("withdrawal_began_by_end").tolist() == [0, 1, 1, 1]
     condition = sd.parse_condition(f"withdrawal_began_by_{on_20} == 0", cases)
-    assert condition.test(sd.outcome_values(cases, condition.column)).tolist() == [True, False, False, True]
+    assert condition.test(cases.values(condition.column)).tolist() == [True, False, False, True]
     with pytest.raises(InputError, match="outside the run"):
         sd.parse_condition("withdrawal_began_by_2030-01-01 == 0", cases)
     with pytest.raises(InputError, match="expected withdrawal_began_by_YYYY-MM-DD"):
@@ -148,9 +148,9 @@ def test_withdrawal_began_by_a_date_is_one_if_it_began_on_or_before_it():
 
 def test_day_below_counts_runs_that_never_cross_at_the_horizon():
     cases = cases_of({"day_below_250": [np.nan, 12], "day_below_687.5": [5, np.nan]})
-    assert sd.outcome_values(cases, "day_below_250").tolist() == [HORIZON, 12]
-    assert sd.outcome_values(cases, "day_below_250.0").tolist() == [HORIZON, 12]
-    assert sd.outcome_values(cases, "day_below_687.5").tolist() == [5, HORIZON]
+    assert cases.values("day_below_250").tolist() == [HORIZON, 12]
+    assert cases.values("day_below_250.0").tolist() == [HORIZON, 12]
+    assert cases.values("day_below_687.5").tolist() == [5, HORIZON]
     with pytest.raises(InputError, match="did you mean day_below_250"):
         sd.parse_condition("day_below_251 > 3", cases)
 
@@ -210,7 +210,7 @@ def test_prim_recovers_the_box_that_made_the_outcome(known_box):
     cases = sd.read_cases(known_box)
     assert cases.kind == "sweep" and cases.varied == ["x1", "x2", "x3"] and cases.count == 2000
     condition = sd.parse_condition("final_area_km2 > 200", cases)
-    y = condition.test(sd.outcome_values(cases, condition.column))
+    y = condition.test(cases.values(condition.column))
     found = sd.run_prim(cases.inputs, y, condition, threshold=0.9)
     limits = {limit.name: limit for limit in found.box.limits}
     assert set(limits) >= {"x1", "x2"}
@@ -226,14 +226,14 @@ def test_prim_recovers_the_box_that_made_the_outcome(known_box):
 def test_the_box_can_be_chosen_and_a_missing_box_is_one_line(known_box):
     cases = sd.read_cases(known_box)
     condition = sd.parse_condition("final_area_km2 > 200", cases)
-    y = condition.test(sd.outcome_values(cases, condition.column))
+    y = condition.test(cases.values(condition.column))
     first = sd.run_prim(cases.inputs, y, condition, box=0)
     assert first.box.index == 0 and first.box.limits == () and first.box.coverage == 1
     with pytest.raises(InputError, match="the trajectory has boxes 0 to"):
         sd.run_prim(cases.inputs, y, condition, box=10_000)
     never = sd.parse_condition("final_area_km2 > 5000", cases)
     with pytest.raises(InputError, match="holds in none of the 2,000 runs"):
-        sd.run_prim(cases.inputs, never.test(sd.outcome_values(cases, never.column)), never)
+        sd.run_prim(cases.inputs, never.test(cases.values(never.column)), never)
 
 
 def test_feature_scores_find_the_inputs_that_matter_and_repeat(known_box):

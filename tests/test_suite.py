@@ -27,7 +27,8 @@ import sim
 from sim.analysis.forecast import score_after_origin, window_forecasts
 from sim.batch.seeding import replication_seed
 from sim.experiments.suite import EntryScore, auto_origin, variant_file
-from sim.grounding.campaigns import SEQUENCES, scenario_text
+from sim.grounding.campaign_scenarios import scenario_text
+from sim.grounding.campaigns import SEQUENCES
 from sim.measures.observables import measure
 from sim.model.replication import Replication
 from sim.plots.suite import BEGIN, END, validation_markdown, write_markdown

@@ -8,7 +8,8 @@ import pytest
 from conftest import SMALL
 from scipy import stats
 
-from sim.analysis.sweep_stats import median_interval, per_run_values, point_stats, wilson
+from sim.analysis.outcomes import outcome_values
+from sim.analysis.sweep_stats import median_interval, point_stats, wilson
 from sim.errors import InputError
 from sim.scenario import load_scenario
 
@@ -30,7 +31,7 @@ def test_median_interval_covers_the_true_median_about_95_percent_of_the_time() -
     assert stats.binomtest(covered, 2000, 0.95).pvalue > 1e-4 or covered / 2000 > 0.95
 
 
-def test_per_run_values_and_point_stats() -> None:
+def test_outcome_values_and_point_stats() -> None:
     scenario = load_scenario(SMALL)
     table = pa.table(
         {
@@ -40,9 +41,9 @@ def test_per_run_values_and_point_stats() -> None:
             "final_area_km2": [10.0, 20.0, 30.0, 1.0, 2.0, 3.0],
         }
     )
-    withdrawn = per_run_values(table, scenario, "withdrawal_began_by_2024-09-20")  # day 19
+    withdrawn = outcome_values(table, scenario, "withdrawal_began_by_2024-09-20")  # day 19
     assert withdrawn.tolist() == [1.0, 0.0, 0.0, 0.0, 0.0, 1.0]
-    below = per_run_values(table, scenario, "day_below_100")
+    below = outcome_values(table, scenario, "day_below_100")
     assert below.tolist() == [3.0, 61.0, 7.0, 1.0, 2.0, 61.0]  # never below: censored at the horizon
     summary = point_stats(table, scenario, "final_area_km2", 2)
     assert summary.centre.tolist() == [20.0, 2.0] and not summary.share
@@ -50,4 +51,4 @@ def test_per_run_values_and_point_stats() -> None:
     assert shares.share and shares.centre.tolist() == pytest.approx([1 / 3, 1 / 3])
     assert shares.ci_low[0] == pytest.approx(wilson(1, 3)[0])
     with pytest.raises(InputError, match="unknown outcome 'final_area'"):
-        per_run_values(table, scenario, "final_area")
+        outcome_values(table, scenario, "final_area")

@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from sim.analysis.discovery import MAIN_CUT, Box, Condition, run_prim
+from sim.analysis.conditions import Condition
+from sim.analysis.prim_box import MAIN_CUT, Box, run_prim
 
 DENSITY = 0.8
 """The least density of the chosen box (as ``sim discover``'s default)."""

@@ -3,7 +3,7 @@
 A study runs every lever (course of action) in every future (a draw of the deep uncertainties) for R
 replications with common random numbers: replication r of future f drew the same random numbers
 whatever the lever (and each future has replications of its own). Each outcome gives an array
-``values[lever, future, replication]`` of per-run values (``sim.analysis.sweep_stats.per_run_values``:
+``values[lever, future, replication]`` of per-run values (``sim.analysis.outcomes.outcome_values``:
 days until a threshold count a run that never crossed at the end date, a withdrawal by a date is 0 or
 1). From it:
 

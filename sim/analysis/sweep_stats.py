@@ -8,7 +8,6 @@ about ±15 points, which a figure must show before two points are compared.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from dataclasses import dataclass
 
@@ -16,57 +15,13 @@ import numpy as np
 import pyarrow as pa
 from scipy import stats
 
-from sim.errors import InputError
-from sim.results.columns import refuse_renamed
+from sim.analysis.outcomes import WITHDRAWAL_BEGAN_BY, outcome_values
 from sim.scenario.schema import Scenario
-
-OUTCOME_PREFIXES = (
-    "final_area_km2",
-    "area_km2_on_",
-    "day_below_",
-    "withdrawal_began_by_",
-    "casualties_",
-    "advance_m_per_day",
-)
-"""Outcomes a sweep can be summarised by (and sensitivity indices computed for)."""
 
 
 def is_share(outcome: str) -> bool:
     """Whether an outcome is yes/no per run (summarised as a share of runs)."""
-    return outcome.startswith("withdrawal_began_by_")
-
-
-def per_run_values(outcomes: pa.Table, scenario: Scenario, outcome: str) -> np.ndarray:
-    """Return each run's value of an outcome.
-
-    ``withdrawal_began_by_<date>`` is 1 if the run's withdrawal began on or before the date, else 0;
-    ``day_below_<X>`` counts runs that never fell below X at the horizon (censored); any other outcome
-    is its column.
-
-    Raises:
-        InputError: For an outcome the table does not have.
-    """
-    refuse_renamed(outcome)
-    if outcome.startswith("withdrawal_began_by_"):
-        try:
-            date = dt.date.fromisoformat(outcome.removeprefix("withdrawal_began_by_"))
-        except ValueError:
-            raise InputError(
-                f"{outcome!r}: expected withdrawal_began_by_YYYY-MM-DD", field="--outcome"
-            ) from None
-        day = (date - scenario.start).days
-        withdrawal = outcomes["withdrawal_day"].to_numpy(zero_copy_only=False).astype(float)
-        return np.where(np.isnan(withdrawal), 0.0, (withdrawal <= day).astype(float))
-    if outcome in outcomes.column_names and outcome not in ("point", "replication"):
-        values = outcomes[outcome].to_numpy(zero_copy_only=False).astype(float)
-        if outcome.startswith("day_below_"):
-            values = np.where(np.isnan(values), float(scenario.horizon_days), values)
-        return values
-    known = [c for c in outcomes.column_names if c.startswith(OUTCOME_PREFIXES)]
-    raise InputError(
-        f"unknown outcome {outcome!r}; expected one of: {', '.join(known)}, withdrawal_began_by_<date>",
-        field="--outcome",
-    )
+    return outcome.startswith(WITHDRAWAL_BEGAN_BY)
 
 
 @dataclass(frozen=True)
@@ -122,8 +77,12 @@ def median_interval(values: np.ndarray, z: float = 1.96) -> tuple[float, float]:
 
 
 def point_stats(outcomes: pa.Table, scenario: Scenario, outcome: str, points: int) -> PointStats:
-    """Summarise an outcome per point of a sweep (``outcomes`` has a ``point`` column)."""
-    values = per_run_values(outcomes, scenario, outcome)
+    """Summarise an outcome per point of a sweep (``outcomes`` has a ``point`` column).
+
+    Raises:
+        InputError: As ``sim.analysis.outcomes.outcome_values``.
+    """
+    values = outcome_values(outcomes, scenario, outcome)
     point = outcomes["point"].to_numpy()
     share = is_share(outcome)
     arrays = {name: np.full(points, np.nan) for name in ("centre", "low", "high", "ci_low", "ci_high")}

@@ -35,7 +35,8 @@ from sim.batch.executors import Executor
 from sim.batch.runner import BatchResult, Notify, Progress, check_plan, chunk_records, execute
 from sim.errors import InputError
 from sim.experiments.runs import ReplicationJob, automatic_chunk_size, simulate_chunk
-from sim.experiments.study import Study, StudySpec, resolve
+from sim.experiments.study import Study, resolve
+from sim.experiments.study_spec import StudySpec
 from sim.results.columns import DailyMode
 from sim.results.folder import RunFolder, open_folder
 from sim.results.manifest import (

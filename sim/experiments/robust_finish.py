@@ -23,10 +23,10 @@ import pyarrow.parquet as pq
 
 from sim.analysis.compare import scenario_changes
 from sim.analysis.differences import BOOTSTRAP_SEED, CONFIDENCE, RESAMPLES
+from sim.analysis.outcomes import outcome_values
 from sim.analysis.robust_failures import Failure, lever_failure
 from sim.analysis.robust_intervals import Assessment, assess, finite, ranking_rows, ranking_sentence
 from sim.analysis.robustness import future_means, goal_met, goal_shares, metric_words, regret
-from sim.analysis.sweep_stats import per_run_values
 from sim.errors import InputError, missing_extra
 from sim.experiments.robust import study_of
 from sim.experiments.study import Study
@@ -94,7 +94,7 @@ def study_values(table: pa.Table, study: Study) -> dict[str, np.ndarray]:
     ):
         raise InputError("outcomes.parquet does not hold every lever, future and replication once")
     shape = (levers, futures, replications)
-    return {m.name: per_run_values(table, study.base, m.column)[order].reshape(shape) for m in study.measures}
+    return {m.name: outcome_values(table, study.base, m.column)[order].reshape(shape) for m in study.measures}
 
 
 def _experiments(table: pa.Table, study: Study, order: np.ndarray) -> pa.Table:
@@ -219,20 +219,47 @@ def _summary(
     notes: list[str],
 ) -> dict[str, Any]:
     """Return what ``study.json`` holds: the study, the answer on the ranking metric, where levers fail."""
+    futures = len(study.futures)
+    return {
+        **_study_record(manifest, study),
+        "ranked_by": study.ranking.label(),
+        "ranked_by_in_words": metric_words(study.ranking),
+        "answer": ranking_sentence(assessment, study.ranking, study.measures, futures),
+        "ranking": [
+            {key: finite(row[key]) if key in ("value", "low", "high") else row[key] for key in RANKED}
+            for _, row in ranking_rows(assessment, study.ranking).iterrows()
+        ],
+        "failures": [f.sentence for f in failures] if failures is not None else None,
+        "confidence": CONFIDENCE,
+        "bootstrap": {
+            "method": "basic",
+            "resamples": RESAMPLES,
+            "seed": BOOTSTRAP_SEED,
+            "unit": "each future's replications, the same for every lever",
+        },
+        "noise_dominated": [
+            f"{row['lever']}: {row['metric']}{':' + row['outcome'] if row['outcome'] else ''}"
+            for _, row in assessment.table(study.measures).iterrows()
+            if row["noise_dominated"]
+        ],
+        "notes": notes,
+        "files": list(FILES),
+    }
+
+
+def _study_record(manifest: dict[str, Any], study: Study) -> dict[str, Any]:
+    """Return the study as ``study.json`` records it: levers with changes, uncertainties, outcomes, goals."""
     spec, futures = study.spec, len(study.futures)
     base = manifest["scenario"]
-    levers = []
-    for record in manifest["study"]["levers"]:
-        lever = spec.levers[record["name"]]
-        changes = scenario_changes(base, record["scenario"])
-        levers.append(
-            {
-                "name": record["name"],
-                "description": lever.description,
-                "file": record["file"],
-                "changes": changes,
-            }
-        )
+    levers = [
+        {
+            "name": record["name"],
+            "description": spec.levers[record["name"]].description,
+            "file": record["file"],
+            "changes": scenario_changes(base, record["scenario"]),
+        }
+        for record in manifest["study"]["levers"]
+    ]
     names = reader_names(study.paths)
     return {
         "kind": "study",
@@ -271,26 +298,4 @@ def _summary(
             }
             for g in study.goals
         ],
-        "ranked_by": study.ranking.label(),
-        "ranked_by_in_words": metric_words(study.ranking),
-        "answer": ranking_sentence(assessment, study.ranking, study.measures, futures),
-        "ranking": [
-            {key: finite(row[key]) if key in ("value", "low", "high") else row[key] for key in RANKED}
-            for _, row in ranking_rows(assessment, study.ranking).iterrows()
-        ],
-        "failures": [f.sentence for f in failures] if failures is not None else None,
-        "confidence": CONFIDENCE,
-        "bootstrap": {
-            "method": "basic",
-            "resamples": RESAMPLES,
-            "seed": BOOTSTRAP_SEED,
-            "unit": "each future's replications, the same for every lever",
-        },
-        "noise_dominated": [
-            f"{row['lever']}: {row['metric']}{':' + row['outcome'] if row['outcome'] else ''}"
-            for _, row in assessment.table(study.measures).iterrows()
-            if row["noise_dominated"]
-        ],
-        "notes": notes,
-        "files": list(FILES),
     }

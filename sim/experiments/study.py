@@ -19,190 +19,20 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any
 
 import numpy as np
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from scipy.stats import qmc
 
 from sim.analysis.robustness import Better, Goal, Measure, Metric, default_ranking, parse_metric
-from sim.batch.runner import MAX_REPLICATIONS
 from sim.errors import FieldValueError, InputError
+from sim.experiments.study_spec import StudySpec
 from sim.results.columns import check_summary_outcome
-from sim.scenario.distributions import U_HIGHEST, U_LOWEST, Distribution, _Distribution
+from sim.scenario.distributions import U_HIGHEST, U_LOWEST
 from sim.scenario.loader import load_raw, validate
-from sim.scenario.observations import Name
 from sim.scenario.paths import PathKey, set_path
 from sim.scenario.schema import Scenario
 from sim.scenario.yaml_source import Origin
-
-MAX_LEVERS = 32
-MAX_UNCERTAINTIES = 32
-MAX_FUTURES = 4_096
-MAX_OUTCOMES = 16
-MAX_GOALS = 16
-MAX_SETTINGS = 100
-"""Most ``path: value`` changes one lever makes."""
-MAX_POINTS = 20_000
-"""Most lever x future combinations a study runs (each is a validated scenario held in memory)."""
-MAX_RUNS = 2_000_000
-"""Most replications a study runs in all (levers x futures x replications): its outcomes are held in
-memory while its metrics are computed."""
-
-
-def _range_as_uniform(value: Any) -> Any:
-    """Read ``{low, high}`` (no ``dist``) as a uniform distribution."""
-    if isinstance(value, dict) and "dist" not in value:
-        return {"dist": "uniform", **value}
-    return value
-
-
-def _varies(value: _Distribution) -> _Distribution:
-    kind = getattr(value, "dist", None)
-    if kind == "fixed":
-        raise ValueError("a fixed value is not uncertain: set it in a lever, or in the scenario")
-    if kind == "empirical":
-        raise ValueError("a future takes one value of each uncertainty: give a range or a distribution")
-    return value
-
-
-Uncertainty = Annotated[Distribution, BeforeValidator(_range_as_uniform), AfterValidator(_varies)]
-
-
-class LeverSpec(BaseModel):
-    """One course of action: a scenario file, a set of changes to the base, or both (file first)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    description: str | None = Field(None, description="What the course of action is, in words.")
-    scenario: str | None = Field(
-        None,
-        description="A scenario file for this lever (a variant that extends the base), relative to the "
-        "study file; absent: the base scenario.",
-    )
-    set: dict[str, Any] = Field(
-        default_factory=dict,
-        max_length=MAX_SETTINGS,
-        description="Changes to the lever's scenario: dotted path to value (as --set takes them).",
-    )
-
-
-class OutcomeSpec(BaseModel):
-    """An outcome of the study, read from each run."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    column: str = Field(
-        description="final_area_km2, area_km2_on_<date>, day_below_<km2>, withdrawal_began_by_<date>, "
-        "casualties_<side> or advance_m_per_day; a future's value is the mean over its replications "
-        "(the share for withdrawal_began_by, days counting a run that never falls below as the end date)."
-    )
-    better: Literal["higher", "lower"] | None = Field(
-        None,
-        description="Whether higher or lower values are better [default: held area and days higher; "
-        "withdrawal, the holder's casualties and the advance lower; the other side's casualties higher].",
-    )
-    description: str | None = Field(None, description="What the outcome means, in words.")
-
-
-class GoalSpec(BaseModel):
-    """A goal: an outcome at least (or at most) a value in a future."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-    outcome: Name = Field(description="The name of one of the study's outcomes.")
-    at_least: float | None = Field(None, description="The outcome must be at least this.")
-    at_most: float | None = Field(None, description="The outcome must be at most this.")
-    in_share: float | None = Field(
-        None,
-        gt=0,
-        le=1,
-        description="The share of a future's replications that must meet the bound (absent: the "
-        "future's mean must).",
-    )
-    description: str | None = Field(None, description="What the goal means, in words.")
-
-    @model_validator(mode="after")
-    def _one_bound(self) -> GoalSpec:
-        if (self.at_least is None) == (self.at_most is None):
-            raise ValueError("give exactly one of at_least and at_most")
-        return self
-
-
-class StudySpec(BaseModel):
-    """A study file, as written."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-    name: Name | None = Field(
-        None, description="Name of the study; names its folder [default: the base scenario's name]."
-    )
-    description: str | None = Field(None, description="The question the study answers.")
-    scenario: str = Field(description="The base scenario file, relative to the study file.")
-    levers: dict[Name, LeverSpec] = Field(
-        min_length=2, max_length=MAX_LEVERS, description="The courses of action, by name."
-    )
-    uncertainties: dict[str, Uncertainty] = Field(
-        min_length=1,
-        max_length=MAX_UNCERTAINTIES,
-        description="Dotted path to a range {low, high} or a distribution: sampled into the futures.",
-    )
-    futures: int = Field(64, ge=2, le=MAX_FUTURES, description="How many futures to sample.")
-    design: Literal["lhs", "sobol"] = Field(
-        "lhs", description="Latin hypercube, or a scrambled Sobol' sequence (futures a power of 2)."
-    )
-    replications: int = Field(50, ge=1, le=MAX_REPLICATIONS, description="Replications per lever and future.")
-    seed: int = Field(0, ge=0, description="Root seed of every run, and of the design's sampler.")
-    outcomes: dict[Name, OutcomeSpec] = Field(
-        min_length=1, max_length=MAX_OUTCOMES, description="The outcomes, by name."
-    )
-    goals: dict[Name, GoalSpec] = Field(
-        default_factory=dict, max_length=MAX_GOALS, description="What a future must give to count as met."
-    )
-    rank_by: str | None = Field(
-        None,
-        description="The metric levers are ranked by: satisficing, goal:<goal>, or mean, p10, p90, "
-        "mean_regret, p90_regret or max_regret :<outcome> [default: satisficing, or with no goals "
-        "max_regret of the first outcome].",
-    )
-
-    @model_validator(mode="after")
-    def _consistent(self) -> StudySpec:
-        for name, goal in self.goals.items():
-            if goal.outcome not in self.outcomes:
-                raise FieldValueError(
-                    f"no outcome {goal.outcome!r}; the outcomes are: {', '.join(self.outcomes)}",
-                    ("goals", name, "outcome"),
-                )
-        if self.rank_by is not None:
-            try:
-                parse_metric(self.rank_by, list(self.outcomes), list(self.goals))
-            except ValueError as error:
-                raise FieldValueError(str(error), ("rank_by",)) from None
-        if self.design == "sobol" and self.futures & (self.futures - 1):
-            raise FieldValueError(
-                f"the sobol design needs futures to be a power of 2 (got {self.futures})", ("futures",)
-            )
-        points = len(self.levers) * self.futures
-        if points > MAX_POINTS:
-            raise FieldValueError(
-                f"{len(self.levers)} levers x {self.futures} futures make {points:,} combinations, more "
-                f"than {MAX_POINTS:,}",
-                ("futures",),
-            )
-        if points * self.replications > MAX_RUNS:
-            raise FieldValueError(
-                f"{points:,} combinations x {self.replications:,} replications make more than "
-                f"{MAX_RUNS:,} runs",
-                ("replications",),
-            )
-        for name, lever in self.levers.items():
-            for path in lever.set:
-                if path in self.uncertainties:
-                    raise FieldValueError(
-                        f"{path} is an uncertainty: a lever cannot also set it", ("levers", name, "set", path)
-                    )
-        return self
 
 
 def default_better(column: str, holder: str) -> Better | None:
@@ -363,29 +193,51 @@ def load_study(
         raise _refuse(InputError(str(error)), origins, error.path, name) from None
     levers: dict[str, Scenario] = {}
     files: dict[str, str | None] = {}
-    for lever_name, lever in spec.levers.items():
-        at: PathKey = ("levers", lever_name)
-        if lever.scenario is not None:
-            files[lever_name] = os.path.normpath(path.parent / lever.scenario)
-            lever_data, lever_origins = _scenario_file(
-                path.parent / lever.scenario, origins, (*at, "scenario"), name, allow_outside
-            )
-        else:
-            files[lever_name] = None
-            lever_data, lever_origins = copy.deepcopy(base_data), dict(base_origins)
-        for setting, value in lever.set.items():
-            where = _origin(origins, (*at, "set", setting), name)
-            key = set_path(lever_data, setting, copy.deepcopy(value), f"{where[0]}:{where[1]}")
-            for stale in [p for p in lever_origins if p[: len(key)] == key]:
-                del lever_origins[stale]
-            lever_origins[key] = where
-        scenario = validate(
-            lever_data, lever_origins, files[lever_name] or str(path.parent / spec.scenario), named=(name,)
+    for lever_name in spec.levers:
+        files[lever_name], lever_data, levers[lever_name] = _load_lever(
+            spec, lever_name, path, (origins, base_data, base_origins), allow_outside
         )
-        _check_lever(spec, scenario, base, measures, origins, at, name)
-        _check_uncertainties(spec, lever_data, lever_origins, origins, lever_name, name)
-        levers[lever_name] = scenario
+        _check_lever(spec, levers[lever_name], base, measures, origins, ("levers", lever_name), name)
+        _check_uncertainties(spec, *lever_data, origins, lever_name, name)
     return Study(spec, name, base, levers, files, measures, goals, metric, sample_futures(spec))
+
+
+def _load_lever(
+    spec: StudySpec,
+    lever_name: str,
+    path: Path,
+    read: tuple[Mapping[PathKey, Origin], dict[str, Any], dict[PathKey, Origin]],
+    allow_outside: bool | None,
+) -> tuple[str | None, tuple[dict[str, Any], dict[PathKey, Origin]], Scenario]:
+    """Return a lever's scenario file (None for the base), its document with origins, and its scenario.
+
+    Args:
+        spec: The study.
+        lever_name: The lever.
+        path: The study file.
+        read: The study file's origins, and the base scenario's document and origins.
+        allow_outside: As for ``load_scenario``.
+
+    Raises:
+        InputError: Naming the file, line and field of the lever's first problem.
+    """
+    origins, base_data, base_origins = read
+    name, lever, at = str(path), spec.levers[lever_name], ("levers", lever_name)
+    file = None if lever.scenario is None else os.path.normpath(path.parent / lever.scenario)
+    if lever.scenario is not None:
+        lever_data, lever_origins = _scenario_file(
+            path.parent / lever.scenario, origins, (*at, "scenario"), name, allow_outside
+        )
+    else:
+        lever_data, lever_origins = copy.deepcopy(base_data), dict(base_origins)
+    for setting, value in lever.set.items():
+        where = _origin(origins, (*at, "set", setting), name)
+        key = set_path(lever_data, setting, copy.deepcopy(value), f"{where[0]}:{where[1]}")
+        for stale in [p for p in lever_origins if p[: len(key)] == key]:
+            del lever_origins[stale]
+        lever_origins[key] = where
+    scenario = validate(lever_data, lever_origins, file or str(path.parent / spec.scenario), named=(name,))
+    return file, (lever_data, lever_origins), scenario
 
 
 def _scenario_file(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sim.experiments.study import StudySpec
+from sim.experiments.study_spec import StudySpec
 from sim.scenario.json_schema import DISTRIBUTION, DRAFT, editor_schema
 
 FILE_NAME = "study.schema.json"

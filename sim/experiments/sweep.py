@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from sim.analysis.outcomes import outcome_values
 from sim.analysis.summary import median_crossing_day
-from sim.analysis.sweep_stats import per_run_values
 from sim.batch.chunks import ChunkFunction
 from sim.batch.executors import Executor
 from sim.batch.runner import BatchResult, Notify, Progress, check_plan, chunk_records, execute
@@ -212,7 +212,7 @@ def outcome_per_point(directory: Path, scenario: Scenario, outcome: str) -> np.n
     outcomes = read_table(directory, "outcomes")
     point = outcomes["point"].to_numpy()
     count = int(point.max()) + 1
-    per_run = per_run_values(outcomes, scenario, outcome)
+    per_run = outcome_values(outcomes, scenario, outcome)
     sums = np.bincount(point, weights=per_run, minlength=count)
     sizes = np.bincount(point, minlength=count)
     return sums / np.maximum(sizes, 1)
