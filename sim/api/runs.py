@@ -52,6 +52,7 @@ def executor_of(executor: str | Executor, workers: int | None, scheduler: str | 
     return make_executor(executor, workers, scheduler) if isinstance(executor, str) else executor
 
 
+# Over 60 lines only with its docstring: an Args line per option, which the API reference shows.
 def run(
     scenario: Scenario | str | Path | None = None,
     replications: int = 1000,
@@ -118,16 +119,9 @@ def run(
         if scenario is None:
             raise InputError("give a scenario (or resume=FOLDER)", field="scenario")
         loaded = scenario_with(scenario, set)
+        named = None if isinstance(scenario, Scenario) else str(scenario)
         pool = executor_of(executor, workers, scheduler)
-        try:
-            directory = Path(out) if out is not None else default_run_folder(loaded, seed, replications)
-            named = None if isinstance(scenario, Scenario) else str(scenario)
-            store = start_timed_run(
-                loaded, directory, seed, replications, daily, pool.workers, chunk, named, watch.tell
-            )
-        except BaseException:
-            pool.close()
-            raise
+        store = _started(pool, loaded, named, out, seed, replications, daily, chunk, watch)
     watch.tell(f"run folder: {store.directory}")
     batches = 2 if dynamics and _has_withdrawal(loaded) else 1
     result = watch.batch(
@@ -141,6 +135,31 @@ def run(
         # The batch closed its pool: the companion gets a new one.
         _companion(loaded, store, lambda: executor_of(executor, workers, scheduler), watch)
     return _finish(loaded, store.directory, result.seconds, plots, watch)
+
+
+def _started(
+    pool: Executor,
+    scenario: Scenario,
+    named: str | None,
+    out: str | Path | None,
+    seed: int,
+    replications: int,
+    daily: DailyMode,
+    chunk: int | None,
+    watch: Watch,
+) -> RunStore:
+    """Create the run folder (its chunk size from its first replication's time unless ``chunk``).
+
+    The executor is closed if the folder cannot be made: nothing else would close it.
+    """
+    try:
+        directory = Path(out) if out is not None else default_run_folder(scenario, seed, replications)
+        return start_timed_run(
+            scenario, directory, seed, replications, daily, pool.workers, chunk, named, watch.tell
+        )
+    except BaseException:
+        pool.close()
+        raise
 
 
 def _has_withdrawal(scenario: Scenario) -> bool:

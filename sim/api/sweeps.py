@@ -19,6 +19,7 @@ from sim.experiments.sweep import default_sweep_folder, finish_sweep, open_sweep
 from sim.results.columns import DailyMode, check_summary_outcome
 from sim.results.files import read_json
 from sim.results.folder import open_folder as open_folder_of
+from sim.results.store import RunStore
 from sim.scenario.schema import Scenario
 
 
@@ -39,6 +40,7 @@ class Swept:
     indices_written: list[Path]
 
 
+# Over 60 lines only with its docstring: an Args line per option, which the API reference shows.
 def sweep(
     scenario: Scenario | str | Path | None,
     vary: Mapping[str, Any] | None = None,
@@ -111,6 +113,45 @@ def sweep(
     return swept.folder
 
 
+def _started(
+    base: Scenario | None,
+    spec: SweepSpec | None,
+    out: str | Path | None,
+    daily: DailyMode,
+    executor: str | Executor,
+    workers: int | None,
+    scheduler: str | None,
+    chunk: int | None,
+    outcomes: Sequence[str],
+    sweep_file: str | None,
+    resume: str | Path | None,
+) -> tuple[RunStore, list[Scenario], SweepSpec, Executor]:
+    """Create the sweep folder (or open one to resume): its store, point scenarios, design and executor."""
+    if resume is not None:
+        store, scenarios, spec = open_sweep(Path(resume))
+        try:
+            for outcome in outcomes:
+                check_summary_outcome(scenarios[0], outcome)
+            return store, scenarios, spec, executor_of(executor, workers, scheduler)
+        except BaseException:
+            store.release()
+            raise
+    if base is None or spec is None:
+        raise InputError("a sweep needs a scenario and a design (or resume=FOLDER)", field="vary")
+    for outcome in spec.outcomes:
+        # Before any work: a misspelt outcome once surfaced only after the whole sweep had run.
+        check_summary_outcome(base, outcome)
+    pool = executor_of(executor, workers, scheduler)
+    try:
+        directory = Path(out) if out is not None else default_sweep_folder(base, spec)
+        store, scenarios, _ = start_sweep(base, spec, directory, chunk, daily, pool.workers, sweep_file)
+    except BaseException:
+        pool.close()
+        raise
+    return store, scenarios, spec, pool
+
+
+# Over 60 lines only with its docstring: an Args line per option, which the API reference shows.
 def sweep_design(
     base: Scenario | None,
     spec: SweepSpec | None,
@@ -152,28 +193,9 @@ def sweep_design(
             the sweep or be resumed, or chunks that failed (with the default ``Watch``).
     """
     watch = watch if watch is not None else Watch()
-    if resume is not None:
-        store, scenarios, spec = open_sweep(Path(resume))
-        try:
-            for outcome in outcomes:
-                check_summary_outcome(scenarios[0], outcome)
-            pool = executor_of(executor, workers, scheduler)
-        except BaseException:
-            store.release()
-            raise
-    else:
-        if base is None or spec is None:
-            raise InputError("a sweep needs a scenario and a design (or resume=FOLDER)", field="vary")
-        for outcome in spec.outcomes:
-            # Before any work: a misspelt outcome once surfaced only after the whole sweep had run.
-            check_summary_outcome(base, outcome)
-        pool = executor_of(executor, workers, scheduler)
-        try:
-            directory = Path(out) if out is not None else default_sweep_folder(base, spec)
-            store, scenarios, _ = start_sweep(base, spec, directory, chunk, daily, pool.workers, sweep_file)
-        except BaseException:
-            pool.close()
-            raise
+    store, scenarios, spec, pool = _started(
+        base, spec, out, daily, executor, workers, scheduler, chunk, outcomes, sweep_file, resume
+    )
     watch.tell(
         f"sweep folder: {store.directory} ({len(scenarios)} points x {spec.replications} replications)"
     )

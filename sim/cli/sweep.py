@@ -162,7 +162,6 @@ def _spec(
     outcomes: tuple[str, ...],
 ) -> tuple[Any, str]:
     from sim.experiments.design import SweepSpec, parse_vary
-    from sim.scenario.loader import load_raw, validate
 
     if sweep_file is not None:
         if varies or design:
@@ -171,29 +170,7 @@ def _spec(
                 "(--samples, -n, --seed and --outcome may change a sweep file's)",
                 str(sweep_file),
             )
-        data, origins = load_raw(sweep_file)
-        spec = validate(data, origins, str(sweep_file), SweepSpec)
-        updates: dict[str, Any] = {}
-        if replications is not None:
-            updates["replications"] = replications
-        if seed is not None:
-            updates["seed"] = seed
-        if outcomes:
-            updates["outcomes"] = list(outcomes)
-        if samples is not None:
-            # Through validation again: a Sobol' design needs a power of two.
-            data = {**spec.model_dump(), "samples": samples}
-            try:
-                spec = validate(data, {}, str(sweep_file), SweepSpec)
-            except InputError as refused:
-                raise InputError(refused.message, f"--samples {samples}") from None
-        spec = spec.model_copy(update=updates)
-        scenario_path = scenario_file or (str(sweep_file.parent / spec.scenario) if spec.scenario else None)
-        if scenario_path is None:
-            raise InputError(
-                "the sweep file names no scenario; give SCENARIO", str(sweep_file), field="scenario"
-            )
-        return spec, scenario_path
+        return _file_spec(scenario_file, sweep_file, samples, replications, seed, outcomes)
     if scenario_file is None:
         raise InputError("missing SCENARIO (a scenario YAML file), or --sweep FILE, or --resume DIR")
     if not varies:
@@ -239,3 +216,38 @@ def _report(swept: Any, quiet: bool) -> None:
             click.echo("indices: " + ", ".join(str(p) for p in swept.indices_written), err=True)
     if not quiet and swept.folder.figures:
         click.echo("plots: " + ", ".join(str(p) for p in swept.folder.figures), err=True)
+
+
+def _file_spec(
+    scenario_file: str | None,
+    sweep_file: Path,
+    samples: int | None,
+    replications: int | None,
+    seed: int | None,
+    outcomes: tuple[str, ...],
+) -> tuple[Any, str]:
+    """Return a sweep file's design, changed by the options given, and the scenario it runs."""
+    from sim.experiments.design import SweepSpec
+    from sim.scenario.loader import load_raw, validate
+
+    data, origins = load_raw(sweep_file)
+    spec = validate(data, origins, str(sweep_file), SweepSpec)
+    updates: dict[str, Any] = {}
+    if replications is not None:
+        updates["replications"] = replications
+    if seed is not None:
+        updates["seed"] = seed
+    if outcomes:
+        updates["outcomes"] = list(outcomes)
+    if samples is not None:
+        # Through validation again: a Sobol' design needs a power of two.
+        data = {**spec.model_dump(), "samples": samples}
+        try:
+            spec = validate(data, {}, str(sweep_file), SweepSpec)
+        except InputError as refused:
+            raise InputError(refused.message, f"--samples {samples}") from None
+    spec = spec.model_copy(update=updates)
+    scenario_path = scenario_file or (str(sweep_file.parent / spec.scenario) if spec.scenario else None)
+    if scenario_path is None:
+        raise InputError("the sweep file names no scenario; give SCENARIO", str(sweep_file), field="scenario")
+    return spec, scenario_path
