@@ -121,3 +121,41 @@ def test_a_sobol_sweep_through_the_api_writes_what_the_command_writes(tmp_path: 
     assert len(sensitivity) == sum(len(rows) for rows in reopened.summary["indices"].values())
     with pytest.raises(InputError, match="no 'daily' table .*--daily none.*its tables: outcomes, points"):
         reopened.table("daily")
+
+
+def _recorded(folder: Path) -> dict[str, object]:
+    """A run folder's manifest without what differs between two runs of the same inputs: times and the
+    seal over them, and the folder's own path."""
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    for key in ("started", "finished", "seal"):
+        manifest.pop(key, None)
+    return json.loads(json.dumps(manifest).replace(str(folder), "RUN"))
+
+
+def test_sim_run_and_api_run_write_the_same_manifest_and_summary(tmp_path: Path) -> None:
+    """``sim run`` calls ``api.run``: with the same inputs both record the same run (the scenario file
+    included) and the same summary, and so does their dynamics-only companion."""
+    from click.testing import CliRunner
+
+    from sim.cli import cli
+
+    scenario = str(REPO / "scenarios" / "kursk_2024.yaml")
+    change = "sides.russia.attack.advance_km=0.7"
+    by_command, by_api = tmp_path / "command", tmp_path / "api"
+    options = ["-n", "4", "--seed", "5", "--chunk", "3", "--executor", "serial", "--daily", "total"]
+    result = CliRunner().invoke(
+        cli, ["run", scenario, *options, "--set", change, "--out", str(by_command), "--no-plots", "-q"]
+    )
+    assert result.exit_code == 0, result.output
+    folder = api.run(
+        scenario, replications=4, seed=5, chunk=3, executor="serial", daily="total", out=by_api, set=[change]
+    )
+    assert folder.path == by_api
+    assert _recorded(by_command) == _recorded(by_api)
+    assert _recorded(by_api)["scenario_file"] == scenario
+    companion = "dynamics_only"
+    assert _recorded(by_command / companion) == _recorded(by_api / companion)
+    summaries = [json.loads((run / "summary.json").read_text("utf-8")) for run in (by_command, by_api)]
+    for summary in summaries:
+        assert summary.pop("seconds") >= 0
+    assert summaries[0] == summaries[1]

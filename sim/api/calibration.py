@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -11,12 +11,15 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from sim.api.inputs import load, overrides
+from sim.api.watch import Watch
 from sim.batch.executors import make_executor
+from sim.batch.runner import Progress
 from sim.errors import require_extra
 
 if TYPE_CHECKING:
     from sim.experiments.backtest import BacktestResult, OriginResult
     from sim.experiments.calibration.posterior import CalibrationResult, Generation
+    from sim.experiments.calibration.problem import Problem, Settings
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,7 @@ class Calibration:
         stop_reason: Why it stopped: ``generations``, ``min_epsilon`` or ``time``.
         written: Files written.
         result: Everything the calibration returned (``sim.experiments.calibration``).
+        problem: What was calibrated: the scenario, its ``calibrate:`` inputs, the observations.
     """
 
     directory: Path
@@ -38,6 +42,7 @@ class Calibration:
     stop_reason: str
     written: list[Path]
     result: CalibrationResult
+    problem: Problem | None = None
 
     @property
     def posterior(self) -> dict[str, Any]:
@@ -64,6 +69,7 @@ class Backtest:
     result: BacktestResult | None = None
 
 
+# Over 60 lines only with its docstring: an Args line per option, which the API reference shows.
 def calibrate(
     scenario_file: str | Path,
     out: str | Path | None = None,
@@ -75,28 +81,55 @@ def calibrate(
     executor: str = "process",
     workers: int | None = None,
     plots: bool = True,
+    min_epsilon: float | None = None,
+    replications: int | None = None,
+    scheduler: str | None = None,
+    watch: Watch | None = None,
 ) -> Calibration:
     """Calibrate a scenario's ``calibrate:`` inputs to its observations (``sim calibrate``).
 
     Returns a ``Calibration``: the folder, the posterior as a DataFrame of weighted particles
-    (``posterior_frame``), the generations, why it stopped, and the files written.
+    (``posterior_frame``), the generations, why it stopped, and the files written. The settings not
+    given are the scenario's ``calibrate:`` block's.
+
+    Args:
+        scenario_file: The scenario (with a ``calibrate:`` block and observations).
+        out: The calibration folder [default: ``results/<scenario>/calibrate-<time>``].
+        set: Overrides, as for ``load``.
+        population: Particles per generation.
+        generations: At most this many generations.
+        max_minutes: Time budget, checked after each generation.
+        seed: Root seed of the model's streams and of pyabc's sampling.
+        executor: ``process``, ``serial`` or ``dask``.
+        workers: Worker processes.
+        plots: Draw the calibration's figures.
+        min_epsilon: Stop once the acceptance threshold is at or below this.
+        replications: Replications averaged per particle.
+        scheduler: A Dask scheduler address.
+        watch: Told the folder and settings, then a line per generation (``sim calibrate`` prints them).
     """
     require_extra("pyabc", "calibrate", "calibrate()")
     from sim.experiments.calibration.abc import default_calibration_folder, run_calibration
     from sim.experiments.calibration.problem import Settings, load_problem
 
+    watch = watch if watch is not None else Watch()
     problem = load_problem(scenario_file, overrides=overrides(set))
     settings = Settings.from_block(
         problem.block,
         population=population,
         generations=generations,
         max_minutes=max_minutes,
+        min_epsilon=min_epsilon,
+        replications=replications,
         seed=seed,
         executor=executor,
         workers=workers,
+        scheduler=scheduler,
     )
     directory = Path(out) if out is not None else default_calibration_folder(problem.scenario)
-    result = run_calibration(problem, settings, directory)
+    watch.tell(_calibration_line(directory, problem, settings))
+    generation = _told(watch, _generation_line)
+    result = run_calibration(problem, settings, directory, generation)
     if plots:
         from sim.plots.calibration import write_calibration_plots
 
@@ -108,9 +141,11 @@ def calibrate(
         result.stop_reason,
         result.written,
         result,
+        problem,
     )
 
 
+# Over 60 lines only with its signature and docstring: a parameter per option of sim backtest.
 def backtest(
     scenario_file: str | Path,
     origins: Sequence[str | dt.date],
@@ -123,15 +158,23 @@ def backtest(
     executor: str = "process",
     workers: int | None = None,
     set: Mapping[str, Any] | Sequence[str] | None = None,  # noqa: A002
+    min_epsilon: float | None = None,
+    scheduler: str | None = None,
+    plots: bool = False,
+    watch: Watch | None = None,
 ) -> Backtest:
     """Backtest a scenario at each origin (``sim backtest``); the ``Backtest``'s ``rows`` are a DataFrame.
 
     ``set`` takes overrides as ``load`` does (``--set``); each origin's calibrated scenario carries them.
+    The calibration settings not given are the scenario's ``calibrate:`` block's (as for ``calibrate``);
+    ``plots`` draws ``plots/backtest.png``; ``watch`` is told the folder, each calibration generation,
+    and each forecast run, whose progress it reports (``sim backtest`` prints them).
     """
     require_extra("pyabc", "calibrate", "backtest()")
     from sim.experiments.backtest import check_origins, default_backtest_folder, run_backtest
     from sim.experiments.calibration.problem import Settings, load_problem
 
+    watch = watch if watch is not None else Watch()
     dates = [dt.date.fromisoformat(o) if isinstance(o, str) else o for o in origins]
     changes = overrides(set)
     dates = check_origins(load(scenario_file, set=changes), dates, str(scenario_file))
@@ -141,19 +184,67 @@ def backtest(
         population=population,
         generations=generations,
         max_minutes=max_minutes,
+        min_epsilon=min_epsilon,
         seed=seed,
         executor=executor,
         workers=workers,
+        scheduler=scheduler,
     )
     directory = Path(out) if out is not None else default_backtest_folder(problem.scenario)
+    watch.tell(f"backtest folder: {directory}")
     result = run_backtest(
         scenario_file,
         dates,
         settings,
         replications,
         directory,
-        lambda: make_executor(executor, workers, None),
+        lambda: make_executor(executor, workers, scheduler),
+        _told(watch, _backtest_generation_line),
+        lambda origin: _forecast(watch, origin),
         overrides=changes,
     )
+    if plots:
+        from sim.plots.backtest import write_backtest_plot
+
+        result.written.append(write_backtest_plot(result))
     rows = pd.DataFrame([row for origin in result.origins for row in origin.rows])
     return Backtest(result.directory, rows, result.origins, result.written, result)
+
+
+def _told(watch: Watch, line: Callable[[Any], str]) -> Callable[[Any], None]:
+    """A calibration's progress hook: tell the watch each generation in a line."""
+    return lambda step: watch.tell(line(step))
+
+
+def _calibration_line(directory: Path, problem: Problem, settings: Settings) -> str:
+    """What a calibration says before it starts: where, what it fits, and its settings."""
+    return (
+        f"calibration folder: {directory} ({len(problem.paths)} parameters, "
+        f"{len(problem.observed)} observations; population {settings.population}, at most "
+        f"{settings.generations} generations or {settings.max_minutes:g} min, threshold down to "
+        f"{settings.epsilon_floor(len(problem.observed)):.3g}; {settings.replications} replication(s) "
+        "per particle)"
+    )
+
+
+def _generation_line(step: Generation) -> str:
+    """A calibration's generation in a line: threshold, acceptance, effective sample size, time."""
+    return (
+        f"generation {step.generation}: epsilon {step.epsilon:.4g}, acceptance "
+        f"{step.acceptance_rate:.1%} ({step.particles}/{step.samples:,}), "
+        f"ESS {step.effective_sample_size:.0f}, {step.elapsed_seconds:.1f} s elapsed"
+    )
+
+
+def _backtest_generation_line(step: Generation) -> str:
+    """A backtest's calibration generation in a line, under its origin."""
+    return (
+        f"  calibration generation {step.generation}: epsilon {step.epsilon:.4g}, "
+        f"{step.elapsed_seconds:.0f} s"
+    )
+
+
+def _forecast(watch: Watch, origin: dt.date) -> Progress | None:
+    """Tell the watch that an origin's forecast run starts; return the run's progress callback."""
+    watch.tell(f"origin {origin}: forecast run")
+    return watch.reporter()

@@ -9,7 +9,11 @@ from typing import Any
 
 import pandas as pd
 
-from sim.batch.executors import Executor, make_executor
+from sim.api.folders import Folder
+from sim.api.runs import executor_of
+from sim.api.watch import Watch
+from sim.batch.executors import Executor
+from sim.batch.runner import Progress
 from sim.errors import InputError
 from sim.results.columns import DailyMode
 
@@ -23,19 +27,32 @@ class Robust:
         result: What finishing it computed (``.study``, ``.assessment``, ``.failures``; None if opened).
         summary: ``study.json``: the study, the ranking and its answer, where each lever fails.
         seconds: Wall time of the batch (0 if it was finished before).
+        figures: The figures drawn into ``path/plots`` (``plots=True``).
+        folder: The study folder as ``open_folder`` gives it: its tables, read on first use.
     """
 
     path: Path
     result: Any
     summary: dict[str, Any]
     seconds: float = 0.0
-    _cache: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    figures: list[Path] = field(default_factory=list)
+    folder: Folder = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.folder = Folder(self.path, None, self.seconds, self.summary, kind="study")
+
+    @property
+    def tables(self) -> list[str]:
+        """The names of the study's tables, for ``table(name)``."""
+        return self.folder.tables
 
     def table(self, name: str) -> pd.DataFrame:
-        """Return one of the study's tables by file name (``experiments``, ``ranking``, ...)."""
-        if name not in self._cache:
-            self._cache[name] = pd.read_parquet(self.path / f"{name}.parquet")
-        return self._cache[name]
+        """Return one of the study's tables by file name (``experiments``, ``ranking``, ...).
+
+        Raises:
+            InputError: For a table the study does not have, naming those it has.
+        """
+        return self.folder.table(name)
 
     @property
     def answer(self) -> str:
@@ -78,6 +95,7 @@ class Robust:
         return json.loads((self.path / "failures.json").read_text(encoding="utf-8")) or []
 
 
+# Over 60 lines only with its docstring: an Args line per option, which the API reference shows.
 def robust(
     study: str | Path | None = None,
     replications: int | None = None,
@@ -91,6 +109,8 @@ def robust(
     chunk: int | None = None,
     plots: bool = False,
     resume: str | Path | None = None,
+    progress: Progress | None = None,
+    watch: Watch | None = None,
 ) -> Robust:
     """Run a study (``sim robust``): every lever in every future, with common random numbers, and rank them.
 
@@ -107,49 +127,78 @@ def robust(
         chunk: Replications per task [default: automatic].
         plots: Draw the study's figures into ``out/plots``.
         resume: Finish an interrupted study in this folder instead (``study`` and the counts not given).
+        progress: Called with (runs done, in all) after each chunk.
+        watch: What to tell while it runs, in place of ``progress`` (``sim robust`` passes its progress bar).
 
     Raises:
         InputError: For a wrong study file (naming file, line and field), or chunks that failed.
     """
-    from sim.experiments.robust import default_study_folder, open_study, run_study, start_study
+    from sim.experiments.robust import run_study
     from sim.experiments.robust_finish import finish_study
+
+    watch = watch if watch is not None else Watch(progress)
+    store, loaded, jobs, pool = _started(
+        study, replications, futures, seed, out, daily, executor, workers, scheduler, chunk, resume
+    )
+    runs = len(jobs) * loaded.spec.replications
+    watch.tell(
+        f"study folder: {store.directory} ({len(loaded.levers)} levers x {len(loaded.futures)} futures x "
+        f"{loaded.spec.replications} replications = {runs:,} runs)"
+    )
+    result = watch.batch(
+        "robust", store.directory, lambda report, notify: run_study(store, jobs, pool, report, notify=notify)
+    )
+
+    def finish() -> Robust:
+        finished = finish_study(store.directory)
+        figures: list[Path] = []
+        if plots:
+            from sim.plots.robust import write_study_plots
+
+            figures = write_study_plots(store.directory)
+        return Robust(store.directory, finished, finished.summary, result.seconds, figures)
+
+    return watch.finishing(store.directory, finish)
+
+
+def _started(
+    study: str | Path | None,
+    replications: int | None,
+    futures: int | None,
+    seed: int | None,
+    out: str | Path | None,
+    daily: DailyMode,
+    executor: str | Executor,
+    workers: int | None,
+    scheduler: str | None,
+    chunk: int | None,
+    resume: str | Path | None,
+) -> tuple[Any, Any, list[Any], Executor]:
+    """Start a study folder (or open one to resume): its store, study, jobs, and the executor to run them."""
+    from sim.experiments.robust import default_study_folder, open_study, start_study
     from sim.experiments.study import load_study
 
     if resume is not None:
         if study is not None or replications or futures or seed is not None:
             raise InputError("resume takes everything from the study folder", str(resume), field="resume")
-        store, _, jobs = open_study(Path(resume))
+        store, loaded, jobs = open_study(Path(resume))
         try:
-            pool = make_executor(executor, workers, scheduler) if isinstance(executor, str) else executor
+            return store, loaded, jobs, executor_of(executor, workers, scheduler)
         except BaseException:
             store.release()
             raise
-    else:
-        if study is None:
-            raise InputError("give a study file (or resume=FOLDER)", field="study")
-        given = (("replications", replications), ("futures", futures), ("seed", seed))
-        changes = {key: value for key, value in given if value is not None}
-        loaded = load_study(study, changes)
-        pool = make_executor(executor, workers, scheduler) if isinstance(executor, str) else executor
-        try:
-            directory = Path(out) if out is not None else default_study_folder(loaded)
-            store, jobs = start_study(loaded, directory, chunk, daily, pool.workers)
-        except BaseException:
-            pool.close()
-            raise
-    result = run_study(store, jobs, pool)
-    if result.failed:
-        raise InputError(
-            f"{len(result.failed)} chunk(s) failed; after fixing the cause: "
-            f"sim robust --resume {result.directory}",
-            str(result.directory),
-        )
-    finished = finish_study(store.directory)
-    if plots:
-        from sim.plots.robust import write_study_plots
-
-        write_study_plots(store.directory)
-    return Robust(store.directory, finished, finished.summary, result.seconds)
+    if study is None:
+        raise InputError("give a study file (or resume=FOLDER)", field="study")
+    given = (("replications", replications), ("futures", futures), ("seed", seed))
+    loaded = load_study(study, {key: value for key, value in given if value is not None})
+    pool = executor_of(executor, workers, scheduler)
+    try:
+        directory = Path(out) if out is not None else default_study_folder(loaded)
+        store, jobs = start_study(loaded, directory, chunk, daily, pool.workers)
+    except BaseException:
+        pool.close()
+        raise
+    return store, loaded, jobs, pool
 
 
 def open_study(path: str | Path) -> Robust:

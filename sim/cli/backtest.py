@@ -9,7 +9,6 @@ from typing import Any
 import click
 
 from sim.cli.options import check_scheduler, executor_options, set_option
-from sim.cli.progress import Progress
 from sim.cli.text import score_table, summary_lines
 
 
@@ -84,62 +83,32 @@ def backtest(
     (PIT, 50/80/95% band coverage, CRPS) against the run and against persistence and a straight line
     through the values known at the origin. Writes backtest.json, backtest.csv and plots/backtest.png.
     """
+    from sim.api.calibration import backtest as backtested
+    from sim.cli.watch import CommandWatch
     from sim.errors import require_extra
 
     require_extra("pyabc", "calibrate", "sim backtest")
-    from sim.batch.executors import make_executor
-    from sim.experiments.backtest import check_origins, default_backtest_folder, run_backtest
-    from sim.experiments.calibration.problem import Settings, load_problem
-    from sim.plots.backtest import write_backtest_plot
-    from sim.scenario import load_scenario
-
     check_scheduler(executor, scheduler)
-    base = load_scenario(scenario_file, list(overrides))
-    dates = check_origins(base, [origin.date() for origin in origins], scenario_file)
-    problem = load_problem(scenario_file, up_to=max(dates), overrides=overrides)
-    settings = Settings.from_block(
-        problem.block,
-        population=population,
-        generations=generations,
-        max_minutes=max_minutes,
-        min_epsilon=min_epsilon,
-        seed=seed,
-        executor=executor,
-        workers=workers,
-        scheduler=scheduler,
-    )
-    directory = out_dir or default_backtest_folder(problem.scenario)
-    if not quiet:
-        click.echo(f"backtest folder: {directory}", err=True)
-
-    def generation(step: Any) -> None:
-        if not quiet:
-            click.echo(
-                f"  calibration generation {step.generation}: epsilon {step.epsilon:.4g}, "
-                f"{step.elapsed_seconds:.0f} s",
-                err=True,
-            )
-
-    def run_progress(origin: dt.date) -> Progress:
-        if not quiet:
-            click.echo(f"origin {origin}: forecast run", err=True)
-        return Progress(quiet)
-
-    result = run_backtest(
+    done = backtested(
         scenario_file,
-        dates,
-        settings,
+        [origin.date() for origin in origins],
         replications,
-        directory,
-        lambda: make_executor(executor, workers, scheduler),
-        generation,
-        run_progress,
-        overrides=overrides,
+        out_dir,
+        population,
+        generations,
+        max_minutes,
+        seed,
+        executor,
+        workers,
+        list(overrides),
+        min_epsilon,
+        scheduler,
+        plots=True,
+        watch=CommandWatch(quiet),
     )
-    result.written.append(write_backtest_plot(result))
-    click.echo(format_backtest(result))
+    click.echo(format_backtest(done.result))
     if not quiet:
-        click.echo("written: " + ", ".join(str(path) for path in result.written), err=True)
+        click.echo("written: " + ", ".join(str(path) for path in done.written), err=True)
 
 
 def format_backtest(result: Any) -> str:

@@ -77,53 +77,31 @@ def calibrate(
     scenario <name>_calibrated.yaml that extends SCENARIO and draws the calibrated inputs from the
     posterior, and plots/. The options override the scenario's calibrate: block.
     """
+    from sim.api.calibration import calibrate as calibrated
+    from sim.cli.watch import CommandWatch
     from sim.errors import require_extra
 
     require_extra("pyabc", "calibrate", "sim calibrate")
-    from sim.experiments.calibration.abc import default_calibration_folder, run_calibration
-    from sim.experiments.calibration.problem import Settings, load_problem
-    from sim.plots.calibration import write_calibration_plots
-
     check_scheduler(executor, scheduler)
-    problem = load_problem(scenario_file, overrides=overrides)
-    settings = Settings.from_block(
-        problem.block,
-        population=population,
-        generations=generations,
-        max_minutes=max_minutes,
-        min_epsilon=min_epsilon,
-        replications=replications,
-        seed=seed,
-        executor=executor,
-        workers=workers,
-        scheduler=scheduler,
+    done = calibrated(
+        scenario_file,
+        out_dir,
+        list(overrides),
+        population,
+        generations,
+        max_minutes,
+        seed,
+        executor,
+        workers,
+        plots,
+        min_epsilon,
+        replications,
+        scheduler,
+        watch=CommandWatch(quiet),
     )
-    directory = out_dir or default_calibration_folder(problem.scenario)
+    click.echo(format_summary(done.problem, done.result))
     if not quiet:
-        click.echo(
-            f"calibration folder: {directory} ({len(problem.paths)} parameters, "
-            f"{len(problem.observed)} observations; population {settings.population}, at most "
-            f"{settings.generations} generations or {settings.max_minutes:g} min, threshold down to "
-            f"{settings.epsilon_floor(len(problem.observed)):.3g}; {settings.replications} replication(s) "
-            "per particle)",
-            err=True,
-        )
-
-    def progress(generation: Any) -> None:
-        if not quiet:
-            click.echo(
-                f"generation {generation.generation}: epsilon {generation.epsilon:.4g}, acceptance "
-                f"{generation.acceptance_rate:.1%} ({generation.particles}/{generation.samples:,}), "
-                f"ESS {generation.effective_sample_size:.0f}, {generation.elapsed_seconds:.1f} s elapsed",
-                err=True,
-            )
-
-    result = run_calibration(problem, settings, directory, progress)
-    if plots:
-        result.written.extend(write_calibration_plots(problem, result))
-    click.echo(format_summary(problem, result))
-    if not quiet:
-        click.echo("written: " + ", ".join(str(p) for p in result.written), err=True)
+        click.echo("written: " + ", ".join(str(p) for p in done.written), err=True)
 
 
 def row_format(values: list[float], digits: int = 3) -> str:

@@ -1,4 +1,4 @@
-"""Command-line options shared by the commands that run replications (run, sweep, calibrate)."""
+"""Command-line options shared by the commands that run replications (run, sweep, robust, calibrate...)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from sim.batch.executors import ExecutorLost, check_scheduler, check_workers
-from sim.batch.runner import BatchResult
+from sim.batch.runner import MAX_CHUNK_SIZE, BatchResult
 from sim.cli.app import EXIT_FAILED, interrupt_exit_code, interrupt_word
 from sim.cli.progress import Progress
 from sim.errors import InputError
@@ -19,6 +19,7 @@ from sim.results.store import DamagedPart
 __all__ = [
     "allow_outside_option",
     "check_scheduler",
+    "chunk_option",
     "executor_options",
     "finish_batch_or_exit",
     "load",
@@ -59,6 +60,15 @@ def executor_options(function: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(options):
         function = option(function)
     return function
+
+
+def chunk_option(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Add ``--chunk``: replications per task (the commands that run batches: run, sweep, robust)."""
+    return click.option(
+        "--chunk",
+        type=click.IntRange(min=1, max=MAX_CHUNK_SIZE),
+        help="Replications per task, at most 10,000 [default: automatic].",
+    )(function)
 
 
 def finish_batch_or_exit(

@@ -12,9 +12,8 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from sim.batch.runner import MAX_CHUNK_SIZE, MAX_REPLICATIONS
-from sim.cli.options import allow_outside_option, check_scheduler, executor_options, finish_batch_or_exit
-from sim.cli.progress import Progress
+from sim.batch.runner import MAX_REPLICATIONS
+from sim.cli.options import allow_outside_option, check_scheduler, chunk_option, executor_options
 from sim.errors import InputError
 
 WIDTH = 120
@@ -50,11 +49,7 @@ SHOWN = {
 )
 @allow_outside_option
 @executor_options
-@click.option(
-    "--chunk",
-    type=click.IntRange(min=1, max=MAX_CHUNK_SIZE),
-    help="Replications per task, at most 10,000 [default: automatic].",
-)
+@chunk_option
 @click.option(
     "--daily",
     type=click.Choice(["none", "total"]),
@@ -96,9 +91,8 @@ def robust(
     Monte Carlo intervals; the ranking, saying which levers are not distinguishable; and, by PRIM,
     where each lever misses its goals. Writes the folder's tables, study.json and figures.
     """
-    from sim.batch.executors import make_executor
-    from sim.experiments.robust import default_study_folder, open_study, run_study, start_study
-    from sim.experiments.study import load_study
+    from sim.api.robust import robust as run_study
+    from sim.cli.watch import CommandWatch
 
     check_scheduler(executor, scheduler)
     if resume_dir is not None:
@@ -106,59 +100,29 @@ def robust(
             raise InputError(
                 "--resume takes everything from the study folder", str(resume_dir), field="--resume"
             )
-        store, study, jobs = open_study(resume_dir)
-        try:
-            pool = make_executor(executor, workers, scheduler)
-        except BaseException:
-            store.release()
-            raise
-    else:
-        if study_file is None:
-            raise InputError("missing STUDY (a study YAML file), or --resume DIR")
-        changes = {
-            key: value
-            for key, value in (("replications", replications), ("futures", futures), ("seed", seed))
-            if value is not None
-        }
-        study = load_study(study_file, changes)
-        pool = make_executor(executor, workers, scheduler)
-        try:
-            directory = out_dir or default_study_folder(study)
-            store, jobs = start_study(study, directory, chunk, daily, pool.workers)  # type: ignore[arg-type]
-        except BaseException:
-            pool.close()
-            raise
-    spec = study.spec
-    if not quiet:
-        runs = len(jobs) * spec.replications
-        click.echo(
-            f"study folder: {store.directory} ({len(study.levers)} levers x {len(study.futures)} futures x "
-            f"{spec.replications} replications = {runs:,} runs)",
-            err=True,
-        )
-    progress = Progress(quiet)
-    finish_batch_or_exit(
-        "robust",
-        store.directory,
-        lambda: run_study(store, jobs, pool, progress, notify=progress.note),
-        progress,
+    elif study_file is None:
+        raise InputError("missing STUDY (a study YAML file), or --resume DIR")
+    done = run_study(
+        study_file,
+        replications,
+        futures,
+        seed,
+        out_dir,
+        daily,  # type: ignore[arg-type]
+        executor,
+        workers,
+        scheduler,
+        chunk,
+        plots,
+        resume=resume_dir,
+        watch=CommandWatch(quiet),
     )
-    _report(store.directory, plots, quiet)
-
-
-def _report(directory: Path, plots: bool, quiet: bool) -> None:
-    from sim.experiments.robust_finish import finish_study
-
-    result = finish_study(directory)
+    result = done.result
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     click.echo(report_text(result))
-    if plots:
-        from sim.plots.robust import write_study_plots
-
-        written = write_study_plots(directory)
-        if not quiet and written:
-            click.echo("plots: " + ", ".join(str(p) for p in written), err=True)
+    if not quiet and done.figures:
+        click.echo("plots: " + ", ".join(str(p) for p in done.figures), err=True)
     if not quiet:
         click.echo("written: " + ", ".join(str(p) for p in result.written), err=True)
 

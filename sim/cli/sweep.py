@@ -7,11 +7,9 @@ from typing import Any
 
 import click
 
-from sim.batch.runner import MAX_CHUNK_SIZE, MAX_REPLICATIONS
-from sim.cli.options import allow_outside_option, check_scheduler, executor_options, finish_batch_or_exit
-from sim.cli.progress import Progress
+from sim.batch.runner import MAX_REPLICATIONS
+from sim.cli.options import allow_outside_option, check_scheduler, chunk_option, executor_options
 from sim.errors import InputError
-from sim.results.columns import check_summary_outcome
 
 
 @click.command()
@@ -74,11 +72,7 @@ from sim.results.columns import check_summary_outcome
     "withdrawal_began_by_<date>, casualties_<side>. Repeatable [default: a standard set].",
 )
 @executor_options
-@click.option(
-    "--chunk",
-    type=click.IntRange(min=1, max=MAX_CHUNK_SIZE),
-    help="Replications per task, at most 10,000 [default: automatic].",
-)
+@chunk_option
 @click.option(
     "--daily",
     type=click.Choice(["none", "total"]),
@@ -115,23 +109,16 @@ def sweep(
     quiet: bool,
 ) -> None:
     """Run SCENARIO at each point of a design, with common random numbers across points."""
-    from sim.batch.executors import make_executor
-    from sim.experiments.sweep import default_sweep_folder, open_sweep, run_sweep, start_sweep
+    from sim.api.sweeps import sweep_design
+    from sim.cli.watch import CommandWatch
 
     check_scheduler(executor, scheduler)
+    base = spec = None
     if resume_dir is not None:
         if scenario_file or varies or sweep_file or overrides:
             raise InputError(
                 "--resume takes everything from the sweep folder", str(resume_dir), field="--resume"
             )
-        store, scenarios, spec = open_sweep(resume_dir)
-        try:
-            for outcome in outcomes:
-                check_summary_outcome(scenarios[0], outcome)
-            pool = make_executor(executor, workers, scheduler)
-        except BaseException:
-            store.release()
-            raise
     else:
         spec, scenario_path = _spec(
             scenario_file, sweep_file, varies, design, samples, replications, seed, outcomes
@@ -140,37 +127,22 @@ def sweep(
 
         set_overrides = [f"{path}={_yaml(value)}" for path, value in spec.set.items()] + list(overrides)
         base = load_scenario(scenario_path, set_overrides)
-        for outcome in spec.outcomes:
-            # Before any work: a misspelt outcome once surfaced only after the whole sweep had run.
-            check_summary_outcome(base, outcome)
-        pool = make_executor(executor, workers, scheduler)
-        try:
-            directory = out_dir or default_sweep_folder(base, spec)
-            store, scenarios, _ = start_sweep(
-                base,
-                spec,
-                directory,
-                chunk,
-                daily,  # type: ignore[arg-type]
-                pool.workers,
-                str(sweep_file) if sweep_file else None,
-            )
-        except BaseException:
-            pool.close()
-            raise
-    if not quiet:
-        click.echo(
-            f"sweep folder: {store.directory} ({len(scenarios)} points x {spec.replications} replications)",
-            err=True,
-        )
-    progress = Progress(quiet)
-    finish_batch_or_exit(
-        "sweep",
-        store.directory,
-        lambda: run_sweep(store, scenarios, pool, progress, notify=progress.note),
-        progress,
+    swept = sweep_design(
+        base,
+        spec,
+        out_dir,
+        daily,  # type: ignore[arg-type]
+        executor,
+        workers,
+        scheduler,
+        chunk,
+        plots,
+        outcomes=outcomes,
+        sweep_file=str(sweep_file) if sweep_file else None,
+        resume=resume_dir,
+        watch=CommandWatch(quiet),
     )
-    _report(store.directory, scenarios[0], spec, list(outcomes) or list(spec.outcomes), plots, quiet)
+    _report(swept, quiet)
 
 
 def _yaml(value: Any) -> str:
@@ -190,7 +162,6 @@ def _spec(
     outcomes: tuple[str, ...],
 ) -> tuple[Any, str]:
     from sim.experiments.design import SweepSpec, parse_vary
-    from sim.scenario.loader import load_raw, validate
 
     if sweep_file is not None:
         if varies or design:
@@ -199,29 +170,7 @@ def _spec(
                 "(--samples, -n, --seed and --outcome may change a sweep file's)",
                 str(sweep_file),
             )
-        data, origins = load_raw(sweep_file)
-        spec = validate(data, origins, str(sweep_file), SweepSpec)
-        updates: dict[str, Any] = {}
-        if replications is not None:
-            updates["replications"] = replications
-        if seed is not None:
-            updates["seed"] = seed
-        if outcomes:
-            updates["outcomes"] = list(outcomes)
-        if samples is not None:
-            # Through validation again: a Sobol' design needs a power of two.
-            data = {**spec.model_dump(), "samples": samples}
-            try:
-                spec = validate(data, {}, str(sweep_file), SweepSpec)
-            except InputError as refused:
-                raise InputError(refused.message, f"--samples {samples}") from None
-        spec = spec.model_copy(update=updates)
-        scenario_path = scenario_file or (str(sweep_file.parent / spec.scenario) if spec.scenario else None)
-        if scenario_path is None:
-            raise InputError(
-                "the sweep file names no scenario; give SCENARIO", str(sweep_file), field="scenario"
-            )
-        return spec, scenario_path
+        return _file_spec(scenario_file, sweep_file, samples, replications, seed, outcomes)
     if scenario_file is None:
         raise InputError("missing SCENARIO (a scenario YAML file), or --sweep FILE, or --resume DIR")
     if not varies:
@@ -244,30 +193,61 @@ def _spec(
         raise InputError(error["msg"].removeprefix("Value error, "), field="--vary") from None
 
 
-def _report(directory: Path, scenario: Any, spec: Any, outcomes: list[str], plots: bool, quiet: bool) -> None:
-
+def _report(swept: Any, quiet: bool) -> None:
+    """Print each point's summary, the sensitivity indices, and what was written."""
     from sim.cli.sweep_text import point_lines
     from sim.experiments import sensitivity
-    from sim.experiments.sweep import finish_sweep
     from sim.results.columns import area_column, summary_date
     from sim.results.locate import read_side_table
     from sim.scenario.parameters import input_names
 
+    directory, spec = swept.folder.path, swept.spec
     points = read_side_table(directory, "points").to_pydict()
     summary = read_side_table(directory, "point_summary").to_pydict()
     varied = list(spec.vary)
-    names = input_names(scenario, varied)
-    on = area_column(summary_date(scenario))
+    names = input_names(swept.first, varied)
+    on = area_column(summary_date(swept.first))
     more_in = str(directory / "point_summary.parquet")
     click.echo("\n".join(point_lines(points, summary, varied, names, on, more_in)))
-    finished = finish_sweep(directory, scenario, spec, outcomes)
-    if finished.indices:
-        click.echo(sensitivity.format_table(finished.indices, names=names, samples=spec.samples))
+    indices = swept.folder.summary["indices"]
+    if indices:
+        click.echo(sensitivity.format_table(indices, names=names, samples=spec.samples))
         if not quiet:
-            click.echo("indices: " + ", ".join(str(p) for p in finished.written[:-1]), err=True)
-    if plots:
-        from sim.plots.sweep import write_sweep_plots
+            click.echo("indices: " + ", ".join(str(p) for p in swept.indices_written), err=True)
+    if not quiet and swept.folder.figures:
+        click.echo("plots: " + ", ".join(str(p) for p in swept.folder.figures), err=True)
 
-        written_plots = write_sweep_plots(directory, "png")
-        if not quiet and written_plots:
-            click.echo("plots: " + ", ".join(str(p) for p in written_plots), err=True)
+
+def _file_spec(
+    scenario_file: str | None,
+    sweep_file: Path,
+    samples: int | None,
+    replications: int | None,
+    seed: int | None,
+    outcomes: tuple[str, ...],
+) -> tuple[Any, str]:
+    """Return a sweep file's design, changed by the options given, and the scenario it runs."""
+    from sim.experiments.design import SweepSpec
+    from sim.scenario.loader import load_raw, validate
+
+    data, origins = load_raw(sweep_file)
+    spec = validate(data, origins, str(sweep_file), SweepSpec)
+    updates: dict[str, Any] = {}
+    if replications is not None:
+        updates["replications"] = replications
+    if seed is not None:
+        updates["seed"] = seed
+    if outcomes:
+        updates["outcomes"] = list(outcomes)
+    if samples is not None:
+        # Through validation again: a Sobol' design needs a power of two.
+        data = {**spec.model_dump(), "samples": samples}
+        try:
+            spec = validate(data, {}, str(sweep_file), SweepSpec)
+        except InputError as refused:
+            raise InputError(refused.message, f"--samples {samples}") from None
+    spec = spec.model_copy(update=updates)
+    scenario_path = scenario_file or (str(sweep_file.parent / spec.scenario) if spec.scenario else None)
+    if scenario_path is None:
+        raise InputError("the sweep file names no scenario; give SCENARIO", str(sweep_file), field="scenario")
+    return spec, scenario_path
