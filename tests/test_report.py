@@ -19,17 +19,13 @@ import shlex
 import subprocess
 from pathlib import Path
 
-import matplotlib
+import matplotlib.image as mpimg
+import numpy as np
+import pytest
+import yaml
+from conftest import SMALL, Result
 
-matplotlib.use("Agg")
-
-import matplotlib.image as mpimg  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import yaml  # noqa: E402
-from conftest import SMALL, Result  # noqa: E402
-
-from sim.plots.run import FIGURES  # noqa: E402
+from sim.plots.run import FIGURES
 
 STUDY = Path(__file__).resolve().parent / "scenarios" / "studies" / "small_study.yaml"
 CHROMIUM = Path("/usr/bin/chromium")

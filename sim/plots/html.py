@@ -21,12 +21,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 import jinja2
-import matplotlib.pyplot as plt
 from markupsafe import Markup
 
 import sim
 from sim.errors import InputError, missing_extra
-from sim.plots.style import DPI
+from sim.plots.style import DPI, styled
 from sim.results.files import read_json as read_json_file
 from sim.results.writing import atomic_path
 from sim.scenario.units import METRIC_UNITS, printed
@@ -157,13 +156,11 @@ class Figure:
     chart: str | None = None
 
 
+@styled
 def png_data_uri(figure: Any) -> str:
-    """Return a figure as a base64 PNG data URI, and close it."""
+    """Return a figure as a base64 PNG data URI."""
     buffer = io.BytesIO()
-    try:
-        figure.savefig(buffer, format="png", dpi=DPI)
-    finally:
-        plt.close(figure)
+    figure.savefig(buffer, format="png", dpi=DPI)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 

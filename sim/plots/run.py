@@ -25,7 +25,7 @@ from sim.errors import InputError
 from sim.plots.run_area import area_distribution, fan_chart, survival_chart
 from sim.plots.run_forces import forces_chart, has_withdrawal_rules, sectors_chart, withdrawal_chart
 from sim.plots.run_observations import observation_samples, observations_chart
-from sim.plots.style import FORMATS, area_observations, fmt_date, save
+from sim.plots.style import FORMATS, area_observations, fmt_date, save, styled
 from sim.results.columns import outcome_dates, outcome_thresholds
 from sim.results.folder import RunFolder, open_folder
 from sim.results.outputs import check_output_folder
@@ -100,6 +100,7 @@ def default_thresholds(scenario: Scenario) -> list[float]:
     return outcome_thresholds(scenario)
 
 
+@styled
 def run_figures(
     run: RunFolder,
     at: dt.date | None = None,

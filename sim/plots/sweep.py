@@ -14,13 +14,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
 from sim.analysis.sweep_stats import PointStats, point_stats
 from sim.experiments.sensitivity import WIDE_INTERVAL, convergence_issues
-from sim.plots.style import save
+from sim.plots.style import save, styled, subplots
 from sim.results.columns import area_column, summary_date
 from sim.results.files import read_json
 from sim.results.folder import open_folder
@@ -101,6 +100,7 @@ def _share_axis(axis: Any, stats: PointStats) -> None:
         axis.set_ylim(*SHARE_LIMITS)
 
 
+@styled
 def one_input(
     points: dict,
     path: str,
@@ -117,7 +117,7 @@ def one_input(
     """
     x = np.asarray(points[path], dtype=float)
     order = np.argsort(x)
-    figure, axes = plt.subplots(
+    figure, axes = subplots(
         1, len(panels), figsize=(5 * len(panels), 4.6), layout="constrained", squeeze=False
     )
     for index, (axis, (outcome, stats)) in enumerate(zip(axes[0], panels, strict=True)):
@@ -164,13 +164,14 @@ def one_input(
     return figure
 
 
+@styled
 def two_inputs(
     points: dict, paths: list[str], panels: list[tuple[str, PointStats]], scenario: Scenario, title: str
 ) -> Figure:
     """Return one heatmap per outcome over a grid of two inputs, each cell with its 95% interval."""
     x_values = np.unique(points[paths[0]])
     y_values = np.unique(points[paths[1]])
-    figure, axes = plt.subplots(
+    figure, axes = subplots(
         1, len(panels), figsize=(6.4 * len(panels), 5.4), layout="constrained", squeeze=False
     )
     names = input_names(scenario, paths)
@@ -222,6 +223,7 @@ def two_inputs(
     return figure
 
 
+@styled
 def main_effects(
     points: dict, paths: list[str], panels: list[tuple[str, PointStats]], scenario: Scenario, title: str
 ) -> Figure:
@@ -232,7 +234,7 @@ def main_effects(
     zig-zags from joining points in the order they were run.
     """
     names = input_names(scenario, paths)
-    figure, axes = plt.subplots(
+    figure, axes = subplots(
         len(panels),
         len(paths),
         figsize=(4.2 * len(paths), 3.6 * len(panels) + 0.8),
@@ -265,6 +267,7 @@ def main_effects(
     return figure
 
 
+@styled
 def indices_chart(results: dict, title: str, scenario: Scenario | None = None) -> Figure:
     """Return bar charts of sensitivity indices (Sobol' S1/ST or Morris mu*), two outcomes per row.
 
@@ -276,7 +279,7 @@ def indices_chart(results: dict, title: str, scenario: Scenario | None = None) -
     inputs = len(results[outcomes[0]])
     paths = [entry["input"] for entry in results[outcomes[0]]]
     names = input_names(scenario, paths) if scenario is not None else reader_names(paths)
-    figure, axes = plt.subplots(
+    figure, axes = subplots(
         rows,
         columns,
         figsize=(7.5 * columns, (0.42 * inputs + 1.6) * rows + 0.8),
@@ -361,6 +364,7 @@ def sweep_panels(
     return (panels, []) if chosen else informative(panels)
 
 
+@styled
 def sweep_figures(
     points: dict[str, list[Any]],
     paths: list[str],
