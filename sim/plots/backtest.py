@@ -47,6 +47,8 @@ def _panel(axis: Axes, origin: OriginResult) -> None:
     forecast_panel(axis, scenario, origin.origin, areas, origin.summary)
 
 
+# Over 60 lines: one panel drawn layer by layer (bands, median, in-sample runs, naive forecasts, reports) on
+# one axis and its scales.
 def forecast_panel(
     axis: Axes, scenario: Scenario, origin: dt.date, areas: np.ndarray, summary: dict[str, Any]
 ) -> None:

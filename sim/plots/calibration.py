@@ -114,6 +114,8 @@ def marginals_figure(problem: Problem, result: CalibrationResult) -> Any:
     return figure
 
 
+# Over 60 lines: a grid of pair plots whose histograms and scatters share each input's range and one colour
+# scale.
 @styled
 def pairs_figure(problem: Problem, result: CalibrationResult) -> Any:
     """Return the pairwise scatter of the posterior (weights as colour) with correlations."""

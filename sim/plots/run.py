@@ -100,6 +100,9 @@ def default_thresholds(scenario: Scenario) -> list[float]:
     return outcome_thresholds(scenario)
 
 
+# Over 60 lines: one step per figure, each read, drawn and yielded before the next is read so that one
+# figure's data is in memory at a time; as separate functions each step would hand the generator's state
+# around.
 @styled
 def run_figures(
     run: RunFolder,

@@ -38,6 +38,8 @@ from sim.plots.style import (
 from sim.scenario.schema import Scenario
 
 
+# Over 60 lines: one figure drawn layer by layer on shared axes, whose parts share its scales, colours and
+# legend.
 @styled
 def fan_chart(
     scenario: Scenario,
@@ -180,6 +182,8 @@ def survival_chart(
     return figure
 
 
+# Over 60 lines: one figure drawn layer by layer on shared axes, whose parts share its scales, colours and
+# legend.
 @styled
 def area_distribution(scenario: Scenario, values: np.ndarray, date: dt.date) -> Figure:
     """Return a histogram of the held area on ``date`` across runs, with the ECDF on a second axis.

@@ -47,6 +47,8 @@ def has_withdrawal_rules(scenario: Scenario) -> bool:
     )
 
 
+# Over 60 lines: one figure drawn layer by layer on shared axes, whose parts share its scales, colours and
+# legend.
 @styled
 def withdrawal_chart(
     scenario: Scenario,

@@ -56,6 +56,8 @@ def observation_samples(run: Path, scenario: Scenario) -> dict[int, np.ndarray]:
     return {i: read_column(run, "outcomes", column) for i, column in enumerate(columns)}
 
 
+# Over 60 lines: one figure drawn layer by layer on shared axes, whose parts share its scales, colours and
+# legend.
 @styled
 def observations_chart(scenario: Scenario, samples: dict[int, np.ndarray]) -> Figure:
     """Return one panel per observation: the runs' values, the report with its range, and where it falls."""

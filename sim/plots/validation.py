@@ -73,6 +73,8 @@ def _naive_paths(
     return np.datetime64(scenario.start, "D") + days.astype("timedelta64[D]"), persistence, line
 
 
+# Over 60 lines: one figure drawn layer by layer on shared axes, whose parts share its scales, colours and
+# legend.
 @styled
 def validation_chart(
     run: RunFolder,
