@@ -299,7 +299,7 @@ def write_compare_plots(
     fan, note = compare_fan_chart(comparison)
     if note:
         notes.append(f"compare_fan_chart: {note}")
-    # One figure in memory at a time: each is saved (and closed) before the next is drawn.
+    # One figure in memory at a time: each is saved and let go before the next is drawn.
     for name, draw in (
         ("compare_fan_chart", lambda: fan),
         ("compare_survival", lambda: compare_survival(comparison)),

@@ -110,7 +110,7 @@ def run_figures(
     thresholds: Sequence[float] | None = None,
     skip: Collection[str] = (),
 ) -> Iterator[FigureItem]:
-    """Yield a run's figures one at a time, each as soon as it is drawn (the caller closes it).
+    """Yield a run's figures one at a time, each as soon as it is drawn (the caller saves it and lets it go).
 
     Args:
         run: The opened run folder.
@@ -151,7 +151,7 @@ def run_figures(
         )
         del data
         yield item
-        del item  # the caller saves and closes the figure; this frame must not keep it alive
+        del item  # the caller saves the figure and lets it go; this frame must not keep it alive
     else:
         yield FigureItem("fan_chart", caption, note=no_daily)
 
@@ -270,7 +270,7 @@ def write_plots(
         path = out / f"{item.name}.{fmt}"
         if item.figure is not None:
             result.written.append(save(item.figure, path))
-            item.figure = None  # saved and closed: its data goes before the next figure is drawn
+            item.figure = None  # saved: its data goes before the next figure is drawn
             if item.note:
                 result.notes.append(f"{item.name}: {item.note}")
         else:

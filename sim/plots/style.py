@@ -62,6 +62,7 @@ def styled(function: Callable[_P, _R]) -> Callable[_P, _R]:
                         except StopIteration:
                             return
                     yield item
+                    del item  # the caller has it: this frame keeps no figure alive while the next is drawn
             finally:
                 cast(Any, inner).close()
 
