@@ -13,9 +13,10 @@ import datetime as dt
 from pathlib import Path
 
 import matplotlib.dates as mdates
-import matplotlib.pyplot as plt
 import numpy as np
 from conftest import SMALL, run_small
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
 from sim.plots.backtest import forecast_panel
 from sim.plots.run import run_figures
@@ -43,38 +44,33 @@ def _time_axis(scenario) -> tuple[float, float]:
 
 def test_the_fan_charts_legend_is_beside_the_axes_and_names_the_reports_once() -> None:
     figure = fan_chart(KURSK, _areas(KURSK))
-    try:
-        figure.canvas.draw()
-        axis = figure.axes[0]
-        (legend,) = figure.legends
-        renderer = figure.canvas.get_renderer()
-        box, frame = legend.get_window_extent(renderer), axis.get_window_extent(renderer)
-        assert box.y1 <= frame.y0  # under the axes: it covers no band
-        labels = [text.get_text() for text in legend.get_texts()]
-        reported = [label for label in labels if "reported" in label]
-        assert reported == ["reported held area (4); bar: its 95% range (reported low–high)"], labels
-        assert sum("95% range" in label for label in labels) == 1
-        assert axis.get_xlim() == _time_axis(KURSK)
-    finally:
-        plt.close(figure)
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    axis = figure.axes[0]
+    (legend,) = figure.legends
+    renderer = canvas.get_renderer()
+    box, frame = legend.get_window_extent(renderer), axis.get_window_extent(renderer)
+    assert box.y1 <= frame.y0  # under the axes: it covers no band
+    labels = [text.get_text() for text in legend.get_texts()]
+    reported = [label for label in labels if "reported" in label]
+    assert reported == ["reported held area (4); bar: its 95% range (reported low–high)"], labels
+    assert sum("95% range" in label for label in labels) == 1
+    assert axis.get_xlim() == _time_axis(KURSK)
 
 
 def test_the_backtest_panel_tells_in_sample_runs_from_the_forecast() -> None:
     scenario = load_scenario(SMALL)
     origin = dt.date(2024, 10, 1)
-    figure, axis = plt.subplots()
-    try:
-        forecast_panel(axis, scenario, origin, _areas(scenario), {})
-        handles, labels = axis.get_legend_handles_labels()
-        assert "before the origin: in-sample" in labels and "forecast: median" in labels
-        split = mdates.date2num(np.datetime64(origin))
-        median = dict(zip(labels, handles, strict=True))["forecast: median"]
-        assert mdates.date2num(median.get_xdata()[0]) == split  # the forecast starts at the origin
-        in_sample = dict(zip(labels, handles, strict=True))["before the origin: in-sample"]
-        assert mdates.date2num(in_sample.get_xdata()[-1]) == split
-        assert axis.get_legend() is None  # the figure puts one legend beside all panels
-    finally:
-        plt.close(figure)
+    axis = Figure().subplots()
+    forecast_panel(axis, scenario, origin, _areas(scenario), {})
+    handles, labels = axis.get_legend_handles_labels()
+    assert "before the origin: in-sample" in labels and "forecast: median" in labels
+    split = mdates.date2num(np.datetime64(origin))
+    median = dict(zip(labels, handles, strict=True))["forecast: median"]
+    assert mdates.date2num(median.get_xdata()[0]) == split  # the forecast starts at the origin
+    in_sample = dict(zip(labels, handles, strict=True))["before the origin: in-sample"]
+    assert mdates.date2num(in_sample.get_xdata()[-1]) == split
+    assert axis.get_legend() is None  # the figure puts one legend beside all panels
 
 
 def test_no_withdrawal_figure_for_a_side_without_withdrawal_rules(tmp_path: Path) -> None:
@@ -91,8 +87,4 @@ def test_no_withdrawal_figure_for_a_side_without_withdrawal_rules(tmp_path: Path
 def test_the_withdrawal_figures_time_axis_is_the_scenarios() -> None:
     scenario = load_scenario(SMALL)
     figure = withdrawal_chart(scenario, ["area_below", None, None], np.array([20.0, np.nan, np.nan]))
-    try:
-        cumulative = figure.axes[1]
-        assert cumulative.get_xlim() == _time_axis(scenario)
-    finally:
-        plt.close(figure)
+    assert figure.axes[1].get_xlim() == _time_axis(scenario)

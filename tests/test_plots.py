@@ -11,27 +11,22 @@ import json
 import re
 import shutil
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from pathlib import Path
 
-import matplotlib
+import matplotlib.axis
+import matplotlib.dates as mdates
+import matplotlib.image as mpimg
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+from conftest import SMALL, Result, reseal, run_sim, run_small, sim_in_process
 
-matplotlib.use("Agg")
-
-import matplotlib.dates as mdates  # noqa: E402
-import matplotlib.image as mpimg  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pyarrow.parquet as pq  # noqa: E402
-import pytest  # noqa: E402
-from conftest import SMALL, Result, reseal, run_sim, run_small, sim_in_process  # noqa: E402
-
-from sim.analysis.survival import kaplan_meier  # noqa: E402
-from sim.plots import run as plots  # noqa: E402
-from sim.plots.run_area import fan_chart, survival_chart  # noqa: E402
-from sim.results import readers  # noqa: E402
-from sim.results.columns import outcome_thresholds, threshold_column  # noqa: E402
-from sim.results.folder import RunFolder, open_folder  # noqa: E402
+from sim.analysis.survival import kaplan_meier
+from sim.plots import run as plots
+from sim.plots.run_area import fan_chart, survival_chart
+from sim.results import readers
+from sim.results.columns import outcome_thresholds, threshold_column
+from sim.results.folder import RunFolder, open_folder
 
 PNG = b"\x89PNG\r\n\x1a\n"
 DAILY_FIGURES = {"fan_chart", "forces", "sectors"}
@@ -98,12 +93,8 @@ def areas(opened: RunFolder) -> np.ndarray:
 
 
 @pytest.fixture(scope="module")
-def figures(opened: RunFolder) -> Iterator[dict[str, plots.FigureItem]]:
-    items = {item.name: item for item in plots.run_figures(opened)}
-    yield items
-    for item in items.values():
-        if item.figure is not None:
-            plt.close(item.figure)
+def figures(opened: RunFolder) -> dict[str, plots.FigureItem]:
+    return {item.name: item for item in plots.run_figures(opened)}
 
 
 def _one_error_line(result: Result) -> str:
@@ -172,7 +163,7 @@ def test_axis_labels_carry_units_and_time_axes_show_dates(
     for name, item in figures.items():
         figure = item.figure
         assert figure is not None
-        figure.canvas.draw()
+        figure.draw_without_rendering()
         visible = [axis for axis in figure.axes if axis.get_visible()]
         assert visible, name
         dated = 0
@@ -313,7 +304,6 @@ def test_other_thresholds_are_computed_from_the_daily_table(
     assert (result.returncode, result.stderr) == (0, "")
     figure = survival_chart(opened.scenario, crossings)
     assert [line.get_label().split(" km²")[0] for line in figure.axes[0].get_lines()[:2]] == ["333", "400"]
-    plt.close(figure)
 
 
 @pytest.mark.parametrize("command", ["plot", "report"])
@@ -375,7 +365,6 @@ def test_bands_use_an_even_subset_beyond_the_memory_limit(opened: RunFolder) -> 
     assert data.values["area_km2"].shape == (10, opened.days) and data.values["area_km2"].dtype == np.float32
     figure = fan_chart(opened.scenario, data.values["area_km2"], total=data.total)
     assert "bands from 10 evenly spaced runs" in figure.get_suptitle()
-    plt.close(figure)
 
 
 # ------------------------------------------------------------------------------- bad input

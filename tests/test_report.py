@@ -19,17 +19,13 @@ import shlex
 import subprocess
 from pathlib import Path
 
-import matplotlib
+import matplotlib.image as mpimg
+import numpy as np
+import pytest
+import yaml
+from conftest import SMALL, Result
 
-matplotlib.use("Agg")
-
-import matplotlib.image as mpimg  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import yaml  # noqa: E402
-from conftest import SMALL, Result  # noqa: E402
-
-from sim.plots.run import FIGURES  # noqa: E402
+from sim.plots.run import FIGURES
 
 STUDY = Path(__file__).resolve().parent / "scenarios" / "studies" / "small_study.yaml"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -331,9 +327,9 @@ def test_static_report_has_no_script(run: Path, tmp_path: Path) -> None:
 def test_without_the_explorer_extra_the_report_is_static_and_says_why(
     run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from sim.plots import charts
+    from sim.plots import charts_spec
 
-    monkeypatch.setattr(charts, "has_plotly", lambda: False)
+    monkeypatch.setattr(charts_spec, "has_plotly", lambda: False)
     target = tmp_path / "plain.html"
     result = sim("report", run, "--out", target)
     assert result.returncode == 0 and "<script" not in target.read_text(encoding="utf-8")

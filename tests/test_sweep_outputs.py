@@ -16,7 +16,8 @@ from sim.analysis.sweep_stats import PointStats
 from sim.cli.calibrate import row_format
 from sim.cli.sweep_text import WIDTH, point_lines
 from sim.experiments.sensitivity import format_table
-from sim.plots.sweep import SHARE_LIMITS, informative, one_input, sweep_figures, two_inputs
+from sim.plots.sweep import informative, sweep_figures
+from sim.plots.sweep_grid import SHARE_LIMITS, one_input, two_inputs
 from sim.scenario import load_scenario
 from sim.scenario.parameters import input_names
 

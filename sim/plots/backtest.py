@@ -6,8 +6,8 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from sim.analysis.forecast import known_points, observed_range
@@ -27,6 +27,8 @@ from sim.plots.style import (
     quantile_bands,
     save,
     style_time_axis,
+    styled,
+    subplots,
 )
 from sim.results.readers import daily_matrices
 from sim.scenario.schema import Scenario
@@ -38,15 +40,17 @@ IN_SAMPLE = ("0.88", "0.78", "0.66")
 """Greys of the 95/80/50% bands before the origin: the runs there replay the dates calibrated on."""
 
 
-def _panel(axis: plt.Axes, origin: OriginResult) -> None:
+def _panel(axis: Axes, origin: OriginResult) -> None:
     scenario = origin.scenario
     days = scenario.horizon_days + 1
     areas = daily_matrices(origin.run_directory, ["area_km2"], days).values["area_km2"]
     forecast_panel(axis, scenario, origin.origin, areas, origin.summary)
 
 
+# Over 60 lines: one panel drawn layer by layer (bands, median, in-sample runs, naive forecasts, reports) on
+# one axis and its scales.
 def forecast_panel(
-    axis: plt.Axes, scenario: Scenario, origin: dt.date, areas: np.ndarray, summary: dict[str, Any]
+    axis: Axes, scenario: Scenario, origin: dt.date, areas: np.ndarray, summary: dict[str, Any]
 ) -> None:
     """Draw one origin's panel: its runs, what was known, what came after, the naive forecasts.
 
@@ -137,12 +141,11 @@ def _km2(value: float | None) -> str:
     return "n/a" if value is None else f"{value:,.0f}"
 
 
+@styled
 def backtest_chart(result: BacktestResult) -> Figure:
     """Return a panel per origin: forecast of held area, known and later observations, naive forecasts."""
     count = len(result.origins)
-    figure, axes = plt.subplots(
-        count, 1, figsize=(11, 4.2 * count + 0.8), layout="constrained", squeeze=False
-    )
+    figure, axes = subplots(count, 1, figsize=(11, 4.2 * count + 0.8), layout="constrained", squeeze=False)
     for axis, origin in zip(axes[:, 0], result.origins, strict=True):
         _panel(axis, origin)
     # Under the panels, so that it hides none of the forecasts or the naive lines.

@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 from sim.experiments.calibration.posterior import (
@@ -16,7 +15,7 @@ from sim.experiments.calibration.posterior import (
     weighted_correlation,
 )
 from sim.experiments.calibration.problem import WEIGHT_COLUMN, Problem, prior_rv
-from sim.plots.style import save
+from sim.plots.style import save, styled, subplots
 from sim.scenario.parameters import input_names
 from sim.scenario.schema import Scenario
 from sim.scenario.units import field_unit, printed
@@ -64,12 +63,13 @@ def _range(problem: Problem, path: str, posterior: Mapping[str, np.ndarray]) -> 
     return low - pad, high + pad
 
 
+@styled
 def marginals_figure(problem: Problem, result: CalibrationResult) -> Any:
     """Return the figure of each parameter's posterior histogram over its prior density."""
     paths = problem.paths
     columns = min(2, len(paths))
     rows = math.ceil(len(paths) / columns)
-    figure, axes = plt.subplots(
+    figure, axes = subplots(
         rows, columns, figsize=(5.2 * columns, 3.6 * rows + 0.8), layout="constrained", squeeze=False
     )
     weights = result.posterior[WEIGHT_COLUMN]
@@ -114,12 +114,15 @@ def marginals_figure(problem: Problem, result: CalibrationResult) -> Any:
     return figure
 
 
+# Over 60 lines: a grid of pair plots whose histograms and scatters share each input's range and one colour
+# scale.
+@styled
 def pairs_figure(problem: Problem, result: CalibrationResult) -> Any:
     """Return the pairwise scatter of the posterior (weights as colour) with correlations."""
     paths = problem.paths
     n = len(paths)
     size = max(2.4, min(3.2, 11.0 / max(n, 1)))
-    figure, axes = plt.subplots(
+    figure, axes = subplots(
         n, n, figsize=(size * n + 1.2, size * n + 0.9), layout="constrained", squeeze=False
     )
     weights = result.posterior[WEIGHT_COLUMN]
@@ -184,10 +187,11 @@ def pairs_figure(problem: Problem, result: CalibrationResult) -> Any:
     return figure
 
 
+@styled
 def generations_figure(problem: Problem, result: CalibrationResult) -> Any:
     """Return the threshold and the acceptance rate per generation."""
     generations = [g.generation for g in result.generations]
-    figure, (left, right) = plt.subplots(1, 2, figsize=(10, 4), layout="constrained")
+    figure, (left, right) = subplots(1, 2, figsize=(10, 4), layout="constrained")
     epsilons = [g.epsilon for g in result.generations]
     left.plot(generations, epsilons, marker="o", color="#08306b")
     left.set_xlabel("generation")

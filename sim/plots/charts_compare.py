@@ -14,7 +14,7 @@ import numpy as np
 
 from sim.analysis.differences import value_text, verdict
 from sim.errors import InputError
-from sim.plots.charts import Spec, band_traces, dates_of, layout, numbers, observation_trace
+from sim.plots.charts_spec import Spec, band_traces, dates_of, layout, numbers, observation_trace
 from sim.plots.compare import colour
 from sim.results.folder import open_folder
 from sim.results.readers import daily_matrices
@@ -78,6 +78,7 @@ FOREST_GROUP_HEIGHT = 34
 """Pixels per row of the differences chart."""
 
 
+# Over 60 lines: one chart's traces and layout, each difference row with its interval and label.
 def forest_chart(rows: Sequence[Mapping[str, Any]], groups: Sequence[str] | None = None) -> Spec | None:
     """Return the differences (variant minus baseline) with their 95% intervals, one panel per group.
 

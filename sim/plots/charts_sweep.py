@@ -14,11 +14,12 @@ from typing import Any
 import numpy as np
 
 from sim.analysis.sweep_stats import PointStats
-from sim.plots.charts import FONT, Spec, numbers
-from sim.plots.sweep import _label, outcome_title
+from sim.plots.charts_spec import FONT, Spec, numbers
+from sim.plots.sweep_grid import input_label, outcome_title
 from sim.scenario.paths import reader_names
 
 
+# Over 60 lines: one chart: a set of traces per outcome and the menu that switches between them.
 def sweep_chart(
     points: Mapping[str, Sequence[Any]],
     paths: Sequence[str],
@@ -39,7 +40,7 @@ def sweep_chart(
     x = np.asarray(points[paths[0]], dtype=float)
     colour = np.asarray(points[paths[1]], dtype=float) if len(paths) > 1 else None
     inputs = [
-        "<br>".join(f"{_label(path, named)} = {float(points[path][i]):,.4g}" for path in paths)
+        "<br>".join(f"{input_label(path, named)} = {float(points[path][i]):,.4g}" for path in paths)
         for i in range(len(x))
     ]
     traces: list[dict[str, Any]] = []
@@ -50,7 +51,7 @@ def sweep_chart(
         marker: dict[str, Any] = {"size": 9, "line": {"color": "#303030", "width": 0.6}}
         if colour is not None:
             marker.update(color=numbers(colour, 6), colorscale="Viridis", showscale=True,
-                          colorbar={"title": {"text": _label(paths[1], named)}})  # fmt: skip
+                          colorbar={"title": {"text": input_label(paths[1], named)}})  # fmt: skip
         traces.append(
             {
                 "type": "scatter",
@@ -99,7 +100,7 @@ def sweep_chart(
         "hovermode": "closest",
         "height": 520,
         "margin": {"l": 80, "r": 30, "t": 90, "b": 60},
-        "xaxis": {"title": {"text": _label(paths[0], named)}, "showgrid": True},
+        "xaxis": {"title": {"text": input_label(paths[0], named)}, "showgrid": True},
         "yaxis": {
             "title": {"text": f"{outcome_title(first)}: {'share of runs' if stats.share else 'median'}"},
             "separatethousands": True,

@@ -16,9 +16,9 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -33,6 +33,8 @@ from sim.plots.style import (
     footnote,
     save,
     style_time_axis,
+    styled,
+    subplots,
 )
 from sim.results.readers import daily_matrices
 from sim.scenario.units import printed
@@ -60,6 +62,7 @@ def _title(comparison: Comparison) -> str:
     return f"{variants} against {runs[0].label}, {each} runs each ({paired})"
 
 
+@styled
 def compare_fan_chart(comparison: Comparison) -> tuple[Figure | None, str | None]:
     """Return the overlaid fan charts (median and 10-90% of runs per run), or None and why not."""
     base = comparison.runs[0].scenario
@@ -68,7 +71,7 @@ def compare_fan_chart(comparison: Comparison) -> tuple[Figure | None, str | None
     note = f"left out (no daily.parquet; made with --daily none): {', '.join(missing)}" if missing else None
     if not kept:
         return None, "skipped: no run kept a daily table (run with --daily total or full to draw it)"
-    figure, axis = plt.subplots(figsize=(10, 5.8), layout="constrained")
+    figure, axis = subplots(figsize=(10, 5.8), layout="constrained")
     handles: list[Any] = []
     labels: list[str] = []
     names = _names(comparison)
@@ -114,6 +117,7 @@ def compare_fan_chart(comparison: Comparison) -> tuple[Figure | None, str | None
     return figure, note
 
 
+@styled
 def compare_survival(comparison: Comparison) -> Figure | None:
     """Return, per threshold, the Kaplan-Meier share of runs not yet below it, one curve per run."""
     days = [o for o in comparison.outcomes if o.kind == "days" and o.threshold_km2 is not None]
@@ -123,7 +127,7 @@ def compare_survival(comparison: Comparison) -> Figure | None:
     horizon = base.horizon_days
     columns = 2 if len(days) > 1 else 1
     rows = math.ceil(len(days) / columns)
-    figure, axes = plt.subplots(
+    figure, axes = subplots(
         rows,
         columns,
         figsize=(6 * columns, 3.6 * rows + 1.2),
@@ -169,6 +173,7 @@ def compare_survival(comparison: Comparison) -> Figure | None:
     return figure
 
 
+@styled
 def compare_forest(comparison: Comparison) -> Figure | None:
     """Return the forest plot: each difference with its 95% interval, one panel per unit."""
     table = comparison.table
@@ -178,7 +183,7 @@ def compare_forest(comparison: Comparison) -> Figure | None:
     variants = list(dict.fromkeys(table["variant"]))
     counts = [table.loc[table["group"] == g, "outcome"].nunique() for g in groups]
     height = 0.27 * sum(counts) * max(1, 0.6 * len(variants)) + 0.95 * len(groups) + 2.0
-    figure, axes = plt.subplots(
+    figure, axes = subplots(
         len(groups),
         1,
         figsize=(11.5, height),
@@ -228,7 +233,7 @@ def compare_forest(comparison: Comparison) -> Figure | None:
     return figure
 
 
-def _forest_panel(axis: plt.Axes, rows: pd.DataFrame, group: str, variants: list[str]) -> None:
+def _forest_panel(axis: Axes, rows: pd.DataFrame, group: str, variants: list[str]) -> None:
     """Draw one unit's rows: a point and an interval per variant, a zero line, noise rows hollow."""
     labels = list(dict.fromkeys(rows["label"]))
     unit = str(rows["unit"].iloc[0])
@@ -294,7 +299,7 @@ def write_compare_plots(
     fan, note = compare_fan_chart(comparison)
     if note:
         notes.append(f"compare_fan_chart: {note}")
-    # One figure in memory at a time: each is saved (and closed) before the next is drawn.
+    # One figure in memory at a time: each is saved and let go before the next is drawn.
     for name, draw in (
         ("compare_fan_chart", lambda: fan),
         ("compare_survival", lambda: compare_survival(comparison)),

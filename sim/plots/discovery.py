@@ -6,7 +6,7 @@ import datetime as dt
 import textwrap
 from pathlib import Path
 
-import matplotlib.pyplot as plt
+import matplotlib
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.colors import BoundaryNorm
@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from sim.analysis.discovery import Cases, Discovery, Limit, describe_condition, number
-from sim.plots.style import MEDIAN_COLOUR, OBSERVED_COLOUR, save
+from sim.plots.style import MEDIAN_COLOUR, OBSERVED_COLOUR, save, styled, subplots
 from sim.scenario.units import field_unit, printed
 
 BOX_COLOUR = "#e6550d"
@@ -38,16 +38,17 @@ def _title(discovery: Discovery, cases: Cases) -> str:
     return textwrap.fill(f"{cases.scenario.name}: when does it happen? {words} ({discovery.condition})", 90)
 
 
+@styled
 def tradeoff_figure(discovery: Discovery, cases: Cases) -> Figure:
     """Coverage against density of every box on PRIM's trajectory, the chosen box marked."""
     rows = discovery.trajectory
     coverage = np.array([r["coverage"] for r in rows]) * 100
     density = np.array([r["density"] for r in rows]) * 100
     limited = np.array([r["restricted"] for r in rows])
-    figure, axis = plt.subplots(figsize=(8.5, 6.2), layout="constrained")
+    figure, axis = subplots(figsize=(8.5, 6.2), layout="constrained")
     axis.plot(coverage, density, color="0.75", linewidth=1, zorder=1)
     top = int(limited.max())
-    colours = plt.get_cmap("viridis", top + 1)
+    colours = matplotlib.colormaps["viridis"].resampled(top + 1)
     norm = BoundaryNorm(np.arange(-0.5, top + 1.5), colours.N)
     dots = axis.scatter(coverage, density, c=limited, cmap=colours, norm=norm, s=28, zorder=2)
     bar = figure.colorbar(dots, ax=axis, ticks=np.arange(0, top + 1, max(1, (top + 1) // 10)))
@@ -152,12 +153,13 @@ def _pair_panel(
     axis.set_title(f"the two most cut inputs{repeated}", fontsize=10)
 
 
+@styled
 def box_figure(discovery: Discovery, cases: Cases, names: dict[str, str]) -> Figure:
     """The chosen box: its limits against each input's range, and the two most cut inputs' runs."""
     limits = discovery.box.limits
     pair = len(limits) >= 2
     height = max(4.8, 1.6 + 0.55 * len(limits))
-    figure, axes = plt.subplots(
+    figure, axes = subplots(
         1, 2 if pair else 1, figsize=(14 if pair else 8, height), layout="constrained", squeeze=False
     )
     if limits:
@@ -194,6 +196,7 @@ def outcome_label(outcome: str) -> str:
     return words.get(outcome, outcome)
 
 
+@styled
 def scores_figure(
     scores: tuple[list[str], list[str], np.ndarray], names: dict[str, str], title: str
 ) -> Figure:
@@ -201,7 +204,7 @@ def scores_figure(
     inputs, outcomes, matrix = scores
     order = np.argsort(-np.nanmax(matrix, axis=1), kind="stable")
     values = matrix[order]
-    figure, axis = plt.subplots(
+    figure, axis = subplots(
         figsize=(3.5 + 0.62 * len(outcomes), 2.6 + 0.34 * len(inputs)), layout="constrained"
     )
     image = axis.imshow(values, cmap="Blues", vmin=0, vmax=max(float(np.nanmax(values)), 1e-9), aspect="auto")

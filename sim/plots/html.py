@@ -21,12 +21,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 import jinja2
-import matplotlib.pyplot as plt
 from markupsafe import Markup
 
 import sim
 from sim.errors import InputError, missing_extra
-from sim.plots.style import DPI
+from sim.plots.style import DPI, styled
 from sim.results.files import read_json as read_json_file
 from sim.results.writing import atomic_path
 from sim.scenario.units import METRIC_UNITS, printed
@@ -145,7 +144,7 @@ class Table:
 class Figure:
     """A figure for the templates: a PNG data URI, or the note saying why it is missing.
 
-    ``chart`` is the figure as an interactive chart (a Plotly spec as JSON, ``charts.spec_json``),
+    ``chart`` is the figure as an interactive chart (a Plotly spec as JSON, ``charts_spec.spec_json``),
     drawn in place of the PNG where scripts run; the PNG, if any, stays for printing and for readers
     without scripts.
     """
@@ -157,13 +156,11 @@ class Figure:
     chart: str | None = None
 
 
+@styled
 def png_data_uri(figure: Any) -> str:
-    """Return a figure as a base64 PNG data URI, and close it."""
+    """Return a figure as a base64 PNG data URI."""
     buffer = io.BytesIO()
-    try:
-        figure.savefig(buffer, format="png", dpi=DPI)
-    finally:
-        plt.close(figure)
+    figure.savefig(buffer, format="png", dpi=DPI)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
@@ -207,7 +204,7 @@ def chart_mode(static: bool) -> tuple[ChartMode, str | None]:
     Args:
         static: Whether PNG figures only were asked for (``sim report --static``).
     """
-    from sim.plots.charts import has_plotly
+    from sim.plots.charts_spec import has_plotly
 
     if static:
         return "static", None
@@ -220,7 +217,7 @@ def _chart_scripts(mode: ChartMode, figures: Iterable[Any]) -> tuple[Markup, Mar
     """Return what loads Plotly.js (in the head) and what draws the charts (at the end of the body)."""
     if mode == "static" or not any(getattr(f, "chart", None) for f in figures):
         return Markup(""), Markup("")
-    from sim.plots.charts import CONFIG, plotly_js
+    from sim.plots.charts_spec import CONFIG, plotly_js
 
     if mode == "inline":
         code = re.sub(r"</(script)", r"<\\/\1", plotly_js(), flags=re.I)

@@ -82,6 +82,8 @@ def _key_points(document: dict[str, Any], rows: list[dict[str, Any]], overall: d
     return points
 
 
+# Over 60 lines: the page's sections gathered in the order it shows them and handed to its template in one
+# call.
 def backtest_page(directory: Path, app_bar: Sequence[tuple[str, str]] | None = None) -> tuple[str, list[str]]:
     """Return a backtest folder's report page and the notes to print.
 

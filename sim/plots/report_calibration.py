@@ -129,6 +129,8 @@ def _names(paths: list[str], scenario_file: Any) -> dict[str, str]:
     return reader_names(paths)
 
 
+# Over 60 lines: the page's sections gathered in the order it shows them and handed to its template in one
+# call.
 def calibration_page(
     directory: Path, app_bar: Sequence[tuple[str, str]] | None = None
 ) -> tuple[str, list[str]]:

@@ -113,8 +113,8 @@ def compare_charts(
     The fan chart reads the runs' folders where compare.json says they are, if they are still there
     (and, when ``within`` is given, lie under it: a run elsewhere is left out of the chart).
     """
-    from sim.plots.charts import spec_json
     from sim.plots.charts_compare import compare_fan_chart, forest_chart
+    from sim.plots.charts_spec import spec_json
 
     places = []
     for run in runs:
@@ -128,6 +128,8 @@ def compare_charts(
     return {name: spec_json(spec) for name, spec in specs.items() if spec is not None}
 
 
+# Over 60 lines: the page's sections gathered in the order it shows them and handed to its template in one
+# call.
 def compare_page(
     directory: Path,
     chart_mode: ChartMode = "static",

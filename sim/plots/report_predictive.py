@@ -10,11 +10,10 @@ import math
 from pathlib import Path
 from typing import Any
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 from sim.plots.html import Table, date_text, flag, number_text, share_text, unit_of, what_of
-from sim.plots.style import MEDIAN_COLOUR, OBSERVED_COLOUR
+from sim.plots.style import MEDIAN_COLOUR, OBSERVED_COLOUR, styled, subplots
 
 
 def weighted_quantiles(values: np.ndarray, weights: np.ndarray, probabilities: list[float]) -> np.ndarray:
@@ -102,11 +101,12 @@ def predictive_table(
     return Table(headers, rows, text=(0, 1, 8), flagged=flagged, wide=True), scored
 
 
+@styled
 def predictive_figure(scored: list[dict[str, Any]], title: str) -> Any:
     """Return one panel per observation: the accepted particles' simulated values against the report."""
     columns = min(3, len(scored))
     rows = math.ceil(len(scored) / columns)
-    figure, axes = plt.subplots(
+    figure, axes = subplots(
         rows, columns, figsize=(4.6 * columns, 3.3 * rows + 0.7), layout="constrained", squeeze=False
     )
     for axis, item in zip(axes.flat, scored, strict=False):

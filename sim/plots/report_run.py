@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
-import shlex
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -13,23 +11,20 @@ from sim.plots.html import (
     ChartMode,
     Figure,
     Point,
-    Table,
     date_text,
     file_figure,
-    flag,
     km2_text,
     number_text,
-    pairs,
     png_data_uri,
     read_json,
     render,
     share_text,
-    source_of,
     unit_of,
     what_of,
     yaml_text,
 )
 from sim.plots.report_discovery import discoveries
+from sim.plots.report_run_tables import band_side, manifest_parts, summary_tables
 from sim.plots.report_scores import (
     outside_phrase,
     outside_rows,
@@ -39,22 +34,6 @@ from sim.plots.report_scores import (
 )
 from sim.plots.run import require_outcomes, run_figures
 from sim.results.folder import RunFolder, open_folder
-
-MANIFEST_KEYS = (
-    ("kind", "kind"),
-    ("status", "status"),
-    ("scenario_name", "scenario"),
-    ("scenario_file", "scenario file"),
-    ("scenario_sha256", "scenario sha256"),
-    ("seed", "root seed"),
-    ("replications", "replications"),
-    ("chunk_size", "replications per chunk"),
-    ("daily", "daily tables kept (--daily)"),
-    ("package_version", "sim version"),
-    ("command_line", "command line"),
-    ("started", "started (UTC)"),
-    ("finished", "finished (UTC)"),
-)
 
 
 def _summary(run: RunFolder, notes: list[str]) -> dict[str, Any]:
@@ -73,17 +52,12 @@ def _summary(run: RunFolder, notes: list[str]) -> dict[str, Any]:
     return summary
 
 
-def _side(obs: dict[str, Any]) -> str:
-    """Which side of the model's 95% band a report's whole range lies on."""
-    quantile = obs.get("quantile_of_observed")
-    return "range below 97.5% of runs" if (quantile or 0.0) < 0.5 else "range above 97.5% of runs"
-
-
 def outside(summary: dict[str, Any]) -> list[dict[str, Any]]:
     """The summarised observations whose reported range lies outside the middle 95% of runs."""
     return [obs for obs in summary.get("observations", []) if obs.get("outside_95")]
 
 
+# Over 60 lines: one sentence per finding, in the order the page lists them.
 def _key_points(summary: dict[str, Any], run: RunFolder, validation: dict[str, Any] | None) -> list[Point]:
     scenario = run.scenario
     points = []
@@ -119,7 +93,7 @@ def _key_points(summary: dict[str, Any], run: RunFolder, validation: dict[str, A
     if missed:
         listed = "; ".join(
             f"{what_of(obs)} on {date_text(obs.get('date'))} (reported {number_text(obs.get('observed'))} "
-            f"{unit_of(obs)}, {_side(obs)}; model median {number_text(obs.get('predicted_p50'))})"
+            f"{unit_of(obs)}, {band_side(obs)}; model median {number_text(obs.get('predicted_p50'))})"
             for obs in missed
         )
         points.append(
@@ -190,140 +164,6 @@ def _validation_source(validation: dict[str, Any]) -> str:
     return "in-sample, against the scenario's own observations"
 
 
-def _observation_table(summary: dict[str, Any], run: RunFolder) -> Table:
-    rows, flagged = [], set()
-    for index, obs in enumerate(summary.get("observations", [])):
-        low, high = obs.get("observed_low"), obs.get("observed_high")
-        inside = flag(f"no: {_side(obs)}") if obs.get("outside_95") else "yes"
-        if obs.get("outside_95"):
-            flagged.add(index)
-        rows.append(
-            [
-                obs.get("date", ""),
-                what_of(obs),
-                unit_of(obs),
-                number_text(obs.get("observed")),
-                "–" if low is None or high is None else f"{number_text(low)} – {number_text(high)}",
-                number_text(obs.get("predicted_p10")),
-                number_text(obs.get("predicted_p50")),
-                number_text(obs.get("predicted_p90")),
-                share_text(obs.get("quantile_of_observed")),
-                inside,
-                source_of(run.scenario, obs),
-            ]
-        )
-    headers = [
-        "date",
-        "what",
-        "unit",
-        "reported",
-        "its 95% range",
-        "model p10",
-        "median",
-        "p90",
-        "runs at or below the report",
-        "inside the model's 95%?",
-        "source (quoted from the scenario)",
-    ]
-    return Table(headers, rows, text=(0, 1, 2, 9, 10), flagged=flagged, wide=True, long=(10,))
-
-
-def _tables(summary: dict[str, Any], run: RunFolder) -> dict[str, Table]:
-    scenario = run.scenario
-    by_month = Table(
-        [
-            "date",
-            "held area p10 (km²)",
-            "median (km²)",
-            "p90 (km²)",
-            "withdrawal began by date (share of runs)",
-        ],
-        [
-            [
-                row["date"],
-                km2_text(row.get("area_p10")),
-                km2_text(row.get("area_p50")),
-                km2_text(row.get("area_p90")),
-                share_text(row.get("p_withdrawal_began")),
-            ]
-            for row in summary.get("by_month", [])
-        ],
-    )
-    crossings = Table(
-        ["threshold (km²)", "share of runs below it by the end", "median date (Kaplan–Meier)", "median day"],
-        [
-            [
-                km2_text(c["threshold_km2"]) + (" (half the start)" if c.get("is_half_of_start") else ""),
-                share_text(c.get("share_crossed")),
-                c.get("median_date") or "not reached by half the runs",
-                "–" if c.get("median_day") is None else f"{c['median_day']:.0f}",
-            ]
-            for c in summary.get("crossings", [])
-        ],
-        text=(0, 2),
-    )
-    final = summary.get("final_area_km2") or {}
-    count = summary.get("replications") or 0
-    reasons = dict(summary.get("withdrawal_reasons") or {})
-    reasons["no withdrawal"] = count - sum(reasons.values())
-    casualties = summary.get("median_casualties") or {}
-    return {
-        "by_month": by_month,
-        "crossings": crossings,
-        "observations": _observation_table(summary, run),
-        "final": Table(
-            ["p10 (km²)", "median (km²)", "p90 (km²)"],
-            [[km2_text(final.get("p10")), km2_text(final.get("p50")), km2_text(final.get("p90"))]],
-            text=(),
-        ),
-        "reasons": Table(
-            ["rule", "runs", "share of runs"],
-            [
-                [name.replace("_", " "), f"{n:,}", share_text(n / count if count else None)]
-                for name, n in reasons.items()
-            ],
-        ),
-        "casualties": Table(
-            ["side", "role", "median cumulative casualties (soldiers)"],
-            [
-                [side, "holds the ground" if side == scenario.holder else "attacks", km2_text(value)]
-                for side, value in casualties.items()
-            ],
-            text=(0, 1),
-        ),
-    }
-
-
-def manifest_parts(run: RunFolder) -> tuple[Table, list[str], str]:
-    """Return the manifest's main keys as a table, the names of the other keys, and its JSON text.
-
-    The JSON leaves out the scenario (shown on its own) and the chunk list (counted in the table).
-    """
-    manifest = run.manifest.document()
-    rows: list[tuple[str, Any]] = []
-    for key, label in MANIFEST_KEYS:
-        if key not in manifest:
-            continue
-        value = manifest[key]
-        if key == "command_line" and isinstance(value, list):
-            value = shlex.join(str(v) for v in value)
-        rows.append((label, value))
-    chunks = manifest.get("chunks") or []
-    if chunks:
-        states: dict[str, int] = {}
-        for chunk in chunks:
-            states[chunk.get("status", "?")] = states.get(chunk.get("status", "?"), 0) + 1
-        rows.append(
-            ("chunks", f"{len(chunks):,} (" + ", ".join(f"{n:,} {s}" for s, n in states.items()) + ")")
-        )
-    known = {key for key, _ in MANIFEST_KEYS} | {"scenario", "chunks"}
-    rest = [key for key in manifest if key not in known]
-    text = json.dumps(
-        {k: v for k, v in manifest.items() if k not in ("scenario", "chunks")}, indent=2, default=str
-    )
-    return pairs(rows), rest, text
-
-
 def _validation(directory: Path, notes: list[str]) -> dict[str, Any] | None:
     validation = read_json(directory / "validation.json", notes)
     if validation is None:
@@ -339,6 +179,7 @@ def _validation(directory: Path, notes: list[str]) -> dict[str, Any] | None:
 def run_charts(run: RunFolder, at: dt.date | None, thresholds: Sequence[float] | None) -> dict[str, str]:
     """Return a run's interactive charts by figure name (as JSON for the page), those it can draw."""
     from sim.plots import charts
+    from sim.plots.charts_spec import spec_json
     from sim.plots.run import default_date, default_thresholds
 
     levels = sorted(set(thresholds), reverse=True) if thresholds else default_thresholds(run.scenario)
@@ -348,9 +189,49 @@ def run_charts(run: RunFolder, at: dt.date | None, thresholds: Sequence[float] |
         "area_distribution": charts.distribution_chart(run, at or default_date(run)),
         "forces": charts.forces_chart(run),
     }
-    return {name: charts.spec_json(spec) for name, spec in specs.items() if spec is not None}
+    return {name: spec_json(spec) for name, spec in specs.items() if spec is not None}
 
 
+def _figures(
+    run: RunFolder,
+    at: dt.date | None,
+    thresholds: Sequence[float] | None,
+    chart_mode: ChartMode,
+    notes: list[str],
+) -> list[Figure]:
+    """Return the run's figures for the page (PNG, interactive chart or both); note each one skipped."""
+    figures = []
+    drawn = run_charts(run, at, thresholds) if chart_mode != "static" else {}
+    skip = set(drawn) if chart_mode == "served" else set()
+    for item in run_figures(run, at, thresholds, skip):
+        if item.note:
+            notes.append(f"{item.name}: {item.note}")
+        uri = png_data_uri(item.figure) if item.figure is not None else None
+        figures.append(Figure(item.name, item.caption, uri, item.note, drawn.get(item.name)))
+    return figures
+
+
+def _validation_parts(directory: Path, validation: dict[str, Any]) -> dict[str, Any]:
+    """Return the validation section: its source, scored rows, summary and figure (if a file was used)."""
+    rows = validation["observations"]
+    figure = None
+    if validation.get("observations_file"):
+        figure = file_figure(
+            directory / "plots" / "validation.png",
+            "validation",
+            "The run's held area against the observed held areas of the validation file.",
+        )
+    return {
+        "source": validation.get("source") or _validation_source(validation),
+        "file": validation.get("observations_file"),
+        "rows": score_table(rows),
+        "summary": quantity_table(validation["summary"], rows),
+        "outside": [outside_phrase(row) for row in outside_rows(rows)],
+        "figure": figure,
+    }
+
+
+# Over 60 lines: the template's thirty-odd values named in one render call.
 def run_page(
     directory: Path,
     at: dt.date | None,
@@ -377,37 +258,14 @@ def run_page(
     validation = _validation(directory, notes)
     found = discoveries(directory, notes)
     shown = list(notes)
-    figures = []
-    drawn = run_charts(run, at, thresholds) if chart_mode != "static" else {}
-    skip = set(drawn) if chart_mode == "served" else set()
-    for item in run_figures(run, at, thresholds, skip):
-        if item.note:
-            notes.append(f"{item.name}: {item.note}")
-        uri = png_data_uri(item.figure) if item.figure is not None else None
-        figures.append(Figure(item.name, item.caption, uri, item.note, drawn.get(item.name)))
+    figures = _figures(run, at, thresholds, chart_mode, notes)
     scenario = run.scenario
     manifest = run.manifest.document()
     replications = int(manifest.get("replications") or summary.get("replications") or 0)
     contents = [("figures", "Figures"), ("summary", "Summary tables")]
-    validation_parts: dict[str, Any] | None = None
+    validation_parts = None if validation is None else _validation_parts(directory, validation)
     if validation is not None:
         contents.append(("validation", "Validation"))
-        rows = validation["observations"]
-        figure = None
-        if validation.get("observations_file"):
-            figure = file_figure(
-                directory / "plots" / "validation.png",
-                "validation",
-                "The run's held area against the observed held areas of the validation file.",
-            )
-        validation_parts = {
-            "source": validation.get("source") or _validation_source(validation),
-            "file": validation.get("observations_file"),
-            "rows": score_table(rows),
-            "summary": quantity_table(validation["summary"], rows),
-            "outside": [outside_phrase(row) for row in outside_rows(rows)],
-            "figure": figure,
-        }
     if found:
         contents.append(("discovery", "Scenario discovery"))
     contents += [("scenario", "Scenario"), ("manifest", "Manifest")]
@@ -429,7 +287,7 @@ def run_page(
         key_points=_key_points(summary, run, validation),
         contents=contents,
         figures=figures,
-        tables=_tables(summary, run),
+        tables=summary_tables(summary, run),
         outside=outside(summary),
         scenario_end=date_text(scenario.end),
         seconds=summary.get("seconds"),

@@ -19,7 +19,7 @@ from sim.analysis.robustness import METRICS, value_words
 from sim.errors import InputError
 from sim.experiments.robust_finish import finish_study
 from sim.plots.html import Figure, Point, Table, file_figure, flag, number_text, pairs, render, yaml_text
-from sim.plots.report_run import manifest_parts
+from sim.plots.report_run_tables import manifest_parts
 from sim.plots.robust import FIGURES, write_study_plots
 from sim.results.folder import RunFolder, open_folder
 
@@ -173,6 +173,8 @@ def _read(directory: Path) -> tuple[dict[str, Any], pd.DataFrame, list[dict[str,
     return summary, robustness, failures
 
 
+# Over 60 lines: the page's sections gathered in the order it shows them and handed to its template in one
+# call.
 def study_page(directory: Path, app_bar: Sequence[tuple[str, str]] | None = None) -> tuple[str, list[str]]:
     """Return a study folder's report page and the notes to print.
 

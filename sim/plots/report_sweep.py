@@ -27,9 +27,10 @@ from sim.plots.html import (
     yaml_text,
 )
 from sim.plots.report_discovery import discoveries
-from sim.plots.report_run import manifest_parts
+from sim.plots.report_run_tables import manifest_parts
 from sim.plots.run import require_outcomes
-from sim.plots.sweep import indices_chart, outcome_title, sweep_figures, sweep_panels
+from sim.plots.sweep import indices_chart, sweep_figures, sweep_panels
+from sim.plots.sweep_grid import outcome_title
 from sim.results.folder import open_folder
 from sim.results.locate import read_side_table
 from sim.results.readers import read_table
@@ -238,6 +239,8 @@ def _key_points(
     return points
 
 
+# Over 60 lines: the page's sections gathered in the order it shows them and handed to its template in one
+# call.
 def sweep_page(
     directory: Path, chart_mode: ChartMode = "static", app_bar: Sequence[tuple[str, str]] | None = None
 ) -> tuple[str, list[str]]:
@@ -266,7 +269,7 @@ def sweep_page(
     title = f"{scenario.name}: {design} sweep, {count} points × {replications} runs"
     figures = []
     if chart_mode != "static":
-        from sim.plots.charts import spec_json
+        from sim.plots.charts_spec import spec_json
         from sim.plots.charts_sweep import sweep_chart
 
         spec = sweep_chart(points, paths, panels, names)

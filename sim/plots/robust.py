@@ -22,7 +22,6 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
@@ -33,7 +32,7 @@ from matplotlib.patches import Rectangle
 from sim.errors import InputError
 from sim.plots.compare import colour
 from sim.plots.discovery import BOX_COLOUR, unit_of
-from sim.plots.style import OBSERVED_COLOUR, footnote, save
+from sim.plots.style import OBSERVED_COLOUR, footnote, save, styled, subplots
 
 HORIZONTAL: dict[str, Any] = (
     {"orientation": "horizontal"}
@@ -78,13 +77,14 @@ def _label(outcome: dict[str, Any]) -> str:
     return f"{outcome['name']} ({outcome['column']})"
 
 
+@styled
 def regret_figure(summary: dict[str, Any], per_future: pd.DataFrame) -> Figure:
     """Each lever's regret across futures, one panel per outcome."""
     outcomes = summary["outcomes"][:MAX_PANELS]
     levers = [lever["name"] for lever in summary["levers"]]
     columns = min(2, len(outcomes))
     rows = math.ceil(len(outcomes) / columns)
-    figure, axes = plt.subplots(
+    figure, axes = subplots(
         rows, columns, figsize=(6.2 * columns, 0.55 * len(levers) * rows + 2.2 * rows), layout="constrained"
     )
     flat = np.atleast_1d(axes).ravel()
@@ -135,12 +135,13 @@ def _unit(outcome: dict[str, Any]) -> str:
     return "m/day" if column == "advance_m_per_day" else ""
 
 
+@styled
 def tradeoff_figure(summary: dict[str, Any], per_future: pd.DataFrame) -> Figure | None:
     """The first two outcomes against each other across futures, one colour per lever."""
     if len(summary["outcomes"]) < 2:
         return None
     x, y = summary["outcomes"][:2]
-    figure, axis = plt.subplots(figsize=(8.5, 6.5), layout="constrained")
+    figure, axis = subplots(figsize=(8.5, 6.5), layout="constrained")
     for index, lever in enumerate(lever["name"] for lever in summary["levers"]):
         mine = per_future[per_future["lever"] == lever]
         axis.scatter(mine[x["name"]], mine[y["name"]], s=16, alpha=0.55, color=colour(index), label=lever)
@@ -169,13 +170,14 @@ def tradeoff_figure(summary: dict[str, Any], per_future: pd.DataFrame) -> Figure
     return figure
 
 
+@styled
 def satisficing_figure(summary: dict[str, Any], robustness: pd.DataFrame) -> Figure | None:
     """Each lever's share of futures meeting every goal (95% interval), and its share for each goal."""
     goals = summary.get("goals") or []
     if not goals:
         return None
     levers = [lever["name"] for lever in summary["levers"]]
-    figure, axis = plt.subplots(figsize=(8.5, 1.0 + 0.65 * len(levers)), layout="constrained")
+    figure, axis = subplots(figsize=(8.5, 1.0 + 0.65 * len(levers)), layout="constrained")
     positions = np.arange(len(levers))[::-1]
     every = robustness[robustness["metric"] == "satisficing"].set_index("lever").loc[levers]
     error = np.vstack([every["value"] - every["low"], every["high"] - every["value"]]) * 100
@@ -211,6 +213,7 @@ def satisficing_figure(summary: dict[str, Any], robustness: pd.DataFrame) -> Fig
     return figure
 
 
+@styled
 def failures_figure(
     summary: dict[str, Any], per_future: pd.DataFrame, failures: list[dict[str, Any]] | None
 ) -> Figure | None:
@@ -224,7 +227,7 @@ def failures_figure(
     shown = failures[:MAX_PANELS]
     columns = min(2, len(shown))
     rows = math.ceil(len(shown) / columns)
-    figure, axes = plt.subplots(
+    figure, axes = subplots(
         rows, columns, figsize=(6.0 * columns, 4.6 * rows), layout="constrained", squeeze=False
     )
     for axis, failure in zip(axes.ravel(), shown, strict=False):

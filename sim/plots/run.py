@@ -25,7 +25,7 @@ from sim.errors import InputError
 from sim.plots.run_area import area_distribution, fan_chart, survival_chart
 from sim.plots.run_forces import forces_chart, has_withdrawal_rules, sectors_chart, withdrawal_chart
 from sim.plots.run_observations import observation_samples, observations_chart
-from sim.plots.style import FORMATS, area_observations, fmt_date, save
+from sim.plots.style import FORMATS, area_observations, fmt_date, save, styled
 from sim.results.columns import outcome_dates, outcome_thresholds
 from sim.results.folder import RunFolder, open_folder
 from sim.results.outputs import check_output_folder
@@ -100,13 +100,17 @@ def default_thresholds(scenario: Scenario) -> list[float]:
     return outcome_thresholds(scenario)
 
 
+# Over 60 lines: one step per figure, each read, drawn and yielded before the next is read so that one
+# figure's data is in memory at a time; as separate functions each step would hand the generator's state
+# around.
+@styled
 def run_figures(
     run: RunFolder,
     at: dt.date | None = None,
     thresholds: Sequence[float] | None = None,
     skip: Collection[str] = (),
 ) -> Iterator[FigureItem]:
-    """Yield a run's figures one at a time, each as soon as it is drawn (the caller closes it).
+    """Yield a run's figures one at a time, each as soon as it is drawn (the caller saves it and lets it go).
 
     Args:
         run: The opened run folder.
@@ -147,7 +151,7 @@ def run_figures(
         )
         del data
         yield item
-        del item  # the caller saves and closes the figure; this frame must not keep it alive
+        del item  # the caller saves the figure and lets it go; this frame must not keep it alive
     else:
         yield FigureItem("fan_chart", caption, note=no_daily)
 
@@ -266,7 +270,7 @@ def write_plots(
         path = out / f"{item.name}.{fmt}"
         if item.figure is not None:
             result.written.append(save(item.figure, path))
-            item.figure = None  # saved and closed: its data goes before the next figure is drawn
+            item.figure = None  # saved: its data goes before the next figure is drawn
             if item.note:
                 result.notes.append(f"{item.name}: {item.note}")
         else:

@@ -9,7 +9,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-import matplotlib.pyplot as plt
+import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
@@ -31,11 +31,16 @@ from sim.plots.style import (
     quantile_bands,
     runs_text,
     style_time_axis,
+    styled,
+    subplots,
     suptitle,
 )
 from sim.scenario.schema import Scenario
 
 
+# Over 60 lines: one figure drawn layer by layer on shared axes, whose parts share its scales, colours and
+# legend.
+@styled
 def fan_chart(
     scenario: Scenario,
     areas: np.ndarray,
@@ -57,7 +62,7 @@ def fan_chart(
     """
     count = len(areas)
     dates = day_dates(scenario, areas.shape[1])
-    figure, axis = plt.subplots(figsize=(10, 6.8), layout="constrained")
+    figure, axis = subplots(figsize=(10, 6.8), layout="constrained")
     bands = quantile_bands(areas, [level for level, _ in BANDS])
     for level, colour in BANDS:
         axis.fill_between(
@@ -122,6 +127,7 @@ def fan_chart(
     return figure
 
 
+@styled
 def survival_chart(
     scenario: Scenario, crossings: dict[float, np.ndarray], confidence: float = 0.95
 ) -> Figure:
@@ -132,10 +138,10 @@ def survival_chart(
         crossings: Threshold X to every run's first day below X (NaN if never: censored at the horizon).
         confidence: Level of the Greenwood confidence band.
     """
-    figure, axis = plt.subplots(figsize=(12, 5.8), layout="constrained")
+    figure, axis = subplots(figsize=(12, 5.8), layout="constrained")
     horizon = scenario.horizon_days
     dates = day_dates(scenario, horizon + 1)
-    colours = plt.get_cmap("viridis")(np.linspace(0.0, 0.85, max(len(crossings), 1)))
+    colours = matplotlib.colormaps["viridis"](np.linspace(0.0, 0.85, max(len(crossings), 1)))
     half = round(scenario.initial_area_km2 / 2.0, 6)
     runs = 0
     for (threshold, days), colour in zip(crossings.items(), colours, strict=False):
@@ -176,6 +182,9 @@ def survival_chart(
     return figure
 
 
+# Over 60 lines: one figure drawn layer by layer on shared axes, whose parts share its scales, colours and
+# legend.
+@styled
 def area_distribution(scenario: Scenario, values: np.ndarray, date: dt.date) -> Figure:
     """Return a histogram of the held area on ``date`` across runs, with the ECDF on a second axis.
 
@@ -184,7 +193,7 @@ def area_distribution(scenario: Scenario, values: np.ndarray, date: dt.date) -> 
         values: Each run's held area on that date.
         date: The date.
     """
-    figure, axis = plt.subplots(figsize=(10, 5.8), layout="constrained")
+    figure, axis = subplots(figsize=(10, 5.8), layout="constrained")
     values = np.asarray(values, dtype=float)
     top = max(float(values.max()) if values.size else 0.0, 1.0)
     bins = np.linspace(0.0, top * 1.0001, 41)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import matplotlib.pyplot as plt
 import matplotlib.ticker as mticker
 import numpy as np
 import pyarrow as pa
@@ -32,6 +31,8 @@ from sim.plots.style import (
     reason_label,
     runs_text,
     style_time_axis,
+    styled,
+    subplots,
     suptitle,
 )
 from sim.scenario.rules.withdrawal import RULES
@@ -46,6 +47,9 @@ def has_withdrawal_rules(scenario: Scenario) -> bool:
     )
 
 
+# Over 60 lines: one figure drawn layer by layer on shared axes, whose parts share its scales, colours and
+# legend.
+@styled
 def withdrawal_chart(
     scenario: Scenario,
     reasons: pa.Array | pa.ChunkedArray | Sequence[str | None],
@@ -76,7 +80,7 @@ def withdrawal_chart(
     labels = [reason_label(n) for n in names] + ["no withdrawal\nby the end date"]
     palette = ["#d62728", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#bcbd22"]
     colours = [palette[i % len(palette)] for i in range(len(names))] + ["0.65"]
-    figure, (bars, cumulative) = plt.subplots(
+    figure, (bars, cumulative) = subplots(
         1, 2, figsize=(12, 5.6), layout="constrained", gridspec_kw={"width_ratios": (1, 1.2)}
     )
     positions = np.arange(len(labels))[::-1]
@@ -125,6 +129,7 @@ def withdrawal_chart(
     return figure
 
 
+@styled
 def forces_chart(scenario: Scenario, values: dict[str, np.ndarray], total: int | None = None) -> Figure:
     """Return strength in theatre and cumulative casualties of each side over time: median and 80% band.
 
@@ -133,7 +138,7 @@ def forces_chart(scenario: Scenario, values: dict[str, np.ndarray], total: int |
         values: ``strength_<side>`` and ``casualties_<side>`` arrays, shape (runs, days).
         total: Runs in the whole run, if the arrays hold only a subset.
     """
-    figure, (strength, casualties) = plt.subplots(2, 1, figsize=(10, 8), layout="constrained", sharex=True)
+    figure, (strength, casualties) = subplots(2, 1, figsize=(10, 8), layout="constrained", sharex=True)
     sides = sorted(scenario.sides, key=lambda s: s != scenario.holder)
     used = 0
     for side, colour in zip(sides, SIDE_COLOURS, strict=False):
@@ -182,6 +187,7 @@ def forces_chart(scenario: Scenario, values: dict[str, np.ndarray], total: int |
     return figure
 
 
+@styled
 def sectors_chart(scenario: Scenario, values: dict[str, np.ndarray], total: int | None = None) -> Figure:
     """Return small multiples of the held area per sector: median and 50/80/95% bands (as the fan chart).
 
@@ -193,7 +199,7 @@ def sectors_chart(scenario: Scenario, values: dict[str, np.ndarray], total: int 
     count = max(len(values), 1)
     columns = min(count, 3 if count > 4 else 2)
     rows = (count + columns - 1) // columns
-    figure, axes = plt.subplots(
+    figure, axes = subplots(
         rows, columns, figsize=(11, 1.6 + 3.0 * rows), layout="constrained", sharex=True, squeeze=False
     )
     used = 0

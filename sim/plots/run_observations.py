@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import matplotlib.pyplot as plt
+import matplotlib.ticker as mticker
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -23,6 +23,8 @@ from sim.plots.style import (
     fmt_date,
     observation_range,
     readable,
+    styled,
+    subplots,
     suptitle,
 )
 from sim.results.columns import observation_column
@@ -54,12 +56,15 @@ def observation_samples(run: Path, scenario: Scenario) -> dict[int, np.ndarray]:
     return {i: read_column(run, "outcomes", column) for i, column in enumerate(columns)}
 
 
+# Over 60 lines: one figure drawn layer by layer on shared axes, whose parts share its scales, colours and
+# legend.
+@styled
 def observations_chart(scenario: Scenario, samples: dict[int, np.ndarray]) -> Figure:
     """Return one panel per observation: the runs' values, the report with its range, and where it falls."""
     count = len(scenario.observations)
     columns = min(3, count)
     rows = math.ceil(count / columns)
-    figure, axes = plt.subplots(
+    figure, axes = subplots(
         rows,
         columns,
         figsize=(max(9.0, 5.2 * columns), 3.7 * rows + 1.2),
@@ -108,7 +113,7 @@ def observations_chart(scenario: Scenario, samples: dict[int, np.ndarray]) -> Fi
             bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none"},
         )
         axis.grid(True, alpha=0.3)
-        axis.xaxis.set_major_formatter(plt.FuncFormatter(lambda x, _: f"{x:,.0f}"))
+        axis.xaxis.set_major_formatter(mticker.FuncFormatter(lambda x, _: f"{x:,.0f}"))
     for axis in axes.flat[count:]:
         axis.set_visible(False)
     handles = [

@@ -1,34 +1,96 @@
 """The look shared by every figure: colours, bands, calendar axes, legends, notes, observations, saving.
 
-Importing this module switches matplotlib to its file-only backend, once, for every figure module;
-``save`` is the one way a figure reaches the disk (atomically, then closed). It also switches off
-matplotlib's mathtext: no figure writes formulas, and a folder, scenario or sector name holding ``$``
-(``$x$``) is text to show, not a formula to parse.
+Figures are plain ``matplotlib.figure.Figure`` objects (``subplots``), never pyplot's: no backend is
+chosen and no global state is touched, so importing a figure module changes nothing for its importer (a
+notebook, another library). The project's matplotlib settings (``RC``) hold only while a figure is drawn
+and saved: every function that builds, draws or saves one is decorated with ``styled``. ``save`` is the
+one way a figure reaches the disk (atomically).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import inspect
 import textwrap
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, cast
 
 import matplotlib
+import matplotlib.dates as mdates
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
-matplotlib.use("Agg")
-matplotlib.rcParams["text.parse_math"] = False
+from sim.results.writing import atomic_path
+from sim.scenario.rules.withdrawal import label_of
+from sim.scenario.schema import Scenario
 
-import matplotlib.dates as mdates  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
-from sim.results.writing import atomic_path  # noqa: E402
-from sim.scenario.rules.withdrawal import label_of  # noqa: E402
-from sim.scenario.schema import Scenario  # noqa: E402
+RC: dict[RcKeyType, Any] = {"text.parse_math": False}
+"""matplotlib settings every figure is drawn and saved with (and only then).
+
+Mathtext is off: no figure writes formulas, and a folder, scenario or sector name holding ``$`` (``$x$``)
+is text to show, not a formula to parse. It is read as each text is made (tick labels too, while a
+figure is drawn), so it must hold from a figure's first line to its saving.
+"""
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def styled(function: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Run ``function`` (one that builds, draws or saves figures) with the project's settings ``RC``.
+
+    A generator function runs each step to its next figure within the settings and yields outside them,
+    so the caller's own settings hold between figures and nothing leaks if it stops early.
+    """
+    if inspect.isgeneratorfunction(function):
+
+        @functools.wraps(function)
+        def steps(*args: _P.args, **kwargs: _P.kwargs) -> Iterator[Any]:
+            inner = cast(Iterator[Any], function(*args, **kwargs))
+            try:
+                while True:
+                    with matplotlib.rc_context(RC):
+                        try:
+                            item = next(inner)
+                        except StopIteration:
+                            return
+                    yield item
+                    del item  # the caller has it: this frame keeps no figure alive while the next is drawn
+            finally:
+                cast(Any, inner).close()
+
+        return cast(Callable[_P, _R], steps)
+
+    @functools.wraps(function)
+    def call(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with matplotlib.rc_context(RC):
+            return function(*args, **kwargs)
+
+    return call
+
+
+def subplots(
+    rows: int = 1, columns: int = 1, *, figsize: tuple[float, float], **options: Any
+) -> tuple[Figure, Any]:
+    """Return a new figure with a grid of axes, as ``pyplot.subplots`` would, but outside pyplot.
+
+    Args:
+        rows: Rows of panels.
+        columns: Columns of panels.
+        figsize: The figure's width and height in inches.
+        **options: ``layout`` goes to the figure (default ``constrained``); the rest (``sharex``,
+            ``squeeze``, ``gridspec_kw``...) to ``Figure.subplots``.
+    """
+    figure = Figure(figsize=figsize, layout=options.pop("layout", "constrained"))
+    return figure, figure.subplots(rows, columns, **options)
+
 
 BANDS = ((0.95, "#c6dbef"), (0.80, "#9ecae1"), (0.50, "#6baed6"))
 """Central shares of runs drawn as bands, widest first, with their colours."""
@@ -262,7 +324,8 @@ def place_legend(axis: Axes, x: np.ndarray, low: np.ndarray, high: np.ndarray, *
         **options: Passed to ``Axes.legend``.
     """
     legend = axis.legend(loc="upper right", **options)
-    axis.figure.canvas.draw()
+    # Lay the figure out first (constrained layout moves the axes), as saving it will.
+    cast(Figure, axis.figure).draw_without_rendering()
     box = legend.get_window_extent().transformed(axis.transAxes.inverted())
     width, height = min(box.width + 0.03, 1.0), min(box.height + 0.03, 1.0)
     to_axes = axis.transData + axis.transAxes.inverted()
@@ -286,11 +349,9 @@ def place_legend(axis: Axes, x: np.ndarray, low: np.ndarray, high: np.ndarray, *
     legend.set_loc(best)  # type: ignore[arg-type]
 
 
+@styled
 def save(figure: Figure, path: Path) -> Path:
-    """Save a figure (format from the suffix) atomically and close it."""
-    try:
-        with atomic_path(path) as temporary:
-            figure.savefig(temporary, dpi=DPI, format=path.suffix.lstrip("."))
-    finally:
-        plt.close(figure)
+    """Save a figure atomically, in the format its suffix names."""
+    with atomic_path(path) as temporary:
+        figure.savefig(temporary, dpi=DPI, format=path.suffix.lstrip("."))
     return path

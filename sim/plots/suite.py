@@ -10,25 +10,25 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 from sim.experiments.suite import EntryScore, summary_rows
-from sim.plots.style import LINE_COLOUR, MEDIAN_COLOUR, OBSERVED_COLOUR, footnote, save
+from sim.plots.style import LINE_COLOUR, MEDIAN_COLOUR, OBSERVED_COLOUR, footnote, save, styled, subplots
 from sim.scenario.mechanisms import MECHANISMS
 from sim.scenario.schema import Scenario
 
 KNOWN_COLOUR = "#777777"
 
 
+@styled
 def entry_figure(score: EntryScore, scenario: Scenario, path: Path) -> Path:
     """Draw one entry's scored observations: the record, the forecast's median and 80% band, the line.
 
     Windows known at the origin (calibrated on) are shown in grey; one panel per origin.
     """
     origins = list(dict.fromkeys(row["origin"] for row in score.rows))
-    figure, axes = plt.subplots(
-        len(origins), 1, figsize=(10, 3.6 * len(origins)), squeeze=False, constrained_layout=True
+    figure, axes = subplots(
+        len(origins), 1, figsize=(10, 3.6 * len(origins)), squeeze=False, layout="constrained"
     )
     for axis, origin in zip(axes[:, 0], origins, strict=True):
         rows = sorted((row for row in score.rows if row["origin"] == origin), key=lambda row: row["date"])

@@ -6,7 +6,6 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import StrMethodFormatter
@@ -21,6 +20,8 @@ from sim.plots.style import (
     OBSERVED_COLOUR,
     PERSISTENCE_COLOUR,
     style_time_axis,
+    styled,
+    subplots,
 )
 from sim.results.folder import RunFolder
 from sim.results.readers import area_matrix, column_names, count_rows, read_column, table_path
@@ -72,6 +73,9 @@ def _naive_paths(
     return np.datetime64(scenario.start, "D") + days.astype("timedelta64[D]"), persistence, line
 
 
+# Over 60 lines: one figure drawn layer by layer on shared axes, whose parts share its scales, colours and
+# legend.
+@styled
 def validation_chart(
     run: RunFolder,
     observations: Sequence[ObservedArea],
@@ -88,7 +92,7 @@ def validation_chart(
     """
     scenario = run.scenario
     dates, matrix, basis = _fan(run)
-    figure, axis = plt.subplots(figsize=(12.5, 6.4), layout="constrained")
+    figure, axis = subplots(figsize=(12.5, 6.4), layout="constrained")
     marker = "" if basis.startswith("every day") else "o"
     for level in sorted(LEVELS, reverse=True):
         low, high = np.nanquantile(matrix, [(1 - level) / 2, (1 + level) / 2], axis=0)
