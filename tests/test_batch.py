@@ -127,6 +127,7 @@ def test_worker_killed_mid_run_does_not_lose_the_batch(scenario, reference, tmp_
     _assert_same(tmp_path / "run", reference)
 
 
+@pytest.mark.slow
 def test_interrupted_cli_run_resumes_to_the_same_result(tmp_path):
     directory = tmp_path / "run"
     command = [
