@@ -60,6 +60,7 @@ def test_process_pool_matches_serial_whatever_workers_and_chunks(
     _assert_same(tmp_path / "run", reference)
 
 
+@pytest.mark.slow
 def test_dask_local_cluster_matches_serial(scenario, reference, tmp_path):
     pytest.importorskip("dask.distributed")
     result = _run(scenario, tmp_path / "run", make_executor("dask", workers=2), chunk=4)
@@ -217,6 +218,7 @@ def test_resume_of_a_folder_without_a_run_is_a_clear_error(tmp_path):
         ("none", {"outcomes"}, {"daily", "sectors"}),
     ],
 )
+@pytest.mark.slow
 def test_daily_option_keeps_only_what_it_says(tmp_path, daily, present, absent):
     directory = tmp_path / "run"
     result = subprocess.run(

@@ -73,6 +73,7 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.mark.slow
 def test_tiny_calibration_writes_every_output(tiny: Path) -> None:
     for name in ("posterior.parquet", "abc.db", "diagnostics.json", "diagnostics.csv"):
         assert (tiny / name).is_file(), name

@@ -253,6 +253,7 @@ def test_check_answers_random_set_values_cleanly(
 
 @settings(FUZZ, max_examples=30)
 @given(text=damaged_scenarios(mild=True))
+@pytest.mark.slow
 def test_run_answers_damaged_scenarios_cleanly(
     text: str, workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

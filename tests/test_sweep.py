@@ -266,6 +266,7 @@ def test_samples_scales_a_sweep_file_down_and_is_checked_like_the_file(tmp_path)
     ],
     ids=["typo", "bad-date", "outside"],
 )
+@pytest.mark.slow
 def test_an_unknown_outcome_is_refused_before_any_replication_runs(tmp_path, outcome, message):
     """Once a gap: a misspelt --outcome was reported only after the whole Sobol' sweep had run."""
     out = tmp_path / "out"
@@ -308,6 +309,7 @@ def test_sweep_file_with_a_typo_names_file_line_and_field(tmp_path):
         (["--vary", f"{ADVANCE}=-1,1"], "must be >= 0"),
     ],
 )
+@pytest.mark.slow
 def test_bad_sweep_input_is_one_line_exit_2(tmp_path, args, message):
     result = sim("sweep", str(SMALL), *args, "--out", str(tmp_path / "out"), "--quiet")
     assert result.returncode == 2, result.stderr
