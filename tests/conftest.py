@@ -1,13 +1,16 @@
-"""Shared fixtures: the small test scenario, running the real ``sim`` command, reading a run folder."""
+"""Shared fixtures: the small test scenario, the ``sim`` command (here or in its own process), a run."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
-from collections.abc import Sequence
+import traceback
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import NamedTuple
+from unittest import mock
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -32,7 +35,75 @@ def _environment() -> dict[str, str]:
     return env
 
 
+# Figures drawn in this process (the in-process command line) never need a display.
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+class Result(NamedTuple):
+    """What a command gave: its exit code and what it printed."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    args: Sequence[str] = ()
+    """The command as ``python -m sim`` would run it (as ``subprocess.CompletedProcess.args``)."""
+
+
+_REAL_COMMAND: list[bool] = [False]
+"""Whether the running test is marked ``real_command`` (then ``run_sim`` starts ``python -m sim``)."""
+
+
+@pytest.fixture(autouse=True)
+def _real_command(request: pytest.FixtureRequest) -> Iterator[None]:
+    _REAL_COMMAND[0] = request.node.get_closest_marker("real_command") is not None
+    yield
+    _REAL_COMMAND[0] = False
+
+
 def run_sim(
+    *args: str | os.PathLike[str], check: bool = True, timeout: float = 120
+) -> Result | subprocess.CompletedProcess:
+    """Run the ``sim`` command line with ARGS from the project root and return its exit code and output.
+
+    In this process through click's test runner (no interpreter start-up, no re-imports), unless the
+    test is marked ``real_command``: then ``python -m sim`` runs in a subprocess, exit code and streams
+    as a shell sees them.
+    """
+    if _REAL_COMMAND[0]:
+        return run_real_sim(*args, check=check, timeout=timeout)
+    return run_in_process(*args, check=check)
+
+
+def run_in_process(*args: str | os.PathLike[str], check: bool = True) -> Result:
+    """Run ``sim ARGS`` in this process through click's ``CliRunner``, from the project root.
+
+    An exception the command does not handle is what the interpreter would print: a traceback on
+    standard error and exit code 1 (click's runner would keep it to itself).
+    """
+    from click.testing import CliRunner
+
+    from sim.cli import cli
+
+    words = [str(a) for a in args]
+    # The folder's manifest records sys.argv: what ``python -m sim ARGS`` would have.
+    argv = [str(TESTS.parent / "sim" / "__main__.py"), *words]
+    with contextlib.chdir(TESTS.parent), mock.patch.object(sys, "argv", argv):
+        invoked = CliRunner().invoke(cli, words, prog_name="sim")
+    stderr = invoked.stderr
+    code = invoked.exit_code
+    if invoked.exc_info is not None and not isinstance(invoked.exception, SystemExit):
+        stderr += "".join(traceback.format_exception(*invoked.exc_info))
+        code = 1
+    result = Result(code, invoked.stdout, stderr, [sys.executable, "-m", "sim", *words])
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"sim {' '.join(words)} exited {result.returncode}\n"
+            f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+        )
+    return result
+
+
+def run_real_sim(
     *args: str | os.PathLike[str], check: bool = True, timeout: float = 120
 ) -> subprocess.CompletedProcess:
     """Run ``python -m sim ARGS`` in a subprocess from the project root and return its result."""
@@ -54,7 +125,9 @@ def run_sim(
     return result
 
 
-def run_small(out: Path, *extra: str, replications: int = 20, seed: int = 0) -> subprocess.CompletedProcess:
+def run_small(
+    out: Path, *extra: str, replications: int = 20, seed: int = 0
+) -> Result | subprocess.CompletedProcess:
     """Run the small scenario into ``out`` with the given extra options."""
     return run_sim("run", SMALL, "-n", str(replications), "--seed", str(seed), "--out", out, "-q", *extra)
 
@@ -77,10 +150,10 @@ def small_scenario() -> Path:
 
 
 class Run(NamedTuple):
-    """A finished run: its folder and the process that made it."""
+    """A finished run: its folder and what the command that made it gave."""
 
     out: Path
-    result: subprocess.CompletedProcess
+    result: Result | subprocess.CompletedProcess
 
 
 @pytest.fixture(scope="session")
@@ -88,12 +161,6 @@ def small_run(tmp_path_factory: pytest.TempPathFactory) -> Run:
     """One ``sim run`` of the small scenario (20 replications, seed 0, plots on), shared read-only."""
     out = tmp_path_factory.mktemp("small_run") / "run"
     return Run(out, run_small(out))
-
-
-class Result(NamedTuple):
-    returncode: int
-    stdout: str
-    stderr: str
 
 
 def sim_in_process(capsys: pytest.CaptureFixture[str], *args: str | Path) -> Result:

@@ -21,6 +21,7 @@ def python_blocks(markdown: str) -> list[str]:
     return re.findall(r"```python\n(.*?)```", markdown, flags=re.DOTALL)
 
 
+@pytest.mark.slow
 def test_the_api_page_runs_as_written(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every Python block of docs/api.md, run in order in one namespace from the repository root."""
     blocks = python_blocks(API_PAGE.read_text(encoding="utf-8"))

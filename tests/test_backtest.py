@@ -92,6 +92,7 @@ def test_later_observations_are_scored_against_ensemble_and_naive_forecasts(tmp_
     assert summary["strength of red"]["naive"]["line"]["mean_crps"] is None
 
 
+@pytest.mark.slow
 def test_a_backtest_through_the_command(tmp_path: Path) -> None:
     scenario = _scenario(tmp_path)
     out = tmp_path / "bt"

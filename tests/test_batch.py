@@ -60,6 +60,7 @@ def test_process_pool_matches_serial_whatever_workers_and_chunks(
     _assert_same(tmp_path / "run", reference)
 
 
+@pytest.mark.slow
 def test_dask_local_cluster_matches_serial(scenario, reference, tmp_path):
     pytest.importorskip("dask.distributed")
     result = _run(scenario, tmp_path / "run", make_executor("dask", workers=2), chunk=4)
@@ -127,6 +128,7 @@ def test_worker_killed_mid_run_does_not_lose_the_batch(scenario, reference, tmp_
     _assert_same(tmp_path / "run", reference)
 
 
+@pytest.mark.slow
 def test_interrupted_cli_run_resumes_to_the_same_result(tmp_path):
     directory = tmp_path / "run"
     command = [
@@ -216,6 +218,7 @@ def test_resume_of_a_folder_without_a_run_is_a_clear_error(tmp_path):
         ("none", {"outcomes"}, {"daily", "sectors"}),
     ],
 )
+@pytest.mark.slow
 def test_daily_option_keeps_only_what_it_says(tmp_path, daily, present, absent):
     directory = tmp_path / "run"
     result = subprocess.run(

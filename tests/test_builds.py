@@ -52,6 +52,7 @@ def run_pure(code: str, cwd: Path = REPO) -> str:
 
 
 @needs_compiled
+@pytest.mark.slow
 def test_compiled_and_pure_builds_give_the_same_bytes() -> None:
     compiled = fingerprint()
     pure = run_pure(
@@ -62,6 +63,7 @@ def test_compiled_and_pure_builds_give_the_same_bytes() -> None:
 
 
 @needs_compiled
+@pytest.mark.slow
 def test_an_edited_model_source_runs_as_python_not_as_the_stale_compiled_module(tmp_path: Path) -> None:
     """A source that differs from the one compiled makes every model module load from its source."""
     copy = tmp_path / "sim"
@@ -97,6 +99,7 @@ def test_an_edited_model_source_runs_as_python_not_as_the_stale_compiled_module(
 
 
 @needs_compiled
+@pytest.mark.slow
 def test_tests_that_patch_model_internals_pass_on_the_pure_build() -> None:
     """Tests marked ``pure_model`` patch functions the compiled modules call directly: run them pure."""
     environment = {**os.environ, "CONFLICT_SIM_PURE": "1"}

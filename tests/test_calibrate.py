@@ -73,6 +73,7 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.mark.slow
 def test_tiny_calibration_writes_every_output(tiny: Path) -> None:
     for name in ("posterior.parquet", "abc.db", "diagnostics.json", "diagnostics.csv"):
         assert (tiny / name).is_file(), name
@@ -109,6 +110,7 @@ def test_tiny_calibration_writes_every_output(tiny: Path) -> None:
     assert [t for t, _ in populations][-2:] == [0, 1]
 
 
+@pytest.mark.slow
 def test_calibrated_scenario_validates_and_runs(tiny: Path, tmp_path: Path) -> None:
     path = tiny / "small_test_calibrated.yaml"
     document = yaml.safe_load(path.read_text())
@@ -252,6 +254,7 @@ def test_calibrated_document_replaces_a_list_whole_with_its_item_changed(tmp_pat
     assert document["sides"]["red"]["attack"]["advance_km"]["column"] == ADVANCE
 
 
+@pytest.mark.slow
 def test_serial_calibration_is_repeatable(tmp_path: Path) -> None:
     problem = cal_problem.load_problem(_calibrated_small(tmp_path))
     settings = cal_problem.Settings.from_block(
@@ -268,6 +271,7 @@ def test_serial_calibration_is_repeatable(tmp_path: Path) -> None:
 
 
 # -------------------------------------------------------------------------- recovery of a truth
+@pytest.mark.slow
 def test_posterior_moves_toward_a_known_truth(tmp_path: Path) -> None:
     """Observe the model at advance_km = 0.8, calibrate from uniform(0.4, 2.4): the posterior must find it."""
     truth, prior = 0.8, {"dist": "uniform", "low": 0.4, "high": 2.4}
@@ -355,6 +359,7 @@ def test_scheduler_without_dask_is_refused(capsys: pytest.CaptureFixture[str], t
     assert "--scheduler" in err
 
 
+@pytest.mark.slow
 def test_set_changes_the_calibration_and_its_calibrated_scenario(tmp_path: Path) -> None:
     scenario = _calibrated_small(tmp_path)
     out = tmp_path / "out"

@@ -290,6 +290,7 @@ def small_sweep(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 def test_discover_on_a_sweep_prints_a_box_and_writes_its_files(small_sweep, tmp_path, capsys):
     from sim.cli import main
 

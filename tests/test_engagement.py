@@ -427,6 +427,7 @@ def paired(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     return float(difference.mean()), float(difference.std(ddof=1) / math.sqrt(difference.size))
 
 
+@pytest.mark.slow
 def test_kursk_twice_the_attackers_line_strength_erodes_the_salient_faster() -> None:
     scenario, base = kursk(end="2024-11-23")
     _, doubled = kursk("sides.russia.contingents.regulars.unit_size=3000", end="2024-11-23")
@@ -437,6 +438,7 @@ def test_kursk_twice_the_attackers_line_strength_erodes_the_salient_faster() -> 
     assert gain > Z * se and gain > 0.2 * lost_base.mean(), (lost_base.mean(), lost_doubled.mean(), gain, se)
 
 
+@pytest.mark.slow
 def test_kursk_the_north_koreans_fight_only_once_trained() -> None:
     """Withdrawal rules off, so every replication is measured to March rather than ending at withdrawal.
 

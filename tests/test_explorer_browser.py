@@ -34,10 +34,13 @@ pytest.importorskip("plotly")
 sync_api = pytest.importorskip("playwright.sync_api")
 
 CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason="/usr/bin/chromium is not installed (apt-get install chromium; .ci/run does)",
-)
+pytestmark = [
+    pytest.mark.slow,  # a browser, a server and a Kursk run
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="/usr/bin/chromium is not installed (apt-get install chromium; .ci/run does)",
+    ),
+]
 KURSK = TESTS.parent / "scenarios" / "kursk_2024.yaml"
 READINESS = "sides.russia.contingents.north_korea.readiness_days"
 RUN_SECONDS = 600

@@ -234,6 +234,7 @@ def test_merge_checks_every_part_and_runs_a_damaged_one_again(tmp_path, monkeypa
         assert (out / f"{name}.parquet").read_bytes() == (reference / f"{name}.parquet").read_bytes()
 
 
+@pytest.mark.slow
 def test_figures_of_an_unfinished_run_leave_a_damaged_part_out(capsys, monkeypatch, tmp_path: Path) -> None:
     """Once a known gap: reading an unfinished run trusted every part on disk (ArrowInvalid, or wrong
     values drawn)."""
@@ -474,6 +475,7 @@ main(sys.argv[2:])
 """Runs ``sim`` with every replication slowed down by argv[1] seconds (also in forked pool workers)."""
 
 
+@pytest.mark.slow
 def test_the_loser_of_two_resumes_at_once_is_one_line(capsys, monkeypatch, tmp_path, reference) -> None:
     """Once a known gap: both resumes ran the same chunks into the same parts."""
     out = tmp_path / "run"
@@ -622,6 +624,7 @@ def _alive(pid: int) -> bool:
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
 @pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
+@pytest.mark.slow
 def test_pool_workers_exit_when_the_parent_dies(tmp_path: Path, signum: int) -> None:
     """Once a known gap: workers lived on with parent 1 for minutes after the parent was killed."""
     out = tmp_path / "run"
@@ -652,6 +655,7 @@ def test_sigterm_is_treated_like_ctrl_c(tmp_path: Path) -> None:
     assert any(chunk["status"] == "done" for chunk in manifest["chunks"])
 
 
+@pytest.mark.slow
 def test_ctrl_c_reaches_a_run_started_with_sigint_ignored(tmp_path: Path) -> None:
     """Once a known gap: a run started from a script (SIGINT ignored by the shell) could not be stopped."""
     out = tmp_path / "run"
@@ -667,6 +671,7 @@ def test_ctrl_c_reaches_a_run_started_with_sigint_ignored(tmp_path: Path) -> Non
     assert f"sim run --resume {out}" in _one_line(stderr)
 
 
+@pytest.mark.slow
 def test_ctrl_c_during_start_up_is_one_line(tmp_path: Path) -> None:
     """Once a known gap: Ctrl-C while the command was starting printed a traceback."""
     for attempt in range(3):
@@ -716,6 +721,7 @@ if not hasattr(runs, "original_run_replication"):  # Dask may load a preload mor
 """A Dask worker preload that slows every replication down, so that the run outlives its scheduler."""
 
 
+@pytest.mark.slow
 def test_a_dask_scheduler_that_dies_ends_the_run_with_the_resume_command(tmp_path: Path) -> None:
     """Once a known gap: sim run --executor dask waited forever for a scheduler that had died."""
     pytest.importorskip("dask.distributed")
@@ -1091,6 +1097,7 @@ main(sys.argv[1:])
 """
 
 
+@pytest.mark.slow
 def test_a_merge_killed_half_way_leaves_nothing_behind_after_the_resume(capsys, tmp_path, reference) -> None:
     """Once a known gap: .daily.parquet.tmp-PID stayed in the folder after a successful resume."""
     out = tmp_path / "run"
@@ -1137,6 +1144,7 @@ def test_the_timing_replication_is_the_runs_first(capsys, monkeypatch, tmp_path,
     _assert_identical(out, reference)
 
 
+@pytest.mark.slow
 def test_a_partial_run_is_said_to_be_partial_by_every_reader(
     capsys, monkeypatch, tmp_path: Path, reference: Path
 ) -> None:
@@ -1345,6 +1353,7 @@ def test_runs_with_no_variance_are_one_line_in_compare(capsys, tmp_path: Path, r
     assert "nothing to compare" in _one_line(result.stderr)
 
 
+@pytest.mark.slow
 def test_folder_names_are_text_in_figures(capsys, tmp_path: Path, reference: Path, other: Path) -> None:
     """Once a known gap: a folder named 'a$\\frac{b$' in a comparison's title: ParseSyntaxException."""
     first, second = _copy(reference, tmp_path, "a$\\frac{b$"), _copy(other, tmp_path, "c$\\sqrt{2$")
@@ -1426,6 +1435,7 @@ def test_a_schema_reference_is_a_url_or_a_path(capsys, tmp_path: Path, reference
 
 # ------------------------------------------------------------------------ 12. processes that stop answering
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+@pytest.mark.slow
 def test_a_stopped_worker_does_not_stall_sigterm(tmp_path: Path) -> None:
     """Once a known gap: a pool worker stopped (SIGSTOP), then SIGTERM to sim run: exit -9 after 120 s."""
     out = tmp_path / "run"
@@ -1450,6 +1460,7 @@ def test_a_stopped_worker_does_not_stall_sigterm(tmp_path: Path) -> None:
     assert f"sim run --resume {out}" in _one_line(stderr)
 
 
+@pytest.mark.slow
 def test_a_dask_scheduler_that_loses_every_worker_ends_the_run(tmp_path: Path) -> None:
     """Once a known gap: with its only worker gone, sim run waited silently for ever."""
     pytest.importorskip("dask.distributed")

@@ -216,6 +216,7 @@ def workdir() -> Iterator[Path]:
 
 @settings(FUZZ, max_examples=150)
 @given(text=damaged_scenarios())
+@pytest.mark.slow
 def test_check_answers_damaged_scenarios_cleanly(
     text: str, workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -239,6 +240,7 @@ set_values = st.one_of(
 
 @settings(FUZZ, max_examples=150)
 @given(path=set_paths, value=set_values)
+@pytest.mark.slow
 def test_check_answers_random_set_values_cleanly(
     path: str, value: str, workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -251,6 +253,7 @@ def test_check_answers_random_set_values_cleanly(
 
 @settings(FUZZ, max_examples=30)
 @given(text=damaged_scenarios(mild=True))
+@pytest.mark.slow
 def test_run_answers_damaged_scenarios_cleanly(
     text: str, workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -226,6 +226,7 @@ def test_strength_plus_casualties_is_what_arrived(law: str) -> None:
     assert np.all(np.diff(casualties, axis=1) > 0)  # both sides lose something every day
 
 
+@pytest.mark.slow
 def test_square_law_mean_of_noisy_replications() -> None:
     """With noise on, the mean of many replications matches the same ODE.
 

@@ -368,6 +368,7 @@ def test_bands_use_an_even_subset_beyond_the_memory_limit(opened: RunFolder) -> 
 
 
 # ------------------------------------------------------------------------------- bad input
+@pytest.mark.real_command
 def test_a_folder_without_a_run_exits_2_with_one_line(tmp_path: Path) -> None:
     result = run_sim("plot", tmp_path, check=False)  # the real command, in its own process
     assert _one_error_line(result) == f"error: {tmp_path}: holds no run (no manifest.json)"

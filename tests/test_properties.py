@@ -507,6 +507,7 @@ def test_replication_invariants(scenario: Scenario, seed: int) -> None:
 
 @settings(PROPERTY_SETTINGS, max_examples=150)
 @given(case=poisoned())
+@pytest.mark.slow
 def test_a_number_that_is_not_finite_is_refused_in_one_line(
     case: tuple[dict[str, Any], tuple[str | int, ...], object],
 ) -> None:

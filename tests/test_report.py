@@ -219,6 +219,7 @@ def _without_scripts(page: str) -> str:
     return SCRIPT.sub("", page)
 
 
+@pytest.mark.slow
 def test_every_report_is_one_self_contained_file(any_report: tuple[str, Path]) -> None:
     kind, path = any_report
     page = path.read_text(encoding="utf-8")
@@ -387,6 +388,7 @@ def test_grid_sweep_report(grid: Path) -> None:
     assert 'id="sensitivity"' not in page  # a grid has no indices
 
 
+@pytest.mark.slow
 def test_sobol_sweep_report_warns_of_unconverged_indices(sobol: Path) -> None:
     page = _report(sobol).read_text(encoding="utf-8")
     results = json.loads((sobol / "sensitivity.json").read_text(encoding="utf-8"))
@@ -406,6 +408,7 @@ def test_sobol_sweep_report_warns_of_unconverged_indices(sobol: Path) -> None:
 
 
 # ------------------------------------------------------------------------------------------ calibration
+@pytest.mark.slow
 def test_study_report(study: Path) -> None:
     """The answer first, the ranking, every outcome's metrics, where each lever fails, the four figures."""
     page = _report(study).read_text(encoding="utf-8")
@@ -429,6 +432,7 @@ def test_study_report(study: Path) -> None:
     )
 
 
+@pytest.mark.slow
 def test_calibration_report(calibration: Path) -> None:
     page = _report(calibration).read_text(encoding="utf-8")
     diagnostics = json.loads((calibration / "diagnostics.json").read_text(encoding="utf-8"))
@@ -447,6 +451,7 @@ def test_calibration_report(calibration: Path) -> None:
     assert "sim run " + str(calibration / "small_test_calibrated.yaml") in _section(page, "calibrated")
 
 
+@pytest.mark.slow
 def test_calibration_report_without_its_history(calibration: Path, tmp_path: Path) -> None:
     copy = tmp_path / "copy"
     copy.mkdir()
@@ -460,6 +465,7 @@ def test_calibration_report_without_its_history(calibration: Path, tmp_path: Pat
 
 
 # ------------------------------------------------------------------------------------------ backtest
+@pytest.mark.slow
 def test_backtest_report(backtest: Path) -> None:
     page = _report(backtest).read_text(encoding="utf-8")
     document = json.loads((backtest / "backtest.json").read_text(encoding="utf-8"))
@@ -524,6 +530,7 @@ def _page_requests(net_log: Path) -> list[str]:
     not CHROMIUM.exists(),
     reason="/usr/bin/chromium is not installed (apt-get install chromium; .ci/run installs it)",
 )
+@pytest.mark.slow
 def test_every_report_shows_in_headless_chromium(any_report: tuple[str, Path], tmp_path: Path) -> None:
     kind, report = any_report
     page = report.read_text(encoding="utf-8")

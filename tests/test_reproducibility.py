@@ -144,7 +144,7 @@ def across_reference(root: Path) -> Path:
         ("--executor", "process", "--workers", "2", "--chunk", "13"),
         pytest.param(
             ("--executor", "dask", "--workers", "2", "--chunk", "6"),
-            marks=pytest.mark.skipif(not HAS_DASK, reason="needs the distributed extra"),
+            marks=[pytest.mark.slow, pytest.mark.skipif(not HAS_DASK, reason="needs the distributed extra")],
         ),
     ],
     ids=[

@@ -301,6 +301,7 @@ def test_a_process_pool_gives_the_same_bytes(capsys, tmp_path: Path, study: Path
 @pytest.mark.skipif(
     __import__("importlib").util.find_spec("distributed") is None, reason="needs the distributed extra"
 )
+@pytest.mark.slow
 def test_a_dask_cluster_gives_the_same_bytes(capsys, tmp_path: Path, study: Path) -> None:
     out = tmp_path / "dask"
     _ok(

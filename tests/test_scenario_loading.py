@@ -475,6 +475,7 @@ def test_bad_input_names_file_line_and_field(
 
 
 @pytest.mark.parametrize("name", params([name for name, case in CASES.items() if case.cli]))
+@pytest.mark.slow
 def test_cli_reports_bad_input_in_one_line(name: str, cli_runs: dict[str, CliRun]) -> None:
     case = CASES[name]
     result = cli_runs[name].result
@@ -494,6 +495,7 @@ def test_bad_date_is_reported_at_its_line(tmp_path: Path, monkeypatch: pytest.Mo
     assert "'2024-13-01' is not a valid date" in error.message
 
 
+@pytest.mark.slow
 def test_cli_bad_date_is_one_line_at_its_line(cli_runs: dict[str, CliRun]) -> None:
     result = cli_runs["bad_date"].result
     assert result.returncode == 2
@@ -504,6 +506,7 @@ def test_cli_bad_date_is_one_line_at_its_line(cli_runs: dict[str, CliRun]) -> No
     assert "'2024-13-01' is not a valid date" in lines[0]
 
 
+@pytest.mark.slow
 def test_python_tags_are_refused_without_running_code(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli_runs: dict[str, CliRun]
 ) -> None:
@@ -565,6 +568,7 @@ def test_extends_cycle_names_the_extends_line(tmp_path: Path, monkeypatch: pytes
     assert error.field == "extends"
 
 
+@pytest.mark.slow
 def test_cli_extends_cycle_is_one_line(cli_runs: dict[str, CliRun]) -> None:
     result = cli_runs["extends_cycle"].result
     assert result.returncode == 2
@@ -575,6 +579,7 @@ def test_cli_extends_cycle_is_one_line(cli_runs: dict[str, CliRun]) -> None:
     assert "'extends' makes a cycle" in lines[0]
 
 
+@pytest.mark.slow
 def test_cli_unreadable_override_fails_cleanly(cli_runs: dict[str, CliRun]) -> None:
     # Exit code 2, no traceback, and the line names the override.
     result = cli_runs["set_unreadable_value"].result
@@ -789,6 +794,7 @@ def test_scenario_containers_are_immutable(minimal: Path) -> None:
 # sim check on the Kursk scenario
 
 
+@pytest.mark.slow
 def test_cli_check_describes_the_kursk_scenario(cli_runs: dict[str, CliRun]) -> None:
     result = cli_runs["kursk"].result
     assert result.returncode == 0, result.stderr

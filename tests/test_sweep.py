@@ -134,6 +134,7 @@ def test_sobol_indices_of_the_ishigami_function_match_theory():
     assert abs(rows["z"]["ST"] - 0.244) < 0.06
 
 
+@pytest.mark.slow
 def test_sobol_sweep_ranks_a_strong_input_above_one_without_effect(tmp_path):
     directory = tmp_path / "sobol"
     result = sim(
@@ -194,6 +195,7 @@ def test_wide_intervals_and_s1_above_st_are_marked_and_warned():
     )
 
 
+@pytest.mark.slow
 def test_morris_gives_mu_star(tmp_path):
     directory = tmp_path / "morris"
     result = sim(
@@ -222,6 +224,7 @@ def test_morris_gives_mu_star(tmp_path):
     assert rows[ADVANCE]["mu_star"] > 1.0
 
 
+@pytest.mark.slow
 def test_samples_scales_a_sweep_file_down_and_is_checked_like_the_file(tmp_path):
     """Once refused: --samples could not shrink a --sweep file's design for a quick look."""
     sweep = tmp_path / "s.yaml"
@@ -263,6 +266,7 @@ def test_samples_scales_a_sweep_file_down_and_is_checked_like_the_file(tmp_path)
     ],
     ids=["typo", "bad-date", "outside"],
 )
+@pytest.mark.slow
 def test_an_unknown_outcome_is_refused_before_any_replication_runs(tmp_path, outcome, message):
     """Once a gap: a misspelt --outcome was reported only after the whole Sobol' sweep had run."""
     out = tmp_path / "out"
@@ -305,6 +309,7 @@ def test_sweep_file_with_a_typo_names_file_line_and_field(tmp_path):
         (["--vary", f"{ADVANCE}=-1,1"], "must be >= 0"),
     ],
 )
+@pytest.mark.slow
 def test_bad_sweep_input_is_one_line_exit_2(tmp_path, args, message):
     result = sim("sweep", str(SMALL), *args, "--out", str(tmp_path / "out"), "--quiet")
     assert result.returncode == 2, result.stderr

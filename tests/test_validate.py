@@ -428,6 +428,7 @@ def test_kursk_observation_file_is_within_the_horizon_and_sourced() -> None:
     assert [(obs.date, obs.value, obs.low, obs.high) for obs in areas] == KURSK_AREAS
 
 
+@pytest.mark.slow
 def test_kursk_observations_validate_against_a_kursk_run(kursk_run: Path) -> None:
     result = run_sim("validate", kursk_run, "--observations", KURSK_OBSERVATIONS)
     doc = json.loads((kursk_run / "validation.json").read_text(encoding="utf-8"))

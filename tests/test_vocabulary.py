@@ -88,7 +88,9 @@ def test_the_old_outcome_name_is_refused_with_the_new_one(
         pytest.importorskip("ema_workbench")
         run = tmp_path / "run"
         assert (
-            sim_in_process(capsys, "run", SMALL, "-n", "4", "--executor", "serial", "--out", run).returncode
+            sim_in_process(
+                capsys, "run", SMALL, "-n", "4", "--executor", "serial", "--no-plots", "--out", run
+            ).returncode
             == 0
         )
         args = ["discover", run, "--condition", "withdrawn_by_2024-10-01 == 0", "--no-scores"]
