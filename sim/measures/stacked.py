@@ -148,21 +148,21 @@ def advances_m_per_day(
     columns = _columns(scenario, sector)
     days = stacked.area_km2.shape[1]
     last = np.minimum(np.broadcast_to(np.asarray(last_day, dtype=np.int64), (stacked.count,)), days - 1)
-    result = np.zeros(stacked.count)
     if not stacked.count or not columns:
-        return result
+        return np.zeros(stacked.count)
     fronts = _front_sums(stacked, columns)
+    rows = np.arange(stacked.count)
+    areas = stacked.sector_area_km2
+    lost = _row_sums(areas[:, first_day, columns]) - _row_sums(areas[rows, last][:, columns])
+    # The mean front over each one's window: one reduction per distinct last day, as in each alone.
+    mean_front = np.zeros(stacked.count)
     for end in np.unique(last):
-        if end <= first_day:
-            continue
-        rows = np.flatnonzero(last == end)
-        mean_front = np.ascontiguousarray(fronts[rows, first_day : end + 1]).mean(axis=1)
-        areas = stacked.sector_area_km2[rows]
-        lost = _row_sums(areas[:, first_day, columns]) - _row_sums(areas[:, end, columns])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            value = lost / mean_front / (end - first_day) * 1000.0
-        result[rows] = np.where(mean_front <= 0.0, 0.0, value)
-    return result
+        if end > first_day:
+            same = np.flatnonzero(last == end)
+            mean_front[same] = np.ascontiguousarray(fronts[same, first_day : end + 1]).mean(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = lost / mean_front / (last - first_day) * 1000.0
+    return np.where((last <= first_day) | (mean_front <= 0.0), 0.0, value)
 
 
 def measures(scenario: Scenario, stacked: Stacked, observation: Observation) -> np.ndarray:
