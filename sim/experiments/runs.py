@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 
 from sim.batch.chunks import ChunkFunction, ChunkTask
@@ -26,7 +27,7 @@ from sim.results.columns import DailyMode
 from sim.results.folder import open_folder
 from sim.results.manifest import new_manifest, scenario_hash
 from sim.results.store import RunStore, tables_for
-from sim.results.tables import daily_table, outcomes_table, sectors_table
+from sim.results.tables import chunk_tables
 from sim.scenario.mechanisms import without_judgement
 from sim.scenario.schema import Scenario
 
@@ -64,14 +65,10 @@ def simulate_chunk(task: ChunkTask) -> dict[str, pa.Table]:
     trajectories = [
         run_replication(scenario, replication_seed(task.root_seed, i, job.stream)) for i in replications
     ]
-    tables = {"outcomes": outcomes_table(scenario, replications, trajectories)}
-    if job.daily in ("full", "total"):
-        tables["daily"] = daily_table(scenario, replications, trajectories)
-    if job.daily == "full":
-        tables["sectors"] = sectors_table(scenario, replications, trajectories)
+    tables = chunk_tables(scenario, replications, trajectories, job.daily)
     if task.point is not None:
         tables = {
-            name: table.add_column(0, "point", pa.array([task.point] * table.num_rows, type=pa.int32()))
+            name: table.add_column(0, "point", pa.array(np.full(table.num_rows, task.point, dtype=np.int32)))
             for name, table in tables.items()
         }
     return tables

@@ -35,7 +35,7 @@ from sim.results.manifest import (
     read_manifest,
     seal_document,
 )
-from sim.results.writing import atomic_path, file_sha256, write_json, write_table
+from sim.results.writing import atomic_path, file_sha256, parquet_options, write_json, write_table
 
 try:
     import fcntl
@@ -92,7 +92,7 @@ def _concatenate(parts: Sequence[tuple[ChunkRecord, Path, PartRecord]], target: 
         for chunk, path, record in parts:
             table = _read_part(chunk, path, record)
             if writer is None:
-                writer = pq.ParquetWriter(target, table.schema, compression="zstd")
+                writer = pq.ParquetWriter(target, table.schema, **parquet_options(table.schema))
             pending.append(table)
             pending_rows += table.num_rows
             while pending_rows >= ROW_GROUP_ROWS:

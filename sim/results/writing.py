@@ -131,10 +131,33 @@ def write_csv(path: Path, rows: Sequence[dict[str, Any]]) -> None:
             )
 
 
+PARQUET_COMPRESSION = "zstd"
+"""How every Parquet file sim writes is compressed."""
+
+
+def dictionary_columns(schema: pa.Schema) -> list[str]:
+    """Return the columns worth dictionary encoding in Parquet: text (and already dictionary-typed) ones.
+
+    A column of text names a few things over and over (a sector, a withdrawal rule): a dictionary stores
+    each once. Numbers are nearly all distinct, so their dictionary is as large as the column and costs
+    time to build, only to be compressed worse than the plain values.
+    """
+    text = (pa.types.is_string, pa.types.is_large_string, pa.types.is_dictionary)
+    return [field.name for field in schema if any(test(field.type) for test in text)]
+
+
+def parquet_options(schema: pa.Schema) -> dict[str, Any]:
+    """Return the writer options of every Parquet file sim writes (``write_table``, merged tables).
+
+    They change how the file encodes its columns, never what it holds: the same schema, values and rows.
+    """
+    return {"compression": PARQUET_COMPRESSION, "use_dictionary": dictionary_columns(schema)}
+
+
 def write_table(path: Path, table: pa.Table) -> None:
     """Write an Arrow table as Parquet, atomically."""
     with atomic_path(path) as temporary:
-        pq.write_table(table, temporary, compression="zstd")
+        pq.write_table(table, temporary, **parquet_options(table.schema))
 
 
 def file_sha256(path: Path) -> str:
