@@ -14,6 +14,7 @@ import pytest
 
 from sim.batch.chunks import ChunkTask
 from sim.batch.executors import SerialExecutor
+from sim.errors import InputError
 from sim.experiments.design import Range, SweepSpec, points
 from sim.experiments.runs import simulate_chunk
 from sim.experiments.sensitivity import convergence_issues, convergence_warning, format_table, indices
@@ -252,15 +253,16 @@ def test_samples_scales_a_sweep_file_down_and_is_checked_like_the_file(tmp_path)
             "error: --outcome: unknown outcome 'final_are'; did you mean 'final_area_km2'? (expected one of: "
             "final_area_km2, area_km2_on_2024-10-01, area_km2_on_2024-10-15, area_km2_on_2024-11-01, "
             "advance_m_per_day, day_below_400, day_below_250, day_below_100, casualties_blue, "
-            "casualties_red, withdrawal_began_by_<date>)",
+            "casualties_red, withdrawal_began_by_<date>, withdrawal_began_by_end)",
         ),
         (
             "withdrawal_began_by_2024-13-01",
-            "error: --outcome: 'withdrawal_began_by_2024-13-01': expected withdrawal_began_by_YYYY-MM-DD",
+            "error: --outcome: 'withdrawal_began_by_2024-13-01': expected withdrawal_began_by_YYYY-MM-DD or "
+            "withdrawal_began_by_end",
         ),
         (
             "withdrawal_began_by_2030-01-01",
-            "error: --outcome: 'withdrawal_began_by_2030-01-01': the date is outside the scenario "
+            "error: --outcome: 'withdrawal_began_by_2030-01-01': the date is outside the run "
             "(2024-09-01 to 2024-11-01)",
         ),
     ],
@@ -276,6 +278,14 @@ def test_an_unknown_outcome_is_refused_before_any_replication_runs(tmp_path, out
     )  # fmt: skip
     assert result.returncode == 2 and result.stderr.strip() == message, result.stderr
     assert "replications done" not in result.stderr and not out.exists()
+
+
+def test_a_sweep_accepts_the_withdrawal_by_the_end_as_its_outcome():
+    from sim.results.columns import check_summary_outcome
+
+    check_summary_outcome(load_scenario(SMALL), "withdrawal_began_by_end")
+    with pytest.raises(InputError, match="outside the run"):
+        check_summary_outcome(load_scenario(SMALL), "withdrawal_began_by_2030-01-01")
 
 
 def test_advance_rate_is_a_sweep_outcome():

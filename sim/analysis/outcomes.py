@@ -19,7 +19,6 @@ caller's survival statistics (``sim compare``'s Kaplan-Meier medians and restric
 
 from __future__ import annotations
 
-import datetime as dt
 import difflib
 from collections.abc import Iterator, Mapping, Sequence
 
@@ -27,10 +26,9 @@ import numpy as np
 import pyarrow as pa
 
 from sim.errors import InputError
-from sim.results.columns import refuse_renamed
+from sim.results.columns import WITHDRAWAL_BEGAN_BY, refuse_renamed, withdrawal_date
 from sim.scenario.schema import Scenario
 
-WITHDRAWAL_BEGAN_BY = "withdrawal_began_by_"
 """The prefix of the yes/no outcomes derived from ``withdrawal_day``."""
 DAYS = ("day_below_", "withdrawal_day")
 """Outcomes that are a day, with no value in a run that never got there."""
@@ -99,26 +97,6 @@ def outcome_values(
     if name.startswith(DAYS) and not censored:
         values = np.where(np.isnan(values), float(scenario.horizon_days), values)
     return values
-
-
-def withdrawal_date(scenario: Scenario, outcome: str, option: str = "--outcome") -> dt.date:
-    """Return the date of a ``withdrawal_began_by_<date>`` (or ``_end``) outcome.
-
-    Raises:
-        InputError: If the date is malformed or outside the scenario.
-    """
-    when = outcome.removeprefix(WITHDRAWAL_BEGAN_BY)
-    try:
-        date = scenario.end if when == "end" else dt.date.fromisoformat(when)
-    except ValueError:
-        raise InputError(
-            f"{outcome!r}: expected {WITHDRAWAL_BEGAN_BY}YYYY-MM-DD or {WITHDRAWAL_BEGAN_BY}end", field=option
-        ) from None
-    if not scenario.start <= date <= scenario.end:
-        raise InputError(
-            f"{outcome!r}: the date is outside the run ({scenario.start} to {scenario.end})", field=option
-        )
-    return date
 
 
 def _threshold_of(name: str) -> float | None:

@@ -113,6 +113,30 @@ def summary_outcomes(scenario: Scenario) -> list[str]:
     ]
 
 
+WITHDRAWAL_BEGAN_BY = "withdrawal_began_by_"
+"""The prefix of the derived outcome ``withdrawal_began_by_<YYYY-MM-DD>`` (or ``_end``)."""
+
+
+def withdrawal_date(scenario: Scenario, outcome: str, option: str = "--outcome") -> dt.date:
+    """Return the date of a ``withdrawal_began_by_<date>`` (or ``_end``) outcome.
+
+    Raises:
+        InputError: If the date is malformed or outside the scenario.
+    """
+    when = outcome.removeprefix(WITHDRAWAL_BEGAN_BY)
+    try:
+        date = scenario.end if when == "end" else dt.date.fromisoformat(when)
+    except ValueError:
+        raise InputError(
+            f"{outcome!r}: expected {WITHDRAWAL_BEGAN_BY}YYYY-MM-DD or {WITHDRAWAL_BEGAN_BY}end", field=option
+        ) from None
+    if not scenario.start <= date <= scenario.end:
+        raise InputError(
+            f"{outcome!r}: the date is outside the run ({scenario.start} to {scenario.end})", field=option
+        )
+    return date
+
+
 def check_summary_outcome(scenario: Scenario, outcome: str, option: str = "--outcome") -> None:
     """Refuse an outcome the scenario's runs will not have, before any replication runs.
 
@@ -120,17 +144,8 @@ def check_summary_outcome(scenario: Scenario, outcome: str, option: str = "--out
         InputError: Naming the closest outcomes and listing every valid one.
     """
     refuse_renamed(outcome, option)
-    if outcome.startswith("withdrawal_began_by_"):
-        text = outcome.removeprefix("withdrawal_began_by_")
-        try:
-            date = dt.date.fromisoformat(text)
-        except ValueError:
-            raise InputError(f"{outcome!r}: expected withdrawal_began_by_YYYY-MM-DD", field=option) from None
-        if not scenario.start <= date <= scenario.end:
-            raise InputError(
-                f"{outcome!r}: the date is outside the scenario ({scenario.start} to {scenario.end})",
-                field=option,
-            )
+    if outcome.startswith(WITHDRAWAL_BEGAN_BY):
+        withdrawal_date(scenario, outcome, option)
         return
     known = summary_outcomes(scenario)
     if outcome in known:
@@ -139,6 +154,6 @@ def check_summary_outcome(scenario: Scenario, outcome: str, option: str = "--out
     hint = f"; did you mean {' or '.join(repr(name) for name in close)}?" if close else ""
     raise InputError(
         f"unknown outcome {outcome!r}{hint} "
-        f"(expected one of: {', '.join(known)}, withdrawal_began_by_<date>)",
+        f"(expected one of: {', '.join(known)}, withdrawal_began_by_<date>, withdrawal_began_by_end)",
         field=option,
     )
