@@ -84,7 +84,7 @@ def _observation_table(summary: dict[str, Any], run: RunFolder) -> Table:
 
 
 def _month_table(summary: dict[str, Any]) -> Table:
-    """The held area across runs on the first of each month, and the share withdrawing by then."""
+    """The held area across runs on the first of each month, and the share whose withdrawal began by then."""
     return Table(
         [
             "date",
