@@ -42,6 +42,7 @@ print(json.dumps({"before": backend, "after": matplotlib.get_backend(), "changed
 """
 
 
+@pytest.mark.slow  # starts Python afresh for each backend: long by nature
 @pytest.mark.parametrize("backend", ["svg", "pdf"])
 def test_importing_the_figure_modules_changes_no_matplotlib_setting(backend: str) -> None:
     # A fresh interpreter: this one has imported the modules already. A backend other than Agg shows

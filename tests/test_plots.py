@@ -107,6 +107,7 @@ def _one_error_line(result: Result) -> str:
 
 
 # ------------------------------------------------------------------------------------ files
+@pytest.mark.slow  # reads a full run and draws its figures or report: long by nature
 def test_plot_writes_every_figure_as_png(full_run: Path) -> None:
     result = run_sim("plot", full_run)
     listed = [Path(line) for line in result.stdout.splitlines()]
@@ -121,6 +122,7 @@ def test_plot_writes_every_figure_as_png(full_run: Path) -> None:
     assert not [p for p in (full_run / "plots").iterdir() if ".tmp" in p.name], "temporary files left"
 
 
+@pytest.mark.slow  # reads a full run and draws its figures or report: long by nature
 def test_plot_writes_svg_on_request(full_run: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert sim_in_process(capsys, "plot", full_run, "--format", "svg").returncode == 0
     for name in plots.FIGURES:
@@ -292,6 +294,7 @@ def test_kaplan_meier_edge_cases() -> None:
         kaplan_meier(np.array([]), 6)
 
 
+@pytest.mark.slow  # reads a full run and draws its figures or report: long by nature
 def test_other_thresholds_are_computed_from_the_daily_table(
     full_run: Path, opened: RunFolder, areas: np.ndarray, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -306,6 +309,7 @@ def test_other_thresholds_are_computed_from_the_daily_table(
     assert [line.get_label().split(" km²")[0] for line in figure.axes[0].get_lines()[:2]] == ["333", "400"]
 
 
+@pytest.mark.slow  # reads a full run and draws its figures or report: long by nature
 @pytest.mark.parametrize("command", ["plot", "report"])
 def test_a_threshold_at_or_above_the_start_area_is_refused_before_anything_is_drawn(
     full_run: Path, command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -346,6 +350,7 @@ def test_daily_none_with_a_date_not_kept_skips_the_distribution_too(
     assert not (none_run / "plots" / "area_distribution.png").exists(), "an older figure was left behind"
 
 
+@pytest.mark.slow  # reads a full run and draws its figures or report: long by nature
 def test_daily_total_skips_only_sectors(total_run: Path, capsys: pytest.CaptureFixture[str]) -> None:
     result = sim_in_process(capsys, "plot", total_run)
     written = {Path(line).stem for line in result.stdout.splitlines()}

@@ -317,6 +317,7 @@ def test_run_report_collapses_the_scenario_and_the_manifest(page: str) -> None:
     assert "<details open" not in page
 
 
+@pytest.mark.slow  # reads a full run and draws its figures or report: long by nature
 def test_static_report_has_no_script(run: Path, tmp_path: Path) -> None:
     target = tmp_path / "static.html"
     assert sim("report", run, "--static", "--out", target).returncode == 0
@@ -325,6 +326,7 @@ def test_static_report_has_no_script(run: Path, tmp_path: Path) -> None:
     assert len(page) < 0.5 * len((run / "report.html").read_text(encoding="utf-8")) or not _has("plotly")
 
 
+@pytest.mark.slow  # reads a full run and draws its figures or report: long by nature
 def test_without_the_explorer_extra_the_report_is_static_and_says_why(
     run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -340,6 +342,7 @@ def test_without_the_explorer_extra_the_report_is_static_and_says_why(
     ) in result.stderr
 
 
+@pytest.mark.slow  # reads a full run and draws its figures or report: long by nature
 def test_report_out_option_and_bad_input(run: Path, grid: Path, tmp_path: Path) -> None:
     target = tmp_path / "elsewhere.html"
     result = sim("report", run, "--out", target, "--at", "2024-10-01")
