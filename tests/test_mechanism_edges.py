@@ -5,7 +5,8 @@ comparison, a factor left out) fails here with the mechanism's name rather than 
 the assault rate's supply factor, the minimum force ratio at which an assault is still launched, the
 attacker's supply in the force ratio, the holder's supply in the ratio its withdrawal rules read, the
 holder's counter-attacks only where it has lost ground, the cap on ground won back, the first day
-*below* a threshold, and the replication seeds.
+*below* a threshold, the replication seeds, and when an assault loop runs (not before its attack's
+start, not while its side withdraws, woken mid-wait when its line grows).
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ from typing import Any
 
 import numpy as np
 import pytest
-from test_mechanisms import Forces, events, run, scenario
+from test_mechanisms import Forces, date, events, run, scenario
 
 from sim.batch.seeding import replication_seed
 from sim.model import BUILD, laws, plans
 from sim.model.combat import resolve_assault
 from sim.model.draws import Draws
+from sim.model.forces import LINE
 from sim.model.ground import Ground
 from sim.model.trajectory import Trajectory
 from sim.model.withdrawal import holder_state
@@ -235,3 +237,57 @@ def test_the_plans_a_replication_reads_cannot_be_changed_while_it_runs() -> None
 
 def test_a_force_ratio_against_less_than_one_unit_of_power_is_still_finite() -> None:
     assert laws.force_ratio(0.5, 1.0, 2.0, 1.0) == pytest.approx(4.0)
+
+
+# ------------------------------------------------------------------------------ when assault loops run
+def test_an_attack_waits_for_its_start_whatever_joins_its_line_before() -> None:
+    """Red's attack starts on day 4; a wave joining its line on day 2 must not wake it early."""
+    scen = scenario(
+        10,
+        sides__red__attack={**STEADY, "start": date(4)},
+        sides__red__contingents__main__echelons=[{"units": 2, "day": 0}, {"units": 1, "day": 2}],
+        sectors__only__shape="line",
+        engagement__kill_rate=0.0,
+    )
+    replication, trajectory = run(scen)
+    assert any(unit.status == LINE for unit in replication.opponent.by_contingent["main"][2:])
+    assaults = events(trajectory, "assault", "red")
+    assert assaults and min(event.day for event in assaults) >= 4.0
+
+
+def test_a_withdrawing_holder_makes_no_more_counter_attacks() -> None:
+    """Blue counter-attacks ground it lost until its withdrawal begins, and never after."""
+    taking = {**STEADY, "max_rate_per_km": 0.3, "advance_km": 0.1}
+    scen = scenario(
+        12,
+        sides__blue__attack={**STEADY, "max_rate_per_km": 0.3},
+        sides__red__attack=taking,
+        sectors__only__shape="line",
+        engagement__kill_rate=0.0,
+        engagement__success={"intercept": 3.0, "slope": 0.358},
+        sides__blue__command__withdrawal={"area_below_km2": 196.0, "duration_days": 20},
+    )
+    replication, trajectory = run(scen)
+    began = replication.withdrawal_day
+    counters = events(trajectory, "assault", "blue")
+    assert began is not None and counters
+    assert max(event.day for event in counters) <= began
+
+
+def test_a_loop_waiting_for_its_next_assault_is_woken_when_its_line_grows() -> None:
+    """Red's rate rises from 1.5 to 1.8 a day when a wave joins at day 2.5, mid-wait for its next assault.
+
+    Half-rate density 270 per km: two units (2,700 combat power on 10 km) give tempo 0.5, 1.5 assaults a
+    day; the third (4,050) tempo 0.6, 1.8 a day. Woken at 2.5, red has accumulated 1.5 x 0.5 = 0.75 of
+    an assault since its last one (day 2) and comes 0.25 / 1.8 of a day later, at 2.639 rather than 2.667.
+    """
+    scen = scenario(
+        4,
+        sides__red__attack={**STEADY, "max_rate_per_km": 0.3, "half_rate_density": 270.0},
+        sides__red__contingents__main__echelons=[{"units": 2, "day": 0}, {"units": 1, "day": 2.5}],
+        sectors__only__shape="line",
+        engagement__kill_rate=0.0,
+    )
+    _, trajectory = run(scen)
+    after = [event.day for event in events(trajectory, "assault", "red") if 2.5 < event.day < 3.0]
+    assert after[0] == pytest.approx(2.5 + 0.25 / 1.8, abs=1e-4)
