@@ -6,7 +6,7 @@ the assault rate's supply factor, the minimum force ratio at which an assault is
 attacker's supply in the force ratio, the holder's supply in the ratio its withdrawal rules read, the
 holder's counter-attacks only where it has lost ground, the cap on ground won back, the first day
 *below* a threshold, the replication seeds, and when an assault loop runs (not before its attack's
-start, not while its side withdraws, woken mid-wait when its line grows).
+start, not while its side withdraws, woken mid-wait when its line grows or ground is won back).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from sim.model.combat import resolve_assault
 from sim.model.draws import Draws
 from sim.model.forces import LINE
 from sim.model.ground import Ground
+from sim.model.replication import Replication
 from sim.model.trajectory import Trajectory
 from sim.model.withdrawal import holder_state
 
@@ -291,3 +292,33 @@ def test_a_loop_waiting_for_its_next_assault_is_woken_when_its_line_grows() -> N
     _, trajectory = run(scen)
     after = [event.day for event in events(trajectory, "assault", "red") if 2.5 < event.day < 3.0]
     assert after[0] == pytest.approx(2.5 + 0.25 / 1.8, abs=1e-4)
+
+
+class RateReads(Replication):
+    """A replication that notes when each side reads its assault rate."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.reads: list[tuple[str, float]] = []
+
+    def _assault_rate(self, side: Any, sector: int, plan: Any) -> float:
+        self.reads.append((side.name, self.env.now))
+        return super()._assault_rate(side, sector, plan)
+
+
+def test_ground_won_back_wakes_the_attacker_at_once_however_little() -> None:
+    """Each time blue wins back ground (here well under 1 km²), red re-reads its rate that same moment."""
+    scen = scenario(
+        8,
+        sides__blue__attack={**STEADY, "max_rate_per_km": 0.3, "advance_km": 0.02},
+        sides__red__attack={**STEADY, "max_rate_per_km": 0.075, "advance_km": 0.1},
+        sectors__only__shape="line",
+        engagement__kill_rate=0.0,
+        engagement__success={"intercept": 3.0, "slope": 0.358},
+    )
+    replication = RateReads(scen, replication_seed(0, 0), trace=True)
+    trajectory = replication.run()
+    won_back = [e.day for e in events(trajectory, "assault", "blue") if e.numbers["area_change_km2"] > 0.0]
+    assert won_back and all(e.numbers["area_change_km2"] < 1.0 for e in events(trajectory, "assault", "blue"))
+    red_reads = {day for name, day in replication.reads if name == "red"}
+    assert all(day in red_reads for day in won_back)
