@@ -1,9 +1,10 @@
 """The assault and strike processes of a replication (docs/model.md, "Assaults").
 
-One assault process per attacking side and sector: a Poisson process whose rate follows the side's
-forces and the sector's front, read afresh at each own assault, each day's start and whenever it may have
-risen (``_wake``), and thinned when it fell in between; each event resolves one assault
-(``sim.model.combat``). One strike process per side with long-range strikes.
+One assault loop (``AssaultLoop``) per attacking side and sector: a Poisson process whose rate follows
+the side's forces and the sector's front, read afresh at each own assault, each day's start and whenever
+it may have risen (``_wake``), and thinned when it fell in between; each event resolves one assault
+(``sim.model.combat``). The loops run on SimPy event callbacks, not generator processes. One strike
+process per side with long-range strikes.
 """
 
 from __future__ import annotations
@@ -222,7 +223,7 @@ class AssaultProcesses(ReplicationState):
             side.on_reinforced = self._reinforced(side.index)
 
     def _start_attacks(self) -> None:
-        """Start every attacking side's assault process in each sector, and its strike process."""
+        """Start every attacking side's assault loop in each sector, and its strike process."""
         env = self.env
         for side in self.sides:
             plan = side.plan.attack

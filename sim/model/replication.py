@@ -4,14 +4,15 @@ Processes:
     * ``_tick``: once a day records the state, lays each side's fires, updates supply, fortification and
       the attackers' tempo rules, lets the holder fall back to prepared lines, and runs each side's
       command (replacements, rotation, allocation) and the holder's withdrawal rules.
-    * ``_assaults`` (``sim.model.assaults``): one per attacking side and sector, a Poisson process whose
-      events resolve one assault each (``sim.model.combat``).
+    * ``AssaultLoop`` (``sim.model.assaults``): one per attacking side and sector, a Poisson process
+      whose events resolve one assault each (``sim.model.combat``); it runs on SimPy event callbacks,
+      and one event a day wakes every loop waiting for the day's start.
     * ``_echelon``: one per arrival wave: arrival, training, then readiness.
     * ``_strikes`` (``sim.model.assaults``): one per side with long-range strikes, a Poisson process.
     * the holder's falls back (``sim.model.lines``) and fighting withdrawal (``sim.model.withdrawal``).
 
 Every random draw comes from a stream spawned from the replication's seed: one stream per
-assault process, per strike process and per side's fires, so processes do not disturb each other's draws.
+assault loop, per strike process and per side's fires, so processes do not disturb each other's draws.
 """
 
 from __future__ import annotations
