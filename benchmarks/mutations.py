@@ -5,6 +5,7 @@
     .venv/bin/python benchmarks/mutations.py --list           # the mutants, without running anything
     .venv/bin/python benchmarks/mutations.py --recheck out.json   # only an earlier run's survivors
     .venv/bin/python benchmarks/mutations.py --module sim/model/laws.py --module sim/analysis/differences.py
+    .venv/bin/python benchmarks/mutations.py --check-equivalents   # also run the mutants listed as equivalent
 
 Each mutant changes one place of one module: a comparison (``<`` to ``<=``, ``==`` to ``!=``, ...), an
 arithmetic operator (``+`` to ``-``, ``*`` to ``/``), ``and``/``or``, ``True``/``False``, or a number
@@ -13,28 +14,43 @@ arithmetic operator (``+`` to ``-``, ``*`` to ``/``), ``and``/``or``, ``True``/`
 mechanisms and their edges, the rules, the dynamics, Lanchester and depth, the policies and the
 engagement, not the golden files: a change the golden files alone catch says "stored X, now Y", not
 which mechanism broke) in a copy of the checkout, on the pure-Python model, stopping at the first
-failure. It prints caught/total and every survivor with its line, and writes them as JSON with
-``--out``. A survivor is either a gap in the tests or an equivalent mutant (a change that cannot alter
-behaviour, such as a bound never reached); each survivor listed in docs/architecture.md says which.
+failure. It prints caught/total and every survivor with its line, writes them as JSON with ``--out``,
+and exits 1 while any survivor is left.
+
+A survivor is either a gap in the tests or an equivalent mutant: a change no behaviour can show, such as
+a counter stepped by 2 that is only compared for equality. The equivalent ones are listed, each with why,
+in ``benchmarks/equivalent_mutants/<module>.toml`` (by module, source line and change, so that they
+survive edits elsewhere in the module); they are not run unless ``--check-equivalents`` asks, which
+reports any of them a test now catches (then it was not equivalent, and its entry goes). An entry that
+matches no mutant is reported as stale.
+
+Each mutant runs in a fork of this process, which has imported the libraries the tests use once, in a
+copy of the checkout with hash-checked bytecode (a few seconds a mutant; about 30 minutes for all of
+``sim/model`` on two cores). A mutant that runs past ``--timeout`` or grows past 6 GiB counts as caught.
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import compileall
 import json
 import os
+import py_compile
 import random
+import resource
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
+import tomllib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+EQUIVALENTS = Path(__file__).resolve().parent / "equivalent_mutants"
 COPIED = ("sim", "tests", "scenarios", "seeds", "pyproject.toml")
 BEHAVIOUR_TESTS = (
     "tests/test_laws.py",
@@ -177,49 +193,160 @@ def copy_checkout(into: Path) -> Path:
     return into
 
 
+PYTEST_ARGS = ("-x", "-q", "-p", "no:cacheprovider", "-m", "not slow")
+OWN = ("sim", "tests", "conftest", "test_")
+MEMORY_BYTES = 6 * 2**30
+
+
 def run_tests(checkout: Path, tests: list[str], timeout: float) -> tuple[bool, float, str]:
-    """Run the tests in a copy; return (caught, seconds, the first failing test or why)."""
+    """Run the tests in a copy in a fresh interpreter; return (caught, seconds, the first failure or why)."""
     env = {**os.environ, "CONFLICT_SIM_PURE": "1", "PYTHONDONTWRITEBYTECODE": "1"}
-    command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-m", "not slow", *tests]
+    command = [sys.executable, "-m", "pytest", *PYTEST_ARGS, *tests]
     started = time.perf_counter()
     try:
         done = subprocess.run(command, cwd=checkout, env=env, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         return True, time.perf_counter() - started, "timed out (counted as caught: the mutant hangs)"
-    seconds = time.perf_counter() - started
-    lines = done.stdout.strip().splitlines()
+    return done.returncode != 0, time.perf_counter() - started, _evidence(done.stdout)
+
+
+def _evidence(output: str) -> str:
+    lines = output.strip().splitlines()
     failed = next((line for line in lines if line.startswith(("FAILED", "ERROR"))), "")
-    return done.returncode != 0, seconds, failed or (lines[-1] if lines else "")
+    return failed or (lines[-1] if lines else "")
+
+
+def preload(checkout: Path, tests: list[str]) -> int:
+    """Import here every library the tests import (not the project's own modules); return how many.
+
+    Each mutant then runs in a fork of this process (``check``), which starts its test run with numpy,
+    scipy, pydantic, pyarrow, hypothesis and pytest already imported and imports only the project's
+    modules, from the copy with the mutant. About 3 s of each mutant's run is those imports.
+    """
+    listing = (
+        "import sys, pytest\n"
+        f"pytest.main([*{list(PYTEST_ARGS)!r}, '--collect-only', *{tests!r}])\n"
+        "print('MODULES', ' '.join(sorted(sys.modules)))\n"
+    )
+    env = {**os.environ, "CONFLICT_SIM_PURE": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+    done = subprocess.run(
+        [sys.executable, "-c", listing], cwd=checkout, env=env, capture_output=True, text=True, check=False
+    )
+    names = next((line.split()[1:] for line in done.stdout.splitlines() if line.startswith("MODULES ")), [])
+    imported = 0
+    for name in names:
+        if name.split(".")[0].startswith(OWN) or name in sys.modules:
+            continue
+        try:
+            __import__(name)
+            imported += 1
+        except Exception:  # noqa: BLE001 - a module that imports only in the test run is imported there
+            continue
+    return imported
+
+
+def _run_in_child(checkout: Path, tests: list[str], output: Path) -> None:
+    """In a forked child: run the tests of a copy with pytest in this process, then exit with its code."""
+    code = 3
+    try:
+        descriptor = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.dup2(descriptor, 1)
+        os.dup2(descriptor, 2)
+        os.chdir(checkout)
+        sys.path.insert(0, str(checkout))
+        sys.dont_write_bytecode = True
+        os.environ["CONFLICT_SIM_PURE"] = "1"
+        # A mutant that grows without end fails its run at this bound instead of taking the machine.
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
+        import pytest
+
+        code = int(pytest.main([*PYTEST_ARGS, *tests]))
+        sys.stdout.flush()
+        sys.stderr.flush()
+    finally:
+        os._exit(code)
 
 
 def check(selected: list[Mutant], tests: list[str], jobs: int, timeout: float) -> list[dict[str, object]]:
-    """Run every mutant (``jobs`` at a time, each worker in its own copy); return one record each."""
+    """Run every mutant (``jobs`` at a time, each in a fork with its own copy); return one record each."""
     base = Path(tempfile.mkdtemp(prefix="mutations-"))
     copies = [copy_checkout(base / f"worker{k}") for k in range(jobs)]
+    for copy in copies:
+        # Hash-checked bytecode: the unchanged modules load compiled, the mutated one is compiled afresh.
+        compileall.compile_dir(copy, quiet=1, invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH)
+    print(f"{preload(copies[0], tests)} libraries imported once for every mutant's run", flush=True)
     free = list(copies)
-    results: list[dict[str, object]] = []
+    waiting = list(enumerate(selected))
+    waiting.reverse()
+    running: dict[int, tuple[int, Path, float, str]] = {}
+    results: dict[int, dict[str, object]] = {}
 
-    def one(mutant: Mutant) -> dict[str, object]:
-        checkout = free.pop()
-        target = checkout / mutant.module
-        original = target.read_text(encoding="utf-8")
-        try:
-            target.write_text(mutated_source(mutant), encoding="utf-8")
-            caught, seconds, evidence = run_tests(checkout, tests, timeout)
-        finally:
-            target.write_text(original, encoding="utf-8")
-            free.append(checkout)
-        record = {**asdict(mutant), "caught": caught, "seconds": round(seconds, 1), "by": evidence}
+    def finish(index: int, checkout: Path, started: float, original: str, caught: bool, why: str) -> None:
+        mutant = selected[index]
+        (checkout / mutant.module).write_text(original, encoding="utf-8")
+        free.append(checkout)
+        seconds = time.perf_counter() - started
+        results[index] = {**asdict(mutant), "caught": caught, "seconds": round(seconds, 1), "by": why}
         mark = "caught  " if caught else "SURVIVED"
         print(f"{mark} {mutant.module}:{mutant.line} {mutant.change}  ({seconds:.0f} s)", flush=True)
-        return record
 
     try:
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            results = list(pool.map(one, selected))
+        while waiting or running:
+            while waiting and free:
+                index, mutant = waiting.pop()
+                checkout = free.pop()
+                target = checkout / mutant.module
+                original = target.read_text(encoding="utf-8")
+                target.write_text(mutated_source(mutant), encoding="utf-8")
+                sys.stdout.flush()
+                pid = os.fork()
+                if pid == 0:
+                    _run_in_child(checkout, tests, checkout / "pytest.out")
+                running[pid] = (index, checkout, time.perf_counter(), original)
+            pid, status = os.waitpid(-1, os.WNOHANG)
+            if pid == 0:
+                now = time.perf_counter()
+                for late, (index, checkout, started, original) in list(running.items()):
+                    if now - started > timeout:
+                        os.kill(late, signal.SIGKILL)
+                        os.waitpid(late, 0)
+                        del running[late]
+                        why = "timed out (counted as caught: the mutant hangs)"
+                        finish(index, checkout, started, original, True, why)
+                time.sleep(0.05)
+                continue
+            index, checkout, started, original = running.pop(pid)
+            output = (checkout / "pytest.out").read_text(encoding="utf-8", errors="replace")
+            finish(
+                index, checkout, started, original, os.waitstatus_to_exitcode(status) != 0, _evidence(output)
+            )
     finally:
+        for pid in running:
+            os.kill(pid, signal.SIGKILL)
         shutil.rmtree(base, ignore_errors=True)
-    return results
+    return [results[index] for index in range(len(selected))]
+
+
+def equivalents(folder: Path) -> dict[tuple[str, str, str], str]:
+    """Return the mutants listed as equivalent in the folder's TOML files: (module, line, change) -> why.
+
+    Each file holds ``[[equivalent]]`` tables with ``module``, ``line`` (the source line, stripped),
+    ``change`` (as ``--list`` prints it) and ``why``.
+    """
+    listed: dict[tuple[str, str, str], str] = {}
+    for path in sorted(folder.glob("*.toml")):
+        for entry in tomllib.loads(path.read_text(encoding="utf-8")).get("equivalent", []):
+            key = (entry["module"], entry["line"].strip(), entry["change"])
+            if key in listed:
+                raise SystemExit(f"{path}: {key} is listed twice")
+            if not entry.get("why", "").strip():
+                raise SystemExit(f"{path}: {key} says no why")
+            listed[key] = entry["why"]
+    return listed
+
+
+def _key(mutant: Mutant) -> tuple[str, str, str]:
+    return (mutant.module, mutant.source_line, mutant.change)
 
 
 def baseline_passes(tests: list[str], timeout: float) -> bool:
@@ -247,6 +374,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--recheck", type=Path, help="Run again only the survivors of an earlier --out file")
     parser.add_argument("--list", action="store_true", help="List the mutants and stop")
+    parser.add_argument(
+        "--check-equivalents",
+        action="store_true",
+        help=f"Also run the mutants listed as equivalent in benchmarks/{EQUIVALENTS.name}/",
+    )
     parser.add_argument("--out", type=Path, help="Write every result as JSON here")
     args = parser.parse_args(argv)
 
@@ -269,28 +401,44 @@ def main(argv: list[str] | None = None) -> int:
         earlier = json.loads(args.recheck.read_text(encoding="utf-8"))["results"]
         wanted = {(r["module"], r["index"]) for r in earlier if not r["caught"]}
         selected = [m for m in every if (m.module, m.index) in wanted]
+    listed = equivalents(EQUIVALENTS)
+    stale = set(listed) - {_key(mutant) for mutant in every}
+    for module, line, change in sorted(stale):
+        if module in {str(m) for m in modules}:
+            print(f"stale entry in {EQUIVALENTS.name}/: {module}: {change}: {line}", file=sys.stderr)
+    equivalent = [m for m in selected if _key(m) in listed]
+    if not args.check_equivalents:
+        selected = [m for m in selected if _key(m) not in listed]
     if args.list:
         for mutant in selected:
             print(f"{mutant.module}:{mutant.line} [{mutant.index}] {mutant.change}: {mutant.source_line}")
-        print(f"{len(selected)} of {len(every)} mutants")
+        print(f"{len(selected)} of {len(every)} mutants ({len(equivalent)} listed as equivalent)")
         return 0
     tests = args.tests or list(BEHAVIOUR_TESTS)
     if not baseline_passes(tests, args.timeout):
         return 1
     started = time.perf_counter()
     results = check(selected, tests, max(1, args.jobs), args.timeout)
-    survivors = [r for r in results if not r["caught"]]
+    for mutant, record in zip(selected, results, strict=True):
+        record["equivalent"] = listed.get(_key(mutant))
+    survivors = [r for r in results if not r["caught"] and not r["equivalent"]]
+    wrongly_listed = [r for r in results if r["caught"] and r["equivalent"]]
+    caught = sum(1 for r in results if r["caught"])
     minutes = (time.perf_counter() - started) / 60
     print(
-        f"\ncaught {len(results) - len(survivors)} of {len(results)} mutants ({len(every)} in the modules), "
-        f"{minutes:.0f} min"
+        f"\ncaught {caught} of {len(results)} mutants run ({len(every)} in the modules, "
+        f"{len(equivalent)} of them listed as equivalent in {EQUIVALENTS.name}/), {minutes:.0f} min; "
+        f"{len(survivors)} survived"
     )
     for survivor in survivors:
         where = f"{survivor['module']}:{survivor['line']}"
         print(f"  survived: {where} {survivor['change']}: {survivor['source_line']}")
+    for record in wrongly_listed:
+        where = f"{record['module']}:{record['line']}"
+        print(f"  listed as equivalent but caught: {where} {record['change']}: {record['source_line']}")
     if args.out:
         args.out.write_text(json.dumps({"tests": tests, "results": results}, indent=1), encoding="utf-8")
-    return 0
+    return 1 if survivors or wrongly_listed else 0
 
 
 if __name__ == "__main__":

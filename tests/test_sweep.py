@@ -135,6 +135,20 @@ def test_sobol_indices_of_the_ishigami_function_match_theory():
     assert abs(rows["z"]["ST"] - 0.244) < 0.06
 
 
+@pytest.mark.parametrize("seed", [0, 7])
+def test_sobol_intervals_repeat_exactly_for_the_same_seed_whatever_numpys_global_state(seed):
+    # SALib seeds its Sobol' bootstrap only for a truthy seed: with the study's default seed 0 it used to
+    # draw from NumPy's global state, so two identical sweeps wrote different S1_conf and ST_conf.
+    spec = SweepSpec(design="sobol", samples=64, seed=seed, vary={n: Range(low=0, high=1) for n in "ab"})
+    values = points(spec)
+    output = values[:, 0] + 0.3 * values[:, 1] ** 2
+    np.random.seed(1)  # noqa: NPY002 - the global state the bootstrap must not read
+    first = indices(spec, values, output, spec.seed)
+    np.random.seed(2)  # noqa: NPY002
+    assert indices(spec, values, output, spec.seed) == first
+    assert all(row["S1_conf"] > 0 and row["ST_conf"] > 0 for row in first)
+
+
 @pytest.mark.slow
 def test_sobol_sweep_ranks_a_strong_input_above_one_without_effect(tmp_path):
     directory = tmp_path / "sobol"

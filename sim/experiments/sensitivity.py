@@ -32,7 +32,10 @@ def indices(spec: SweepSpec, values: np.ndarray, outputs: np.ndarray, seed: int 
     if spec.design == "sobol":
         from SALib.analyze import sobol
 
-        result = sobol.analyze(definition, outputs, calc_second_order=False, conf_level=0.95, seed=seed)
+        # SALib's Sobol' analysis seeds its bootstrap only ``if seed:``, so a seed of 0 would draw from
+        # NumPy's global state; a generator is always used (and gives other seeds the same draws).
+        bootstrap = np.random.default_rng(seed)
+        result = sobol.analyze(definition, outputs, calc_second_order=False, conf_level=0.95, seed=bootstrap)
         return [
             {
                 "input": name,
