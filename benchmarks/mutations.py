@@ -6,16 +6,17 @@
     .venv/bin/python benchmarks/mutations.py --recheck out.json   # only an earlier run's survivors
     .venv/bin/python benchmarks/mutations.py --module sim/model/laws.py --module sim/analysis/differences.py
     .venv/bin/python benchmarks/mutations.py --check-equivalents   # also run the mutants listed as equivalent
+    .venv/bin/python benchmarks/mutations.py --mutant sim/model/tempo.py:3 --tests tests/test_edges_tempo.py
 
 Each mutant changes one place of one module: a comparison (``<`` to ``<=``, ``==`` to ``!=``, ...), an
 arithmetic operator (``+`` to ``-``, ``*`` to ``/``), ``and``/``or``, ``True``/``False``, or a number
 (an integer plus one, a float doubled, 0.0 to 1.0). Docstrings, strings, f-strings, annotations and
 ``__all__`` are left alone. The mutant runs the behaviour tests (``--tests``; by default the laws, the
-mechanisms and their edges, the rules, the dynamics, Lanchester and depth, the policies and the
-engagement, not the golden files: a change the golden files alone catch says "stored X, now Y", not
-which mechanism broke) in a copy of the checkout, on the pure-Python model, stopping at the first
-failure. It prints caught/total and every survivor with its line, writes them as JSON with ``--out``,
-and exits 1 while any survivor is left.
+mechanisms and their edges (with every ``tests/test_edges_*.py``), the rules, the dynamics, Lanchester
+and depth, the policies and the engagement, not the golden files: a change the golden files alone
+catch says "stored X, now Y", not which mechanism broke) in a copy of the checkout, on the pure-Python
+model, stopping at the first failure. It prints caught/total and every survivor with its line, writes
+them as JSON with ``--out``, and exits 1 while any survivor is left.
 
 A survivor is either a gap in the tests or an equivalent mutant: a change no behaviour can show, such as
 a counter stepped by 2 that is only compared for equality. The equivalent ones are listed, each with why,
@@ -327,6 +328,12 @@ def check(selected: list[Mutant], tests: list[str], jobs: int, timeout: float) -
     return [results[index] for index in range(len(selected))]
 
 
+def behaviour_tests() -> list[str]:
+    """Return the behaviour test files: the named ones and every ``tests/test_edges_*.py``."""
+    edges = sorted(str(path.relative_to(ROOT)) for path in (ROOT / "tests").glob("test_edges_*.py"))
+    return [*BEHAVIOUR_TESTS, *edges]
+
+
 def equivalents(folder: Path) -> dict[tuple[str, str, str], str]:
     """Return the mutants listed as equivalent in the folder's TOML files: (module, line, change) -> why.
 
@@ -373,6 +380,11 @@ def main(argv: list[str] | None = None) -> int:
         "--timeout", type=float, default=900.0, help="Seconds before a mutant counts as hanging"
     )
     parser.add_argument("--recheck", type=Path, help="Run again only the survivors of an earlier --out file")
+    parser.add_argument(
+        "--mutant",
+        action="append",
+        help="Run only this mutant, MODULE:INDEX as --list prints it (repeatable)",
+    )
     parser.add_argument("--list", action="store_true", help="List the mutants and stop")
     parser.add_argument(
         "--check-equivalents",
@@ -397,6 +409,11 @@ def main(argv: list[str] | None = None) -> int:
         selected = sorted(
             random.Random(args.seed).sample(every, args.sample), key=lambda m: (m.module, m.index)
         )
+    if args.mutant:
+        wanted_ids = {tuple(text.rsplit(":", 1)) for text in args.mutant}
+        selected = [m for m in every if (m.module, str(m.index)) in wanted_ids]
+        if len(selected) != len(wanted_ids):
+            raise SystemExit(f"no such mutant among {sorted(wanted_ids)}: see --list")
     if args.recheck:
         earlier = json.loads(args.recheck.read_text(encoding="utf-8"))["results"]
         wanted = {(r["module"], r["index"]) for r in earlier if not r["caught"]}
@@ -414,7 +431,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{mutant.module}:{mutant.line} [{mutant.index}] {mutant.change}: {mutant.source_line}")
         print(f"{len(selected)} of {len(every)} mutants ({len(equivalent)} listed as equivalent)")
         return 0
-    tests = args.tests or list(BEHAVIOUR_TESTS)
+    tests = args.tests or behaviour_tests()
     if not baseline_passes(tests, args.timeout):
         return 1
     started = time.perf_counter()
