@@ -334,16 +334,22 @@ def behaviour_tests() -> list[str]:
     return [*BEHAVIOUR_TESTS, *edges]
 
 
-def equivalents(folder: Path) -> dict[tuple[str, str, str], str]:
-    """Return the mutants listed as equivalent in the folder's TOML files: (module, line, change) -> why.
+Key = tuple[str, str, str, int]
+"""A mutant as the list of equivalents names it: module, source line, change, and which of the mutants
+with those three it is (0, 1, ... in the module's order; -1 in an entry that means every one of them)."""
+
+
+def equivalents(folder: Path) -> dict[Key, str]:
+    """Return the mutants listed as equivalent in the folder's TOML files, with why.
 
     Each file holds ``[[equivalent]]`` tables with ``module``, ``line`` (the source line, stripped),
-    ``change`` (as ``--list`` prints it) and ``why``.
+    ``change`` (as ``--list`` prints it), ``why``, and ``occurrence`` (0, 1, ...) where the same change
+    can be made in more than one place of the same line (absent: every such place).
     """
-    listed: dict[tuple[str, str, str], str] = {}
+    listed: dict[Key, str] = {}
     for path in sorted(folder.glob("*.toml")):
         for entry in tomllib.loads(path.read_text(encoding="utf-8")).get("equivalent", []):
-            key = (entry["module"], entry["line"].strip(), entry["change"])
+            key = (entry["module"], entry["line"].strip(), entry["change"], int(entry.get("occurrence", -1)))
             if key in listed:
                 raise SystemExit(f"{path}: {key} is listed twice")
             if not entry.get("why", "").strip():
@@ -352,8 +358,20 @@ def equivalents(folder: Path) -> dict[tuple[str, str, str], str]:
     return listed
 
 
-def _key(mutant: Mutant) -> tuple[str, str, str]:
-    return (mutant.module, mutant.source_line, mutant.change)
+def keys(every: list[Mutant]) -> dict[tuple[str, int], Key]:
+    """Return each mutant's key, by (module, index)."""
+    seen: dict[tuple[str, str, str], int] = {}
+    found: dict[tuple[str, int], Key] = {}
+    for mutant in every:
+        same = (mutant.module, mutant.source_line, mutant.change)
+        found[(mutant.module, mutant.index)] = (*same, seen.get(same, 0))
+        seen[same] = seen.get(same, 0) + 1
+    return found
+
+
+def why_equivalent(key: Key, listed: dict[Key, str]) -> str | None:
+    """Return why the mutant is listed as equivalent, or None if it is not."""
+    return listed.get(key) or listed.get((*key[:3], -1))
 
 
 def baseline_passes(tests: list[str], timeout: float) -> bool:
@@ -419,16 +437,21 @@ def main(argv: list[str] | None = None) -> int:
         wanted = {(r["module"], r["index"]) for r in earlier if not r["caught"]}
         selected = [m for m in every if (m.module, m.index) in wanted]
     listed = equivalents(EQUIVALENTS)
-    stale = set(listed) - {_key(mutant) for mutant in every}
-    for module, line, change in sorted(stale):
+    key_of = keys(every)
+    known = set(key_of.values()) | {(*key[:3], -1) for key in key_of.values()}
+    for module, line, change, _ in sorted(set(listed) - known):
         if module in {str(m) for m in modules}:
             print(f"stale entry in {EQUIVALENTS.name}/: {module}: {change}: {line}", file=sys.stderr)
-    equivalent = [m for m in selected if _key(m) in listed]
+    equivalent = [m for m in selected if why_equivalent(key_of[(m.module, m.index)], listed)]
     if not args.check_equivalents:
-        selected = [m for m in selected if _key(m) not in listed]
+        selected = [m for m in selected if m not in equivalent]
     if args.list:
+        repeated = {key[:3] for key in key_of.values() if key[3] > 0}
         for mutant in selected:
-            print(f"{mutant.module}:{mutant.line} [{mutant.index}] {mutant.change}: {mutant.source_line}")
+            key = key_of[(mutant.module, mutant.index)]
+            where = f" (occurrence {key[3]})" if key[:3] in repeated else ""
+            site = f"{mutant.module}:{mutant.line} [{mutant.index}]{where}"
+            print(f"{site} {mutant.change}: {mutant.source_line}")
         print(f"{len(selected)} of {len(every)} mutants ({len(equivalent)} listed as equivalent)")
         return 0
     tests = args.tests or behaviour_tests()
@@ -437,7 +460,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     results = check(selected, tests, max(1, args.jobs), args.timeout)
     for mutant, record in zip(selected, results, strict=True):
-        record["equivalent"] = listed.get(_key(mutant))
+        record["equivalent"] = why_equivalent(key_of[(mutant.module, mutant.index)], listed)
     survivors = [r for r in results if not r["caught"] and not r["equivalent"]]
     wrongly_listed = [r for r in results if r["caught"] and r["equivalent"]]
     caught = sum(1 for r in results if r["caught"])
