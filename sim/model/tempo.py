@@ -38,7 +38,7 @@ def update_tempo(
             line_strength=side.line_strength[k],
             losses=side.sector_losses[k],
             assaults=side.sector_assaults[k],
-            strength_share=side.line_strength[k] / full if full > 0.0 else 1.0,
+            strength_share=side.line_strength[k] / full if units else 1.0,
         )
         factor = 1.0
         for rule in rules:
