@@ -171,7 +171,7 @@ class EngagementPlan:
     slope: float
     fortified_offset: float
     fortified_at: float
-    posture_protection: float = 0.0
+    posture_protection: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +197,3 @@ class Parameters:
     sampled: Mapping[str, float]
     weather_tempo: tuple[float, ...] = ()
     weather_depth: tuple[float, ...] = ()
-
-    def day_of(self, date: dt.date) -> float:
-        """Return a date as days after the start."""
-        return float((date - self.start).days)
