@@ -97,3 +97,109 @@ def test_a_loop_woken_at_a_days_start_and_back_waiting_for_the_next_is_not_woken
     assert first == pytest.approx(2 + 0.4 / 0.36, abs=1e-9)
     before = [day for day in replication.read_days("red") if day < first]
     assert before == pytest.approx([0.0, 1 + MICRO, 2.0, 3 + MICRO], abs=1e-12)
+
+
+def test_an_attack_from_the_first_day_reads_its_first_rate_before_that_days_supply() -> None:
+    """The loop starts at once at 0, before day 0's command sets red's supply to 1,500 / 3,000 = 0.5.
+
+    0.08 a km on 10 km: 0.8 a day at the starting supply 1, 0.4 from day 0's command on. Day 0 runs at
+    0.8 (the rate read at the start), day 1 at 0.4: 0.8 x (1 + 1e-6) + 0.4 x 0.5 = 1 at 1.5.
+    """
+    scen = steady(4, sides__red__attack={**STEADY, "max_rate_per_km": 0.08}, sides__red__logistics={"capacity": 1500})
+    _, trajectory = traced(scen)
+    assert assault_days(trajectory)[0] == pytest.approx(1.5, abs=1e-5)
+
+
+def test_an_assault_due_exactly_at_the_next_days_re_read_waits_for_it_and_goes_in_at_the_new_rate() -> None:
+    """Weather stops red on day 0 (tempo 0) and halves it from day 2; day 1 runs at 1 a day.
+
+    Read at 1 + 1e-6 with nothing owed, the assault is 1 day off: exactly at the next day's re-read
+    (2 + 1e-6), which is not before it, so the loop waits for that day, comes with a whole assault owed,
+    and launches it at once at the day's rate 0.5 (not thinning it as a drawn assault would be).
+    """
+    weather = [
+        {"start": date(0), "end": date(0), "tempo": 0.0},
+        {"start": date(2), "end": date(6), "tempo": 0.5},
+    ]
+    _, trajectory = traced(steady(6, weather=weather))
+    assert assault_days(trajectory)[0] == pytest.approx(2 + MICRO, abs=1e-9)
+
+
+# ======================================================================================= thinning
+class Scripted(Replication):
+    """A replication whose red assault rate follows ``script(now)``; assaults are noted, not fought."""
+
+    script: Any = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.launched: list[float] = []
+
+    def _assault_rate(self, side: Any, sector: int, plan: AttackPlan) -> float:
+        return 0.0 if side is self.holder else float(self.script(self.env.now))
+
+    def _assault(self, side: Any, enemy: Any, sector: int, plan: AttackPlan, draws: Any) -> None:
+        self.launched.append(self.env.now)
+
+
+def scripted(script: Any, horizon: int = 4, noise: bool = False, draws: Draws | None = None) -> list[float]:
+    class Run(Scripted):
+        def _start_attacks(self) -> None:
+            super()._start_attacks()
+            if draws is not None:
+                for loop in self._assault_loops.values():
+                    loop.draws = draws
+
+    Run.script = staticmethod(script)
+    replication = Run(steady(horizon, engagement__noise=noise), replication_seed(0, 0))
+    replication.run()
+    return replication.launched
+
+
+def test_a_deterministic_assault_thinned_at_a_fallen_rate_keeps_the_share_accrued_at_the_rate_now() -> None:
+    """2 a day at the start, 1 a day after: drawn 0.5 day off, the assault finds the rate halved.
+
+    Over those 0.5 days only 1 x 0.5 = 0.5 of an assault accrued at the rate now; the other half takes
+    0.5 / 1 day more: the first assault is at 1.0, not at once at 0.5.
+    """
+    launched = scripted(lambda now: 2.0 if now == 0.0 else 1.0)
+    assert launched[0] == pytest.approx(1.0, abs=1e-12)
+
+
+def test_a_deterministic_assault_whose_rate_fell_to_zero_keeps_what_was_owed_before_it_was_drawn() -> None:
+    """0.5 a day until 0.5, then 2, then 0 from 1.1 to 2, then 1.
+
+    Waiting for day 1, the loop owes 0.5 x (1 + 1e-6) at 1 + 1e-6; at 2 a day the rest comes 0.25 day
+    later, at 1.25, where the rate is 0: nothing launched, and the half owed is kept. From 2 + 1e-6 at
+    1 a day, the other half takes 0.5 day: the first assault is at 2.5.
+    """
+
+    def script(now: float) -> float:
+        return 0.5 if now < 0.5 else 2.0 if now < 1.1 else 0.0 if now < 2.0 else 1.0
+
+    assert scripted(script)[0] == pytest.approx(2.5, abs=1e-5)
+
+
+class FixedDraws(Draws):
+    """A combat stream whose every exponential is 1 and every uniform 0.5."""
+
+    def __init__(self) -> None:
+        super().__init__(np.random.default_rng(0))
+
+    def exponential(self) -> float:
+        return 1.0
+
+    def uniform(self) -> float:
+        return 0.5
+
+
+@pytest.mark.pure_model  # subclasses the stream: compiled classes cannot be subclassed from Python
+@pytest.mark.skipif(BUILD == "compiled", reason="run on the pure build by tests/test_builds.py")
+def test_a_drawn_assault_is_kept_only_while_the_uniform_draw_is_below_rate_now_over_rate_then() -> None:
+    """2.5 a day at the start, 1.25 after: the assault drawn 1 / 2.5 day off is kept with probability 1 / 2.
+
+    A uniform of exactly 0.5 is not below 1 / 2: the assault at 0.4 is dropped, and the next, drawn
+    1 / 1.25 = 0.8 day off from 0.4, is past day 1's re-read; drawn again from 1 + 1e-6, it is at 1.8 + 1e-6.
+    """
+    launched = scripted(lambda now: 2.5 if now == 0.0 else 1.25, noise=True, draws=FixedDraws())
+    assert launched[0] == pytest.approx(1.8 + MICRO, abs=1e-9)
