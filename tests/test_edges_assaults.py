@@ -203,3 +203,38 @@ def test_a_drawn_assault_is_kept_only_while_the_uniform_draw_is_below_rate_now_o
     """
     launched = scripted(lambda now: 2.5 if now == 0.0 else 1.25, noise=True, draws=FixedDraws())
     assert launched[0] == pytest.approx(1.8 + MICRO, abs=1e-9)
+
+
+# ======================================================================== which sectors, which loop
+def test_a_sector_with_a_one_km_front_is_attacked() -> None:
+    """1 a km a day on a 1 km line: one assault a day, at 1, 2 and 3."""
+    scen = steady(
+        3,
+        sides__red__attack={**STEADY, "max_rate_per_km": 1.0},
+        sectors__only__frontage_km=1.0,
+    )
+    _, trajectory = traced(scen)
+    assert assault_days(trajectory) == pytest.approx([1.0, 2.0, 3.0], abs=1e-12)
+
+
+TWO_LINES = {
+    "a": {"area_km2": 200, "frontage_km": 10, "shape": "line"},
+    "b": {"area_km2": 200, "frontage_km": 20, "shape": "line"},
+}
+
+
+def test_a_loop_in_the_second_of_two_sectors_is_found_and_woken_when_its_line_grows() -> None:
+    """Red holds one unit in each of two sectors; a wave joins the longer second one at 2.5 and wakes its
+    loop there (and not the first sector's), which reads its rate at once."""
+    scen = steady(
+        4,
+        sectors=TWO_LINES,
+        sides__red__attack={**STEADY, "max_rate_per_km": 0.03, "half_rate_density": 270.0},
+        sides__red__contingents__main__echelons=[{"units": 2, "day": 0}, {"units": 1, "day": 2.5}],
+        sides__red__command__policy="proportional_frontage",
+    )
+    replication, _ = traced(scen, RateReads)
+    joined = [unit.sector for unit in replication.opponent.by_contingent["main"][2:]]
+    assert joined == [1]
+    assert 2.5 in replication.read_days("red", 1)
+    assert 2.5 not in replication.read_days("red", 0)
