@@ -105,7 +105,9 @@ def test_an_attack_from_the_first_day_reads_its_first_rate_before_that_days_supp
     0.08 a km on 10 km: 0.8 a day at the starting supply 1, 0.4 from day 0's command on. Day 0 runs at
     0.8 (the rate read at the start), day 1 at 0.4: 0.8 x (1 + 1e-6) + 0.4 x 0.5 = 1 at 1.5.
     """
-    scen = steady(4, sides__red__attack={**STEADY, "max_rate_per_km": 0.08}, sides__red__logistics={"capacity": 1500})
+    scen = steady(
+        4, sides__red__attack={**STEADY, "max_rate_per_km": 0.08}, sides__red__logistics={"capacity": 1500}
+    )
     _, trajectory = traced(scen)
     assert assault_days(trajectory)[0] == pytest.approx(1.5, abs=1e-5)
 
@@ -238,3 +240,94 @@ def test_a_loop_in_the_second_of_two_sectors_is_found_and_woken_when_its_line_gr
     assert joined == [1]
     assert 2.5 in replication.read_days("red", 1)
     assert 2.5 not in replication.read_days("red", 0)
+
+
+# ================================================================ what an assault's outcome wakes
+def test_an_assault_that_moves_no_ground_wakes_nobody() -> None:
+    """Red's assaults (1 a day, at 1, 2, 3) all succeed but take nothing: blue, which counter-attacks only
+    ground it has lost, has lost none and reads its rate only at the start and each day's re-read."""
+    scen = steady(
+        3,
+        sides__blue__attack={**STEADY, "max_rate_per_km": 0.3},
+        engagement__success={"intercept": 50.0},
+    )
+    replication, trajectory = traced(scen, RateReads)
+    assert assault_days(trajectory) == pytest.approx([1.0, 2.0, 3.0], abs=1e-12)
+    assert all(e.numbers["succeeded"] == 1.0 for e in events(trajectory, "assault", "red"))
+    assert replication.read_days("blue") == pytest.approx([0.0, 1 + MICRO, 2 + MICRO], abs=1e-12)
+
+
+def _tiny(horizon: int = 8, **paths: Any) -> Any:
+    """A 0.5 km² line sector; red (0.032 a km: 0.32 a day) takes 0.3 km² (0.3 km x 1 km) an assault."""
+    values: dict[str, Any] = {
+        "sectors__only__area_km2": 0.5,
+        "sides__red__attack": {**STEADY, "max_rate_per_km": 0.032, "frontage_km": 1.0, "advance_km": 0.3},
+        "engagement__success": {"intercept": 50.0},
+        "sides__red__strikes": {
+            "start": date(0),
+            "rate_per_day": 1.0,
+            "capacity_cut": 0.1,
+            "recovery_days": 1,
+        },
+    }
+    return steady(horizon, **{**values, **paths})
+
+
+def test_a_sector_under_one_km2_is_attacked_and_lost_only_once_nothing_is_left() -> None:
+    """The first assault (at 1 / 0.32 = 3.125) leaves 0.2 km², still held; the second (6.25) takes it."""
+    _, trajectory = traced(_tiny())
+    assaults = events(trajectory, "assault", "red")
+    assert [e.day for e in assaults] == pytest.approx([3.125, 6.25], abs=1e-5)
+    assert [e.numbers["area_km2"] for e in assaults] == pytest.approx([0.2, 0.0], abs=1e-12)
+    assert [e.day for e in events(trajectory, "sector_lost")] == pytest.approx([6.25], abs=1e-5)
+
+
+def test_strikes_are_listed_while_the_holder_holds_any_ground_however_little_and_not_after() -> None:
+    """Red strikes once a day (1, 2, ..., 8); the last 0.2 km² falls at 6.25: strikes 1-6 are listed."""
+    _, trajectory = traced(_tiny())
+    assert [e.day for e in events(trajectory, "strike")] == pytest.approx([1, 2, 3, 4, 5, 6], abs=1e-12)
+
+
+def test_a_replication_not_asked_to_trace_keeps_no_events_strikes_included() -> None:
+    replication = Replication(_tiny(), replication_seed(0, 0))
+    trajectory = replication.run()
+    assert trajectory.events == []
+    assert trajectory.area_km2[-1] == 0.0  # it ran: the sector fell
+
+
+def test_a_strike_due_at_a_days_start_counts_in_that_days_supply() -> None:
+    """Red's strikes (1 a day from day 0) fall at 1, 2, ... just before each day's supply is set.
+
+    Blue's 2,000 need 2,000 a day against a capacity of 2,000; each strike cuts it by half for 10 days.
+    Recorded at the start of each day (before that day's supply): day 1 shows 1 (no strike yet), day 2
+    the strike at 1 (0.5), day 3 the strikes at 1 and 2 (0.25).
+    """
+    scen = steady(
+        3,
+        sides__red__strikes={"start": date(0), "rate_per_day": 1.0, "capacity_cut": 0.5, "recovery_days": 10},
+        sides__blue__logistics={"capacity": 2000},
+    )
+    _, trajectory = traced(scen)
+    assert trajectory.supply[0].tolist() == pytest.approx([1.0, 1.0, 0.5, 0.25], abs=1e-12)
+
+
+# ============================================================================ the last day's weather
+@pytest.mark.parametrize("factor", ["tempo", "depth"])
+def test_an_assault_on_the_last_day_feels_that_days_weather(factor: str) -> None:
+    """Red (1 a day, taking 0.1 km x 1 km) assaults at 1, 2, 3 and 4 = the last day, whose weather halves
+    its tempo (the assault at 4, drawn at 1 a day, is thinned at 0.5: none) or stops its depth (it takes
+    nothing)."""
+    scen = steady(
+        4,
+        sides__red__attack={**STEADY, "frontage_km": 1.0, "advance_km": 0.1},
+        engagement__success={"intercept": 50.0},
+        weather=[{"start": date(4), "end": date(4), factor: 0.5 if factor == "tempo" else 0.0}],
+    )
+    _, trajectory = traced(scen)
+    assaults = events(trajectory, "assault", "red")
+    if factor == "tempo":
+        assert [e.day for e in assaults] == pytest.approx([1.0, 2.0, 3.0], abs=1e-12)
+    else:
+        assert [e.day for e in assaults] == pytest.approx([1.0, 2.0, 3.0, 4.0], abs=1e-12)
+        moved = [e.numbers["area_change_km2"] for e in assaults]
+        assert moved == pytest.approx([-0.1, -0.1, -0.1, 0.0], abs=1e-12)
