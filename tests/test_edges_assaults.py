@@ -63,11 +63,11 @@ def assault_days(trajectory: Any, side: str = "red") -> list[float]:
 
 
 # ================================================================================ when a loop reads its rate
-def _wave(day: float) -> Any:
+def _wave(day: float, max_rate_per_km: float = 0.06) -> Any:
     """Red's rate: 0.06 a km x 10 km x tempo 0.5 (2 units, 270 a km at half-rate density 270) = 0.3 a day."""
     return steady(
         5,
-        sides__red__attack={**STEADY, "max_rate_per_km": 0.06, "half_rate_density": 270.0},
+        sides__red__attack={**STEADY, "max_rate_per_km": max_rate_per_km, "half_rate_density": 270.0},
         sides__red__contingents__main__echelons=[{"units": 2, "day": 0}, {"units": 1, "day": day}],
     )
 
@@ -331,3 +331,20 @@ def test_an_assault_on_the_last_day_feels_that_days_weather(factor: str) -> None
         assert [e.day for e in assaults] == pytest.approx([1.0, 2.0, 3.0, 4.0], abs=1e-12)
         moved = [e.numbers["area_change_km2"] for e in assaults]
         assert moved == pytest.approx([-0.1, -0.1, -0.1, 0.0], abs=1e-12)
+
+
+# ====================================================================== a day's start, to the bit
+def test_an_assault_drawn_at_a_days_start_comes_at_the_loops_own_time_plus_the_gap_to_the_bit() -> None:
+    """A loop woken 3 x 2^-53 day after the start works out its own day-1 start as 1.000001 + 1 ulp, one
+    ulp past the day's event (set from 0); the assault it draws there comes at its own time + gap.
+
+    0.5 a day (0.1 a km, tempo 0.5) until the wave, 0.6 after: woken, the loop owes 0.5 x eps and needs
+    (1 - owed) / 0.6 > 1 day, so it waits for day 1; there it owes 0.6 x (start - eps) more, and the
+    rest comes (1 - owed) / 0.6 day after its own start, not after the day's event.
+    """
+    eps = 3 * 2.0**-53
+    _, trajectory = traced(_wave(eps, max_rate_per_km=0.1))
+    own_start = eps + ((1 + MICRO) - eps)  # what the woken loop works out
+    assert own_start == 1 + MICRO + 2.0**-52
+    owed = 0.5 * eps + 0.6 * (own_start - eps)
+    assert assault_days(trajectory)[0] == own_start + (1 - owed) / 0.6
