@@ -348,3 +348,25 @@ def test_an_assault_drawn_at_a_days_start_comes_at_the_loops_own_time_plus_the_g
     assert own_start == 1 + MICRO + 2.0**-52
     owed = 0.5 * eps + 0.6 * (own_start - eps)
     assert assault_days(trajectory)[0] == own_start + (1 - owed) / 0.6
+
+
+# ================================================================================ waking twice at once
+def test_a_loop_woken_twice_at_once_steps_at_its_first_wake_so_loops_woken_together_keep_their_order() -> None:
+    """Red assaults two equal lines at 1 a day each (tempo 1 whoever is there): both due at 1.
+
+    A wave of 3 joins at 0.5 one by one, evenly: the first sector, the second, the first again. Each
+    loop steps once, in the order of its first wake; both owe 0.5 and come 0.5 later, at 1.0, the
+    first sector's first, as they were drawn.
+    """
+    lines = {name: {**line, "frontage_km": 10} for name, line in TWO_LINES.items()}
+    scen = steady(
+        1,
+        sectors=lines,
+        sides__red__contingents__main__echelons=[{"units": 2, "day": 0}, {"units": 3, "day": 0.5}],
+        sides__red__command__policy="even",
+    )
+    replication, trajectory = traced(scen)
+    joined = [unit.sector for unit in replication.opponent.by_contingent["main"][2:]]
+    assert joined == [0, 1, 0]
+    assaults = events(trajectory, "assault", "red")
+    assert [(e.day, e.sector) for e in assaults] == [(1.0, "a"), (1.0, "b")]
