@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from test_mechanisms import date, events, run, scenario
+from test_mechanisms import date, events, scenario
 
 from sim.batch.seeding import replication_seed
 from sim.model import BUILD
@@ -351,7 +351,7 @@ def test_an_assault_drawn_at_a_days_start_comes_at_the_loops_own_time_plus_the_g
 
 
 # ================================================================================ waking twice at once
-def test_a_loop_woken_twice_at_once_steps_at_its_first_wake_so_loops_woken_together_keep_their_order() -> None:
+def test_a_loop_woken_twice_at_once_steps_at_its_first_wake_so_loops_keep_their_order() -> None:
     """Red assaults two equal lines at 1 a day each (tempo 1 whoever is there): both due at 1.
 
     A wave of 3 joins at 0.5 one by one, evenly: the first sector, the second, the first again. Each
