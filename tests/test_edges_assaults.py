@@ -370,3 +370,22 @@ def test_a_loop_woken_twice_at_once_steps_at_its_first_wake_so_loops_keep_their_
     assert joined == [0, 1, 0]
     assaults = events(trajectory, "assault", "red")
     assert [(e.day, e.sector) for e in assaults] == [(1.0, "a"), (1.0, "b")]
+
+
+# ============================================================================ a front that underflows
+def test_a_salient_whose_front_rounds_to_nothing_has_no_assault_rate() -> None:
+    """A salient with the smallest positive frontage (5e-324 km) shrinks by withdrawal, 25 km² a day.
+
+    At 50 of 200 km² its front, 5e-324 x sqrt(1/4), rounds to 0: red's rate there is 0 (no division by
+    the zero front), so it launches nothing before the holder is gone.
+    """
+    scen = steady(
+        9,
+        sectors__only__shape="salient",
+        sectors__only__frontage_km=5e-324,
+        sides__blue__command__withdrawal={"area_below_km2": 201.0, "duration_days": 8},
+    )
+    _, trajectory = traced(scen)
+    assert trajectory.sector_area_km2[7, 0] == pytest.approx(50.0)  # recorded before that day's step
+    assert events(trajectory, "assault") == []
+    assert [e.day for e in events(trajectory, "withdrawn")] == pytest.approx([8.0])
