@@ -395,7 +395,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="Seed of the sample")
     parser.add_argument("--jobs", type=int, default=max(1, (os.cpu_count() or 1)), help="Mutants at a time")
     parser.add_argument(
-        "--timeout", type=float, default=900.0, help="Seconds before a mutant counts as hanging"
+        "--timeout", type=float, default=60.0, help="Seconds before a mutant counts as hanging"
     )
     parser.add_argument("--recheck", type=Path, help="Run again only the survivors of an earlier --out file")
     parser.add_argument(
