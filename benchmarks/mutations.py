@@ -174,9 +174,14 @@ def mutants(module: Path) -> list[Mutant]:
     return found
 
 
-def mutated_source(mutant: Mutant) -> str:
-    """Return the module's source with the mutant's one change (re-written by ``ast.unparse``)."""
-    tree = ast.parse((ROOT / mutant.module).read_text(encoding="utf-8"))
+def mutated_source(mutant: Mutant, source: str | None = None) -> str:
+    """Return the module's source with the mutant's one change (re-written by ``ast.unparse``).
+
+    Args:
+        mutant: The change.
+        source: The module's source as the mutants were listed from (default: read from the checkout).
+    """
+    tree = ast.parse(source if source is not None else (ROOT / mutant.module).read_text(encoding="utf-8"))
     node, position, _ = _sites(tree)[mutant.index]
     _mutate(node, position)
     return ast.unparse(tree) + "\n"
@@ -298,7 +303,8 @@ def check(selected: list[Mutant], tests: list[str], jobs: int, timeout: float) -
                 checkout = free.pop()
                 target = checkout / mutant.module
                 original = target.read_text(encoding="utf-8")
-                target.write_text(mutated_source(mutant), encoding="utf-8")
+                # From the copy taken at the start, so that editing the checkout meanwhile changes nothing.
+                target.write_text(mutated_source(mutant, original), encoding="utf-8")
                 sys.stdout.flush()
                 pid = os.fork()
                 if pid == 0:
