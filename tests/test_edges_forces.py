@@ -1,0 +1,64 @@
+"""Edges of a side's state (sim.model.forces): losses spread over a line, the per-sector counts, fallen units.
+
+A loss on a sector with nobody in it changes nothing; a line of less than one soldier still takes its
+losses; each sector's casualties count up from zero; a new day starts each sector's assault count at zero;
+a unit falls only *below* one soldier.
+"""
+
+from __future__ import annotations
+
+from test_mechanisms import Forces, scenario
+
+from sim.model.forces import LINE, REFIT
+
+TWO_SECTORS = {"north": {"area_km2": 100, "frontage_km": 10}, "south": {"area_km2": 100, "frontage_km": 10}}
+
+
+def _forces() -> Forces:
+    return Forces(scenario(5, sectors=TWO_SECTORS))
+
+
+def test_losses_on_a_sector_with_nobody_in_the_line_change_nothing() -> None:
+    forces = _forces()
+    forces.blue.take_losses(0, 10.0)  # nobody there: no division by the empty line's zero strength
+    assert forces.blue.casualties == 0.0
+    assert forces.blue.sector_losses == [0.0, 0.0] and forces.blue.sector_casualties == [0.0, 0.0]
+
+
+def test_a_line_of_less_than_one_soldier_takes_its_losses() -> None:
+    forces = _forces()
+    (unit,) = forces.units(forces.blue, 1, strength=0.5, sector=0)
+    forces.blue.take_losses(0, 0.25)  # half of the half soldier: factor 1 - 0.25 / 0.5 = 0.5
+    assert unit.strength == 0.25 and forces.blue.line_strength[0] == 0.25
+    assert forces.blue.casualties == 0.25 and forces.blue.sector_casualties == [0.25, 0.0]
+
+
+def test_each_sectors_casualties_count_up_from_zero() -> None:
+    forces = _forces()
+    forces.units(forces.blue, 2, sector=0)  # 2 x 1000 in the north
+    forces.blue.take_losses(0, 30.0)
+    forces.blue.new_day()
+    forces.blue.take_losses(0, 20.0)
+    # 30 + 20 in the north over two days; nothing in the south, which starts at 0 and stays there.
+    assert forces.blue.sector_casualties == [50.0, 0.0]
+    assert forces.blue.sector_losses == [20.0, 0.0]  # the day's count restarted
+    assert forces.blue.casualties == 50.0
+
+
+def test_a_new_day_starts_each_sectors_assault_and_loss_counts_at_zero() -> None:
+    forces = _forces()
+    side = forces.red
+    side.sector_assaults[0], side.sector_assaults[1] = 3, 1
+    side.sector_losses[0] = 12.0
+    side.new_day()
+    assert side.sector_assaults == [0, 0]
+    assert side.sector_losses == [0.0, 0.0]
+
+
+def test_a_unit_falls_only_below_one_soldier() -> None:
+    forces = _forces()
+    standing, falling = forces.units(forces.blue, 2, sector=0)
+    standing.strength, falling.strength = 1.0, 0.999
+    assert forces.blue.fallen(0) == [falling]
+    assert standing.status == LINE and falling.status == REFIT
+    assert forces.blue.line[0] == [standing]
