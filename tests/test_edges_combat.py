@@ -140,7 +140,9 @@ def test_with_noise_a_draw_exactly_at_the_probability_fails_and_moves_no_ground(
             forces.red, forces.blue, forces.blue, forces.ground, 0, plan, engagement, draws
         )
         assert result is not None
-        outcomes.append((result.probability > draw, result.succeeded, result.moved_km2, forces.ground.area[0]))
+        outcomes.append(
+            (result.probability > draw, result.succeeded, result.moved_km2, forces.ground.area[0])
+        )
     failed, taken = outcomes
     assert failed == (False, False, 0.0, 200.0)
     assert taken[:2] == (True, True) and taken[2] < 0.0 and taken[3] < 200.0
