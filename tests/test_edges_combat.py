@@ -24,6 +24,7 @@ from test_mechanisms import Forces, scenario
 from sim.model import laws
 from sim.model.combat import AssaultResult, resolve_assault
 from sim.model.draws import Draws
+from sim.model.plans import AttackPlan
 
 ATTACK = {"max_rate_per_km": 0.1, "half_rate_density": 0.0, "advance_km": 0.5}
 SURE = {"intercept": 50.0}  # every assault succeeds (logistic(50) is 1.0 in floating point)
@@ -33,11 +34,17 @@ def _forces(**paths: Any) -> Forces:
     return Forces(scenario(5, sides__red__attack=ATTACK, **paths))
 
 
+def _plan(forces: Forces) -> AttackPlan:
+    plan = forces.params.sides[1].attack
+    assert plan is not None
+    return plan
+
+
 def _assault(
     forces: Forces, draws: Draws | None = None, depth_scale: float = 1.0, **changes: Any
 ) -> AssaultResult | None:
     """Red assaults blue (the holder) in sector 0, with ``changes`` to red's attack plan."""
-    plan = dataclasses.replace(forces.params.sides[1].attack, **changes)
+    plan = dataclasses.replace(_plan(forces), **changes)
     engagement = forces.params.engagement
     return resolve_assault(
         forces.red, forces.blue, forces.blue, forces.ground, 0, plan, engagement, draws, depth_scale
@@ -99,7 +106,7 @@ def test_losses_under_one_soldier_are_still_taken_by_both_sides() -> None:
 
 # ------------------------------------------------------------------------------------------------ success
 def _intercept_for(probability: float) -> float:
-    """The intercept whose success probability (slope 0, so the ratio drops out) is exactly ``probability``."""
+    """The intercept (at slope 0, so the ratio drops out) whose success probability is ``probability``."""
     logit = math.log(probability / (1.0 - probability))
     for _ in range(10_000):  # each step moves the probability by a fraction of its last bit
         reached = laws.success_probability(1.0, logit, 0.0)
@@ -115,7 +122,7 @@ def test_without_noise_an_assault_at_even_odds_succeeds() -> None:
     forces.units(forces.red, 2, sector=0)
     forces.units(forces.blue, 2, sector=0)
     engagement = dataclasses.replace(forces.params.engagement, intercept=0.0, slope=0.0)
-    plan = forces.params.sides[1].attack
+    plan = _plan(forces)
     result = resolve_assault(forces.red, forces.blue, forces.blue, forces.ground, 0, plan, engagement, None)
     assert result is not None and result.probability == 0.5
     assert result.succeeded
@@ -134,7 +141,7 @@ def test_with_noise_a_draw_exactly_at_the_probability_fails_and_moves_no_ground(
         forces.units(forces.red, 2, sector=0)
         forces.units(forces.blue, 2, sector=0)
         engagement = dataclasses.replace(forces.params.engagement, intercept=intercept, slope=0.0)
-        plan = forces.params.sides[1].attack
+        plan = _plan(forces)
         draws = Draws(np.random.default_rng(11))
         result = resolve_assault(
             forces.red, forces.blue, forces.blue, forces.ground, 0, plan, engagement, draws

@@ -111,7 +111,7 @@ def test_allocation_commits_a_unit_when_what_stays_meets_the_share_up_to_1e_9(
     full unit may go, only the worn one (leaving 3,000)."""
     forces, (full, _, _, worn) = _reserve(1000.0, 1000.0, 1000.0, stays - 2000.0)
     allocate(forces.blue, forces.red, forces.ground, None)
-    committed = [unit for unit in forces.blue.line[0][1:]]
+    committed = forces.blue.line[0][1:]
     assert committed == [full if goes == "full" else worn]
     assert committed[0].status == LINE
 

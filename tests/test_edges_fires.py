@@ -39,7 +39,7 @@ def test_fires_reach_a_sector_of_one_km_of_front_and_one_km2_held() -> None:
 def test_fires_skip_a_sector_with_no_front_even_where_ground_is_held() -> None:
     """A line sector of zero length holds 10 km2 but has no front to spread fire along: no losses there.
 
-    In the 10 km sector beside it, red's 1,350 a 10 km front is a tenth of the reference: 0.1 x 0.1 x 1,000.
+    In the 10 km sector beside it, red's 1,350 on 10 km is a tenth of the reference: 0.1 x 0.1 x 1,000.
     """
     sectors = {
         "open": {"area_km2": 100, "frontage_km": 10},
