@@ -175,7 +175,13 @@ def _companion(scenario: Scenario, store: RunStore, executor: Any, watch: Watch)
 
     def work(report: Progress | None, notify: Any) -> BatchResult:
         done = run_dynamics_only(
-            scenario, store.directory, manifest.seed, manifest.replications, executor(), report
+            scenario,
+            store.directory,
+            manifest.seed,
+            manifest.replications,
+            executor(),
+            report,
+            chunk_size=manifest.chunk_size,
         )
         return done if done is not None else BatchResult(store.directory, 0.0)
 

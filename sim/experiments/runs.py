@@ -234,12 +234,15 @@ def run_dynamics_only(
     replications: int,
     executor: Executor | None = None,
     progress: Progress | None = None,
+    chunk_size: int | None = None,
 ) -> BatchResult | None:
     """Run the same replications with the holder's withdrawal rules off, into ``directory/dynamics_only``.
 
     The same seed, so each replication draws the same numbers as in the run itself until the rules
     would have fired: the difference is what the judgement rules decide. Only the outcomes table is
-    kept. A companion left unfinished is resumed; a finished one is left as it is.
+    kept. A companion left unfinished is resumed; a finished one is left as it is. With ``chunk_size``
+    (the run's own) it is cut into the same chunks, so two runs of the same inputs record the same
+    companion; without, the size is chosen by timing its first replication.
 
     Returns:
         The batch's result, or None when the scenario has no withdrawal rules or the companion is done.
@@ -254,7 +257,7 @@ def run_dynamics_only(
         variant, store = open_run(folder)
     else:
         store = start_timed_run(
-            variant, folder, seed, replications, "none", executor.workers if executor else 1
+            variant, folder, seed, replications, "none", executor.workers if executor else 1, chunk_size
         )
     return run_batch(variant, store, executor, progress)
 
