@@ -37,6 +37,16 @@ def test_the_starting_density_is_the_line_per_km_also_on_a_front_under_a_km() ->
     assert [side.start_density for side in replication.sides] == [[4000.0], [6000.0]]
 
 
+def test_a_sector_without_a_front_has_no_starting_density_and_does_not_stop_the_run() -> None:
+    """A 0 km sector next to a 10 km one: the run goes on; Blue's two units hold one sector each, so its
+    10 km line has 1,000 on it, 100 a km."""
+    sectors = {"only": {"area_km2": 200, "frontage_km": 10}, "rear": {"area_km2": 50, "frontage_km": 0}}
+    replication, trajectory = run(scenario(2, sectors=sectors))
+    assert replication.holder.line_strength == [1000.0, 1000.0]
+    assert replication.holder.start_density[0] == pytest.approx(100.0)
+    np.testing.assert_allclose(trajectory.area_km2, [250.0, 250.0, 250.0])
+
+
 # ----------------------------------------------------------------------------------------- arrivals
 def test_a_wave_is_ready_at_once_only_when_it_is_there_at_the_start_without_training() -> None:
     """Half a day's training from day 0 ends at 0.5; a wave with none arriving at 0.5 is ready then."""
@@ -136,6 +146,21 @@ def test_nothing_due_after_the_last_days_record_is_run() -> None:
     assert [e.day for e in events(on_time, "assault", "red")] == [3.0]
     _, after = run(attacking_from_day_2(1.0 + 1.5e-9))  # due at 3 + 1.5e-9
     assert events(after, "assault", "red") == []
+
+
+def test_the_weather_is_an_event_only_on_the_days_it_changes() -> None:
+    """Fair on day 0 (no event), tempo 0.5 on days 2-3, fair again from day 4."""
+    weather = [{"start": date(2), "end": date(3), "tempo": 0.5}]
+    _, trajectory = run(scenario(6, weather=weather))
+    changes = [(e.day, e.numbers["tempo"], e.numbers["depth"]) for e in events(trajectory, "weather")]
+    assert changes == [(2.0, 0.5, 1.0), (4.0, 1.0, 1.0)]
+
+
+def test_weather_from_the_first_day_is_an_event_on_day_0() -> None:
+    weather = [{"start": date(0), "end": date(0), "tempo": 2.0, "depth": 0.5}]
+    _, trajectory = run(scenario(3, weather=weather))
+    changes = [(e.day, e.numbers["tempo"], e.numbers["depth"]) for e in events(trajectory, "weather")]
+    assert changes == [(0.0, 2.0, 0.5), (1.0, 1.0, 1.0)]
 
 
 # ---------------------------------------------------------------------------------------- falls back

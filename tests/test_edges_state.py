@@ -4,7 +4,8 @@ Each random process of replication ``i`` draws from its own stream, ``SeedSequen
 stream, ...))`` (docs/architecture.md, "Randomness and reproducibility"): combat ``(i, 1, side index,
 sector index)``, strikes ``(i, 2, side index)``, and fires ``(i, 3, side index)``. Each test makes the
 stream's first draw by hand from that key and finds it in what the replication did. A state made
-without a trace keeps no events.
+without a trace keeps no events; a line left empty is covered again only while its side is not
+withdrawing; the record of casualties by sector has one row per side.
 """
 
 from __future__ import annotations
@@ -74,3 +75,27 @@ def test_a_state_made_without_a_trace_keeps_no_events() -> None:
     untraced = ReplicationState(scenario(2), seed)
     untraced._sector_lost(0)
     assert untraced.events == []
+
+
+def test_a_withdrawing_holder_leaves_a_line_its_fires_emptied_empty() -> None:
+    """Blue (1 unit in the line, 1 in reserve) withdraws from day 0; Red's fires from day 1 take its line.
+
+    Red's 270 of power a km over a reference density of 1 times 0.5 is far above 1: the day-1 fires take
+    all 1,000 in the line. Withdrawing, Blue sends no reserve in, so on day 2 there is nobody to hit.
+    """
+    scen = scenario(
+        4,
+        sides__red__fires={"loss_share_per_day": 0.5, "reference_density": 1, "start": date(1)},
+        sides__blue__contingents__main__reserve_share=0.5,
+        sides__blue__command__withdrawal={"area_below_km2": 1e6, "duration_days": 3},
+    )
+    replication, trajectory = run(scen)
+    assert [e.day for e in events(trajectory, "fallen", "blue")] == [1.0]
+    assert [e.day for e in events(trajectory, "commit", "blue")] == [0.0]
+    np.testing.assert_allclose(trajectory.casualties[0], [0.0, 0.0, 1000.0, 1000.0, 1000.0])
+
+
+def test_the_record_of_casualties_by_sector_has_one_row_per_side() -> None:
+    sectors = {"north": {"area_km2": 200, "frontage_km": 10}, "south": {"area_km2": 100, "frontage_km": 5}}
+    _, trajectory = run(scenario(3, sectors=sectors))
+    assert trajectory.sector_casualties.shape == (2, 4, 2)
