@@ -61,9 +61,6 @@ class _Reader:
     def __call__(self, node: Any, path: str) -> float:
         return float(self.values[path]) if is_distribution(node) else float(node)
 
-    def optional(self, node: Any, path: str) -> float | None:
-        return None if node is None else self(node, path)
-
 
 def build_parameters(scenario: Scenario, values: Mapping[str, float]) -> Parameters:
     """Return a replication's parameters: the scenario with every distribution at its value in ``values``.
