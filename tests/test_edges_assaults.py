@@ -311,6 +311,18 @@ def test_a_strike_due_at_a_days_start_counts_in_that_days_supply() -> None:
     assert trajectory.supply[0].tolist() == pytest.approx([1.0, 1.0, 0.5, 0.25], abs=1e-12)
 
 
+def test_strikes_at_a_rate_of_zero_never_fall_and_the_run_goes_on() -> None:
+    """A rate of 0 a day is valid (a distribution can draw it): no strike, full supply, no division by 0."""
+    scen = steady(
+        3,
+        sides__red__strikes={"start": date(0), "rate_per_day": 0.0, "capacity_cut": 0.5, "recovery_days": 10},
+        sides__blue__logistics={"capacity": 2000},
+    )
+    _, trajectory = traced(scen)
+    assert events(trajectory, "strike") == []
+    assert trajectory.supply[0].tolist() == [1.0, 1.0, 1.0, 1.0]
+
+
 # ============================================================================ the last day's weather
 @pytest.mark.parametrize("factor", ["tempo", "depth"])
 def test_an_assault_on_the_last_day_feels_that_days_weather(factor: str) -> None:
