@@ -72,8 +72,15 @@
     return !Object.keys(errors).length && !answer.error;
   }
 
+  // Checks and runs answer out of order: only the answer to the latest request is shown, so an older
+  // check cannot wipe the errors a refused run has just shown.
+  var asked = 0;
+
   function check() {
-    post("/api/check", body()).then(showErrors);
+    var number = ++asked;
+    post("/api/check", body()).then(function (answer) {
+      if (number === asked) { showErrors(answer); }
+    });
   }
 
   form.addEventListener("input", function () {
@@ -155,11 +162,14 @@
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
+    clearTimeout(checkTimer);
+    var number = ++asked;
     runButton.disabled = true;
     root.setAttribute("data-state", "starting");
     post("/api/run", body()).then(function (answer) {
       if (!answer.ok) {
-        showErrors(answer);
+        // If the form changed since, the check that change asked for shows its errors instead.
+        if (number === asked) { showErrors(answer); }
         runButton.disabled = false;
         root.setAttribute("data-state", "refused");
         return;
