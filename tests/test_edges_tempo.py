@@ -12,19 +12,12 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytest
+from test_dynamics import ATTACK
 from test_mechanisms import Forces, date, scenario
 
 from sim.model.tempo import update_tempo
 from sim.scenario.rules.tempo.base import TempoContext, TempoRule
 from sim.scenario.rules.tempo.pauses import Pauses
-
-ATTACK: dict[str, Any] = {
-    "max_rate_per_km": 2.0,
-    "half_rate_density": 0.0,
-    "frontage_km": 1.0,
-    "advance_km": 0.0,
-    "advance_sigma": 0.0,
-}
 
 
 class Seen(TempoRule):
