@@ -9,7 +9,7 @@ way ``update_tempo`` builds the context.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from test_dynamics import ATTACK
@@ -26,7 +26,7 @@ class Seen(TempoRule):
     name = "seen"
     block = "seen"
     order = 0
-    fields: dict[str, tuple[Any, Any]] = {}
+    fields: ClassVar[dict[str, tuple[Any, Any]]] = {}
     description = "records what it sees"
 
     def __init__(self) -> None:
