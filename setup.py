@@ -117,10 +117,37 @@ def compiled_extensions() -> list:
     except Exception as error:  # a mypyc that cannot compile these sources: fall back, say why
         say(f"building the pure-Python model ({error})")
         return []
+    extensions.extend(poisson_extension())
     for extension in extensions:
         # No C compiler, or a failed compile, leaves the pure-Python modules in place.
         extension.optional = True
     return extensions
+
+
+def poisson_extension() -> list:
+    """Return the extension that calls numpy's Poisson sampler directly (``sim/model/_poisson.c``), or none.
+
+    It links numpy's ``libnpyrandom`` (shipped with numpy for extensions). ``sim.model.draws`` uses it
+    only where its draws equal ``Generator.poisson``'s, checked at import.
+    """
+    try:
+        import numpy
+    except ImportError:
+        return []
+    from setuptools import Extension
+
+    random_lib = Path(numpy.__file__).parent / "random" / "lib"
+    if not (random_lib / "libnpyrandom.a").exists() and not (random_lib / "npyrandom.lib").exists():
+        return []
+    return [
+        Extension(
+            "sim.model._poisson",
+            ["sim/model/_poisson.c"],
+            include_dirs=[numpy.get_include()],
+            library_dirs=[str(random_lib)],
+            libraries=["npyrandom"],
+        )
+    ]
 
 
 setup(ext_modules=compiled_extensions(), cmdclass={"build_ext": TimedBuildExt})

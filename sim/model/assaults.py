@@ -10,13 +10,13 @@ process per side with long-range strikes.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from typing import cast
+from collections.abc import Callable, Iterator
+from heapq import heappush
+from typing import Any, Final, cast
 
 import numpy as np
-import simpy
 from mypy_extensions import mypyc_attr
-from simpy.events import URGENT
+from simpy.events import NORMAL, URGENT
 
 from sim.model import laws
 from sim.model.combat import resolve_assault
@@ -26,22 +26,45 @@ from sim.model.plans import AttackPlan
 from sim.model.state import COMBAT_STREAM, STRIKE_STREAM, Process, ReplicationState
 from sim.scenario.schema import Scenario
 
-DAY_OFFSET = 1e-6
+DAY_OFFSET: Final = 1e-6
 """Assault processes re-read their rate this long after each day starts (after the daily command)."""
 
 
-IDLE, DAY, GAP, START = range(4)
+IDLE: Final = 0
+DAY: Final = 1
+GAP: Final = 2
+START: Final = 3
 """What an assault loop waits for: a day at rate 0, the next day's start, its next assault, its start."""
 
 
-def _soon(env: simpy.Environment, callback: Callable[[simpy.Event], None]) -> simpy.Event:
+class Wake:
+    """An event on SimPy's queue with only what ``Environment.step`` reads of one: its callbacks and ``_ok``.
+
+    The assault loops schedule one per wait instead of a ``simpy.Timeout`` (``AssaultProcesses._schedule``),
+    at the same time, priority and place in the order a timeout would take, so the run is the same event
+    for event. Nothing yields it: it only calls back.
+
+    Args:
+        callback: Called with the event when it is processed.
+        value: What the callback reads as ``event.value``.
+    """
+
+    __slots__ = ("callbacks", "_ok", "_value")
+
+    def __init__(self, callback: Callable[[Wake], None], value: int = 0) -> None:
+        self.callbacks: list[Callable[[Wake], None]] | None = [callback]
+        self._ok = True
+        self._value = value
+
+    @property
+    def value(self) -> int:
+        """The value given when it was made."""
+        return self._value
+
+
+def _soon(model: AssaultProcesses, callback: Callable[[Wake], None]) -> Wake:
     """Schedule ``callback`` now, before the events due at this time (as SimPy starts and interrupts)."""
-    event = simpy.Event(env)
-    event._ok = True
-    event._value = None
-    event.callbacks.append(callback)
-    env.schedule(event, URGENT)
-    return event
+    return model._schedule(callback, 0.0, URGENT)
 
 
 class AssaultLoop:
@@ -97,19 +120,17 @@ class AssaultLoop:
         self.began = 0.0
         self.rate = 0.0
         self.owed = 0.0  # without noise: the share of an assault accumulated at the rates so far
-        self.pending: simpy.Event | None = _soon(self.env, self._started)
+        self.pending: Wake | None = _soon(model, self._started)
 
-    def _started(self, event: simpy.Event) -> None:
-        now = self.env.now
+    def _started(self, event: Wake) -> None:
+        now = self.model._clock()
         if self.plan.start > now:
             self._wait(self.plan.start - now, START, False)
         else:
             self._step(now)
 
     def _wait(self, delay: float, waiting: int, interruptible: bool = True) -> None:
-        timeout = simpy.Timeout(self.env, delay)
-        timeout.callbacks.append(self._due)
-        self.pending = timeout
+        self.pending = self.model._schedule(self._due, delay)
         self.waiting = waiting
         self.waits += 1
         self.interruptible = interruptible
@@ -119,9 +140,9 @@ class AssaultLoop:
         if self.interruptible:
             self.interruptible = False
             self.waits += 1
-            self.pending = _soon(self.env, self._woken)
+            self.pending = _soon(self.model, self._woken)
 
-    def _due(self, event: simpy.Event) -> None:
+    def _due(self, event: Wake) -> None:
         if event is not self.pending:
             return  # a wait a wake replaced
         self.pending = None
@@ -129,7 +150,7 @@ class AssaultLoop:
         if self.waiting == GAP:
             self._assault()
         else:
-            self._step(self.env.now)
+            self._step(self.model._clock())
 
     def day_started(self, now: float) -> None:
         """The next day's start, at the time ``now`` this loop's own timeout to it would have come."""
@@ -138,11 +159,11 @@ class AssaultLoop:
             self.owed += self.rate * (now - self.began)
         self._step(now)
 
-    def _woken(self, event: simpy.Event) -> None:
+    def _woken(self, event: Wake) -> None:
         if event is not self.pending:
             return
         self.pending = None
-        now = self.env.now
+        now = self.model._clock()
         if self.waiting != IDLE:
             self.owed += self.rate * (now - self.began)
         self._step(now)
@@ -155,7 +176,7 @@ class AssaultLoop:
                 timeout would have come, which may differ from the clock in the last bit.
         """
         model = self.model
-        if model.holder.withdrawn or max(model.ground.area) <= 0.0:
+        if model.holder.withdrawn or not model.ground.held():
             return
         rate = model._assault_rate(self.side, self.sector, self.plan)
         # Wake just after the day's command has run, so the rate sees the day's supply and units.
@@ -168,7 +189,7 @@ class AssaultLoop:
             draws = self.draws
             gap = draws.exponential() / rate if draws is not None else max(0.0, 1.0 - self.owed) / rate
             if now + gap < next_day:
-                clock = self.env.now
+                clock = self.model._clock()
                 # From a day's start the clock may stand a bit away from ``now``; both are past one day,
                 # so the difference is exact and the timeout comes at now + gap to the bit.
                 self._wait(gap if clock == now else (now + gap) - clock, GAP)
@@ -183,7 +204,7 @@ class AssaultLoop:
     def _assault(self) -> None:
         """The drawn assault is due: thin it if the rate fell meanwhile, else resolve it."""
         model = self.model
-        now = self.env.now
+        now = model._clock()
         rate = self.rate
         rate_now = model._assault_rate(self.side, self.sector, self.plan)
         if rate_now < rate:
@@ -215,12 +236,32 @@ class AssaultProcesses(ReplicationState):
         parameters: dict[str, float] | None = None,
     ) -> None:
         super().__init__(scenario, seed, trace, parameters)
+        # SimPy's queue and event counter, which ``_schedule`` pushes to as ``Environment.schedule`` does.
+        self._queue: list[tuple[float, int, int, object]] = cast(Any, self.env)._queue
+        self._eid: Iterator[int] = cast(Any, self.env)._eid
         # Assault loops by side index x sectors + sector.
         self._assault_loops: dict[int, AssaultLoop] = {}
         # Loops waiting for a day's start, by day: (loop, its wait's number, when its timeout would come).
         self._day_starts: dict[int, list[tuple[AssaultLoop, int, float]]] = {}
         for side in self.sides:
             side.on_reinforced = self._reinforced(side.index)
+
+    def _clock(self) -> float:
+        """Return the simulation time, ``env.now`` read without its property's Python call."""
+        return cast(float, cast(Any, self.env)._now)
+
+    def _schedule(
+        self, callback: Callable[[Wake], None], delay: float, priority: int = NORMAL, value: int = 0
+    ) -> Wake:
+        """Call ``callback`` ``delay`` from now, queued exactly as ``Environment.schedule`` queues an event.
+
+        The same entry (time, priority, the next event number, event) on SimPy's own queue, so events come
+        in the order a ``simpy.Timeout`` of that delay (or an urgent event) would have taken; without the
+        timeout's Python ``__init__`` and the ``schedule`` call, which cost more than the rest of a wait.
+        """
+        event = Wake(callback, value)
+        heappush(self._queue, (self._clock() + delay, priority, next(self._eid), event))
+        return event
 
     def _start_attacks(self) -> None:
         """Start every attacking side's assault loop in each sector, and its strike process."""
@@ -259,7 +300,7 @@ class AssaultProcesses(ReplicationState):
         tempo = laws.tempo(density, plan.half_rate_density) * side.tempo_factor[sector]
         weather = self.params.weather_tempo
         if weather:
-            tempo *= weather[min(int(self.env.now), len(weather) - 1)]
+            tempo *= weather[min(int(self._clock()), len(weather) - 1)]
         return laws.assault_rate(plan.max_rate_per_km, front, side.supply, tempo)
 
     def _wait_for_day(self, loop: AssaultLoop, day: int, at: float) -> None:
@@ -267,13 +308,12 @@ class AssaultProcesses(ReplicationState):
         waiting = self._day_starts.get(day)
         if waiting is None:
             waiting = self._day_starts[day] = []
-            start = simpy.Timeout(self.env, at - self.env.now, day)
-            start.callbacks.append(self._day_started)
+            self._schedule(self._day_started, at - self._clock(), NORMAL, day)
         waiting.append((loop, loop.waits, at))
 
-    def _day_started(self, event: simpy.Event) -> None:
+    def _day_started(self, event: Wake) -> None:
         """Wake every loop still waiting for this day's start, each at its own timeout's time."""
-        day = cast(int, event.value)
+        day = event.value
         for loop, wait, at in self._day_starts.pop(day):
             if loop.waits == wait:
                 loop.day_started(at)
@@ -288,11 +328,10 @@ class AssaultProcesses(ReplicationState):
         self, side: SideState, enemy: SideState, sector: int, plan: AttackPlan, draws: Draws | None
     ) -> None:
         """Resolve one assault that went in, and what follows from it (losses, lost sectors, wakes)."""
-        env = self.env
         area = self.ground.area
         holder = self.holder
         depth = self.params.weather_depth
-        scale = depth[min(int(env.now), len(depth) - 1)] if depth else 1.0
+        scale = depth[min(int(self._clock()), len(depth) - 1)] if depth else 1.0
         result = resolve_assault(
             side, enemy, holder, self.ground, sector, plan, self.params.engagement, draws, scale
         )
@@ -344,5 +383,5 @@ class AssaultProcesses(ReplicationState):
             target.strike_cuts.append((env.now + recovery, cut))
             # The supply cut goes on as before (the numbers do not change), but once the holder has no
             # ground the contest is over and the trace no longer lists strikes that decide nothing.
-            if self.trace and not self.holder.withdrawn and max(self.ground.area) > 0.0:
+            if self.trace and not self.holder.withdrawn and self.ground.held():
                 self._log(None, "strike", side.name, target.name, cut=cut, recovery_days=recovery)

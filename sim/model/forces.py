@@ -8,12 +8,18 @@ scanning every unit each day.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Final
 
 from sim.model.plans import SidePlan
 
-EN_ROUTE, TRAINING, RESERVE, LINE, REFIT = range(5)
+# Final constants: compiled, each use is the number itself rather than a look-up in the module.
+EN_ROUTE: Final = 0
+TRAINING: Final = 1
+RESERVE: Final = 2
+LINE: Final = 3
+REFIT: Final = 4
 STATUS_NAMES = ("en route", "training", "reserve", "in line", "refitting")
-FALLEN = 1.0
+FALLEN: Final = 1.0
 """A unit in the line with fewer personnel than this has fallen: it leaves the line at once to refit."""
 
 

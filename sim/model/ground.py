@@ -53,6 +53,10 @@ class Ground:
         """Return the sectors where the holder still holds ground."""
         return [k for k in range(len(self.area)) if self.area[k] > 0.0]
 
+    def held(self) -> bool:
+        """Return whether the holder still holds ground in any sector (``max(area) > 0``, natively)."""
+        return any(area > 0.0 for area in self.area)
+
     def total_area(self) -> float:
         """Return the total area held."""
         return sum(self.area)

@@ -42,7 +42,9 @@ def expected_losses(
     own_exponent, enemy_exponent = exponents
     if own <= 0.0 or enemy <= 0.0:
         return 0.0
-    return kill_rate * enemy_effectiveness * own**own_exponent * enemy**enemy_exponent * duration_days
+    # math.pow, not **: the same C pow() for positive bases, and compiled it needs no boxed floats.
+    own_factor = math.pow(own, own_exponent)
+    return kill_rate * enemy_effectiveness * own_factor * math.pow(enemy, enemy_exponent) * duration_days
 
 
 class LossNoise(Protocol):
@@ -170,7 +172,7 @@ def depth_factor(density: float, start_density: float, exponent: float) -> float
     """
     if exponent <= 0.0 or density <= 0.0 or start_density <= 0.0:
         return 1.0
-    return (density / start_density) ** -exponent
+    return math.pow(density / start_density, -exponent)
 
 
 def area_gained(depth_km: float, assault_frontage_km: float, sector_frontage_km: float) -> float:
@@ -208,7 +210,7 @@ def protected_losses(losses: float, fortification: float, protection: float) -> 
     """Return a defender's losses behind fortification: ``losses x (1 + fortification) ** -protection``."""
     if protection <= 0.0 or fortification <= 0.0:
         return losses
-    return losses * (1.0 + fortification) ** -protection
+    return losses * math.pow(1.0 + fortification, -protection)
 
 
 def assault_rate(max_rate_per_km: float, front_km: float, supply: float, tempo_share: float) -> float:

@@ -8,7 +8,7 @@ assault and strike processes, and ``sim.model.replication`` the daily tick and t
 from __future__ import annotations
 
 from collections.abc import Generator
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import simpy
@@ -26,9 +26,9 @@ from sim.model.withdrawal import WithdrawalMonitor
 from sim.scenario.parameters import sample_parameters
 from sim.scenario.schema import Scenario
 
-COMBAT_STREAM = 1
-STRIKE_STREAM = 2
-FIRES_STREAM = 3
+COMBAT_STREAM: Final = 1
+STRIKE_STREAM: Final = 2
+FIRES_STREAM: Final = 3
 
 Process = Generator[simpy.Event, Any, None]
 

@@ -31,14 +31,20 @@ def update_tempo(
     for k in range(len(ground)):
         units = side.line[k]
         full = sum([unit.full_size for unit in units])
-        context = TempoContext(
-            day=now,
-            sector=k,
-            attacking=begun and ground.area[k] > 0.0,
-            line_strength=side.line_strength[k],
-            losses=side.sector_losses[k],
-            assaults=side.sector_assaults[k],
-            strength_share=side.line_strength[k] / full if units else 1.0,
+        # The named tuple made by tuple.__new__ with its fields in order (day, sector, attacking,
+        # line_strength, losses, assaults, strength_share): its own __new__ is a Python function taking
+        # keywords, which cost more than the rules it feeds.
+        context: TempoContext = tuple.__new__(
+            TempoContext,
+            (
+                now,
+                k,
+                begun and ground.area[k] > 0.0,
+                side.line_strength[k],
+                side.sector_losses[k],
+                side.sector_assaults[k],
+                side.line_strength[k] / full if units else 1.0,
+            ),
         )
         factor = 1.0
         for rule in rules:

@@ -1,0 +1,189 @@
+"""The model's fast paths give what the plain forms they replace give (issue: speed at identical results).
+
+Each fast path does what a builtin or a library call did, with less work per call: the assault loops'
+events queued on SimPy's own queue as a ``simpy.Timeout`` would be, numpy's Poisson sampler called
+without ``Generator.poisson``'s dispatch, one-pass loops for the weakest unit or share, the named tuples
+of the tempo and supply rules made without their keyword constructor, ``math.pow`` for ``**``. The
+fingerprints (``tests/test_fingerprints.py``) hold whole replications to their stored digests; these
+tests name the path that broke.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+import simpy
+from simpy.events import URGENT
+from test_edges_assaults import steady
+
+from sim.batch.seeding import replication_seed
+from sim.model import BUILD, draws, laws
+from sim.model.assaults import Wake
+from sim.model.command import weakest_share, weakest_strength
+from sim.model.draws import Draws, agrees_with_numpy
+from sim.model.forces import Unit
+from sim.model.ground import Ground
+from sim.model.plans import SectorPlan
+from sim.model.replication import Replication
+
+
+def _model() -> Any:
+    """A replication not yet run: its environment at time 0 with an empty queue."""
+    return Replication(steady(5), replication_seed(0, 0))
+
+
+def test_a_wake_comes_where_a_timeout_of_the_same_delay_would_among_timeouts() -> None:
+    model = _model()
+    env = model.env
+    order: list[str] = []
+
+    def timeout(name: str, delay: float) -> None:
+        simpy.Timeout(env, delay).callbacks.append(lambda _: order.append(name))
+
+    def wake(name: str, delay: float, priority: int = 1) -> None:
+        model._schedule(lambda _: order.append(name), delay, priority)
+
+    timeout("timeout at 1, first", 1.0)
+    wake("wake at 1, second", 1.0)
+    timeout("timeout at 1, third", 1.0)
+    wake("wake at 0.5", 0.5)
+    wake("urgent wake at 1", 1.0, URGENT)
+    env.run()
+    assert order == [
+        "wake at 0.5",
+        "urgent wake at 1",
+        "timeout at 1, first",
+        "wake at 1, second",
+        "timeout at 1, third",
+    ]
+    assert env.now == 1.0
+
+
+def test_a_wake_scheduled_from_a_later_clock_comes_its_delay_after_it_and_carries_its_value() -> None:
+    model = _model()
+    env = model.env
+    seen: list[tuple[float, int]] = []
+    simpy.Timeout(env, 2.5).callbacks.append(
+        lambda _: model._schedule(lambda event: seen.append((env.now, event.value)), 0.25, 1, 7)
+    )
+    env.run()
+    assert seen == [(2.75, 7)]
+    assert model._clock() == 2.75
+
+
+def test_a_wake_is_an_event_simpy_processes_once_and_counts_as_succeeded() -> None:
+    calls: list[Wake] = []
+    wake = Wake(calls.append, 3)
+    assert wake.callbacks == [calls.append] and wake._ok is True and wake.value == 3
+
+
+POISSON_MEANS = [0.0, 1e-12, 0.3, 9.5, 10.0, 10.000000000000002, 250.0, 1e7]
+
+
+@pytest.mark.parametrize("mean", POISSON_MEANS)
+def test_a_streams_poisson_draw_is_numpys_and_leaves_the_generator_where_numpy_does(mean: float) -> None:
+    ours, theirs = np.random.default_rng(5), np.random.default_rng(5)
+    stream = Draws(ours, block=4)
+    for name in ("random", "standard_exponential", "standard_normal"):
+        getattr(theirs, name)(4)
+    drawn = [stream.poisson(mean) for _ in range(50)]
+    assert drawn == [float(theirs.poisson(mean)) for _ in range(50)]
+    assert ours.bit_generator.state == theirs.bit_generator.state
+
+
+@pytest.mark.parametrize("mean", [-1.0, math.nan, 9.3e18])
+def test_a_poisson_mean_numpy_refuses_is_refused_as_numpy_refuses_it(mean: float) -> None:
+    with pytest.raises(ValueError, match="lam"):
+        Draws(np.random.default_rng(0)).poisson(mean)
+
+
+def test_the_largest_mean_numpy_takes_is_drawn() -> None:
+    assert Draws(np.random.default_rng(0)).poisson(9.223372006484771e18) > 9e18
+
+
+def test_the_compiled_build_draws_through_numpys_own_sampler_checked_against_numpy() -> None:
+    if BUILD != "compiled":
+        assert draws.NATIVE_POISSON is None
+        pytest.skip("the pure build draws through Generator.poisson")
+    assert draws.NATIVE_POISSON is not None, "built without sim/model/_poisson.c, or its draws differ"
+    assert agrees_with_numpy(draws.NATIVE_POISSON)
+
+
+def test_a_sampler_one_draw_off_numpys_is_not_taken() -> None:
+    def poisson(capsule: object, mean: float) -> float:
+        return float(np.random.default_rng(1).poisson(mean))
+
+    def shifted(capsule: object, mean: float) -> float:
+        return 1.0 if mean == 812.0 else 0.0
+
+    assert not agrees_with_numpy(poisson)
+    assert not agrees_with_numpy(shifted)
+
+
+def test_a_sampler_that_draws_numpys_numbers_but_leaves_the_stream_elsewhere_is_not_taken() -> None:
+    spare = np.random.default_rng(20241123)
+
+    def copied(capsule: object, mean: float) -> float:
+        return float(spare.poisson(mean))
+
+    assert not agrees_with_numpy(copied)
+
+
+@pytest.mark.parametrize(
+    ("shares", "index"),
+    [
+        ([0.5], 0),
+        ([0.9, 0.2, 0.7], 1),
+        ([0.3, 0.8, 0.3], 0),  # ties: the first, as shares.index(min(shares))
+        ([1.0, 0.0, -0.0], 1),
+        ([0.7, 0.6, 0.5, 0.4], 3),
+    ],
+)
+def test_the_weakest_share_is_the_first_of_the_lowest(shares: list[float], index: int) -> None:
+    assert weakest_share(shares) == index == shares.index(min(shares))
+
+
+def test_the_weakest_strength_is_the_lowest_wherever_it_stands() -> None:
+    units = [Unit(f"u{i}", "c", 100.0, 1.0) for i in range(4)]
+    for unit, strength in zip(units, [80.0, 30.0, 55.0, 30.5], strict=True):
+        unit.strength = strength
+    assert weakest_strength(units) == 30.0
+    assert weakest_strength(units[2:]) == 30.5
+    assert weakest_strength(units[:1]) == 80.0
+
+
+def test_ground_is_held_while_any_sector_holds_more_than_nothing() -> None:
+    plans = tuple(
+        SectorPlan(
+            name=name,
+            is_line=False,
+            area_km2=area,
+            frontage_km=10.0,
+            terrain=1.0,
+            fortification_initial=0.0,
+            fortification_growth=0.0,
+            fortification_max=1.0,
+            fortification_kept=1.0,
+            prepared_lines=(),
+        )
+        for name, area in (("a", 100.0), ("b", 50.0))
+    )
+    ground = Ground(plans)
+    assert ground.held()
+    ground.area[0] = 0.0
+    assert ground.held()
+    ground.area[1] = 1e-300
+    assert ground.held()
+    ground.area[1] = 0.0
+    assert not ground.held()
+
+
+@pytest.mark.parametrize(("base", "exponent"), [(3.7, 0.5), (1200.0, 1.0), (0.25, 0.35), (2.0, 1.7)])
+def test_the_laws_powers_are_pythons_own(base: float, exponent: float) -> None:
+    assert laws.expected_losses(base, 1.0, 1.0, 1.0, (exponent, 0.0), 1.0) == base**exponent
+    assert laws.expected_losses(1.0, base, 1.0, 1.0, (0.0, exponent), 1.0) == base**exponent
+    assert laws.protected_losses(1.0, base, exponent) == (1.0 + base) ** -exponent
+    assert laws.depth_factor(base, 1.0, exponent) == base**-exponent
