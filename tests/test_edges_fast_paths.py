@@ -28,6 +28,8 @@ from sim.model.forces import Unit
 from sim.model.ground import Ground
 from sim.model.plans import SectorPlan
 from sim.model.replication import Replication
+from sim.model.withdrawal import holder_state
+from sim.scenario.rules.withdrawal import HolderState
 
 
 def _model() -> Any:
@@ -187,3 +189,21 @@ def test_the_laws_powers_are_pythons_own(base: float, exponent: float) -> None:
     assert laws.expected_losses(1.0, base, 1.0, 1.0, (0.0, exponent), 1.0) == base**exponent
     assert laws.protected_losses(1.0, base, exponent) == (1.0 + base) ** -exponent
     assert laws.depth_factor(base, 1.0, exponent) == base**-exponent
+
+
+def test_the_holders_state_names_each_figure_where_the_withdrawal_rules_read_it() -> None:
+    model = _model()
+    holder, opponent = model.holder, model.opponent
+    holder.supply, holder.casualties, holder.present = 0.75, 120.0, 900.0
+    holder.line_power[0], opponent.line_power[0] = 300.0, 1500.0
+    state = holder_state(holder, opponent, model.ground, 4.0)
+    assert state == HolderState(
+        day=4.0,
+        area_km2=model.ground.total_area(),
+        initial_area_km2=model.ground.total_area0,
+        force_ratio=laws.force_ratio(300.0, 0.75, 1500.0, opponent.supply),
+        supply=0.75,
+        casualties=120.0,
+        strength=900.0,
+    )
+    assert (state.force_ratio, state.strength) == (1500.0 * opponent.supply / (300.0 * 0.75), 900.0)

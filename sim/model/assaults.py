@@ -104,6 +104,7 @@ class AssaultLoop:
         "began",
         "rate",
         "owed",
+        "due",
     )
 
     def __init__(self, model: AssaultProcesses, side: SideState, sector: int, plan: AttackPlan) -> None:
@@ -120,6 +121,7 @@ class AssaultLoop:
         self.began = 0.0
         self.rate = 0.0
         self.owed = 0.0  # without noise: the share of an assault accumulated at the rates so far
+        self.due: Callable[[Wake], None] = self._due  # one bound method for every wait, not one each
         self.pending: Wake | None = _soon(model, self._started)
 
     def _started(self, event: Wake) -> None:
@@ -130,7 +132,7 @@ class AssaultLoop:
             self._step(now)
 
     def _wait(self, delay: float, waiting: int, interruptible: bool = True) -> None:
-        self.pending = self.model._schedule(self._due, delay)
+        self.pending = self.model._schedule(self.due, delay)
         self.waiting = waiting
         self.waits += 1
         self.interruptible = interruptible

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from sim.scenario.rules.discovery import add_in_order
 
 
-@dataclass(frozen=True)
-class HolderState:
+class HolderState(NamedTuple):
     """The holder's situation on one day, as its command sees it.
 
     Attributes:
@@ -29,6 +27,9 @@ class HolderState:
         casualties: The holder's cumulative casualties.
         strength: The holder's personnel in theatre.
     """
+
+    # A named tuple, not a frozen dataclass: one is made each day, and a frozen dataclass sets each
+    # field through object.__setattr__.
 
     day: float
     area_km2: float
