@@ -20,10 +20,11 @@ from simpy.events import URGENT
 from test_edges_assaults import steady
 
 from sim.batch.seeding import replication_seed
-from sim.model import BUILD, draws, laws
+from sim.model import BUILD, _build, laws
+from sim.model._build import agrees_with_numpy
 from sim.model.assaults import Wake
 from sim.model.command import weakest_share, weakest_strength
-from sim.model.draws import Draws, agrees_with_numpy
+from sim.model.draws import Draws
 from sim.model.forces import Unit
 from sim.model.ground import Ground
 from sim.model.plans import SectorPlan
@@ -108,10 +109,10 @@ def test_the_largest_mean_numpy_takes_is_drawn() -> None:
 
 def test_the_compiled_build_draws_through_numpys_own_sampler_checked_against_numpy() -> None:
     if BUILD != "compiled":
-        assert draws.NATIVE_POISSON is None
+        assert _build.NATIVE_POISSON is None
         pytest.skip("the pure build draws through Generator.poisson")
-    assert draws.NATIVE_POISSON is not None, "built without sim/model/_poisson.c, or its draws differ"
-    assert agrees_with_numpy(draws.NATIVE_POISSON)
+    assert _build.NATIVE_POISSON is not None, "built without sim/model/_poisson.c, or its draws differ"
+    assert agrees_with_numpy(_build.NATIVE_POISSON)
 
 
 def test_a_sampler_one_draw_off_numpys_is_not_taken() -> None:

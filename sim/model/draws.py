@@ -6,50 +6,9 @@ numpy scalar out of an array, and the numbers are the same doubles.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from importlib import import_module
-
 import numpy as np
 
-from sim.model._build import BUILD
-
-NativePoisson = Callable[[object, float], "float | None"]
-
-
-def agrees_with_numpy(poisson: NativePoisson) -> bool:
-    """Return whether ``poisson`` draws what ``Generator.poisson`` draws and leaves the stream as it does.
-
-    Means from 0 to a million (both of numpy's algorithms and the switch between them at 10), with
-    other draws between them, on two generators of one seed.
-    """
-    means = [0.0, 1e-300, 1e-3, 0.5, 3.0, 9.999999999999998, 10.0, 10.5, 47.3, 812.0, 1e6]
-    ours, theirs = np.random.default_rng(20241123), np.random.default_rng(20241123)
-    capsule = ours.bit_generator.capsule
-    for _ in range(20):
-        for mean in means:
-            if poisson(capsule, mean) != float(theirs.poisson(mean)):
-                return False
-        if ours.random() != theirs.random():
-            return False
-    return bool(ours.bit_generator.state == theirs.bit_generator.state)
-
-
-def native_poisson() -> NativePoisson | None:
-    """Return numpy's Poisson sampler without ``Generator.poisson``'s dispatch (``_poisson.c``), or None.
-
-    None in the pure-Python build, where the extension was not built, or where its draws would differ
-    from numpy's (another numpy than the one it was built against).
-    """
-    if BUILD != "compiled":
-        return None
-    try:
-        poisson: NativePoisson = import_module("sim.model._poisson").poisson
-    except ImportError:
-        return None
-    return poisson if agrees_with_numpy(poisson) else None
-
-
-NATIVE_POISSON = native_poisson()
+from sim.model._build import NATIVE_POISSON
 
 
 class Draws:
