@@ -20,7 +20,7 @@ from simpy.events import URGENT
 from test_edges_assaults import steady
 
 from sim.batch.seeding import replication_seed
-from sim.model import BUILD, _build, laws
+from sim.model import BUILD, _build, draws, laws
 from sim.model._build import agrees_with_numpy
 from sim.model.assaults import Wake
 from sim.model.command import weakest_share, weakest_strength
@@ -208,3 +208,24 @@ def test_the_holders_state_names_each_figure_where_the_withdrawal_rules_read_it(
         strength=900.0,
     )
     assert (state.force_ratio, state.strength) == (1500.0 * opponent.supply / (300.0 * 0.75), 900.0)
+
+
+def test_a_stream_takes_the_native_samplers_draw_and_leaves_to_numpy_the_means_it_declines(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if BUILD == "compiled":
+        pytest.skip("run on the pure build, where the module's sampler can be replaced")
+    seen: list[float] = []
+
+    def sampler(capsule: object, mean: float) -> float | None:
+        seen.append(mean)
+        return None if mean > 100.0 else 7.0
+
+    monkeypatch.setattr(draws, "NATIVE_POISSON", sampler)
+    stream = Draws(np.random.default_rng(3))
+    assert stream.poisson(2.5) == 7.0
+    numpys = np.random.default_rng(3)
+    for name in ("random", "standard_exponential", "standard_normal"):
+        getattr(numpys, name)(128)
+    assert stream.poisson(250.0) == float(numpys.poisson(250.0))
+    assert seen == [2.5, 250.0]

@@ -62,3 +62,26 @@ def test_a_unit_falls_only_below_one_soldier() -> None:
     assert forces.blue.fallen(0) == [falling]
     assert standing.status == LINE and falling.status == REFIT
     assert forces.blue.line[0] == [standing]
+
+
+def test_replacements_to_a_unit_in_reserve_leave_every_line_as_it_was() -> None:
+    forces = _forces()
+    forces.units(forces.blue, 1, sector=0)  # 1,000 in the north's line
+    (waiting,) = forces.units(forces.blue, 1, strength=600.0)  # in reserve, not in any line
+    forces.blue.add_strength(waiting, 400.0)
+    assert waiting.strength == 1000.0
+    assert forces.blue.line_strength == [1000.0, 0.0] and forces.blue.line_power == [
+        1200.0,
+        0.0,
+    ]  # quality 1.2
+
+
+def test_replacements_to_a_unit_refitting_leave_every_line_as_it_was() -> None:
+    forces = _forces()
+    forces.units(forces.blue, 1, sector=1)  # 1,000 in the south's line
+    (worn,) = forces.units(forces.blue, 1, strength=300.0, sector=0)
+    forces.blue.pull_out(worn)
+    assert worn.status == REFIT and forces.blue.line_strength == [0.0, 1000.0]
+    forces.blue.add_strength(worn, 500.0)
+    assert worn.strength == 800.0
+    assert forces.blue.line_strength == [0.0, 1000.0] and forces.blue.line_power == [0.0, 1200.0]

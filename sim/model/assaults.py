@@ -77,10 +77,11 @@ class AssaultLoop:
     rate then) when it comes: thinning, which keeps the process exact for a rate that changes at any time.
 
     It runs on SimPy's events directly, as a chain of callbacks rather than a generator process: a wait
-    for the next assault is one timeout whose callback takes the next step; a wait for the next day's
-    start joins that day's list, which one event serves for every loop (``AssaultProcesses._day_starts``),
-    each at the time its own timeout would have come; a wake replaces the wait with an event due at once
-    (a replaced timeout still comes, and is ignored), which is what SimPy's interrupt of a process does.
+    for the next assault is one event on SimPy's queue (a ``Wake``, queued where a timeout of that delay
+    would be) whose callback takes the next step; a wait for the next day's start joins that day's list,
+    which one event serves for every loop (``AssaultProcesses._day_starts``), each at the time its own
+    timeout would have come; a wake replaces the wait with an event due at once (a replaced wait still
+    comes, and is ignored), which is what SimPy's interrupt of a process does.
 
     Args:
         model: The replication.
