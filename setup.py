@@ -75,6 +75,13 @@ class TimedBuildExt(build_ext):
         started = time.monotonic()
         say(f"compiling the generated C for {len(self.extensions)} modules on {self.parallel} cores...")
         super().run()
+        missing = [ext.name for ext in self.extensions if not Path(self.get_ext_fullpath(ext.name)).exists()]
+        if any(name.startswith("sim.model.") and name != "sim.model._poisson" for name in missing):
+            # A model module failed to compile (the extensions are optional): drop the record, so that no
+            # extension from an earlier build is taken for this one (sim/model/_build.py runs the sources).
+            RECORD.unlink(missing_ok=True)
+            say(f"could not compile {', '.join(missing)}: the pure-Python model will run")
+            return
         say(f"compiled model built in {time.monotonic() - started:.0f} s")
 
 
@@ -108,13 +115,26 @@ def compiled_extensions() -> list:
         extensions = mypycify(
             # The project's mypy settings name a plugin that need not be installed where this builds;
             # modules outside the model are read for their types only.
-            ["--config-file", "", "--ignore-missing-imports", "--follow-imports=silent", *paths],
+            # No mypy cache: an earlier build's cache in the checkout made mypyc fail ("value is not in
+            # list") on a rebuild after an edit.
+            [
+                "--config-file",
+                "",
+                "--ignore-missing-imports",
+                "--follow-imports=silent",
+                "--cache-dir",
+                os.devnull,
+                *paths,
+            ],
             opt_level="3",
             # Each module its own extension (mypyc still calls across them natively), so the C compiler
             # runs on several files at once instead of one large one.
             separate=True,
         )
     except Exception as error:  # a mypyc that cannot compile these sources: fall back, say why
+        # Without a record every compiled module left from an earlier build counts as stale, so the
+        # model runs from its (edited) sources rather than from extensions built from older ones.
+        RECORD.unlink(missing_ok=True)
         say(f"building the pure-Python model ({error})")
         return []
     extensions.extend(poisson_extension())
