@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from setuptools import setup
+from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
 HERE = Path(__file__).resolve().parent
@@ -63,26 +63,50 @@ def say(message: str) -> None:
 
 
 class TimedBuildExt(build_ext):
-    """build_ext that says when the C compiler starts on the model and how long it took."""
+    """build_ext that says when the C compiler starts on the model and how long it took.
+
+    It writes the record of the sources compiled only once every model module has compiled.
+    """
+
+    def build_extension(self, ext: Extension) -> None:
+        """Build one extension, noting it if it fails (optional extensions fail with a warning only)."""
+        try:
+            super().build_extension(ext)
+        except Exception:
+            self.failed.append(ext.name)
+            raise
 
     def run(self) -> None:
-        """Build the extensions, saying so before and after."""
+        """Build the extensions, saying so before and after; write the record if the model compiled."""
         if not self.extensions:
             super().run()
             return
+        self.failed: list[str] = []
         # One C file per model module, compiled side by side on every core.
         self.parallel = os.cpu_count() or 1
         started = time.monotonic()
         say(f"compiling the generated C for {len(self.extensions)} modules on {self.parallel} cores...")
         super().run()
-        missing = [ext.name for ext in self.extensions if not Path(self.get_ext_fullpath(ext.name)).exists()]
-        if any(name.startswith("sim.model.") and name != "sim.model._poisson" for name in missing):
-            # A model module failed to compile (the extensions are optional): drop the record, so that no
-            # extension from an earlier build is taken for this one (sim/model/_build.py runs the sources).
-            RECORD.unlink(missing_ok=True)
-            say(f"could not compile {', '.join(missing)}: the pure-Python model will run")
+        model_failed = [name for name in self.failed if name != "sim.model._poisson"]
+        if model_failed or not DIGESTS:
+            # No record: sim/model/_build.py then runs the Python sources, never extensions left from an
+            # earlier build beside sources edited since.
+            say(f"could not compile {', '.join(model_failed) or 'the model'}: the pure-Python model will run")
             return
+        write_record(RECORD)
+        if not self.inplace:  # a wheel: its copy of the package was made before the extensions were built
+            write_record(Path(self.build_lib) / "sim" / "model" / RECORD.name)
         say(f"compiled model built in {time.monotonic() - started:.0f} s")
+
+
+DIGESTS: dict[str, str] = {}
+"""The sha256 of each model source handed to mypyc, by module name; empty until mypyc has run."""
+
+
+def write_record(path: Path) -> None:
+    """Write the digests of the compiled sources, which the import-time check compares with the files."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(DIGESTS, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
 
 def compiled_extensions() -> list:
@@ -98,19 +122,13 @@ def compiled_extensions() -> list:
         "compiling the model with mypyc for speed (two to four minutes in all; "
         "CONFLICT_SIM_PURE=1 installs the pure-Python model at once)..."
     )
-    # The digest of each source compiled: the import-time check compares it with the files present.
-    RECORD.write_text(
-        json.dumps(
-            {
-                name: hashlib.sha256((HERE / path).read_bytes()).hexdigest()
-                for name, path in zip(COMPILED, paths, strict=True)
-            },
-            indent=1,
-            sort_keys=True,
-        )
-        + "\n",
-        encoding="utf-8",
-    )
+    # The record of an earlier build goes first: it is written again only once this build has compiled
+    # every model module (TimedBuildExt.run), so a failed build leaves the pure-Python model running.
+    RECORD.unlink(missing_ok=True)
+    digests = {
+        name: hashlib.sha256((HERE / path).read_bytes()).hexdigest()
+        for name, path in zip(COMPILED, paths, strict=True)
+    }
     try:
         extensions = mypycify(
             # The project's mypy settings name a plugin that need not be installed where this builds;
@@ -132,11 +150,9 @@ def compiled_extensions() -> list:
             separate=True,
         )
     except Exception as error:  # a mypyc that cannot compile these sources: fall back, say why
-        # Without a record every compiled module left from an earlier build counts as stale, so the
-        # model runs from its (edited) sources rather than from extensions built from older ones.
-        RECORD.unlink(missing_ok=True)
         say(f"building the pure-Python model ({error})")
         return []
+    DIGESTS.update(digests)
     extensions.extend(poisson_extension())
     for extension in extensions:
         # No C compiler, or a failed compile, leaves the pure-Python modules in place.
@@ -154,8 +170,6 @@ def poisson_extension() -> list:
         import numpy
     except ImportError:
         return []
-    from setuptools import Extension
-
     random_lib = Path(numpy.__file__).parent / "random" / "lib"
     if not (random_lib / "libnpyrandom.a").exists() and not (random_lib / "npyrandom.lib").exists():
         return []

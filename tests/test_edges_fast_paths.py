@@ -11,6 +11,8 @@ tests name the path that broke.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -77,6 +79,15 @@ def test_a_wake_scheduled_from_a_later_clock_comes_its_delay_after_it_and_carrie
     assert model._clock() == 2.75
 
 
+def test_a_wake_in_the_past_is_refused_as_simpy_refuses_a_negative_timeout() -> None:
+    model = _model()
+    with pytest.raises(ValueError, match="Negative delay"):
+        simpy.Timeout(model.env, -1e-12)
+    with pytest.raises(ValueError, match="Negative delay"):
+        model._schedule(lambda _: None, -1e-12)
+    model._schedule(lambda _: None, 0.0)  # now is not the past
+
+
 def test_a_wake_is_an_event_simpy_processes_once_and_counts_as_succeeded() -> None:
     calls: list[Wake] = []
     wake = Wake(calls.append, 3)
@@ -111,6 +122,9 @@ def test_the_compiled_build_draws_through_numpys_own_sampler_checked_against_num
     if BUILD != "compiled":
         assert _build.NATIVE_POISSON is None
         pytest.skip("the pure build draws through Generator.poisson")
+    numpy_random = Path(np.__file__).parent / "random" / "lib"
+    if not any((numpy_random / name).exists() for name in ("libnpyrandom.a", "npyrandom.lib")):
+        pytest.skip("this numpy ships no libnpyrandom: the compiled build draws through Generator.poisson")
     assert _build.NATIVE_POISSON is not None, "built without sim/model/_poisson.c, or its draws differ"
     assert agrees_with_numpy(_build.NATIVE_POISSON)
 
@@ -229,3 +243,43 @@ def test_a_stream_takes_the_native_samplers_draw_and_leaves_to_numpy_the_means_i
         getattr(numpys, name)(128)
     assert stream.poisson(250.0) == float(numpys.poisson(250.0))
     assert seen == [2.5, 250.0]
+
+
+def _faithful_sampler(
+    monkeypatch: pytest.MonkeyPatch, declines: Callable[[float], bool]
+) -> Callable[[object, float], float | None]:
+    """A sampler drawing numpy's own numbers from the generator whose capsule it is given, declining
+    (None) the means ``declines`` names: the check's generators are noted as numpy makes them."""
+    made: list[np.random.Generator] = []
+    real = np.random.default_rng
+
+    def noting(seed: int) -> np.random.Generator:
+        made.append(real(seed))
+        return made[-1]
+
+    monkeypatch.setattr(np.random, "default_rng", noting)
+
+    def sampler(capsule: object, mean: float) -> float | None:
+        if declines(mean):
+            return None
+        (owner,) = [rng for rng in made if rng.bit_generator.capsule is capsule]
+        try:
+            return float(owner.poisson(mean))
+        except ValueError:
+            return 0.0  # draws where numpy refuses
+
+    return sampler
+
+
+def test_a_sampler_that_declines_exactly_what_numpy_refuses_is_taken(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert agrees_with_numpy(
+        _faithful_sampler(monkeypatch, lambda mean: not 0.0 <= mean <= 9.223372006484771e18)
+    )
+
+
+def test_a_sampler_that_draws_a_mean_numpy_refuses_is_not_taken(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert not agrees_with_numpy(_faithful_sampler(monkeypatch, lambda mean: not mean >= 0.0))
+
+
+def test_a_sampler_that_declines_a_mean_numpy_draws_is_not_taken(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert not agrees_with_numpy(_faithful_sampler(monkeypatch, lambda mean: not 0.0 <= mean < 1e9))

@@ -4,6 +4,9 @@ An install with a C compiler compiles the model's modules (``setup.py``). The co
 unless ``CONFLICT_SIM_PURE`` is set, or a model source no longer matches the digest recorded when it was
 compiled (an edited file must never be silently ignored). In those cases every ``sim.model`` module is
 loaded from its source: the compiled modules call each other directly, so they are all or none.
+
+It also chooses the compiled build's Poisson sampler (``NATIVE_POISSON``): numpy's own, called directly
+(``_poisson.c``), once a check at import has found its draws equal to ``Generator.poisson``'s.
 """
 
 from __future__ import annotations
@@ -114,6 +117,16 @@ def agrees_with_numpy(poisson: NativePoisson) -> bool:
                 return False
         if ours.random() != theirs.random():
             return False
+    # Where numpy's bound lies (a C long's range less a margin: 9.2e18, or 2.1e9 where a long has 32
+    # bits), the sampler must decline what numpy refuses: it hands those means back to numpy.
+    for mean in (3e9, 9.223372006484771e18, 9.223372006484772e18, -1.0, float("nan")):
+        try:
+            numpys: float | None = float(theirs.poisson(mean))
+        except ValueError:
+            numpys = None
+        drawn = poisson(capsule, mean)
+        if (numpys is None) != (drawn is None) or (drawn is not None and drawn != numpys):
+            return False
     return bool(ours.bit_generator.state == theirs.bit_generator.state)
 
 
@@ -127,9 +140,9 @@ def native_poisson() -> NativePoisson | None:
         return None
     try:
         poisson: NativePoisson = importlib.import_module("sim.model._poisson").poisson
-    except ImportError:
+        return poisson if agrees_with_numpy(poisson) else None
+    except Exception:  # not built, or built against a numpy it cannot work with: numpy's own call
         return None
-    return poisson if agrees_with_numpy(poisson) else None
 
 
 NATIVE_POISSON = native_poisson()

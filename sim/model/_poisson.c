@@ -3,11 +3,12 @@
  *
  * ``Generator.poisson(lam)`` with a scalar ``lam`` converts it to an array, checks it, draws with
  * numpy's C function ``random_poisson`` and boxes the result: some 3,500 machine instructions for a
- * draw that takes about a hundred. This module calls the same ``random_poisson`` (numpy's
- * ``libnpyrandom``, the C API numpy ships for extensions: numpy.org/doc/stable/reference/random/c-api.html)
- * on the same bit generator, so the numbers, and the state the generator is left in, are numpy's own.
- * ``sim.model.draws`` checks that at import and uses this only if they agree; anything the fast path
- * does not take (a mean that numpy would refuse) goes to ``Generator.poisson`` itself.
+ * draw whose sampling takes about 300. This module calls the same ``random_poisson`` (numpy's
+ * ``libnpyrandom``, the C API numpy ships for extensions:
+ * numpy.org/doc/stable/reference/random/c-api.html) on the same bit generator, so the numbers, and the
+ * state the generator is left in, are numpy's own. ``sim.model._build`` checks that at import, and
+ * ``sim.model.draws`` uses this only if they agree; a mean the fast path declines (one numpy would
+ * refuse) goes to ``Generator.poisson`` itself, which raises its own error.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -15,7 +16,8 @@
 #include "numpy/random/bitgen.h"
 #include "numpy/random/distributions.h"
 
-/* numpy refuses larger means (POISSON_LAM_MAX in numpy/random/_generator.pyx). */
+/* numpy refuses larger means (POISSON_LAM_MAX in numpy/random/_common.pyx, where a C long has 64 bits;
+ * the check at import declines this sampler where numpy's bound is another). */
 static const double LAM_MAX = 9.223372006484771e18;
 
 /* poisson(capsule, lam) -> float, or None when numpy should handle lam itself. */

@@ -262,6 +262,8 @@ class AssaultProcesses(ReplicationState):
         in the order a ``simpy.Timeout`` of that delay (or an urgent event) would have taken; without the
         timeout's Python ``__init__`` and the ``schedule`` call, which cost more than the rest of a wait.
         """
+        if delay < 0.0:
+            raise ValueError(f"Negative delay {delay}")  # as simpy.Timeout
         event = Wake(callback, value)
         heappush(self._queue, (self._clock() + delay, priority, next(self._eid), event))
         return event

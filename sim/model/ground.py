@@ -54,7 +54,7 @@ class Ground:
         return [k for k in range(len(self.area)) if self.area[k] > 0.0]
 
     def held(self) -> bool:
-        """Return whether the holder still holds ground in any sector (``max(area) > 0``, natively)."""
+        """Return whether the holder holds ground in any sector (``max(area) > 0`` where no area is NaN)."""
         return any(area > 0.0 for area in self.area)
 
     def total_area(self) -> float:
