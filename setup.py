@@ -163,7 +163,7 @@ def compiled_extensions() -> list:
 def poisson_extension() -> list:
     """Return the extension that calls numpy's Poisson sampler directly (``sim/model/_poisson.c``), or none.
 
-    It links numpy's ``libnpyrandom`` (shipped with numpy for extensions). ``sim.model.draws`` uses it
+    It links numpy's ``libnpyrandom`` (shipped with numpy for extensions). ``sim.model._build`` takes it
     only where its draws equal ``Generator.poisson``'s, checked at import.
     """
     try:

@@ -2,10 +2,11 @@
 
 Each fast path does what a builtin or a library call did, with less work per call: the assault loops'
 events queued on SimPy's own queue as a ``simpy.Timeout`` would be, numpy's Poisson sampler called
-without ``Generator.poisson``'s dispatch, one-pass loops for the weakest unit or share, the named tuples
-of the tempo and supply rules made without their keyword constructor, ``math.pow`` for ``**``. The
-fingerprints (``tests/test_fingerprints.py``) hold whole replications to their stored digests; these
-tests name the path that broke.
+without ``Generator.poisson``'s dispatch, one-pass loops for the weakest unit or share (held ground is
+tested with the ground, in ``tests/test_edges_ground.py``), the named tuples of the rules' daily
+contexts made without their keyword constructor, ``math.pow`` for ``**``. The fingerprints
+(``tests/test_fingerprints.py``) hold whole replications to their stored digests; these tests name the
+path that broke.
 """
 
 from __future__ import annotations
@@ -28,8 +29,6 @@ from sim.model.assaults import Wake
 from sim.model.command import weakest_share, weakest_strength
 from sim.model.draws import Draws
 from sim.model.forces import Unit
-from sim.model.ground import Ground
-from sim.model.plans import SectorPlan
 from sim.model.replication import Replication
 from sim.model.withdrawal import holder_state
 from sim.scenario.rules.withdrawal import HolderState
@@ -170,32 +169,6 @@ def test_the_weakest_strength_is_the_lowest_wherever_it_stands() -> None:
     assert weakest_strength(units) == 30.0
     assert weakest_strength(units[2:]) == 30.5
     assert weakest_strength(units[:1]) == 80.0
-
-
-def test_ground_is_held_while_any_sector_holds_more_than_nothing() -> None:
-    plans = tuple(
-        SectorPlan(
-            name=name,
-            is_line=False,
-            area_km2=area,
-            frontage_km=10.0,
-            terrain=1.0,
-            fortification_initial=0.0,
-            fortification_growth=0.0,
-            fortification_max=1.0,
-            fortification_kept=1.0,
-            prepared_lines=(),
-        )
-        for name, area in (("a", 100.0), ("b", 50.0))
-    )
-    ground = Ground(plans)
-    assert ground.held()
-    ground.area[0] = 0.0
-    assert ground.held()
-    ground.area[1] = 1e-300
-    assert ground.held()
-    ground.area[1] = 0.0
-    assert not ground.held()
 
 
 @pytest.mark.parametrize(("base", "exponent"), [(3.7, 0.5), (1200.0, 1.0), (0.25, 0.35), (2.0, 1.7)])

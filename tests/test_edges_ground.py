@@ -67,3 +67,14 @@ def test_fortification_grows_on_a_sector_holding_less_than_one_square_km() -> No
     assert ground.fortification == [0.1, 0.0]
     ground.grow_fortification()
     assert ground.fortification == [0.2, 0.0]
+
+
+def test_ground_is_held_while_any_sector_holds_more_than_nothing() -> None:
+    ground = Ground((_sector(100.0), _sector(50.0)))
+    assert ground.held()
+    ground.area[0] = 0.0
+    assert ground.held()
+    ground.area[1] = 1e-300
+    assert ground.held()
+    ground.area[1] = 0.0
+    assert not ground.held()

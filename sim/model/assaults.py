@@ -92,7 +92,6 @@ class AssaultLoop:
 
     __slots__ = (
         "model",
-        "env",
         "side",
         "enemy",
         "sector",
@@ -110,7 +109,6 @@ class AssaultLoop:
 
     def __init__(self, model: AssaultProcesses, side: SideState, sector: int, plan: AttackPlan) -> None:
         self.model = model
-        self.env = model.env
         self.side = side
         self.enemy = model._enemy(side)
         self.sector = sector
