@@ -1,10 +1,10 @@
-"""Build: the model's modules compiled with mypyc where a C compiler is present, pure Python where not.
+"""Build: the model's modules and the built-in rules compiled with mypyc where a C compiler is present.
 
 Everything else about the package is in pyproject.toml. The compiled modules give the same results bit
 for bit (``tests/test_builds.py`` compares the two builds); they only run faster. Set
 ``CONFLICT_SIM_PURE=1`` when installing to skip compiling, or when running to use the pure-Python model
 of a compiled install. A compiled install whose model sources have since changed falls back to the pure
-model by itself (``sim/model/_build.py``), so an edit to a model file is never silently ignored.
+model by itself (``sim/_build.py``), so an edit to a compiled file is never silently ignored.
 """
 
 from __future__ import annotations
@@ -21,28 +21,40 @@ from setuptools.command.build_ext import build_ext
 
 HERE = Path(__file__).resolve().parent
 COMPILED = (
-    "laws",
-    "draws",
-    "events",
-    "forces",
-    "ground",
-    "combat",
-    "command",
-    "logistics",
-    "withdrawal",
-    "state",
-    "assaults",
-    "tempo",
-    "fires",
-    "lines",
-    "plans",
-    "params",
-    "trajectory",
-    "replication",
+    "sim.model.laws",
+    "sim.model.draws",
+    "sim.model.events",
+    "sim.model.forces",
+    "sim.model.ground",
+    "sim.model.combat",
+    "sim.model.command",
+    "sim.model.logistics",
+    "sim.model.withdrawal",
+    "sim.model.state",
+    "sim.model.assaults",
+    "sim.model.tempo",
+    "sim.model.fires",
+    "sim.model.lines",
+    "sim.model.plans",
+    "sim.model.params",
+    "sim.model.trajectory",
+    "sim.model.replication",
+    "sim.scenario.rules.tempo.base",
+    "sim.scenario.rules.tempo.culmination",
+    "sim.scenario.rules.tempo.pauses",
+    "sim.scenario.rules.supply.base",
+    "sim.scenario.rules.supply.corridor",
+    "sim.scenario.rules.supply.interdiction",
+    "sim.scenario.rules.withdrawal.base",
+    "sim.scenario.rules.withdrawal.area_below",
+    "sim.scenario.rules.withdrawal.force_ratio_above",
+    "sim.scenario.rules.withdrawal.loss_share_above",
+    "sim.scenario.rules.withdrawal.losses_above",
+    "sim.scenario.rules.withdrawal.supply_below",
 )
-"""The model modules compiled (``sim/model/<name>.py``); ``sim/model/__init__.py`` stays Python."""
+"""The modules compiled; their packages' ``__init__`` modules stay Python (``sim/_build.py``)."""
 
-RECORD = HERE / "sim" / "model" / "_compiled_sources.json"
+RECORD = HERE / "sim" / "_compiled_sources.json"
 
 
 def say(message: str) -> None:
@@ -65,7 +77,7 @@ def say(message: str) -> None:
 class TimedBuildExt(build_ext):
     """build_ext that says when the C compiler starts on the model and how long it took.
 
-    It writes the record of the sources compiled only once every model module has compiled.
+    It writes the record of the sources compiled only once every module listed has compiled.
     """
 
     def build_extension(self, ext: Extension) -> None:
@@ -89,18 +101,18 @@ class TimedBuildExt(build_ext):
         super().run()
         model_failed = [name for name in self.failed if name != "sim.model._poisson"]
         if model_failed or not DIGESTS:
-            # No record: sim/model/_build.py then runs the Python sources, never extensions left from an
+            # No record: sim/_build.py then runs the Python sources, never extensions left from an
             # earlier build beside sources edited since.
             say(f"could not compile {', '.join(model_failed) or 'the model'}: the pure-Python model will run")
             return
         write_record(RECORD)
         if not self.inplace:  # a wheel: its copy of the package was made before the extensions were built
-            write_record(Path(self.build_lib) / "sim" / "model" / RECORD.name)
+            write_record(Path(self.build_lib) / "sim" / RECORD.name)
         say(f"compiled model built in {time.monotonic() - started:.0f} s")
 
 
 DIGESTS: dict[str, str] = {}
-"""The sha256 of each model source handed to mypyc, by module name; empty until mypyc has run."""
+"""The sha256 of each source handed to mypyc, by module name; empty until mypyc has run."""
 
 
 def write_record(path: Path) -> None:
@@ -110,20 +122,20 @@ def write_record(path: Path) -> None:
 
 
 def compiled_extensions() -> list:
-    """Return the mypyc extensions of the model modules, or none (pure Python) if they cannot be built."""
+    """Return the mypyc extensions of the modules listed, or none (pure Python) if they cannot be built."""
     if os.environ.get("CONFLICT_SIM_PURE"):
         return []
     try:
         from mypyc.build import mypycify
     except ImportError:
         return []
-    paths = [f"sim/model/{name}.py" for name in COMPILED]
+    paths = [name.replace(".", "/") + ".py" for name in COMPILED]
     say(
         "compiling the model with mypyc for speed (two to four minutes in all; "
         "CONFLICT_SIM_PURE=1 installs the pure-Python model at once)..."
     )
     # The record of an earlier build goes first: it is written again only once this build has compiled
-    # every model module (TimedBuildExt.run), so a failed build leaves the pure-Python model running.
+    # every module listed (TimedBuildExt.run), so a failed build leaves the pure-Python model running.
     RECORD.unlink(missing_ok=True)
     digests = {
         name: hashlib.sha256((HERE / path).read_bytes()).hexdigest()

@@ -1,4 +1,4 @@
-"""The compiled and the pure-Python builds of the model give the same bytes (setup.py, sim/model/_build.py).
+"""The compiled and the pure-Python builds of the model give the same bytes (setup.py, sim/_build.py).
 
 An install with a C compiler runs the model compiled with mypyc; ``CONFLICT_SIM_PURE=1`` makes a process
 load the model from its Python sources instead. The same replications, run both ways, must agree bit
@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 import sim.model
-from sim.model import _build
+from sim import _build
 
 REPO = Path(__file__).resolve().parent.parent
 CASES = (
@@ -64,13 +64,14 @@ def test_compiled_and_pure_builds_give_the_same_bytes() -> None:
 
 @needs_compiled
 @pytest.mark.slow
-def test_an_edited_model_source_runs_as_python_not_as_the_stale_compiled_module(tmp_path: Path) -> None:
-    """A source that differs from the one compiled makes every model module load from its source."""
+@pytest.mark.parametrize("edited", ["model/laws.py", "scenario/rules/tempo/pauses.py"])
+def test_an_edited_source_runs_as_python_not_as_a_stale_compiled_module(tmp_path: Path, edited: str) -> None:
+    """A source that differs from the one compiled makes every compiled module load from its source."""
     copy = tmp_path / "sim"
     # The compiled modules and their shared libraries sit beside the sources (one per module).
     shutil.copytree(REPO / "sim", copy, ignore=shutil.ignore_patterns("__pycache__"))
-    laws = copy / "model" / "laws.py"
-    laws.write_text(laws.read_text(encoding="utf-8") + "\nEDITED = True\n", encoding="utf-8")
+    source = copy / edited
+    source.write_text(source.read_text(encoding="utf-8") + "\nEDITED = True\n", encoding="utf-8")
     code = (
         "import sys; sys.path.insert(0, '.'); import warnings; warnings.simplefilter('error');"
         "import sim.model\n"
@@ -83,10 +84,12 @@ def test_an_edited_model_source_runs_as_python_not_as_the_stale_compiled_module(
         text=True,
         timeout=120,
     )
-    assert "laws.py changed since it was compiled" in done.stderr
+    assert f"sim/{edited} changed since it was compiled" in done.stderr
+    module = "sim." + edited.removesuffix(".py").replace("/", ".")
     quiet = code.replace("warnings.simplefilter('error')", "warnings.simplefilter('ignore')")
-    quiet += "import sim.model.laws, sim.model.combat; print(sim.model.BUILD, sim.model.laws.EDITED,"
-    quiet += " sim.model.combat.__file__.endswith('.py'))"
+    quiet += f"import {module}, sim.model.combat, sim.scenario.rules.supply.corridor as corridor\n"
+    quiet += f"print(sim.model.BUILD, {module}.EDITED, sim.model.combat.__file__.endswith('.py'),"
+    quiet += " corridor.__file__.endswith('.py'))"
     done = subprocess.run(
         [sys.executable, "-c", quiet],
         cwd=tmp_path,
@@ -95,7 +98,7 @@ def test_an_edited_model_source_runs_as_python_not_as_the_stale_compiled_module(
         text=True,
         timeout=120,
     )
-    assert done.stdout.split() == ["pure", "True", "True"], done.stderr
+    assert done.stdout.split() == ["pure", "True", "True", "True"], done.stderr
 
 
 @needs_compiled
@@ -122,7 +125,14 @@ def test_the_build_record_covers_exactly_the_compiled_modules() -> None:
     names = [part.strip().strip('",') for part in listed.split() if part.strip().strip('",')]
     assert names, "setup.py lists no compiled modules"
     for name in names:
-        assert (REPO / "sim" / "model" / f"{name}.py").exists(), name
+        assert _build.source_of(name).exists(), name
+        assert name.rpartition(".")[0] in _build.COMPILED_PACKAGES, name
+    # Every module of the compiled packages is compiled (a rule left out would run as Python unseen).
+    for package in _build.COMPILED_PACKAGES:
+        folder = _build.source_of(f"{package}.__init__").parent
+        for source in folder.glob("*.py"):
+            if source.stem != "__init__" and not source.stem.startswith("_"):
+                assert f"{package}.{source.stem}" in names, source
     if COMPILED:
         assert sorted(names) == _build.compiled_modules()
         assert _build.stale_sources() == []

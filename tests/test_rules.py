@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import pkgutil
+import importlib.machinery
+from pathlib import Path
 
 import pytest
 from conftest import SMALL
@@ -13,19 +14,29 @@ import sim.scenario.rules.withdrawal as withdrawal
 from sim.batch.seeding import replication_seed
 from sim.model.replication import Replication
 from sim.scenario import load_scenario
+from sim.scenario.rules.discovery import rule_modules
 from sim.scenario.rules.withdrawal import RULES, HolderState
 from sim.scenario.rules.withdrawal.loss_share_above import LossShareAbove, loss_share
 from sim.scenario.schema import Command, Logistics, Withdrawal
 
 
 def _modules(package: object) -> set[str]:
-    return {m.name for m in pkgutil.iter_modules(package.__path__) if m.name != "base"}  # type: ignore[attr-defined]
+    return set(rule_modules(package.__path__))  # type: ignore[attr-defined]
 
 
 def test_every_rule_module_registers_one_rule() -> None:
     assert _modules(withdrawal) == {rule.__module__.rsplit(".", 1)[1] for rule in withdrawal.RULES.values()}
     assert _modules(supply) == {effect.__module__.rsplit(".", 1)[1] for effect in supply.EFFECTS.values()}
     assert _modules(allocation) == set(allocation.POLICIES)
+
+
+def test_rule_modules_are_the_modules_a_rule_can_be_in(tmp_path: Path) -> None:
+    """The base, private modules and a compiled build's shared libraries (``name__mypyc``) are no rules."""
+    suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
+    names = ("base.py", "_private.py", "pauses.py", f"pauses{suffix}", f"pauses__mypyc{suffix}")
+    for name in names:
+        (tmp_path / name).write_text("", encoding="utf-8")
+    assert rule_modules([str(tmp_path)]) == ["pauses"]
 
 
 def test_rule_fields_are_schema_fields_in_rule_order() -> None:

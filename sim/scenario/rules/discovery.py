@@ -8,12 +8,25 @@ from collections.abc import Iterable
 from typing import ClassVar, Protocol, TypeVar
 
 
+def rule_modules(path: Iterable[str], skip: Iterable[str] = ("base",)) -> list[str]:
+    """Return the names of a rules subpackage's modules (its ``__path__``) except those in ``skip``, sorted.
+
+    Private modules are left out, and so are the shared libraries of a compiled build (``<name>__mypyc``),
+    which sit beside the modules they serve.
+    """
+    skipped = set(skip)
+    names = [module.name for module in pkgutil.iter_modules(list(path))]
+    return sorted(
+        name
+        for name in names
+        if name not in skipped and not name.startswith("_") and not name.endswith("__mypyc")
+    )
+
+
 def import_all(package: str, path: Iterable[str], skip: Iterable[str] = ("base",)) -> None:
     """Import every module of ``package`` (whose ``__path__`` is ``path``) except those in ``skip``."""
-    skipped = set(skip)
-    for module in sorted(pkgutil.iter_modules(list(path)), key=lambda found: found.name):
-        if module.name not in skipped and not module.name.startswith("_"):
-            importlib.import_module(f"{package}.{module.name}")
+    for name in rule_modules(path, skip):
+        importlib.import_module(f"{package}.{name}")
 
 
 class Ordered(Protocol):

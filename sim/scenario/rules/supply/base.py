@@ -11,6 +11,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from typing import Any, ClassVar, NamedTuple
 
+from mypy_extensions import mypyc_attr
+
 from sim.scenario.rules.discovery import add_in_order
 
 
@@ -39,6 +41,8 @@ class SupplyContext(NamedTuple):
     sector_area0_km2: tuple[float, ...] = ()
 
 
+# Compiled where the install can (setup.py); rules written elsewhere subclass it as Python classes.
+@mypyc_attr(allow_interpreted_subclasses=True)
 class SupplyEffect(ABC):
     """Something that scales a side's supply capacity each day.
 
@@ -68,5 +72,8 @@ EFFECTS: dict[str, type[SupplyEffect]] = {}
 
 
 def register(effect: type[SupplyEffect]) -> type[SupplyEffect]:
-    """Add an effect to the registry (a class decorator)."""
+    """Add an effect to the registry: a class decorator, or a call after the class.
+
+    The built-in effects call it after the class: mypyc compiles a decorated class as a Python class.
+    """
     return add_in_order(EFFECTS, effect, "supply effects")

@@ -7,11 +7,10 @@ holder's capacity falls linearly to ``1 - e`` as its held area falls to nothing.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
-
-from pydantic import Field
+from typing import Any, ClassVar
 
 from sim.scenario.distributions import Fraction
+from sim.scenario.rules.fields import Field
 from sim.scenario.rules.supply.base import SupplyContext, SupplyEffect, register
 
 
@@ -23,13 +22,12 @@ def corridor_factor(exposure: float, area_km2: float, initial_area_km2: float) -
     return 1.0 - exposure * (1.0 - share_held)
 
 
-@register
 class Corridor(SupplyEffect):
     """The holder's corridor exposure (other sides are not affected)."""
 
-    name = "corridor"
-    order = 10
-    fields = {
+    name: ClassVar[str] = "corridor"
+    order: ClassVar[int] = 10
+    fields: ClassVar[dict[str, tuple[Any, Any]]] = {
         "corridor_exposure": (
             Fraction,
             Field(
@@ -53,3 +51,6 @@ class Corridor(SupplyEffect):
         if not context.holds_ground:
             return 1.0
         return corridor_factor(self.exposure, context.area_km2, context.initial_area_km2)
+
+
+register(Corridor)

@@ -19,12 +19,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Annotated, Any
-
-from pydantic import Field
+from typing import Annotated, Any, ClassVar
 
 from sim.scenario import limits
 from sim.scenario.distributions import Fraction, NonNegative, limit
+from sim.scenario.rules.fields import Field
 from sim.scenario.rules.supply.base import SupplyContext, SupplyEffect, register
 
 
@@ -47,13 +46,12 @@ def interdiction_factor(distance_km: float, reach_km: float, interdicted_share: 
     return 1.0 - (1.0 - interdicted_share) * cut
 
 
-@register
 class Interdiction(SupplyEffect):
     """The holder's corridor under enemy fire (other sides are not affected)."""
 
-    name = "interdiction"
-    order = 20
-    fields = {
+    name: ClassVar[str] = "interdiction"
+    order: ClassVar[int] = 20
+    fields: ClassVar[dict[str, tuple[Any, Any]]] = {
         "corridor_half_width_km": (
             Annotated[NonNegative, limit(limits.FRONTAGE_KM)] | None,
             Field(
@@ -119,3 +117,6 @@ class Interdiction(SupplyEffect):
             if name in chosen and context.sector_area0_km2[k] > 0.0
         ]
         return interdiction_factor(corridor_distance(self.half_width, shares), self.reach, self.share)
+
+
+register(Interdiction)

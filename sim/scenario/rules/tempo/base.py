@@ -13,6 +13,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, NamedTuple
 
+from mypy_extensions import mypyc_attr
+
 from sim.scenario.rules.discovery import add_in_order
 
 
@@ -42,6 +44,8 @@ class TempoContext(NamedTuple):
     strength_share: float
 
 
+# Compiled where the install can (setup.py); rules written elsewhere subclass it as Python classes.
+@mypyc_attr(allow_interpreted_subclasses=True)
 class TempoRule(ABC):
     """A rule that scales an attacking side's assault rate, sector by sector, day by day.
 
@@ -87,5 +91,8 @@ RULES: dict[str, type[TempoRule]] = {}
 
 
 def register(rule: type[TempoRule]) -> type[TempoRule]:
-    """Add a rule to the registry (a class decorator)."""
+    """Add a rule to the registry: a class decorator, or a call after the class.
+
+    The built-in rules call it after the class: mypyc compiles a decorated class as a Python class.
+    """
     return add_in_order(RULES, rule, "tempo rules")

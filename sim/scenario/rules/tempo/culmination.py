@@ -18,12 +18,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from typing import Annotated, Any
-
-from pydantic import Field
+from typing import Annotated, Any, ClassVar
 
 from sim.scenario import limits
 from sim.scenario.distributions import Fraction, NonNegative, Positive, limit
+from sim.scenario.rules.fields import Field
 from sim.scenario.rules.tempo.base import TempoContext, TempoRule, register
 
 
@@ -46,19 +45,18 @@ def smoothed(average: float, value: float, memory_days: float) -> float:
     return average + weight * (value - average)
 
 
-@register
 class Culmination(TempoRule):
     """Epstein's adaptive attacker, sector by sector."""
 
-    name = "culmination"
-    block = "culmination"
-    order = 10
-    description = (
+    name: ClassVar[str] = "culmination"
+    block: ClassVar[str] = "culmination"
+    order: ClassVar[int] = 10
+    description: ClassVar[str] = (
         "The attacker's tempo in each sector adapts to its own attrition there (Epstein's adaptive "
         "attacker): it slows while its daily losses exceed what it bears and recovers below it "
         "(absent: the tempo ignores losses)."
     )
-    fields = {
+    fields: ClassVar[dict[str, tuple[Any, Any]]] = {
         "tolerable_loss_rate": (
             Annotated[Positive, limit(1.0)],
             Field(
@@ -140,3 +138,6 @@ class Culmination(TempoRule):
     def explain(self, sector: int) -> tuple[str, dict[str, float]] | None:
         """Return the crossing of a quarter mark on the last day, if any."""
         return self.crossed[sector]
+
+
+register(Culmination)

@@ -12,26 +12,24 @@ share (else it waits for rotation, refits and replacements, day by day).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
-
-from pydantic import Field
+from typing import Any, ClassVar
 
 from sim.scenario.distributions import DayCount, Duration, Fraction
+from sim.scenario.rules.fields import Field
 from sim.scenario.rules.tempo.base import TempoContext, TempoRule, register
 
 
-@register
 class Pauses(TempoRule):
     """Pauses of a side's attack, sector by sector."""
 
-    name = "pauses"
-    block = "pauses"
-    order = 20
-    description = (
+    name: ClassVar[str] = "pauses"
+    block: ClassVar[str] = "pauses"
+    order: ClassVar[int] = 20
+    description: ClassVar[str] = (
         "The side's attack in a sector pauses after a spell of continuous assault or once worn thin, "
         "and resumes when rested and refilled (absent: it never pauses)."
     )
-    fields = {
+    fields: ClassVar[dict[str, tuple[Any, Any]]] = {
         "after_days": (
             DayCount | None,
             Field(
@@ -121,3 +119,6 @@ class Pauses(TempoRule):
     def explain(self, sector: int) -> tuple[str, dict[str, float]] | None:
         """Return the pause begun or ended on the last day, if any."""
         return self.changed[sector]
+
+
+register(Pauses)

@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Annotated, Any
-
-from pydantic import Field
+from typing import Annotated, Any, ClassVar
 
 from sim.scenario import limits
 from sim.scenario.distributions import NonNegative, limit
+from sim.scenario.rules.fields import Field
 from sim.scenario.rules.withdrawal.base import HolderState, WithdrawalRule, register
 
 
-@register
 class AreaBelow(WithdrawalRule):
     """Fires on the first day the held area is below ``area_below_km2``."""
 
-    name = "area_below"
-    order = 10
-    fields = {
+    name: ClassVar[str] = "area_below"
+    order: ClassVar[int] = 10
+    fields: ClassVar[dict[str, tuple[Any, Any]]] = {
         "area_below_km2": (
             Annotated[NonNegative, limit(limits.AREA_KM2)] | None,
             Field(
@@ -28,7 +26,7 @@ class AreaBelow(WithdrawalRule):
             ),
         ),
     }
-    label = "held area fell below its limit"
+    label: ClassVar[str] = "held area fell below its limit"
 
     def __init__(self, limit_km2: float) -> None:
         self.limit_km2 = limit_km2
@@ -52,3 +50,6 @@ class AreaBelow(WithdrawalRule):
     def explain(self, state: HolderState) -> str:
         """Say the area and the limit."""
         return f"held area {state.area_km2:,.0f} km² below the limit of {self.limit_km2:,.0f} km²"
+
+
+register(AreaBelow)

@@ -12,6 +12,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, NamedTuple
 
+from mypy_extensions import mypyc_attr
+
 from sim.scenario.rules.discovery import add_in_order
 
 
@@ -40,6 +42,8 @@ class HolderState(NamedTuple):
     strength: float
 
 
+# Compiled where the install can (setup.py); rules written elsewhere subclass it as Python classes.
+@mypyc_attr(allow_interpreted_subclasses=True)
 class WithdrawalRule(ABC):
     """One rule of "hold while militarily appropriate": a threshold on the holder's situation.
 
@@ -80,7 +84,10 @@ RULES: dict[str, type[WithdrawalRule]] = {}
 
 
 def register(rule: type[WithdrawalRule]) -> type[WithdrawalRule]:
-    """Add a rule to the registry (a class decorator)."""
+    """Add a rule to the registry: a class decorator, or a call after the class.
+
+    The built-in rules call it after the class: mypyc compiles a decorated class as a Python class.
+    """
     return add_in_order(RULES, rule, "withdrawal rules")
 
 

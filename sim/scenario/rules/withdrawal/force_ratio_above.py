@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Annotated, Any
-
-from pydantic import Field
+from typing import Annotated, Any, ClassVar
 
 from sim.scenario import limits
 from sim.scenario.distributions import DayCount, NonNegative, limit
+from sim.scenario.rules.fields import Field
 from sim.scenario.rules.withdrawal.base import HolderState, WithdrawalRule, register
 
 
-@register
 class ForceRatioAbove(WithdrawalRule):
     """Fires once the ratio has been above ``force_ratio_above`` on ``force_ratio_days`` days in a row."""
 
-    name = "force_ratio_above"
-    order = 20
-    fields = {
+    name: ClassVar[str] = "force_ratio_above"
+    order: ClassVar[int] = 20
+    fields: ClassVar[dict[str, tuple[Any, Any]]] = {
         "force_ratio_above": (
             Annotated[NonNegative, limit(limits.RATIO)] | None,
             Field(
@@ -36,7 +34,7 @@ class ForceRatioAbove(WithdrawalRule):
             ),
         ),
     }
-    label = "the enemy's force ratio stayed above its limit"
+    label: ClassVar[str] = "the enemy's force ratio stayed above its limit"
 
     def __init__(self, limit: float, days: float) -> None:
         self.limit = limit
@@ -72,3 +70,6 @@ class ForceRatioAbove(WithdrawalRule):
             else f"{state.force_ratio:.1f}:1"
         )
         return f"enemy force ratio {ratio}, above {self.limit:g}:1 for {self.streak} days in a row"
+
+
+register(ForceRatioAbove)

@@ -9,11 +9,10 @@ personnel still in theatre (replacements included), so it is the share of all wh
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
-
-from pydantic import Field
+from typing import Any, ClassVar
 
 from sim.scenario.distributions import Fraction
+from sim.scenario.rules.fields import Field
 from sim.scenario.rules.withdrawal.base import HolderState, WithdrawalRule, register
 
 
@@ -23,13 +22,12 @@ def loss_share(casualties: float, strength: float) -> float:
     return casualties / served if served > 0.0 else 0.0
 
 
-@register
 class LossShareAbove(WithdrawalRule):
     """Fires on the first day the share of the holder's force lost exceeds ``loss_share_above``."""
 
-    name = "loss_share_above"
-    order = 50
-    fields = {
+    name: ClassVar[str] = "loss_share_above"
+    order: ClassVar[int] = 50
+    fields: ClassVar[dict[str, tuple[Any, Any]]] = {
         "loss_share_above": (
             Fraction | None,
             Field(
@@ -39,7 +37,7 @@ class LossShareAbove(WithdrawalRule):
             ),
         ),
     }
-    label = "the share of its force lost passed its limit"
+    label: ClassVar[str] = "the share of its force lost passed its limit"
 
     def __init__(self, limit: float) -> None:
         self.limit = limit
@@ -64,3 +62,6 @@ class LossShareAbove(WithdrawalRule):
         """Say the share lost and the limit."""
         share = loss_share(state.casualties, state.strength)
         return f"{share:.0%} of the force lost ({state.casualties:,.0f}), above the limit of {self.limit:.0%}"
+
+
+register(LossShareAbove)

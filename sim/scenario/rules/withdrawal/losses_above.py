@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Annotated, Any
-
-from pydantic import Field
+from typing import Annotated, Any, ClassVar
 
 from sim.scenario import limits
 from sim.scenario.distributions import NonNegative, limit
+from sim.scenario.rules.fields import Field
 from sim.scenario.rules.withdrawal.base import HolderState, WithdrawalRule, register
 
 
-@register
 class LossesAbove(WithdrawalRule):
     """Fires on the first day cumulative casualties exceed ``losses_above``."""
 
-    name = "losses_above"
-    order = 40
-    fields = {
+    name: ClassVar[str] = "losses_above"
+    order: ClassVar[int] = 40
+    fields: ClassVar[dict[str, tuple[Any, Any]]] = {
         "losses_above": (
             Annotated[NonNegative, limit(limits.PERSONNEL)] | None,
             Field(
@@ -27,7 +25,7 @@ class LossesAbove(WithdrawalRule):
             ),
         ),
     }
-    label = "losses exceeded their limit"
+    label: ClassVar[str] = "losses exceeded their limit"
 
     def __init__(self, limit: float) -> None:
         self.limit = limit
@@ -51,3 +49,6 @@ class LossesAbove(WithdrawalRule):
     def explain(self, state: HolderState) -> str:
         """Say the casualties and the limit."""
         return f"casualties {state.casualties:,.0f}, above the limit of {self.limit:,.0f}"
+
+
+register(LossesAbove)

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
-
-from pydantic import Field
+from typing import Any, ClassVar
 
 from sim.scenario.distributions import DayCount, Fraction
+from sim.scenario.rules.fields import Field
 from sim.scenario.rules.withdrawal.base import HolderState, WithdrawalRule, register
 
 
-@register
 class SupplyBelow(WithdrawalRule):
     """Fires once supply has been below ``supply_below`` on ``supply_days`` days in a row."""
 
-    name = "supply_below"
-    order = 30
-    fields = {
+    name: ClassVar[str] = "supply_below"
+    order: ClassVar[int] = 30
+    fields: ClassVar[dict[str, tuple[Any, Any]]] = {
         "supply_below": (
             Fraction | None,
             Field(
@@ -33,7 +31,7 @@ class SupplyBelow(WithdrawalRule):
             ),
         ),
     }
-    label = "supply stayed below its limit"
+    label: ClassVar[str] = "supply stayed below its limit"
 
     def __init__(self, limit: float, days: float) -> None:
         self.limit = limit
@@ -60,3 +58,6 @@ class SupplyBelow(WithdrawalRule):
     def explain(self, state: HolderState) -> str:
         """Say the supply, the limit and for how long."""
         return f"supply at {state.supply:.0%} of need, below {self.limit:.0%} for {self.streak} days in a row"
+
+
+register(SupplyBelow)
