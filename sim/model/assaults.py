@@ -340,7 +340,7 @@ class AssaultProcesses(ReplicationState):
         )
         if result is None:
             return
-        side.sector_assaults[sector] += 1
+        side.sector_assaults[sector] = side.sector_assaults[sector] + 1
         self._after_losses(sector)
         if self.ground.reached:
             self._log_lines()

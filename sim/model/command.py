@@ -149,7 +149,8 @@ def allocate(side: SideState, enemy: SideState, ground: Ground, log: Log | None)
     for name, waiting in side.reserve.items():
         if not waiting:
             continue
-        held = sum([u.strength for u in waiting])
+        # Typed: ``sum`` is typed float or int, which would make ``held -= ...`` below a generic operation.
+        held: float = sum([u.strength for u in waiting])
         keep = side.reserve_share[name] * side.ready_full[name]
         if held - weakest_strength(waiting) < keep - 1e-9:
             continue

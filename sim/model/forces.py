@@ -103,7 +103,7 @@ class SideState:
         """A unit that arrived and trained joins the reserve, ready to be committed."""
         unit.status = RESERVE
         self.reserve[unit.contingent].append(unit)
-        self.ready_full[unit.contingent] += unit.full_size
+        self.ready_full[unit.contingent] = self.ready_full[unit.contingent] + unit.full_size
 
     def back_from_refit(self, unit: Unit) -> None:
         """A refitted unit rejoins the reserve."""
@@ -117,8 +117,10 @@ class SideState:
             self.reserve[unit.contingent].remove(unit)
         unit.status, unit.sector = LINE, sector
         self.line[sector].append(unit)
-        self.line_strength[sector] += unit.strength
-        self.line_power[sector] += unit.strength * unit.quality
+        # Sums per sector written ``x[k] = x[k] + y``, here and below: compiled, ``x[k] += y`` on a list
+        # is a generic in-place operation on boxed numbers, several times the cost of the float sum.
+        self.line_strength[sector] = self.line_strength[sector] + unit.strength
+        self.line_power[sector] = self.line_power[sector] + unit.strength * unit.quality
         if self.on_reinforced is not None:
             self.on_reinforced(sector)
 
@@ -129,8 +131,8 @@ class SideState:
         self._recount(old)
         unit.sector = sector
         self.line[sector].append(unit)
-        self.line_strength[sector] += unit.strength
-        self.line_power[sector] += unit.strength * unit.quality
+        self.line_strength[sector] = self.line_strength[sector] + unit.strength
+        self.line_power[sector] = self.line_power[sector] + unit.strength * unit.quality
         if self.on_reinforced is not None:
             self.on_reinforced(sector)
 
@@ -159,11 +161,11 @@ class SideState:
         factor = 1.0 - taken / total
         for unit in self.line[sector]:
             unit.strength *= factor
-        self.line_strength[sector] *= factor
-        self.line_power[sector] *= factor
+        self.line_strength[sector] = self.line_strength[sector] * factor
+        self.line_power[sector] = self.line_power[sector] * factor
         self.casualties += taken
-        self.sector_losses[sector] += taken
-        self.sector_casualties[sector] += taken
+        self.sector_losses[sector] = self.sector_losses[sector] + taken
+        self.sector_casualties[sector] = self.sector_casualties[sector] + taken
 
     def fallen(self, sector: int) -> list[Unit]:
         """Take every unit of a sector's line that has fallen below ``FALLEN`` out to refit; return them."""
@@ -176,8 +178,8 @@ class SideState:
         """Add replacements to a unit (and to its sector's sums if it is in the line)."""
         unit.strength += amount
         if unit.status == LINE:
-            self.line_strength[unit.sector] += amount
-            self.line_power[unit.sector] += amount * unit.quality
+            self.line_strength[unit.sector] = self.line_strength[unit.sector] + amount
+            self.line_power[unit.sector] = self.line_power[unit.sector] + amount * unit.quality
 
     def _recount(self, sector: int) -> None:
         units = self.line[sector]

@@ -71,7 +71,7 @@ class Ground:
         self.area[sector] = max(0.0, before - km2)
         if self.area[sector] < before:
             self.moved_back[sector] = True
-            self.fortification[sector] *= self.fortification_kept[sector]
+            self.fortification[sector] = self.fortification[sector] * self.fortification_kept[sector]
             self._stand_on_lines(sector)
         return self.area[sector] - before
 
@@ -80,7 +80,7 @@ class Ground:
         area = self.area[sector]
         while self.next_line[sector] < len(lines) and area <= lines[self.next_line[sector]][0]:
             fortification = lines[self.next_line[sector]][1]
-            self.next_line[sector] += 1
+            self.next_line[sector] = self.next_line[sector] + 1
             if area > 0.0 and fortification > self.fortification[sector]:
                 self.fortification[sector] = fortification
                 self.reached.append((sector, fortification))

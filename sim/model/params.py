@@ -117,8 +117,8 @@ def _weather(scenario: Scenario, read: _Reader) -> dict[str, tuple[float, ...]]:
                 assert period.start is not None and period.end is not None
                 inside = period.start <= date <= period.end
             if inside:
-                tempo[day] *= tempo_factor
-                depth[day] *= depth_factor
+                tempo[day] = tempo[day] * tempo_factor
+                depth[day] = depth[day] * depth_factor
     return {"weather_tempo": tuple(tempo), "weather_depth": tuple(depth)}
 
 
