@@ -126,6 +126,7 @@ def test_the_compiled_build_draws_through_numpys_own_sampler_checked_against_num
         pytest.skip("this numpy ships no libnpyrandom: the compiled build draws through Generator.poisson")
     assert _build.NATIVE_POISSON is not None, "built without sim/model/_poisson.c, or its draws differ"
     assert agrees_with_numpy(_build.NATIVE_POISSON)
+    assert Draws(np.random.default_rng(0))._poisson is _build.NATIVE_POISSON  # each stream draws through it
 
 
 def test_a_sampler_one_draw_off_numpys_is_not_taken() -> None:

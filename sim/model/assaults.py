@@ -10,7 +10,7 @@ process per side with long-range strikes.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from heapq import heappush
 from typing import Any, Final, cast
 
@@ -237,9 +237,10 @@ class AssaultProcesses(ReplicationState):
         parameters: dict[str, float] | None = None,
     ) -> None:
         super().__init__(scenario, seed, trace, parameters)
-        # SimPy's queue and event counter, which ``_schedule`` pushes to as ``Environment.schedule`` does.
+        # SimPy's queue and event counter, which ``_schedule`` pushes to as ``Environment.schedule`` does
+        # (the counter's ``__next__`` bound once: compiled, ``next()`` looks the builtin up at each call).
         self._queue: list[tuple[float, int, int, object]] = cast(Any, self.env)._queue
-        self._eid: Iterator[int] = cast(Any, self.env)._eid
+        self._next_eid: Callable[[], int] = cast(Any, self.env)._eid.__next__
         # Assault loops by side index x sectors + sector.
         self._assault_loops: dict[int, AssaultLoop] = {}
         # Loops waiting for a day's start, by day: (loop, its wait's number, when its timeout would come).
@@ -263,7 +264,7 @@ class AssaultProcesses(ReplicationState):
         if delay < 0.0:
             raise ValueError(f"Negative delay {delay}")  # as simpy.Timeout
         event = Wake(callback, value)
-        heappush(self._queue, (self._clock() + delay, priority, next(self._eid), event))
+        heappush(self._queue, (self._clock() + delay, priority, self._next_eid(), event))
         return event
 
     def _start_attacks(self) -> None:

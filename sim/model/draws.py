@@ -22,6 +22,7 @@ class Draws:
     __slots__ = (
         "_rng",
         "_capsule",
+        "_poisson",
         "_block",
         "_uniform",
         "_u",
@@ -37,6 +38,7 @@ class Draws:
     def __init__(self, rng: np.random.Generator, block: int = 128, gamma_shape: float | None = None) -> None:
         self._rng = rng
         self._capsule = rng.bit_generator.capsule
+        self._poisson = NATIVE_POISSON  # kept here: compiled, a module global is a dict look-up at each use
         self._block = block
         self._shape = gamma_shape
         self._gamma: list[float] = rng.standard_gamma(gamma_shape, block).tolist() if gamma_shape else []
@@ -84,8 +86,9 @@ class Draws:
 
     def poisson(self, mean: float) -> float:
         """Return a Poisson draw (not buffered: its mean changes with every call); numpy's own sampler."""
-        if NATIVE_POISSON is not None:
-            drawn = NATIVE_POISSON(self._capsule, mean)
+        poisson = self._poisson
+        if poisson is not None:
+            drawn = poisson(self._capsule, mean)
             if drawn is not None:
                 return drawn
         return float(self._rng.poisson(mean))

@@ -30,7 +30,7 @@ def update_tempo(
     begun = plan is not None and now >= plan.start and not side.withdrawing
     for k in range(len(ground)):
         units = side.line[k]
-        full = sum([unit.full_size for unit in units])
+        full: float = sum([unit.full_size for unit in units])  # typed: a float division, not a generic one
         # The named tuple made by tuple.__new__ with its fields in order (day, sector, attacking,
         # line_strength, losses, assaults, strength_share): its own __new__ is a Python function taking
         # keywords, which cost more than the rules it feeds.
