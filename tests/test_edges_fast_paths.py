@@ -69,13 +69,26 @@ def test_a_wake_comes_where_a_timeout_of_the_same_delay_would_among_timeouts() -
 def test_a_wake_scheduled_from_a_later_clock_comes_its_delay_after_it_and_carries_its_value() -> None:
     model = _model()
     env = model.env
-    seen: list[tuple[float, int]] = []
+    seen: list[tuple[float, float, int]] = []
     simpy.Timeout(env, 2.5).callbacks.append(
-        lambda _: model._schedule(lambda event: seen.append((env.now, event.value)), 0.25, 1, 7)
+        lambda _: model._schedule(lambda event: seen.append((env.now, event.at, event.value)), 0.25, 1, 7)
     )
     env.run()
-    assert seen == [(2.75, 7)]
+    assert seen == [(2.75, 2.75, 7)]  # the time it carries is the clock's when it comes
     assert model._clock() == 2.75
+
+
+def test_a_wake_scheduled_from_a_given_clock_is_due_that_clock_plus_its_delay() -> None:
+    model = _model()
+    env = model.env
+    seen: list[tuple[float, float]] = []
+    simpy.Timeout(env, 0.1).callbacks.append(
+        lambda _: model._schedule_from(0.1, lambda event: seen.append((env.now, event.at)), 0.2)
+    )
+    env.run()
+    assert seen == [(0.1 + 0.2, 0.1 + 0.2)]  # 0.30000000000000004: the sum as the clock makes it
+    with pytest.raises(ValueError, match="Negative delay"):
+        model._schedule_from(env.now, lambda _: None, -1e-12)
 
 
 def test_a_wake_in_the_past_is_refused_as_simpy_refuses_a_negative_timeout() -> None:
@@ -89,8 +102,8 @@ def test_a_wake_in_the_past_is_refused_as_simpy_refuses_a_negative_timeout() -> 
 
 def test_a_wake_is_an_event_simpy_processes_once_and_counts_as_succeeded() -> None:
     calls: list[Wake] = []
-    wake = Wake(calls.append, 3)
-    assert wake.callbacks == [calls.append] and wake._ok is True and wake.value == 3
+    wake = Wake(calls.append, 3, 1.5)
+    assert wake.callbacks == [calls.append] and wake._ok is True and wake.value == 3 and wake.at == 1.5
 
 
 POISSON_MEANS = [0.0, 1e-12, 0.3, 9.5, 10.0, 10.000000000000002, 250.0, 1e7]

@@ -47,14 +47,16 @@ class Wake:
     Args:
         callback: Called with the event when it is processed.
         value: What the callback reads as ``event.value``.
+        at: When it is due: the clock when its callback runs (SimPy sets the clock to the time queued).
     """
 
-    __slots__ = ("callbacks", "_ok", "_value")
+    __slots__ = ("callbacks", "_ok", "_value", "at")
 
-    def __init__(self, callback: Callable[[Wake], None], value: int = 0) -> None:
+    def __init__(self, callback: Callable[[Wake], None], value: int = 0, at: float = 0.0) -> None:
         self.callbacks: list[Callable[[Wake], None]] | None = [callback]
         self._ok = True
         self._value = value
+        self.at = at
 
     @property
     def value(self) -> int:
@@ -124,14 +126,14 @@ class AssaultLoop:
         self.pending: Wake | None = _soon(model, self._started)
 
     def _started(self, event: Wake) -> None:
-        now = self.model._clock()
+        now = event.at
         if self.plan.start > now:
-            self._wait(self.plan.start - now, START, False)
+            self._wait(self.plan.start - now, START, False, now)
         else:
-            self._step(now)
+            self._step(now, now)
 
-    def _wait(self, delay: float, waiting: int, interruptible: bool = True) -> None:
-        self.pending = self.model._schedule(self.due, delay)
+    def _wait(self, delay: float, waiting: int, interruptible: bool, clock: float) -> None:
+        self.pending = self.model._schedule_from(clock, self.due, delay)
         self.waiting = waiting
         self.waits += 1
         self.interruptible = interruptible
@@ -148,33 +150,40 @@ class AssaultLoop:
             return  # a wait a wake replaced
         self.pending = None
         self.interruptible = False
+        # The event's time is the clock's: read from it, not through the environment's attribute.
         if self.waiting == GAP:
-            self._assault()
+            self._assault(event.at)
         else:
-            self._step(self.model._clock())
+            self._step(event.at, event.at)
 
-    def day_started(self, now: float) -> None:
-        """The next day's start, at the time ``now`` this loop's own timeout to it would have come."""
+    def day_started(self, now: float, clock: float) -> None:
+        """The next day's start, at the time ``now`` this loop's own timeout to it would have come.
+
+        Args:
+            now: That time.
+            clock: The clock's time (the day's event's), which may differ from ``now`` in the last bit.
+        """
         self.interruptible = False
         if self.waiting == DAY:
             self.owed += self.rate * (now - self.began)
-        self._step(now)
+        self._step(now, clock)
 
     def _woken(self, event: Wake) -> None:
         if event is not self.pending:
             return
         self.pending = None
-        now = self.model._clock()
+        now = event.at
         if self.waiting != IDLE:
             self.owed += self.rate * (now - self.began)
-        self._step(now)
+        self._step(now, now)
 
-    def _step(self, now: float) -> None:
+    def _step(self, now: float, clock: float) -> None:
         """Read the rate and wait for the next assault, or to the next day's start if it comes later.
 
         Args:
             now: The time of this step: the clock's, or (at a day's start) the time this loop's own
                 timeout would have come, which may differ from the clock in the last bit.
+            clock: The clock's time.
         """
         model = self.model
         if model.holder.withdrawn or not model.ground.held():
@@ -190,22 +199,20 @@ class AssaultLoop:
             draws = self.draws
             gap = draws.exponential() / rate if draws is not None else max(0.0, 1.0 - self.owed) / rate
             if now + gap < next_day:
-                clock = self.model._clock()
                 # From a day's start the clock may stand a bit away from ``now``; both are past one day,
                 # so the difference is exact and the timeout comes at now + gap to the bit.
-                self._wait(gap if clock == now else (now + gap) - clock, GAP)
+                self._wait(gap if clock == now else (now + gap) - clock, GAP, True, clock)
                 return
             waiting = DAY
         self.pending = None
         self.waiting = waiting
         self.waits += 1
         self.interruptible = True
-        model._wait_for_day(self, day, now + (next_day - now))
+        model._wait_for_day(self, day, now + (next_day - now), clock)
 
-    def _assault(self) -> None:
-        """The drawn assault is due: thin it if the rate fell meanwhile, else resolve it."""
+    def _assault(self, now: float) -> None:
+        """The drawn assault is due (``now``): thin it if the rate fell meanwhile, else resolve it."""
         model = self.model
-        now = model._clock()
         rate = self.rate
         rate_now = model._assault_rate(self.side, self.sector, self.plan)
         if rate_now < rate:
@@ -213,16 +220,16 @@ class AssaultLoop:
             draws = self.draws
             if draws is not None:
                 if draws.uniform() * rate >= rate_now:
-                    self._step(now)
+                    self._step(now, now)
                     return
             else:
                 if rate_now > 0.0:
                     self.owed = rate_now / rate
-                self._step(now)
+                self._step(now, now)
                 return
         self.owed = 0.0
         model._assault(self.side, self.enemy, self.sector, self.plan, self.draws)
-        self._step(now)
+        self._step(now, now)
 
 
 @mypyc_attr(allow_interpreted_subclasses=True)
@@ -261,10 +268,22 @@ class AssaultProcesses(ReplicationState):
         in the order a ``simpy.Timeout`` of that delay (or an urgent event) would have taken; without the
         timeout's Python ``__init__`` and the ``schedule`` call, which cost more than the rest of a wait.
         """
+        return self._schedule_from(self._clock(), callback, delay, priority, value)
+
+    def _schedule_from(
+        self,
+        clock: float,
+        callback: Callable[[Wake], None],
+        delay: float,
+        priority: int = NORMAL,
+        value: int = 0,
+    ) -> Wake:
+        """``_schedule`` for a caller that has the clock's time ``clock`` already (its own event's)."""
         if delay < 0.0:
             raise ValueError(f"Negative delay {delay}")  # as simpy.Timeout
-        event = Wake(callback, value)
-        heappush(self._queue, (self._clock() + delay, priority, self._next_eid(), event))
+        at = clock + delay
+        event = Wake(callback, value, at)
+        heappush(self._queue, (at, priority, self._next_eid(), event))
         return event
 
     def _start_attacks(self) -> None:
@@ -307,12 +326,19 @@ class AssaultProcesses(ReplicationState):
             tempo *= weather[min(int(self._clock()), len(weather) - 1)]
         return laws.assault_rate(plan.max_rate_per_km, front, side.supply, tempo)
 
-    def _wait_for_day(self, loop: AssaultLoop, day: int, at: float) -> None:
-        """Put a loop on the list of those woken at a day's start (one event per day serves them all)."""
+    def _wait_for_day(self, loop: AssaultLoop, day: int, at: float, clock: float) -> None:
+        """Put a loop on the list of those woken at a day's start (one event per day serves them all).
+
+        Args:
+            loop: The loop.
+            day: The day whose start it waits for.
+            at: When its own timeout to that start would come.
+            clock: The clock's time.
+        """
         waiting = self._day_starts.get(day)
         if waiting is None:
             waiting = self._day_starts[day] = []
-            self._schedule(self._day_started, at - self._clock(), NORMAL, day)
+            self._schedule_from(clock, self._day_started, at - clock, NORMAL, day)
         waiting.append((loop, loop.waits, at))
 
     def _day_started(self, event: Wake) -> None:
@@ -320,7 +346,7 @@ class AssaultProcesses(ReplicationState):
         day = event.value
         for loop, wait, at in self._day_starts.pop(day):
             if loop.waits == wait:
-                loop.day_started(at)
+                loop.day_started(at, event.at)
 
     def _wake(self, side_index: int, sector: int) -> None:
         """Wake a side's assault loop on a sector from its wait, so it reads its rate afresh."""

@@ -6,6 +6,8 @@ numpy scalar out of an array, and the numbers are the same doubles.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from sim.model._build import NATIVE_POISSON
@@ -40,7 +42,9 @@ class Draws:
         self._capsule = rng.bit_generator.capsule
         self._poisson = NATIVE_POISSON  # kept here: compiled, a module global is a dict look-up at each use
         self._block = block
-        self._shape = gamma_shape
+        # A float, not None (typed float | None, compiled, ``shape != self._shape`` compared boxed
+        # objects); NaN, equal to no shape, when no gamma draws are buffered.
+        self._shape: float = gamma_shape if gamma_shape else math.nan
         self._gamma: list[float] = rng.standard_gamma(gamma_shape, block).tolist() if gamma_shape else []
         self._g = 0
         self._uniform: list[float] = rng.random(block).tolist()

@@ -77,10 +77,11 @@ class ReplicationState:
         self.withdrawal_day: float | None = None
         self.withdrawal_reason: str | None = None
 
-        # The daily record, a row of Python floats a day (numpy arrays at the end: ``daily_record``),
-        # since assigning Python lists into numpy rows day by day costs a numpy call per value set.
+        # The daily record, a row of Python floats a day one after another in one list (numpy arrays at
+        # the end: ``daily_record``), since assigning into numpy rows day by day costs a numpy call per
+        # value set, and numpy reads a flat list of floats several times faster than a list of rows.
         self._recorded_days: list[int] = []
-        self._rows: list[list[float]] = []
+        self._rows: list[float] = []
 
     def _enemy(self, side: SideState) -> SideState:
         return self.opponent if side is self.holder else self.holder
@@ -136,7 +137,9 @@ class ReplicationState:
     def _record(self, day: int) -> None:
         """Keep the day's row: total and sector areas, then each side's strength, casualties and supply."""
         area = self.ground.area
-        row = [sum(area), *area]
+        row = self._rows
+        row.append(sum(area))
+        row.extend(area)
         for side in self.sides:
             side.present = side.in_theatre()
             row.append(side.present)
@@ -144,7 +147,6 @@ class ReplicationState:
             row.append(side.supply)
             row.extend(side.sector_casualties)
         self._recorded_days.append(day)
-        self._rows.append(row)
 
     def daily_record(self) -> dict[str, np.ndarray]:
         """Return the daily record as arrays: the trajectory's ``area_km2`` to ``supply``.
@@ -160,8 +162,8 @@ class ReplicationState:
         sector_casualties = np.zeros((2, days, count))
         supply = np.ones((2, days))
         if self._rows:
-            rows = np.array(self._rows, dtype=float)
             recorded = np.array(self._recorded_days, dtype=np.intp)
+            rows = np.array(self._rows, dtype=float).reshape(len(recorded), -1)
             area[recorded] = rows[:, 0]
             sector_area[recorded] = rows[:, 1 : 1 + count]
             width = 3 + count
