@@ -45,15 +45,15 @@ class Wake:
     for event. Nothing yields it: it only calls back.
 
     Args:
-        callback: Called with the event when it is processed.
+        callback: Called with the event when it is processed (None: a process yields it and adds its own).
         value: What the callback reads as ``event.value``.
         at: When it is due: the clock when its callback runs (SimPy sets the clock to the time queued).
     """
 
     __slots__ = ("callbacks", "_ok", "_value", "at")
 
-    def __init__(self, callback: Callable[[Wake], None], value: int = 0, at: float = 0.0) -> None:
-        self.callbacks: list[Callable[[Wake], None]] | None = [callback]
+    def __init__(self, callback: Callable[[Wake], None] | None, value: int = 0, at: float = 0.0) -> None:
+        self.callbacks: list[Callable[[Wake], None]] | None = [callback] if callback is not None else []
         self._ok = True
         self._value = value
         self.at = at
@@ -284,6 +284,17 @@ class AssaultProcesses(ReplicationState):
         at = clock + delay
         event = Wake(callback, value, at)
         heappush(self._queue, (at, priority, self._next_eid(), event))
+        return event
+
+    def _until(self, day: int) -> Any:
+        """Return an event for a process to yield that resumes it at ``day``: ``env.timeout(day - env.now)``.
+
+        Queued as that timeout queues itself, at ``now + (day - now)`` worked on the clock's own value (an
+        int at whole days, as SimPy keeps it), without the timeout's Python ``__init__``.
+        """
+        now: Any = cast(Any, self.env)._now
+        event = Wake(None)
+        heappush(self._queue, (now + (day - now), NORMAL, self._next_eid(), event))
         return event
 
     def _start_attacks(self) -> None:

@@ -102,28 +102,28 @@ class Replication(AssaultProcesses):
                 self.env.process(self._echelon(side, contingent.name, units, echelon.arrival_day, readiness))
 
     def _tick(self) -> Process:
-        env = self.env
         log = self._logger()
         for day in range(self.params.horizon_days + 1):
-            if env.now < day:
-                yield env.timeout(day - env.now)
+            if self._clock() < day:
+                yield self._until(day)
+            now = self._clock()
             self._record(day)
             if self.trace:
                 self._log_weather(day)
             self._fires(day)
-            update_supply(self.sides, self.ground, env.now)
+            update_supply(self.sides, self.ground, now)
             self.ground.grow_fortification()
             for side in self.sides:
                 rules = self.tempo_rules[side.index]
                 if rules:
-                    update_tempo(side, rules, self.ground, env.now, log)
+                    update_tempo(side, rules, self.ground, now, log)
             if self.fall_back is not None and not self.holder.withdrawing:
                 for sector, rate, target in self.fall_back.check(self.holder, self.ground):
                     self._start_fall_back(sector, rate, target)
             for side in self.sides:
                 side.new_day()
             for side in self.sides:
-                daily_command(side, self._enemy(side), self.ground, env.now, log)
+                daily_command(side, self._enemy(side), self.ground, now, log)
             if self.monitor is not None and not self.holder.withdrawing:
                 self._check_withdrawal()
 
