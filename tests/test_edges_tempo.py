@@ -108,3 +108,20 @@ def test_a_pause_in_a_sector_the_side_has_left_ends_when_due_and_says_it_is_at_f
     assert forces.red.tempo_factor == [1.0, 1.0]
     resumed = [entry for entry in forces.log if entry[3] == "resumes its attack"]
     assert [(entry[0], entry[-1]["strength_share"]) for entry in resumed] == [(1, 1.0)]
+
+
+def test_a_context_is_made_by_keyword_and_says_what_it_holds() -> None:
+    context = TempoContext(
+        day=3.0, sector=1, attacking=True, line_strength=900.0, losses=12.5, assaults=2, strength_share=0.6
+    )
+    assert (context.day, context.sector, context.attacking) == (3.0, 1, True)
+    assert (context.line_strength, context.losses, context.assaults, context.strength_share) == (
+        900.0,
+        12.5,
+        2,
+        0.6,
+    )
+    assert repr(context) == (
+        "TempoContext(day=3.0, sector=1, attacking=True, line_strength=900.0, losses=12.5, assaults=2, "
+        "strength_share=0.6)"
+    )

@@ -28,25 +28,17 @@ def update_tempo(
     """
     plan = side.plan.attack
     begun = plan is not None and now >= plan.start and not side.withdrawing
-    # The named tuple made by tuple.__new__ with its fields in order (day, sector, attacking,
-    # line_strength, losses, assaults, strength_share): its own __new__ is a Python function taking
-    # keywords, which cost more than the rules it feeds. Both looked up once, not for every sector.
-    new_tuple = tuple.__new__
-    context_type = TempoContext
     for k in range(len(ground)):
         units = side.line[k]
         full: float = sum([unit.full_size for unit in units])  # typed: a float division, not a generic one
-        context: TempoContext = new_tuple(
-            context_type,
-            (
-                now,
-                k,
-                begun and ground.area[k] > 0.0,
-                side.line_strength[k],
-                side.sector_losses[k],
-                side.sector_assaults[k],
-                side.line_strength[k] / full if units else 1.0,
-            ),
+        context = TempoContext(
+            now,
+            k,
+            begun and ground.area[k] > 0.0,
+            side.line_strength[k],
+            side.sector_losses[k],
+            side.sector_assaults[k],
+            side.line_strength[k] / full if units else 1.0,
         )
         factor = 1.0
         for rule in rules:

@@ -11,17 +11,17 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, ClassVar
 
 from mypy_extensions import mypyc_attr
 
 from sim.scenario.rules.discovery import add_in_order
 
 
-class TempoContext(NamedTuple):
-    """An attacking side's situation in one sector at the start of a day.
+class TempoContext:
+    """An attacking side's situation in one sector at the start of a day (read it; rules do not change it).
 
-    Attributes:
+    Args:
         day: Days since the scenario start.
         sector: The sector's index.
         attacking: Whether the side's attack has begun (its ``start``) and the sector is still open.
@@ -32,16 +32,35 @@ class TempoContext(NamedTuple):
             size (1 with nobody there).
     """
 
-    # A named tuple, not a frozen dataclass: one is made per sector and day, and a frozen dataclass
-    # sets each field through object.__setattr__.
+    # A plain class, not a named tuple or a frozen dataclass: one is made per sector and day. Compiled
+    # with the rules, it is a native class, made and read without boxing a number (a named tuple held
+    # each figure as a Python object, and was made through tuple.__new__).
+    __slots__ = ("day", "sector", "attacking", "line_strength", "losses", "assaults", "strength_share")
 
-    day: float
-    sector: int
-    attacking: bool
-    line_strength: float
-    losses: float
-    assaults: int
-    strength_share: float
+    def __init__(
+        self,
+        day: float,
+        sector: int,
+        attacking: bool,
+        line_strength: float,
+        losses: float,
+        assaults: int,
+        strength_share: float,
+    ) -> None:
+        self.day = day
+        self.sector = sector
+        self.attacking = attacking
+        self.line_strength = line_strength
+        self.losses = losses
+        self.assaults = assaults
+        self.strength_share = strength_share
+
+    def __repr__(self) -> str:
+        return (
+            f"TempoContext(day={self.day!r}, sector={self.sector!r}, attacking={self.attacking!r}, "
+            f"line_strength={self.line_strength!r}, losses={self.losses!r}, assaults={self.assaults!r}, "
+            f"strength_share={self.strength_share!r})"
+        )
 
 
 # Compiled where the install can (setup.py); rules written elsewhere subclass it as Python classes.
