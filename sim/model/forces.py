@@ -183,8 +183,10 @@ class SideState:
 
     def _recount(self, sector: int) -> None:
         units = self.line[sector]
-        self.line_strength[sector] = sum(u.strength for u in units)
-        self.line_power[sector] = sum(u.strength * u.quality for u in units)
+        # Sums of lists, not of generator expressions: compiled, mypyc turns ``sum(genexp)`` into a loop
+        # of plain additions, which Python 3.12's ``sum`` (compensated) would not give the pure build.
+        self.line_strength[sector] = sum([u.strength for u in units])
+        self.line_power[sector] = sum([u.strength * u.quality for u in units])
 
     def in_theatre(self) -> float:
         """Return the personnel of every unit that has arrived."""

@@ -138,7 +138,7 @@ class Replication(AssaultProcesses):
             for sector, _ in hit:
                 self._after_losses(sector)
             if self.trace and hit:
-                self._log(None, "fires", side.name, self._enemy(side).name, losses=sum(n for _, n in hit))
+                self._log(None, "fires", side.name, self._enemy(side).name, losses=sum([n for _, n in hit]))
 
     def _log_weather(self, day: int) -> None:
         factors = self.params.weather_tempo, self.params.weather_depth
@@ -183,7 +183,7 @@ class Replication(AssaultProcesses):
             unit.status = TRAINING
         side.arrive(units)
         if self.trace:
-            strength = sum(u.strength for u in units)
+            strength = sum([u.strength for u in units])  # a list: see ``SideState._recount``
             self._log(
                 None,
                 "arrival",

@@ -31,7 +31,9 @@ def corridor_distance(half_width_km: float, flank_shares: list[float]) -> float:
     """Return the road's distance to the enemy: the half-width scaled by the flanks' mean sqrt(held share)."""
     if not flank_shares:
         return half_width_km
-    return half_width_km * sum(math.sqrt(max(0.0, share)) for share in flank_shares) / len(flank_shares)
+    # The sum of a list, not of a generator expression, which compiled would be plain additions where
+    # Python 3.12's ``sum`` compensates (sim.model.forces says more).
+    return half_width_km * sum([math.sqrt(max(0.0, share)) for share in flank_shares]) / len(flank_shares)
 
 
 def interdiction_factor(distance_km: float, reach_km: float, interdicted_share: float) -> float:
