@@ -199,7 +199,10 @@ def test_a_sampler_that_draws_numpys_numbers_but_leaves_the_stream_elsewhere_is_
     ],
 )
 def test_the_weakest_share_is_the_first_of_the_lowest(shares: list[float], index: int) -> None:
-    assert weakest_share(shares) == index == shares.index(min(shares))
+    units = [Unit(f"u{i}", "c", 200.0, 1.0) for i in range(len(shares))]
+    for unit, share in zip(units, shares, strict=True):
+        unit.strength = share * 200.0
+    assert weakest_share(units) == index == shares.index(min(shares))
 
 
 def test_the_weakest_strength_is_the_lowest_wherever_it_stands() -> None:
