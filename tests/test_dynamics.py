@@ -21,7 +21,8 @@ from sim.model.logistics import update_supply
 from sim.model.params import AttackPlan, build_parameters
 from sim.model.replication import Replication
 from sim.model.tempo import update_tempo
-from sim.scenario.rules.supply.interdiction import corridor_distance, interdiction_factor
+from sim.scenario.rules.supply import SupplyContext
+from sim.scenario.rules.supply.interdiction import Interdiction, corridor_distance, interdiction_factor
 from sim.scenario.rules.tempo.culmination import adapted_tempo, smoothed
 from sim.scenario.schema import Scenario
 
@@ -360,6 +361,23 @@ def test_the_corridor_is_cut_only_once_the_road_is_within_reach_then_fast() -> N
     assert interdiction_factor(12.0, 15.0, 0.3) == pytest.approx(1 - 0.7 * 0.4)
     assert interdiction_factor(7.5, 15.0, 0.3) == pytest.approx(0.3)
     assert interdiction_factor(0.0, 15.0, 0.3) == pytest.approx(0.3)
+
+
+def test_the_corridors_flanks_are_found_again_among_other_sectors() -> None:
+    """The effect finds its flanks once for the sectors it is shown, and again if they are others."""
+    effect = Interdiction(20.0, ("west",), 15.0, 0.25)
+
+    def context(names: tuple[str, ...], area: tuple[float, ...]) -> SupplyContext:
+        return SupplyContext(True, sum(area), 200.0, 0.0, names, area, (100.0, 100.0))
+
+    assert effect.factor(context(("west", "centre"), (25.0, 100.0))) == pytest.approx(1.0 - 0.75 * (5 / 7.5))
+    # The same effect shown the sectors the other way round reads the west flank where it now stands.
+    assert effect.factor(context(("centre", "west"), (25.0, 100.0))) == 1.0
+    assert effect.factor(context(("centre", "west"), (100.0, 25.0))) == pytest.approx(1.0 - 0.75 * (5 / 7.5))
+    # No flanks named: every sector is a flank.
+    every = Interdiction(20.0, (), 15.0, 0.25)
+    assert every.factor(context(("a", "b"), (25.0, 25.0))) == pytest.approx(1.0 - 0.75 * (5 / 7.5))
+    assert every.factor(context(("a", "b"), (100.0, 25.0))) == 1.0  # mean sqrt share 0.75: the road 15 km off
 
 
 def test_the_holders_supply_collapses_as_its_flank_sectors_fall() -> None:

@@ -94,6 +94,9 @@ class Interdiction(SupplyEffect):
         self.flanks = flanks
         self.reach = reach
         self.share = share
+        # The flanks' places among the sectors, found once for the sectors seen (the same every day).
+        self._sectors: tuple[str, ...] | None = None
+        self._flank_indices: list[int] = []
 
     @classmethod
     def configure(cls, values: Mapping[str, Any]) -> Interdiction | None:
@@ -112,12 +115,12 @@ class Interdiction(SupplyEffect):
         """Return the interdiction factor for the holder, 1 for the other side."""
         if not context.holds_ground:
             return 1.0
-        chosen = self.flanks or context.sectors
-        shares = [
-            context.sector_area_km2[k] / context.sector_area0_km2[k]
-            for k, name in enumerate(context.sectors)
-            if name in chosen and context.sector_area0_km2[k] > 0.0
-        ]
+        if context.sectors != self._sectors:
+            chosen = self.flanks or context.sectors
+            self._flank_indices = [k for k, name in enumerate(context.sectors) if name in chosen]
+            self._sectors = context.sectors
+        area, area0 = context.sector_area_km2, context.sector_area0_km2
+        shares = [area[k] / area0[k] for k in self._flank_indices if area0[k] > 0.0]
         return interdiction_factor(corridor_distance(self.half_width, shares), self.reach, self.share)
 
 
