@@ -15,6 +15,7 @@ from sim.batch.seeding import replication_seed
 from sim.model.replication import Replication
 from sim.scenario import load_scenario
 from sim.scenario.rules.discovery import rule_modules
+from sim.scenario.rules.supply import SupplyContext
 from sim.scenario.rules.withdrawal import RULES, HolderState
 from sim.scenario.rules.withdrawal.loss_share_above import LossShareAbove, loss_share
 from sim.scenario.schema import Command, Logistics, Withdrawal
@@ -80,3 +81,32 @@ def test_loss_share_rule_ends_a_run_on_the_first_day_past_its_limit() -> None:
     shares = trajectory.casualties[0] / (trajectory.casualties[0] + trajectory.strength[0])
     assert shares[day] > 0.05
     assert (shares[1:day] <= 0.05).all()  # the rules are checked from day 1 (not_before) on
+
+
+def test_a_holders_state_equals_one_of_the_same_figures_and_says_what_it_holds() -> None:
+    state = HolderState(4.0, 500.0, 1000.0, 2.5, 0.75, 120.0, 900.0)
+    assert state == HolderState(
+        day=4.0,
+        area_km2=500.0,
+        initial_area_km2=1000.0,
+        force_ratio=2.5,
+        supply=0.75,
+        casualties=120.0,
+        strength=900.0,
+    )
+    assert state != HolderState(4.0, 500.0, 1000.0, 2.5, 0.75, 120.0, 901.0)
+    assert state != (4.0, 500.0, 1000.0, 2.5, 0.75, 120.0, 900.0)
+    assert state.figures() == (4.0, 500.0, 1000.0, 2.5, 0.75, 120.0, 900.0)
+    assert repr(state) == (
+        "HolderState(day=4.0, area_km2=500.0, initial_area_km2=1000.0, force_ratio=2.5, supply=0.75, "
+        "casualties=120.0, strength=900.0)"
+    )
+
+
+def test_a_supply_context_has_no_sectors_unless_given_and_says_what_it_holds() -> None:
+    context = SupplyContext(True, 500.0, 1000.0, 3.0)
+    assert (context.sectors, context.sector_area_km2, context.sector_area0_km2) == ((), (), ())
+    assert repr(SupplyContext(False, 1.0, 2.0, 3.0, ("a",), (1.0,), (2.0,))) == (
+        "SupplyContext(holds_ground=False, area_km2=1.0, initial_area_km2=2.0, day=3.0, sectors=('a',), "
+        "sector_area_km2=(1.0,), sector_area0_km2=(2.0,))"
+    )

@@ -28,19 +28,14 @@ def update_supply(sides: list[SideState], ground: Ground, now: float) -> None:
         for _, cut in side.strike_cuts:
             capacity *= 1.0 - cut
         if logistics.effects:
-            # Made by tuple.__new__ with its fields in order: the named tuple's own __new__ is a Python
-            # function (sim.model.tempo does the same).
-            context: SupplyContext = tuple.__new__(
-                SupplyContext,
-                (
-                    side.plan.holds_ground,
-                    area,
-                    ground.total_area0,
-                    now,
-                    tuple(ground.names),
-                    tuple(ground.area),
-                    tuple(ground.area0),
-                ),
+            context = SupplyContext(
+                side.plan.holds_ground,
+                area,
+                ground.total_area0,
+                now,
+                tuple(ground.names),
+                tuple(ground.area),
+                tuple(ground.area0),
             )
             for effect in logistics.effects:
                 capacity *= effect.factor(context)

@@ -205,7 +205,7 @@ class Replication(AssaultProcesses):
     def _check_withdrawal(self) -> None:
         assert self.monitor is not None
         holder = self.holder
-        state = holder_state(holder, self.opponent, self.ground, self.env.now)
+        state = holder_state(holder, self.opponent, self.ground, self._clock())
         rule = self.monitor.check(state)
         if rule is None:
             return

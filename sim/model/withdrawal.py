@@ -47,21 +47,9 @@ class WithdrawalMonitor:
 def holder_state(holder: SideState, opponent: SideState, ground: Ground, day: float) -> HolderState:
     """Return the holder's situation: area, overall force ratio, supply, casualties, strength."""
     ratio = laws.force_ratio(sum(holder.line_power), holder.supply, sum(opponent.line_power), opponent.supply)
-    # Made by tuple.__new__ with its fields in order (day, area_km2, initial_area_km2, force_ratio,
-    # supply, casualties, strength): the named tuple's own __new__ is a Python function (as in tempo).
-    state: HolderState = tuple.__new__(
-        HolderState,
-        (
-            day,
-            ground.total_area(),
-            ground.total_area0,
-            ratio,
-            holder.supply,
-            holder.casualties,
-            holder.present,
-        ),
+    return HolderState(
+        day, ground.total_area(), ground.total_area0, ratio, holder.supply, holder.casualties, holder.present
     )
-    return state
 
 
 def fighting_withdrawal(

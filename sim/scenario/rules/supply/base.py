@@ -9,17 +9,17 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, ClassVar
 
 from mypy_extensions import mypyc_attr
 
 from sim.scenario.rules.discovery import add_in_order
 
 
-class SupplyContext(NamedTuple):
-    """A side's situation when its supply capacity is worked out for the day.
+class SupplyContext:
+    """A side's situation when its supply capacity is worked out for the day (read it; do not change it).
 
-    Attributes:
+    Args:
         holds_ground: Whether the side holds the sectors.
         area_km2: Total area held (by the holder).
         initial_area_km2: Total area held at the start.
@@ -29,16 +29,42 @@ class SupplyContext(NamedTuple):
         sector_area0_km2: Each sector's held area at the start.
     """
 
-    # A named tuple, not a frozen dataclass: one is made per sector and day, and a frozen dataclass
-    # sets each field through object.__setattr__.
+    # A plain class (native where the rules are compiled), as TempoContext: made for each side and day
+    # without boxing its figures or going through tuple.__new__.
+    __slots__ = (
+        "holds_ground",
+        "area_km2",
+        "initial_area_km2",
+        "day",
+        "sectors",
+        "sector_area_km2",
+        "sector_area0_km2",
+    )
 
-    holds_ground: bool
-    area_km2: float
-    initial_area_km2: float
-    day: float
-    sectors: tuple[str, ...] = ()
-    sector_area_km2: tuple[float, ...] = ()
-    sector_area0_km2: tuple[float, ...] = ()
+    def __init__(
+        self,
+        holds_ground: bool,
+        area_km2: float,
+        initial_area_km2: float,
+        day: float,
+        sectors: tuple[str, ...] = (),
+        sector_area_km2: tuple[float, ...] = (),
+        sector_area0_km2: tuple[float, ...] = (),
+    ) -> None:
+        self.holds_ground = holds_ground
+        self.area_km2 = area_km2
+        self.initial_area_km2 = initial_area_km2
+        self.day = day
+        self.sectors = sectors
+        self.sector_area_km2 = sector_area_km2
+        self.sector_area0_km2 = sector_area0_km2
+
+    def __repr__(self) -> str:
+        return (
+            f"SupplyContext(holds_ground={self.holds_ground!r}, area_km2={self.area_km2!r}, "
+            f"initial_area_km2={self.initial_area_km2!r}, day={self.day!r}, sectors={self.sectors!r}, "
+            f"sector_area_km2={self.sector_area_km2!r}, sector_area0_km2={self.sector_area0_km2!r})"
+        )
 
 
 # Compiled where the install can (setup.py); rules written elsewhere subclass it as Python classes.

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, ClassVar
 
 from mypy_extensions import mypyc_attr
 
 from sim.scenario.rules.discovery import add_in_order
 
 
-class HolderState(NamedTuple):
-    """The holder's situation on one day, as its command sees it.
+class HolderState:
+    """The holder's situation on one day, as its command sees it (read it; rules do not change it).
 
-    Attributes:
+    Args:
         day: Days since the scenario start.
         area_km2: Total area held.
         initial_area_km2: Total area held at the start.
@@ -30,16 +30,47 @@ class HolderState(NamedTuple):
         strength: The holder's personnel in theatre.
     """
 
-    # A named tuple, not a frozen dataclass: one is made each day, and a frozen dataclass sets each
-    # field through object.__setattr__.
+    # A plain class (native where the rules are compiled), as TempoContext: made each day without
+    # boxing its figures or going through tuple.__new__.
+    __slots__ = ("day", "area_km2", "initial_area_km2", "force_ratio", "supply", "casualties", "strength")
 
-    day: float
-    area_km2: float
-    initial_area_km2: float
-    force_ratio: float
-    supply: float
-    casualties: float
-    strength: float
+    def __init__(
+        self,
+        day: float,
+        area_km2: float,
+        initial_area_km2: float,
+        force_ratio: float,
+        supply: float,
+        casualties: float,
+        strength: float,
+    ) -> None:
+        self.day = day
+        self.area_km2 = area_km2
+        self.initial_area_km2 = initial_area_km2
+        self.force_ratio = force_ratio
+        self.supply = supply
+        self.casualties = casualties
+        self.strength = strength
+
+    def figures(self) -> tuple[float, float, float, float, float, float, float]:
+        """Return the figures in the order of the arguments."""
+        return (
+            self.day,
+            self.area_km2,
+            self.initial_area_km2,
+            self.force_ratio,
+            self.supply,
+            self.casualties,
+            self.strength,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, HolderState) and self.figures() == other.figures()
+
+    def __repr__(self) -> str:
+        names = ("day", "area_km2", "initial_area_km2", "force_ratio", "supply", "casualties", "strength")
+        shown = ", ".join(f"{name}={value!r}" for name, value in zip(names, self.figures(), strict=True))
+        return f"HolderState({shown})"
 
 
 # Compiled where the install can (setup.py); rules written elsewhere subclass it as Python classes.
