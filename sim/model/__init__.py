@@ -2,10 +2,10 @@
 
 The model knows nothing of files, the command line or executors: ``run_replication(scenario, seed)``
 returns a ``Trajectory``. Its modules run compiled (mypyc) where the install could compile them, else
-as Python; ``sim.model.BUILD`` says which (``sim.model._build``).
+as Python; ``sim.model.BUILD`` says which (``sim._build`` chooses, on ``import sim``).
 """
 
-from sim.model._build import BUILD  # first: it decides where the other model modules load from
+from sim.model._build import BUILD
 from sim.model.events import Event
 from sim.model.replication import run_replication
 from sim.model.trajectory import Trajectory
