@@ -163,10 +163,12 @@ class ReplicationState:
         supply = np.ones((2, days))
         if self._rows:
             recorded = np.array(self._recorded_days, dtype=np.intp)
-            rows = np.array(self._rows, dtype=float).reshape(len(recorded), -1)
+            # One row a day recorded, all of one length (not reshape's -1: it takes any negative length
+            # for "whatever fits").
+            rows = np.array(self._rows, dtype=float).reshape(len(recorded), len(self._rows) // len(recorded))
+            width = 3 + count
             area[recorded] = rows[:, 0]
             sector_area[recorded] = rows[:, 1 : 1 + count]
-            width = 3 + count
             for position, side in enumerate(self.sides):
                 first = 1 + count + position * width
                 strength[side.index, recorded] = rows[:, first]
