@@ -97,6 +97,12 @@ class TimedBuildExt(build_ext):
         # One C file per model module, compiled side by side on every core.
         self.parallel = os.cpu_count() or 1
         started = time.monotonic()
+        # The record this build makes: beside the sources when it builds in place (an editable install),
+        # else in the wheel's copy of the package. An earlier record there goes first; it is written
+        # again only once this build has compiled every module listed, so a failed build leaves the
+        # pure-Python model running, never extensions taken for sources they were not built from.
+        record = RECORD if self.inplace else Path(self.build_lib) / "sim" / RECORD.name
+        record.unlink(missing_ok=True)
         say(f"compiling the generated C for {len(self.extensions)} modules on {self.parallel} cores...")
         super().run()
         model_failed = [name for name in self.failed if name != "sim.model._poisson"]
@@ -105,9 +111,7 @@ class TimedBuildExt(build_ext):
             # earlier build beside sources edited since.
             say(f"could not compile {', '.join(model_failed) or 'the model'}: the pure-Python model will run")
             return
-        write_record(RECORD)
-        if not self.inplace:  # a wheel: its copy of the package was made before the extensions were built
-            write_record(Path(self.build_lib) / "sim" / RECORD.name)
+        write_record(record)
         say(f"compiled model built in {time.monotonic() - started:.0f} s")
 
 
@@ -134,9 +138,6 @@ def compiled_extensions() -> list:
         "compiling the model with mypyc for speed (two to four minutes in all; "
         "CONFLICT_SIM_PURE=1 installs the pure-Python model at once)..."
     )
-    # The record of an earlier build goes first: it is written again only once this build has compiled
-    # every module listed (TimedBuildExt.run), so a failed build leaves the pure-Python model running.
-    RECORD.unlink(missing_ok=True)
     digests = {
         name: hashlib.sha256((HERE / path).read_bytes()).hexdigest()
         for name, path in zip(COMPILED, paths, strict=True)

@@ -91,10 +91,14 @@ def choose() -> str:
         stale = stale_sources()
         if not stale:
             return "compiled"
+        changed = (
+            f"{source_of(stale[0]).relative_to(ROOT.parent).as_posix()} changed since it was compiled"
+            if RECORD.exists()
+            else f"no record of the sources compiled ({RECORD.name})"
+        )
         reason = (
-            f"{source_of(stale[0]).relative_to(ROOT.parent).as_posix()} changed since it was compiled; "
-            "running the pure-Python model (same results, slower). Reinstall (pip install -e .) to "
-            "compile it again."
+            f"{changed}; running the pure-Python model (same results, slower). Reinstall "
+            "(pip install -e .) to compile it again."
         )
     if any(name in sys.modules for name in names):  # too late to choose: a compiled module is in use
         return "compiled"

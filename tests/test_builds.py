@@ -103,6 +103,25 @@ def test_an_edited_source_runs_as_python_not_as_a_stale_compiled_module(tmp_path
 
 @needs_compiled
 @pytest.mark.slow
+def test_compiled_modules_without_their_record_run_as_python_and_say_why(tmp_path: Path) -> None:
+    copy = tmp_path / "sim"
+    shutil.copytree(REPO / "sim", copy, ignore=shutil.ignore_patterns("__pycache__"))
+    (copy / "_compiled_sources.json").unlink()
+    code = "import sys; sys.path.insert(0, '.'); import sim.model; print(sim.model.BUILD)"
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env={k: v for k, v in os.environ.items() if k != "CONFLICT_SIM_PURE"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.stdout.split() == ["pure"], done.stderr
+    assert "no record of the sources compiled (_compiled_sources.json)" in done.stderr
+
+
+@needs_compiled
+@pytest.mark.slow
 def test_tests_that_patch_model_internals_pass_on_the_pure_build() -> None:
     """Tests marked ``pure_model`` patch functions the compiled modules call directly: run them pure."""
     environment = {**os.environ, "CONFLICT_SIM_PURE": "1"}

@@ -32,9 +32,11 @@ def test_every_rule_module_registers_one_rule() -> None:
 
 
 def test_rule_modules_are_the_modules_a_rule_can_be_in(tmp_path: Path) -> None:
-    """The base, private modules and a compiled build's shared libraries (``name__mypyc``) are no rules."""
+    """The base, private modules, a compiled build's shared libraries (``name__mypyc``) and a compiled
+    module whose source is gone are no rules."""
     suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
     names = ("base.py", "_private.py", "pauses.py", f"pauses{suffix}", f"pauses__mypyc{suffix}")
+    names += (f"gone{suffix}",)
     for name in names:
         (tmp_path / name).write_text("", encoding="utf-8")
     assert rule_modules([str(tmp_path)]) == ["pauses"]
@@ -110,3 +112,36 @@ def test_a_supply_context_has_no_sectors_unless_given_and_says_what_it_holds() -
         "SupplyContext(holds_ground=False, area_km2=1.0, initial_area_km2=2.0, day=3.0, sectors=('a',), "
         "sector_area_km2=(1.0,), sector_area0_km2=(2.0,))"
     )
+
+
+def test_a_rule_without_its_methods_is_refused_or_says_so_on_either_build() -> None:
+    """Pure, the abstract base refuses the class; compiled (no abstract check), the call raises."""
+    from sim.scenario.rules.supply import SupplyEffect
+    from sim.scenario.rules.tempo import TempoContext, TempoRule
+    from sim.scenario.rules.withdrawal import WithdrawalRule
+
+    class NoTempo(TempoRule):
+        pass
+
+    class NoSupply(SupplyEffect):
+        pass
+
+    class NoWithdrawal(WithdrawalRule):
+        pass
+
+    calls = [
+        (NoTempo, lambda rule: rule.daily(TempoContext(0.0, 0, True, 1.0, 0.0, 0, 1.0))),
+        (NoTempo, lambda rule: rule.explain(0)),
+        (NoSupply, lambda rule: rule.factor(SupplyContext(True, 1.0, 1.0, 0.0))),
+        (NoWithdrawal, lambda rule: rule.observe(_state(0.0, 1.0))),
+        (NoWithdrawal, lambda rule: rule.explain(_state(0.0, 1.0))),
+    ]
+    for cls, call in calls:
+        with pytest.raises((TypeError, NotImplementedError)):
+            call(cls())
+    with pytest.raises(NotImplementedError):
+        NoTempo.configure({}, 1)
+    with pytest.raises(NotImplementedError):
+        NoSupply.configure({})
+    with pytest.raises(NotImplementedError):
+        NoWithdrawal.configure({})

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import importlib
+import importlib.machinery
 import pkgutil
 from collections.abc import Iterable
+from pathlib import Path
 from typing import ClassVar, Protocol, TypeVar
 
 
@@ -12,15 +14,17 @@ def rule_modules(path: Iterable[str], skip: Iterable[str] = ("base",)) -> list[s
     """Return the names of a rules subpackage's modules (its ``__path__``) except those in ``skip``, sorted.
 
     Private modules are left out, and so are the shared libraries of a compiled build (``<name>__mypyc``),
-    which sit beside the modules they serve.
+    which sit beside the modules they serve, and a compiled module whose source is gone (a rule deleted
+    or renamed since the build): a module is one with its ``.py`` source.
     """
     skipped = set(skip)
-    names = [module.name for module in pkgutil.iter_modules(list(path))]
-    return sorted(
-        name
-        for name in names
-        if name not in skipped and not name.startswith("_") and not name.endswith("__mypyc")
-    )
+    names = [
+        module.name
+        for module in pkgutil.iter_modules(list(path))
+        if isinstance(module.module_finder, importlib.machinery.FileFinder)
+        and Path(module.module_finder.path, f"{module.name}.py").exists()
+    ]
+    return sorted(name for name in names if name not in skipped and not name.startswith("_"))
 
 
 def import_all(package: str, path: Iterable[str], skip: Iterable[str] = ("base",)) -> None:

@@ -87,10 +87,14 @@ class SupplyEffect(ABC):
     @abstractmethod
     def configure(cls, values: Mapping[str, Any]) -> SupplyEffect | None:
         """Return the effect set up for one replication from its fields' values (None: no effect)."""
+        # Compiled, the base does not refuse a subclass without it: say so if it is called.
+        raise NotImplementedError("a supply effect defines configure")
 
     @abstractmethod
     def factor(self, context: SupplyContext) -> float:
         """Return the share of capacity left on this day (1 leaves it as it is)."""
+        # Compiled, the base does not refuse a subclass without it: say so if it is called.
+        raise NotImplementedError("a supply effect defines factor")
 
 
 EFFECTS: dict[str, type[SupplyEffect]] = {}

@@ -86,15 +86,21 @@ class TempoRule(ABC):
     @abstractmethod
     def configure(cls, values: Mapping[str, Any], sectors: int) -> TempoRule:
         """Return the rule set up for one replication from its block's values, with a state per sector."""
+        # Compiled, the base does not refuse a subclass without it: say so if it is called.
+        raise NotImplementedError("a tempo rule defines configure")
 
     @classmethod
     @abstractmethod
     def summary(cls, values: Mapping[str, Any], show: Callable[[Any], str]) -> str:
         """Say what the rule is set to, with ``show`` for numbers."""
+        # Compiled, the base does not refuse a subclass without it: say so if it is called.
+        raise NotImplementedError("a tempo rule defines summary")
 
     @abstractmethod
     def daily(self, context: TempoContext) -> float:
         """Take in one sector's day and return the factor on the assault rate there for the coming day."""
+        # Compiled, the base does not refuse a subclass without it: say so if it is called.
+        raise NotImplementedError("a tempo rule defines daily")
 
     @abstractmethod
     def explain(self, sector: int) -> tuple[str, dict[str, float]] | None:
@@ -103,6 +109,8 @@ class TempoRule(ABC):
         The event is ``(subject, numbers)``: what happened in words a reader can follow ("pauses: 12
         days of assault in a row") and the figures behind it.
         """
+        # Compiled, the base does not refuse a subclass without it: say so if it is called.
+        raise NotImplementedError("a tempo rule defines explain")
 
 
 RULES: dict[str, type[TempoRule]] = {}

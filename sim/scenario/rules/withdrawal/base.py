@@ -95,19 +95,27 @@ class WithdrawalRule(ABC):
     @abstractmethod
     def configure(cls, values: Mapping[str, Any]) -> WithdrawalRule | None:
         """Return the rule set up for one replication from its fields' values, or None if it is off."""
+        # Compiled, the base does not refuse a subclass without it: say so if it is called.
+        raise NotImplementedError("a withdrawal rule defines configure")
 
     @classmethod
     @abstractmethod
     def summary(cls, values: Mapping[str, Any], show: Callable[[Any], str]) -> str | None:
         """Say what the rule is set to ("area < 150-350 km2"), with ``show`` for numbers; None if off."""
+        # Compiled, the base does not refuse a subclass without it: say so if it is called.
+        raise NotImplementedError("a withdrawal rule defines summary")
 
     @abstractmethod
     def observe(self, state: HolderState) -> bool:
         """Take in one day's state and return whether the rule fires on it."""
+        # Compiled, the base does not refuse a subclass without it: say so if it is called.
+        raise NotImplementedError("a withdrawal rule defines observe")
 
     @abstractmethod
     def explain(self, state: HolderState) -> str:
         """Say, with the numbers, why the rule fired on ``state`` (e.g. "held area 288 km² < 300 km²")."""
+        # Compiled, the base does not refuse a subclass without it: say so if it is called.
+        raise NotImplementedError("a withdrawal rule defines explain")
 
 
 RULES: dict[str, type[WithdrawalRule]] = {}
