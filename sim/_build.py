@@ -52,9 +52,13 @@ def compiled_modules() -> list[str]:
     return sorted(found)
 
 
-def stale_sources() -> list[str]:
-    """Return the compiled modules whose source differs from the one compiled (all, without a record)."""
-    names = compiled_modules()
+def stale_sources(names: list[str] | None = None) -> list[str]:
+    """Return the compiled modules whose source differs from the one compiled (all, without a record).
+
+    Args:
+        names: The compiled modules, if already found (``compiled_modules``).
+    """
+    names = compiled_modules() if names is None else names
     try:
         recorded = json.loads(RECORD.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -88,7 +92,7 @@ def choose() -> str:
     if os.environ.get("CONFLICT_SIM_PURE"):
         reason = ""
     else:
-        stale = stale_sources()
+        stale = stale_sources(names)
         if not stale:
             return "compiled"
         changed = (

@@ -62,21 +62,16 @@ def test_compiled_and_pure_builds_give_the_same_bytes() -> None:
     assert pure.split() == ["pure", compiled]
 
 
-@needs_compiled
-@pytest.mark.slow
-@pytest.mark.parametrize("edited", ["model/laws.py", "scenario/rules/tempo/pauses.py"])
-def test_an_edited_source_runs_as_python_not_as_a_stale_compiled_module(tmp_path: Path, edited: str) -> None:
-    """A source that differs from the one compiled makes every compiled module load from its source."""
+def copy_package(tmp_path: Path) -> Path:
+    """Copy the package to ``tmp_path``: the sources, and the compiled modules and libraries beside them."""
     copy = tmp_path / "sim"
-    # The compiled modules and their shared libraries sit beside the sources (one per module).
     shutil.copytree(REPO / "sim", copy, ignore=shutil.ignore_patterns("__pycache__"))
-    source = copy / edited
-    source.write_text(source.read_text(encoding="utf-8") + "\nEDITED = True\n", encoding="utf-8")
-    code = (
-        "import sys; sys.path.insert(0, '.'); import warnings; warnings.simplefilter('error');"
-        "import sim.model\n"
-    )
-    done = subprocess.run(
+    return copy
+
+
+def run_copy(tmp_path: Path, code: str) -> subprocess.CompletedProcess[str]:
+    """Run Python ``code`` in ``tmp_path`` (where ``copy_package`` put the package), build not forced."""
+    return subprocess.run(
         [sys.executable, "-c", code],
         cwd=tmp_path,
         env={k: v for k, v in os.environ.items() if k != "CONFLICT_SIM_PURE"},
@@ -84,38 +79,35 @@ def test_an_edited_source_runs_as_python_not_as_a_stale_compiled_module(tmp_path
         text=True,
         timeout=120,
     )
+
+
+@needs_compiled
+@pytest.mark.slow
+@pytest.mark.parametrize("edited", ["model/laws.py", "scenario/rules/tempo/pauses.py"])
+def test_an_edited_source_runs_as_python_not_as_a_stale_compiled_module(tmp_path: Path, edited: str) -> None:
+    """A source that differs from the one compiled makes every compiled module load from its source."""
+    source = copy_package(tmp_path) / edited
+    source.write_text(source.read_text(encoding="utf-8") + "\nEDITED = True\n", encoding="utf-8")
+    code = (
+        "import sys; sys.path.insert(0, '.'); import warnings; warnings.simplefilter('error');"
+        "import sim.model\n"
+    )
+    done = run_copy(tmp_path, code)
     assert f"sim/{edited} changed since it was compiled" in done.stderr
     module = "sim." + edited.removesuffix(".py").replace("/", ".")
     quiet = code.replace("warnings.simplefilter('error')", "warnings.simplefilter('ignore')")
     quiet += f"import {module}, sim.model.combat, sim.scenario.rules.supply.corridor as corridor\n"
     quiet += f"print(sim.model.BUILD, {module}.EDITED, sim.model.combat.__file__.endswith('.py'),"
     quiet += " corridor.__file__.endswith('.py'))"
-    done = subprocess.run(
-        [sys.executable, "-c", quiet],
-        cwd=tmp_path,
-        env={k: v for k, v in os.environ.items() if k != "CONFLICT_SIM_PURE"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = run_copy(tmp_path, quiet)
     assert done.stdout.split() == ["pure", "True", "True", "True"], done.stderr
 
 
 @needs_compiled
 @pytest.mark.slow
 def test_compiled_modules_without_their_record_run_as_python_and_say_why(tmp_path: Path) -> None:
-    copy = tmp_path / "sim"
-    shutil.copytree(REPO / "sim", copy, ignore=shutil.ignore_patterns("__pycache__"))
-    (copy / "_compiled_sources.json").unlink()
-    code = "import sys; sys.path.insert(0, '.'); import sim.model; print(sim.model.BUILD)"
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=tmp_path,
-        env={k: v for k, v in os.environ.items() if k != "CONFLICT_SIM_PURE"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    (copy_package(tmp_path) / "_compiled_sources.json").unlink()
+    done = run_copy(tmp_path, "import sys; sys.path.insert(0, '.'); import sim.model; print(sim.model.BUILD)")
     assert done.stdout.split() == ["pure"], done.stderr
     assert "no record of the sources compiled (_compiled_sources.json)" in done.stderr
 
