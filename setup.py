@@ -21,6 +21,7 @@ from setuptools.command.build_ext import build_ext
 
 HERE = Path(__file__).resolve().parent
 COMPILED = (
+    "sim.model.sums",
     "sim.model.laws",
     "sim.model.draws",
     "sim.model.events",
@@ -38,6 +39,7 @@ COMPILED = (
     "sim.model.plans",
     "sim.model.params",
     "sim.model.trajectory",
+    "sim.model.engine",
     "sim.model.replication",
     "sim.scenario.rules.tempo.base",
     "sim.scenario.rules.tempo.culmination",

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sim.model.forces import SideState, Unit
+from sim.model.forces import SideState, Unit, total_strength
 from sim.model.ground import Ground
 
 Log = Callable[..., None]
@@ -102,7 +102,7 @@ def releasable(side: SideState) -> Unit | None:
     for name, waiting in side.reserve.items():
         if not waiting:
             continue
-        held = sum([u.strength for u in waiting])
+        held = total_strength(waiting)
         keep = side.reserve_share[name] * side.ready_full[name]
         for unit in waiting:
             if held - unit.strength >= keep - 1e-9 and (best is None or unit.strength > best.strength):
@@ -147,8 +147,7 @@ def allocate(side: SideState, enemy: SideState, ground: Ground, log: Log | None)
     for name, waiting in side.reserve.items():
         if not waiting:
             continue
-        # Typed: ``sum`` is typed float or int, which would make ``held -= ...`` below a generic operation.
-        held: float = sum([u.strength for u in waiting])
+        held = total_strength(waiting)
         keep = side.reserve_share[name] * side.ready_full[name]
         if held - weakest_strength(waiting) < keep - 1e-9:
             continue

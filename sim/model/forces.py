@@ -182,12 +182,31 @@ class SideState:
             self.line_power[unit.sector] = self.line_power[unit.sector] + amount * unit.quality
 
     def _recount(self, sector: int) -> None:
-        units = self.line[sector]
-        # Sums of lists, not of generator expressions: compiled, mypyc turns ``sum(genexp)`` into a loop
-        # of plain additions, which Python 3.12's ``sum`` (compensated) would not give the pure build.
-        self.line_strength[sector] = sum([u.strength for u in units])
-        self.line_power[sector] = sum([u.strength * u.quality for u in units])
+        # Plain additions in order, not ``sum`` (sim.model.sums says why): one pass for both sums.
+        strength = 0.0
+        power = 0.0
+        for unit in self.line[sector]:
+            strength += unit.strength
+            power += unit.strength * unit.quality
+        self.line_strength[sector] = strength
+        self.line_power[sector] = power
 
     def in_theatre(self) -> float:
         """Return the personnel of every unit that has arrived."""
-        return sum([unit.strength for unit in self.arrived])
+        return total_strength(self.arrived)
+
+
+def total_strength(units: list[Unit]) -> float:
+    """Return the units' personnel, added in order as ``sim.model.sums.float_sum`` adds."""
+    total = 0.0
+    for unit in units:
+        total += unit.strength
+    return total
+
+
+def total_full_size(units: list[Unit]) -> float:
+    """Return the units' full sizes, added in order as ``sim.model.sums.float_sum`` adds."""
+    total = 0.0
+    for unit in units:
+        total += unit.full_size
+    return total

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sim.model import laws
 from sim.model.plans import SectorPlan
+from sim.model.sums import float_sum
 
 
 class Ground:
@@ -22,7 +23,7 @@ class Ground:
         self.names = [s.name for s in sectors]
         self.area0 = [s.area_km2 for s in sectors]
         self.area = list(self.area0)
-        self.total_area0 = sum(self.area0)
+        self.total_area0 = float_sum(self.area0)
         self.frontage0 = [s.frontage_km for s in sectors]
         self.is_line = [s.is_line for s in sectors]
         self.terrain = [s.terrain for s in sectors]
@@ -59,7 +60,7 @@ class Ground:
 
     def total_area(self) -> float:
         """Return the total area held."""
-        return sum(self.area)
+        return float_sum(self.area)
 
     def lose(self, sector: int, km2: float) -> float:
         """The holder loses up to ``km2`` of a sector; return the change.

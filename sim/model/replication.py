@@ -22,12 +22,14 @@ from mypy_extensions import mypyc_attr
 
 from sim.model.assaults import AssaultProcesses
 from sim.model.command import allocate, daily_command
+from sim.model.engine import run_until
 from sim.model.fires import lay_fires
-from sim.model.forces import TRAINING, SideState, Unit
+from sim.model.forces import TRAINING, SideState, Unit, total_strength
 from sim.model.lines import fall_back
 from sim.model.logistics import update_supply
 from sim.model.plans import ContingentPlan
 from sim.model.state import Process
+from sim.model.sums import float_sum
 from sim.model.tempo import update_tempo
 from sim.model.trajectory import Trajectory
 from sim.model.withdrawal import fighting_withdrawal, holder_state
@@ -60,7 +62,7 @@ class Replication(AssaultProcesses):
         self._start_attacks()
         env.process(self._tick())
         # The last daily record is taken at time == horizon; run just past it.
-        env.run(until=self.params.horizon_days + 1e-9)
+        run_until(env, self.params.horizon_days + 1e-9)
         ground = self.ground
         record = self.daily_record()
         return Trajectory(
@@ -138,7 +140,9 @@ class Replication(AssaultProcesses):
             for sector, _ in hit:
                 self._after_losses(sector)
             if self.trace and hit:
-                self._log(None, "fires", side.name, self._enemy(side).name, losses=sum([n for _, n in hit]))
+                self._log(
+                    None, "fires", side.name, self._enemy(side).name, losses=float_sum([n for _, n in hit])
+                )
 
     def _log_weather(self, day: int) -> None:
         factors = self.params.weather_tempo, self.params.weather_depth
@@ -183,7 +187,7 @@ class Replication(AssaultProcesses):
             unit.status = TRAINING
         side.arrive(units)
         if self.trace:
-            strength = sum([u.strength for u in units])  # a list: see ``SideState._recount``
+            strength = total_strength(units)
             self._log(
                 None,
                 "arrival",

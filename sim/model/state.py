@@ -138,7 +138,7 @@ class ReplicationState:
         """Keep the day's row: total and sector areas, then each side's strength, casualties and supply."""
         area = self.ground.area
         row = self._rows
-        row.append(sum(area))
+        row.append(self.ground.total_area())
         row.extend(area)
         for side in self.sides:
             side.present = side.in_theatre()

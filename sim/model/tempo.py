@@ -9,7 +9,7 @@ rate there until the next day.
 from __future__ import annotations
 
 from sim.model.command import Log
-from sim.model.forces import SideState
+from sim.model.forces import SideState, total_full_size
 from sim.model.ground import Ground
 from sim.scenario.rules.tempo import TempoContext, TempoRule
 
@@ -30,7 +30,7 @@ def update_tempo(
     begun = plan is not None and now >= plan.start and not side.withdrawing
     for k in range(len(ground)):
         units = side.line[k]
-        full: float = sum([unit.full_size for unit in units])  # typed: a float division, not a generic one
+        full = total_full_size(units)
         context = TempoContext(
             now,
             k,
