@@ -25,9 +25,9 @@ from test_edges_assaults import steady
 from sim.batch.seeding import replication_seed
 from sim.model import BUILD, _build, draws, laws
 from sim.model._build import agrees_with_numpy
-from sim.model.assaults import Wake
 from sim.model.command import weakest_share, weakest_strength
 from sim.model.draws import Draws
+from sim.model.engine import Wake
 from sim.model.forces import Unit
 from sim.model.replication import Replication
 from sim.model.withdrawal import holder_state

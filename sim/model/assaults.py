@@ -21,6 +21,7 @@ from simpy.events import NORMAL, URGENT
 from sim.model import laws
 from sim.model.combat import resolve_assault
 from sim.model.draws import Draws
+from sim.model.engine import Wake
 from sim.model.forces import SideState
 from sim.model.plans import AttackPlan
 from sim.model.state import COMBAT_STREAM, STRIKE_STREAM, Process, ReplicationState
@@ -35,33 +36,6 @@ DAY: Final = 1
 GAP: Final = 2
 START: Final = 3
 """What an assault loop waits for: a day at rate 0, the next day's start, its next assault, its start."""
-
-
-class Wake:
-    """An event on SimPy's queue with only what ``Environment.step`` reads of one: its callbacks and ``_ok``.
-
-    The assault loops schedule one per wait instead of a ``simpy.Timeout`` (``AssaultProcesses._schedule``),
-    at the same time, priority and place in the order a timeout would take, so the run is the same event
-    for event. Nothing yields it: it only calls back.
-
-    Args:
-        callback: Called with the event when it is processed (None: a process yields it and adds its own).
-        value: What the callback reads as ``event.value``.
-        at: When it is due: the clock when its callback runs (SimPy sets the clock to the time queued).
-    """
-
-    __slots__ = ("callbacks", "_ok", "_value", "at")
-
-    def __init__(self, callback: Callable[[Wake], None] | None, value: int = 0, at: float = 0.0) -> None:
-        self.callbacks: list[Callable[[Wake], None]] | None = [callback] if callback is not None else []
-        self._ok = True
-        self._value = value
-        self.at = at
-
-    @property
-    def value(self) -> int:
-        """The value given when it was made."""
-        return self._value
 
 
 def _soon(model: AssaultProcesses, callback: Callable[[Wake], None]) -> Wake:

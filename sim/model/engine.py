@@ -11,11 +11,40 @@ processes, timeouts, the order of events and the clock are SimPy's own. What it 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from heapq import heappop, heappush
 from typing import Any, cast
 
 import simpy
 from simpy.events import URGENT
+
+
+class Wake:
+    """An event on SimPy's queue with only what ``Environment.step`` reads of one: its callbacks and ``_ok``.
+
+    The assault loops schedule one per wait instead of a ``simpy.Timeout`` (``AssaultProcesses._schedule``),
+    at the same time, priority and place in the order a timeout would take, so the run is the same event
+    for event; the daily tick yields one to wait for the next day. It never fails, and ``run_until``
+    reads it natively.
+
+    Args:
+        callback: Called with the event when it is processed (None: a process yields it and adds its own).
+        value: What the callback reads as ``event.value``.
+        at: When it is due: the clock when its callback runs (SimPy sets the clock to the time queued).
+    """
+
+    __slots__ = ("callbacks", "_ok", "_value", "at")
+
+    def __init__(self, callback: Callable[[Wake], None] | None, value: int = 0, at: float = 0.0) -> None:
+        self.callbacks: list[Callable[[Wake], None]] | None = [callback] if callback is not None else []
+        self._ok = True
+        self._value = value
+        self.at = at
+
+    @property
+    def value(self) -> int:
+        """The value given when it was made."""
+        return self._value
 
 
 def run_until(env: simpy.Environment, until: float) -> None:
@@ -41,18 +70,29 @@ def run_until(env: simpy.Environment, until: float) -> None:
     stop._ok = True
     stop._value = None
     heappush(queue, (now + (at - now), URGENT, next_number(), stop))
+    # The clock set in the environment's dictionary: compiled, setting an attribute of a Python object
+    # goes through the generic look-up of its type, a few times the cost of the dictionary's store.
+    attributes: dict[str, Any] = simulation.__dict__
+    pop = heappop
     while queue:
-        when, _priority, _number, event = cast(tuple[Any, Any, Any, Any], heappop(queue))
-        simulation._now = when
+        when, _priority, _number, event = cast(tuple[Any, Any, Any, Any], pop(queue))
+        attributes["_now"] = when
+        if isinstance(event, Wake):
+            # The model's own events, read natively; a Wake never fails.
+            callbacks = cast(list[Callable[[Wake], None]], event.callbacks)
+            event.callbacks = None
+            for call in callbacks:
+                call(event)
+            continue
         if event is stop:
             # Queued again at once ahead of everything, with no callbacks: what SimPy's step does with
             # the stop event when its callback raises ``StopSimulation``.
             stop.callbacks = []
             heappush(queue, (when, -1, next_number(), stop))
             return
-        callbacks = event.callbacks
+        callbacks_of_event = event.callbacks
         event.callbacks = None
-        for callback in callbacks:
+        for callback in callbacks_of_event:
             callback(event)
         if not event._ok and not hasattr(event, "_defused"):
             # A failed event nobody handled crashes the run, with a copy of its exception (as SimPy).
