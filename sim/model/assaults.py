@@ -260,13 +260,14 @@ class AssaultProcesses(ReplicationState):
         heappush(self._queue, (at, priority, self._next_eid(), event))
         return event
 
-    def _until(self, day: int) -> Any:
+    def _until(self, day: float) -> Wake:
         """Return an event for a process to yield that resumes it at ``day``: ``env.timeout(day - env.now)``.
 
-        Queued as that timeout queues itself, at ``now + (day - now)`` worked on the clock's own value (an
-        int at whole days, as SimPy keeps it), without the timeout's Python ``__init__``.
+        Queued as that timeout queues itself, at ``now + (day - now)``, without the timeout's Python
+        ``__init__``. ``day`` is a float, so the clock is one at whole days too: SimPy's queue compares
+        entry times, and an int among floats costs every comparison it takes part in a mixed-type path.
         """
-        now: Any = cast(Any, self.env)._now
+        now = self._clock()
         event = Wake(None)
         heappush(self._queue, (now + (day - now), NORMAL, self._next_eid(), event))
         return event

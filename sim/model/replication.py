@@ -107,7 +107,7 @@ class Replication(AssaultProcesses):
         log = self._logger()
         for day in range(self.params.horizon_days + 1):
             if self._clock() < day:
-                yield self._until(day)
+                yield self._until(float(day))
             now = self._clock()
             self._record(day)
             if self.trace:
@@ -127,7 +127,7 @@ class Replication(AssaultProcesses):
             for side in self.sides:
                 daily_command(side, self._enemy(side), self.ground, now, log)
             if self.monitor is not None and not self.holder.withdrawing:
-                self._check_withdrawal()
+                self._check_withdrawal(day)
 
     def _fires(self, day: int) -> None:
         """Lay each side's fires of the day on the enemy's line (from their start date)."""
@@ -206,7 +206,7 @@ class Replication(AssaultProcesses):
             self._log(None, "ready", side.name, contingent, units=len(units))
         allocate(side, self._enemy(side), self.ground, self._logger())
 
-    def _check_withdrawal(self) -> None:
+    def _check_withdrawal(self, day: int) -> None:
         assert self.monitor is not None
         holder = self.holder
         state = holder_state(holder, self.opponent, self.ground, self._clock())
@@ -214,7 +214,7 @@ class Replication(AssaultProcesses):
         if rule is None:
             return
         holder.withdrawing = True
-        self.withdrawal_day = self.env.now
+        self.withdrawal_day = day  # the day's number, an int, as the clock at whole days once was
         self.withdrawal_reason = rule.name
         duration = self.monitor.plan.duration_days
         if self.trace:
