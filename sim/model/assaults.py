@@ -260,7 +260,7 @@ class AssaultProcesses(ReplicationState):
         heappush(self._queue, (at, priority, self._next_eid(), event))
         return event
 
-    def _until(self, day: float) -> Wake:
+    def _until(self, day: float) -> Any:
         """Return an event for a process to yield that resumes it at ``day``: ``env.timeout(day - env.now)``.
 
         Queued as that timeout queues itself, at ``now + (day - now)``, without the timeout's Python
