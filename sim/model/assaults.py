@@ -222,6 +222,10 @@ class AssaultProcesses(ReplicationState):
         # (the counter's ``__next__`` bound once: compiled, ``next()`` looks the builtin up at each call).
         self._queue: list[tuple[float, int, int, object]] = cast(Any, self.env)._queue
         self._next_eid: Callable[[], int] = cast(Any, self.env)._eid.__next__
+        # heapq's push kept here too: compiled, a module global is a dictionary look-up at each use.
+        self._push: Callable[[list[tuple[float, int, int, object]], tuple[float, int, int, object]], None] = (
+            heappush
+        )
         # Assault loops by side index x sectors + sector.
         self._assault_loops: dict[int, AssaultLoop] = {}
         # Loops waiting for a day's start, by day: (loop, its wait's number, when its timeout would come).
@@ -257,7 +261,7 @@ class AssaultProcesses(ReplicationState):
             raise ValueError(f"Negative delay {delay}")  # as simpy.Timeout
         at = clock + delay
         event = Wake(callback, value, at)
-        heappush(self._queue, (at, priority, self._next_eid(), event))
+        self._push(self._queue, (at, priority, self._next_eid(), event))
         return event
 
     def _until(self, day: float) -> Any:
@@ -269,7 +273,7 @@ class AssaultProcesses(ReplicationState):
         """
         now = self._clock()
         event = Wake(None)
-        heappush(self._queue, (now + (day - now), NORMAL, self._next_eid(), event))
+        self._push(self._queue, (now + (day - now), NORMAL, self._next_eid(), event))
         return event
 
     def _start_attacks(self) -> None:

@@ -41,17 +41,17 @@ def weakest_share(units: list[Unit]) -> int:
     """Return the index of the unit with the lowest share of its full size, the first of equal ones.
 
     One native pass working each share out as it goes (compiled, cheaper than reading a list of boxed
-    shares, let alone ``min`` and ``list.index`` over one): the same divisions, so the same choice.
+    shares, let alone ``min`` and ``list.index`` over one): the same divisions, so the same choice. A
+    ``for`` over the list, not over its indices: compiled, it reads each item without a bounds check.
     """
     first = units[0]
-    index = 0
     lowest = first.strength / first.full_size
-    for k in range(1, len(units)):
-        unit = units[k]
+    index = 0
+    for position, unit in enumerate(units):
         share = unit.strength / unit.full_size
         if share < lowest:
             lowest = share
-            index = k
+            index = position
     return index
 
 
