@@ -57,7 +57,6 @@ def run_until(env: simpy.Environment, until: float) -> None:
 
     Raises:
         ValueError: ``until`` is not after the clock (as ``run``).
-        RuntimeError: The queue ran empty before ``until`` (as ``run``).
     """
     simulation = cast(Any, env)
     queue: list[Any] = simulation._queue
@@ -74,7 +73,9 @@ def run_until(env: simpy.Environment, until: float) -> None:
     # goes through the generic look-up of its type, a few times the cost of the dictionary's store.
     attributes: dict[str, Any] = simulation.__dict__
     pop = heappop
-    while queue:
+    # The stop event is on the queue until it is reached, so the queue never runs empty before it (with a
+    # number for ``until``, ``run``'s error for an empty queue cannot happen either).
+    while True:
         when, _priority, _number, event = cast(tuple[Any, Any, Any, Any], pop(queue))
         attributes["_now"] = when
         if isinstance(event, Wake):
@@ -100,4 +101,3 @@ def run_until(env: simpy.Environment, until: float) -> None:
             error = type(failure)(*failure.args)
             error.__cause__ = failure
             raise error
-    raise RuntimeError(f'No scheduled events left but "until" event was not triggered: {stop}')
