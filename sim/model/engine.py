@@ -52,8 +52,8 @@ def run_until(env: simpy.Environment, until: float) -> None:
 
     Args:
         env: The environment.
-        until: The time to stop at, after the events due before it (events due at it come after it,
-            as SimPy schedules its stop event first among them).
+        until: The time to stop at: the events due before it run, and of those due at it only urgent
+            ones queued before the stop (SimPy queues its stop event as urgent).
 
     Raises:
         ValueError: ``until`` is not after the clock (as ``run``).
@@ -62,7 +62,7 @@ def run_until(env: simpy.Environment, until: float) -> None:
     queue: list[Any] = simulation._queue
     next_number = simulation._eid.__next__
     now = simulation._now
-    at: Any = until if isinstance(until, int) else float(until)
+    at = float(until)  # SimPy keeps an int ``until`` an int; the model's is a float
     if at <= now:
         raise ValueError(f"until ({at}) must be greater than the current simulation time")
     stop = simpy.Event(env)
