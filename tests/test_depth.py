@@ -36,7 +36,7 @@ def test_a_denser_defence_and_a_fortified_one_shorten_each_bite() -> None:
     def moved(density_now: float, fortification: float, exponent: float, factor: float) -> float:
         ground = Ground((SectorPlan("s", True, 100.0, 10.0, 1.0, fortification, 0.0, 1.0, 0.5),))
         holder, attacker = side("blue", 0, True, density_now * 10.0), side("red", 1, False, 5000.0)
-        holder.start_density = [100.0]
+        holder.sectors[0].start_density = 100.0
         plan = AttackPlan(0.0, 1.0, 0.0, 0.0, 0.5, 0.5, 1.5, 1.0, 2.0, 1.0, 0.0, exponent, factor)
         engagement = EngagementPlan(0.0, (0.0, 1.0), None, False, 50.0, 0.0, 0.0, 0.5, 0.0)  # always succeeds
         result = resolve_assault(attacker, holder, holder, ground, 0, plan, engagement, None)

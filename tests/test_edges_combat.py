@@ -190,7 +190,7 @@ def test_a_defence_denser_than_at_the_start_cuts_the_depth_even_on_a_front_under
     forces = _forces(engagement__success=SURE, sectors__only__frontage_km=0.5, sectors__only__shape="line")
     forces.units(forces.red, 2, sector=0)
     forces.units(forces.blue, 1, sector=0)
-    forces.blue.start_density[0] = 1000.0
+    forces.blue.sectors[0].start_density = 1000.0
     result = _assault(forces, depth_density_exponent=1.0)
     assert result is not None and result.succeeded
     assert result.moved_km2 == pytest.approx(-0.125, rel=1e-12)

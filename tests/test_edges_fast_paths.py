@@ -227,7 +227,7 @@ def test_the_holders_state_names_each_figure_where_the_withdrawal_rules_read_it(
     model = _model()
     holder, opponent = model.holder, model.opponent
     holder.supply, holder.casualties, holder.present = 0.75, 120.0, 900.0
-    holder.line_power[0], opponent.line_power[0] = 300.0, 1500.0
+    holder.sectors[0].line_power, opponent.sectors[0].line_power = 300.0, 1500.0
     state = holder_state(holder, opponent, model.ground, 4.0)
     assert state == HolderState(
         day=4.0,

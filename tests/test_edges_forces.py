@@ -48,8 +48,8 @@ def test_each_sectors_casualties_count_up_from_zero() -> None:
 def test_a_new_day_starts_each_sectors_assault_and_loss_counts_at_zero() -> None:
     forces = _forces()
     side = forces.red
-    side.sector_assaults[0], side.sector_assaults[1] = 3, 1
-    side.sector_losses[0] = 12.0
+    side.sectors[0].assaults, side.sectors[1].assaults = 3, 1
+    side.sectors[0].losses = 12.0
     side.new_day()
     assert side.sector_assaults == [0, 0]
     assert side.sector_losses == [0.0, 0.0]
@@ -85,3 +85,29 @@ def test_replacements_to_a_unit_refitting_leave_every_line_as_it_was() -> None:
     forces.blue.add_strength(worn, 500.0)
     assert worn.strength == 800.0
     assert forces.blue.line_strength == [0.0, 1000.0] and forces.blue.line_power == [0.0, 1200.0]
+
+
+def test_a_new_side_starts_each_sector_empty_unhurt_and_at_full_tempo() -> None:
+    side = _forces().blue
+    assert side.line_strength == [0.0, 0.0] and side.line_power == [0.0, 0.0]
+    assert side.sector_losses == [0.0, 0.0] and side.sector_assaults == [0, 0]
+    assert side.sector_casualties == [0.0, 0.0] and side.start_density == [0.0, 0.0]
+    assert side.tempo_factor == [1.0, 1.0]
+
+
+def test_the_per_sector_lists_are_copies_of_the_sectors_figures() -> None:
+    forces = _forces()
+    forces.units(forces.blue, 1, sector=1)
+    strengths = forces.blue.line_strength
+    strengths[1] = 0.0  # a copy: the side's own figure stays
+    assert forces.blue.line_strength == [0.0, 1000.0] and forces.blue.sectors[1].line_strength == 1000.0
+    forces.blue.sectors[0].tempo_factor = 0.5
+    forces.blue.sectors[1].start_density = 40.0
+    assert forces.blue.tempo_factor == [0.5, 1.0] and forces.blue.start_density == [0.0, 40.0]
+
+
+def test_the_whole_lines_power_is_the_sum_of_the_sectors() -> None:
+    side = _forces().blue
+    assert side.total_line_power() == 0.0
+    side.sectors[0].line_power, side.sectors[1].line_power = 1e16, 3.0
+    assert side.total_line_power() == 1e16 + 3.0 == 1.0000000000000004e16

@@ -46,7 +46,7 @@ def _monitor(days: float, above: float = 0.2) -> FallBackMonitor:
 def _day(
     monitor: FallBackMonitor, holder: SideState, ground: Ground, line: float, lost: float
 ) -> list[tuple[int, float, float]]:
-    holder.line_strength[0], holder.sector_losses[0] = line, lost
+    holder.sectors[0].line_strength, holder.sectors[0].losses = line, lost
     return monitor.check(holder, ground)
 
 

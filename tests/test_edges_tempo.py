@@ -89,7 +89,7 @@ def test_the_strength_share_is_of_full_size_and_one_in_a_sector_the_side_has_lef
     forces = two_sectors()
     (unit,) = forces.units(forces.red, 1, sector=0)
     unit.strength = 900.0  # of 1,500
-    forces.red.line_strength[0] = 900.0
+    forces.red.sectors[0].line_strength = 900.0
     north, south = seen_on(forces, 1.0)
     assert north.strength_share == pytest.approx(900.0 / 1500.0)
     assert south.strength_share == 1.0  # nobody there: not worn (and no division by zero)

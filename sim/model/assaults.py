@@ -309,8 +309,9 @@ class AssaultProcesses(ReplicationState):
         front = ground.frontage(sector)
         if front <= 0.0:
             return 0.0
-        density = side.line_power[sector] / front
-        tempo = laws.tempo(density, plan.half_rate_density) * side.tempo_factor[sector]
+        figures = side.sectors[sector]
+        density = figures.line_power / front
+        tempo = laws.tempo(density, plan.half_rate_density) * figures.tempo_factor
         weather = self.params.weather_tempo
         if weather:
             tempo *= weather[min(int(self._clock()), len(weather) - 1)]
@@ -357,7 +358,7 @@ class AssaultProcesses(ReplicationState):
         )
         if result is None:
             return
-        side.sector_assaults[sector] = side.sector_assaults[sector] + 1
+        side.sectors[sector].assaults += 1
         self._after_losses(sector)
         if self.ground.reached:
             self._log_lines()

@@ -91,16 +91,18 @@ def resolve_assault(
         draws: The attacker's combat stream in this sector (None without noise).
         depth_scale: Factor on the depth of a successful assault (the day's weather).
     """
-    attacker_line = attacker.line_strength[sector]
+    attacking_figures = attacker.sectors[sector]
+    defending_figures = defender.sectors[sector]
+    attacker_line = attacking_figures.line_strength
     if attacker_line <= 0.0:
         return None
-    defender_line = defender.line_strength[sector]
+    defender_line = defending_figures.line_strength
     front = ground.frontage(sector)
     attacking = laws.engaged(attacker_line, front, plan.frontage_km, plan.engaged_share)
     reach = plan.frontage_km + 2.0 * plan.defender_reach_km
     defending = laws.engaged(defender_line, front, reach, plan.defender_engaged_share)
-    attacker_quality = attacker.line_power[sector] / attacker_line
-    defender_quality = defender.line_power[sector] / defender_line if defender_line > 0 else 1.0
+    attacker_quality = attacking_figures.line_power / attacker_line
+    defender_quality = defending_figures.line_power / defender_line if defender_line > 0 else 1.0
     # Posture: the attacker fights at its supply; the defender also has the ground, and the
     # holder its fortification.
     attacker_eff = attacker_quality * attacker.supply
@@ -141,7 +143,7 @@ def resolve_assault(
         if draws is not None and plan.advance_sigma > 0:
             depth *= math.exp(plan.advance_sigma * draws.normal())
         density = defender_line / front if front > 0.0 else 0.0
-        depth *= laws.depth_factor(density, defender.start_density[sector], plan.depth_density_exponent)
+        depth *= laws.depth_factor(density, defending_figures.start_density, plan.depth_density_exponent)
         if fortified:
             depth *= plan.fortified_depth_factor
         gained = laws.area_gained(depth, plan.frontage_km, front)

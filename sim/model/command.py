@@ -157,11 +157,11 @@ def allocate(side: SideState, enemy: SideState, ground: Ground, log: Log | None)
             return
         reserve: list[Unit] = sorted(waiting, key=lambda u: -u.strength)
         frontage = [ground.frontage(k) for k in open_sectors]
-        hostile = [enemy.line_power[k] for k in open_sectors]
+        hostile = [enemy.sectors[k].line_power for k in open_sectors]
         for unit in reserve:
             if held - unit.strength < keep - 1e-9:
                 continue
-            own = [side.line_power[k] for k in open_sectors]
+            own = [side.sectors[k].line_power for k in open_sectors]
             count = [len(side.line[k]) for k in open_sectors]
             sector = open_sectors[policy(own, hostile, count, frontage)]
             side.enter_line(unit, sector)

@@ -35,8 +35,8 @@ def lay_fires(
         front = ground.frontage(k)
         if ground.area[k] <= 0.0 or front <= 0.0:
             continue
-        present = enemy.line_strength[k]
-        density = side.line_power[k] / front
+        present = enemy.sectors[k].line_strength
+        density = side.sectors[k].line_power / front
         mean = laws.fire_losses(
             present, density, fires.loss_share_per_day, fires.reference_density, side.supply
         )

@@ -38,13 +38,52 @@ class Unit:
         self.sector = -1
 
 
+class SectorForces:
+    """A side's figures in one sector (``SideState.sectors``).
+
+    Plain float fields rather than one list per figure across the sectors: compiled, a field is read and
+    written natively, where a list of floats boxes each number it holds (a new float object at every
+    write, and an unboxing at every read).
+
+    Attributes:
+        line_strength: Personnel of the side's units in the sector's line.
+        line_power: Their strength x quality, summed.
+        losses: The side's losses in the sector since the day began (assaults and fires).
+        assaults: Its assaults launched in the sector since the day began.
+        casualties: Its losses in the sector since the start.
+        tempo_factor: The product of its tempo rules' factors in the sector for the day (sim.model.tempo).
+        start_density: Personnel per km of front in the sector's line once the first units were placed
+            (0: none yet).
+    """
+
+    __slots__ = (
+        "line_strength",
+        "line_power",
+        "losses",
+        "assaults",
+        "casualties",
+        "tempo_factor",
+        "start_density",
+    )
+
+    def __init__(self) -> None:
+        self.line_strength = 0.0
+        self.line_power = 0.0
+        self.losses = 0.0
+        self.assaults = 0
+        self.casualties = 0.0
+        self.tempo_factor = 1.0
+        self.start_density = 0.0
+
+
 class SideState:
     """Mutable state of one side within a replication.
 
-    ``line_strength`` and ``line_power`` hold, per sector, the sum of strength and of
-    strength x quality over the side's units in the line there; they change only through
-    ``enter_line``, ``pull_out``, ``clear_sector``, ``take_losses`` and ``add_strength``. ``reserve`` (per
-    contingent) and ``refitting`` list the units in those states.
+    ``sectors`` holds the side's figures in each sector (``SectorForces``); the sums of strength and of
+    strength x quality over its units in each sector's line change only through ``enter_line``,
+    ``shift``, ``pull_out``, ``clear_sector``, ``take_losses`` and ``add_strength``. ``reserve`` (per
+    contingent) and ``refitting`` list the units in those states. ``line_strength``, ``line_power`` and
+    the other per-sector lists are copies, for reading.
 
     Args:
         plan: The side's parameters.
@@ -61,10 +100,7 @@ class SideState:
         self.arrived_by_contingent: dict[str, list[Unit]] = {name: [] for name in names}
         self.by_contingent: dict[str, list[Unit]] = {name: [] for name in names}
         self.line: list[list[Unit]] = [[] for _ in range(sector_count)]
-        self.line_strength = [0.0] * sector_count
-        self.line_power = [0.0] * sector_count
-        # Personnel per km of front in each sector's line once the first units are placed (0: none yet).
-        self.start_density = [0.0] * sector_count
+        self.sectors = [SectorForces() for _ in range(sector_count)]
         self.reserve: dict[str, list[Unit]] = {name: [] for name in names}
         self.refitting: list[Unit] = []
         # Nominal (full-size) strength of each contingent's units that have become ready.
@@ -77,21 +113,56 @@ class SideState:
         self.withdrawing = False
         self.withdrawn = False
         self.present = 0.0
-        # Losses and own assaults per sector since the day began (what the tempo rules see).
-        self.sector_losses = [0.0] * sector_count
-        self.sector_assaults = [0] * sector_count
-        # Cumulative losses per sector since the start (what per-sector loss records compare with).
-        self.sector_casualties = [0.0] * sector_count
-        # The product of the side's tempo rules' factors in each sector for the day (sim.model.tempo).
-        self.tempo_factor = [1.0] * sector_count
         # Called with a sector whenever a unit joins the side's line there (its assault rate may rise).
         self.on_reinforced: Callable[[int], None] | None = None
 
+    @property
+    def line_strength(self) -> list[float]:
+        """Personnel in each sector's line (a copy)."""
+        return [sector.line_strength for sector in self.sectors]
+
+    @property
+    def line_power(self) -> list[float]:
+        """Strength x quality in each sector's line (a copy)."""
+        return [sector.line_power for sector in self.sectors]
+
+    @property
+    def sector_losses(self) -> list[float]:
+        """Losses in each sector since the day began (a copy)."""
+        return [sector.losses for sector in self.sectors]
+
+    @property
+    def sector_assaults(self) -> list[int]:
+        """Assaults launched on each sector since the day began (a copy)."""
+        return [sector.assaults for sector in self.sectors]
+
+    @property
+    def sector_casualties(self) -> list[float]:
+        """Losses in each sector since the start (a copy)."""
+        return [sector.casualties for sector in self.sectors]
+
+    @property
+    def tempo_factor(self) -> list[float]:
+        """The tempo rules' factor in each sector for the day (a copy)."""
+        return [sector.tempo_factor for sector in self.sectors]
+
+    @property
+    def start_density(self) -> list[float]:
+        """Personnel per km of front in each sector's line at the start (a copy)."""
+        return [sector.start_density for sector in self.sectors]
+
+    def total_line_power(self) -> float:
+        """Return the strength x quality of the side's whole line, added sector by sector from the left."""
+        total = 0.0
+        for sector in self.sectors:
+            total += sector.line_power
+        return total
+
     def new_day(self) -> None:
         """Start counting the day's losses and assaults per sector afresh."""
-        for k in range(len(self.sector_losses)):
-            self.sector_losses[k] = 0.0
-            self.sector_assaults[k] = 0
+        for sector in self.sectors:
+            sector.losses = 0.0
+            sector.assaults = 0
 
     def arrive(self, units: list[Unit]) -> None:
         """Units reach the theatre (they count in its strength from now on)."""
@@ -117,10 +188,9 @@ class SideState:
             self.reserve[unit.contingent].remove(unit)
         unit.status, unit.sector = LINE, sector
         self.line[sector].append(unit)
-        # Sums per sector written ``x[k] = x[k] + y``, here and below: compiled, ``x[k] += y`` on a list
-        # is a generic in-place operation on boxed numbers, several times the cost of the float sum.
-        self.line_strength[sector] = self.line_strength[sector] + unit.strength
-        self.line_power[sector] = self.line_power[sector] + unit.strength * unit.quality
+        figures = self.sectors[sector]
+        figures.line_strength += unit.strength
+        figures.line_power += unit.strength * unit.quality
         if self.on_reinforced is not None:
             self.on_reinforced(sector)
 
@@ -131,8 +201,9 @@ class SideState:
         self._recount(old)
         unit.sector = sector
         self.line[sector].append(unit)
-        self.line_strength[sector] = self.line_strength[sector] + unit.strength
-        self.line_power[sector] = self.line_power[sector] + unit.strength * unit.quality
+        figures = self.sectors[sector]
+        figures.line_strength += unit.strength
+        figures.line_power += unit.strength * unit.quality
         if self.on_reinforced is not None:
             self.on_reinforced(sector)
 
@@ -154,18 +225,19 @@ class SideState:
 
     def take_losses(self, sector: int, losses: float) -> None:
         """Spread losses over the units in a sector's line in proportion to their strength."""
-        total = self.line_strength[sector]
+        figures = self.sectors[sector]
+        total = figures.line_strength
         if total <= 0.0:
             return
         taken = min(losses, total)
         factor = 1.0 - taken / total
         for unit in self.line[sector]:
             unit.strength *= factor
-        self.line_strength[sector] = self.line_strength[sector] * factor
-        self.line_power[sector] = self.line_power[sector] * factor
+        figures.line_strength *= factor
+        figures.line_power *= factor
         self.casualties += taken
-        self.sector_losses[sector] = self.sector_losses[sector] + taken
-        self.sector_casualties[sector] = self.sector_casualties[sector] + taken
+        figures.losses += taken
+        figures.casualties += taken
 
     def fallen(self, sector: int) -> list[Unit]:
         """Take every unit of a sector's line that has fallen below ``FALLEN`` out to refit; return them."""
@@ -186,8 +258,9 @@ class SideState:
         """Add replacements to a unit (and to its sector's sums if it is in the line)."""
         unit.strength += amount
         if unit.status == LINE:
-            self.line_strength[unit.sector] = self.line_strength[unit.sector] + amount
-            self.line_power[unit.sector] = self.line_power[unit.sector] + amount * unit.quality
+            figures = self.sectors[unit.sector]
+            figures.line_strength += amount
+            figures.line_power += amount * unit.quality
 
     def _recount(self, sector: int) -> None:
         # Plain additions in order, not ``sum`` (sim.model.sums says why): one pass for both sums.
@@ -196,8 +269,9 @@ class SideState:
         for unit in self.line[sector]:
             strength += unit.strength
             power += unit.strength * unit.quality
-        self.line_strength[sector] = strength
-        self.line_power[sector] = power
+        figures = self.sectors[sector]
+        figures.line_strength = strength
+        figures.line_power = power
 
     def in_theatre(self) -> float:
         """Return the personnel of every unit that has arrived."""

@@ -40,7 +40,8 @@ class FallBackMonitor:
         """
         going = []
         for k in range(len(ground)):
-            line, lost = holder.line_strength[k], holder.sector_losses[k]
+            figures = holder.sectors[k]
+            line, lost = figures.line_strength, figures.losses
             if ground.area[k] <= 0.0 or self.falling_back[k] or line + lost <= 0.0:
                 self.streak[k] = 0
                 continue

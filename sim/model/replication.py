@@ -55,10 +55,8 @@ class Replication(AssaultProcesses):
                 self._deploy(side, contingent)
             allocate(side, self._enemy(side), self.ground, self._logger())
         for side in self.sides:
-            side.start_density = [
-                side.line_strength[k] / front if front > 0 else 0.0
-                for k, front in enumerate(self.ground.frontage0)
-            ]
+            for figures, front in zip(side.sectors, self.ground.frontage0, strict=True):
+                figures.start_density = figures.line_strength / front if front > 0 else 0.0
         self._start_attacks()
         env.process(self._tick())
         # The last daily record is taken at time == horizon; run just past it.

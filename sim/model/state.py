@@ -145,7 +145,8 @@ class ReplicationState:
             row.append(side.present)
             row.append(side.casualties)
             row.append(side.supply)
-            row.extend(side.sector_casualties)
+            for figures in side.sectors:
+                row.append(figures.casualties)
         self._recorded_days.append(day)
 
     def daily_record(self) -> dict[str, np.ndarray]:

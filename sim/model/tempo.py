@@ -30,15 +30,16 @@ def update_tempo(
     begun = plan is not None and now >= plan.start and not side.withdrawing
     for k in range(len(ground)):
         units = side.line[k]
+        figures = side.sectors[k]
         full = total_full_size(units)
         context = TempoContext(
             now,
             k,
             begun and ground.area[k] > 0.0,
-            side.line_strength[k],
-            side.sector_losses[k],
-            side.sector_assaults[k],
-            side.line_strength[k] / full if units else 1.0,
+            figures.line_strength,
+            figures.losses,
+            figures.assaults,
+            figures.line_strength / full if units else 1.0,
         )
         factor = 1.0
         for rule in rules:
@@ -48,4 +49,4 @@ def update_tempo(
                 if change is not None:
                     subject, numbers = change
                     log(k, rule.name, side.name, subject, **numbers)
-        side.tempo_factor[k] = factor
+        figures.tempo_factor = factor

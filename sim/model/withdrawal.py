@@ -17,7 +17,6 @@ from sim.model import laws
 from sim.model.forces import SideState
 from sim.model.ground import Ground
 from sim.model.plans import WithdrawalPlan
-from sim.model.sums import float_sum
 from sim.scenario.rules.withdrawal import HolderState, WithdrawalRule
 
 
@@ -48,7 +47,7 @@ class WithdrawalMonitor:
 def holder_state(holder: SideState, opponent: SideState, ground: Ground, day: float) -> HolderState:
     """Return the holder's situation: area, overall force ratio, supply, casualties, strength."""
     ratio = laws.force_ratio(
-        float_sum(holder.line_power), holder.supply, float_sum(opponent.line_power), opponent.supply
+        holder.total_line_power(), holder.supply, opponent.total_line_power(), opponent.supply
     )
     return HolderState(
         day, ground.total_area(), ground.total_area0, ratio, holder.supply, holder.casualties, holder.present
