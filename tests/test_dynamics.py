@@ -398,9 +398,9 @@ def test_the_holders_supply_collapses_as_its_flank_sectors_fall() -> None:
     sides = [forces.blue, forces.red]
     update_supply(sides, forces.ground, 0.0)
     assert forces.blue.supply == 1.0
-    forces.ground.area[1] = 1.0  # the centre's loss does not narrow the corridor
+    forces.ground.sectors[1].area = 1.0  # the centre's loss does not narrow the corridor
     update_supply(sides, forces.ground, 0.0)
     assert forces.blue.supply == 1.0
-    forces.ground.area[0] = 25.0  # the west flank at a quarter: the road 10 km from the enemy
+    forces.ground.sectors[0].area = 25.0  # the west flank at a quarter: the road 10 km from the enemy
     update_supply(sides, forces.ground, 0.0)
     assert forces.blue.supply == pytest.approx(1.0 - 0.75 * (5 / 7.5))

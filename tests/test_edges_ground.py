@@ -72,9 +72,50 @@ def test_fortification_grows_on_a_sector_holding_less_than_one_square_km() -> No
 def test_ground_is_held_while_any_sector_holds_more_than_nothing() -> None:
     ground = Ground((_sector(100.0), _sector(50.0)))
     assert ground.held()
-    ground.area[0] = 0.0
+    ground.sectors[0].area = 0.0
     assert ground.held()
-    ground.area[1] = 1e-300
+    ground.sectors[1].area = 1e-300
     assert ground.held()
-    ground.area[1] = 0.0
+    ground.sectors[1].area = 0.0
     assert not ground.held()
+
+
+def test_each_sector_starts_with_its_plans_figures_and_the_lists_are_copies() -> None:
+    plan = SectorPlan(
+        name="north",
+        is_line=True,
+        area_km2=120.0,
+        frontage_km=15.0,
+        terrain=1.3,
+        fortification_initial=0.2,
+        fortification_growth=0.01,
+        fortification_max=0.6,
+        fortification_kept=0.5,
+    )
+    ground = Ground((plan, _sector(40.0)))
+    north = ground.sectors[0]
+    assert (north.area, north.area0, north.frontage0, north.is_line, north.terrain) == (
+        120.0,
+        120.0,
+        15.0,
+        True,
+        1.3,
+    )
+    assert (north.fortification, north.fortification_growth, north.fortification_max) == (0.2, 0.01, 0.6)
+    assert (north.fortification_kept, north.moved_back, north.next_line) == (0.5, False, 0)
+    assert ground.area == [120.0, 40.0] and ground.area0 == [120.0, 40.0] and ground.total_area0 == 160.0
+    assert (
+        ground.frontage0 == [15.0, 10.0] and ground.is_line == [True, False] and ground.terrain == [1.3, 1.0]
+    )
+    assert ground.fortification == [0.2, 0.0] and ground.next_line == [0, 0]
+    assert ground.name_tuple == ("north", "s40") and ground.area0_tuple == (120.0, 40.0)
+    areas = ground.area
+    areas[0] = 0.0  # a copy: the sector keeps its ground
+    assert ground.sectors[0].area == 120.0 and ground.held() and ground.total_area() == 160.0
+
+
+def test_setting_an_area_outright_leaves_fortification_and_lines_alone() -> None:
+    ground = Ground((_sector(100.0, lines=((50.0, 0.8),), initial=0.3, kept=0.5),))
+    ground.set_area(0, 40.0)
+    assert ground.area == [40.0] and ground.fortification == [0.3] and ground.next_line == [0]
+    assert ground.total_area() == 40.0 and ground.frontage(0) == pytest.approx(10.0 * (40.0 / 100.0) ** 0.5)

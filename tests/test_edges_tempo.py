@@ -80,8 +80,8 @@ def test_a_withdrawing_side_is_not_attacking() -> None:
 
 def test_a_lost_sector_is_not_attacked_and_one_with_any_ground_left_is() -> None:
     forces = two_sectors()
-    forces.ground.area[0] = 0.0
-    forces.ground.area[1] = 0.5  # half a km² left: still held, still attacked
+    forces.ground.sectors[0].area = 0.0
+    forces.ground.sectors[1].area = 0.5  # half a km² left: still held, still attacked
     assert [c.attacking for c in seen_on(forces, 1.0)] == [False, True]
 
 

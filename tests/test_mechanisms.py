@@ -202,7 +202,7 @@ def _one_assault(fortification: float, fortified_at: float = 0.5) -> tuple[Force
     forces = Forces(scen)
     forces.units(forces.blue, 2, sector=0)
     forces.units(forces.red, 2, sector=0)
-    forces.ground.fortification[0] = fortification
+    forces.ground.sectors[0].fortification = fortification
     red_plan = forces.params.sides[1].attack
     assert red_plan is not None
     result = resolve_assault(
@@ -393,7 +393,7 @@ def test_the_corridor_narrows_only_the_holders_supply() -> None:
         _supplied(sides__blue__logistics__corridor_exposure=0.5, sides__red__logistics__corridor_exposure=0.5)
     )
     forces.blue.present = forces.red.present = 3000.0
-    forces.ground.area[0] = 50.0  # a quarter held: capacity x (1 - 0.5 x 0.75)
+    forces.ground.sectors[0].area = 50.0  # a quarter held: capacity x (1 - 0.5 x 0.75)
     update_supply([forces.blue, forces.red], forces.ground, 1.0)
     assert forces.blue.supply == pytest.approx(0.8 * 0.625)
     assert forces.red.supply == pytest.approx(0.8)
@@ -623,8 +623,8 @@ def test_with_fewer_units_than_open_sectors_none_is_moved_and_lost_sectors_are_n
     allocate(blue, forces.red, forces.ground, forces.record)
     assert blue.line == [[first], [second], []] and forces.log == []
     (spare,) = forces.units(blue, 1)
-    forces.ground.area[2] = 0.0  # lost: nothing to cover there
-    forces.ground.area[1] = 0.0
+    forces.ground.sectors[2].area = 0.0  # lost: nothing to cover there
+    forces.ground.sectors[1].area = 0.0
     blue.clear_sector(1)  # its unit back to the reserve, as when a sector is lost
     allocate(blue, forces.red, forces.ground, forces.record)
     assert blue.line[1] == [] and blue.line[2] == []
@@ -635,10 +635,12 @@ def test_with_fewer_units_than_open_sectors_none_is_moved_and_lost_sectors_are_n
 def test_a_line_keeps_its_front_while_held_and_a_salient_scales_with_the_root_of_its_area() -> None:
     ground = Ground((sector_plan(is_line=True), sector_plan()))
     for area in (200.0, 50.0, 1e-6):
-        ground.area = [area, area]
+        ground.set_area(0, area)
+        ground.set_area(1, area)
         assert ground.frontage(0) == 10.0
         assert ground.frontage(1) == pytest.approx(10.0 * math.sqrt(area / 200.0))
-    ground.area = [0.0, 0.0]
+    ground.set_area(0, 0.0)
+    ground.set_area(1, 0.0)
     assert ground.frontage(0) == 0.0 and ground.frontage(1) == 0.0
     assert ground.open_sectors() == []
 

@@ -283,7 +283,7 @@ class AssaultProcesses(ReplicationState):
             plan = side.plan.attack
             if plan is not None and plan.max_rate_per_km > 0:
                 for sector in range(len(self.ground)):
-                    if self.ground.frontage0[sector] > 0:
+                    if self.ground.sectors[sector].frontage0 > 0:
                         key = side.index * len(self.ground) + sector
                         self._assault_loops[key] = AssaultLoop(self, side, sector, plan)
             if side.plan.strikes is not None:
@@ -302,9 +302,10 @@ class AssaultProcesses(ReplicationState):
         ground there (counter-attacks win ground back; with none lost there is nothing to attack for).
         """
         ground = self.ground
-        if side.withdrawing or ground.area[sector] <= 0.0:
+        held = ground.sectors[sector]
+        if side.withdrawing or held.area <= 0.0:
             return 0.0
-        if side is self.holder and ground.area[sector] >= ground.area0[sector]:
+        if side is self.holder and held.area >= held.area0:
             return 0.0
         front = ground.frontage(sector)
         if front <= 0.0:
@@ -349,7 +350,7 @@ class AssaultProcesses(ReplicationState):
         self, side: SideState, enemy: SideState, sector: int, plan: AttackPlan, draws: Draws | None
     ) -> None:
         """Resolve one assault that went in, and what follows from it (losses, lost sectors, wakes)."""
-        area = self.ground.area
+        held = self.ground.sectors[sector]
         holder = self.holder
         depth = self.params.weather_depth
         scale = depth[min(int(self._clock()), len(depth) - 1)] if depth else 1.0
@@ -363,11 +364,11 @@ class AssaultProcesses(ReplicationState):
         if self.ground.reached:
             self._log_lines()
         if result.succeeded:
-            if area[sector] <= 0.0:
+            if held.area <= 0.0:
                 self._sector_lost(sector)
             elif result.moved_km2 > 0.0:
                 self._wake(enemy.index, sector)  # ground won back: the enemy's front grew
-            elif result.moved_km2 < 0.0 and area[sector] - result.moved_km2 >= self.ground.area0[sector]:
+            elif result.moved_km2 < 0.0 and held.area - result.moved_km2 >= held.area0:
                 self._wake(holder.index, sector)  # the first ground lost: the holder may counter-attack
         if self.trace:
             self._log(
@@ -383,7 +384,7 @@ class AssaultProcesses(ReplicationState):
                 attacker_present=result.attacking,
                 defender_present=result.defending,
                 area_change_km2=result.moved_km2,
-                area_km2=area[sector],
+                area_km2=held.area,
             )
 
     def _strikes(self, side: SideState) -> Process:

@@ -106,9 +106,10 @@ def resolve_assault(
     # Posture: the attacker fights at its supply; the defender also has the ground, and the
     # holder its fortification.
     attacker_eff = attacker_quality * attacker.supply
-    defender_eff = defender_quality * defender.supply * ground.terrain[sector]
+    held = ground.sectors[sector]
+    defender_eff = defender_quality * defender.supply * held.terrain
     if defender is holder:
-        defender_eff *= 1.0 + ground.fortification[sector]
+        defender_eff *= 1.0 + held.fortification
     attacker_power = attacking * attacker_eff
     defender_power = defending * defender_eff
     ratio = attacker_power / defender_power if defender_power > 0 else math.inf
@@ -123,7 +124,7 @@ def resolve_assault(
     )
     if defender is holder:
         defender_mean = laws.protected_losses(
-            defender_mean, ground.fortification[sector], engagement.posture_protection
+            defender_mean, held.fortification, engagement.posture_protection
         )
     attacker_losses = laws.draw_losses(attacker_mean, attacking, dispersion, draws)
     defender_losses = laws.draw_losses(defender_mean, defending, dispersion, draws)
@@ -132,7 +133,7 @@ def resolve_assault(
     if defender_losses > 0.0:
         defender.take_losses(sector, defender_losses)
 
-    fortified = defender is holder and ground.fortification[sector] >= engagement.fortified_at
+    fortified = defender is holder and held.fortification >= engagement.fortified_at
     probability = laws.success_probability(
         ratio, engagement.intercept, engagement.slope, engagement.fortified_offset if fortified else 0.0
     )

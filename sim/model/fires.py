@@ -33,7 +33,7 @@ def lay_fires(
     hit = []
     for k in range(len(ground)):
         front = ground.frontage(k)
-        if ground.area[k] <= 0.0 or front <= 0.0:
+        if ground.sectors[k].area <= 0.0 or front <= 0.0:
             continue
         present = enemy.sectors[k].line_strength
         density = side.sectors[k].line_power / front

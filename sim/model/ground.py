@@ -12,8 +12,59 @@ from sim.model.plans import SectorPlan
 from sim.model.sums import float_sum
 
 
+class SectorGround:
+    """One sector's ground (``Ground.sectors``): its geometry, what is held and how it is fortified.
+
+    Plain fields rather than one list per figure across the sectors: compiled, a field is read and
+    written natively, where a list of floats boxes each number it holds.
+
+    Attributes:
+        area: Area the holder holds now, km².
+        area0: Area at the start, km².
+        frontage0: Front length at the start, km.
+        is_line: A line sector (its front keeps its length while any ground is held), not a salient one.
+        terrain: Factor on the defender's effectiveness.
+        fortification: The holder's fortification now.
+        fortification_growth: Its growth on a day the line does not move back.
+        fortification_max: The most it grows to (a prepared line's may be higher).
+        fortification_kept: The share of it kept when the line moves back.
+        moved_back: Whether the line moved back since the day's growth.
+        next_line: Index of the next prepared line behind the holder (their count once all are behind).
+    """
+
+    __slots__ = (
+        "area",
+        "area0",
+        "frontage0",
+        "is_line",
+        "terrain",
+        "fortification",
+        "fortification_growth",
+        "fortification_max",
+        "fortification_kept",
+        "moved_back",
+        "next_line",
+    )
+
+    def __init__(self, plan: SectorPlan) -> None:
+        self.area0 = plan.area_km2
+        self.area = plan.area_km2
+        self.frontage0 = plan.frontage_km
+        self.is_line = plan.is_line
+        self.terrain = plan.terrain
+        self.fortification = plan.fortification_initial
+        self.fortification_growth = plan.fortification_growth
+        self.fortification_max = plan.fortification_max
+        self.fortification_kept = plan.fortification_kept
+        self.moved_back = False
+        self.next_line = 0
+
+
 class Ground:
     """The sectors' state within a replication.
+
+    ``sectors`` holds each sector's ground (``SectorGround``); ``area``, ``fortification`` and the other
+    per-sector lists are copies, for reading.
 
     Args:
         sectors: The sectors' parameters, in order.
@@ -21,20 +72,12 @@ class Ground:
 
     def __init__(self, sectors: tuple[SectorPlan, ...]) -> None:
         self.names = [s.name for s in sectors]
-        self.area0 = [s.area_km2 for s in sectors]
-        self.area = list(self.area0)
-        self.total_area0 = float_sum(self.area0)
-        self.frontage0 = [s.frontage_km for s in sectors]
-        self.is_line = [s.is_line for s in sectors]
-        self.terrain = [s.terrain for s in sectors]
-        self.fortification = [s.fortification_initial for s in sectors]
-        self.fortification_growth = [s.fortification_growth for s in sectors]
-        self.fortification_max = [s.fortification_max for s in sectors]
-        self.fortification_kept = [s.fortification_kept for s in sectors]
-        self.moved_back = [False] * len(sectors)
+        self.sectors = [SectorGround(s) for s in sectors]
+        # The names and the areas at the start as the supply effects' daily context holds them, made once.
+        self.name_tuple = tuple(self.names)
+        self.area0_tuple = tuple([s.area_km2 for s in sectors])
+        self.total_area0 = float_sum([s.area_km2 for s in sectors])
         self.lines = [s.prepared_lines for s in sectors]
-        # Index of each sector's next prepared line behind the holder (len(lines) once all are behind it).
-        self.next_line = [0] * len(sectors)
         # Sectors that reached a prepared line, with its fortification, since last read (for trace events).
         self.reached: list[tuple[int, float]] = []
         for k in range(len(sectors)):
@@ -42,25 +85,68 @@ class Ground:
         self.reached.clear()
 
     def __len__(self) -> int:
-        return len(self.area)
+        return len(self.sectors)
+
+    @property
+    def area(self) -> list[float]:
+        """Area held in each sector now, km² (a copy)."""
+        return [sector.area for sector in self.sectors]
+
+    @property
+    def area0(self) -> list[float]:
+        """Area of each sector at the start, km² (a copy)."""
+        return [sector.area0 for sector in self.sectors]
+
+    @property
+    def frontage0(self) -> list[float]:
+        """Front length of each sector at the start, km (a copy)."""
+        return [sector.frontage0 for sector in self.sectors]
+
+    @property
+    def is_line(self) -> list[bool]:
+        """Whether each sector is a line sector (a copy)."""
+        return [sector.is_line for sector in self.sectors]
+
+    @property
+    def terrain(self) -> list[float]:
+        """Each sector's terrain factor (a copy)."""
+        return [sector.terrain for sector in self.sectors]
+
+    @property
+    def fortification(self) -> list[float]:
+        """The holder's fortification in each sector now (a copy)."""
+        return [sector.fortification for sector in self.sectors]
+
+    @property
+    def next_line(self) -> list[int]:
+        """Index of each sector's next prepared line behind the holder (a copy)."""
+        return [sector.next_line for sector in self.sectors]
 
     def frontage(self, sector: int) -> float:
         """Return a sector's front length now (0 once it is lost)."""
-        if self.is_line[sector]:
-            return self.frontage0[sector] if self.area[sector] > 0.0 else 0.0
-        return laws.frontage_km(self.frontage0[sector], self.area0[sector], self.area[sector])
+        ground = self.sectors[sector]
+        if ground.is_line:
+            return ground.frontage0 if ground.area > 0.0 else 0.0
+        return laws.frontage_km(ground.frontage0, ground.area0, ground.area)
 
     def open_sectors(self) -> list[int]:
         """Return the sectors where the holder still holds ground."""
-        return [k for k in range(len(self.area)) if self.area[k] > 0.0]
+        return [k for k, sector in enumerate(self.sectors) if sector.area > 0.0]
 
     def held(self) -> bool:
         """Return whether the holder holds ground in any sector (``max(area) > 0`` where no area is NaN)."""
-        return any(area > 0.0 for area in self.area)
+        return any(sector.area > 0.0 for sector in self.sectors)
 
     def total_area(self) -> float:
-        """Return the total area held."""
-        return float_sum(self.area)
+        """Return the total area held, added sector by sector from the left (as ``float_sum``)."""
+        total = 0.0
+        for sector in self.sectors:
+            total += sector.area
+        return total
+
+    def set_area(self, sector: int, km2: float) -> None:
+        """Set a sector's held area outright (a withdrawal's schedule); fortification and lines stay."""
+        self.sectors[sector].area = km2
 
     def lose(self, sector: int, km2: float) -> float:
         """The holder loses up to ``km2`` of a sector; return the change.
@@ -68,41 +154,44 @@ class Ground:
         Moving back costs the fortification its unkept share, unless the holder is now on a prepared line,
         whose fortification it takes (if higher).
         """
-        before = self.area[sector]
-        self.area[sector] = max(0.0, before - km2)
-        if self.area[sector] < before:
-            self.moved_back[sector] = True
-            self.fortification[sector] = self.fortification[sector] * self.fortification_kept[sector]
+        ground = self.sectors[sector]
+        before = ground.area
+        ground.area = max(0.0, before - km2)
+        if ground.area < before:
+            ground.moved_back = True
+            ground.fortification = ground.fortification * ground.fortification_kept
             self._stand_on_lines(sector)
-        return self.area[sector] - before
+        return ground.area - before
 
     def _stand_on_lines(self, sector: int) -> None:
         lines = self.lines[sector]
-        area = self.area[sector]
-        while self.next_line[sector] < len(lines) and area <= lines[self.next_line[sector]][0]:
-            fortification = lines[self.next_line[sector]][1]
-            self.next_line[sector] = self.next_line[sector] + 1
-            if area > 0.0 and fortification > self.fortification[sector]:
-                self.fortification[sector] = fortification
+        ground = self.sectors[sector]
+        area = ground.area
+        while ground.next_line < len(lines) and area <= lines[ground.next_line][0]:
+            fortification = lines[ground.next_line][1]
+            ground.next_line += 1
+            if area > 0.0 and fortification > ground.fortification:
+                ground.fortification = fortification
                 self.reached.append((sector, fortification))
 
     def next_line_area(self, sector: int) -> float | None:
         """Return the area held on the sector's next prepared line behind the holder, or None."""
-        index = self.next_line[sector]
+        index = self.sectors[sector].next_line
         lines = self.lines[sector]
         return lines[index][0] if index < len(lines) else None
 
     def regain(self, sector: int, km2: float) -> float:
         """The holder wins back up to ``km2``, never beyond the sector's original area; return the change."""
-        before = self.area[sector]
-        self.area[sector] = laws.regained_area(before, km2, self.area0[sector])
-        return self.area[sector] - before
+        ground = self.sectors[sector]
+        before = ground.area
+        ground.area = laws.regained_area(before, km2, ground.area0)
+        return ground.area - before
 
     def grow_fortification(self) -> None:
         """Once a day: fortification grows where the line did not move back, up to its maximum."""
-        for k in range(len(self.area)):
-            if not self.moved_back[k] and self.area[k] > 0:
+        for ground in self.sectors:
+            if not ground.moved_back and ground.area > 0:
                 # Growth stops at the maximum; a prepared line's higher fortification is kept.
-                grown = min(self.fortification_max[k], self.fortification[k] + self.fortification_growth[k])
-                self.fortification[k] = max(self.fortification[k], grown)
-            self.moved_back[k] = False
+                grown = min(ground.fortification_max, ground.fortification + ground.fortification_growth)
+                ground.fortification = max(ground.fortification, grown)
+            ground.moved_back = False

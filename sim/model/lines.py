@@ -42,7 +42,7 @@ class FallBackMonitor:
         for k in range(len(ground)):
             figures = holder.sectors[k]
             line, lost = figures.line_strength, figures.losses
-            if ground.area[k] <= 0.0 or self.falling_back[k] or line + lost <= 0.0:
+            if ground.sectors[k].area <= 0.0 or self.falling_back[k] or line + lost <= 0.0:
                 self.streak[k] = 0
                 continue
             rate = lost / (line + lost)
@@ -62,10 +62,11 @@ def fall_back(
     env: simpy.Environment, ground: Ground, sector: int, target_km2: float, duration: float
 ) -> Generator[simpy.Event, Any, None]:
     """Give a sector's ground up evenly down to ``target_km2`` over ``duration`` days (in daily steps)."""
-    start_area = ground.area[sector]
+    start_area = ground.sectors[sector].area
     days = max(1, math.ceil(duration))
     for step in range(1, days + 1):
         yield env.timeout(duration / days)
         wanted = start_area - (start_area - target_km2) * step / days
-        if ground.area[sector] > wanted:
-            ground.lose(sector, ground.area[sector] - wanted)
+        held = ground.sectors[sector].area
+        if held > wanted:
+            ground.lose(sector, held - wanted)

@@ -17,6 +17,7 @@ def update_supply(sides: list[SideState], ground: Ground, now: float) -> None:
     supplied.
     """
     area = ground.total_area()
+    sector_area: tuple[float, ...] | None = None  # made once for the day, if an effect is to see it
     for side in sides:
         logistics = side.plan.logistics
         if logistics is None:
@@ -28,14 +29,16 @@ def update_supply(sides: list[SideState], ground: Ground, now: float) -> None:
         for _, cut in side.strike_cuts:
             capacity *= 1.0 - cut
         if logistics.effects:
+            if sector_area is None:
+                sector_area = tuple([sector.area for sector in ground.sectors])
             context = SupplyContext(
                 side.plan.holds_ground,
                 area,
                 ground.total_area0,
                 now,
-                tuple(ground.names),
-                tuple(ground.area),
-                tuple(ground.area0),
+                ground.name_tuple,
+                sector_area,
+                ground.area0_tuple,
             )
             for effect in logistics.effects:
                 capacity *= effect.factor(context)

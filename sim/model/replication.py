@@ -55,7 +55,8 @@ class Replication(AssaultProcesses):
                 self._deploy(side, contingent)
             allocate(side, self._enemy(side), self.ground, self._logger())
         for side in self.sides:
-            for figures, front in zip(side.sectors, self.ground.frontage0, strict=True):
+            for figures, sector in zip(side.sectors, self.ground.sectors, strict=True):
+                front = sector.frontage0
                 figures.start_density = figures.line_strength / front if front > 0 else 0.0
         self._start_attacks()
         env.process(self._tick())
@@ -161,7 +162,7 @@ class Replication(AssaultProcesses):
                 self.holder.name,
                 "gives the sector up" if target <= 0.0 else "falls back to its next prepared line",
                 loss_rate=loss_rate,
-                area_km2=self.ground.area[sector],
+                area_km2=self.ground.sectors[sector].area,
                 to_area_km2=target,
                 duration_days=plan.plan.duration_days,
             )
@@ -172,7 +173,7 @@ class Replication(AssaultProcesses):
         self._log_lines()
         assert self.fall_back is not None
         self.fall_back.falling_back[sector] = False
-        if self.ground.area[sector] <= 0.0 and not self.holder.withdrawn:
+        if self.ground.sectors[sector].area <= 0.0 and not self.holder.withdrawn:
             self._sector_lost(sector)
 
     def _echelon(

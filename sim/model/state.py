@@ -136,10 +136,10 @@ class ReplicationState:
 
     def _record(self, day: int) -> None:
         """Keep the day's row: total and sector areas, then each side's strength, casualties and supply."""
-        area = self.ground.area
         row = self._rows
         row.append(self.ground.total_area())
-        row.extend(area)
+        for sector in self.ground.sectors:
+            row.append(sector.area)
         for side in self.sides:
             side.present = side.in_theatre()
             row.append(side.present)

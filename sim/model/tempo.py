@@ -35,7 +35,7 @@ def update_tempo(
         context = TempoContext(
             now,
             k,
-            begun and ground.area[k] > 0.0,
+            begun and ground.sectors[k].area > 0.0,
             figures.line_strength,
             figures.losses,
             figures.assaults,

@@ -64,9 +64,9 @@ def fighting_withdrawal(
         yield env.timeout(duration / days)
         remaining = 1.0 - step / days
         for k in range(len(ground)):
-            ground.area[k] = min(ground.area[k], start_area[k] * remaining)
+            ground.set_area(k, min(ground.sectors[k].area, start_area[k] * remaining))
     holder.withdrawn = True
     for k in range(len(ground)):
-        ground.area[k] = 0.0
+        ground.set_area(k, 0.0)
         holder.clear_sector(k)
     return range(len(ground))
