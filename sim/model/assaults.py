@@ -220,12 +220,13 @@ class AssaultProcesses(ReplicationState):
         super().__init__(scenario, seed, trace, parameters)
         # SimPy's queue and event counter, which ``_schedule`` pushes to as ``Environment.schedule`` does
         # (the counter's ``__next__`` bound once: compiled, ``next()`` looks the builtin up at each call).
-        self._queue: list[tuple[float, int, int, object]] = cast(Any, self.env)._queue
-        self._next_eid: Callable[[], int] = cast(Any, self.env)._eid.__next__
+        self._queue: list[tuple[float, int, object, object]] = cast(Any, self.env)._queue
+        # Typed ``object``: compiled, an ``int`` result would be unboxed and boxed again for the entry.
+        self._next_eid: Callable[[], object] = cast(Any, self.env)._eid.__next__
         # heapq's push kept here too: compiled, a module global is a dictionary look-up at each use.
-        self._push: Callable[[list[tuple[float, int, int, object]], tuple[float, int, int, object]], None] = (
-            heappush
-        )
+        self._push: Callable[
+            [list[tuple[float, int, object, object]], tuple[float, int, object, object]], None
+        ] = heappush
         # Assault loops by side index x sectors + sector.
         self._assault_loops: dict[int, AssaultLoop] = {}
         # Loops waiting for a day's start, by day: (loop, its wait's number, when its timeout would come).
