@@ -183,6 +183,24 @@ def test_an_error_in_a_callback_comes_out_of_the_run_as_it_is(runner: Runner) ->
     assert raised.value is error
 
 
+@pytest.mark.parametrize("second", RUNNERS)
+@pytest.mark.parametrize("first", RUNNERS)
+def test_a_run_an_error_cut_short_leaves_its_stop_for_the_next_run_as_simpy_does(
+    first: Runner, second: Runner
+) -> None:
+    env = simpy.Environment()
+
+    def raise_it(_: object) -> None:
+        raise ZeroDivisionError("no front")
+
+    simpy.Timeout(env, 1.0).callbacks.append(raise_it)
+    simpy.Timeout(env, 3.0)
+    with pytest.raises(ZeroDivisionError):
+        first(env, 2.0)
+    second(env, 5.0)
+    assert env.now == 2.0  # the first run's stop, still queued, ends the second run where it was due
+
+
 def test_the_clock_stops_at_until_as_a_float() -> None:
     env = simpy.Environment()
     simpy.Timeout(env, 1)

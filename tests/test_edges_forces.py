@@ -111,3 +111,53 @@ def test_the_whole_lines_power_is_the_sum_of_the_sectors() -> None:
     assert side.total_line_power() == 0.0
     side.sectors[0].line_power, side.sectors[1].line_power = 1e16, 3.0
     assert side.total_line_power() == 1e16 + 3.0 == 1.0000000000000004e16
+
+
+COPIES = {
+    # SideState's per-sector lists and Ground's: properties that return a copy, so a write into one is lost.
+    "line_strength",
+    "line_power",
+    "sector_losses",
+    "sector_assaults",
+    "sector_casualties",
+    "tempo_factor",
+    "start_density",
+    "area",
+    "area0",
+    "frontage0",
+    "is_line",
+    "terrain",
+    "fortification",
+    "next_line",
+}
+
+
+def test_no_code_writes_into_a_copy_of_the_per_sector_figures() -> None:
+    """An item written into ``side.line_strength`` or ``ground.area`` would change nothing, silently."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    found = []
+    for path in sorted([*root.glob("sim/**/*.py"), *root.glob("tests/*.py"), *root.glob("benchmarks/*.py")]):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            targets: list[ast.expr] = []
+            if isinstance(node, ast.Assign):
+                targets = node.targets
+            elif isinstance(node, ast.AugAssign | ast.Delete):
+                targets = [node.target] if isinstance(node, ast.AugAssign) else node.targets
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in {"append", "extend", "insert", "clear", "pop", "remove", "sort"}
+            ):
+                targets = [ast.Subscript(value=node.func.value, slice=ast.Constant(0))]
+            for target in targets:
+                for part in ast.walk(target):
+                    if (
+                        isinstance(part, ast.Subscript)
+                        and isinstance(part.value, ast.Attribute)
+                        and part.value.attr in COPIES
+                    ):
+                        found.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert found == []

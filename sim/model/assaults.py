@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from heapq import heappush
-from typing import Any, Final, cast
+from typing import Final
 
 import numpy as np
 from mypy_extensions import mypyc_attr
@@ -218,64 +217,12 @@ class AssaultProcesses(ReplicationState):
         parameters: dict[str, float] | None = None,
     ) -> None:
         super().__init__(scenario, seed, trace, parameters)
-        # SimPy's queue and event counter, which ``_schedule`` pushes to as ``Environment.schedule`` does
-        # (the counter's ``__next__`` bound once: compiled, ``next()`` looks the builtin up at each call).
-        self._queue: list[tuple[float, int, object, object]] = cast(Any, self.env)._queue
-        # Typed ``object``: compiled, an ``int`` result would be unboxed and boxed again for the entry.
-        self._next_eid: Callable[[], object] = cast(Any, self.env)._eid.__next__
-        # heapq's push kept here too: compiled, a module global is a dictionary look-up at each use.
-        self._push: Callable[
-            [list[tuple[float, int, object, object]], tuple[float, int, object, object]], None
-        ] = heappush
         # Assault loops by side index x sectors + sector.
         self._assault_loops: dict[int, AssaultLoop] = {}
         # Loops waiting for a day's start, by day: (loop, its wait's number, when its timeout would come).
         self._day_starts: dict[int, list[tuple[AssaultLoop, int, float]]] = {}
         for side in self.sides:
             side.on_reinforced = self._reinforced(side.index)
-
-    def _clock(self) -> float:
-        """Return the simulation time, ``env.now`` read without its property's Python call."""
-        return cast(float, cast(Any, self.env)._now)
-
-    def _schedule(
-        self, callback: Callable[[Wake], None], delay: float, priority: int = NORMAL, value: int = 0
-    ) -> Wake:
-        """Call ``callback`` ``delay`` from now, queued exactly as ``Environment.schedule`` queues an event.
-
-        The same entry (time, priority, the next event number, event) on SimPy's own queue, so events come
-        in the order a ``simpy.Timeout`` of that delay (or an urgent event) would have taken; without the
-        timeout's Python ``__init__`` and the ``schedule`` call, which cost more than the rest of a wait.
-        """
-        return self._schedule_from(self._clock(), callback, delay, priority, value)
-
-    def _schedule_from(
-        self,
-        clock: float,
-        callback: Callable[[Wake], None],
-        delay: float,
-        priority: int = NORMAL,
-        value: int = 0,
-    ) -> Wake:
-        """``_schedule`` for a caller that has the clock's time ``clock`` already (its own event's)."""
-        if delay < 0.0:
-            raise ValueError(f"Negative delay {delay}")  # as simpy.Timeout
-        at = clock + delay
-        event = Wake(callback, value, at)
-        self._push(self._queue, (at, priority, self._next_eid(), event))
-        return event
-
-    def _until(self, day: float) -> Any:
-        """Return an event for a process to yield that resumes it at ``day``: ``env.timeout(day - env.now)``.
-
-        Queued as that timeout queues itself, at ``now + (day - now)``, without the timeout's Python
-        ``__init__``. ``day`` is a float, so the clock is one at whole days too: SimPy's queue compares
-        entry times, and an int among floats costs every comparison it takes part in a mixed-type path.
-        """
-        now = self._clock()
-        event = Wake(None)
-        self._push(self._queue, (now + (day - now), NORMAL, self._next_eid(), event))
-        return event
 
     def _start_attacks(self) -> None:
         """Start every attacking side's assault loop in each sector, and its strike process."""

@@ -3,10 +3,10 @@
 SimPy's ``run`` calls ``step`` once per event, and both are Python: at the model's few microseconds of
 work an event, the loop itself was a tenth of a replication. ``run_until`` is the same loop over the
 same queue (``Environment._queue``), event for event: it pops the next ``(time, priority, number,
-event)`` entry, sets the clock, hands the event to its callbacks, and stops where ``run`` would, so
-processes, timeouts, the order of events and the clock are SimPy's own. What it leaves behind is also
-``run``'s: the clock at ``until`` and the stop event queued again, as SimPy queues it on
-``StopSimulation``.
+event)`` entry, sets the clock, hands the event to its callbacks, and stops where ``run`` would (its
+stop event raises SimPy's ``StopSimulation``), so processes, timeouts, the order of events and the clock
+are SimPy's own. What it leaves behind is also ``run``'s: the clock at the stop and the stop event
+queued again. The one difference: ``until`` is taken as a float, where ``run`` keeps an int an int.
 """
 
 from __future__ import annotations
@@ -16,13 +16,14 @@ from heapq import heappop, heappush
 from typing import Any, cast
 
 import simpy
+from simpy.core import StopSimulation
 from simpy.events import URGENT
 
 
 class Wake:
     """An event on SimPy's queue with only what ``Environment.step`` reads of one: its callbacks and ``_ok``.
 
-    The assault loops schedule one per wait instead of a ``simpy.Timeout`` (``AssaultProcesses._schedule``),
+    The assault loops schedule one per wait instead of a ``simpy.Timeout`` (``ReplicationState._schedule``),
     at the same time, priority and place in the order a timeout would take, so the run is the same event
     for event; the daily tick yields one to wait for the next day. It never fails, and ``run_until``
     reads it natively.
@@ -68,6 +69,7 @@ def run_until(env: simpy.Environment, until: float) -> None:
     stop = simpy.Event(env)
     stop._ok = True
     stop._value = None
+    stop.callbacks.append(StopSimulation.callback)
     heappush(queue, (now + (at - now), URGENT, next_number(), stop))
     # The clock set in the environment's dictionary: compiled, setting an attribute of a Python object
     # goes through the generic look-up of its type, a few times the cost of the dictionary's store.
@@ -85,16 +87,17 @@ def run_until(env: simpy.Environment, until: float) -> None:
             for call in callbacks:
                 call(event)
             continue
-        if event is stop:
-            # Queued again at once ahead of everything, with no callbacks: what SimPy's step does with
-            # the stop event when its callback raises ``StopSimulation``.
-            stop.callbacks = []
-            heappush(queue, (when, -1, next_number(), stop))
-            return
         callbacks_of_event = event.callbacks
         event.callbacks = None
-        for callback in callbacks_of_event:
-            callback(event)
+        try:
+            for callback in callbacks_of_event:
+                callback(event)
+        except StopSimulation:
+            # As SimPy's step: the event keeps the callbacks not yet called and is queued again at once,
+            # ahead of everything; the run ends (this run's stop event, or one an earlier run left).
+            event.callbacks = callbacks_of_event[callbacks_of_event.index(callback) + 1 :]
+            heappush(queue, (when, -1, next_number(), event))
+            return
         if not event._ok and not hasattr(event, "_defused"):
             # A failed event nobody handled crashes the run, with a copy of its exception (as SimPy).
             failure = event._value

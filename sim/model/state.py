@@ -1,21 +1,25 @@
 """The state of one replication: its parameters, sides, ground, daily record and event log.
 
 ``ReplicationState`` holds what every process of a replication reads and changes, and the steps they
-share (covering a line left empty, losing a sector, recording a day); ``sim.model.assaults`` adds the
+share (queueing an event on SimPy's queue, covering a line left empty, losing a sector, recording a
+day); ``sim.model.assaults`` adds the
 assault and strike processes, and ``sim.model.replication`` the daily tick and the rest.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator
-from typing import Any, Final
+from collections.abc import Callable, Generator
+from heapq import heappush
+from typing import Any, Final, cast
 
 import numpy as np
 import simpy
 from mypy_extensions import mypyc_attr
+from simpy.events import NORMAL
 
 from sim.model.command import allocate, cover_empty_sectors
 from sim.model.draws import Draws
+from sim.model.engine import Wake
 from sim.model.events import Event
 from sim.model.forces import SideState
 from sim.model.ground import Ground
@@ -77,11 +81,63 @@ class ReplicationState:
         self.withdrawal_day: float | None = None
         self.withdrawal_reason: str | None = None
 
+        # SimPy's queue and event counter, which ``_schedule`` pushes to as ``Environment.schedule`` does
+        # (the counter's ``__next__`` bound once: compiled, ``next()`` looks the builtin up at each call).
+        self._queue: list[tuple[float, int, object, object]] = cast(Any, self.env)._queue
+        # Typed ``object``: compiled, an ``int`` result would be unboxed and boxed again for the entry.
+        self._next_eid: Callable[[], object] = cast(Any, self.env)._eid.__next__
+        # heapq's push kept here too: compiled, a module global is a dictionary look-up at each use.
+        self._push: Callable[
+            [list[tuple[float, int, object, object]], tuple[float, int, object, object]], None
+        ] = heappush
         # The daily record, a row of Python floats a day one after another in one list (numpy arrays at
         # the end: ``daily_record``), since assigning into numpy rows day by day costs a numpy call per
         # value set, and numpy reads a flat list of floats several times faster than a list of rows.
         self._recorded_days: list[int] = []
         self._rows: list[float] = []
+
+    def _clock(self) -> float:
+        """Return the simulation time, ``env.now`` read without its property's Python call."""
+        return cast(float, cast(Any, self.env)._now)
+
+    def _schedule(
+        self, callback: Callable[[Wake], None], delay: float, priority: int = NORMAL, value: int = 0
+    ) -> Wake:
+        """Call ``callback`` ``delay`` from now, queued exactly as ``Environment.schedule`` queues an event.
+
+        The same entry (time, priority, the next event number, event) on SimPy's own queue, so events come
+        in the order a ``simpy.Timeout`` of that delay (or an urgent event) would have taken; without the
+        timeout's Python ``__init__`` and the ``schedule`` call, which cost more than the rest of a wait.
+        """
+        return self._schedule_from(self._clock(), callback, delay, priority, value)
+
+    def _schedule_from(
+        self,
+        clock: float,
+        callback: Callable[[Wake], None],
+        delay: float,
+        priority: int = NORMAL,
+        value: int = 0,
+    ) -> Wake:
+        """``_schedule`` for a caller that has the clock's time ``clock`` already (its own event's)."""
+        if delay < 0.0:
+            raise ValueError(f"Negative delay {delay}")  # as simpy.Timeout
+        at = clock + delay
+        event = Wake(callback, value, at)
+        self._push(self._queue, (at, priority, self._next_eid(), event))
+        return event
+
+    def _until(self, day: float) -> Any:
+        """Return an event for a process to yield that resumes it at ``day``: ``env.timeout(day - env.now)``.
+
+        Queued as that timeout queues itself, at ``now + (day - now)``, without the timeout's Python
+        ``__init__``. ``day`` is a float, so the clock is one at whole days too: SimPy's queue compares
+        entry times, and an int among floats costs every comparison it takes part in a mixed-type path.
+        """
+        now = self._clock()
+        event = Wake(None)
+        self._push(self._queue, (now + (day - now), NORMAL, self._next_eid(), event))
+        return event
 
     def _enemy(self, side: SideState) -> SideState:
         return self.opponent if side is self.holder else self.holder

@@ -31,9 +31,12 @@ def corridor_distance(half_width_km: float, flank_shares: list[float]) -> float:
     """Return the road's distance to the enemy: the half-width scaled by the flanks' mean sqrt(held share)."""
     if not flank_shares:
         return half_width_km
-    # The sum of a list, not of a generator expression, which compiled would be plain additions where
-    # Python 3.12's ``sum`` compensates (sim.model.forces says more).
-    return half_width_km * sum([math.sqrt(max(0.0, share)) for share in flank_shares]) / len(flank_shares)
+    # Plain additions from the left, not ``sum``, which compensates from Python 3.12 on: the figures of
+    # Python 3.11 in either build and on every Python (sim.model.sums says more).
+    total = 0.0
+    for share in flank_shares:
+        total += math.sqrt(max(0.0, share))
+    return half_width_km * total / len(flank_shares)
 
 
 def interdiction_factor(distance_km: float, reach_km: float, interdicted_share: float) -> float:
