@@ -152,8 +152,9 @@ def test_the_build_record_covers_exactly_the_compiled_modules() -> None:
 def test_no_compiled_module_sums_a_generator_expression() -> None:
     """mypyc compiles ``sum(x for x in ...)`` to plain additions; Python 3.12's ``sum`` compensates.
 
-    So the two builds would differ in the last bits there on Python 3.12 and later: compiled modules sum
-    lists (``sum([...])``), which both builds hand to Python's own ``sum``.
+    So the two builds would differ in the last bits there on Python 3.12 and later. The model's own sums
+    are loops of plain additions in both builds (``sim.model.sums``); a ``sum`` of a list, which both
+    builds hand to Python's own ``sum``, would agree too, but not a ``sum`` of a generator expression.
     """
     import ast
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import simpy
+from simpy.core import StopSimulation
 from simpy.events import NORMAL, URGENT
 
 from sim.model.engine import Wake, run_until
@@ -199,6 +200,20 @@ def test_a_run_an_error_cut_short_leaves_its_stop_for_the_next_run_as_simpy_does
         first(env, 2.0)
     second(env, 5.0)
     assert env.now == 2.0  # the first run's stop, still queued, ends the second run where it was due
+
+
+@pytest.mark.parametrize("runner", RUNNERS)
+def test_an_event_that_stops_the_run_keeps_its_later_callbacks_for_the_next_run(runner: Runner) -> None:
+    env = simpy.Environment()
+    log: list[tuple[str, object]] = []
+    event = simpy.Event(env)
+    event.callbacks.append(StopSimulation.callback)
+    event.callbacks.append(lambda _: log.append(("after the stop", env.now)))
+    simpy.Timeout(env, 0.5).callbacks.append(lambda _: event.succeed())
+    runner(env, 5.0)
+    assert env.now == 0.5 and log == [] and len(event.callbacks or []) == 1
+    runner(env, 5.0)
+    assert env.now == 5.0 and log == [("after the stop", 0.5)]
 
 
 def test_the_clock_stops_at_until_as_a_float() -> None:
