@@ -241,15 +241,7 @@ class SideState:
 
     def fallen(self, sector: int) -> list[Unit]:
         """Take every unit of a sector's line that has fallen below ``FALLEN`` out to refit; return them."""
-        line = self.line[sector]
-        # Looked for before a list is made: called for both sides after every assault, and nobody has
-        # fallen nearly every time.
-        for unit in line:
-            if unit.strength < FALLEN:
-                break
-        else:
-            return []
-        fallen = [unit for unit in line if unit.strength < FALLEN]
+        fallen = [unit for unit in self.line[sector] if unit.strength < FALLEN]
         for unit in fallen:
             self.pull_out(unit)
         return fallen

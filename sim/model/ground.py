@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from sim.model import laws
 from sim.model.plans import SectorPlan
-from sim.model.sums import float_sum
 
 
 class SectorGround:
@@ -76,7 +75,7 @@ class Ground:
         # The names and the areas at the start as the supply effects' daily context holds them, made once.
         self.name_tuple = tuple(self.names)
         self.area0_tuple = tuple([s.area_km2 for s in sectors])
-        self.total_area0 = float_sum([s.area_km2 for s in sectors])
+        self.total_area0 = self.total_area()  # all held at the start
         self.lines = [s.prepared_lines for s in sectors]
         # Sectors that reached a prepared line, with its fortification, since last read (for trace events).
         self.reached: list[tuple[int, float]] = []
@@ -138,7 +137,7 @@ class Ground:
         return any(sector.area > 0.0 for sector in self.sectors)
 
     def total_area(self) -> float:
-        """Return the total area held, added sector by sector from the left (as ``float_sum``)."""
+        """Return the total area held, added sector by sector from the left (as ``sums.float_sum`` adds)."""
         total = 0.0
         for sector in self.sectors:
             total += sector.area

@@ -114,12 +114,15 @@ class ReplicationState:
     def _schedule_from(
         self,
         clock: float,
-        callback: Callable[[Wake], None],
+        callback: Callable[[Wake], None] | None,
         delay: float,
         priority: int = NORMAL,
         value: int = 0,
     ) -> Wake:
-        """``_schedule`` for a caller that has the clock's time ``clock`` already (its own event's)."""
+        """``_schedule`` for a caller that has the clock's time ``clock`` already (its own event's).
+
+        With no ``callback``, the event is one a process yields (``_until``): SimPy adds the process's own.
+        """
         if delay < 0.0:
             raise ValueError(f"Negative delay {delay}")  # as simpy.Timeout
         at = clock + delay
@@ -135,9 +138,7 @@ class ReplicationState:
         entry times, and an int among floats costs every comparison it takes part in a mixed-type path.
         """
         now = self._clock()
-        event = Wake(None)
-        self._push(self._queue, (now + (day - now), NORMAL, self._next_eid(), event))
-        return event
+        return self._schedule_from(now, None, day - now)
 
     def _enemy(self, side: SideState) -> SideState:
         return self.opponent if side is self.holder else self.holder
