@@ -21,6 +21,7 @@ from setuptools.command.build_ext import build_ext
 
 HERE = Path(__file__).resolve().parent
 COMPILED = (
+    "sim.streams.seeds",
     "sim.model.sums",
     "sim.model.laws",
     "sim.model.draws",

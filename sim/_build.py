@@ -26,6 +26,7 @@ from types import ModuleType
 ROOT = Path(__file__).resolve().parent
 RECORD = ROOT / "_compiled_sources.json"
 COMPILED_PACKAGES = (
+    "sim.streams",
     "sim.model",
     "sim.scenario.rules.tempo",
     "sim.scenario.rules.supply",

@@ -29,6 +29,7 @@ from sim.model.plans import Parameters
 from sim.model.withdrawal import WithdrawalMonitor
 from sim.scenario.parameters import sample_parameters
 from sim.scenario.schema import Scenario
+from sim.streams.seeds import ChildSeeds
 
 COMBAT_STREAM: Final = 1
 STRIKE_STREAM: Final = 2
@@ -56,9 +57,10 @@ class ReplicationState:
         trace: bool = False,
         parameters: dict[str, float] | None = None,
     ) -> None:
-        values = sample_parameters(scenario, seed) if parameters is None else parameters
-        self.params: Parameters = build_parameters(scenario, values)
         self.seed = seed
+        self.seeds = ChildSeeds(seed)
+        values = sample_parameters(scenario, self.seeds) if parameters is None else parameters
+        self.params: Parameters = build_parameters(scenario, values)
         self.trace = trace
         self.env = simpy.Environment()
         self.events: list[Event] = []
@@ -146,10 +148,8 @@ class ReplicationState:
     def _stream(self, *key: int) -> Draws | None:
         if not self.params.engagement.noise:
             return None
-        seed = np.random.SeedSequence(self.seed.entropy, spawn_key=(*self.seed.spawn_key, *key))
-        return Draws(
-            np.random.Generator(np.random.PCG64(seed)), gamma_shape=self.params.engagement.dispersion or None
-        )
+        # The generator of SeedSequence(entropy, spawn_key=(*spawn_key, *key)), the shared hash done once.
+        return Draws(self.seeds.generator(key), gamma_shape=self.params.engagement.dispersion or None)
 
     def _log(
         self, sector: int | None, kind: str, side: str = "", subject: str = "", **numbers: float

@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from sim.scenario.distributions import U_HIGHEST, _Distribution
 from sim.scenario.paths import reader_names
 from sim.scenario.schema import Scenario
+from sim.streams.seeds import ChildSeeds
 
 PARAMS_STREAM = 0
 """Index of the parameter streams among a replication's child streams (the model's streams use 1 and 2)."""
@@ -95,35 +96,40 @@ def _walk(node: Any, prefix: str, found: list[tuple[str, _Distribution]]) -> Non
             _walk(value, f"{prefix}.{index}", found)
 
 
-def uniform_for(replication_seed: np.random.SeedSequence, path: str) -> float:
+def uniform_for(replication_seed: np.random.SeedSequence | ChildSeeds, path: str) -> float:
     """Return the uniform draw in (0, 1) that replication's stream for ``path`` gives.
 
     Args:
-        replication_seed: The replication's seed sequence.
+        replication_seed: The replication's seed sequence, or its children (``ChildSeeds``) when drawing
+            several numbers: the part of the hash they share is then done once.
         path: The dotted path of the uncertain number.
 
     Returns:
-        A float strictly between 0 and 1.
+        A float strictly between 0 and 1: from the first word of
+        ``SeedSequence(entropy, spawn_key=(*spawn_key, PARAMS_STREAM, crc32(path))).generate_state``.
     """
-    key = (*replication_seed.spawn_key, PARAMS_STREAM, zlib.crc32(path.encode()))
-    state = np.random.SeedSequence(replication_seed.entropy, spawn_key=key).generate_state(1, np.uint64)
+    seeds = replication_seed if isinstance(replication_seed, ChildSeeds) else ChildSeeds(replication_seed)
+    word = seeds.state((PARAMS_STREAM, zlib.crc32(path.encode())), 1)[0]
     # 53 random bits, offset by half a step so the draw is never exactly 0 or 1 (the top one would round
     # to 1.0, hence the cap at the largest float below 1).
-    return min(((int(state[0]) >> 11) + 0.5) / 9007199254740992.0, U_HIGHEST)
+    return min(((word >> 11) + 0.5) / 9007199254740992.0, U_HIGHEST)
 
 
-def sample_parameters(scenario: Scenario, replication_seed: np.random.SeedSequence) -> dict[str, float]:
+def sample_parameters(
+    scenario: Scenario, replication_seed: np.random.SeedSequence | ChildSeeds
+) -> dict[str, float]:
     """Draw every uncertain number of the scenario for one replication.
 
     Args:
         scenario: A validated scenario.
-        replication_seed: The replication's seed sequence.
+        replication_seed: The replication's seed sequence (or its ``ChildSeeds``).
 
     Returns:
         The sampled value of each distribution, by dotted path.
     """
+    seeds = replication_seed if isinstance(replication_seed, ChildSeeds) else ChildSeeds(replication_seed)
     return {
-        path: dist.ppf(uniform_for(replication_seed, stream_key(path, dist)))
+        path: dist.ppf(uniform_for(seeds, stream_key(path, dist)))
         for path, dist in distribution_leaves(scenario)
     }
 
