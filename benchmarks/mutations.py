@@ -1,6 +1,6 @@
 """Mutation check: does a one-line change to the model fail a behaviour test that names it?
 
-    .venv/bin/python benchmarks/mutations.py                  # every mutant of sim/model (hours on 2 cores)
+    .venv/bin/python benchmarks/mutations.py                  # every mutant of the model (~25 min)
     .venv/bin/python benchmarks/mutations.py --sample 60      # 60 mutants drawn with --seed, ~30 minutes
     .venv/bin/python benchmarks/mutations.py --list           # the mutants, without running anything
     .venv/bin/python benchmarks/mutations.py --recheck out.json   # only an earlier run's survivors
@@ -13,7 +13,7 @@ arithmetic operator (``+`` to ``-``, ``*`` to ``/``), ``and``/``or``, ``True``/`
 (an integer plus one, a float doubled, 0.0 to 1.0). Docstrings, strings, f-strings, annotations and
 ``__all__`` are left alone. The mutant runs the behaviour tests (``--tests``; by default the laws, the
 mechanisms and their edges (with every ``tests/test_edges_*.py``), the rules, the dynamics, Lanchester
-and depth, the policies and the engagement, not the golden files: a change the golden files alone
+and depth, the policies, the engagement and the random streams, not the golden files: a change the golden files alone
 catch says "stored X, now Y", not which mechanism broke) in a copy of the checkout, on the pure-Python
 model, stopping at the first failure. It prints caught/total and every survivor with its line, writes
 them as JSON with ``--out``, and exits 1 while any survivor is left.
@@ -27,7 +27,7 @@ matches no mutant is reported as stale.
 
 Each mutant runs in a fork of this process, which has imported the libraries the tests use once, in a
 copy of the checkout with hash-checked bytecode (a few seconds a mutant; about 30 minutes for all of
-``sim/model`` on two cores). A mutant that runs past ``--timeout`` or grows past 6 GiB counts as caught.
+``sim/model`` and ``sim/streams`` on two cores). A mutant that runs past ``--timeout`` or grows past 6 GiB counts as caught.
 """
 
 from __future__ import annotations
@@ -63,6 +63,7 @@ BEHAVIOUR_TESTS = (
     "tests/test_depth.py",
     "tests/test_policies.py",
     "tests/test_engagement.py",
+    "tests/test_streams.py",
 )
 COMPARISONS: dict[type[ast.cmpop], type[ast.cmpop]] = {
     ast.Lt: ast.LtE,
@@ -392,7 +393,7 @@ def baseline_passes(tests: list[str], timeout: float) -> bool:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--module", action="append", help="Module to mutate (repeatable; default sim/model/*.py)"
+        "--module", action="append", help="Module to mutate (repeatable; default sim/model and sim/streams)"
     )
     parser.add_argument(
         "--tests", action="append", help="Test file to run (repeatable; default the behaviour tests)"
@@ -423,7 +424,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.module
         else sorted(
             path.relative_to(ROOT)
-            for path in (ROOT / "sim" / "model").glob("*.py")
+            for folder in ("model", "streams")
+            for path in (ROOT / "sim" / folder).glob("*.py")
             if path.name not in {"__init__.py", "_build.py"}
         )
     )

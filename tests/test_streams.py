@@ -91,10 +91,12 @@ def test_a_child_gives_numpys_state_in_either_word_size_and_refuses_others() -> 
         np.random.SeedSequence(np.array([1, 2, 3], dtype=np.uint32), spawn_key=(4,)),
         np.random.SeedSequence(11, spawn_key=(4,), pool_size=8),
         np.random.SeedSequence(11, spawn_key=(np.uint64(2**40), np.int8(3))),
+        np.random.SeedSequence(11, spawn_key=("12", 3)),
+        np.random.SeedSequence(True, spawn_key=(False, 2)),
     ],
-    ids=["array entropy", "pool of 8", "numpy integers"],
+    ids=["array entropy", "pool of 8", "numpy integers", "a string in the key", "booleans"],
 )
-def test_a_seed_not_read_here_is_numpys_own(parent: np.random.SeedSequence) -> None:
+def test_unusual_seeds_give_numpys_children(parent: np.random.SeedSequence) -> None:
     seeds = ChildSeeds(parent)
     reference = np.random.SeedSequence(
         parent.entropy, spawn_key=(*parent.spawn_key, 9, 2**33), pool_size=parent.pool_size
@@ -106,6 +108,7 @@ def test_only_the_unusual_seeds_go_to_numpy() -> None:
     assert ChildSeeds(np.random.SeedSequence(1, spawn_key=(np.uint64(2**40),))).exact
     assert not ChildSeeds(np.random.SeedSequence(1, pool_size=8)).exact
     assert not ChildSeeds(np.random.SeedSequence(np.arange(3, dtype=np.uint32))).exact
+    assert not ChildSeeds(np.random.SeedSequence(1, spawn_key=("7",))).exact
 
 
 def test_a_child_needs_a_key_and_words_are_never_negative() -> None:

@@ -60,14 +60,12 @@ def int_words(value: int) -> list[int]:
 
 def _as_words(entropy: Any) -> list[int] | None:
     """Return an entropy or spawn key as numpy reads it into words, or None for a kind not read here."""
-    if isinstance(entropy, bool):
-        return None
     if isinstance(entropy, int | np.integer):
         return int_words(int(entropy))
     if isinstance(entropy, list | tuple | range):
         words: list[int] = []
         for part in entropy:
-            if isinstance(part, bool) or not isinstance(part, int | np.integer):
+            if not isinstance(part, int | np.integer):
                 return None
             words.extend(int_words(int(part)))
         return words
@@ -87,17 +85,15 @@ class ChildSeeds:
         spawn = _as_words(seed.spawn_key)
         self.exact = entropy is not None and spawn is not None and seed.pool_size == POOL_SIZE
         """False when the seed is of a kind only numpy reads: every child is then numpy's own."""
-        self.pool: list[int] = [0] * POOL_SIZE
         self.hash_const = INIT_A
+        self.pool: list[int] = []
         if entropy is not None and spawn is not None and self.exact:
             # A child always has a spawn key, so numpy pads its run entropy to the pool's size.
-            self._start(entropy + [0] * (POOL_SIZE - len(entropy)) + spawn)
+            self.pool = self._start(entropy + [0] * (POOL_SIZE - len(entropy)) + spawn)
 
-    def _start(self, words: list[int]) -> None:
-        """Hash the parent's words into the pool: the first fill it, all are mixed across it."""
-        pool = self.pool
-        for index in range(POOL_SIZE):
-            pool[index] = self._hashmix(words[index])
+    def _start(self, words: list[int]) -> list[int]:
+        """Return the pool of the parent's words: the first fill it, all are mixed across it."""
+        pool = [self._hashmix(word) for word in words[:POOL_SIZE]]
         for source in range(POOL_SIZE):
             for target in range(POOL_SIZE):
                 if source != target:
@@ -105,6 +101,7 @@ class ChildSeeds:
         for word in words[POOL_SIZE:]:
             for target in range(POOL_SIZE):
                 pool[target] = mix(pool[target], self._hashmix(word))
+        return pool
 
     def _hashmix(self, value: int) -> int:
         value ^= self.hash_const
@@ -132,7 +129,7 @@ class ChildSeeds:
         pool = list(self.pool)
         hash_const = self.hash_const
         for part in key:
-            for word in int_words(part) if part > MASK32 else (part,):
+            for word in int_words(part):
                 for target in range(POOL_SIZE):
                     value = word ^ hash_const
                     hash_const = mul32(hash_const, MULT_A)
@@ -158,7 +155,7 @@ class ChildSeeds:
             The state's 64-bit words, as Python ints (two 32-bit words each, the first the low half).
         """
         halves = self.words(key, 2 * count)
-        return [halves[index] | (halves[index + 1] << 32) for index in range(0, 2 * count, 2)]
+        return [halves[index] | (halves[index + 1] << 32) for index in range(0, len(halves), 2)]
 
     def generator(self, key: tuple[int, ...]) -> np.random.Generator:
         """Return the generator ``Generator(PCG64(SeedSequence(entropy, spawn_key=(*spawn_key, *key))))``."""
