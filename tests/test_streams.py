@@ -1,13 +1,14 @@
 """A replication's child streams (``sim.streams.seeds``) are numpy's ``SeedSequence`` children, word for word.
 
 numpy is the oracle throughout: every state ``ChildSeeds`` gives is compared with the one
-``SeedSequence(entropy, spawn_key=(*spawn_key, *key)).generate_state`` gives, over entropies of one to
-five words, spawn keys with words above 2**32, and keys of one to three words, and the generators seeded
-from them draw the same numbers.
+``SeedSequence(entropy, spawn_key=(*spawn_key, *key)).generate_state`` gives (numpy's default pool, as
+the model has always made its children), over entropies of one to a dozen words, spawn keys with words
+above 2**32, and keys of one to three words, and the generators seeded from them draw the same numbers.
 """
 
 from __future__ import annotations
 
+import pickle
 import zlib
 
 import numpy as np
@@ -48,7 +49,7 @@ def test_a_childs_state_is_numpys_word_for_word(
 
 
 def test_the_replications_of_a_run_and_their_streams_match_numpy() -> None:
-    """The seeds the project makes: root seeds 0 and 2**64 + 3, replications 0-299, keys as the model's."""
+    """The seeds the project makes: three root seeds, replications 0-299, the model's keys."""
     for root in (0, 12345, 2**64 + 3):
         for replication in range(300):
             parent = replication_seed(root, replication)
@@ -89,34 +90,75 @@ def test_a_child_gives_numpys_state_in_either_word_size_and_refuses_others() -> 
     "parent",
     [
         np.random.SeedSequence(np.array([1, 2, 3], dtype=np.uint32), spawn_key=(4,)),
-        np.random.SeedSequence(11, spawn_key=(4,), pool_size=8),
-        np.random.SeedSequence(11, spawn_key=(np.uint64(2**40), np.int8(3))),
         np.random.SeedSequence(11, spawn_key=("12", 3)),
-        np.random.SeedSequence(True, spawn_key=(False, 2)),
     ],
-    ids=["array entropy", "pool of 8", "numpy integers", "a string in the key", "booleans"],
+    ids=["array entropy", "a string in the spawn key"],
 )
-def test_unusual_seeds_give_numpys_children(parent: np.random.SeedSequence) -> None:
+def test_a_parent_not_read_here_gives_numpys_children(parent: np.random.SeedSequence) -> None:
     seeds = ChildSeeds(parent)
-    reference = np.random.SeedSequence(
-        parent.entropy, spawn_key=(*parent.spawn_key, 9, 2**33), pool_size=parent.pool_size
-    )
+    assert not seeds.exact
+    reference = np.random.SeedSequence(parent.entropy, spawn_key=(*parent.spawn_key, 9, 2**33))
     assert seeds.words((9, 2**33), 8) == [int(w) for w in reference.generate_state(8)]
 
 
-def test_only_the_unusual_seeds_go_to_numpy() -> None:
-    assert ChildSeeds(np.random.SeedSequence(1, spawn_key=(np.uint64(2**40),))).exact
-    assert not ChildSeeds(np.random.SeedSequence(1, pool_size=8)).exact
-    assert not ChildSeeds(np.random.SeedSequence(np.arange(3, dtype=np.uint32))).exact
-    assert not ChildSeeds(np.random.SeedSequence(1, spawn_key=("7",))).exact
+@pytest.mark.parametrize(
+    "parent",
+    [
+        np.random.SeedSequence(11, spawn_key=(np.uint64(2**40), np.int8(3))),
+        np.random.SeedSequence(np.int64(11), spawn_key=(4,)),
+        np.random.SeedSequence(True, spawn_key=(False, 2)),
+        np.random.SeedSequence(range(3), spawn_key=(1,)),
+    ],
+    ids=["numpy integers", "a numpy integer", "booleans", "a range"],
+)
+def test_parents_numpy_reads_as_integers_are_hashed_here(parent: np.random.SeedSequence) -> None:
+    seeds = ChildSeeds(parent)
+    assert seeds.exact
+    reference = np.random.SeedSequence(parent.entropy, spawn_key=(*parent.spawn_key, 9, 2**33))
+    assert seeds.words((9, 2**33), 8) == [int(w) for w in reference.generate_state(8)]
 
 
-def test_a_child_needs_a_key_and_words_are_never_negative() -> None:
-    seeds = ChildSeeds(np.random.SeedSequence(1))
+@pytest.mark.parametrize(
+    "key",
+    [(np.uint64(2**40), 1), (np.int64(7),), (np.int32(5), np.uint8(200)), ("12", 3), (True, 2)],
+    ids=["uint64", "int64", "int32 and uint8", "a string", "a boolean"],
+)
+def test_any_child_key_numpy_reads_gives_numpys_state(key: tuple[int, ...]) -> None:
+    seeds = ChildSeeds(replication_seed(0, 5))
+    reference = np.random.SeedSequence(0, spawn_key=(5, *key))
+    assert seeds.state(key, 3) == [int(w) for w in reference.generate_state(3, np.uint64)]
+
+
+def test_children_of_a_larger_pool_have_numpys_default_pool() -> None:
+    """As the model made them before: SeedSequence(entropy, spawn_key=...), whatever the parent's pool."""
+    parent = np.random.SeedSequence(7, spawn_key=(3,), pool_size=8)
+    seeds = ChildSeeds(parent)
+    assert seeds.exact
+    assert seeds.state((0, 1), 2) == numpy_words(7, (3, 0, 1), 2, np.uint64)
+    larger = np.random.SeedSequence(7, spawn_key=(3, 0, 1), pool_size=8)
+    assert seeds.state((0, 1), 2) != [int(w) for w in larger.generate_state(2, np.uint64)]
+
+
+def test_a_child_needs_a_key() -> None:
     with pytest.raises(ValueError, match="needs a key"):
-        seeds.words((), 1)
+        ChildSeeds(np.random.SeedSequence(1)).words((), 1)
+
+
+def test_a_negative_integer_has_no_words() -> None:
     with pytest.raises(ValueError, match="non-negative"):
         int_words(-1)
+
+
+def test_generators_and_their_seeds_pickle() -> None:
+    seeds = ChildSeeds(replication_seed(2, 3))
+    generator = seeds.generator((1, 0, 0))
+    generator.random(3)
+    copied = pickle.loads(pickle.dumps(generator))
+    assert copied.random(20).tolist() == generator.random(20).tolist()
+    again = pickle.loads(pickle.dumps(seeds))
+    assert again.state((0, 9), 2) == seeds.state((0, 9), 2)
+    child = pickle.loads(pickle.dumps(Child(seeds, (4,))))
+    assert child.generate_state(4).tolist() == Child(seeds, (4,)).generate_state(4).tolist()
 
 
 def test_integers_become_words_lowest_first() -> None:

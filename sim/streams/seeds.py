@@ -7,12 +7,16 @@ child plus 4 µs for its state; a replication makes about 45 of them, some 5% of
 one replication share every word but the last few of their key, and the hash reads words in order, so
 ``ChildSeeds`` hashes the shared words once and each child's own words after them. What comes out is the
 state numpy's ``SeedSequence(...).generate_state`` gives, word for word (``tests/test_streams.py``
-compares the two on thousands of seeds and keys).
+compares the two on thousands of children). A child is made as the model has always made it, with
+numpy's default pool of 4 words whatever the parent's pool.
 
 The hash is the one numpy's ``SeedSequence`` uses: Melissa E. O'Neill's ``seed_seq_fe`` (MIT licence,
 copyright 2015 Melissa E. O'Neill, 2019 NumPy Developers), described in "Developing a seed_seq
-Alternative", https://www.pcg-random.org/posts/developing-a-seed_seq-alternative.html. Seeds of a
-kind this module does not read (an entropy array, a pool other than 4 words) go to numpy itself.
+Alternative", https://www.pcg-random.org/posts/developing-a-seed_seq-alternative.html. Seeds and keys of
+a kind this module does not read (an array of entropy, a string among the words) go to numpy itself.
+
+A generator seeded here (``ChildSeeds.generator``) draws what numpy's would, but its ``seed_seq`` is a
+``Child``, which cannot spawn.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from typing import Any, Final
 import numpy as np
 
 POOL_SIZE: Final = 4
-"""Words in the entropy pool: numpy's default, the only size the fast path reads."""
+"""Words in a child's entropy pool: numpy's default, which every child is made with."""
 MASK32: Final = 0xFFFFFFFF
 INIT_A: Final = 0x43B0D7E5
 MULT_A: Final = 0x931E8875
@@ -59,16 +63,21 @@ def int_words(value: int) -> list[int]:
 
 
 def _as_words(entropy: Any) -> list[int] | None:
-    """Return an entropy or spawn key as numpy reads it into words, or None for a kind not read here."""
-    if isinstance(entropy, int | np.integer):
-        return int_words(int(entropy))
-    if isinstance(entropy, list | tuple | range):
+    """Return an entropy or key as numpy reads it into words, or None for a kind not read here."""
+    if isinstance(entropy, tuple | list | range):
         words: list[int] = []
         for part in entropy:
-            if not isinstance(part, int | np.integer):
+            if isinstance(part, int):  # a bool too: numpy reads True as 1
+                words.extend(int_words(part))
+            elif isinstance(part, np.integer):
+                words.extend(int_words(int(part)))
+            else:
                 return None
-            words.extend(int_words(int(part)))
         return words
+    if isinstance(entropy, int):
+        return int_words(entropy)
+    if isinstance(entropy, np.integer):
+        return int_words(int(entropy))
     return None
 
 
@@ -83,7 +92,7 @@ class ChildSeeds:
         self.seed = seed
         entropy = _as_words(seed.entropy)
         spawn = _as_words(seed.spawn_key)
-        self.exact = entropy is not None and spawn is not None and seed.pool_size == POOL_SIZE
+        self.exact = entropy is not None and spawn is not None
         """False when the seed is of a kind only numpy reads: every child is then numpy's own."""
         self.hash_const = INIT_A
         self.pool: list[int] = []
@@ -109,6 +118,10 @@ class ChildSeeds:
         value = mul32(value, self.hash_const)
         return value ^ (value >> XSHIFT)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle as the parent seed (a generator from ``generator`` pickles with its children)."""
+        return (ChildSeeds, (self.seed,))
+
     def words(self, key: tuple[int, ...], count: int) -> list[int]:
         """Return ``SeedSequence(entropy, spawn_key=(*spawn_key, *key)).generate_state(count)``.
 
@@ -121,20 +134,18 @@ class ChildSeeds:
         """
         if not key:
             raise ValueError("a child needs a key")
-        if not self.exact:
-            child = np.random.SeedSequence(
-                self.seed.entropy, spawn_key=(*self.seed.spawn_key, *key), pool_size=self.seed.pool_size
-            )
+        own = _as_words(key)
+        if not self.exact or own is None:
+            child = np.random.SeedSequence(self.seed.entropy, spawn_key=(*self.seed.spawn_key, *key))
             return [int(word) for word in child.generate_state(count, np.uint32)]
         pool = list(self.pool)
         hash_const = self.hash_const
-        for part in key:
-            for word in int_words(part):
-                for target in range(POOL_SIZE):
-                    value = word ^ hash_const
-                    hash_const = mul32(hash_const, MULT_A)
-                    value = mul32(value, hash_const)
-                    pool[target] = mix(pool[target], value ^ (value >> XSHIFT))
+        for word in own:
+            for target in range(POOL_SIZE):
+                value = word ^ hash_const
+                hash_const = mul32(hash_const, MULT_A)
+                value = mul32(value, hash_const)
+                pool[target] = mix(pool[target], value ^ (value >> XSHIFT))
         out: list[int] = []
         hash_const = INIT_B
         for index in range(count):
@@ -175,6 +186,10 @@ class Child:
     def __init__(self, parent: ChildSeeds, key: tuple[int, ...]) -> None:
         self.parent = parent
         self.key = key
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle as its parent and key (a generator seeded from it pickles its seed with it)."""
+        return (Child, (self.parent, self.key))
 
     def generate_state(self, n_words: int, dtype: Any = np.uint32) -> np.ndarray:
         """Return ``n_words`` words of state of ``dtype`` (``np.uint32`` or ``np.uint64``), as numpy's do."""
