@@ -64,7 +64,8 @@ def int_words(value: int) -> list[int]:
 
 def _as_words(entropy: Any) -> list[int] | None:
     """Return an entropy or key as numpy reads it into words, or None for a kind not read here."""
-    if isinstance(entropy, tuple | list | range):
+    # A tuple of types, not ``tuple | list | range``: compiled, the union would be built at every call.
+    if isinstance(entropy, (tuple, list, range)):
         words: list[int] = []
         for part in entropy:
             if isinstance(part, int):  # a bool too: numpy reads True as 1
@@ -94,29 +95,26 @@ class ChildSeeds:
         spawn = _as_words(seed.spawn_key)
         self.exact = entropy is not None and spawn is not None
         """False when the seed is of a kind only numpy reads: every child is then numpy's own."""
-        self.hash_const = INIT_A
         self.pool: list[int] = []
-        if entropy is not None and spawn is not None and self.exact:
+        self.hash_const = INIT_A
+        if entropy is not None and spawn is not None:
             # A child always has a spawn key, so numpy pads its run entropy to the pool's size.
-            self.pool = self._start(entropy + [0] * (POOL_SIZE - len(entropy)) + spawn)
+            self._start(entropy + [0] * (POOL_SIZE - len(entropy)) + spawn)
 
-    def _start(self, words: list[int]) -> list[int]:
-        """Return the pool of the parent's words: the first fill it, all are mixed across it."""
-        pool = [self._hashmix(word) for word in words[:POOL_SIZE]]
+    def _start(self, words: list[int]) -> None:
+        """Hash the parent's words into the pool: the first fill it, all are mixed across it."""
+        hash_const = INIT_A
+        pool: list[int] = []
+        for word in words[:POOL_SIZE]:
+            hashed, hash_const = hashmix(word, hash_const, MULT_A)
+            pool.append(hashed)
         for source in range(POOL_SIZE):
             for target in range(POOL_SIZE):
                 if source != target:
-                    pool[target] = mix(pool[target], self._hashmix(pool[source]))
-        for word in words[POOL_SIZE:]:
-            for target in range(POOL_SIZE):
-                pool[target] = mix(pool[target], self._hashmix(word))
-        return pool
-
-    def _hashmix(self, value: int) -> int:
-        value ^= self.hash_const
-        self.hash_const = mul32(self.hash_const, MULT_A)
-        value = mul32(value, self.hash_const)
-        return value ^ (value >> XSHIFT)
+                    hashed, hash_const = hashmix(pool[source], hash_const, MULT_A)
+                    pool[target] = mix(pool[target], hashed)
+        self.hash_const = mix_in(pool, hash_const, words[POOL_SIZE:])
+        self.pool = pool
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickle as the parent seed (a generator from ``generator`` pickles with its children)."""
@@ -139,20 +137,12 @@ class ChildSeeds:
             child = np.random.SeedSequence(self.seed.entropy, spawn_key=(*self.seed.spawn_key, *key))
             return [int(word) for word in child.generate_state(count, np.uint32)]
         pool = list(self.pool)
-        hash_const = self.hash_const
-        for word in own:
-            for target in range(POOL_SIZE):
-                value = word ^ hash_const
-                hash_const = mul32(hash_const, MULT_A)
-                value = mul32(value, hash_const)
-                pool[target] = mix(pool[target], value ^ (value >> XSHIFT))
+        mix_in(pool, self.hash_const, own)
         out: list[int] = []
         hash_const = INIT_B
         for index in range(count):
-            value = pool[index % POOL_SIZE] ^ hash_const
-            hash_const = mul32(hash_const, MULT_B)
-            value = mul32(value, hash_const)
-            out.append(value ^ (value >> XSHIFT))
+            hashed, hash_const = hashmix(pool[index % POOL_SIZE], hash_const, MULT_B)
+            out.append(hashed)
         return out
 
     def state(self, key: tuple[int, ...], count: int) -> list[int]:
@@ -204,7 +194,26 @@ class Child:
 np.random.bit_generator.ISeedSequence.register(Child)
 
 
+def hashmix(value: int, hash_const: int, multiplier: int) -> tuple[int, int]:
+    """Return ``seed_seq_fe``'s hash of a word and the hash constant after it (stepped by ``multiplier``).
+
+    The pool's hash steps its constant by ``MULT_A``; generating the state steps it by ``MULT_B``.
+    """
+    following = mul32(hash_const, multiplier)
+    hashed = mul32(value ^ hash_const, following)
+    return hashed ^ (hashed >> XSHIFT), following
+
+
 def mix(x: int, y: int) -> int:
     """Mix two words into one (``seed_seq_fe``'s mix step)."""
     result = (mul32(MIX_MULT_L, x) - mul32(MIX_MULT_R, y)) & MASK32
     return result ^ (result >> XSHIFT)
+
+
+def mix_in(pool: list[int], hash_const: int, words: list[int]) -> int:
+    """Mix each word into every word of a filled pool, in place; return the hash constant after them."""
+    for word in words:
+        for target in range(POOL_SIZE):
+            hashed, hash_const = hashmix(word, hash_const, MULT_A)
+            pool[target] = mix(pool[target], hashed)
+    return hash_const
